@@ -1,0 +1,44 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+// Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no HTTP, no I/O libraries, no config.
+const workflowBans = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+  'undici',
+  'zod',
+  'pino',
+  'sharp',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'lib/**', 'data/**', '.temporal/**', 'coverage/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'object-shorthand': 'error',
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: workflowBans.map((name) => ({ name, message: 'Workflow code must stay deterministic.' })),
+          patterns: [
+            { group: ['**/mj/*', '**/mj', '**/config', '**/simulator/*'], message: 'Workflow code must stay deterministic.', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } }
+);

@@ -1,0 +1,130 @@
+/**
+ * Public types of the midjourney-proxy contract (see ../shared/docs/mj-api-contract.md).
+ * Pure types: safe for `import type` from workflow code.
+ */
+
+/** Which server family speaks at the base URL. Decides auth header, change vs action, not-found shape. */
+export type MjFlavour = 'novicezk' | 'plus' | 'trueai' | 'gateway';
+
+/** How the API key is sent (§1). */
+export type MjAuthScheme = 'mj-api-secret' | 'raw-authorization' | 'bearer';
+
+export type SpeedMode = 'FAST' | 'RELAX' | 'TURBO';
+
+export type KnownTaskStatus = 'NOT_START' | 'SUBMITTED' | 'MODAL' | 'IN_PROGRESS' | 'FAILURE' | 'SUCCESS' | 'CANCEL';
+/** Unknown status strings are kept verbatim (§14.10). */
+export type TaskStatus = KnownTaskStatus | (string & {});
+
+/** A Discord button as the proxy reports it (§5). */
+export interface MjButton {
+  customId: string;
+  emoji: string;
+  label: string;
+  type: number;
+  style: number;
+}
+
+export interface MjMediaUrl {
+  url: string;
+  thumbnail?: string;
+}
+
+/** The normalised task object shared by fetch, list and webhooks (§5). */
+export interface MjTask {
+  id: string;
+  /** Upstream action string, kept verbatim (IMAGINE, UPSCALE, CUSTOM_ZOOM, …). */
+  action: string;
+  status: TaskStatus;
+  prompt: string;
+  promptEn: string;
+  description: string;
+  state: string | null;
+  /** Epoch ms; null when unset (null or 0 upstream). */
+  submitTime: number | null;
+  startTime: number | null;
+  finishTime: number | null;
+  /** Raw progress text ("46%", "", "Waiting to start"). */
+  progress: string;
+  /** Parsed percentage 0–100, or null when the text carries none. */
+  progressPct: number | null;
+  imageUrl: string | null;
+  imageUrls: MjMediaUrl[];
+  videoUrl: string | null;
+  videoUrls: MjMediaUrl[];
+  failReason: string | null;
+  parentId: string | null;
+  mode: SpeedMode | null;
+  /** properties.finalPrompt: for describe and shorten this is the result text. */
+  finalPrompt: string | null;
+  properties: Record<string, unknown>;
+  /** Always an array; empty until SUCCESS and on novicezk. */
+  buttons: MjButton[];
+}
+
+/** What a submit call turned into (§3, §4). */
+export type SubmitOutcome =
+  | { kind: 'accepted'; taskId: string; description: string }
+  | { kind: 'queued'; taskId: string; ahead: number | null; description: string }
+  | { kind: 'modal'; taskId: string; finalPrompt: string | null; description: string }
+  | { kind: 'existed'; taskId: string; status: string | null; imageUrl: string | null; description: string }
+  | { kind: 'uploaded'; urls: string[]; description: string }
+  | {
+      kind: 'rejected';
+      code: number;
+      reason: RejectReason;
+      retryable: boolean;
+      message: string;
+      /** From a Retry-After header, when the rejection came with one. */
+      retryAfterMs?: number;
+    };
+
+export type RejectReason =
+  | 'queue-full'
+  | 'banned-prompt'
+  | 'validation'
+  | 'not-found'
+  | 'no-instance'
+  | 'parent-unavailable'
+  | 'rate-limited'
+  | 'auth'
+  | 'unsupported'
+  | 'system';
+
+export type FailReasonKind =
+  | 'content-policy'
+  | 'invalid-parameter'
+  | 'invalid-link'
+  | 'timeout'
+  | 'cancelled'
+  | 'internal'
+  | 'unknown';
+
+export type UpscaleHdVariant = 'subtle' | 'creative' | '2x' | '4x';
+export type PanDirection = 'left' | 'right' | 'up' | 'down';
+export type Motion = 'high' | 'low';
+export type Index4 = 1 | 2 | 3 | 4;
+
+/** What a button does, read from its customId (§7). Pipelines and callers name buttons this way. */
+export type IntentSpec =
+  | { kind: 'upscale'; index: Index4 }
+  | { kind: 'variation'; index: Index4 }
+  | { kind: 'reroll' }
+  | { kind: 'upscale-hd'; variant: UpscaleHdVariant }
+  | { kind: 'vary-subtle' }
+  | { kind: 'vary-strong' }
+  | { kind: 'vary-region' }
+  | { kind: 'zoom-out'; factor: 2 | 1.5 }
+  | { kind: 'custom-zoom' }
+  | { kind: 'pan'; direction: PanDirection }
+  | { kind: 'animate'; motion: Motion }
+  | { kind: 'video-upscale'; index: Index4 }
+  | { kind: 'video-extend'; motion: Motion }
+  | { kind: 'describe-pick'; index: Index4 }
+  | { kind: 'describe-retry' }
+  | { kind: 'describe-imagine-all' }
+  | { kind: 'shorten-pick'; index: number }
+  | { kind: 'bookmark' }
+  | { kind: 'unknown'; customId: string };
+
+/** An intent plus whether the resulting task always parks in MODAL (Vary Region, Custom Zoom, describe pick). */
+export type ButtonIntent = IntentSpec & { alwaysModal: boolean };

@@ -1,0 +1,12 @@
+/**
+ * Typed search attribute keys. The webhook receiver finds a job by `MjTaskId` when the proxy does not echo `state`.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const MJ_TASK_ID = defineSearchAttributeKey('MjTaskId', SearchAttributeType.KEYWORD);
+export const MJ_STATUS = defineSearchAttributeKey('MjStatus', SearchAttributeType.KEYWORD);
+export const MJ_ACTION = defineSearchAttributeKey('MjAction', SearchAttributeType.KEYWORD);
+export const MJ_MODE = defineSearchAttributeKey('MjMode', SearchAttributeType.KEYWORD);
+
+/** Every key this service writes; the dev server and the tests register these. */
+export const SEARCH_ATTRIBUTE_KEYS = [MJ_TASK_ID, MJ_STATUS, MJ_ACTION, MJ_MODE];

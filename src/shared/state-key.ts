@@ -1,0 +1,44 @@
+/**
+ * The idempotency key sent in the proxy's `state` field. It ties an upstream task to the workflow that submitted it
+ * (webhook routing) and to the step (reconciliation after an unknown submit outcome). Deterministic and workflow-safe.
+ */
+import { MAX_STATE_LENGTH } from './defaults';
+
+const PREFIX = 'mjt1';
+const HASHED_PREFIX = 'mjt1h';
+
+export interface StateKey {
+  /** Present unless the key had to be hashed to fit 255 characters. */
+  workflowId?: string;
+  step: number;
+}
+
+/** 32-bit FNV-1a, as hex: stable across processes without a crypto import. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+export function makeStateKey(workflowId: string, step: number): string {
+  const plain = `${PREFIX}|${workflowId}|${step}`;
+  if (plain.length <= MAX_STATE_LENGTH) return plain;
+  return `${HASHED_PREFIX}|${fnv1a(workflowId)}${fnv1a(workflowId + '#')}|${step}`;
+}
+
+/** Parses a state written by {@link makeStateKey}; null for anything else (foreign tasks, gateways' ""). */
+export function parseStateKey(state: string | null | undefined): StateKey | null {
+  if (!state) return null;
+  const first = state.indexOf('|');
+  const last = state.lastIndexOf('|');
+  if (first < 0 || last <= first) return null;
+  const prefix = state.slice(0, first);
+  const step = Number(state.slice(last + 1));
+  if (!Number.isInteger(step) || step < 0) return null;
+  if (prefix === PREFIX) return { workflowId: state.slice(first + 1, last), step };
+  if (prefix === HASHED_PREFIX) return { step };
+  return null;
+}

@@ -1,0 +1,188 @@
+/**
+ * Workflow inputs, outputs and message payloads. Plain serialisable data, workflow-safe.
+ * Image bytes never appear here: images travel as references (see {@link ImageRef}).
+ */
+import type { ButtonIntent, IntentSpec, MjButton, MjMediaUrl, SpeedMode, TaskStatus } from '../mj/types';
+import type { Duration } from './duration';
+
+/** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
+export interface AssetRef {
+  /** Store key, e.g. `masks/3f2a….png`. */
+  key: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+}
+
+/** An image input: a public URL the proxy can read, or an asset stored beforehand by the client. */
+export type ImageRef = { url: string } | { asset: AssetRef };
+
+export type BotType = 'MID_JOURNEY' | 'NIJI_JOURNEY';
+export type BlendDimensions = 'PORTRAIT' | 'SQUARE' | 'LANDSCAPE';
+
+/** One upstream task to run. */
+export type JobRequest =
+  | { kind: 'imagine'; prompt: string; referenceImages?: ImageRef[]; botType?: BotType }
+  | { kind: 'action'; parentTaskId: string; intent: IntentSpec; enableRemix?: boolean }
+  | { kind: 'blend'; images: ImageRef[]; dimensions?: BlendDimensions; botType?: BotType }
+  | { kind: 'describe'; image: ImageRef; botType?: BotType }
+  | { kind: 'shorten'; prompt: string; botType?: BotType }
+  | { kind: 'edits'; prompt: string; image: ImageRef }
+  | {
+      kind: 'video';
+      prompt: string;
+      image?: ImageRef;
+      endImage?: ImageRef;
+      motion?: 'low' | 'high';
+      loop?: boolean;
+      batchSize?: 1 | 2 | 4;
+    };
+
+export type JobKind = JobRequest['kind'];
+
+/** Input for a MODAL step (Vary Region, Custom Zoom, Remix, describe pick). */
+export interface ModalInput {
+  prompt?: string;
+  /** The mask for Vary (Region), stored beforehand; white = repaint. */
+  mask?: AssetRef;
+}
+
+/** Timing and polling policy for one job; every field has a per-mode default in `defaults.ts`. */
+export interface PollPolicy {
+  /** First wait after submit. */
+  initialInterval: Duration;
+  /** Longest wait between two fetches. */
+  maxInterval: Duration;
+  /** Growth of the interval while nothing changes. */
+  backoffCoefficient: number;
+  /** ± fraction of random jitter on every interval, so many jobs do not wake together. */
+  jitter: number;
+  /** Longest time NOT_START/SUBMITTED before the first progress. */
+  queuedTimeout: Duration;
+  /** Longest time between two progress changes while IN_PROGRESS. */
+  stallTimeout: Duration;
+  /** Longest time from submit to a terminal state, MODAL waits excluded. */
+  totalTimeout: Duration;
+  /** Longest time a MODAL step waits for a person; undefined = forever. */
+  modalTimeout?: Duration;
+}
+
+export interface JobInput {
+  request: JobRequest;
+  /** Speed mode; selects the path prefix and the default poll policy. @default 'FAST' */
+  mode?: SpeedMode;
+  /** Account key for slot accounting. @default 'default' */
+  account?: string;
+  /** Overrides of the per-mode poll policy. */
+  policy?: Partial<PollPolicy>;
+  /** Modal input known in advance (e.g. a pipeline that already has the mask). */
+  modal?: ModalInput;
+  /** Download the result images into the asset store on SUCCESS. @default true */
+  captureImages?: boolean;
+  /** Internal: state carried across continue-as-new. */
+  carry?: JobCarry;
+}
+
+/** What survives a continue-as-new of a job. */
+export interface JobCarry {
+  step: number;
+  taskId?: string;
+  parentTaskId?: string;
+  phase: JobPhase;
+  lastStatus?: TaskStatus;
+  lastProgress?: string;
+  timings: JobTimings;
+  submits: number;
+  fetches: number;
+  wakeups: number;
+  intervalMs?: number;
+}
+
+export type JobPhase =
+  | 'submitting'
+  | 'queued'
+  | 'running'
+  | 'waiting-modal'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+export interface JobTimings {
+  /** Epoch ms (workflow time). */
+  startedAt: number;
+  submittedAt?: number;
+  firstProgressAt?: number;
+  lastChangeAt?: number;
+  modalSince?: number;
+  finishedAt?: number;
+}
+
+/** A button of the task, with what it does. */
+export interface TaskButton extends MjButton {
+  intent: ButtonIntent;
+}
+
+/** The normalised upstream task as workflows see it: no free-form `properties` (they can leak hook URLs). */
+export interface TaskSnapshot {
+  id: string;
+  action: string;
+  status: TaskStatus;
+  prompt: string;
+  finalPrompt: string | null;
+  progress: string;
+  progressPct: number | null;
+  imageUrl: string | null;
+  imageUrls: MjMediaUrl[];
+  videoUrl: string | null;
+  videoUrls: MjMediaUrl[];
+  failReason: string | null;
+  parentId: string | null;
+  mode: SpeedMode | null;
+  submitTime: number | null;
+  startTime: number | null;
+  finishTime: number | null;
+  buttons: TaskButton[];
+}
+
+/** A result image kept in the asset store (issue: image capture). */
+export interface CapturedImage {
+  asset: AssetRef;
+  /** 0 = the whole image or grid; 1–4 = grid quadrants. */
+  index: number;
+  sourceUrl: string;
+}
+
+export interface JobResult {
+  taskId: string;
+  task: TaskSnapshot;
+  images: CapturedImage[];
+  timings: JobTimings;
+  submits: number;
+  fetches: number;
+}
+
+/** Answer of the progress query. */
+export interface JobProgress {
+  phase: JobPhase;
+  taskId?: string;
+  status?: TaskStatus;
+  progressPct: number | null;
+  previewUrl: string | null;
+  action?: string;
+  mode: SpeedMode;
+  buttons: ButtonIntent[];
+  timings: JobTimings;
+  /** Set while the job waits for a person. */
+  waitingFor?: { kind: 'modal'; taskId: string; intent?: IntentSpec; expiresAt?: number; needs: ('prompt' | 'mask')[] };
+  failure?: { type: string; message: string };
+  submits: number;
+  fetches: number;
+  wakeups: number;
+}
+
+/** Payload of the signal the webhook receiver sends: a hint only; the workflow confirms with a fetch. */
+export interface TaskChangedHint {
+  taskId: string;
+  status?: string;
+  progress?: string;
+}
