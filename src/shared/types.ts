@@ -79,6 +79,13 @@ export interface JobInput {
   modal?: ModalInput;
   /** Download the result images into the asset store on SUCCESS. @default true */
   captureImages?: boolean;
+  /**
+   * What to do when a submit's outcome is unknown (timeout, reset, 5xx after sending) and the proxy cannot be
+   * searched by `state` (gateways have no list endpoint): fail with `SubmitOutcomeUnknown` ('at-most-once') or
+   * submit again ('at-least-once'). Where the proxy can be searched, the job always reconciles first.
+   * @default 'at-most-once'
+   */
+  submitPolicy?: 'at-most-once' | 'at-least-once';
   /** Internal: state carried across continue-as-new. */
   carry?: JobCarry;
 }
