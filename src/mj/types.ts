@@ -91,13 +91,7 @@ export type RejectReason =
   | 'system';
 
 export type FailReasonKind =
-  | 'content-policy'
-  | 'invalid-parameter'
-  | 'invalid-link'
-  | 'timeout'
-  | 'cancelled'
-  | 'internal'
-  | 'unknown';
+  'content-policy' | 'invalid-parameter' | 'invalid-link' | 'timeout' | 'cancelled' | 'internal' | 'unknown';
 
 export type UpscaleHdVariant = 'subtle' | 'creative' | '2x' | '4x';
 export type PanDirection = 'left' | 'right' | 'up' | 'down';
@@ -128,3 +122,7 @@ export type IntentSpec =
 
 /** An intent plus whether the resulting task always parks in MODAL (Vary Region, Custom Zoom, describe pick). */
 export type ButtonIntent = IntentSpec & { alwaysModal: boolean };
+
+/** Optional endpoints whose availability depends on the flavour (see `MjClient.supports`). */
+export type MjFeature =
+  'action' | 'change' | 'modal' | 'list' | 'cancel' | 'video' | 'edits' | 'shorten' | 'upload' | 'retexture';

@@ -1,0 +1,68 @@
+/**
+ * Turns a task body from fetch, list or a webhook (§5) into an {@link MjTask}, tolerating every variation the
+ * flavours are known to produce (§14.10).
+ */
+import { MjResponseError, type MjErrorDetails } from './errors';
+import { summarizeIssues, taskResponseSchema } from './schemas';
+import type { MjTask } from './types';
+
+const PERCENT_RE = /(\d{1,3}(?:\.\d+)?)\s*%/;
+
+/**
+ * The percentage in a progress text ("46%", "(46%)", "100%"), clamped to 0–100; null for "", "Waiting to start" and
+ * anything else without a number.
+ */
+export function parseProgress(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const m = PERCENT_RE.exec(text);
+  if (!m) return null;
+  const pct = Number(m[1]);
+  return Number.isFinite(pct) ? Math.min(100, Math.max(0, pct)) : null;
+}
+
+/**
+ * Parses one task object without throwing: `{ok:true, task}` or `{ok:false, issues}` (a short summary, never the
+ * body). For callers that answer bad input themselves, e.g. the webhook receiver.
+ */
+export function tryParseTask(body: unknown): { ok: true; task: MjTask } | { ok: false; issues: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return {
+      ok: false,
+      issues: `expected a task object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`,
+    };
+  }
+  const r = taskResponseSchema.safeParse(body);
+  if (!r.success) return { ok: false, issues: summarizeIssues(r.error) };
+  const raw = r.data;
+  const finalPrompt = raw.properties.finalPrompt;
+  return {
+    ok: true,
+    task: {
+      ...raw,
+      // Some builds leave progress at the last partial value on SUCCESS; the terminal state wins.
+      progressPct: raw.status === 'SUCCESS' ? 100 : parseProgress(raw.progress),
+      finalPrompt: typeof finalPrompt === 'string' ? finalPrompt : null,
+    },
+  };
+}
+
+/**
+ * Parses one task object. Throws {@link MjResponseError} (code `MJ_BAD_RESPONSE`) with a short issue summary, never
+ * the raw body, when `body` is not a task at all.
+ */
+export function parseTask(body: unknown, details?: MjErrorDetails): MjTask {
+  const r = tryParseTask(body);
+  if (!r.ok) throw new MjResponseError(r.issues, details);
+  return r.task;
+}
+
+/** Parses a task array (list, list-by-condition). Throws {@link MjResponseError} naming the first bad element. */
+export function parseTaskList(body: unknown, details?: MjErrorDetails): MjTask[] {
+  if (!Array.isArray(body))
+    throw new MjResponseError(`expected a task array, got ${body === null ? 'null' : typeof body}`, details);
+  return body.map((item, i) => {
+    const r = tryParseTask(item);
+    if (!r.ok) throw new MjResponseError(`[${i}] ${r.issues}`, details);
+    return r.task;
+  });
+}
