@@ -29,3 +29,28 @@ export class AssetNotFoundError extends Error {
     super(`asset not found: ${key}`);
   }
 }
+
+/** Thrown for a key that could escape the store (`..`, absolute path, backslash) or has characters a store cannot hold. */
+export class InvalidAssetKeyError extends Error {
+  override readonly name = 'InvalidAssetKeyError';
+  readonly code = 'INVALID_ASSET_KEY';
+  constructor(
+    readonly key: string,
+    reason: string
+  ) {
+    super(`invalid asset key ${JSON.stringify(key.slice(0, 200))}: ${reason}`);
+  }
+}
+
+/** Thrown by {@link AssetStore.get} when the stored bytes no longer hash to the sha256 in their key or ref. */
+export class AssetIntegrityError extends Error {
+  override readonly name = 'AssetIntegrityError';
+  readonly code = 'ASSET_INTEGRITY';
+  constructor(
+    readonly key: string,
+    readonly expectedSha256: string,
+    readonly actualSha256: string
+  ) {
+    super(`asset ${key} is corrupt: expected sha256 ${expectedSha256}, got ${actualSha256}`);
+  }
+}
