@@ -1,0 +1,100 @@
+/**
+ * Starting child job workflows from the pipeline and batch workflows, and reading their outcomes. Workflow code.
+ *
+ * Child ids are deterministic (`<parent id>/<step>/<branch>`, `<batch id>/<item>`), and the id reuse policy is
+ * REJECT_DUPLICATE: a second start of the same job (the same pipeline id run again) fails with `DuplicateJob`
+ * instead of paying for the same upstream task twice. Replays never start anything: Temporal matches the start
+ * command against history.
+ *
+ * Parent close policy is REQUEST_CANCEL: if the parent is terminated or times out, each running child is asked to
+ * cancel, so it stops polling and cancels its upstream task where the proxy can, and ends with a recorded
+ * outcome. TERMINATE would kill children mid-poll with no outcome; ABANDON would leave paid jobs running with
+ * nobody reading them. A normal cancel of the parent cancels its children through the cancellation scope anyway.
+ */
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  isCancellation,
+  ParentClosePolicy,
+  startChild,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { PIPELINE_FAILURE } from '../shared/failure-types';
+import { JOB_WORKFLOW_TYPE, type FailureInfo, type JobSummary } from '../shared/pipeline-types';
+import type { JobInput, JobResult } from '../shared/types';
+
+type JobWorkflow = (input: JobInput) => Promise<JobResult>;
+
+export type ChildOutcome =
+  { status: 'succeeded'; result: JobResult } | { status: 'failed' | 'cancelled'; failure: FailureInfo };
+
+/**
+ * Starts the child job and waits for it. Never throws: every end (including cancellation of the parent) becomes
+ * an outcome. `onStarted` runs once the server accepted the start.
+ */
+export async function runChildJob(jobId: string, input: JobInput, onStarted: () => void): Promise<ChildOutcome> {
+  try {
+    const handle = await startChild<JobWorkflow>(JOB_WORKFLOW_TYPE, {
+      workflowId: jobId,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    });
+    onStarted();
+    return { status: 'succeeded', result: await handle.result() };
+  } catch (err) {
+    return failedOutcome(err, jobId);
+  }
+}
+
+function failedOutcome(err: unknown, jobId: string): ChildOutcome {
+  if (isCancellation(err)) {
+    return {
+      status: 'cancelled',
+      failure: { type: PIPELINE_FAILURE.cancelled, message: `job ${jobId} was cancelled` },
+    };
+  }
+  if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    return {
+      status: 'failed',
+      failure: {
+        type: PIPELINE_FAILURE.duplicateJob,
+        message: `job ${jobId} already exists; it is not started twice (read its result by workflow id)`,
+      },
+    };
+  }
+  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    return { status: 'failed', failure: { type: cause.type ?? PIPELINE_FAILURE.jobFailed, message: cause.message } };
+  }
+  if (cause instanceof TerminatedFailure) {
+    return {
+      status: 'failed',
+      failure: { type: PIPELINE_FAILURE.jobTerminated, message: `job ${jobId} was terminated` },
+    };
+  }
+  if (cause instanceof TimeoutFailure) {
+    return { status: 'failed', failure: { type: PIPELINE_FAILURE.jobTimedOut, message: `job ${jobId} timed out` } };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { status: 'failed', failure: { type: PIPELINE_FAILURE.jobFailed, message } };
+}
+
+/** The part of a job result kept in reports: no buttons, so pipeline and batch results stay small. */
+export function summariseJob(r: JobResult): JobSummary {
+  const t = r.task;
+  return {
+    taskId: r.taskId,
+    action: t.action,
+    status: String(t.status),
+    prompt: t.prompt,
+    finalPrompt: t.finalPrompt,
+    imageUrl: t.imageUrl,
+    imageUrls: (t.imageUrls ?? []).map((u) => u.url),
+    videoUrl: t.videoUrl,
+    images: r.images ?? [],
+  };
+}

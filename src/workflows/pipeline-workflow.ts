@@ -1,0 +1,516 @@
+/**
+ * `pipelineWorkflow`: runs a declarative pipeline (see `src/pipeline/spec.ts`) as a DAG of child job workflows.
+ *
+ * - Every step × branch is one child `mjJobWorkflow` with the id `<pipelineWorkflowId>/<step>/<branch>`
+ *   (REJECT_DUPLICATE, parent close policy REQUEST_CANCEL: see `pipeline-children.ts`).
+ * - A branch starts as soon as its parent branch succeeded (and a person gave its input, if it needs one), within
+ *   `concurrency` running children. Action children get `{ kind: 'action', parentTaskId, intent }`: the job reads
+ *   the customId from the parent task's buttons at run time.
+ * - A failed branch never sinks the others: its descendants are `skipped`, siblings go on, and the pipeline
+ *   completes with every step × branch outcome listed. It fails only for an invalid input (`PipelineInvalid`).
+ * - Cancelling the pipeline cancels running children, marks everything else `cancelled`, and ends the workflow
+ *   as cancelled; `getPipelineProgressQuery` still shows the final table.
+ *
+ * History: a branch costs about 10 events (child initiated, started, completed, workflow tasks), an accepted step
+ * input about 3. With at most MAX_PIPELINE_BRANCHES (64) branches a pipeline stays well below the 4,096-event
+ * continue-as-new suggestion, so it never continues as new; bigger fan-outs belong in several pipelines or a batch.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { DEFAULT_ACCOUNT, DEFAULT_MODE, DEFAULT_PIPELINE_CONCURRENCY, MAX_PROMPT_LENGTH } from '../shared/defaults';
+import { durationToMs } from '../shared/duration';
+import { PIPELINE_FAILURE } from '../shared/failure-types';
+import type {
+  BranchOutcome,
+  BranchProgress,
+  BranchStatus,
+  FailureInfo,
+  JobSummary,
+  ModalNeed,
+  OutcomeSummary,
+  PipelineInput,
+  PipelineIntent,
+  PipelineProgress,
+  PipelineResult,
+  PipelineStep,
+  StepInput,
+  StepInputAck,
+  TerminalBranchStatus,
+  WaitingFor,
+} from '../shared/pipeline-types';
+import type { JobInput, JobRequest, ModalInput } from '../shared/types';
+import { checkModalInput } from './job-modal';
+import { runChildJob, summariseJob } from './pipeline-children';
+import { canonicalLabel, extractNumberedPrompts, nodesFromSteps, planPipeline, type PlanBranch } from './pipeline-plan';
+
+/** A person supplies a waiting step's input: modal input, a pick choice, or a describe prompt number. */
+export const provideStepInputUpdate = defineUpdate<StepInputAck, [StepInput]>('provideStepInput');
+/** Every step × branch with its status, job id and what it waits for, as the pipeline knows it. */
+export const getPipelineProgressQuery = defineQuery<PipelineProgress>('getPipelineProgress');
+
+const TERMINAL: ReadonlySet<BranchStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+
+interface Branch {
+  key: string;
+  step: PipelineStep;
+  label: string;
+  jobId: string;
+  parentKey?: string;
+  intentIndex?: number;
+  status: BranchStatus;
+  /** Fixed for action steps; chosen for pick steps. */
+  intent?: PipelineIntent;
+  modal?: ModalInput;
+  /** promptFrom: the numbered prompts of the parent result, and the picked one. */
+  prompts?: string[];
+  prompt?: string;
+  waitingFor?: WaitingFor;
+  taskId?: string;
+  result?: JobSummary;
+  failure?: FailureInfo;
+}
+
+/** A validated step input, ready to apply. */
+interface Resolution {
+  branch: Branch;
+  intent?: PipelineIntent;
+  modal?: ModalInput;
+  prompt?: string;
+  choice?: string;
+}
+
+function reject(message: string): never {
+  throw ApplicationFailure.create({ type: PIPELINE_FAILURE.inputRejected, message, nonRetryable: true });
+}
+
+/** Checks modal input in the workflow (the Node-side parser is not on this path): shape, PNG mask, needs. */
+function checkModal(modal: unknown, needs: readonly ModalNeed[], what: string): ModalInput {
+  if (typeof modal !== 'object' || modal === null || Array.isArray(modal)) {
+    reject(`${what} needs "modal": { prompt, mask }`);
+  }
+  const m = modal as Record<string, unknown>;
+  const out: ModalInput = {};
+  if (m.prompt !== undefined) {
+    if (typeof m.prompt !== 'string' || !m.prompt.trim()) reject('modal.prompt must be a non-empty string');
+    if (m.prompt.length > MAX_PROMPT_LENGTH) reject(`modal.prompt is longer than ${MAX_PROMPT_LENGTH} characters`);
+    out.prompt = m.prompt.trim();
+  }
+  if (m.mask !== undefined) {
+    const k = m.mask as Record<string, unknown> | null;
+    const isRef =
+      typeof k === 'object' &&
+      k !== null &&
+      typeof k.key === 'string' &&
+      typeof k.sha256 === 'string' &&
+      /^[a-f0-9]{64}$/i.test(k.sha256) &&
+      typeof k.size === 'number' &&
+      k.size > 0;
+    if (!isRef) reject('modal.mask must be a stored asset reference { key, sha256, size, contentType }');
+    if (String(k.contentType).toLowerCase() !== 'image/png') {
+      reject(`modal.mask must be a PNG, not ${String(k.contentType)}`);
+    }
+    out.mask = { key: k.key as string, sha256: k.sha256 as string, size: k.size as number, contentType: 'image/png' };
+  }
+  const missing = needs.filter((n) => out[n] === undefined);
+  if (missing.length > 0) reject(`${what} needs ${needs.join(' and ')} (missing ${missing.join(', ')})`);
+  return out;
+}
+
+/** The job's own modal rules (e.g. Custom Zoom needs `--zoom 1..2`), so input it would refuse is refused here. */
+function checkForJob(modal: ModalInput, intent: PipelineIntent): void {
+  if (!intent.alwaysModal && modal.prompt === undefined && modal.mask === undefined) return;
+  const why = checkModalInput(modal, intent.intent);
+  if (why) reject(`${intent.label}: ${why}`);
+}
+
+const PROMPT_NUMBER = /^\s*([1-9])\s*(?:\uFE0F?\u20E3)?\s*$/u;
+
+class PipelineRun {
+  readonly branches = new Map<string, Branch>();
+  readonly byStep = new Map<string, Branch[]>();
+  private readonly limit: number;
+  private readonly inputTimeoutMs?: number;
+  running = 0;
+  jobsStarted = 0;
+  /** Set whenever something the scheduler reads changed. */
+  dirty = true;
+  done = false;
+
+  constructor(
+    private readonly input: PipelineInput,
+    branchPlan: Record<string, PlanBranch[]>,
+    order: string[],
+    readonly pipelineId: string
+  ) {
+    this.limit = Math.max(1, input.concurrency ?? DEFAULT_PIPELINE_CONCURRENCY);
+    this.inputTimeoutMs = input.inputTimeout ? durationToMs(input.inputTimeout) : undefined;
+    const steps = new Map(input.steps.map((s) => [s.id, s]));
+    // Topological order, so one pass settles parents before children.
+    for (const stepId of order) {
+      const step = steps.get(stepId)!;
+      const parentStep = step.kind === 'entry' ? step.promptFrom?.step : step.from;
+      const list = branchPlan[stepId]!.map((pb): Branch => ({
+        key: `${stepId}/${pb.label}`,
+        step,
+        label: pb.label,
+        jobId: `${pipelineId}/${stepId}/${pb.label}`,
+        parentKey: parentStep !== undefined ? `${parentStep}/${pb.parentLabel}` : undefined,
+        intentIndex: pb.intentIndex,
+        status: 'blocked',
+      }));
+      this.byStep.set(stepId, list);
+      for (const b of list) this.branches.set(b.key, b);
+    }
+  }
+
+  allTerminal(): boolean {
+    for (const b of this.branches.values()) if (!TERMINAL.has(b.status)) return false;
+    return true;
+  }
+
+  /** Moves branches forward as far as possible and starts children within the concurrency limit. */
+  advance(): void {
+    for (const b of this.branches.values()) {
+      if (b.status !== 'blocked') continue;
+      const parent = b.parentKey ? this.branches.get(b.parentKey)! : undefined;
+      if (!parent || parent.status === 'succeeded') this.unblock(b, parent);
+      else if (TERMINAL.has(parent.status)) {
+        b.status = 'skipped';
+        b.failure = {
+          type: PIPELINE_FAILURE.parentFailed,
+          message: `skipped: ${parent.key} ${parent.status}${parent.failure ? ` (${parent.failure.type})` : ''}`,
+        };
+      }
+    }
+    for (const b of this.branches.values()) {
+      if (this.running >= this.limit) break;
+      if (b.status === 'ready') this.start(b);
+    }
+  }
+
+  private unblock(b: Branch, parent: Branch | undefined): void {
+    const step = b.step;
+    if (step.kind === 'entry') {
+      if (!step.promptFrom) return this.ready(b);
+      b.prompts = extractNumberedPrompts(parent?.result?.finalPrompt ?? parent?.result?.prompt);
+      const pick = step.promptFrom.pick;
+      if (pick === 'ask' && b.prompts.length > 0) return this.wait(b, { kind: 'prompt-pick', prompts: b.prompts });
+      const chosen = pick === 'ask' ? undefined : b.prompts[pick - 1];
+      if (chosen === undefined) {
+        b.status = 'failed';
+        b.failure = {
+          type: PIPELINE_FAILURE.promptNotFound,
+          message: `${parent?.key} has ${b.prompts.length} numbered prompt(s); wanted ${pick === 'ask' ? 'one' : `#${pick}`}`,
+        };
+        return;
+      }
+      b.prompt = chosen;
+      return this.ready(b);
+    }
+    if (step.kind === 'action') {
+      const intent = step.intents[b.intentIndex!]!;
+      b.intent = intent;
+      if (step.input.kind === 'given') b.modal = step.input.modal;
+      const ask = step.input.kind === 'ask' || (step.input.kind === 'none' && intent.alwaysModal);
+      return ask ? this.wait(b, { kind: 'modal', needs: intent.needs, intent: intent.label }) : this.ready(b);
+    }
+    this.wait(b, {
+      kind: 'choice',
+      choices: step.choices.map((c) => c.label),
+      needs: step.choices.map((c) => ({ choice: c.label, modal: this.choiceNeedsModal(step, c), needs: c.needs })),
+    });
+  }
+
+  private choiceNeedsModal(step: PipelineStep, c: PipelineIntent): boolean {
+    if (step.kind !== 'pick') return false;
+    if (step.input.kind === 'ask') return true;
+    if (step.input.kind === 'given') {
+      const given = step.input.modal;
+      return c.alwaysModal && c.needs.some((n) => given[n] === undefined);
+    }
+    return c.alwaysModal;
+  }
+
+  private ready(b: Branch): void {
+    b.status = 'ready';
+    b.waitingFor = undefined;
+  }
+
+  private wait(b: Branch, waitingFor: WaitingFor): void {
+    b.status = 'waiting-input';
+    b.waitingFor = waitingFor;
+    log.info('pipeline branch waits for input', { branch: b.key, kind: waitingFor.kind });
+    if (this.inputTimeoutMs !== undefined) void this.expireLater(b, this.inputTimeoutMs);
+  }
+
+  private async expireLater(b: Branch, ms: number): Promise<void> {
+    try {
+      if (await condition(() => b.status !== 'waiting-input', ms)) return;
+      b.status = 'failed';
+      b.waitingFor = undefined;
+      b.failure = {
+        type: PIPELINE_FAILURE.inputExpired,
+        message: `no input for ${b.key} within ${this.input.inputTimeout}`,
+      };
+      this.dirty = true;
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+    }
+  }
+
+  private jobInput(b: Branch): JobInput {
+    const step = b.step;
+    let request: JobRequest;
+    if (step.kind === 'entry') {
+      request = step.request;
+      if (request.kind === 'imagine' && step.promptFrom) {
+        request = { ...request, prompt: [b.prompt!, request.prompt].filter((p) => p.trim()).join(' ') };
+      }
+    } else {
+      const parent = this.branches.get(b.parentKey!)!;
+      request = {
+        kind: 'action',
+        parentTaskId: parent.taskId!,
+        intent: b.intent!.intent,
+        ...(step.enableRemix !== undefined ? { enableRemix: step.enableRemix } : {}),
+      };
+    }
+    const i = this.input;
+    return {
+      request,
+      mode: i.mode ?? DEFAULT_MODE,
+      account: i.account ?? DEFAULT_ACCOUNT,
+      ...(i.policy ? { policy: i.policy } : {}),
+      ...(b.modal && (b.modal.prompt !== undefined || b.modal.mask !== undefined) ? { modal: b.modal } : {}),
+      ...(i.captureImages !== undefined ? { captureImages: i.captureImages } : {}),
+      ...(i.submitPolicy ? { submitPolicy: i.submitPolicy } : {}),
+    };
+  }
+
+  private start(b: Branch): void {
+    b.status = 'running';
+    this.running++;
+    void runChildJob(b.jobId, this.jobInput(b), () => {
+      this.jobsStarted++;
+    }).then((outcome) => {
+      this.running--;
+      this.dirty = true;
+      if (outcome.status === 'succeeded') {
+        b.status = 'succeeded';
+        b.taskId = outcome.result.taskId;
+        b.result = summariseJob(outcome.result);
+      } else {
+        b.status = outcome.status;
+        b.failure = outcome.failure;
+      }
+      log.info('pipeline branch finished', { branch: b.key, status: b.status, failure: b.failure?.type });
+    });
+  }
+
+  /** After a cancel request: nothing new starts; everything not running ends as cancelled. */
+  cancelPending(): void {
+    for (const b of this.branches.values()) {
+      if (b.status === 'blocked' || b.status === 'waiting-input' || b.status === 'ready') {
+        b.status = 'cancelled';
+        b.waitingFor = undefined;
+        b.failure = { type: PIPELINE_FAILURE.cancelled, message: 'the pipeline was cancelled' };
+      }
+    }
+  }
+
+  // ---- step input ---------------------------------------------------------------------------------------
+
+  /** Validates a step input without side effects; throws `StepInputRejected`. */
+  resolve(input: StepInput): Resolution {
+    if (typeof input !== 'object' || input === null) reject('step input must be { step, branch?, modal?, choice? }');
+    const list = this.byStep.get(input.step);
+    if (!list) reject(`unknown step "${String(input.step)}" (steps: ${[...this.byStep.keys()].join(', ')})`);
+    let b: Branch | undefined;
+    if (input.branch !== undefined) {
+      b = list.find((x) => canonicalLabel(x.label) === canonicalLabel(String(input.branch)));
+      if (!b)
+        reject(
+          `step "${input.step}" has no branch "${input.branch}" (${list.map((x) => x.label).join(', ') || 'none'})`
+        );
+      if (b.status !== 'waiting-input') reject(`${b.key} is not waiting for input (it is ${b.status})`);
+    } else {
+      const waiting = list.filter((x) => x.status === 'waiting-input');
+      if (waiting.length === 0) reject(`step "${input.step}" is not waiting for input`);
+      if (waiting.length > 1) {
+        reject(
+          `${waiting.length} branches of "${input.step}" wait (${waiting.map((x) => x.label).join(', ')}); name one in "branch"`
+        );
+      }
+      b = waiting[0]!;
+    }
+    const w = b.waitingFor!;
+    switch (w.kind) {
+      case 'modal': {
+        if (input.choice !== undefined) reject(`${b.key} waits for modal input, not a choice`);
+        const modal = checkModal(input.modal, w.needs, `${b.key} (${w.intent})`);
+        checkForJob(modal, b.intent!);
+        return { branch: b, modal };
+      }
+      case 'choice': {
+        if (input.choice === undefined) reject(`${b.key} waits for a choice of ${w.choices.join(', ')}`);
+        const step = b.step as Extract<PipelineStep, { kind: 'pick' }>;
+        const c = step.choices.find((x) => canonicalLabel(x.label) === canonicalLabel(String(input.choice)));
+        if (!c) reject(`"${String(input.choice)}" is not a choice of ${b.key} (${w.choices.join(', ')})`);
+        const given = step.input.kind === 'given' ? step.input.modal : {};
+        let modal: ModalInput | undefined = step.input.kind === 'given' ? given : undefined;
+        if (this.choiceNeedsModal(step, c)) {
+          const needs = c.needs.filter((n) => given[n] === undefined);
+          modal = { ...given, ...checkModal(input.modal, needs, `${b.key} (${c.label})`) };
+        } else if (input.modal !== undefined) {
+          modal = { ...given, ...checkModal(input.modal, [], `${b.key} (${c.label})`) };
+        }
+        if (modal) checkForJob(modal, c);
+        return { branch: b, intent: c, modal, choice: c.label };
+      }
+      case 'prompt-pick': {
+        if (input.modal !== undefined || input.choice === undefined) {
+          reject(`${b.key} waits for a prompt number "1".."${w.prompts.length}" in "choice"`);
+        }
+        const m = PROMPT_NUMBER.exec(String(input.choice));
+        const n = m ? Number(m[1]) : NaN;
+        if (!(n >= 1 && n <= w.prompts.length)) {
+          reject(`choice must be a prompt number 1..${w.prompts.length}, got "${String(input.choice)}"`);
+        }
+        return { branch: b, prompt: w.prompts[n - 1]!, choice: String(n) };
+      }
+    }
+  }
+
+  apply(input: StepInput): StepInputAck {
+    const r = this.resolve(input);
+    const b = r.branch;
+    if (r.intent) b.intent = r.intent;
+    if (r.modal) b.modal = r.modal;
+    if (r.prompt !== undefined) b.prompt = r.prompt;
+    this.ready(b);
+    this.dirty = true;
+    log.info('pipeline step input accepted', { branch: b.key });
+    return {
+      step: b.step.id,
+      branch: b.label,
+      jobId: b.jobId,
+      ...(r.choice !== undefined ? { choice: r.choice } : {}),
+      ...(r.prompt !== undefined ? { prompt: r.prompt } : {}),
+    };
+  }
+
+  // ---- reports ------------------------------------------------------------------------------------------
+
+  private ordered(): Branch[] {
+    return this.input.steps.flatMap((s) => this.byStep.get(s.id) ?? []);
+  }
+
+  summary(): OutcomeSummary {
+    const s: OutcomeSummary = {
+      total: 0,
+      succeeded: 0,
+      failed: 0,
+      skipped: 0,
+      cancelled: 0,
+      jobsStarted: this.jobsStarted,
+    };
+    for (const b of this.branches.values()) {
+      s.total++;
+      if (b.status === 'succeeded' || b.status === 'failed' || b.status === 'skipped' || b.status === 'cancelled') {
+        s[b.status]++;
+      }
+    }
+    return s;
+  }
+
+  progress(): PipelineProgress {
+    return {
+      name: this.input.name,
+      pipelineId: this.pipelineId,
+      done: this.done,
+      steps: this.input.steps.map((s) => ({
+        step: s.id,
+        kind: s.kind,
+        branches: (this.byStep.get(s.id) ?? []).map((b): BranchProgress => ({
+          branch: b.label,
+          status: b.status,
+          jobId: b.jobId,
+          ...(b.intent ? { intent: b.intent.label } : {}),
+          ...(b.taskId ? { taskId: b.taskId } : {}),
+          ...(b.waitingFor ? { waitingFor: b.waitingFor } : {}),
+          ...(b.failure ? { failure: b.failure } : {}),
+        })),
+      })),
+      waiting: this.ordered()
+        .filter((b) => b.status === 'waiting-input')
+        .map((b) => b.key),
+      running: this.running,
+      summary: this.summary(),
+    };
+  }
+
+  result(): PipelineResult {
+    return {
+      name: this.input.name,
+      pipelineId: this.pipelineId,
+      outcomes: this.ordered().map((b): BranchOutcome => ({
+        step: b.step.id,
+        branch: b.label,
+        status: b.status as TerminalBranchStatus,
+        jobId: b.jobId,
+        ...(b.intent ? { intent: b.intent.label } : {}),
+        ...(b.taskId ? { taskId: b.taskId } : {}),
+        ...(b.result ? { result: b.result } : {}),
+        ...(b.failure ? { failure: b.failure } : {}),
+      })),
+      summary: this.summary(),
+    };
+  }
+}
+
+/** Runs a normalised pipeline; see the module comment for semantics. */
+export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
+  const { plan, issues } = planPipeline(nodesFromSteps(input?.steps ?? []));
+  if (!plan || !input.name) {
+    const shown = issues.map((i) => `${i.path}: ${i.message}`).join('; ') || 'name and steps are required';
+    throw ApplicationFailure.create({
+      type: PIPELINE_FAILURE.invalid,
+      message: `invalid pipeline: ${shown}`,
+      nonRetryable: true,
+      details: [issues],
+    });
+  }
+  const run = new PipelineRun(input, plan.branches, plan.order, workflowInfo().workflowId);
+  setHandler(getPipelineProgressQuery, () => run.progress());
+  setHandler(provideStepInputUpdate, (i) => run.apply(i), { validator: (i) => void run.resolve(i) });
+
+  try {
+    for (;;) {
+      run.dirty = false;
+      run.advance();
+      if (run.allTerminal()) break;
+      await condition(() => run.dirty);
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    await CancellationScope.nonCancellable(async () => {
+      run.cancelPending();
+      await condition(() => run.running === 0);
+    });
+    run.done = true;
+    throw err;
+  }
+  run.done = true;
+  const result = run.result();
+  log.info('pipeline finished', { ...result.summary });
+  return result;
+}
