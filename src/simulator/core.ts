@@ -1,0 +1,238 @@
+/**
+ * The simulator's state in one object: options, random streams, task engine, faults, webhooks, images and the
+ * counters behind `stats()`. Request handlers receive it; nothing here knows about sockets.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SpeedMode } from '../mj/types';
+import { resultKindOf, type Op } from './buttons';
+import { Engine } from './engine';
+import { FaultPlan } from './faults';
+import { actionName, failReasonText } from './flavour';
+import { ImageCache, paletteFromHash, UploadStore, UrlSigner } from './images';
+import type { ResolvedOptions, SimFlavour } from './options';
+import type { ParsedPrompt } from './prompt';
+import { SeededRandom } from './random';
+import { Renderer } from './render';
+import type { ModalNeed, SimTask, TaskPlan, UploadRef } from './task';
+import { WebhookNotifier } from './webhooks';
+
+/** One entry of the request log. Never holds headers, so never credentials. */
+export interface RequestRecord {
+  method: string;
+  path: string;
+  /** HTTP status sent; 0 when the response was deliberately dropped. */
+  status: number;
+  /** Simulated epoch ms when the request arrived. */
+  at: number;
+  /** The JSON body with long strings and data URLs abbreviated, at most 500 characters. */
+  bodySummary?: string;
+  /** The fault kind injected into this request, if any. */
+  fault?: string;
+}
+
+/** Counters and logs returned by `Simulator.stats()` and `GET /__sim/stats`. */
+export interface SimStats {
+  /** Tasks created by submits, keyed by the request's `state` ('' when none); proves exactly-once submits. */
+  submitsByState: Record<string, number>;
+  /** Submit requests received per endpoint ('submit/imagine', …), accepted or not. */
+  submitsByEndpoint: Record<string, number>;
+  requests: RequestRecord[];
+  /** Webhook POSTs attempted (duplicates included). */
+  webhooksSent: number;
+  /** Webhook POSTs that errored, timed out or got a non-2xx answer. */
+  webhooksFailed: number;
+  /** Webhooks deliberately lost by a 'webhook-lose' fault. */
+  webhooksDropped: number;
+  /** Faults injected so far, by kind. */
+  faultsInjected: Record<string, number>;
+  tasks: number;
+  tasksByStatus: Record<string, number>;
+}
+
+/** Everything needed to create a task; the rest is derived. */
+export interface TaskInit {
+  op: Op;
+  prompt: string;
+  promptEn?: string;
+  finalPrompt?: string;
+  /** Given the new id, e.g. N's `/describe <id>.png`. */
+  description: string | ((id: string) => string);
+  state: string | null;
+  notifyHook: string | null;
+  account: string;
+  mode: SpeedMode;
+  requestMode: SpeedMode | null;
+  botType: 'MID_JOURNEY' | 'NIJI_JOURNEY';
+  parsed: ParsedPrompt;
+  plan: TaskPlan;
+  parent?: SimTask;
+  index?: number;
+  batch?: number;
+  inputUpload?: UploadRef | null;
+  inputLink?: string | null;
+  resultLines?: string[];
+  modal?: ModalNeed | null;
+  extraProps?: Record<string, unknown>;
+}
+
+/** Owns all simulator state; one per running simulator. */
+export class SimCore {
+  readonly engine: Engine;
+  readonly faults: FaultPlan;
+  readonly notifier: WebhookNotifier;
+  readonly renderer: Renderer;
+  readonly signer: UrlSigner;
+  readonly uploads = new UploadStore();
+  readonly images = new ImageCache();
+  /** Content choices (hashes, describe text); separate from fault sampling so faults don't shift ids. */
+  readonly rng: SeededRandom;
+  baseUrl = '';
+  private submitsByState: Record<string, number> = {};
+  private submitsByEndpoint: Record<string, number> = {};
+  private requests: RequestRecord[] = [];
+  private uploadSeq = 0;
+
+  constructor(readonly opts: ResolvedOptions) {
+    const root = new SeededRandom(opts.seed);
+    const idRng = root.fork(1);
+    this.rng = root.fork(2);
+    this.faults = new FaultPlan(root.fork(3));
+    this.signer = new UrlSigner(opts.seed === undefined ? randomBytes(16).toString('hex') : root.fork(4).hex(32));
+    this.notifier = new WebhookNotifier(this.faults, opts.webhookTimeoutMs);
+    this.renderer = new Renderer(opts.flavour, opts.clock, this.signer, () => opts.publicBaseUrl ?? this.baseUrl);
+    this.engine = new Engine(opts, idRng, {
+      onChange: (task) => this.onChange(task),
+      failReason: (cause) => failReasonText(opts.flavour, cause),
+    });
+  }
+
+  get flavour(): SimFlavour {
+    return this.opts.flavour;
+  }
+
+  now(): number {
+    return this.opts.clock.now();
+  }
+
+  /** Builds and stores a task in NOT_START (or MODAL when `init.modal` is set); the caller enqueues it. */
+  newTask(init: TaskInit): SimTask {
+    const id = this.engine.newId();
+    const hash = this.rng.uuid();
+    const kind = resultKindOf(init.op);
+    const parent = init.parent;
+    const index = init.index ?? 0;
+    // An upscale shows the quadrant it was taken from, so a client can check it saved the right picture.
+    const palette =
+      (kind === 'upscale' || kind === 'video-upscale') && parent && index >= 1
+        ? [parent.palette[index - 1] ?? parent.palette[0]]
+        : kind === 'upscale-hd' && parent
+          ? [parent.palette[0]]
+          : paletteFromHash(hash);
+    const finalPrompt = init.finalPrompt ?? init.parsed.echo;
+    const task: SimTask = {
+      id,
+      seq: this.engine.nextSeq(),
+      op: init.op,
+      action: actionName(this.flavour, init.op, parent?.action),
+      kind,
+      status: init.modal ? 'MODAL' : 'NOT_START',
+      prompt: init.prompt,
+      promptEn: init.promptEn ?? finalPrompt,
+      description: typeof init.description === 'function' ? init.description(id) : init.description,
+      state: init.state,
+      submitTime: this.now(),
+      startTime: null,
+      finishTime: null,
+      progress: '',
+      failReason: null,
+      finalPrompt,
+      hash,
+      parentId: parent?.id ?? null,
+      index,
+      mode: init.mode,
+      requestMode: init.requestMode,
+      account: init.account,
+      botType: init.botType,
+      notifyHook: init.notifyHook,
+      version: init.parsed.version,
+      plan: init.plan,
+      durationOverrideMs: init.parsed.markers.durationMs ?? null,
+      buttons: [],
+      palette,
+      preview: null,
+      imageIssuedAt: null,
+      inputUpload: init.inputUpload ?? null,
+      inputLink: init.inputLink ?? null,
+      batch: init.batch ?? 4,
+      modal: init.modal ?? null,
+      resultLines: init.resultLines ?? [],
+      nonce: String(1_000_000_000_000_000_000n + BigInt(this.rng.int(2 ** 31)) * 1_000_000_000n),
+      messageId: String(1_300_000_000_000_000_000n + BigInt(this.rng.int(2 ** 31)) * 1_000_000_000n),
+      extraProps: init.extraProps ?? {},
+      timer: null,
+      step: 0,
+    };
+    this.engine.add(task);
+    this.submitsByState[task.state ?? ''] = (this.submitsByState[task.state ?? ''] ?? 0) + 1;
+    return task;
+  }
+
+  /** Keeps uploaded images; returns references for URLs. */
+  storeUploads(files: { bytes: Buffer; contentType: string }[]): UploadRef[] {
+    const uploadId = `${this.now()}${String(++this.uploadSeq).padStart(4, '0')}`;
+    this.uploads.put(
+      uploadId,
+      files.map((f) => ({ ...f, issuedAt: this.now() }))
+    );
+    return files.map((_, index) => ({ uploadId, index }));
+  }
+
+  countSubmit(endpoint: string): void {
+    this.submitsByEndpoint[endpoint] = (this.submitsByEndpoint[endpoint] ?? 0) + 1;
+  }
+
+  logRequest(record: RequestRecord): void {
+    this.requests.push(record);
+    const excess = this.requests.length - this.opts.maxRequestLog;
+    if (excess > 0) this.requests.splice(0, excess);
+  }
+
+  stats(): SimStats {
+    const tasksByStatus: Record<string, number> = {};
+    for (const t of this.engine.all()) tasksByStatus[t.status] = (tasksByStatus[t.status] ?? 0) + 1;
+    return {
+      submitsByState: { ...this.submitsByState },
+      submitsByEndpoint: { ...this.submitsByEndpoint },
+      requests: this.requests.map((r) => ({ ...r })),
+      webhooksSent: this.notifier.counters.sent,
+      webhooksFailed: this.notifier.counters.failed,
+      webhooksDropped: this.notifier.counters.dropped,
+      faultsInjected: this.faults.counts(),
+      tasks: this.engine.size(),
+      tasksByStatus,
+    };
+  }
+
+  reset(): void {
+    this.engine.reset();
+    this.faults.clear();
+    this.faults.resetCounts();
+    this.notifier.reset();
+    this.uploads.clear();
+    this.images.clear();
+    this.submitsByState = {};
+    this.submitsByEndpoint = {};
+    this.requests = [];
+  }
+
+  async close(): Promise<void> {
+    this.engine.close();
+    await this.notifier.close();
+  }
+
+  private onChange(task: SimTask): void {
+    const hook = task.notifyHook ?? this.opts.notifyHook;
+    if (!hook) return;
+    this.notifier.notify(hook, task.id, task.state, this.renderer.task(task));
+  }
+}
