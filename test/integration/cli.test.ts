@@ -1,0 +1,219 @@
+/**
+ * The CLI as a subprocess (tsx) with `--json`, against a dev server, a worker and the simulator in this process:
+ * JSON documents on stdout and the documented exit codes.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startSimulator, type Simulator } from '../../src/simulator';
+import { createWorker, type MjWorker } from '../../src/worker';
+import { createDevServerEnv } from '../helpers/temporal';
+
+jest.setTimeout(240_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(ROOT, 'src', 'cli', 'index.ts');
+
+let env: TestWorkflowEnvironment;
+let sim: Simulator;
+let mjWorker: MjWorker;
+let workerDone: Promise<void>;
+let dir: string;
+let cliEnv: NodeJS.ProcessEnv;
+
+const noop = () => undefined;
+const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+beforeAll(async () => {
+  const [e, bundle] = await Promise.all([
+    createDevServerEnv(),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quiet }),
+  ]);
+  env = e;
+  sim = await startSimulator({ timeScale: 40, seed: 3 });
+  dir = mkdtempSync(path.join(tmpdir(), 'mj-cli-it-'));
+  const taskQueue = `cli-it-${randomUUID()}`;
+  const ours = { MJ_ASSET_DIR: path.join(dir, 'assets'), MJ_TASK_QUEUE: taskQueue };
+  const config = loadConfig({ ...ours, MJ_BASE_URL: sim.url });
+  mjWorker = await createWorker(config, {
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    installRuntime: false,
+    workflowBundle: bundle,
+    log: createLogger({ level: 'silent' }),
+  });
+  workerDone = mjWorker.run();
+  // Only what the CLI needs: no inherited MJ_* or TEMPORAL_* from the machine running the tests.
+  cliEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+    ...ours,
+  };
+});
+
+afterAll(async () => {
+  mjWorker?.shutdown();
+  await workerDone;
+  await sim?.close();
+  await env?.teardown();
+});
+
+interface CliRun {
+  code: number;
+  json: Record<string, unknown>;
+  stderr: string;
+}
+
+function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      TSX,
+      [CLI, ...args, '--json'],
+      { env: { ...cliEnv, ...extraEnv }, cwd: dir, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        try {
+          resolve({ code, json: JSON.parse(stdout) as Record<string, unknown>, stderr });
+        } catch {
+          reject(new Error(`not one JSON document (exit ${code}):\n${stdout}\n${stderr}`));
+        }
+      }
+    );
+  });
+}
+
+describe('mj CLI --json', () => {
+  let jobId: string;
+
+  it('imagine --wait: exit 0 and the result', async () => {
+    const r = await cli(['imagine', 'a', 'paper', 'boat', '--wait']);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({
+      ok: true,
+      alreadyStarted: false,
+      result: { task: { status: 'SUCCESS', prompt: 'a paper boat' } },
+    });
+    jobId = r.json.jobId as string;
+    expect(jobId).toMatch(/^mj-job-/);
+  });
+
+  it('status, list, and an idempotent restart with --id', async () => {
+    const s = await cli(['status', jobId]);
+    expect(s.code).toBe(0);
+    expect(s.json).toMatchObject({
+      ok: true,
+      kind: 'job',
+      executionStatus: 'COMPLETED',
+      progress: { phase: 'succeeded' },
+    });
+
+    const key = `cli-${randomUUID()}`;
+    const a = await cli(['imagine', 'a kite', '--id', key]);
+    const b = await cli(['imagine', 'a kite', '--id', key]);
+    expect(a.json).toMatchObject({ ok: true, jobId: `mj-job-${key}`, alreadyStarted: false });
+    expect(b.json).toMatchObject({ ok: true, jobId: `mj-job-${key}`, alreadyStarted: true });
+
+    const list = await cli(['list', '--limit', '100']);
+    expect(list.code).toBe(0);
+    expect((list.json.jobs as { jobId: string }[]).map((j) => j.jobId)).toContain(jobId);
+  });
+
+  it('action and download', async () => {
+    const up = await cli(['action', jobId, 'U2', '--wait']);
+    expect(up.code).toBe(0);
+    expect(up.json).toMatchObject({ ok: true, result: { task: { action: 'UPSCALE', status: 'SUCCESS' } } });
+    const out = path.join(dir, 'downloads');
+    const dl = await cli(['download', up.json.jobId as string, '--out', out]);
+    expect(dl.code).toBe(0);
+    expect((dl.json.files as string[]).length).toBeGreaterThan(0);
+    expect(readdirSync(out).length).toBe((dl.json.files as string[]).length);
+  });
+
+  it('exit 1 when the job fails', async () => {
+    const r = await cli(['imagine', 'a storm --sim-fail content-policy', '--wait']);
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ ok: false, exitCode: 1, error: { code: 'JOB_FAILED', type: 'ContentPolicy' } });
+  });
+
+  it('exit 2 for bad input, naming the field, with nothing started', async () => {
+    const empty = await cli(['imagine', '  ', '--id', 'never-started']);
+    expect(empty.code).toBe(2);
+    expect(empty.json).toMatchObject({ ok: false, error: { code: 'MJ_INVALID_INPUT', field: 'prompt' } });
+    expect((await cli(['status', 'mj-job-never-started'])).code).toBe(3);
+
+    const intent = await cli(['action', jobId, 'zoom', 'sideways']);
+    expect(intent.code).toBe(2);
+    expect(intent.json).toMatchObject({ error: { field: 'intent' } });
+
+    const mode = await cli(['imagine', 'x', '--mode', 'SLOW']);
+    expect(mode.code).toBe(2);
+
+    const bad = path.join(dir, 'bad-pipeline.json');
+    writeFileSync(bad, JSON.stringify({ name: 'p', steps: [{ id: 'up', from: 'nowhere', action: 'U9' }] }));
+    const spec = await cli(['pipeline', bad]);
+    expect(spec.code).toBe(2);
+    expect(spec.json).toMatchObject({ ok: false, error: { code: 'PIPELINE_INVALID' } });
+    expect(((spec.json.error as { issues: unknown[] }).issues ?? []).length).toBeGreaterThan(0);
+
+    const unknownOption = await cli(['imagine', 'x', '--frobnicate']);
+    expect(unknownOption.code).toBe(2);
+  });
+
+  it('exit 3 for unknown jobs, schedules and files', async () => {
+    for (const args of [
+      ['status', 'mj-job-nope'],
+      ['cancel', 'mj-job-nope'],
+      ['schedule', 'delete', 'nope'],
+      ['pipeline', path.join(dir, 'missing.json')],
+    ]) {
+      const r = await cli(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 3 });
+      expect(r.json.ok).toBe(false);
+    }
+  });
+
+  it('exit 4 when Temporal is unreachable', async () => {
+    const r = await cli(['status', 'mj-job-x'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(r.code).toBe(4);
+    expect(r.json).toMatchObject({ ok: false, error: { code: 'TEMPORAL_UNREACHABLE' } });
+  });
+
+  it('batch from a prompt file, and schedules for it', async () => {
+    const file = path.join(dir, 'prompts.txt');
+    writeFileSync(file, '# tonight\na fox\n\na hare\n');
+    const r = await cli(['batch', file, '--concurrency', '2', '--wait']);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, result: { summary: { total: 2, succeeded: 2 } } });
+
+    const id = `nightly-${randomUUID().slice(0, 8)}`;
+    const created = await cli(['schedule', 'create', id, '--cron', '0 2 * * *', '--prompt-file', file]);
+    expect(created.code).toBe(0);
+    expect(created.json).toMatchObject({ ok: true, scheduleId: id, items: 2 });
+    expect((created.json.nextRuns as string[])[0]).toMatch(/T02:00:00/);
+    const listed = await cli(['schedule', 'list']);
+    expect((listed.json.schedules as { scheduleId: string }[]).map((s) => s.scheduleId)).toContain(id);
+    expect((await cli(['schedule', 'delete', id])).code).toBe(0);
+    expect((await cli(['schedule', 'create', 'x', '--cron', 'sometimes', '--prompt-file', file])).code).toBe(2);
+  });
+
+  it('config prints no secrets', async () => {
+    const r = await cli(['config'], {
+      MJ_API_KEY: 'super-secret-key-123',
+      MJ_WEBHOOK_TOKEN: 'tok_3f9a2c71e4b85d06a1c94e7f',
+    });
+    expect(r.code).toBe(0);
+    const text = JSON.stringify(r.json);
+    expect(text).not.toContain('super-secret-key-123');
+    expect(text).not.toContain('tok_3f9a2c71e4b85d06a1c94e7f');
+    expect(existsSync(path.join(dir, 'assets'))).toBe(true);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * `npm start`'s entry as a subprocess: dev server (SQLite file), simulator, worker and webhook receiver on free ports
+ * in a temp data directory. A job submitted through the CLI completes end to end; SIGINT stops everything cleanly;
+ * a second start on the same directory still knows the job.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+jest.setTimeout(300_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  exit: Promise<number | null>;
+}
+
+async function start(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(TSX, [path.join(ROOT, 'src', 'cli', 'start.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (err += String(d)));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 120_000;
+  while (!out.includes('mj-temporal ready')) {
+    if (child.exitCode !== null)
+      throw new Error(`npm start exited early (${child.exitCode}):\n${out}\n${err.slice(-3000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`npm start not ready in time:\n${out}\n${err.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, stdout: () => out, exit };
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      TSX,
+      [path.join(ROOT, 'src', 'cli', 'index.ts'), ...args, '--json'],
+      { env, cwd: ROOT, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        try {
+          resolve({ code, json: JSON.parse(stdout) as Record<string, unknown> });
+        } catch {
+          reject(new Error(`CLI printed no JSON (exit ${code}): ${stdout}\n${stderr}`));
+        }
+      }
+    );
+  });
+}
+
+async function stop(s: Started): Promise<number | null> {
+  s.child.kill('SIGINT');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 60_000);
+  const code = await s.exit;
+  clearTimeout(timer);
+  return code;
+}
+
+describe('npm start', () => {
+  let running: Started | undefined;
+
+  afterEach(async () => {
+    if (running && running.child.exitCode === null) await stop(running);
+    running = undefined;
+  });
+
+  it('runs a job end to end, stops on SIGINT, and resumes from the same data directory', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'mj-start-it-'));
+    const [temporalPort, uiPort] = [await freePort(), await freePort()];
+    const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dataDir };
+    const startEnv = {
+      ...base,
+      MJ_DATA_DIR: dataDir,
+      MJ_DEV_TEMPORAL_PORT: String(temporalPort),
+      MJ_DEV_UI_PORT: String(uiPort),
+      MJ_WEBHOOK_PORT: '0',
+      MJ_DEV_SIMULATOR_PORT: '0',
+      MJ_DEV_TIME_SCALE: '40',
+      MJ_LOG_LEVEL: 'warn',
+    };
+    const cliEnv = {
+      ...base,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      MJ_ASSET_DIR: path.join(dataDir, 'assets'),
+    };
+
+    running = await start(startEnv);
+    expect(running.stdout()).toContain(`Temporal UI   http://127.0.0.1:${uiPort}`);
+    expect(running.stdout()).toContain('npm run cli -- imagine "a cat" --wait');
+
+    const r = await cli(['imagine', 'a', 'cat', '--wait'], cliEnv);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, result: { task: { status: 'SUCCESS' } } });
+    const jobId = r.json.jobId as string;
+    expect(existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+    expect(existsSync(path.join(dataDir, 'assets'))).toBe(true);
+
+    expect(await stop(running)).toBe(0);
+    expect(running.stdout()).toContain('stopped');
+    // The dev server went down with it.
+    expect(await portOpen(temporalPort)).toBe(false);
+
+    running = await start(startEnv);
+    const status = await cli(['status', jobId], cliEnv);
+    expect(status.json).toMatchObject({ ok: true, executionStatus: 'COMPLETED' });
+    expect(await stop(running)).toBe(0);
+  });
+});
