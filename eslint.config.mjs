@@ -3,14 +3,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no HTTP, no I/O libraries, no config.
-const workflowBans = [
-  ...builtinModules,
-  ...builtinModules.map((m) => `node:${m}`),
-  'undici',
-  'zod',
-  'pino',
-  'sharp',
-];
+const workflowBans = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'undici', 'zod', 'pino', 'sharp'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'lib/**', 'data/**', '.temporal/**', 'coverage/**', 'bench/results/**'] },
@@ -34,11 +27,18 @@ export default tseslint.config(
         {
           paths: workflowBans.map((name) => ({ name, message: 'Workflow code must stay deterministic.' })),
           patterns: [
-            { group: ['**/mj/*', '**/mj', '**/config', '**/simulator/*'], message: 'Workflow code must stay deterministic.', allowTypeImports: true },
+            {
+              group: ['**/mj/*', '**/mj', '**/config', '**/simulator/*'],
+              message: 'Workflow code must stay deterministic.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],
     },
   },
-  { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } }
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly' } },
+  }
 );
