@@ -55,3 +55,64 @@ export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 
 /** Discord CDN links expire about 24 h after finish (§14.5). */
 export const IMAGE_URL_TTL_MS = 24 * 3_600_000;
+
+/** Pipelines: most steps in a file. */
+export const MAX_PIPELINE_STEPS = 32;
+
+/**
+ * Pipelines: most step × branch jobs in one pipeline. A branch costs about 10 history events (child start,
+ * started, completed, workflow tasks) and a few KB of child result, so 64 branches stay far below the
+ * 4,096-event continue-as-new suggestion without needing continue-as-new.
+ */
+export const MAX_PIPELINE_BRANCHES = 64;
+
+/** Pipelines: child jobs running at once (MJ fast mode runs about 3 to 12 jobs per account at once). */
+export const DEFAULT_PIPELINE_CONCURRENCY = 4;
+
+/** Batches: jobs running at once per account × mode. */
+export const DEFAULT_BATCH_CONCURRENCY = 3;
+
+/** Batches: most items in one batch workflow (~10 events each: stays below 4,096 events). Split larger lists. */
+export const MAX_BATCH_ITEMS = 250;
+
+/** Upper bound of any pipeline or batch concurrency setting. */
+export const MAX_CONCURRENCY = 32;
+
+/**
+ * Jobs: how the workflow backs off before resubmitting after definite back-pressure (queue full, no instance,
+ * rate limited without Retry-After). Longer than a poll interval: the account is busy, not the task.
+ */
+export const DEFAULT_SUBMIT_BACKOFF = { initialInterval: '5s', maxInterval: '2m', backoffCoefficient: 2 } as const;
+
+/** Jobs: "parent missing / not ready" right after the parent's SUCCESS is a known race (§4, N #252); retry this often. */
+export const MAX_PARENT_UNAVAILABLE_RETRIES = 3;
+
+/** Jobs: wait before looking up a submit with an unknown outcome, so an asynchronously saved task (N) is visible. */
+export const RECONCILE_DELAY = '2s';
+
+/** Slots: workflow id prefix of the slot managers, `mj-slots-<account>-<mode>`. */
+export const SLOT_MANAGER_ID_PREFIX = 'mj-slots';
+
+/** Slots: highest per-account limit accepted (a gateway may pool several accounts behind one key). */
+export const MAX_SLOT_LIMIT = 100;
+
+/**
+ * Slots: how often a manager checks that its holders still run (jittered ±20%), so a slot of a terminated or timed-out
+ * job comes back within about this long. Costs about 11 history events per check, only while slots are held.
+ */
+export const SLOT_RECLAIM_INTERVAL = '1m';
+
+/**
+ * Slots: a holder still waiting repeats its (idempotent) request after this long, then twice as long each time up to
+ * the maximum, in case its manager was terminated or reset (a day-long wait costs about 10 repeats).
+ */
+export const SLOT_REQUEST_REFRESH = { initialInterval: '15m', maxInterval: '4h' } as const;
+
+/** Slots: pause of new grants after a holder reported back-pressure without Retry-After, and the longest pause. */
+export const SLOT_COOL_DOWN = { default: '30s', max: '10m' } as const;
+
+/**
+ * Slots: a manager continues as new after this many history events (about 15 per job, 11 per reclaim check). The
+ * waiting queue is carried along, so keep it below a few thousand requests (about 200 bytes each).
+ */
+export const SLOT_MANAGER_CONTINUE_AS_NEW_EVENTS = 2_000;

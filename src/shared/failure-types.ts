@@ -31,6 +31,88 @@ export const JOB_FAILURE = {
   auth: 'AuthFailed',
   /** The upstream task was cancelled outside this workflow. */
   cancelled: 'Cancelled',
+  /** The parent task of an action stayed missing or not ready after a few retries (§4 code 3/4, N #252). */
+  parentUnavailable: 'ParentUnavailable',
+  /** The upstream task succeeded but its images could not be stored; details carry the task id. */
+  captureFailed: 'CaptureFailed',
 } as const;
 
 export type JobFailureType = (typeof JOB_FAILURE)[keyof typeof JOB_FAILURE];
+
+/** `ApplicationFailure.type` values of pipeline and batch workflows and of their branch outcomes. */
+export const PIPELINE_FAILURE = {
+  /** The pipeline or batch input is invalid (the only way these workflows fail). */
+  invalid: 'PipelineInvalid',
+  batchInvalid: 'BatchInvalid',
+  /** A branch was skipped because the branch it depends on did not succeed. */
+  parentFailed: 'ParentBranchFailed',
+  /** A step input was rejected by the update validator (unknown step, not waiting, wrong kind). */
+  inputRejected: 'StepInputRejected',
+  /** Nobody supplied a step input before `inputTimeout`. */
+  inputExpired: 'StepInputExpired',
+  /** The describe/shorten result has no numbered prompt with the requested number. */
+  promptNotFound: 'PromptNotFound',
+  /** A child job with this id already exists (a restart must not pay twice). */
+  duplicateJob: 'DuplicateJob',
+  /** The child job was terminated or timed out, or failed without an application failure type. */
+  jobTerminated: 'JobTerminated',
+  jobTimedOut: 'JobTimedOut',
+  jobFailed: 'JobFailed',
+  /** The branch or item was cancelled (pipeline cancelled, or the job cancelled from outside). */
+  cancelled: 'Cancelled',
+} as const;
+
+export type PipelineFailureType = (typeof PIPELINE_FAILURE)[keyof typeof PIPELINE_FAILURE];
+
+/** `ApplicationFailure.type` values raised by activities themselves rather than mapped from an `MjError`. */
+export const ACTIVITY_FAILURE = {
+  /** The flavour has no list endpoint, so a submit with an unknown outcome cannot be looked up by `state`. */
+  reconcileUnsupported: 'ReconcileUnsupported',
+  /** An activity argument is unusable (mask not a PNG, asset missing): retrying cannot help. */
+  invalidInput: 'InvalidActivityInput',
+} as const;
+
+/**
+ * `MjError.code` values (src/mj), mirrored here because workflow code may not import src/mj values. Activities put
+ * the code into the failure's `details`; workflows branch on it.
+ */
+export const MJ_ERROR_CODE = {
+  auth: 'MJ_AUTH',
+  taskNotFound: 'MJ_TASK_NOT_FOUND',
+  validation: 'MJ_VALIDATION',
+  queueFull: 'MJ_QUEUE_FULL',
+  bannedPrompt: 'MJ_BANNED_PROMPT',
+  noInstance: 'MJ_NO_INSTANCE',
+  parentUnavailable: 'MJ_PARENT_UNAVAILABLE',
+  rateLimited: 'MJ_RATE_LIMITED',
+  gatewayUnknown: 'MJ_GATEWAY_UNKNOWN',
+  unsupported: 'MJ_UNSUPPORTED',
+  system: 'MJ_SYSTEM',
+  upstream5xx: 'MJ_UPSTREAM_5XX',
+  connection: 'MJ_CONNECTION',
+  timeout: 'MJ_TIMEOUT',
+  badResponse: 'MJ_BAD_RESPONSE',
+  invalidInput: 'MJ_INVALID_INPUT',
+  buttonNotFound: 'MJ_BUTTON_NOT_FOUND',
+} as const;
+
+export type MjErrorCodeValue = (typeof MJ_ERROR_CODE)[keyof typeof MJ_ERROR_CODE];
+
+/** The redacted `details[0]` of every activity failure: enough to decide, nothing secret. */
+export interface ActivityFailureDetails {
+  code?: string;
+  status?: number;
+  upstreamCode?: number;
+  /** The request may have been accepted upstream (timeout or reset after sending, 5xx). */
+  outcomeUnknown?: boolean;
+  /** Retry-After, repeated here because `nextRetryDelay` does not survive the trip into workflow code. */
+  retryAfterMs?: number;
+}
+
+/** `ApplicationFailure.type` of a rejected `provideModalInput` update (the validator's verdict; nothing is recorded). */
+export const MODAL_INPUT_REJECTION = {
+  /** The job is not parked in MODAL, or an answer is already being submitted. */
+  notWaiting: 'NotWaitingForModalInput',
+  /** The prompt or mask does not suit the button (empty prompt, mask not PNG, Vary Region without mask, …). */
+  invalid: 'InvalidModalInput',
+} as const;

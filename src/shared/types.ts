@@ -2,7 +2,7 @@
  * Workflow inputs, outputs and message payloads. Plain serialisable data, workflow-safe.
  * Image bytes never appear here: images travel as references (see {@link ImageRef}).
  */
-import type { ButtonIntent, IntentSpec, MjButton, MjMediaUrl, SpeedMode, TaskStatus } from '../mj/types';
+import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjMediaUrl, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
@@ -67,6 +67,19 @@ export interface PollPolicy {
   modalTimeout?: Duration;
 }
 
+/**
+ * Per-account, per-mode slot limits, enforced by one slot manager workflow per account × mode
+ * (`src/workflows/slot-workflow.ts`). A slot is held from submit to the upstream task's terminal state.
+ */
+export interface SlotLimits {
+  /** Upstream jobs of this account and mode running at once (MidJourney Pro: 12 fast, 3 relax). */
+  limit: number;
+  /** Most slots granted per UTC day; later requests wait for the next day. @default unlimited */
+  dailyCap?: number;
+  /** Least time between two grants (so two submits) of this account and mode. @default no spacing */
+  minSpacing?: Duration;
+}
+
 export interface JobInput {
   request: JobRequest;
   /** Speed mode; selects the path prefix and the default poll policy. @default 'FAST' */
@@ -88,6 +101,18 @@ export interface JobInput {
   submitPolicy?: 'at-most-once' | 'at-least-once';
   /** Internal: state carried across continue-as-new. */
   carry?: JobCarry;
+  /**
+   * History length after which an idle-polling job continues as new (the server's own suggestion also counts).
+   * @default CONTINUE_AS_NEW_EVENTS
+   */
+  continueAsNewAfterEvents?: number;
+  /**
+   * Hold a slot of the `account` × `mode` slot manager from submit to the upstream task's terminal state, so the
+   * account never runs more than `limit` jobs at once (optionally a daily cap and a minimum spacing between submits).
+   * The first request starts the manager; later requests with other limits update it unless an operator pinned
+   * them with `configureSlotsUpdate`. @default undefined (no slot manager is involved)
+   */
+  slots?: SlotLimits;
 }
 
 /** What survives a continue-as-new of a job. */
@@ -103,6 +128,14 @@ export interface JobCarry {
   fetches: number;
   wakeups: number;
   intervalMs?: number;
+  /** Start of the current no-progress-yet phase (submit accepted, or modal input submitted). */
+  queuedSince?: number;
+  /** Time spent parked in MODAL; excluded from the total deadline. */
+  modalWaitedMs?: number;
+  /** The MODAL child whose input was already submitted, so a stale MODAL fetch does not park again. */
+  modalSubmittedFor?: string;
+  /** Back-pressure and not-found retries of the submit so far. */
+  submitRetries?: number;
 }
 
 export type JobPhase =
@@ -149,6 +182,8 @@ export interface TaskSnapshot {
   startTime: number | null;
   finishTime: number | null;
   buttons: TaskButton[];
+  /** On FAILURE: what the failReason means (classified by the fetch activity, so workflows never parse text). */
+  failKind?: FailReasonKind;
 }
 
 /** A result image kept in the asset store (issue: image capture). */
@@ -185,6 +220,15 @@ export interface JobProgress {
   submits: number;
   fetches: number;
   wakeups: number;
+  /** Outcome of the best-effort upstream cancel after the workflow was cancelled. */
+  upstreamCancel?: { cancelled: boolean; reason?: string };
+}
+
+/** Answer of the `provideModalInput` update once the modal submit was accepted upstream. */
+export interface ModalAck {
+  /** The MODAL child task that now runs. */
+  taskId: string;
+  accepted: true;
 }
 
 /** Payload of the signal the webhook receiver sends: a hint only; the workflow confirms with a fetch. */

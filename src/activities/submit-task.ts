@@ -1,0 +1,149 @@
+/**
+ * `submitTask`: one upstream submit for a job step, carrying the step's `state` key and the notify hook. The workflow
+ * calls it with a single attempt and decides itself what a failure means (contract §4, §14).
+ */
+import type { AssetStore } from '../assets/asset-store';
+import {
+  findButton,
+  formatIntent,
+  MjParentUnavailableError,
+  MjUnsupportedError,
+  type MjClient,
+  type MjRequestOptions,
+} from '../mj';
+import type { SubmitSuccess } from '../mj/client';
+import type { IntentSpec, MjTask, SpeedMode } from '../mj/types';
+import type { JobRequest } from '../shared/types';
+import { invalidInput, type ActivityLogger } from './failures';
+import { requireDataUrl, resolveImageRef } from './image-refs';
+
+export interface SubmitTaskInput {
+  request: JobRequest;
+  mode: SpeedMode;
+  /** From `makeStateKey(workflowId, step)`: lets `findTaskByState` find this submit if its answer is lost. */
+  stateKey: string;
+}
+
+/** The task the proxy created: accepted (code 1), queued (22), parked in MODAL (21 on P/T), or legacy existed (N 21). */
+export interface SubmitTaskResult {
+  kind: 'accepted' | 'queued' | 'modal' | 'existed';
+  taskId: string;
+  /** Tasks ahead in the proxy's queue (code 22), when it said. */
+  ahead?: number | null;
+}
+
+export interface SubmitDeps {
+  mj: MjClient;
+  store: AssetStore;
+  notifyHookUrl?: string;
+  log: Pick<ActivityLogger, 'info'>;
+}
+
+type Hooked = { state: string; notifyHook?: string };
+
+const CHANGE_ACTION = { upscale: 'UPSCALE', variation: 'VARIATION', reroll: 'REROLL' } as const;
+
+/** The `/submit/change` body for an intent novicezk can express, or null. */
+function changeFor(intent: IntentSpec): { action: 'UPSCALE' | 'VARIATION' | 'REROLL'; index?: number } | null {
+  if (intent.kind === 'upscale' || intent.kind === 'variation')
+    return { action: CHANGE_ACTION[intent.kind], index: intent.index };
+  if (intent.kind === 'reroll') return { action: 'REROLL' };
+  return null;
+}
+
+async function submitAction(
+  deps: SubmitDeps,
+  req: Extract<JobRequest, { kind: 'action' }>,
+  base: Hooked,
+  o: MjRequestOptions
+): Promise<SubmitSuccess> {
+  const { mj } = deps;
+  const parent: MjTask = await mj.fetchTask(req.parentTaskId, o);
+  if (parent.status !== 'SUCCESS') {
+    // §14.7: a parent that just finished can still look unfinished; the workflow retries this a few times.
+    throw new MjParentUnavailableError(`parent task ${parent.id} is ${parent.status}, not SUCCESS`);
+  }
+  const change = changeFor(req.intent);
+  // N has no buttons and no /action; a gateway in front of N has /action but still no buttons.
+  const useChange = change !== null && mj.supports('change') && (!mj.supports('action') || parent.buttons.length === 0);
+  if (useChange && change) {
+    return mj.submitChange({ ...base, taskId: parent.id, action: change.action, index: change.index }, o);
+  }
+  if (!mj.supports('action')) {
+    throw new MjUnsupportedError(
+      `${formatIntent(req.intent)} needs /submit/action, which the ${mj.flavour} flavour lacks (only U, V and reroll work there)`
+    );
+  }
+  const button = findButton(parent, req.intent);
+  return mj.submitAction({ ...base, taskId: parent.id, customId: button.customId, enableRemix: req.enableRemix }, o);
+}
+
+async function send(deps: SubmitDeps, request: JobRequest, base: Hooked, o: MjRequestOptions): Promise<SubmitSuccess> {
+  const { mj, store } = deps;
+  switch (request.kind) {
+    case 'imagine': {
+      const refs = request.referenceImages ?? [];
+      // MJ reads reference images as URLs at the start of the prompt; stored ones go up as base64 and the proxy
+      // prepends their uploaded URLs the same way.
+      const urls = refs.flatMap((r) => ('url' in r ? [r.url] : []));
+      const base64Array = await Promise.all(refs.filter((r) => 'asset' in r).map((r) => resolveImageRef(store, r)));
+      const prompt = urls.length > 0 ? `${urls.join(' ')} ${request.prompt}` : request.prompt;
+      return mj.submitImagine(
+        { ...base, prompt, botType: request.botType, ...(base64Array.length > 0 ? { base64Array } : {}) },
+        o
+      );
+    }
+    case 'action':
+      return submitAction(deps, request, base, o);
+    case 'blend': {
+      const base64Array = await Promise.all(request.images.map((r) => requireDataUrl(store, r, 'blend')));
+      return mj.submitBlend({ ...base, base64Array, dimensions: request.dimensions, botType: request.botType }, o);
+    }
+    case 'describe': {
+      const image = request.image;
+      return mj.submitDescribe(
+        'asset' in image
+          ? { ...base, base64: await resolveImageRef(store, image), botType: request.botType }
+          : { ...base, link: image.url, botType: request.botType },
+        o
+      );
+    }
+    case 'shorten':
+      return mj.submitShorten({ ...base, prompt: request.prompt, botType: request.botType }, o);
+    case 'edits':
+      return mj.submitEdits({ ...base, prompt: request.prompt, image: await resolveImageRef(store, request.image) }, o);
+    case 'video':
+      return mj.submitVideo(
+        {
+          ...base,
+          prompt: request.prompt,
+          image: request.image ? await resolveImageRef(store, request.image) : undefined,
+          endImage: request.endImage ? await resolveImageRef(store, request.endImage) : undefined,
+          motion: request.motion,
+          loop: request.loop,
+          batchSize: request.batchSize,
+        },
+        o
+      );
+  }
+}
+
+/** Sends one submit and reports the task it created. Rejections are thrown (as typed `MjError`s). */
+export async function submitOnce(
+  deps: SubmitDeps,
+  input: SubmitTaskInput,
+  o: MjRequestOptions
+): Promise<SubmitTaskResult> {
+  const base: Hooked = { state: input.stateKey, ...(deps.notifyHookUrl ? { notifyHook: deps.notifyHookUrl } : {}) };
+  const outcome = await send(deps, input.request, base, o);
+  if (outcome.kind === 'uploaded') throw invalidInput('the proxy answered a submit with an upload result');
+  const result: SubmitTaskResult = { kind: outcome.kind, taskId: outcome.taskId };
+  if (outcome.kind === 'queued') result.ahead = outcome.ahead;
+  deps.log.info('submitted', {
+    kind: input.request.kind,
+    outcome: outcome.kind,
+    taskId: outcome.taskId,
+    state: input.stateKey,
+  });
+  return result;
+}

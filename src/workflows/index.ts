@@ -1,0 +1,7 @@
+/**
+ * Every workflow and message definition the worker registers and clients import. The worker's `workflowsPath`
+ * points here, so everything exported must be workflow-safe.
+ */
+export { getProgressQuery, mjJobWorkflow, provideModalInputUpdate, taskChangedSignal } from './job-workflow';
+export * from './pipeline-workflow';
+export * from './batch-workflow';

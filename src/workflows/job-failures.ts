@@ -1,0 +1,117 @@
+/**
+ * How the job workflow reads activity failures and ends itself. Workflow-safe: branches on the redacted
+ * `details[0].code` that `src/activities/failures.ts` writes, never on classes or message text.
+ */
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { FailReasonKind } from '../mj/types';
+import {
+  ACTIVITY_FAILURE,
+  JOB_FAILURE,
+  MJ_ERROR_CODE,
+  type ActivityFailureDetails,
+  type JobFailureType,
+} from '../shared/failure-types';
+import type { TaskSnapshot } from '../shared/types';
+
+/** What the workflow does after a submit attempt failed. */
+export type SubmitFailure =
+  | { kind: 'back-pressure'; code?: string; retryAfterMs?: number; message: string }
+  | { kind: 'parent-unavailable'; code?: string; message: string }
+  | { kind: 'outcome-unknown'; code?: string; message: string }
+  | { kind: 'terminal'; type: JobFailureType; code?: string; message: string };
+
+const BACK_PRESSURE = new Set<string>([
+  MJ_ERROR_CODE.queueFull,
+  MJ_ERROR_CODE.rateLimited,
+  MJ_ERROR_CODE.noInstance,
+  MJ_ERROR_CODE.gatewayUnknown,
+  MJ_ERROR_CODE.system,
+  // The rest only reach here with outcomeUnknown false: nothing was sent (refused), or the parent fetch failed.
+  MJ_ERROR_CODE.connection,
+  MJ_ERROR_CODE.timeout,
+  MJ_ERROR_CODE.upstream5xx,
+]);
+
+// The client flags 5xx and timeouts of a submit itself (not of the parent fetch before it); a 2xx submit answer it
+// could not read is not flagged, yet may well have created a task.
+const MAYBE_ACCEPTED = new Set<string>([MJ_ERROR_CODE.badResponse]);
+
+const TERMINAL: Record<string, JobFailureType> = {
+  [MJ_ERROR_CODE.bannedPrompt]: JOB_FAILURE.bannedPrompt,
+  [MJ_ERROR_CODE.validation]: JOB_FAILURE.validation,
+  [MJ_ERROR_CODE.invalidInput]: JOB_FAILURE.validation,
+  [MJ_ERROR_CODE.unsupported]: JOB_FAILURE.unsupported,
+  [MJ_ERROR_CODE.buttonNotFound]: JOB_FAILURE.buttonNotFound,
+  [MJ_ERROR_CODE.auth]: JOB_FAILURE.auth,
+};
+
+/** The ApplicationFailure under an ActivityFailure (or the error itself), with its redacted details. */
+export function readActivityFailure(err: unknown): {
+  failure?: ApplicationFailure;
+  details: ActivityFailureDetails;
+  timedOut: boolean;
+  message: string;
+} {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const first = cause.details?.[0];
+    const details = first && typeof first === 'object' ? (first as ActivityFailureDetails) : {};
+    return { failure: cause, details, timedOut: false, message: cause.message };
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { details: {}, timedOut: cause instanceof TimeoutFailure, message };
+}
+
+/** Sorts a failed submit (or modal submit) into what the workflow must do next. */
+export function classifySubmitFailure(err: unknown): SubmitFailure {
+  const { failure, details, timedOut, message } = readActivityFailure(err);
+  const code = details.code;
+  // The activity never reported back (worker died, heartbeat lost): the request may well have been sent.
+  if (timedOut || !failure) return { kind: 'outcome-unknown', code, message };
+  if (details.outcomeUnknown || (code !== undefined && MAYBE_ACCEPTED.has(code))) {
+    return { kind: 'outcome-unknown', code, message };
+  }
+  if (code !== undefined && BACK_PRESSURE.has(code)) {
+    return { kind: 'back-pressure', code, retryAfterMs: details.retryAfterMs, message };
+  }
+  if (code === MJ_ERROR_CODE.parentUnavailable || code === MJ_ERROR_CODE.taskNotFound) {
+    return { kind: 'parent-unavailable', code, message };
+  }
+  if (code !== undefined && TERMINAL[code]) return { kind: 'terminal', type: TERMINAL[code], code, message };
+  if (failure.type === ACTIVITY_FAILURE.invalidInput || failure.type === 'AssetNotFoundError') {
+    return { kind: 'terminal', type: JOB_FAILURE.validation, code, message };
+  }
+  if (failure.nonRetryable) return { kind: 'terminal', type: JOB_FAILURE.upstreamFailure, code, message };
+  // An unexpected but retryable error before any request left (a bug, a store hiccup): back off, bounded by the deadline.
+  return { kind: 'back-pressure', code, message };
+}
+
+/** A failure that ends the job: typed, non-retryable, with small details callers can show. */
+export function jobFailure(
+  type: JobFailureType,
+  message: string,
+  details?: Record<string, unknown>
+): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
+}
+
+const FAIL_KIND_TO_TYPE: Record<FailReasonKind, JobFailureType> = {
+  'content-policy': JOB_FAILURE.contentPolicy,
+  'invalid-parameter': JOB_FAILURE.invalidParameter,
+  'invalid-link': JOB_FAILURE.invalidLink,
+  timeout: JOB_FAILURE.upstreamTimeout,
+  cancelled: JOB_FAILURE.cancelled,
+  internal: JOB_FAILURE.upstreamFailure,
+  unknown: JOB_FAILURE.upstreamFailure,
+};
+
+/** The job failure for an upstream FAILURE or CANCEL, from the kind the fetch activity classified. */
+export function upstreamTaskFailure(task: TaskSnapshot): ApplicationFailure {
+  const type = task.status === 'CANCEL' ? JOB_FAILURE.cancelled : FAIL_KIND_TO_TYPE[task.failKind ?? 'unknown'];
+  const reason = task.failReason ? task.failReason.slice(0, 300) : '(no reason given)';
+  return jobFailure(type, `upstream task ${task.id} ended ${task.status}: ${reason}`, {
+    taskId: task.id,
+    status: task.status,
+    failKind: task.failKind ?? 'unknown',
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Poll timing of a job: the merged policy, interval growth with jitter, and the phase deadlines. Pure and
+ * workflow-safe, so unit tests cover the arithmetic without a server.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { SpeedMode, TaskStatus } from '../mj/types';
+import { DEFAULT_POLL_POLICY } from '../shared/defaults';
+import { durationToMs } from '../shared/duration';
+import { JOB_FAILURE } from '../shared/failure-types';
+import type { PollPolicy } from '../shared/types';
+
+/** A {@link PollPolicy} in milliseconds. */
+export interface ResolvedPolicy {
+  initialMs: number;
+  maxMs: number;
+  coefficient: number;
+  jitter: number;
+  queuedMs: number;
+  stallMs: number;
+  totalMs: number;
+  modalMs?: number;
+}
+
+/**
+ * Merges caller overrides over the per-mode defaults. Bad values end the job as `ValidationRejected`: a TypeError
+ * would fail the workflow task and retry forever.
+ */
+export function resolvePolicy(mode: SpeedMode, overrides: Partial<PollPolicy> = {}): ResolvedPolicy {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const p: PollPolicy = { ...DEFAULT_POLL_POLICY[mode], ...defined };
+  try {
+    const r: ResolvedPolicy = {
+      initialMs: durationToMs(p.initialInterval),
+      maxMs: durationToMs(p.maxInterval),
+      coefficient: p.backoffCoefficient,
+      jitter: p.jitter,
+      queuedMs: durationToMs(p.queuedTimeout),
+      stallMs: durationToMs(p.stallTimeout),
+      totalMs: durationToMs(p.totalTimeout),
+      modalMs: p.modalTimeout === undefined ? undefined : durationToMs(p.modalTimeout),
+    };
+    if (r.initialMs <= 0 || r.maxMs < r.initialMs) throw new TypeError('maxInterval must be ≥ initialInterval > 0');
+    if (!(r.coefficient >= 1)) throw new TypeError('backoffCoefficient must be ≥ 1');
+    if (!(r.jitter >= 0 && r.jitter < 1)) throw new TypeError('jitter must be in [0, 1)');
+    return r;
+  } catch (err) {
+    throw ApplicationFailure.create({
+      type: JOB_FAILURE.validation,
+      message: `invalid poll policy: ${(err as Error).message}`,
+      nonRetryable: true,
+    });
+  }
+}
+
+/** The next wait while nothing changes. */
+export function growInterval(currentMs: number, p: ResolvedPolicy): number {
+  return Math.min(p.maxMs, Math.max(p.initialMs, currentMs * p.coefficient));
+}
+
+/** ± `jitter` spread so jobs started together do not wake together; `random` is the workflow's seeded Math.random. */
+export function jittered(ms: number, jitter: number, random: () => number): number {
+  return Math.max(1, Math.round(ms * (1 + jitter * (2 * random() - 1))));
+}
+
+export type DeadlineKind = 'queued' | 'stall' | 'total';
+
+export interface DeadlineClock {
+  /** Submit accepted (total timeout counts from here). */
+  submittedAt: number;
+  /** Start of the current no-progress phase (submit, or modal input submitted). */
+  queuedSince: number;
+  /** Last change of status or progress. */
+  lastChangeAt: number;
+  /** The task has started running since `queuedSince`. */
+  running: boolean;
+  /** Time parked in MODAL, which the total timeout does not count. */
+  modalWaitedMs: number;
+}
+
+/** The nearest phase deadline. */
+export function nextDeadline(c: DeadlineClock, p: ResolvedPolicy): { kind: DeadlineKind; at: number } {
+  const phase: { kind: DeadlineKind; at: number } = c.running
+    ? { kind: 'stall', at: c.lastChangeAt + p.stallMs }
+    : { kind: 'queued', at: c.queuedSince + p.queuedMs };
+  const total = c.submittedAt + p.totalMs + c.modalWaitedMs;
+  return total < phase.at ? { kind: 'total', at: total } : phase;
+}
+
+const STATUS_RANK: Record<string, number> = {
+  NOT_START: 0,
+  SUBMITTED: 1,
+  MODAL: 1,
+  IN_PROGRESS: 3,
+  SUCCESS: 5,
+  FAILURE: 5,
+  CANCEL: 5,
+};
+
+/** Order of task states as the proxies rank notifications (§10): IN_PROGRESS counts 3 + pct/100. */
+export function progressRank(status: TaskStatus | undefined, progress: string | undefined): number {
+  if (!status) return -1;
+  const base = STATUS_RANK[status] ?? 2;
+  const pct = /(\d+(?:\.\d+)?)\s*%/.exec(progress ?? '');
+  return status === 'IN_PROGRESS' && pct ? base + Math.min(100, Number(pct[1])) / 100 : base;
+}
