@@ -5,6 +5,7 @@
  * connection comes from `@temporalio/envconfig` (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, …).
  * Scale horizontally by running more copies: all share the task queue, and Temporal spreads the work.
  */
+import { Client } from '@temporalio/client';
 import { DataConverter } from '@temporalio/common';
 import {
   NativeConnection,
@@ -16,6 +17,7 @@ import {
 } from '@temporalio/worker';
 import { Agent, type Dispatcher } from 'undici';
 import { createActivities } from './activities';
+import { createSlotActivities } from './activities/slots';
 import { createAssetStore, type AssetStore } from './assets';
 import { assetStoreConfig, payloadCodecsFor } from './client';
 import { ConfigError, loadConfig, notifyHookUrl, redactConfig, type Config } from './config';
@@ -141,19 +143,22 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   const taskQueue = overrides.taskQueue ?? config.worker.taskQueue;
   const codecs = payloadCodecsFor(config);
   const dataConverter: DataConverter | undefined = codecs.length > 0 ? { payloadCodecs: codecs } : undefined;
+  const namespace = overrides.namespace ?? config.temporal.namespace ?? 'default';
+  // Slot activities signal the per-account slot manager (signalWithStart) and check holders are still alive.
+  const slotActivities = createSlotActivities({ client: new Client({ connection, namespace, dataConverter }) });
 
   let worker: Worker;
   try {
     worker = await Worker.create({
       connection,
-      namespace: overrides.namespace ?? config.temporal.namespace ?? 'default',
+      namespace,
       taskQueue,
       ...(overrides.workflowBundle
         ? { workflowBundle: overrides.workflowBundle }
         : config.worker.workflowBundle
           ? { workflowBundle: { codePath: config.worker.workflowBundle } }
           : { workflowsPath: require.resolve('./workflows') }),
-      activities,
+      activities: { ...activities, ...slotActivities },
       dataConverter,
       // About 1 MB per cached workflow; an evicted job that wakes is replayed from its history.
       maxCachedWorkflows: config.worker.maxCachedWorkflows,

@@ -2,7 +2,15 @@
  * Workflow inputs, outputs and message payloads. Plain serialisable data, workflow-safe.
  * Image bytes never appear here: images travel as references (see {@link ImageRef}).
  */
-import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjMediaUrl, SpeedMode, TaskStatus } from '../mj/types';
+import type {
+  ButtonIntent,
+  FailReasonKind,
+  IntentSpec,
+  MjButton,
+  MjMediaUrl,
+  SpeedMode,
+  TaskStatus,
+} from '../mj/types';
 import type { Duration } from './duration';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
@@ -138,14 +146,7 @@ export interface JobCarry {
   submitRetries?: number;
 }
 
-export type JobPhase =
-  | 'submitting'
-  | 'queued'
-  | 'running'
-  | 'waiting-modal'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
+export type JobPhase = 'submitting' | 'queued' | 'running' | 'waiting-modal' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobTimings {
   /** Epoch ms (workflow time). */

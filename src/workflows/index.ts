@@ -5,3 +5,4 @@
 export { getProgressQuery, mjJobWorkflow, provideModalInputUpdate, taskChangedSignal } from './job-workflow';
 export * from './pipeline-workflow';
 export * from './batch-workflow';
+export { configureSlotsUpdate, getSlotsQuery, slotManagerWorkflow } from './slot-workflow';

@@ -25,6 +25,7 @@ import type { SubmitTaskResult } from '../activities/submit-task';
 import type { ButtonIntent, IntentSpec, SpeedMode, TaskStatus } from '../mj/types';
 import {
   CONTINUE_AS_NEW_EVENTS,
+  DEFAULT_ACCOUNT,
   DEFAULT_MODE,
   DEFAULT_SUBMIT_BACKOFF,
   MAX_PARENT_UNAVAILABLE_RETRIES,
@@ -49,6 +50,7 @@ import type {
 import { classifySubmitFailure, jobFailure, readActivityFailure, upstreamTaskFailure } from './job-failures';
 import { checkModalInput, modalNeeds } from './job-modal';
 import { growInterval, jittered, nextDeadline, progressRank, resolvePolicy, type ResolvedPolicy } from './job-poll';
+import { reportSlotBackPressure, withAccountSlot } from './slots';
 
 type Activities = ReturnType<typeof createActivities>;
 type KeywordKey = typeof MJ_TASK_ID;
@@ -275,8 +277,10 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
   }
 
   async function run(): Promise<JobResult> {
-    if (!s.taskId) await submitOnce();
-    const task = await pollUntilDone();
+    const task = await holdingSlot(async () => {
+      if (!s.taskId) await submitOnce();
+      return pollUntilDone();
+    });
     let images: JobResult['images'] = [];
     if (input.captureImages !== false) {
       try {
@@ -293,6 +297,13 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
       }
     }
     return { taskId: task.id, task, images, timings: s.timings, submits: s.submits, fetches: s.fetches };
+  }
+
+  /** With `input.slots`, the upstream job holds an account slot from submit to a terminal state (waits included). */
+  function holdingSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (!input.slots) return fn();
+    const account = input.account ?? DEFAULT_ACCOUNT;
+    return withAccountSlot({ account, mode, limits: input.slots, resume: s.taskId !== undefined }, fn);
   }
 
   /** Ends with a task id (adopted or new), or throws a typed failure. Each failure kind gets its own answer. */
@@ -332,6 +343,10 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
         const f = classifySubmitFailure(err);
         if (f.kind === 'terminal') throw jobFailure(f.type, f.message, { code: f.code, phase: 'submitting' });
         if (f.kind === 'back-pressure') {
+          // The whole account slows down, not only this job: its other submits would meet the same 23/429.
+          if (input.slots && (f.code === MJ_ERROR_CODE.queueFull || f.code === MJ_ERROR_CODE.rateLimited)) {
+            await reportSlotBackPressure({ account: input.account ?? DEFAULT_ACCOUNT, mode }, f.retryAfterMs);
+          }
           await backOff(f.retryAfterMs, f.message);
           continue;
         }
