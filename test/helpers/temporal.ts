@@ -27,7 +27,10 @@ function locate(envVar: string, name: string): string {
     if (!executable(fromEnv)) throw new Error(`${envVar}=${fromEnv} is not an executable file`);
     return fromEnv;
   }
-  const candidates = [path.join(VENV_BIN, name), ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, name))];
+  const candidates = [
+    path.join(VENV_BIN, name),
+    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, name)),
+  ];
   const found = candidates.find(executable);
   if (!found) {
     throw new Error(
