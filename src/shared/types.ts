@@ -7,7 +7,7 @@ import type {
   FailReasonKind,
   IntentSpec,
   MjButton,
-  MjMediaUrl,
+  MjTask,
   SpeedMode,
   TaskStatus,
 } from '../mj/types';
@@ -164,24 +164,7 @@ export interface TaskButton extends MjButton {
 }
 
 /** The normalised upstream task as workflows see it: no free-form `properties` (they can leak hook URLs). */
-export interface TaskSnapshot {
-  id: string;
-  action: string;
-  status: TaskStatus;
-  prompt: string;
-  finalPrompt: string | null;
-  progress: string;
-  progressPct: number | null;
-  imageUrl: string | null;
-  imageUrls: MjMediaUrl[];
-  videoUrl: string | null;
-  videoUrls: MjMediaUrl[];
-  failReason: string | null;
-  parentId: string | null;
-  mode: SpeedMode | null;
-  submitTime: number | null;
-  startTime: number | null;
-  finishTime: number | null;
+export interface TaskSnapshot extends Omit<MjTask, 'promptEn' | 'description' | 'state' | 'properties' | 'buttons'> {
   buttons: TaskButton[];
   /** On FAILURE: what the failReason means (classified by the fetch activity, so workflows never parse text). */
   failKind?: FailReasonKind;
