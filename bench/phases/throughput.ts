@@ -1,0 +1,240 @@
+/**
+ * Phase "throughput": jobs per second through one worker (then two) when the simulator answers instantly.
+ *
+ * Each job is an mjJobWorkflow FAST imagine with the real FAST policy (first fetch after 3 s ±15 % jitter), so a
+ * job lives ~3 s and the rate is bounded by the worker and the dev server, not by waiting. A closed-loop starter
+ * (16 start calls in flight) keeps at most `backlogCap` jobs unfinished (about a minute of work at the rates seen
+ * here), so the measured start rate converges to what the system sustains. Completions are counted through visibility (`count`), latencies from the list API.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { JobInput } from '../../src/shared/types';
+import type { BenchContext } from '../lib/context';
+import { startDevServer } from '../lib/dev-server';
+import { cpuCores, MiB, readProc } from '../lib/proc';
+import { JOB_TAG, startBenchSimulator } from '../lib/sim';
+import { distribution, errorMessage, round, sleep, waitUntil, type Distribution } from '../lib/util';
+import { buildNoopBundle, spawnWorker, type BenchWorker } from '../lib/workers';
+
+export interface ThroughputRun {
+  /** `job`: our mjJobWorkflow; `noop`: an empty workflow (the dev server's ceiling here). */
+  workload: 'job' | 'noop';
+  workers: number;
+  windowSec: number;
+  started: number;
+  completed: number;
+  startsPerSec: number;
+  completionsPerSec: number;
+  /** Jobs started but not finished when the window closed. */
+  backlogAtEnd: number;
+  startErrors: number;
+  /** Workflow start → close, ms, for jobs that closed in the window. */
+  latencyMs: Distribution;
+  workerCpuCores: (number | null)[];
+  workerRssMiB: (number | null)[];
+  serverCpuCores: number | null;
+  drainedSec: number | null;
+}
+
+export interface ThroughputPhaseResult {
+  policy: string;
+  backlogCap: number;
+  runs: ThroughputRun[];
+  notes: string[];
+}
+
+async function countCompleted(client: Client, taskQueue: string): Promise<number> {
+  const r = await client.workflow.count(`TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed"`);
+  return r.count;
+}
+
+async function closedLatencies(client: Client, taskQueue: string, from: number, to: number): Promise<number[]> {
+  const out: number[] = [];
+  const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed"`;
+  for await (const wf of client.workflow.list({ query, pageSize: 1000 })) {
+    const start = wf.startTime.getTime();
+    const close = wf.closeTime?.getTime();
+    if (close !== undefined && close >= from && close < to) out.push(close - start);
+    if (out.length >= 20_000) break;
+  }
+  return out;
+}
+
+export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputPhaseResult> {
+  const quick = ctx.flags.quick;
+  const windowMs = quick ? 8_000 : 40_000;
+  const backlogCap = 200;
+  const server = await startDevServer({ dir: ctx.tmpDir, name: 'throughput', log: ctx.log });
+  const zero = { queueMs: 0, runMs: 0 };
+  const sim = await startBenchSimulator({
+    timeScale: 1,
+    seed: ctx.flags.seed,
+    durations: { FAST: zero, RELAX: zero, TURBO: zero },
+    maxRequestLog: 1_000,
+  });
+  const runs: ThroughputRun[] = [];
+  try {
+    // The server's ceiling first: an empty workflow, one worker.
+    {
+      const taskQueue = `bench-throughput-noop-${Date.now()}`;
+      const noopBundlePath = await buildNoopBundle(ctx.tmpDir);
+      const w = await spawnWorker({
+        address: server.address,
+        taskQueue,
+        simUrl: sim.url,
+        notifyHookUrl: null,
+        bundlePath: ctx.bundlePath,
+        noopBundlePath,
+        maxCachedWorkflows: ctx.flags.cache,
+        assetDir: path.join(ctx.tmpDir, 'assets-throughput'),
+        logFile: path.join(ctx.tmpDir, 'worker-throughput-noop.log'),
+      });
+      try {
+        runs.push(
+          await measure(ctx, server.client, server.pid, [w], taskQueue, quick ? 6_000 : 20_000, backlogCap, 'noop')
+        );
+        const r = runs[runs.length - 1];
+        ctx.log(
+          `throughput empty workflow: ${r.startsPerSec} starts/s, ${r.completionsPerSec} completions/s, backlog ${r.backlogAtEnd}`
+        );
+      } finally {
+        await w.stop();
+      }
+    }
+    for (const count of ctx.flags.throughputWorkers) {
+      if (runs.length > 0 && ctx.remainingMs() < windowMs + 40_000) {
+        ctx.log(`throughput: skipping ${count} workers (budget)`);
+        continue;
+      }
+      const taskQueue = `bench-throughput-${count}w-${Date.now()}`;
+      const workers: BenchWorker[] = [];
+      try {
+        for (let i = 0; i < count; i++) {
+          workers.push(
+            await spawnWorker({
+              address: server.address,
+              taskQueue,
+              simUrl: sim.url,
+              notifyHookUrl: null,
+              bundlePath: ctx.bundlePath,
+              maxCachedWorkflows: ctx.flags.cache,
+              assetDir: path.join(ctx.tmpDir, 'assets-throughput'),
+              logFile: path.join(ctx.tmpDir, `worker-throughput-${count}-${i}.log`),
+            })
+          );
+        }
+        runs.push(await measure(ctx, server.client, server.pid, workers, taskQueue, windowMs, backlogCap, 'job'));
+        const r = runs[runs.length - 1];
+        ctx.log(
+          `throughput ${count} worker(s): ${r.startsPerSec} starts/s, ${r.completionsPerSec} completions/s, backlog ${r.backlogAtEnd}`
+        );
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+      }
+    }
+  } finally {
+    await sim.close();
+    await server.stop();
+  }
+  return {
+    policy: 'FAST defaults, real time: first fetch after 3 s ±15 % jitter; the simulator finishes every task at once',
+    backlogCap,
+    runs,
+    notes: [
+      'One dev server (SQLite file, WAL) shared by worker(s), the starter and the simulator on the same 2-core machine.',
+    ],
+  };
+}
+
+async function measure(
+  ctx: BenchContext,
+  client: Client,
+  serverPid: number,
+  workers: BenchWorker[],
+  taskQueue: string,
+  windowMs: number,
+  backlogCap: number,
+  workload: ThroughputRun['workload']
+): Promise<ThroughputRun> {
+  let seq = 0;
+  let started = 0;
+  let startErrors = 0;
+  let completed = 0;
+  let stopAt = 0;
+  const prefix = `bench-tp-${workload}-${workers.length}w-${Date.now()}`;
+  const startOne = async () => {
+    const i = seq++;
+    const input: JobInput = {
+      request: { kind: 'imagine', prompt: `${JOB_TAG}t${i} a paper boat --v 7` },
+      mode: 'FAST',
+      captureImages: false,
+    };
+    try {
+      if (workload === 'noop')
+        await client.workflow.start('benchNoopWorkflow', { taskQueue, workflowId: `${prefix}-${i}`, args: [] });
+      else await client.workflow.start('mjJobWorkflow', { taskQueue, workflowId: `${prefix}-${i}`, args: [input] });
+      started++;
+    } catch (err) {
+      startErrors++;
+      if (startErrors <= 3) ctx.log(`throughput: start failed: ${errorMessage(err)}`);
+    }
+  };
+  // Completion counter (visibility), once a second.
+  let counting = true;
+  const counter = (async () => {
+    while (counting) {
+      completed = await countCompleted(client, taskQueue).catch(() => completed);
+      await sleep(1_000);
+    }
+  })();
+
+  // Warm-up: a few jobs through the whole path (bundle load, JIT, connections).
+  const warm = ctx.flags.quick ? 10 : 30;
+  for (let i = 0; i < warm; i++) await startOne();
+  await waitUntil(() => completed >= warm, 60_000, 250);
+
+  const c0 = completed;
+  const s0 = started;
+  const t0 = Date.now();
+  stopAt = t0 + windowMs;
+  const w0 = workers.map((w) => readProc(w.pid));
+  const srv0 = readProc(serverPid);
+  const lanes = Array.from({ length: 16 }, async () => {
+    while (Date.now() < stopAt) {
+      if (started - completed >= backlogCap) {
+        await sleep(100);
+        continue;
+      }
+      await startOne();
+    }
+  });
+  await Promise.all(lanes);
+  const t1 = Date.now();
+  completed = await countCompleted(client, taskQueue).catch(() => completed);
+  const c1 = completed;
+  const s1 = started;
+  const w1 = workers.map((w) => readProc(w.pid));
+  const srv1 = readProc(serverPid);
+  const drainStart = Date.now();
+  const drained = await waitUntil(() => completed >= started, 30_000, 250);
+  counting = false;
+  await counter;
+  const latencies = await closedLatencies(client, taskQueue, t0, t1).catch(() => []);
+  const sec = (t1 - t0) / 1000;
+  return {
+    workload,
+    workers: workers.length,
+    windowSec: round(sec, 1)!,
+    started: s1 - s0,
+    completed: c1 - c0,
+    startsPerSec: round((s1 - s0) / sec, 1)!,
+    completionsPerSec: round((c1 - c0) / sec, 1)!,
+    backlogAtEnd: s1 - c1,
+    startErrors,
+    latencyMs: distribution(latencies),
+    workerCpuCores: workers.map((_, i) => round(cpuCores(w0[i], w1[i]), 3)),
+    workerRssMiB: w1.map((p) => (p ? round(p.rssBytes / MiB, 1) : null)),
+    serverCpuCores: round(cpuCores(srv0, srv1), 3),
+    drainedSec: drained ? round((Date.now() - drainStart) / 1000, 1) : null,
+  };
+}

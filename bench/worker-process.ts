@@ -1,0 +1,113 @@
+/**
+ * One benchmark worker as its own process, so its RSS and CPU are its own: the service's `createWorker` with the
+ * prebuilt workflow bundle, the simulator as upstream and, optionally, the webhook receiver's URL as notifyHook.
+ *
+ * Started by bench/lib/workers.ts with `BENCH_WORKER` (JSON) in its environment and an IPC channel:
+ * parent → `{ type: 'stats' }` | `{ type: 'shutdown' }`; child → `{ type: 'ready' }` | `{ type: 'stats', … }`.
+ * It exits when told to, when the parent disappears, or after `maxLifetimeMs`.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../src/config';
+import { createWorker } from '../src/worker';
+
+export interface WorkerProcessConfig {
+  address: string;
+  taskQueue: string;
+  simUrl: string;
+  notifyHookUrl: string | null;
+  bundlePath: string;
+  maxCachedWorkflows: number;
+  assetDir: string;
+  sdkMetricsPort?: number;
+  maxLifetimeMs: number;
+  /** Run the bench's empty workflow from this bundle instead of the service (dev-server ceiling). */
+  noopBundlePath?: string;
+}
+
+function send(msg: unknown): void {
+  if (process.send && process.connected) process.send(msg);
+}
+
+async function runNoop(cfg: WorkerProcessConfig): Promise<void> {
+  const connection = await NativeConnection.connect({ address: cfg.address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: cfg.taskQueue,
+    workflowBundle: { codePath: cfg.noopBundlePath! },
+    maxCachedWorkflows: cfg.maxCachedWorkflows,
+  });
+  const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'shutdown') stop();
+    if (m?.type === 'stats') {
+      send({
+        type: 'stats',
+        memory: process.memoryUsage(),
+        cpu: process.cpuUsage(),
+        uptimeMs: 0,
+        workerState: worker.getState(),
+        status: worker.getStatus(),
+      });
+    }
+  });
+  process.on('disconnect', stop);
+  setTimeout(stop, cfg.maxLifetimeMs).unref();
+  const running = worker.run();
+  send({ type: 'ready' });
+  await running;
+  await connection.close();
+}
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.env.BENCH_WORKER ?? '{}') as WorkerProcessConfig;
+  if (cfg.noopBundlePath) return runNoop(cfg);
+  const env: Record<string, string> = {
+    MJ_BASE_URL: cfg.simUrl,
+    MJ_FLAVOUR: 'trueai',
+    MJ_ASSET_DIR: cfg.assetDir,
+    MJ_LOG_LEVEL: 'warn',
+    MJ_TASK_QUEUE: cfg.taskQueue,
+    MJ_MAX_CACHED_WORKFLOWS: String(cfg.maxCachedWorkflows),
+    MJ_SHUTDOWN_GRACE_TIME: '2s',
+    MJ_METRICS_HOST: '127.0.0.1',
+    TEMPORAL_ADDRESS: cfg.address,
+    TEMPORAL_NAMESPACE: 'default',
+  };
+  if (cfg.sdkMetricsPort) env.MJ_SDK_METRICS_PORT = String(cfg.sdkMetricsPort);
+  const config = loadConfig(env);
+  // No connection of our own: connecting first would install a default Runtime, and the service's own (pino logger,
+  // SDK Prometheus exporter) would silently not be installed. createWorker connects from TEMPORAL_ADDRESS and closes.
+  const mjWorker = await createWorker(config, {
+    taskQueue: cfg.taskQueue,
+    notifyHookUrl: cfg.notifyHookUrl,
+    workflowBundle: { codePath: cfg.bundlePath },
+  });
+  const stop = () => mjWorker.shutdown();
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'shutdown') stop();
+    if (m?.type === 'stats') {
+      send({
+        type: 'stats',
+        memory: process.memoryUsage(),
+        cpu: process.cpuUsage(),
+        uptimeMs: Math.round(process.uptime() * 1000),
+        workerState: mjWorker.worker.getState(),
+        status: mjWorker.worker.getStatus(),
+      });
+    }
+  });
+  process.on('disconnect', stop);
+  const lifetime = setTimeout(stop, cfg.maxLifetimeMs);
+  lifetime.unref();
+  const running = mjWorker.run();
+  send({ type: 'ready' });
+  await running;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error('bench worker failed:', err);
+    process.exit(1);
+  }
+);
