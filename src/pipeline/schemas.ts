@@ -122,6 +122,7 @@ export const modalInputSchema = z.strictObject({ prompt: promptSchema.optional()
 export const pollPolicySchema = z.strictObject({
   initialInterval: durationSchema.optional(),
   maxInterval: durationSchema.optional(),
+  webhookInterval: durationSchema.optional(),
   backoffCoefficient: z.number().min(1).max(10).optional(),
   jitter: z.number().min(0).max(0.5).optional(),
   queuedTimeout: durationSchema.optional(),

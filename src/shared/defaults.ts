@@ -26,7 +26,8 @@ export const DEFAULT_POLL_POLICY: Record<SpeedMode, PollPolicy> = {
   },
   RELAX: {
     initialInterval: '5s',
-    maxInterval: '2m',
+    // Five minutes keeps an hour of relax waiting near 12 polls (about 75 history events).
+    maxInterval: '5m',
     backoffCoefficient: 1.6,
     jitter: 0.15,
     queuedTimeout: '3h',
@@ -34,6 +35,9 @@ export const DEFAULT_POLL_POLICY: Record<SpeedMode, PollPolicy> = {
     totalTimeout: '6h',
   },
 };
+
+/** Once webhooks arrive for a task, polling slows to this many times `maxInterval` (the safety net). */
+export const WEBHOOK_INTERVAL_FACTOR = 3;
 
 export const DEFAULT_MODE: SpeedMode = 'FAST';
 export const DEFAULT_ACCOUNT = 'default';

@@ -2,15 +2,7 @@
  * Workflow inputs, outputs and message payloads. Plain serialisable data, workflow-safe.
  * Image bytes never appear here: images travel as references (see {@link ImageRef}).
  */
-import type {
-  ButtonIntent,
-  FailReasonKind,
-  IntentSpec,
-  MjButton,
-  MjTask,
-  SpeedMode,
-  TaskStatus,
-} from '../mj/types';
+import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
@@ -61,6 +53,12 @@ export interface PollPolicy {
   initialInterval: Duration;
   /** Longest wait between two fetches. */
   maxInterval: Duration;
+  /**
+   * Wait between two fetches once the proxy's webhooks are seen to arrive for the task: webhooks then carry the
+   * news and polling is only the safety net for a lost one (so this bounds the latency of a lost webhook).
+   * @default WEBHOOK_INTERVAL_FACTOR × maxInterval
+   */
+  webhookInterval?: Duration;
   /** Growth of the interval while nothing changes. */
   backoffCoefficient: number;
   /** ± fraction of random jitter on every interval, so many jobs do not wake together. */
@@ -136,6 +134,8 @@ export interface JobCarry {
   fetches: number;
   wakeups: number;
   intervalMs?: number;
+  /** A webhook for the current task has arrived, so polling is only the safety net. */
+  hooked?: boolean;
   /** Start of the current no-progress-yet phase (submit accepted, or modal input submitted). */
   queuedSince?: number;
   /** Time spent parked in MODAL; excluded from the total deadline. */

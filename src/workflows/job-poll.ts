@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { SpeedMode, TaskStatus } from '../mj/types';
-import { DEFAULT_POLL_POLICY } from '../shared/defaults';
+import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_FACTOR } from '../shared/defaults';
 import { durationToMs } from '../shared/duration';
 import { JOB_FAILURE } from '../shared/failure-types';
 import type { PollPolicy } from '../shared/types';
@@ -13,6 +13,7 @@ import type { PollPolicy } from '../shared/types';
 export interface ResolvedPolicy {
   initialMs: number;
   maxMs: number;
+  webhookMs: number;
   coefficient: number;
   jitter: number;
   queuedMs: number;
@@ -32,6 +33,10 @@ export function resolvePolicy(mode: SpeedMode, overrides: Partial<PollPolicy> = 
     const r: ResolvedPolicy = {
       initialMs: durationToMs(p.initialInterval),
       maxMs: durationToMs(p.maxInterval),
+      webhookMs:
+        p.webhookInterval === undefined
+          ? WEBHOOK_INTERVAL_FACTOR * durationToMs(p.maxInterval)
+          : durationToMs(p.webhookInterval),
       coefficient: p.backoffCoefficient,
       jitter: p.jitter,
       queuedMs: durationToMs(p.queuedTimeout),
@@ -40,6 +45,7 @@ export function resolvePolicy(mode: SpeedMode, overrides: Partial<PollPolicy> = 
       modalMs: p.modalTimeout === undefined ? undefined : durationToMs(p.modalTimeout),
     };
     if (r.initialMs <= 0 || r.maxMs < r.initialMs) throw new TypeError('maxInterval must be ≥ initialInterval > 0');
+    if (!(r.webhookMs >= r.initialMs)) throw new TypeError('webhookInterval must be ≥ initialInterval');
     if (!(r.coefficient >= 1)) throw new TypeError('backoffCoefficient must be ≥ 1');
     if (!(r.jitter >= 0 && r.jitter < 1)) throw new TypeError('jitter must be in [0, 1)');
     return r;
@@ -52,9 +58,15 @@ export function resolvePolicy(mode: SpeedMode, overrides: Partial<PollPolicy> = 
   }
 }
 
-/** The next wait while nothing changes. */
-export function growInterval(currentMs: number, p: ResolvedPolicy): number {
+/** The next wait while nothing changes; with webhooks arriving, polling is the safety net at `webhookMs`. */
+export function growInterval(currentMs: number, p: ResolvedPolicy, hooked = false): number {
+  if (hooked) return p.webhookMs;
   return Math.min(p.maxMs, Math.max(p.initialMs, currentMs * p.coefficient));
+}
+
+/** Statuses a webhook hint must be confirmed for at once: the job acts on them. Progress hints only inform. */
+export function hintNeedsFetch(status: string | undefined): boolean {
+  return status === undefined || !(status === 'NOT_START' || status === 'SUBMITTED' || status === 'IN_PROGRESS');
 }
 
 /** ± `jitter` spread so jobs started together do not wake together; `random` is the workflow's seeded Math.random. */

@@ -49,7 +49,15 @@ import type {
 } from '../shared/types';
 import { classifySubmitFailure, jobFailure, readActivityFailure, upstreamTaskFailure } from './job-failures';
 import { checkModalInput, modalNeeds } from './job-modal';
-import { growInterval, jittered, nextDeadline, progressRank, resolvePolicy, type ResolvedPolicy } from './job-poll';
+import {
+  growInterval,
+  hintNeedsFetch,
+  jittered,
+  nextDeadline,
+  progressRank,
+  resolvePolicy,
+  type ResolvedPolicy,
+} from './job-poll';
 import { reportSlotBackPressure, withAccountSlot } from './slots';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -98,9 +106,11 @@ const { cancelUpstreamTask } = proxyActivities<Activities>({
 });
 
 // Discord CDN links live about 24 h, so capture keeps trying for a while; the store is content-addressed, so a
-// retried download that already stored some images is harmless.
+// retried download that already stored some images is harmless. The activity heartbeats: a worker that dies
+// mid-capture is noticed in 20 s, not after the full start-to-close timeout.
 const { captureImages } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8 },
 });
 
@@ -150,6 +160,7 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
     fetches: carry?.fetches ?? 0,
     wakeups: carry?.wakeups ?? 0,
     intervalMs: carry?.intervalMs,
+    hooked: carry?.hooked ?? false,
     queuedSince: carry?.queuedSince,
     modalWaitedMs: carry?.modalWaitedMs ?? 0,
     modalSubmittedFor: carry?.modalSubmittedFor,
@@ -195,6 +206,15 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
       hint.status !== undefined &&
       progressRank(hint.status, hint.progress) <= progressRank(s.lastStatus, s.lastProgress)
     ) {
+      return;
+    }
+    // Webhooks work for this task: from now on they carry the news and polling is only the safety net.
+    s.hooked = true;
+    // Progress hints only inform the progress query; terminal and MODAL hints (and bare ones) are confirmed by a
+    // fetch at once, which is all a job needs to act on time.
+    if (!hintNeedsFetch(hint.status)) {
+      const pct = /(\d+(?:\.\d+)?)\s*%/.exec(hint.progress ?? '');
+      if (pct) s.progressPct = Math.min(100, Number(pct[1]));
       return;
     }
     s.hintPending = true;
@@ -484,7 +504,9 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
       skipWait = false;
       const r = await fetchOnce();
       let changed = false;
+      let statusChanged = false;
       if (typeof r === 'object') {
+        statusChanged = s.lastStatus !== undefined && r.status !== s.lastStatus;
         changed = observe(r);
         if (r.status === 'SUCCESS') return r;
         if (r.status === 'FAILURE' || r.status === 'CANCEL') throw upstreamTaskFailure(r);
@@ -510,7 +532,15 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
           }
         );
       }
-      s.intervalMs = changed ? policy.initialMs : growInterval(s.intervalMs, policy);
+      // A status change restarts the short ramp (the task is now in a new phase); progress within a phase only stops
+      // the growth, so a long relax job is not re-polled every few seconds after each 15% step.
+      s.intervalMs = s.hooked
+        ? policy.webhookMs
+        : statusChanged
+          ? policy.initialMs
+          : changed
+            ? s.intervalMs
+            : growInterval(s.intervalMs, policy);
     }
   }
 
@@ -545,6 +575,7 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
       fetches: s.fetches,
       wakeups: s.wakeups,
       intervalMs: s.intervalMs,
+      hooked: s.hooked,
       queuedSince: s.queuedSince,
       modalWaitedMs: s.modalWaitedMs,
       modalSubmittedFor: s.modalSubmittedFor,

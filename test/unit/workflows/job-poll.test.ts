@@ -1,16 +1,37 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { growInterval, jittered, nextDeadline, progressRank, resolvePolicy } from '../../../src/workflows/job-poll';
+import {
+  growInterval,
+  hintNeedsFetch,
+  jittered,
+  nextDeadline,
+  progressRank,
+  resolvePolicy,
+} from '../../../src/workflows/job-poll';
 
 describe('resolvePolicy', () => {
   it('merges overrides over the per-mode defaults, ignoring undefined fields', () => {
     const p = resolvePolicy('RELAX', { initialInterval: '1s', maxInterval: undefined, modalTimeout: '2d' });
     expect(p).toMatchObject({
       initialMs: 1_000,
-      maxMs: 120_000,
+      maxMs: 300_000,
+      webhookMs: 900_000,
       coefficient: 1.6,
       queuedMs: 3 * 3_600_000,
       modalMs: 2 * 86_400_000,
     });
+  });
+
+  it('slows to the webhook safety net: 3 × maxInterval unless webhookInterval is given', () => {
+    expect(resolvePolicy('FAST', { initialInterval: '500ms', maxInterval: '1s' }).webhookMs).toBe(3_000);
+    expect(resolvePolicy('FAST', { webhookInterval: '45s' }).webhookMs).toBe(45_000);
+    const p = resolvePolicy('FAST');
+    expect(growInterval(p.initialMs, p, true)).toBe(p.webhookMs);
+    expect(growInterval(p.initialMs, p, false)).toBeLessThan(p.webhookMs);
+  });
+
+  it('confirms only terminal, MODAL and bare webhook hints at once', () => {
+    expect(['SUCCESS', 'FAILURE', 'CANCEL', 'MODAL', undefined].every(hintNeedsFetch)).toBe(true);
+    expect(['NOT_START', 'SUBMITTED', 'IN_PROGRESS'].some(hintNeedsFetch)).toBe(false);
   });
 
   it('leaves modal waits unbounded unless a modalTimeout is given', () => {
