@@ -1,6 +1,6 @@
 /**
  * Phase "history": what waiting costs in Temporal history. A few RELAX imagines sit in the upstream queue for two
- * simulated hours, then run ten minutes, polled with the real RELAX defaults (5 s growing ×1.6 to 2 min, ±15 %
+ * simulated hours, then run ten minutes, polled with the real RELAX defaults (5 s growing ×1.6 to maxInterval, ±15 %
  * jitter) scaled to the run. Histories are fetched through the client, every continue-as-new run included.
  *
  * Reported: events per simulated hour (whole job, and the parked stretch alone), events per poll, the longest run
@@ -120,7 +120,7 @@ export async function runHistoryPhase(ctx: BenchContext): Promise<HistoryPhaseRe
       const fetches = analysis.perJob.get(`h${i}`)?.fetch;
       if (fetches) perFetch.push(s.events.total / fetches);
       // Event times are real. The task is SUBMITTED for QUEUE_SIM_MS, then IN_PROGRESS; the parked window is
-      // [submit + 30 min, submit + QUEUE_SIM_MS) in simulated time (the first 30 min are the 5 s → 2 min ramp).
+      // [submit + 30 min, submit + QUEUE_SIM_MS) in simulated time (the first 30 min are the 5 s → maxInterval ramp).
       const first = Math.min(...(s.eventTimes ?? []).filter((x) => x > 0));
       const fromReal = first + (30 * 60_000) / timeScale;
       const toReal = first + QUEUE_SIM_MS / timeScale;

@@ -3,10 +3,10 @@
  * time (time scale 1). The worker's cache size is set explicitly (`--cache`, default 1,000), so above it parked
  * jobs are evicted and replayed from history when their timer fires.
  *
- * Jobs are parked at the steady state of the RELAX defaults (every 2 min ±15 %, after the 5 s → 2 min ramp). So that
+ * Jobs are parked at the steady state of the RELAX defaults (every `maxInterval` ±15 %, after the 5 s ramp). So that
  * the population polls at that rate from the start, as if the jobs had been started at random times in the past,
- * each job's first wait is drawn uniformly from 20 s – 2 min (`initialInterval`); after it the interval grows ×1.6
- * to the 2 min cap. The upstream queue holds them for 24 simulated hours.
+ * each job's first wait is drawn uniformly from 20 s – `maxInterval` (`initialInterval`); after it the interval grows
+ * ×1.6 to the cap. The upstream queue holds them for 24 simulated hours.
  *
  * Per level: worker RSS (VmRSS, peak VmHWM), V8 heap, CPU over a measurement window, dev server CPU and RSS, polls
  * per second seen by the simulator, and the SDK's sticky-cache counters.
