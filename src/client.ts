@@ -32,6 +32,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -53,6 +54,7 @@ import { parsePipelineSpec } from './pipeline/spec';
 import { parseBatchSpec, type BatchSpecOptions } from './pipeline/batch';
 import { TASK_QUEUE, WORKFLOW_ID_PREFIX } from './shared/constants';
 import { MAX_IMAGE_BYTES, MAX_PROMPT_LENGTH } from './shared/defaults';
+import { MODAL_INPUT_REJECTION, PIPELINE_FAILURE } from './shared/failure-types';
 import type {
   BatchInput,
   BatchProgress,
@@ -538,8 +540,8 @@ export class MjJobsClient {
     }
     const modal = await this.modalInput(input);
     const handle = this.client.workflow.getHandle(jobId);
-    return this.mapNotFound<unknown>(jobId, () =>
-      opts.step === undefined
+    try {
+      return await (opts.step === undefined
         ? handle.executeUpdate(provideModalInputUpdate, { args: [modal] })
         : handle.executeUpdate(provideStepInputUpdate, {
             args: [
@@ -550,8 +552,10 @@ export class MjJobsClient {
                 modal: modal.prompt !== undefined || modal.mask !== undefined ? modal : undefined,
               },
             ],
-          })
-    );
+          }));
+    } catch (err) {
+      throw await this.updateRejection(jobId, err);
+    }
   }
 
   /**
@@ -717,6 +721,41 @@ export class MjJobsClient {
       if (err instanceof WorkflowNotFoundError) throw new JobNotFoundError(jobId);
       throw err;
     }
+  }
+
+  /**
+   * What a failed input update means to the caller: the workflow's validator refused it (nothing was recorded) →
+   * {@link MjInputError} naming the field and the rule; a finished job → MjInputError on `jobId` (the SDK reports a
+   * closed workflow as not found); a job that does not exist → {@link JobNotFoundError}; anything else as is.
+   */
+  private async updateRejection(jobId: string, err: unknown): Promise<unknown> {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const { type, message } = err.cause;
+      if (type === MODAL_INPUT_REJECTION.notWaiting) {
+        const phase = /\(phase ([\w-]+)\)/.exec(message)?.[1];
+        return new MjInputError(
+          'jobId',
+          `must name a job waiting for modal input (${phase ? `it is ${phase}` : message})`,
+          type
+        );
+      }
+      if (type === MODAL_INPUT_REJECTION.invalid || type === PIPELINE_FAILURE.inputRejected) {
+        const m = /^((?:modal\.)?(?:prompt|mask))\s+(.+)$/s.exec(message);
+        if (m) return new MjInputError(m[1]!, m[2]!, type);
+        const field = /\b(mask|prompt|step|branch|choice)\b/.exec(message)?.[1] ?? 'input';
+        return new MjInputError(field, `is refused: ${message}`, type);
+      }
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      const info = await this.client.workflow
+        .getHandle(jobId)
+        .describe()
+        .catch(() => undefined);
+      return info
+        ? new MjInputError('jobId', `must name a job waiting for input (it is ${info.status.name})`)
+        : new JobNotFoundError(jobId);
+    }
+    return err;
   }
 
   /** The upstream task id (and mode) to act on: a job's result task, or the id itself when no job has it. */

@@ -11,7 +11,7 @@ import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
 import type { ModalInput, TaskSnapshot } from '../shared/types';
 import type { MjFlavour, SpeedMode } from '../mj/types';
-import { createCaptureActivities, type CaptureDeps } from './capture-images';
+import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
 import { fetchSnapshot, findByState, type FindTaskByStateInput } from './task-lookup';
@@ -124,6 +124,12 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    captureImages: capture.captureImages,
+    /**
+     * Copies the result images into the store. Heartbeats while it runs, so a worker that dies mid-capture is noticed
+     * by the heartbeat timeout (seconds) rather than the 5 minute start-to-close timeout.
+     */
+    async captureImages(input: CaptureImagesInput) {
+      return withHeartbeat(() => capture.captureImages(input));
+    },
   };
 }

@@ -27,7 +27,7 @@ import type { ModalInput } from '../shared/types';
 import { checkModalInput } from '../workflows/job-modal';
 import { canonicalLabel, nodesFromSteps, planPipeline, type PlanNode } from '../workflows/pipeline-plan';
 import { PipelineSpecError } from './errors';
-import { toPipelineIntent } from './intents';
+import { ENTRY_STAGE, offeredBy, stageAfter, stageOffers, toPipelineIntent, type OutputStage } from './intents';
 import {
   accountSchema,
   blendBodySchema,
@@ -265,6 +265,41 @@ function opaqueNode(raw: unknown, index: number): PlanNode | undefined {
 }
 
 /**
+ * Every intent of an action or pick step must be a button its parent's task can have: "zoom-out 2" on a grid or
+ * "U1" on an upscale would only fail at run time, after the parents were paid for. Steps are visited parents first.
+ */
+function checkStages(
+  steps: readonly (PipelineStep | undefined)[],
+  order: readonly string[],
+  byId: ReadonlyMap<string, PipelineStep>,
+  issues: SpecIssue[]
+): void {
+  const stages = new Map<string, Set<OutputStage>>();
+  for (const id of order) {
+    const step = byId.get(id);
+    if (!step) continue;
+    if (step.kind === 'entry') {
+      stages.set(id, new Set([ENTRY_STAGE[step.request.kind]]));
+      continue;
+    }
+    const intents = step.kind === 'action' ? step.intents : step.choices;
+    stages.set(id, new Set(intents.map((it) => stageAfter(it.intent))));
+    const parent = stages.get(step.from);
+    if (!parent) continue;
+    const i = steps.indexOf(step);
+    const field = step.kind === 'action' ? 'action' : 'choices';
+    intents.forEach((it, j) => {
+      if (stageOffers(parent, it.intent)) return;
+      issues.push({
+        path: intents.length > 1 || field === 'choices' ? `steps[${i}].${field}[${j}]` : `steps[${i}].${field}`,
+        rule: 'intent-not-offered',
+        message: `${it.label} is not a button of step "${step.from}" (its task is ${[...parent].join(' or ')}: ${offeredBy(parent).join(', ')})`,
+      });
+    });
+  }
+}
+
+/**
  * Validates and normalises a pipeline file (an object, or its JSON text).
  * @throws PipelineSpecError (code `PIPELINE_INVALID`) listing every issue
  */
@@ -310,6 +345,7 @@ export function parsePipelineSpec(input: unknown): PipelineInput {
 
   const { plan, issues: graphIssues } = planPipeline(nodes);
   issues.push(...graphIssues);
+  if (plan) checkStages(steps, plan.order, byId, issues);
   if (issues.length > 0 || !top.success || !plan) throw new PipelineSpecError(issues);
 
   // Branch filters as written ("u2") become the labels the plan uses ("U2").

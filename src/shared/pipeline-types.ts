@@ -281,6 +281,7 @@ export type SpecRule =
   | 'prompt-too-long'
   | 'unknown-intent'
   | 'intent-not-supported'
+  | 'intent-not-offered'
   | 'duplicate-intent'
   | 'missing-step'
   | 'cycle'

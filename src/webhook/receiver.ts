@@ -4,9 +4,9 @@
  * "task changed" hint for the owning workflow, which confirms with its own fetch.
  *
  * Responses: 202 a workflow was signalled; 200 nothing to do (unknown task, closed job, repeated hint); 400 not a
- * task; 404 unknown path or wrong token (identical answers, so the token cannot be probed); 405 wrong method;
- * 413 body over the cap; 415 not JSON; 503 Temporal unreachable. `GET /healthz` is liveness, `GET /readyz` checks
- * Temporal.
+ * task, 405 wrong method, 415 not JSON (each with `issues` naming the field and the rule); 404 unknown path or wrong
+ * token (identical answers, so the token cannot be probed; a body over the cap closes the connection); 413 body over
+ * the cap; 503 Temporal unreachable. `GET /healthz` is liveness, `GET /readyz` checks Temporal.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,7 +60,9 @@ export interface WebhookReceiver {
 class HttpFailure extends Error {
   constructor(
     readonly status: number,
-    readonly result: WebhookResult
+    readonly result: WebhookResult,
+    /** What was wrong with the body: field paths and rules, never its values. */
+    readonly issues?: string
   ) {
     super(result);
   }
@@ -83,6 +85,26 @@ function send(res: http.ServerResponse, status: number, body: unknown, extra: ht
     ...extra,
   });
   res.end(text);
+}
+
+/**
+ * Drops a body we will not read (wrong token, wrong method or type) without letting the sender stream more than `max`
+ * bytes into us: past that, the connection is closed. Unauthenticated senders get no more than authenticated ones.
+ */
+function discardBody(req: http.IncomingMessage, res: http.ServerResponse, max: number): void {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    // Not read at all: answer, then close.
+    res.setHeader('connection', 'close');
+    res.once('finish', () => req.socket.destroySoon());
+    return;
+  }
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > max) req.socket.destroy();
+  });
+  req.resume();
 }
 
 /** Reads at most `max` bytes; past that it rejects with 413 and stops reading (the socket is closed after replying). */
@@ -133,19 +155,25 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
 
   async function handleWebhook(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = Date.now();
-    if (req.method !== 'POST') throw new HttpFailure(405, 'bad_request');
-    if (!isJson(req.headers['content-type'])) throw new HttpFailure(415, 'unsupported_media_type');
+    if (req.method !== 'POST') throw new HttpFailure(405, 'bad_request', 'method: must be POST');
+    if (!isJson(req.headers['content-type'])) {
+      throw new HttpFailure(415, 'unsupported_media_type', 'content-type: must be application/json');
+    }
     const raw = await readBody(req, opts.maxBodyBytes);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw new HttpFailure(400, 'bad_request');
+      throw new HttpFailure(400, 'bad_request', 'body: must be valid JSON');
     }
     const parsed = tryParseTask(body);
     if (!parsed.ok) {
       log?.warn({ issues: parsed.issues }, 'webhook body is not a task');
-      throw new HttpFailure(400, 'bad_request');
+      throw new HttpFailure(
+        400,
+        'bad_request',
+        /^[\w.[\]]+: /.test(parsed.issues) ? parsed.issues : `body: ${parsed.issues}`
+      );
     }
     const task = parsed.task;
     const dedupeKey = `${task.id}|${task.status}|${task.progress}`;
@@ -193,7 +221,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     const given = path.startsWith(WEBHOOK_PATH_PREFIX) ? path.slice(WEBHOOK_PATH_PREFIX.length) : '';
     if (!tokenMatches(token, given) || given.length === 0) {
       count('unauthorized');
-      req.resume();
+      discardBody(req, res, opts.maxBodyBytes);
       send(res, 404, 'not found\n');
       return;
     }
@@ -207,8 +235,9 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
           send(res, 413, { error: 'body too large', maxBytes: opts.maxBodyBytes }, { connection: 'close' });
           res.once('finish', () => req.socket.destroySoon());
         } else {
-          req.resume();
-          send(res, err.status, { error: err.result }, err.status === 405 ? { allow: 'POST' } : {});
+          discardBody(req, res, opts.maxBodyBytes);
+          const body = err.issues ? { error: err.result, issues: err.issues } : { error: err.result };
+          send(res, err.status, body, err.status === 405 ? { allow: 'POST' } : {});
         }
         return;
       }

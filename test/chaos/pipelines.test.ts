@@ -1,0 +1,370 @@
+/**
+ * Chaos: N concurrent pipelines on a real Temporal dev server (SQLite file, fixed port) and the simulator over
+ * loopback, while the suite SIGKILLs worker processes at random moments and brings new ones up, kills and restarts
+ * the Temporal server on the same database, and the simulator injects 5xx, 429 + Retry-After, queue full (code 23),
+ * transient code 3, slow answers, answers dropped after the task was created, and lost, duplicated and reordered
+ * webhooks (delivered to the real webhook receiver).
+ *
+ * Afterwards, for every job: it reached the terminal state its pipeline implies, it created exactly one upstream
+ * task (counted by the simulator per `state`), or none when it should never have started; and no upstream task
+ * exists that no workflow owns. Size and seed come from the environment (see `test/helpers/chaos-harness.ts`).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  Client,
+  Connection,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { PNG } from 'pngjs';
+import { LocalAssetStore } from '../../src/assets';
+import { createLogger } from '../../src/logger';
+import { startSimulator, type Simulator } from '../../src/simulator';
+import type { BranchProgress, PipelineResult } from '../../src/shared/pipeline-types';
+import type { AssetRef } from '../../src/shared/types';
+import { parseStateKey } from '../../src/shared/state-key';
+import { getPipelineProgressQuery, pipelineWorkflow, provideStepInputUpdate } from '../../src/workflows';
+import { startWebhookReceiver, type WebhookReceiver } from '../../src/webhook/receiver';
+import {
+  chaosFaults,
+  chaosPipeline,
+  chaosSettings,
+  regionInput,
+  SeededRandom,
+  table,
+  type ChaosPipeline,
+  type ExpectedJob,
+} from '../helpers/chaos-harness';
+import { startRestartableDevServer, type RestartableDevServer } from '../helpers/chaos-temporal';
+import { bundleJobWorkflows } from '../helpers/job-env';
+import { startWorkerProcess, type WorkerProcess, type WorkerProcessConfig } from '../helpers/worker-process';
+
+const settings = chaosSettings();
+jest.setTimeout(settings.timeoutMs + 180_000);
+
+const TOKEN = `chaos_${randomUUID().replace(/-/g, '')}`;
+const TIME_SCALE = 30;
+
+let dir: string;
+let server: RestartableDevServer;
+let sim: Simulator;
+let connection: Connection;
+let client: Client;
+let receiver: WebhookReceiver;
+let workerConfig: WorkerProcessConfig;
+/** Every worker process ever started (killed ones included), and the current one of each slot. */
+const workers: WorkerProcess[] = [];
+let slots: Promise<WorkerProcess>[] = [];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function maskPng(): Uint8Array {
+  const png = new PNG({ width: 32, height: 32 });
+  for (let p = 0; p < 32 * 32; p++) png.data.fill(p % 32 < 16 ? 255 : 0, p * 4, p * 4 + 3);
+  for (let p = 0; p < 32 * 32; p++) png.data[p * 4 + 3] = 255;
+  return PNG.sync.write(png);
+}
+
+/** A new worker process, once it polls; retried while the server is down (its connect fails, and it exits). */
+async function respawn(): Promise<WorkerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const w = startWorkerProcess(workerConfig);
+    workers.push(w);
+    try {
+      await w.ready;
+      return w;
+    } catch (err) {
+      if (attempt >= 10) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
+/** A person answers the waiting Vary (Region) branch; tolerates server restarts and an answer whose reply was lost. */
+async function answerRegion(handle: WorkflowHandle, i: number, mask: AssetRef, deadline: number): Promise<void> {
+  for (;;) {
+    let region: BranchProgress | undefined;
+    try {
+      region = (await handle.query(getPipelineProgressQuery)).steps.find((s) => s.step === 'region')?.branches[0];
+    } catch {
+      // Server restarting, or no worker to answer the query right now.
+    }
+    if (region && region.status !== 'blocked' && region.status !== 'waiting-input') return; // answered earlier
+    if (region?.status === 'waiting-input') {
+      try {
+        await handle.executeUpdate(provideStepInputUpdate, { args: [regionInput(i, mask)] });
+        return;
+      } catch (err) {
+        // A rejection is fine only if an earlier attempt went through (checked on the next round).
+        if (err instanceof WorkflowUpdateFailedError && !/not waiting/i.test(err.cause?.message ?? '')) throw err;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`${handle.workflowId}: region input never accepted`);
+    await sleep(300);
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'mj-chaos-'));
+  let code: string;
+  [server, sim, { code }] = await Promise.all([
+    startRestartableDevServer(path.join(dir, 'temporal.sqlite')),
+    startSimulator({
+      flavour: settings.flavour,
+      timeScale: TIME_SCALE,
+      seed: settings.seed,
+      // Room for every job at once: queue-full must come from the injected faults, not from the load.
+      concurrency: { FAST: 500 },
+      queueSize: 1_000,
+    }),
+    bundleJobWorkflows(),
+  ]);
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  await writeFile(bundlePath, code);
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection });
+  receiver = await startWebhookReceiver({ client, token: TOKEN, port: 0, log: createLogger({ level: 'silent' }) });
+  workerConfig = {
+    address: server.address,
+    namespace: 'default',
+    taskQueue: `chaos-${randomUUID().slice(0, 8)}`,
+    bundlePath,
+    simUrl: sim.url,
+    flavour: settings.flavour,
+    assetDir: path.join(dir, 'assets'),
+    notifyHookUrl: `${receiver.url}/webhook/mj/${TOKEN}`,
+  };
+  slots = Array.from({ length: settings.workers }, respawn);
+  await Promise.all(slots);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await receiver?.close();
+  await connection?.close();
+  await sim?.close();
+  await server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Waits for a pipeline across server restarts: describe until closed, then read the result. */
+async function settle(handle: WorkflowHandle, deadline: number): Promise<PipelineResult> {
+  for (;;) {
+    try {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') return (await handle.result()) as PipelineResult;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw err;
+      // The server is down for a moment: try again.
+    }
+    if (Date.now() > deadline) {
+      const progress = await handle.query(getPipelineProgressQuery).catch((e: unknown) => String(e));
+      throw new Error(`pipeline ${handle.workflowId} not done in time: ${JSON.stringify(progress).slice(0, 2_000)}`);
+    }
+    await sleep(500);
+  }
+}
+
+/** Reads a job's Temporal status, retrying while the server restarts; null when no workflow has that id. */
+async function jobStatus(jobId: string): Promise<string | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await client.workflow.getHandle(jobId).describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      if (attempt >= 20) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+it(`${settings.pipelines} concurrent pipelines through worker kills, server restarts and upstream faults: none lost, none paid twice`, async () => {
+  const started = Date.now();
+  const rng = new SeededRandom(settings.seed);
+  const runId = randomUUID().slice(0, 8);
+  const mask = await new LocalAssetStore({ dir: workerConfig.assetDir }).put(maskPng(), {
+    contentType: 'image/png',
+    prefix: 'masks',
+  });
+  const policy = { initialInterval: '500ms', maxInterval: '2s', jitter: 0.2 } as const;
+  const pipelines: ChaosPipeline[] = Array.from({ length: settings.pipelines }, (_, i) =>
+    chaosPipeline(i, runId, policy)
+  );
+  const jobs: ExpectedJob[] = pipelines.flatMap((p) => p.jobs);
+  for (const rule of chaosFaults(rng.fork(1), jobs)) sim.faults.add(rule);
+
+  const handles = await Promise.all(
+    pipelines.map((p) =>
+      client.workflow.start(pipelineWorkflow, {
+        taskQueue: workerConfig.taskQueue,
+        workflowId: p.pipelineId,
+        args: [p.input],
+      })
+    )
+  );
+  const deadline = Date.now() + settings.timeoutMs;
+  let settled = 0;
+  const results = Promise.all(handles.map((h) => settle(h, deadline).finally(() => settled++)));
+  results.catch(() => undefined);
+
+  // The chaos schedule: kills and server restarts at seeded moments of the window, two timelines side by side, and a
+  // person answering each Vary (Region) branch at a seeded moment; the last answer waits until the chaos is over, so
+  // every kill and restart hits running pipelines.
+  const chaos = rng.fork(2);
+  const events: string[] = [];
+  const at = () => `${((Date.now() - started) / 1_000).toFixed(1)}s`;
+  const moments = (n: number, from: number) =>
+    Array.from({ length: n }, () => from + chaos.int(settings.windowMs - from)).sort((a, b) => a - b);
+  const until = (offset: number) => sleep(Math.max(0, started + offset - Date.now()));
+  let kills = 0;
+  let hitRunning = 0;
+
+  const killer = (async () => {
+    for (const offset of moments(settings.workerKills, 1_500)) {
+      await until(offset);
+      const slot = chaos.int(slots.length);
+      const victim = await slots[slot]!;
+      if (settled < handles.length) hitRunning++;
+      expect(await victim.kill('SIGKILL')).toBe('SIGKILL');
+      kills++;
+      events.push(`${at()} kill -9 worker ${slot} (pid ${victim.child.pid})`);
+      const pause = chaos.int(1_500);
+      slots[slot] = sleep(pause).then(respawn);
+    }
+  })();
+  const restarter = (async () => {
+    for (const offset of moments(settings.serverRestarts, 4_000)) {
+      await until(offset);
+      const downMs = 300 + chaos.int(1_700);
+      if (settled < handles.length) hitRunning++;
+      const t = at();
+      await server.restart({ signal: 'SIGKILL', downMs });
+      events.push(
+        `${t} kill -9 Temporal server, back ${((Date.now() - started) / 1_000).toFixed(1)}s (down ${downMs} ms + startup)`
+      );
+    }
+  })();
+  const answering = pipelines.filter((p) => !p.doomed);
+  const answerAt = moments(answering.length, 3_000);
+  const chaosOver = Promise.all([killer, restarter]);
+  const answers = answering.map((p, n) =>
+    (n === answering.length - 1 ? chaosOver : until(answerAt[n]!)).then(() =>
+      answerRegion(handles[pipelines.indexOf(p)]!, pipelines.indexOf(p), mask, deadline)
+    )
+  );
+  await chaosOver;
+  events.push(`${at()} chaos over (the last Vary (Region) answer goes out now)`);
+  await Promise.all(answers);
+  const outcomes = await results;
+  await Promise.all(slots);
+  await sim.webhooksIdle();
+  const elapsed = (Date.now() - started) / 1_000;
+
+  // ---- invariants ----------------------------------------------------------------------------------------------
+  const problems: string[] = [];
+  const stats = sim.stats();
+  const byState = stats.submitsByState;
+  const jobIds = new Set(jobs.map((j) => j.jobId));
+  let lost = 0;
+  for (const [n, result] of outcomes.entries()) {
+    const p = pipelines[n]!;
+    const got = new Map(result.outcomes.map((o) => [`${o.step}/${o.branch}`, o]));
+    if (got.size !== p.jobs.length) problems.push(`${p.pipelineId}: ${got.size} outcomes, expected ${p.jobs.length}`);
+    for (const job of p.jobs) {
+      const o = got.get(job.key);
+      const submits = byState[job.stateKey] ?? 0;
+      const status = await jobStatus(job.jobId);
+      const wrong: string[] = [];
+      if (o?.status !== job.status) wrong.push(`branch ${o?.status} (want ${job.status})`);
+      if (job.failureType && o?.failure?.type !== job.failureType) wrong.push(`failure ${o?.failure?.type}`);
+      if (o?.jobId !== job.jobId) wrong.push(`jobId ${o?.jobId}`);
+      if (job.submits === 1 && status !== (job.status === 'succeeded' ? 'COMPLETED' : 'FAILED')) {
+        wrong.push(`workflow ${status}`);
+      }
+      if (job.submits === 0 && status !== null) wrong.push(`a workflow exists (${status}) for a skipped branch`);
+      if (submits !== job.submits) wrong.push(`${submits} upstream submits (want ${job.submits})`);
+      if (job.status === 'succeeded') {
+        const task = o?.taskId ? (sim.task(o.taskId) as { status?: string; state?: string } | undefined) : undefined;
+        if (task?.status !== 'SUCCESS' || task.state !== job.stateKey) {
+          wrong.push(`result task ${o?.taskId} is ${JSON.stringify({ status: task?.status, state: task?.state })}`);
+        }
+      }
+      if (wrong.length > 0) {
+        if (job.status === 'succeeded' && o?.status !== 'succeeded') lost++;
+        problems.push(`${job.jobId}: ${wrong.join('; ')}`);
+      }
+    }
+  }
+  const duplicated = Object.entries(byState).filter(([, n]) => n > 1);
+  for (const [state, n] of duplicated) problems.push(`state ${state} was submitted ${n} times`);
+  const orphans = (sim.tasks() as { id: string; state?: string | null }[]).filter((t) => {
+    const owner = parseStateKey(t.state)?.workflowId;
+    return !owner || !jobIds.has(owner);
+  });
+  for (const t of orphans) problems.push(`upstream task ${t.id} (state ${JSON.stringify(t.state)}) has no workflow`);
+  for (const t of sim.tasks() as { id: string; state?: string | null }[]) {
+    const owner = parseStateKey(t.state)?.workflowId;
+    if (owner && jobIds.has(owner) && (await jobStatus(owner)) === null) {
+      problems.push(`upstream task ${t.id} belongs to ${owner}, which does not exist`);
+    }
+  }
+
+  // ---- summary -------------------------------------------------------------------------------------------------
+  const faults = Object.values(stats.faultsInjected).reduce((a, b) => a + b, 0);
+  const started_ = jobs.filter((j) => j.submits === 1).length;
+  process.stdout.write(
+    `\nchaos run (seed ${settings.seed}, flavour ${settings.flavour}, ${settings.workers} workers, ${elapsed.toFixed(1)} s)\n` +
+      `${events
+        .sort((a, b) => parseFloat(a) - parseFloat(b))
+        .map((e) => `  ${e}`)
+        .join('\n')}\n  ${workers.length} worker processes in all\n` +
+      `${table([
+        [
+          'pipelines',
+          'jobs',
+          'jobs started',
+          'upstream tasks',
+          'faults injected',
+          'worker kills',
+          'server restarts',
+          'webhooks sent/dropped',
+          'lost',
+          'duplicated',
+          'orphans',
+        ],
+        [
+          pipelines.length,
+          jobs.length,
+          started_,
+          stats.tasks,
+          faults,
+          kills,
+          server.restarts,
+          `${stats.webhooksSent}/${stats.webhooksDropped}`,
+          lost,
+          duplicated.length,
+          orphans.length,
+        ],
+      ])}\n` +
+      `faults by kind: ${JSON.stringify(stats.faultsInjected)}\n`
+  );
+
+  expect(problems).toEqual([]);
+  expect({ lost, duplicated: duplicated.length, orphans: orphans.length }).toEqual({
+    lost: 0,
+    duplicated: 0,
+    orphans: 0,
+  });
+  expect(stats.tasks).toBe(started_);
+  // The run really was chaotic: every planned kill and restart happened while pipelines were still running.
+  expect({ kills, restarts: server.restarts, hitRunning }).toEqual({
+    kills: settings.workerKills,
+    restarts: settings.serverRestarts,
+    hitRunning: settings.workerKills + settings.serverRestarts,
+  });
+  expect(faults).toBeGreaterThanOrEqual(started_);
+});
