@@ -2,7 +2,7 @@
  * Intents as pipelines name them: parsed with the contract module's `parseIntent`, labelled for branch and job ids,
  * and annotated with what a person must supply when the intent always parks in MODAL.
  */
-import { intentAlwaysModal, parseIntent } from '../mj';
+import { formatIntent, intentAlwaysModal, parseIntent } from '../mj';
 import type { IntentSpec } from '../mj/types';
 import type { EntryKind, ModalNeed, PipelineIntent } from '../shared/pipeline-types';
 
@@ -15,32 +15,8 @@ const NOT_IN_PIPELINES: Partial<Record<IntentSpec['kind'], string>> = {
 
 /** A short, id-safe label: `U2`, `V1`, `zoom-out-2`, `pan-left`, `upscale-hd-subtle`, `vary-region`. */
 export function intentLabel(spec: IntentSpec): string {
-  switch (spec.kind) {
-    case 'upscale':
-      return `U${spec.index}`;
-    case 'variation':
-      return `V${spec.index}`;
-    case 'upscale-hd':
-      return `upscale-hd-${spec.variant}`;
-    case 'zoom-out':
-      return `zoom-out-${spec.factor}`;
-    case 'pan':
-      return `pan-${spec.direction}`;
-    case 'animate':
-      return `animate-${spec.motion}`;
-    case 'video-upscale':
-      return `video-upscale-${spec.index}`;
-    case 'video-extend':
-      return `video-extend-${spec.motion}`;
-    case 'describe-pick':
-      return `describe-pick-${spec.index}`;
-    case 'shorten-pick':
-      return `shorten-pick-${spec.index}`;
-    case 'unknown':
-      return 'unknown';
-    default:
-      return spec.kind;
-  }
+  // Raw customIds never reach a pipeline (refused above), and branch ids must not carry them.
+  return spec.kind === 'unknown' ? 'unknown' : formatIntent(spec).replace(/ /g, '-');
 }
 
 /** What a person supplies for this intent's modal: Vary (Region) a prompt and a mask, Custom Zoom a prompt (§8). */
