@@ -10,7 +10,7 @@ import { Context, log as temporalLog } from '@temporalio/activity';
 import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
 import type { ModalInput, TaskSnapshot } from '../shared/types';
-import type { MjFlavour, SpeedMode } from '../mj/types';
+import type { SpeedMode } from '../mj/types';
 import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
@@ -21,8 +21,6 @@ export type { SubmitTaskInput, SubmitTaskResult } from './submit-task';
 export type { FindTaskByStateInput } from './task-lookup';
 export type { ActivityLogger } from './failures';
 export { toApplicationFailure } from './failures';
-
-const MODE_PREFIX_FLAVOURS: ReadonlySet<MjFlavour> = new Set(['trueai', 'gateway']);
 
 export interface ActivityDeps {
   mj: MjClient;
@@ -56,11 +54,8 @@ export function createActivities(deps: ActivityDeps) {
   const redact = makeRedactor([notifyHookUrl]);
   const log: ActivityLogger = deps.log ?? temporalLog;
   const capture = createCaptureActivities({ ...deps.capture, store, mj });
-  // Only trueai and gateways route a speed mode by path prefix (contract §1, §12); novicezk answers 404 to
-  // /mj-fast/..., so there the account's own mode applies.
-  const routesMode = MODE_PREFIX_FLAVOURS.has(mj.flavour);
   const opts = (mode?: SpeedMode): MjRequestOptions => ({
-    mode: routesMode ? mode : undefined,
+    mode,
     signal: Context.current().cancellationSignal,
   });
 

@@ -124,7 +124,10 @@ export interface MjClientOptionsWithDefaults {
 
 /** Per-call overrides. */
 export interface MjRequestOptions {
-  /** Speed-mode path prefix for this call. @default the client's `mode` */
+  /**
+   * Speed-mode path prefix for this call. Flavours without mode routes (novicezk, plus: they answer 404 to
+   * `/mj-fast/…`) leave it out, and the account's own mode applies. @default the client's `mode`
+   */
   mode?: SpeedMode;
   /** Aborts the call; the signal's own reason is thrown, unchanged (e.g. Temporal's activity cancellation). */
   signal?: AbortSignal;
@@ -153,8 +156,19 @@ const DEFAULT_AUTH: Record<MjFlavour, MjAuthScheme> = {
 const FEATURES: Record<MjFlavour, ReadonlySet<MjFeature>> = {
   novicezk: new Set(['change', 'list']),
   plus: new Set(['action', 'modal', 'change', 'list', 'shorten']),
-  trueai: new Set(['action', 'modal', 'list', 'cancel', 'video', 'edits', 'shorten', 'upload', 'retexture']),
-  gateway: new Set(['action', 'modal', 'shorten', 'video', 'edits', 'upload', 'change']),
+  trueai: new Set([
+    'action',
+    'modal',
+    'list',
+    'cancel',
+    'video',
+    'edits',
+    'shorten',
+    'upload',
+    'retexture',
+    'mode-prefix',
+  ]),
+  gateway: new Set(['action', 'modal', 'shorten', 'video', 'edits', 'upload', 'change', 'mode-prefix']),
 };
 
 /** Fills in every default of {@link MjClientOptions}; the only place defaults live. */
@@ -189,6 +203,9 @@ function checkOptions(options: MjClientOptions): { origin: string; basePath: str
   }
   if (options.mode !== undefined && !SPEED_MODES.includes(options.mode)) {
     throw new TypeError(`mode must be one of ${SPEED_MODES.join(', ')}`);
+  }
+  if (options.mode !== undefined && !FEATURES[options.flavour ?? 'trueai'].has('mode-prefix')) {
+    throw new TypeError(`mode: the ${options.flavour} flavour has no speed-mode routes; set the mode on the account`);
   }
   if (options.apiKey !== undefined) {
     // The message must not echo the key.
@@ -539,7 +556,7 @@ export class MjClient {
   }
 
   #endpoint(route: string, o?: MjRequestOptions): string {
-    const mode = o?.mode ?? this.mode;
+    const mode = this.supports('mode-prefix') ? (o?.mode ?? this.mode) : undefined;
     return `${this.#basePath}${mode ? `/mj-${mode.toLowerCase()}` : ''}/mj${route}`;
   }
 

@@ -125,4 +125,15 @@ export type ButtonIntent = IntentSpec & { alwaysModal: boolean };
 
 /** Optional endpoints whose availability depends on the flavour (see `MjClient.supports`). */
 export type MjFeature =
-  'action' | 'change' | 'modal' | 'list' | 'cancel' | 'video' | 'edits' | 'shorten' | 'upload' | 'retexture';
+  | 'action'
+  | 'change'
+  | 'modal'
+  | 'list'
+  | 'cancel'
+  | 'video'
+  | 'edits'
+  | 'shorten'
+  | 'upload'
+  | 'retexture'
+  /** Speed mode chosen by the `/mj-fast`, `/mj-turbo`, `/mj-relax` path prefix (§1, §12). */
+  | 'mode-prefix';

@@ -118,6 +118,16 @@ describe('base URL and speed-mode prefix (§1, §12)', () => {
     expect(calls().map((x) => x.path)).toEqual(['/mj-relax/mj/submit/imagine', `/mj-turbo/mj/task/${TASK_ID}/fetch`]);
   });
 
+  test('flavours without mode routes leave a request mode out (novicezk answers 404 to /mj-fast/…)', async () => {
+    pool()
+      .intercept({ path: `/mj/task/${TASK_ID}/fetch`, method: 'GET' })
+      .reply(200, taskBody);
+    const c = client({ flavour: 'novicezk' });
+    expect(c.supports('mode-prefix')).toBe(false);
+    await c.fetchTask(TASK_ID, { mode: 'RELAX' });
+    expect(calls().map((x) => x.path)).toEqual([`/mj/task/${TASK_ID}/fetch`]);
+  });
+
   test.each(['http://mj.test/', 'http://mj.test/mj', 'http://mj.test/mj/'])(
     'baseUrl %s is tolerated',
     async (baseUrl) => {
@@ -634,6 +644,11 @@ describe('construction', () => {
     ['empty apiKey', { baseUrl: ORIGIN, apiKey: ' ' }, /apiKey/],
     ['apiKey with a line break', { baseUrl: ORIGIN, apiKey: 'sk-a\r\nX-Injected: 1' }, /apiKey/],
     ['mode twice', { baseUrl: `${ORIGIN}/mj-relax`, mode: 'FAST' }, /speed-mode/],
+    [
+      'mode on a flavour without mode routes',
+      { baseUrl: ORIGIN, flavour: 'novicezk', mode: 'FAST' },
+      /speed-mode routes/,
+    ],
   ])('%s → TypeError', (_name, options, message) => {
     expect(() => new MjClient(options)).toThrow(TypeError);
     expect(() => new MjClient(options)).toThrow(message);
