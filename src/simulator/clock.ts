@@ -21,7 +21,9 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  * `timeScale` times faster. Timers are unref'd so a forgotten simulator never keeps a process alive.
  */
 export class ScaledClock implements SimClock {
-  private readonly realStart = Date.now();
+  // Elapsed time comes from the monotonic clock that setTimeout also uses: with Date.now() a timer could fire a
+  // millisecond "early", which a large time scale turns into simulated seconds.
+  private readonly realStart = performance.now();
   private readonly pending = new Set<NodeJS.Timeout>();
 
   /**
@@ -36,17 +38,20 @@ export class ScaledClock implements SimClock {
   }
 
   now(): number {
-    return Math.floor(this.simStart + (Date.now() - this.realStart) * this.timeScale);
+    return Math.floor(this.simStart + (performance.now() - this.realStart) * this.timeScale);
   }
 
   setTimer(delayMs: number, fn: () => void): SimTimer {
     let handle: NodeJS.Timeout;
+    const due = this.now() + Math.max(0, delayMs);
     const arm = (realMs: number): void => {
       // setTimeout fires at once past 2^31-1 ms (~24.8 days), which a slow time scale can reach: wait in hops.
       const hop = Math.min(realMs, MAX_TIMEOUT_MS);
       handle = setTimeout(() => {
         this.pending.delete(handle);
-        if (realMs > hop) arm(realMs - hop);
+        const left = due - this.now();
+        // A timer never fires before its simulated due time (rounding can leave a sliver).
+        if (left > 0) arm(Math.max(1, left / this.timeScale));
         else fn();
       }, hop);
       handle.unref();
