@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { createWorker, type MjWorker } from '../../src/worker';
+import { bundleJobWorkflows } from '../helpers/job-env';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(240_000);
@@ -28,14 +28,8 @@ let workerDone: Promise<void>;
 let dir: string;
 let cliEnv: NodeJS.ProcessEnv;
 
-const noop = () => undefined;
-const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
-
 beforeAll(async () => {
-  const [e, bundle] = await Promise.all([
-    createDevServerEnv(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quiet }),
-  ]);
+  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
   env = e;
   sim = await startSimulator({ timeScale: 40, seed: 3 });
   dir = mkdtempSync(path.join(tmpdir(), 'mj-cli-it-'));

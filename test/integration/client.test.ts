@@ -8,7 +8,6 @@ import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { PNG } from 'pngjs';
 import { LocalAssetStore } from '../../src/assets';
 import { JobFailedError, JobNotFoundError, MjJobsClient } from '../../src/client';
@@ -19,6 +18,7 @@ import { PipelineSpecError } from '../../src/pipeline/errors';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { JOB_FAILURE } from '../../src/shared/failure-types';
 import { createWorker, type MjWorker } from '../../src/worker';
+import { bundleJobWorkflows } from '../helpers/job-env';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(180_000);
@@ -31,14 +31,8 @@ let jobs: MjJobsClient;
 let store: LocalAssetStore;
 let dir: string;
 
-const noop = () => undefined;
-const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
-
 beforeAll(async () => {
-  const [e, bundle] = await Promise.all([
-    createDevServerEnv(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quiet }),
-  ]);
+  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
   env = e;
   sim = await startSimulator({ timeScale: 40, seed: 11 });
   dir = mkdtempSync(path.join(tmpdir(), 'mj-client-it-'));

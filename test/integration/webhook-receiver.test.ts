@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Agent, request } from 'undici';
 import { LocalAssetStore } from '../../src/assets';
 import { MjJobsClient } from '../../src/client';
@@ -19,6 +19,7 @@ import { makeStateKey } from '../../src/shared/state-key';
 import type { PollPolicy } from '../../src/shared/types';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/webhook/receiver';
 import { createWorker, type MjWorker } from '../../src/worker';
+import { bundleJobWorkflows } from '../helpers/job-env';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(180_000);
@@ -39,10 +40,7 @@ const receiverMetrics = createMetrics();
 const log = createLogger({ level: 'silent' });
 
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([
-    createDevServerEnv(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger() }),
-  ]);
+  [env, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
   sim = await startSimulator({ timeScale: 40, seed: 7 });
   receiver = await startWebhookReceiver({ client: env.client, token: TOKEN, port: 0, log, metrics: receiverMetrics });
   const taskQueue = `webhook-it-${randomUUID()}`;
@@ -69,11 +67,6 @@ afterAll(async () => {
   await sim?.close();
   await env?.teardown();
 });
-
-function quietLogger() {
-  const noop = () => undefined;
-  return { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
-}
 
 async function post(
   body: unknown,
