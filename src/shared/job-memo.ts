@@ -53,3 +53,22 @@ export interface JobMemo {
   /** Set while the job waits for a person. */
   waitingFor?: { kind: 'modal'; needs: ('prompt' | 'mask')[]; intent?: string; since: number; expiresAt?: number };
 }
+
+/**
+ * Observers of a job: a job started with `JobInput.notify` signals `JOB_CHANGED_SIGNAL` to that workflow each time
+ * its memo changes, with a sequence that only grows, so the observer (the gateway's callback delivery) can drop
+ * stale updates and deliver every change durably.
+ */
+export const JOB_CHANGED_SIGNAL = 'jobChanged';
+
+export interface JobChanged {
+  jobId: string;
+  /** 1, 2, 3 … per job, across continue-as-new. */
+  seq: number;
+  memo: JobMemo;
+}
+
+export interface JobNotify {
+  /** Workflow id of the observer to signal (started before the job, e.g. by the gateway). */
+  workflowId: string;
+}
