@@ -10,6 +10,7 @@ import { FaultPlan } from './faults';
 import { actionName, failReasonText } from './flavour';
 import { ImageCache, paletteFromHash, UploadStore, UrlSigner } from './images';
 import type { ResolvedOptions, SimFlavour } from './options';
+import { STATE_FORMAT, STATE_VERSION, type SimSnapshot, type StateFile } from './persistence';
 import type { ParsedPrompt } from './prompt';
 import { SeededRandom } from './random';
 import { Renderer } from './render';
@@ -99,19 +100,102 @@ export class SimCore {
   private gatewayTimeouts = 0;
   private requests: RequestRecord[] = [];
   private uploadSeq = 0;
+  private readonly signerSecret: string;
+  private readonly generation: number;
+  private readonly blobs = new Map<string, string>();
 
-  constructor(readonly opts: ResolvedOptions) {
-    const root = new SeededRandom(opts.seed);
+  /**
+   * @param state where the state is saved, when persistence is on
+   * @param saved a state to resume (loaded from `state`)
+   */
+  constructor(
+    readonly opts: ResolvedOptions,
+    private readonly state?: StateFile,
+    saved?: SimSnapshot
+  ) {
+    this.generation = saved ? saved.generation + 1 : 0;
+    // A resumed seeded run draws from new streams, so it never repeats the hashes it handed out before.
+    const root = new SeededRandom(opts.seed === undefined ? undefined : opts.seed + this.generation * 7_919);
     const idRng = root.fork(1);
     this.rng = root.fork(2);
     this.faults = new FaultPlan(root.fork(3));
-    this.signer = new UrlSigner(opts.seed === undefined ? randomBytes(16).toString('hex') : root.fork(4).hex(32));
+    this.signerSecret =
+      saved?.signerSecret ?? (opts.seed === undefined ? randomBytes(16).toString('hex') : root.fork(4).hex(32));
+    this.signer = new UrlSigner(this.signerSecret);
     this.notifier = new WebhookNotifier(this.faults, opts.webhookTimeoutMs);
     this.renderer = new Renderer(opts.flavour, opts.clock, this.signer, () => opts.publicBaseUrl ?? this.baseUrl);
     this.engine = new Engine(opts, idRng, {
       onChange: (task) => this.onChange(task),
       failReason: (cause) => failReasonText(opts.flavour, cause),
+      touched: () => this.touch(),
     });
+    if (saved) this.restore(saved);
+    if (state) {
+      state.attach(() => this.snapshot());
+      this.notifier.onPendingChange = () => state.markDirty();
+    }
+  }
+
+  /** Something changed: save it soon (no-op without a state file). */
+  touch(): void {
+    this.state?.markDirty();
+  }
+
+  /** Saves now: a submit's task must be on disk before its id is answered. */
+  persistNow(): void {
+    this.state?.markDirty();
+    this.state?.flush();
+  }
+
+  /** The whole state as plain data. */
+  snapshot(): SimSnapshot {
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      flavour: this.flavour,
+      clockNow: this.now(),
+      generation: this.generation,
+      signerSecret: this.signerSecret,
+      engine: this.engine.snapshot(),
+      counters: {
+        submitsByState: { ...this.submitsByState },
+        submitsByEndpoint: { ...this.submitsByEndpoint },
+        acceptedByEndpoint: { ...this.acceptedByEndpoint },
+        gatewayTimeouts: this.gatewayTimeouts,
+        uploadSeq: this.uploadSeq,
+        webhooks: { ...this.notifier.counters },
+      },
+      uploads: this.uploads.list().map(([id, files]) => ({
+        id,
+        files: files.map((f, i) => ({
+          contentType: f.contentType,
+          issuedAt: f.issuedAt,
+          blob: this.blobs.get(`${id}/${i}`) ?? '',
+        })),
+      })),
+      webhooks: this.notifier.pendingDeliveries(),
+    };
+  }
+
+  private restore(saved: SimSnapshot): void {
+    const c = saved.counters;
+    this.submitsByState = { ...c.submitsByState };
+    this.submitsByEndpoint = { ...c.submitsByEndpoint };
+    this.acceptedByEndpoint = { ...c.acceptedByEndpoint };
+    this.gatewayTimeouts = c.gatewayTimeouts;
+    this.uploadSeq = c.uploadSeq;
+    Object.assign(this.notifier.counters, c.webhooks);
+    for (const { id, files } of saved.uploads) {
+      const stored = files.map((f, i) => {
+        this.blobs.set(`${id}/${i}`, f.blob);
+        return { contentType: f.contentType, issuedAt: f.issuedAt, bytes: this.state?.readBlob(f.blob) };
+      });
+      if (stored.every((f) => f.bytes))
+        this.uploads.put(id, stored as { contentType: string; issuedAt: number; bytes: Buffer }[]);
+    }
+    this.state?.pruneBlobs(new Set(this.blobs.values()));
+    for (const task of this.engine.restore(saved.engine)) this.armGatewayTimeout(task);
+    this.notifier.resume(saved.webhooks);
   }
 
   get flavour(): SimFlavour {
@@ -178,6 +262,7 @@ export class SimCore {
       messageId: String(1_300_000_000_000_000_000n + BigInt(this.rng.int(2 ** 31)) * 1_000_000_000n),
       extraProps: init.extraProps ?? {},
       timer: null,
+      next: null,
       gatewayTimedOut: false,
       gatewayTimer: null,
       step: 0,
@@ -195,6 +280,11 @@ export class SimCore {
       uploadId,
       files.map((f) => ({ ...f, issuedAt: this.now() }))
     );
+    if (this.state) {
+      files.forEach((f, i) =>
+        this.blobs.set(`${uploadId}/${i}`, this.state!.saveBlob(`${uploadId}-${i}.bin`, f.bytes))
+      );
+    }
     return files.map((_, index) => ({ uploadId, index }));
   }
 
@@ -212,13 +302,14 @@ export class SimCore {
    */
   private armGatewayTimeout(task: SimTask): void {
     const limit = this.opts.gatewayTaskTimeout;
-    if (this.flavour !== 'gateway' || !(limit > 0)) return;
+    if (this.flavour !== 'gateway' || !(limit > 0) || task.gatewayTimedOut || isTerminal(task.status)) return;
     task.gatewayTimer = this.opts.clock.setTimer(task.submitTime + limit - this.now(), () => {
       task.gatewayTimer = null;
       // SUCCESS and FAILURE reach "100%" in the gateway's copy; CANCEL is final as well.
       if (isTerminal(task.status)) return;
       task.gatewayTimedOut = true;
       this.gatewayTimeouts++;
+      this.touch();
     });
   }
 
@@ -248,6 +339,7 @@ export class SimCore {
   }
 
   reset(): void {
+    this.touch();
     this.cancelGatewayTimers();
     this.engine.reset();
     this.faults.clear();
@@ -260,12 +352,17 @@ export class SimCore {
     this.acceptedByEndpoint = {};
     this.gatewayTimeouts = 0;
     this.requests = [];
+    this.blobs.clear();
+    this.state?.pruneBlobs(new Set());
   }
 
+  /** Stops timers and webhooks, then writes the final state (pending webhooks included). */
   async close(): Promise<void> {
     this.cancelGatewayTimers();
     this.engine.close();
     await this.notifier.close();
+    this.state?.markDirty();
+    this.state?.close();
   }
 
   private cancelGatewayTimers(): void {
@@ -276,6 +373,7 @@ export class SimCore {
   }
 
   private onChange(task: SimTask): void {
+    this.touch();
     const hook = task.notifyHook ?? this.opts.notifyHook;
     if (!hook) return;
     this.notifier.notify(hook, task.id, task.state, this.renderer.task(task));

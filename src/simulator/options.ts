@@ -77,6 +77,13 @@ export interface SimulatorOptions {
    * @unit simulated milliseconds
    */
   gatewayTaskTimeout?: number;
+  /**
+   * Keep the state (tasks, clock, queues, uploads, pending webhooks) in this JSON file and resume from it on the
+   * next start, so stopping and starting the simulator resumes its jobs. Written atomically: before each submit is
+   * answered, and a few milliseconds after any other change. Simulated time stands still while it is stopped.
+   * @default undefined (state in memory only)
+   */
+  stateFile?: string;
 }
 
 /** Default simulated durations of a grid job per speed mode. */
@@ -119,6 +126,7 @@ export interface ResolvedOptions {
   maxRequestLog: number;
   modalTtl: number;
   gatewayTaskTimeout: number;
+  stateFile: string | undefined;
 }
 
 const FLAVOURS: readonly SimFlavour[] = ['novicezk', 'plus', 'trueai', 'gateway'];
@@ -129,8 +137,11 @@ function nonNegative(name: string, value: number): number {
   return value;
 }
 
-/** Applies defaults and rejects options that cannot work, naming the bad field. */
-export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
+/**
+ * Applies defaults and rejects options that cannot work, naming the bad field. `clockStart` is where a clock made
+ * here starts (a resumed state's saved time). @default now
+ */
+export function resolveOptions(opts: SimulatorOptions = {}, clockStart?: number): ResolvedOptions {
   const flavour = opts.flavour ?? 'trueai';
   if (!FLAVOURS.includes(flavour)) throw new TypeError(`unknown flavour "${flavour}"; use ${FLAVOURS.join(', ')}`);
   const defaultVersion = opts.defaultVersion ?? '7';
@@ -158,7 +169,7 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     apiKey: opts.apiKey || undefined,
-    clock: opts.clock ?? new ScaledClock(opts.timeScale ?? 1),
+    clock: opts.clock ?? new ScaledClock(opts.timeScale ?? 1, clockStart),
     durations,
     concurrency,
     queueSize,
@@ -173,5 +184,6 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     maxRequestLog: nonNegative('maxRequestLog', opts.maxRequestLog ?? 1_000),
     modalTtl: nonNegative('modalTtl', opts.modalTtl ?? (flavour === 'trueai' ? 0 : PLUS_TASK_STORE_TTL_MS)),
     gatewayTaskTimeout: nonNegative('gatewayTaskTimeout', opts.gatewayTaskTimeout ?? GATEWAY_TASK_TIMEOUT_MS),
+    stateFile: opts.stateFile || undefined,
   };
 }

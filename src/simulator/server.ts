@@ -266,7 +266,11 @@ export class RequestRouter {
     }
 
     const reply = HANDLERS[route.key](core, { key: route.key, id: route.id, body, prefixMode: route.prefixMode });
-    if (route.key.startsWith('submit/') && isAccepted(reply)) core.countAccepted(route.key);
+    if (route.key.startsWith('submit/')) {
+      if (isAccepted(reply)) core.countAccepted(route.key);
+      // On disk before the answer leaves: a restart must never forget a task whose id a client holds.
+      core.persistNow();
+    } else core.touch();
     const late = core.faults.take(['drop-response', 'slow'], site);
     if (late?.kind === 'drop-response') {
       // The work is done and stored; only the answer is lost, as when a proxy dies mid-response.
@@ -320,6 +324,7 @@ export class RequestRouter {
       core.logRequest({ method, path, at: core.now(), status: asset.status });
       return send(res, asset);
     }
+    core.touch();
     let body: unknown;
     try {
       const raw = await readBody(req, core.opts.maxBodyBytes);
