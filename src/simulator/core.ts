@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { SpeedMode } from '../mj/types';
 import { resultKindOf, type Op } from './buttons';
 import { Engine } from './engine';
+import { GatewayLayer, type GatewayCounters } from './gateway';
 import { FaultPlan } from './faults';
 import { actionName, failReasonText } from './flavour';
 import { ImageCache, paletteFromHash, UploadStore, UrlSigner } from './images';
@@ -14,7 +15,7 @@ import { STATE_FORMAT, STATE_VERSION, type SimSnapshot, type StateFile } from '.
 import type { ParsedPrompt } from './prompt';
 import { SeededRandom } from './random';
 import { Renderer } from './render';
-import { isTerminal, type ModalNeed, type SimTask, type TaskPlan, type UploadRef } from './task';
+import type { ModalNeed, SimTask, TaskPlan, UploadRef } from './task';
 import { WebhookNotifier } from './webhooks';
 
 /** One entry of the request log. Never holds headers, so never credentials. */
@@ -41,8 +42,10 @@ export interface SimStats {
   acceptedByEndpoint: Record<string, number>;
   /** MODAL children that turned FAILURE unanswered after `modalTtl`. */
   modalsExpired: number;
-  /** Gateway flavour: tasks the gateway failed after `gatewayTaskTimeout` ("上游任务超时"). */
+  /** Gateway flavour: rows the gateway failed after `gatewayTaskTimeout` ("上游任务超时"). */
   gatewayTimeouts: number;
+  /** Gateway flavour: its poller's calls to the upstream and its table's size. */
+  gateway?: GatewayCounters & { rows: number };
   requests: RequestRecord[];
   /** Webhook POSTs attempted (duplicates included). */
   webhooksSent: number;
@@ -85,6 +88,8 @@ export interface TaskInit {
 /** Owns all simulator state; one per running simulator. */
 export class SimCore {
   readonly engine: Engine;
+  /** The gateway flavour's table and poller; undefined for the other flavours. */
+  readonly gateway?: GatewayLayer;
   readonly faults: FaultPlan;
   readonly notifier: WebhookNotifier;
   readonly renderer: Renderer;
@@ -97,7 +102,6 @@ export class SimCore {
   private submitsByState: Record<string, number> = {};
   private submitsByEndpoint: Record<string, number> = {};
   private acceptedByEndpoint: Record<string, number> = {};
-  private gatewayTimeouts = 0;
   private requests: RequestRecord[] = [];
   private uploadSeq = 0;
   private readonly signerSecret: string;
@@ -129,6 +133,7 @@ export class SimCore {
       failReason: (cause) => failReasonText(opts.flavour, cause),
       touched: () => this.touch(),
     });
+    if (opts.flavour === 'gateway') this.gateway = new GatewayLayer(this, opts.gateway);
     if (saved) this.restore(saved);
     if (state) {
       state.attach(() => this.snapshot());
@@ -157,11 +162,11 @@ export class SimCore {
       generation: this.generation,
       signerSecret: this.signerSecret,
       engine: this.engine.snapshot(),
+      gateway: this.gateway?.snapshot(),
       counters: {
         submitsByState: { ...this.submitsByState },
         submitsByEndpoint: { ...this.submitsByEndpoint },
         acceptedByEndpoint: { ...this.acceptedByEndpoint },
-        gatewayTimeouts: this.gatewayTimeouts,
         uploadSeq: this.uploadSeq,
         webhooks: { ...this.notifier.counters },
       },
@@ -182,7 +187,6 @@ export class SimCore {
     this.submitsByState = { ...c.submitsByState };
     this.submitsByEndpoint = { ...c.submitsByEndpoint };
     this.acceptedByEndpoint = { ...c.acceptedByEndpoint };
-    this.gatewayTimeouts = c.gatewayTimeouts;
     this.uploadSeq = c.uploadSeq;
     Object.assign(this.notifier.counters, c.webhooks);
     for (const { id, files } of saved.uploads) {
@@ -194,7 +198,8 @@ export class SimCore {
         this.uploads.put(id, stored as { contentType: string; issuedAt: number; bytes: Buffer }[]);
     }
     this.state?.pruneBlobs(new Set(this.blobs.values()));
-    for (const task of this.engine.restore(saved.engine)) this.armGatewayTimeout(task);
+    this.engine.restore(saved.engine);
+    if (saved.gateway) this.gateway?.restore(saved.gateway);
     this.notifier.resume(saved.webhooks);
   }
 
@@ -225,7 +230,8 @@ export class SimCore {
       id,
       seq: this.engine.nextSeq(),
       op: init.op,
-      action: actionName(this.flavour, init.op, parent?.action),
+      // Behind the gateway runs a plus-like upstream; the gateway derives its own action name (gateway.ts).
+      action: actionName(this.flavour === 'gateway' ? 'plus' : this.flavour, init.op, parent?.action),
       kind,
       status: init.modal ? 'MODAL' : 'NOT_START',
       prompt: init.prompt,
@@ -263,14 +269,23 @@ export class SimCore {
       extraProps: init.extraProps ?? {},
       timer: null,
       next: null,
-      gatewayTimedOut: false,
-      gatewayTimer: null,
       step: 0,
     };
     this.engine.add(task);
-    this.armGatewayTimeout(task);
     this.submitsByState[task.state ?? ''] = (this.submitsByState[task.state ?? ''] ?? 0) + 1;
     return task;
+  }
+
+  /** The task JSON the flavour's fetch would return (the gateway's row), or undefined. */
+  view(id: string): Record<string, unknown> | undefined {
+    if (this.gateway) return this.gateway.view(id);
+    const t = this.engine.get(id);
+    return t ? this.renderer.task(t) : undefined;
+  }
+
+  /** Every task, newest first, as the flavour's fetch renders it. */
+  views(): Record<string, unknown>[] {
+    return this.gateway ? this.gateway.views() : this.engine.all().map((t) => this.renderer.task(t));
   }
 
   /** Keeps uploaded images; returns references for URLs. */
@@ -296,23 +311,6 @@ export class SimCore {
     this.acceptedByEndpoint[endpoint] = (this.acceptedByEndpoint[endpoint] ?? 0) + 1;
   }
 
-  /**
-   * new-api fails any task whose copy is not at "100%" an hour after its submitTime. Only the gateway's view
-   * changes: the upstream job carries on (and is billed), and no webhook is sent, as the gateway sends none.
-   */
-  private armGatewayTimeout(task: SimTask): void {
-    const limit = this.opts.gatewayTaskTimeout;
-    if (this.flavour !== 'gateway' || !(limit > 0) || task.gatewayTimedOut || isTerminal(task.status)) return;
-    task.gatewayTimer = this.opts.clock.setTimer(task.submitTime + limit - this.now(), () => {
-      task.gatewayTimer = null;
-      // SUCCESS and FAILURE reach "100%" in the gateway's copy; CANCEL is final as well.
-      if (isTerminal(task.status)) return;
-      task.gatewayTimedOut = true;
-      this.gatewayTimeouts++;
-      this.touch();
-    });
-  }
-
   logRequest(record: RequestRecord): void {
     this.requests.push(record);
     const excess = this.requests.length - this.opts.maxRequestLog;
@@ -327,7 +325,8 @@ export class SimCore {
       submitsByEndpoint: { ...this.submitsByEndpoint },
       acceptedByEndpoint: { ...this.acceptedByEndpoint },
       modalsExpired: this.engine.modalsExpired,
-      gatewayTimeouts: this.gatewayTimeouts,
+      gatewayTimeouts: this.gateway?.counters.timeouts ?? 0,
+      ...(this.gateway ? { gateway: { ...structuredClone(this.gateway.counters), rows: this.gateway.size() } } : {}),
       requests: this.requests.map((r) => ({ ...r })),
       webhooksSent: this.notifier.counters.sent,
       webhooksFailed: this.notifier.counters.failed,
@@ -340,7 +339,7 @@ export class SimCore {
 
   reset(): void {
     this.touch();
-    this.cancelGatewayTimers();
+    this.gateway?.reset();
     this.engine.reset();
     this.faults.clear();
     this.faults.resetCounts();
@@ -350,7 +349,6 @@ export class SimCore {
     this.submitsByState = {};
     this.submitsByEndpoint = {};
     this.acceptedByEndpoint = {};
-    this.gatewayTimeouts = 0;
     this.requests = [];
     this.blobs.clear();
     this.state?.pruneBlobs(new Set());
@@ -358,18 +356,11 @@ export class SimCore {
 
   /** Stops timers and webhooks, then writes the final state (pending webhooks included). */
   async close(): Promise<void> {
-    this.cancelGatewayTimers();
+    this.gateway?.stop();
     this.engine.close();
     await this.notifier.close();
     this.state?.markDirty();
     this.state?.close();
-  }
-
-  private cancelGatewayTimers(): void {
-    for (const task of this.engine.all()) {
-      task.gatewayTimer?.cancel();
-      task.gatewayTimer = null;
-    }
   }
 
   private onChange(task: SimTask): void {

@@ -32,7 +32,7 @@ interface AccountState {
 export interface EngineSnapshot {
   seq: number;
   modalsExpired: number;
-  tasks: Omit<SimTask, 'timer' | 'gatewayTimer'>[];
+  tasks: Omit<SimTask, 'timer'>[];
   /** Account → ids of its waiting tasks, oldest first. */
   waiting: Record<string, string[]>;
 }
@@ -160,7 +160,7 @@ export class Engine {
   snapshot(): EngineSnapshot {
     const waiting: Record<string, string[]> = {};
     for (const [name, acc] of this.accounts) if (acc.waiting.length) waiting[name] = acc.waiting.map((t) => t.id);
-    const tasks = [...this.store.values()].map(({ timer: _t, gatewayTimer: _g, ...rest }) => structuredClone(rest));
+    const tasks = [...this.store.values()].map(({ timer: _t, ...rest }) => structuredClone(rest));
     return { seq: this.seq, modalsExpired: this.modalsExpired, tasks, waiting };
   }
 
@@ -169,7 +169,7 @@ export class Engine {
    * was stopped run at once, in order. Running tasks take their slots back and queued ones keep their places.
    */
   restore(snap: EngineSnapshot): SimTask[] {
-    const tasks = snap.tasks.map((saved): SimTask => ({ ...saved, timer: null, gatewayTimer: null }));
+    const tasks = snap.tasks.map((saved): SimTask => ({ ...saved, timer: null }));
     for (const task of tasks) {
       this.store.set(task.id, task);
       this.usedIds.add(task.id);

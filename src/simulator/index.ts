@@ -116,11 +116,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     reset: () => core.reset(),
     stats: () => core.stats(),
-    task(id) {
-      const t = core.engine.get(id);
-      return t ? core.renderer.task(t) : undefined;
-    },
-    tasks: () => core.engine.all().map((t) => core.renderer.task(t)),
+    task: (id) => core.view(id),
+    tasks: () => core.views(),
     completeNow(id) {
       if (!core.engine.get(id)) throw new Error(`completeNow: no task ${id}`);
       core.engine.completeNow(id);

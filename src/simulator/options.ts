@@ -3,6 +3,7 @@
  */
 import type { SpeedMode } from '../mj/types';
 import { ScaledClock, type SimClock } from './clock';
+import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway';
 
 /** Which member of the midjourney-proxy family the simulator imitates (contract §0). */
 export type SimFlavour = 'novicezk' | 'plus' | 'trueai' | 'gateway';
@@ -84,6 +85,8 @@ export interface SimulatorOptions {
    * @default undefined (state in memory only)
    */
   stateFile?: string;
+  /** Gateway flavour: new-api's own behaviours, each switchable (see {@link GatewayOptions}). */
+  gateway?: Partial<GatewayOptions>;
 }
 
 /** Default simulated durations of a grid job per speed mode. */
@@ -98,9 +101,6 @@ export const PLUS_TASK_STORE_TTL_MS = 30 * 24 * 3_600_000;
 
 /** new-api's rule: a task not at "100%" one hour after its submitTime is failed and refunded. */
 export const GATEWAY_TASK_TIMEOUT_MS = 3_600_000;
-
-/** The failReason new-api writes when it gives up on a task after an hour (controller/midjourney.go). */
-export const GATEWAY_TIMEOUT_REASON = '上游任务超时（超过1小时）';
 
 /** Words that trip the content filter unless `bannedWords` is given. */
 export const DEFAULT_BANNED_WORDS = ['bannedword', 'nsfw-test'];
@@ -127,6 +127,7 @@ export interface ResolvedOptions {
   modalTtl: number;
   gatewayTaskTimeout: number;
   stateFile: string | undefined;
+  gateway: GatewayOptions;
 }
 
 const FLAVOURS: readonly SimFlavour[] = ['novicezk', 'plus', 'trueai', 'gateway'];
@@ -185,5 +186,13 @@ export function resolveOptions(opts: SimulatorOptions = {}, clockStart?: number)
     modalTtl: nonNegative('modalTtl', opts.modalTtl ?? (flavour === 'trueai' ? 0 : PLUS_TASK_STORE_TTL_MS)),
     gatewayTaskTimeout: nonNegative('gatewayTaskTimeout', opts.gatewayTaskTimeout ?? GATEWAY_TASK_TIMEOUT_MS),
     stateFile: opts.stateFile || undefined,
+    gateway: resolveGateway(opts.gateway),
   };
+}
+
+function resolveGateway(g: Partial<GatewayOptions> = {}): GatewayOptions {
+  const out = { ...DEFAULT_GATEWAY_OPTIONS, ...g };
+  nonNegative('gateway.refreshMs', out.refreshMs);
+  if (out.serverAddress !== undefined) out.serverAddress = out.serverAddress.replace(/\/+$/, '');
+  return out;
 }

@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { EngineSnapshot } from './engine';
+import type { GatewaySnapshot } from './gateway';
 import type { SimFlavour } from './options';
 import type { PendingWebhook, WebhookCounters } from './webhooks';
 
@@ -43,11 +44,12 @@ export interface SimSnapshot {
   /** Signs the image links already handed out, which must keep verifying after a restart. */
   signerSecret: string;
   engine: EngineSnapshot;
+  /** The gateway flavour's table. */
+  gateway?: GatewaySnapshot;
   counters: {
     submitsByState: Record<string, number>;
     submitsByEndpoint: Record<string, number>;
     acceptedByEndpoint: Record<string, number>;
-    gatewayTimeouts: number;
     uploadSeq: number;
     webhooks: WebhookCounters;
   };

@@ -93,13 +93,6 @@ export interface SimTask {
   timer: SimTimer | null;
   /** The step {@link timer} runs; null when no timer is armed. */
   next: NextStep | null;
-  /**
-   * Gateway flavour: the gateway gave up on the task after `gatewayTaskTimeout` (FAILURE in its answers) while the
-   * upstream job may still run.
-   */
-  gatewayTimedOut: boolean;
-  /** The timer behind {@link gatewayTimedOut}. */
-  gatewayTimer: SimTimer | null;
   /** Next IN_PROGRESS step index, see `PROGRESS_STEPS`. */
   step: number;
 }

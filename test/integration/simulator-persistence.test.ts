@@ -150,10 +150,21 @@ describe('simulator stateFile', () => {
     const id = await imagine(sim, 'a slow fox --sim-duration 7200');
     clock.advance(30 * MINUTE);
     ({ sim, clock } = await restart(sim, { flavour: 'gateway' }));
-    clock.advance(30 * MINUTE - 1);
+    clock.advance(30 * MINUTE);
     expect((await fetchTask(sim, id)).status).toBe('IN_PROGRESS');
-    clock.advance(1);
+    clock.advance(15_000);
     expect((await fetchTask(sim, id)).status).toBe('FAILURE');
+  });
+
+  it('the gateway table and its poller resume: a stub answered before the stop becomes SUCCESS after it', async () => {
+    const first = (await boot({ flavour: 'gateway' })).sim;
+    const id = await imagine(first, 'a cat', { state: 'g-1' });
+    expect((await fetchTask(first, id)).status).toBe('');
+    const { sim, clock } = await restart(first, { flavour: 'gateway' });
+    expect((await fetchTask(sim, id)).status).toBe('');
+    clock.advance(60_000);
+    expect(await fetchTask(sim, id)).toMatchObject({ status: 'SUCCESS', state: 'g-1' });
+    expect(sim.stats().submitsByState).toEqual({ 'g-1': 1 });
   });
 
   it('a webhook cut off by the stop is delivered after the start', async () => {
