@@ -30,6 +30,8 @@ export interface RequestRecord {
   bodySummary?: string;
   /** The fault kind injected into this request, if any. */
   fault?: string;
+  /** `task/fetch` only: the `status` of the task in the answer ('' for a gateway stub), so staleness can be measured. */
+  answered?: string;
 }
 
 /** Counters and logs returned by `Simulator.stats()` and `GET /__sim/stats`. */

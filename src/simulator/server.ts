@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SpeedMode } from '../mj/types';
 import { serveAsset } from './assets';
 import { ManualClock } from './clock';
-import type { SimCore } from './core';
+import type { RequestRecord, SimCore } from './core';
 import { parseFaultRule } from './faults';
 import { acceptsSpeedPrefix, methodOf, supports, type EndpointKey } from './flavour';
 import * as query from './query';
@@ -305,7 +305,8 @@ export class RequestRouter {
       });
       return this.finish(res, { ...record, fault: late.kind }, reply);
     }
-    return this.finish(res, record, reply);
+    const answered = route.key === 'task/fetch' ? (reply.json as { status?: unknown } | undefined)?.status : undefined;
+    return this.finish(res, typeof answered === 'string' ? { ...record, answered } : record, reply);
   }
 
   /** Runs the endpoint; behind the gateway a submit reaches the upstream stripped, and leaves a row. */
@@ -329,11 +330,7 @@ export class RequestRouter {
     this.delayed.clear();
   }
 
-  private finish(
-    res: ServerResponse,
-    log: { method: string; path: string; at: number; bodySummary?: string; fault?: string },
-    reply: Reply
-  ): void {
+  private finish(res: ServerResponse, log: Omit<RequestRecord, 'status'>, reply: Reply): void {
     this.core.logRequest({ ...log, status: res.destroyed ? 0 : reply.status });
     send(res, reply);
   }

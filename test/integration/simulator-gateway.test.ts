@@ -68,6 +68,12 @@ describe('1. a stub until the first poll, then a copy up to 15 s stale', () => {
     clock.advance(1);
     expect(await fetchTask(sim, id)).toMatchObject({ status: 'SUCCESS', progress: '100%' });
     expect(sim.stats().gateway).toMatchObject({ polls: 1, polledIds: 1 });
+    // The request log keeps what each fetch answered, so the benchmark can count stub and stale answers.
+    const answered = sim
+      .stats()
+      .requests.filter((r) => r.path.endsWith('/fetch'))
+      .map((r) => r.answered);
+    expect(answered).toEqual(['', '', 'SUCCESS']);
     // Finished rows are never polled again.
     clock.advance(10 * POLL);
     expect(sim.stats().gateway?.polls).toBe(1);
