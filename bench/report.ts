@@ -8,6 +8,7 @@ import type { BenchFlags } from './lib/context';
 import type { Distribution } from './lib/util';
 import type { HistoryPhaseResult } from './phases/history';
 import type { InflightPhaseResult } from './phases/inflight';
+import type { GatewayPhaseResult, GatewayVariant } from './phases/gateway';
 import type { MixPhaseResult, VariantName } from './phases/mix';
 import type { ThroughputPhaseResult } from './phases/throughput';
 
@@ -19,6 +20,7 @@ export interface BenchReport {
   temporalCli: string;
   phases: {
     mix?: MixPhaseResult;
+    gateway?: GatewayPhaseResult;
     history?: HistoryPhaseResult;
     inflight?: InflightPhaseResult;
     throughput?: ThroughputPhaseResult;
@@ -228,6 +230,30 @@ export function renderMarkdown(r: BenchReport): string {
         `Load during the mix (time-scaled: ${mix.timeScale}× the real poll rate): worker webhooks ${fmt(w?.maxRssMiB)} MiB / ${fmt(w?.cpuCores, 2)} cores, worker polling ${fmt(p?.maxRssMiB)} MiB / ${fmt(p?.cpuCores, 2)} cores, dev server ${fmt(mix.load?.serverCpuCores, 2)} cores, bench process (4 simulators, baselines, receiver) ${fmt(mix.load?.benchProcessCpuCores, 2)} cores.`
       );
     }
+  }
+
+  const gw = r.phases.gateway;
+  if (gw) {
+    L.push('');
+    L.push(
+      `## Behind a new-api gateway: ${gw.pipelines} imagine → U1 pipelines, ${gw.refreshSimMs / 1000} s refresh, notifyHook stripped, time scale ${gw.timeScale}`
+    );
+    L.push('');
+    L.push(
+      '| client | succeeded | requests / pipeline (submit, action, fetch) | stub answers / pipeline | repeated answers / pipeline | detection p50 / p99 (sim) | gateway polls |'
+    );
+    L.push('|---|---|---|---|---|---|---|');
+    for (const name of ['ours', 'baseline-3s'] as GatewayVariant[]) {
+      const v = gw.variants[name];
+      if (!v) continue;
+      const q = v.requestsPerPipeline;
+      L.push(
+        `| ${name} | ${v.succeeded}/${v.pipelines} | ${fmt(q.total, 1)} (${fmt(q.submit, 1)}, ${fmt(q.action, 1)}, ${fmt(q.fetch, 1)}) | ${fmt(v.stubAnswersPerPipeline, 1)} | ${fmt(v.repeatedAnswersPerPipeline, 1)} | ${pair(v.detectionSimMs, sec)} | ${v.gatewayPolls} |`
+      );
+    }
+    L.push('');
+    L.push(`Requests ours ÷ baseline: ${fmt(gw.requestRatio, 2)}.`);
+    for (const note of gw.notes) L.push(`- ${note}`);
   }
 
   const h = r.phases.history;

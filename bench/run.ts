@@ -16,6 +16,7 @@ import { temporalCliVersion } from './lib/dev-server';
 import { machineInfo } from './lib/proc';
 import { errorMessage, makeLogger } from './lib/util';
 import { buildWorkflowBundle } from './lib/workers';
+import { runGatewayPhase } from './phases/gateway';
 import { runHistoryPhase } from './phases/history';
 import { runInflightPhase } from './phases/inflight';
 import { runMixPhase } from './phases/mix';
@@ -66,7 +67,7 @@ export function parseFlags(argv: string[]): BenchFlags {
       flags.phases = names;
     } else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,history,inflight,throughput] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2]'
+        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,history,inflight,throughput] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2]'
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     const t = Date.now();
     try {
       if (phase === 'mix') report.phases.mix = await runMixPhase(ctx);
+      if (phase === 'gateway') report.phases.gateway = await runGatewayPhase(ctx);
       if (phase === 'history') report.phases.history = await runHistoryPhase(ctx);
       if (phase === 'inflight') report.phases.inflight = await runInflightPhase(ctx);
       if (phase === 'throughput') report.phases.throughput = await runThroughputPhase(ctx);

@@ -14,6 +14,8 @@ export interface WorkerProcessConfig {
   address: string;
   taskQueue: string;
   simUrl: string;
+  /** The simulator's flavour. @default 'trueai' */
+  flavour?: 'trueai' | 'gateway';
   notifyHookUrl: string | null;
   bundlePath: string;
   maxCachedWorkflows: number;
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
   if (cfg.noopBundlePath) return runNoop(cfg);
   const env: Record<string, string> = {
     MJ_BASE_URL: cfg.simUrl,
-    MJ_FLAVOUR: 'trueai',
+    MJ_FLAVOUR: cfg.flavour ?? 'trueai',
     MJ_ASSET_DIR: cfg.assetDir,
     MJ_LOG_LEVEL: 'warn',
     MJ_TASK_QUEUE: cfg.taskQueue,

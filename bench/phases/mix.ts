@@ -170,7 +170,7 @@ interface BaselineRun {
   sim: Simulator;
 }
 
-function pipelineInput(job: MixJob, timeScale: number) {
+export function pipelineInput(job: MixJob, timeScale: number) {
   return parsePipelineSpec({
     name: `bench-${job.id}`,
     mode: job.mode,

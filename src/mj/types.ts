@@ -59,6 +59,13 @@ export interface MjTask {
   properties: Record<string, unknown>;
   /** Always an array; empty until SUCCESS and on novicezk. */
   buttons: MjButton[];
+  /**
+   * True for a placeholder that says nothing about the task yet: a new-api gateway answers its own row with
+   * `status: ""` until its poller first reads the upstream (up to 15 s, even when the upstream has finished).
+   * Treat it as "not yet known", never as a status: keep waiting, do not fail, do not resubmit. Parsing always
+   * sets it; it is optional only so that hand-built tasks (tests, snapshots) need not.
+   */
+  stub?: boolean;
 }
 
 /** What a submit call turned into (§3, §4). */
@@ -87,6 +94,8 @@ export type RejectReason =
   | 'parent-unavailable'
   | 'rate-limited'
   | 'auth'
+  /** A gateway could not read its upstream's answer (code 5 `unmarshal_response_body_failed`): usually a wrong upstream key. */
+  | 'upstream-auth'
   | 'unsupported'
   | 'system';
 

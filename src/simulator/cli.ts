@@ -53,6 +53,7 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
       'gateway: unfinished tasks fail after this many simulated seconds (0 = never; default 3600)',
       number('--gateway-task-timeout', 0)
     )
+    .option('--state-file <path>', 'keep tasks, clock and queues in this file and resume from it on the next start')
     .exitOverride()
     .parse(argv, { from: 'node' });
   const o = program.opts<{
@@ -70,6 +71,7 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
     notifyHook?: string;
     modalTtl?: number;
     gatewayTaskTimeout?: number;
+    stateFile?: string;
   }>();
   return {
     flavour: o.flavour,
@@ -86,6 +88,7 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
     notifyHook: o.notifyHook,
     modalTtl: o.modalTtl === undefined ? undefined : o.modalTtl * 1000,
     gatewayTaskTimeout: o.gatewayTaskTimeout === undefined ? undefined : o.gatewayTaskTimeout * 1000,
+    stateFile: o.stateFile,
   };
 }
 

@@ -3,6 +3,7 @@
  */
 import type { SpeedMode } from '../mj/types';
 import { ScaledClock, type SimClock } from './clock';
+import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway';
 
 /** Which member of the midjourney-proxy family the simulator imitates (contract §0). */
 export type SimFlavour = 'novicezk' | 'plus' | 'trueai' | 'gateway';
@@ -77,6 +78,15 @@ export interface SimulatorOptions {
    * @unit simulated milliseconds
    */
   gatewayTaskTimeout?: number;
+  /**
+   * Keep the state (tasks, clock, queues, uploads, pending webhooks) in this JSON file and resume from it on the
+   * next start, so stopping and starting the simulator resumes its jobs. Written atomically: before each submit is
+   * answered, and a few milliseconds after any other change. Simulated time stands still while it is stopped.
+   * @default undefined (state in memory only)
+   */
+  stateFile?: string;
+  /** Gateway flavour: new-api's own behaviours, each switchable (see {@link GatewayOptions}). */
+  gateway?: Partial<GatewayOptions>;
 }
 
 /** Default simulated durations of a grid job per speed mode. */
@@ -91,9 +101,6 @@ export const PLUS_TASK_STORE_TTL_MS = 30 * 24 * 3_600_000;
 
 /** new-api's rule: a task not at "100%" one hour after its submitTime is failed and refunded. */
 export const GATEWAY_TASK_TIMEOUT_MS = 3_600_000;
-
-/** The failReason new-api writes when it gives up on a task after an hour (controller/midjourney.go). */
-export const GATEWAY_TIMEOUT_REASON = '上游任务超时（超过1小时）';
 
 /** Words that trip the content filter unless `bannedWords` is given. */
 export const DEFAULT_BANNED_WORDS = ['bannedword', 'nsfw-test'];
@@ -119,6 +126,8 @@ export interface ResolvedOptions {
   maxRequestLog: number;
   modalTtl: number;
   gatewayTaskTimeout: number;
+  stateFile: string | undefined;
+  gateway: GatewayOptions;
 }
 
 const FLAVOURS: readonly SimFlavour[] = ['novicezk', 'plus', 'trueai', 'gateway'];
@@ -129,8 +138,11 @@ function nonNegative(name: string, value: number): number {
   return value;
 }
 
-/** Applies defaults and rejects options that cannot work, naming the bad field. */
-export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
+/**
+ * Applies defaults and rejects options that cannot work, naming the bad field. `clockStart` is where a clock made
+ * here starts (a resumed state's saved time). @default now
+ */
+export function resolveOptions(opts: SimulatorOptions = {}, clockStart?: number): ResolvedOptions {
   const flavour = opts.flavour ?? 'trueai';
   if (!FLAVOURS.includes(flavour)) throw new TypeError(`unknown flavour "${flavour}"; use ${FLAVOURS.join(', ')}`);
   const defaultVersion = opts.defaultVersion ?? '7';
@@ -158,7 +170,7 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     apiKey: opts.apiKey || undefined,
-    clock: opts.clock ?? new ScaledClock(opts.timeScale ?? 1),
+    clock: opts.clock ?? new ScaledClock(opts.timeScale ?? 1, clockStart),
     durations,
     concurrency,
     queueSize,
@@ -173,5 +185,14 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     maxRequestLog: nonNegative('maxRequestLog', opts.maxRequestLog ?? 1_000),
     modalTtl: nonNegative('modalTtl', opts.modalTtl ?? (flavour === 'trueai' ? 0 : PLUS_TASK_STORE_TTL_MS)),
     gatewayTaskTimeout: nonNegative('gatewayTaskTimeout', opts.gatewayTaskTimeout ?? GATEWAY_TASK_TIMEOUT_MS),
+    stateFile: opts.stateFile || undefined,
+    gateway: resolveGateway(opts.gateway),
   };
+}
+
+function resolveGateway(g: Partial<GatewayOptions> = {}): GatewayOptions {
+  const out = { ...DEFAULT_GATEWAY_OPTIONS, ...g };
+  nonNegative('gateway.refreshMs', out.refreshMs);
+  if (out.serverAddress !== undefined) out.serverAddress = out.serverAddress.replace(/\/+$/, '');
+  return out;
 }

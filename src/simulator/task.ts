@@ -25,6 +25,16 @@ export interface UploadRef {
   index: number;
 }
 
+/** What a task's timer does when it fires, as data so a saved simulator can re-arm it. */
+export interface NextStep {
+  kind: 'after-submitted' | 'progress' | 'succeed' | 'fail' | 'expire-modal';
+  /** Simulated epoch ms the step is due. */
+  at: number;
+  /** The job's run time, which later progress steps are spaced by. */
+  runMs: number;
+  cause?: FailCause;
+}
+
 /** One task as the simulator keeps it. */
 export interface SimTask {
   id: string;
@@ -81,13 +91,8 @@ export interface SimTask {
   /** Extra properties shown as-is (e.g. `remix` on a MODAL child). */
   extraProps: Record<string, unknown>;
   timer: SimTimer | null;
-  /**
-   * Gateway flavour: the gateway gave up on the task after `gatewayTaskTimeout` (FAILURE in its answers) while the
-   * upstream job may still run.
-   */
-  gatewayTimedOut: boolean;
-  /** The timer behind {@link gatewayTimedOut}. */
-  gatewayTimer: SimTimer | null;
+  /** The step {@link timer} runs; null when no timer is armed. */
+  next: NextStep | null;
   /** Next IN_PROGRESS step index, see `PROGRESS_STEPS`. */
   step: number;
 }

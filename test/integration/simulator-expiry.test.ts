@@ -4,16 +4,8 @@
  * simulated hour after its submitTime, as new-api's poller does, while the upstream job carries on.
  */
 import { classifyFailReason } from '../../src/mj';
-import {
-  agent,
-  fetchTask,
-  finishedAction,
-  finishedImagine,
-  imagine,
-  post,
-  simulators,
-} from '../unit/simulator/helpers';
-import type { Simulator } from '../../src/simulator';
+import { agent, fetchTask, finishedImagine, imagine, post, simulators, type TaskJson } from '../unit/simulator/helpers';
+import type { ManualClock, Simulator } from '../../src/simulator';
 
 const start = simulators();
 afterAll(() => agent.close());
@@ -21,9 +13,22 @@ afterAll(() => agent.close());
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** Completes a task and lets a gateway's 15 s poller copy it. */
+async function finish(sim: Simulator, clock: ManualClock, id: string): Promise<TaskJson> {
+  sim.completeNow(id);
+  clock.advance(15_000);
+  return fetchTask(sim, id);
+}
+
 /** Presses Vary (Region) on an upscale and returns the MODAL child's id. */
-async function varyRegionChild(sim: Simulator): Promise<string> {
-  const up = await finishedAction(sim, await finishedImagine(sim), 'upsample::1::');
+async function varyRegionChild(sim: Simulator, clock: ManualClock): Promise<string> {
+  const grid = await finish(sim, clock, await imagine(sim, 'a cat'));
+  const u1 = grid.buttons.find((b: { label: string }) => b.label === 'U1').customId;
+  const up = await finish(
+    sim,
+    clock,
+    (await post(sim, '/mj/submit/action', { taskId: grid.id, customId: u1 })).json.result
+  );
   const region = up.buttons.find((b: { customId: string }) => b.customId.startsWith('MJ::Inpaint::')).customId;
   const res = await post(sim, '/mj/submit/action', { taskId: up.id, customId: region });
   expect(res.json.code).toBe(21);
@@ -36,7 +41,7 @@ const MASK =
 describe('modalTtl', () => {
   it('trueai keeps an unanswered MODAL child indefinitely by default', async () => {
     const { sim, clock } = await start();
-    const child = await varyRegionChild(sim);
+    const child = await varyRegionChild(sim, clock);
     clock.advance(40 * DAY);
     expect((await fetchTask(sim, child)).status).toBe('MODAL');
     expect(sim.stats().modalsExpired).toBe(0);
@@ -44,7 +49,7 @@ describe('modalTtl', () => {
 
   it('with modalTtl an unanswered child turns FAILURE saying it expired, and the modal is refused after', async () => {
     const { sim, clock } = await start({ modalTtl: 10 * 60_000 });
-    const child = await varyRegionChild(sim);
+    const child = await varyRegionChild(sim, clock);
     clock.advance(10 * 60_000 - 1);
     expect((await fetchTask(sim, child)).status).toBe('MODAL');
     clock.advance(1);
@@ -59,7 +64,7 @@ describe('modalTtl', () => {
 
   it('a child answered in time runs to SUCCESS and never expires', async () => {
     const { sim, clock } = await start({ modalTtl: 10 * 60_000 });
-    const child = await varyRegionChild(sim);
+    const child = await varyRegionChild(sim, clock);
     clock.advance(9 * 60_000);
     const res = await post(sim, '/mj/submit/modal', { taskId: child, prompt: 'a hat', maskBase64: MASK });
     expect(res.json.code).toBe(1);
@@ -89,12 +94,13 @@ describe('gateway one-hour timeout', () => {
   it('fails an unfinished task at one hour with new-api reason and progress 100%; the upstream job carries on', async () => {
     const { sim, clock } = await start({ flavour: 'gateway' });
     const id = await imagine(sim, 'a slow fox --sim-duration 7200');
-    clock.advance(HOUR - 1);
+    // new-api checks at its 15 s poll, for a task older than (not exactly) an hour.
+    clock.advance(HOUR);
     expect((await fetchTask(sim, id)).status).toBe('IN_PROGRESS');
-    clock.advance(1);
+    clock.advance(15_000);
     const t = await fetchTask(sim, id);
     expect(t).toMatchObject({ status: 'FAILURE', progress: '100%', failReason: '上游任务超时（超过1小时）' });
-    expect(t.buttons).toBeNull();
+    expect(t.buttons).toEqual([]);
     expect(classifyFailReason(t.failReason)).toBe('gateway-timeout');
     expect(sim.stats()).toMatchObject({ gatewayTimeouts: 1, tasksByStatus: { IN_PROGRESS: 1 } });
 
@@ -106,8 +112,8 @@ describe('gateway one-hour timeout', () => {
 
   it('a modal answered after the hour runs upstream while every fetch answers FAILURE; one action, one modal', async () => {
     const { sim, clock } = await start({ flavour: 'gateway' });
-    const child = await varyRegionChild(sim);
-    clock.advance(HOUR);
+    const child = await varyRegionChild(sim, clock);
+    clock.advance(HOUR + 15_000);
     expect(await fetchTask(sim, child)).toMatchObject({ status: 'FAILURE', progress: '100%' });
     const res = await post(sim, '/mj/submit/modal', { taskId: child, prompt: 'a hat', maskBase64: MASK });
     expect(res.json.code).toBe(1);
@@ -134,7 +140,7 @@ describe('gateway one-hour timeout', () => {
   it('records an upstream FAILURE with progress 100%, as new-api does', async () => {
     const { sim, clock } = await start({ flavour: 'gateway' });
     const id = await imagine(sim, 'cat --sim-fail invalid-parameter');
-    clock.advance(10_000);
+    clock.advance(15_000);
     expect(await fetchTask(sim, id)).toMatchObject({ status: 'FAILURE', progress: '100%' });
   });
 });

@@ -35,6 +35,7 @@ describe('simulator CLI options', () => {
       gatewayTaskTimeout: 0,
     });
     expect(optionsFromArgv(argv()).modalTtl).toBeUndefined();
+    expect(optionsFromArgv(argv('--state-file', 'data/sim.json')).stateFile).toBe('data/sim.json');
   });
 
   it('rejects an unknown flavour and a bad number', () => {
