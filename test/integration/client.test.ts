@@ -149,9 +149,10 @@ describe('MjJobsClient', () => {
 
   it('provideModalInput stores the mask first; only its reference reaches history', async () => {
     const grid = await jobs.result(gridJobId);
-    const up = await (await jobs.action(gridJobId, 'U1')).result();
+    const upJob = await jobs.action(gridJobId, 'U1');
+    const up = await upJob.result();
     expect(up.task.action).toBe('UPSCALE');
-    const vary = await jobs.action(up.taskId, 'vary-region');
+    const vary = await jobs.action(upJob.jobId, 'vary-region');
     await until(async () => ((await jobs.progress(vary.jobId)).phase === 'waiting-modal' ? true : undefined), 'MODAL');
     const maskFile = path.join(dir, 'mask.png');
     const bytes = maskPng();
