@@ -90,8 +90,19 @@ export type RejectReason =
   | 'unsupported'
   | 'system';
 
+/**
+ * `gateway-timeout`: a new-api gateway gave up on the task an hour after its submit ("上游任务超时（超过1小时）") and
+ * refunded it; the upstream job may still run. Distinct from `timeout`, MidJourney's or the proxy's own.
+ */
 export type FailReasonKind =
-  'content-policy' | 'invalid-parameter' | 'invalid-link' | 'timeout' | 'cancelled' | 'internal' | 'unknown';
+  | 'content-policy'
+  | 'invalid-parameter'
+  | 'invalid-link'
+  | 'gateway-timeout'
+  | 'timeout'
+  | 'cancelled'
+  | 'internal'
+  | 'unknown';
 
 export type UpscaleHdVariant = 'subtle' | 'creative' | '2x' | '4x';
 export type PanDirection = 'left' | 'right' | 'up' | 'down';

@@ -43,6 +43,16 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
     .option('--concurrency <n>', 'running jobs per account and mode', number('--concurrency', 1), 3)
     .option('--public-base-url <url>', 'base of image URLs (default: the server URL)')
     .option('--notify-hook <url>', 'webhook for tasks submitted without notifyHook')
+    .option(
+      '--modal-ttl <s>',
+      'unanswered MODAL children fail after this many simulated seconds (0 = never)',
+      number('--modal-ttl', 0)
+    )
+    .option(
+      '--gateway-task-timeout <s>',
+      'gateway: unfinished tasks fail after this many simulated seconds (0 = never; default 3600)',
+      number('--gateway-task-timeout', 0)
+    )
     .exitOverride()
     .parse(argv, { from: 'node' });
   const o = program.opts<{
@@ -58,6 +68,8 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
     concurrency: number;
     publicBaseUrl?: string;
     notifyHook?: string;
+    modalTtl?: number;
+    gatewayTaskTimeout?: number;
   }>();
   return {
     flavour: o.flavour,
@@ -72,6 +84,8 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
     concurrency: { FAST: o.concurrency, RELAX: o.concurrency, TURBO: o.concurrency },
     publicBaseUrl: o.publicBaseUrl,
     notifyHook: o.notifyHook,
+    modalTtl: o.modalTtl === undefined ? undefined : o.modalTtl * 1000,
+    gatewayTaskTimeout: o.gatewayTaskTimeout === undefined ? undefined : o.gatewayTaskTimeout * 1000,
   };
 }
 

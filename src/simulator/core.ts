@@ -13,7 +13,7 @@ import type { ResolvedOptions, SimFlavour } from './options';
 import type { ParsedPrompt } from './prompt';
 import { SeededRandom } from './random';
 import { Renderer } from './render';
-import type { ModalNeed, SimTask, TaskPlan, UploadRef } from './task';
+import { isTerminal, type ModalNeed, type SimTask, type TaskPlan, type UploadRef } from './task';
 import { WebhookNotifier } from './webhooks';
 
 /** One entry of the request log. Never holds headers, so never credentials. */
@@ -36,6 +36,12 @@ export interface SimStats {
   submitsByState: Record<string, number>;
   /** Submit requests received per endpoint ('submit/imagine', …), accepted or not. */
   submitsByEndpoint: Record<string, number>;
+  /** Submits answered with code 1, 21 or 22 (a task created, parked or advanced), per endpoint. */
+  acceptedByEndpoint: Record<string, number>;
+  /** MODAL children that turned FAILURE unanswered after `modalTtl`. */
+  modalsExpired: number;
+  /** Gateway flavour: tasks the gateway failed after `gatewayTaskTimeout` ("上游任务超时"). */
+  gatewayTimeouts: number;
   requests: RequestRecord[];
   /** Webhook POSTs attempted (duplicates included). */
   webhooksSent: number;
@@ -89,6 +95,8 @@ export class SimCore {
   baseUrl = '';
   private submitsByState: Record<string, number> = {};
   private submitsByEndpoint: Record<string, number> = {};
+  private acceptedByEndpoint: Record<string, number> = {};
+  private gatewayTimeouts = 0;
   private requests: RequestRecord[] = [];
   private uploadSeq = 0;
 
@@ -170,9 +178,12 @@ export class SimCore {
       messageId: String(1_300_000_000_000_000_000n + BigInt(this.rng.int(2 ** 31)) * 1_000_000_000n),
       extraProps: init.extraProps ?? {},
       timer: null,
+      gatewayTimedOut: false,
+      gatewayTimer: null,
       step: 0,
     };
     this.engine.add(task);
+    this.armGatewayTimeout(task);
     this.submitsByState[task.state ?? ''] = (this.submitsByState[task.state ?? ''] ?? 0) + 1;
     return task;
   }
@@ -191,6 +202,26 @@ export class SimCore {
     this.submitsByEndpoint[endpoint] = (this.submitsByEndpoint[endpoint] ?? 0) + 1;
   }
 
+  countAccepted(endpoint: string): void {
+    this.acceptedByEndpoint[endpoint] = (this.acceptedByEndpoint[endpoint] ?? 0) + 1;
+  }
+
+  /**
+   * new-api fails any task whose copy is not at "100%" an hour after its submitTime. Only the gateway's view
+   * changes: the upstream job carries on (and is billed), and no webhook is sent, as the gateway sends none.
+   */
+  private armGatewayTimeout(task: SimTask): void {
+    const limit = this.opts.gatewayTaskTimeout;
+    if (this.flavour !== 'gateway' || !(limit > 0)) return;
+    task.gatewayTimer = this.opts.clock.setTimer(task.submitTime + limit - this.now(), () => {
+      task.gatewayTimer = null;
+      // SUCCESS and FAILURE reach "100%" in the gateway's copy; CANCEL is final as well.
+      if (isTerminal(task.status)) return;
+      task.gatewayTimedOut = true;
+      this.gatewayTimeouts++;
+    });
+  }
+
   logRequest(record: RequestRecord): void {
     this.requests.push(record);
     const excess = this.requests.length - this.opts.maxRequestLog;
@@ -203,6 +234,9 @@ export class SimCore {
     return {
       submitsByState: { ...this.submitsByState },
       submitsByEndpoint: { ...this.submitsByEndpoint },
+      acceptedByEndpoint: { ...this.acceptedByEndpoint },
+      modalsExpired: this.engine.modalsExpired,
+      gatewayTimeouts: this.gatewayTimeouts,
       requests: this.requests.map((r) => ({ ...r })),
       webhooksSent: this.notifier.counters.sent,
       webhooksFailed: this.notifier.counters.failed,
@@ -214,6 +248,7 @@ export class SimCore {
   }
 
   reset(): void {
+    this.cancelGatewayTimers();
     this.engine.reset();
     this.faults.clear();
     this.faults.resetCounts();
@@ -222,12 +257,22 @@ export class SimCore {
     this.images.clear();
     this.submitsByState = {};
     this.submitsByEndpoint = {};
+    this.acceptedByEndpoint = {};
+    this.gatewayTimeouts = 0;
     this.requests = [];
   }
 
   async close(): Promise<void> {
+    this.cancelGatewayTimers();
     this.engine.close();
     await this.notifier.close();
+  }
+
+  private cancelGatewayTimers(): void {
+    for (const task of this.engine.all()) {
+      task.gatewayTimer?.cancel();
+      task.gatewayTimer = null;
+    }
   }
 
   private onChange(task: SimTask): void {

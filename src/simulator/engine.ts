@@ -66,8 +66,24 @@ export class Engine {
     return ++this.seq;
   }
 
+  /** MODAL children that expired unanswered (`modalTtl`). */
+  modalsExpired = 0;
+
+  /** Stores a task; a MODAL child gets its expiry timer (`modalTtl`, counted from its `submitTime`). */
   add(task: SimTask): void {
     this.store.set(task.id, task);
+    if (task.status === 'MODAL') this.armModalExpiry(task);
+  }
+
+  private armModalExpiry(task: SimTask): void {
+    const ttl = this.opts.modalTtl;
+    if (!(ttl > 0)) return;
+    this.schedule(task, task.submitTime + ttl - this.opts.clock.now(), () => {
+      if (task.status !== 'MODAL') return;
+      this.modalsExpired++;
+      task.modal = null;
+      this.fail(task, 'modal-expired');
+    });
   }
 
   get(id: string): SimTask | undefined {
@@ -96,6 +112,9 @@ export class Engine {
    */
   enqueue(task: SimTask): number | null {
     const acc = this.account(task.account);
+    // A MODAL child that got its input no longer expires.
+    task.timer?.cancel();
+    task.timer = null;
     task.status = 'NOT_START';
     const ahead = acc.waiting.filter((t) => t.mode === task.mode).length;
     if (ahead === 0 && this.slotFree(acc, task.mode)) {
@@ -137,6 +156,7 @@ export class Engine {
     this.accounts.clear();
     this.usedIds.clear();
     this.seq = 0;
+    this.modalsExpired = 0;
   }
 
   close(): void {

@@ -60,6 +60,23 @@ export interface SimulatorOptions {
   maxBodyBytes?: number;
   /** Request log entries kept in `stats().requests` (oldest dropped first). @default 1000 */
   maxRequestLog?: number;
+  /**
+   * An unanswered MODAL child older than this (from its `submitTime`) turns FAILURE with a failReason that says it
+   * expired; 0 turns expiry off. Defaults follow the real task stores: trueai keeps MODAL rows in its database
+   * without a limit (off); novicezk-plus keeps tasks in its task store for `mj.task-store.timeout`, 30 days; the
+   * gateway flavour's upstream is plus-like (30 days), and its own one-hour `gatewayTaskTimeout` comes first.
+   * @default 0 for trueai, 30 days otherwise
+   * @unit simulated milliseconds
+   */
+  modalTtl?: number;
+  /**
+   * Gateway flavour only: a task whose gateway copy has not reached progress "100%" this long after its
+   * `submitTime` turns FAILURE "上游任务超时（超过1小时）" with progress "100%" in the gateway's answers (new-api
+   * `UpdateMidjourneyTaskBulk`), while the upstream job carries on; 0 turns it off.
+   * @default 3_600_000 (one hour)
+   * @unit simulated milliseconds
+   */
+  gatewayTaskTimeout?: number;
 }
 
 /** Default simulated durations of a grid job per speed mode. */
@@ -68,6 +85,15 @@ export const DEFAULT_DURATIONS: Record<SpeedMode, ModeDurations> = {
   FAST: { queueMs: 5_000, runMs: 45_000 },
   RELAX: { queueMs: 300_000, runMs: 600_000 },
 };
+
+/** novicezk-plus's default task-store timeout (`mj.task-store.timeout: 30d`). */
+export const PLUS_TASK_STORE_TTL_MS = 30 * 24 * 3_600_000;
+
+/** new-api's rule: a task not at "100%" one hour after its submitTime is failed and refunded. */
+export const GATEWAY_TASK_TIMEOUT_MS = 3_600_000;
+
+/** The failReason new-api writes when it gives up on a task after an hour (controller/midjourney.go). */
+export const GATEWAY_TIMEOUT_REASON = '上游任务超时（超过1小时）';
 
 /** Words that trip the content filter unless `bannedWords` is given. */
 export const DEFAULT_BANNED_WORDS = ['bannedword', 'nsfw-test'];
@@ -91,6 +117,8 @@ export interface ResolvedOptions {
   webhookTimeoutMs: number;
   maxBodyBytes: number;
   maxRequestLog: number;
+  modalTtl: number;
+  gatewayTaskTimeout: number;
 }
 
 const FLAVOURS: readonly SimFlavour[] = ['novicezk', 'plus', 'trueai', 'gateway'];
@@ -143,5 +171,7 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     webhookTimeoutMs: nonNegative('webhookTimeoutMs', opts.webhookTimeoutMs ?? 2_000),
     maxBodyBytes: nonNegative('maxBodyBytes', opts.maxBodyBytes ?? 64 * 1024 * 1024),
     maxRequestLog: nonNegative('maxRequestLog', opts.maxRequestLog ?? 1_000),
+    modalTtl: nonNegative('modalTtl', opts.modalTtl ?? (flavour === 'trueai' ? 0 : PLUS_TASK_STORE_TTL_MS)),
+    gatewayTaskTimeout: nonNegative('gatewayTaskTimeout', opts.gatewayTaskTimeout ?? GATEWAY_TASK_TIMEOUT_MS),
   };
 }

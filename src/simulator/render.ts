@@ -6,7 +6,7 @@ import type { MjButton } from '../mj/types';
 import type { SimClock } from './clock';
 import { numbered, shortenMarkdown } from './content';
 import { URL_TTL_MS, type UrlSigner } from './images';
-import type { SimFlavour } from './options';
+import { GATEWAY_TIMEOUT_REASON, type SimFlavour } from './options';
 import type { SimTask, UploadRef } from './task';
 
 type Json = Record<string, unknown>;
@@ -197,6 +197,10 @@ export class Renderer {
   }
 
   private gatewayTask(t: SimTask): Json {
+    if (t.gatewayTimedOut) {
+      // The gateway's copy froze at FAILURE; whatever the upstream does next never reaches it.
+      return this.gatewayTask({ ...t, status: 'FAILURE', failReason: GATEWAY_TIMEOUT_REASON, gatewayTimedOut: false });
+    }
     const success = t.status === 'SUCCESS';
     const video = success && (t.kind === 'video' || t.kind === 'video-upscale') ? this.videoUrls(t) : [];
     const finalPrompt = this.finalPrompt(t);
@@ -218,7 +222,8 @@ export class Renderer {
       videoUrl: video[0] ?? '',
       videoUrls: video.length ? video.map((url) => ({ url })) : null,
       status: t.status,
-      progress: t.status === 'NOT_START' ? '0%' : t.progress,
+      // new-api sets "100%" on every FAILURE it records (and refunds it).
+      progress: t.status === 'NOT_START' ? '0%' : t.status === 'FAILURE' ? '100%' : t.progress,
       failReason: t.failReason ?? '',
       buttons,
       maskBase64: '',

@@ -144,6 +144,12 @@ function transportFault(
   return springError(code, 'Internal Server Error', path, core.now());
 }
 
+/** A submit answer that created, parked or advanced a task (codes 1, 21, 22 on HTTP 200). */
+function isAccepted(reply: Reply): boolean {
+  const code = (reply.json as { code?: unknown } | undefined)?.code;
+  return reply.status === 200 && (code === 1 || code === 21 || code === 22);
+}
+
 /** Abbreviates data URLs and long strings so the log stays small and free of payloads. */
 export function summarizeBody(body: unknown): string | undefined {
   if (body === undefined) return undefined;
@@ -260,6 +266,7 @@ export class RequestRouter {
     }
 
     const reply = HANDLERS[route.key](core, { key: route.key, id: route.id, body, prefixMode: route.prefixMode });
+    if (route.key.startsWith('submit/') && isAccepted(reply)) core.countAccepted(route.key);
     const late = core.faults.take(['drop-response', 'slow'], site);
     if (late?.kind === 'drop-response') {
       // The work is done and stored; only the answer is lost, as when a proxy dies mid-response.

@@ -6,8 +6,8 @@ import type { SimTimer } from './clock';
 import type { Op, ResultKind } from './buttons';
 import type { MjVersion, SimFailKind } from './prompt';
 
-/** Why a task fails: the scripted kinds, T's own banned-word check, a timeout or a cancel. */
-export type FailCause = SimFailKind | 'banned-word' | 'timeout' | 'cancelled';
+/** Why a task fails: the scripted kinds, T's own banned-word check, a timeout, a cancel or an expired MODAL. */
+export type FailCause = SimFailKind | 'banned-word' | 'timeout' | 'cancelled' | 'modal-expired';
 
 /** What the task will do once it gets a slot. */
 export type TaskPlan =
@@ -81,6 +81,13 @@ export interface SimTask {
   /** Extra properties shown as-is (e.g. `remix` on a MODAL child). */
   extraProps: Record<string, unknown>;
   timer: SimTimer | null;
+  /**
+   * Gateway flavour: the gateway gave up on the task after `gatewayTaskTimeout` (FAILURE in its answers) while the
+   * upstream job may still run.
+   */
+  gatewayTimedOut: boolean;
+  /** The timer behind {@link gatewayTimedOut}. */
+  gatewayTimer: SimTimer | null;
   /** Next IN_PROGRESS step index, see `PROGRESS_STEPS`. */
   step: number;
 }

@@ -48,7 +48,8 @@ import type {
   TaskSnapshot,
 } from '../shared/types';
 import { classifySubmitFailure, jobFailure, readActivityFailure, upstreamTaskFailure } from './job-failures';
-import { checkModalInput, modalNeeds } from './job-modal';
+import { checkModalInput, modalNeeds } from '../shared/modal-input-rule';
+import { rejection } from '../shared/rejection';
 import {
   growInterval,
   hintNeedsFetch,
@@ -240,18 +241,20 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
     {
       validator: (modal) => {
         if (s.phase !== 'waiting-modal' || s.modalInput !== undefined) {
-          throw ApplicationFailure.create({
-            type: MODAL_INPUT_REJECTION.notWaiting,
-            message: `job is not waiting for modal input (phase ${s.phase})`,
-            nonRetryable: true,
+          throw rejection(MODAL_INPUT_REJECTION.notWaiting, `job is not waiting for modal input (phase ${s.phase})`, {
+            field: 'jobId',
+            rule: 'not-waiting',
+            phase: s.phase,
+            taskId: s.taskId,
           });
         }
         const problem = checkModalInput(modal, intent);
         if (problem) {
-          throw ApplicationFailure.create({
-            type: MODAL_INPUT_REJECTION.invalid,
-            message: problem,
-            nonRetryable: true,
+          throw rejection(MODAL_INPUT_REJECTION.invalid, problem.message, {
+            field: problem.field,
+            rule: problem.rule,
+            phase: s.phase,
+            taskId: s.taskId,
           });
         }
       },
@@ -596,8 +599,14 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
     const presupplied = input.modal !== undefined;
     if (input.modal) {
       const problem = checkModalInput(input.modal, intent);
-      if (problem)
-        throw jobFailure(JOB_FAILURE.validation, `pre-supplied modal input: ${problem}`, { taskId: childId });
+      if (problem) {
+        throw jobFailure(JOB_FAILURE.validation, `pre-supplied modal input: ${problem.message}`, {
+          field: problem.field === 'modal' ? 'modal' : `modal.${problem.field}`,
+          rule: problem.rule,
+          phase: 'waiting-modal',
+          taskId: childId,
+        });
+      }
       s.modalAttempt++;
       s.modalInput = input.modal;
     }
@@ -645,7 +654,8 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
         const f = classifySubmitFailure(err);
         if (f.kind === 'terminal') {
           if (f.type === JOB_FAILURE.validation || f.type === JOB_FAILURE.bannedPrompt) {
-            return ApplicationFailure.create({ type: f.type, message: f.message, nonRetryable: true });
+            const rule = f.type === JOB_FAILURE.bannedPrompt ? 'banned' : 'upstream-rejected';
+            return rejection(f.type, f.message, { field: 'prompt', rule, phase: 'waiting-modal', taskId: childId });
           }
           throw jobFailure(f.type, f.message, { code: f.code, taskId: childId });
         }
