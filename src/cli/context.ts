@@ -2,6 +2,7 @@
  * `CliContext`: what every command gets. Config and the client are loaded on first use, so input is validated
  * before anything needs the server; output is one JSON document with `--json`, else human text.
  */
+import path from 'node:path';
 import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { MjJobsClient } from '../client';
 import { loadConfig, type Config } from '../config';
@@ -25,8 +26,18 @@ export class CliContext {
     private readonly env: NodeJS.ProcessEnv
   ) {}
 
+  /**
+   * The configuration of the environment. Without `MJ_ASSET_DIR`, the local asset store is `<MJ_DATA_DIR>/assets`
+   * (`./data/assets`), the directory `npm start` gives its worker, so the CLI reads the masks and images it stores.
+   */
   getConfig(): Config {
-    this.config ??= loadConfig(this.env);
+    if (!this.config) {
+      const config = loadConfig(this.env);
+      const defaultDir = !this.env.MJ_ASSET_DIR && config.assets.kind === 'local';
+      this.config = defaultDir
+        ? loadConfig({ ...this.env, MJ_ASSET_DIR: path.resolve(config.dev.dataDir, 'assets') })
+        : config;
+    }
     return this.config;
   }
 

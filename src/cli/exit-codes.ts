@@ -79,7 +79,7 @@ export function describeError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
   const out: Record<string, unknown> = { name: err.name, message: err.message };
   const e = err as unknown as Record<string, unknown>;
-  for (const k of ['code', 'field', 'rule', 'jobId', 'scheduleId', 'type', 'issues'] as const) {
+  for (const k of ['code', 'field', 'rule', 'jobId', 'scheduleId', 'type', 'details', 'issues'] as const) {
     if (e[k] !== undefined) out[k] = e[k];
   }
   if (isTemporalUnreachable(err)) out.code = 'TEMPORAL_UNREACHABLE';

@@ -4,6 +4,7 @@
  */
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import { readRejection, type RejectionDetails } from '../shared/rejection';
 
 /**
  * Thrown when an id names no job: never started (a typo, an upstream task id passed where a job id belongs), or
@@ -26,7 +27,9 @@ export class JobFailedError extends Error {
     /** `ApplicationFailure.type` (see `JOB_FAILURE`), or `Cancelled`, `Terminated`, `TimedOut`. */
     readonly type: string,
     message: string,
-    options?: { cause?: unknown }
+    options?: { cause?: unknown },
+    /** The field and rule of an input-related failure (`ParentTaskNotFound`: `parentTaskId`, `exists`, the id). */
+    readonly details?: RejectionDetails
   ) {
     super(`job ${jobId} failed (${type}): ${message}`, options);
   }
@@ -54,7 +57,14 @@ export function failureType(cause: Error | undefined): string {
 export function jobError(jobId: string, err: unknown): unknown {
   if (err instanceof WorkflowNotFoundError) return new JobNotFoundError(jobId);
   if (err instanceof WorkflowFailedError) {
-    return new JobFailedError(jobId, failureType(err.cause), err.cause?.message ?? err.message, { cause: err });
+    const details = err.cause instanceof ApplicationFailure ? readRejection(err.cause) : undefined;
+    return new JobFailedError(
+      jobId,
+      failureType(err.cause),
+      err.cause?.message ?? err.message,
+      { cause: err },
+      details
+    );
   }
   return err;
 }

@@ -31,6 +31,7 @@ export { MjSchedulesClient, type CreatedSchedule, type ScheduleCreateOptions, ty
 export { JobFailedError, JobNotFoundError, ScheduleNotFoundError } from './errors';
 export { DownloadFailedError } from './download';
 export { MjInputError } from '../mj/errors';
-export { SPEED_MODES } from './validation';
+export { SPEED_MODES } from '../shared/speed-modes';
+export { InputRejectedError } from './rejections';
 export { assetStoreConfig, createTemporalClient, payloadCodecsFor } from './process-wiring';
 export type * from './options';

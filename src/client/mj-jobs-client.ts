@@ -17,6 +17,7 @@ import type { IntentSpec, SpeedMode } from '../mj/types';
 import { parseBatchSpec } from '../pipeline/batch';
 import { parsePipelineSpec } from '../pipeline/spec';
 import { TASK_QUEUE } from '../shared/constants';
+import { checkModalInput } from '../shared/modal-input-rule';
 import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
 import { MJ_MODE } from '../shared/search-attributes';
 import type { JobInput, JobProgress, JobRequest, JobResult, ModalInput } from '../shared/types';
@@ -133,7 +134,7 @@ export class MjJobsClient {
       throw new MjInputError('intent', 'must be an intent string (e.g. "U2") or an IntentSpec');
     }
     checkStartOptions(opts);
-    const modal = opts.modal ? await this.inputs.modalInput(opts.modal) : undefined;
+    const modal = opts.modal ? await this.presuppliedModal(opts.modal, spec) : undefined;
     const parent: ParentTask = origin === 'job' ? await resolveParentJob(this.client, jobId, spec) : { taskId: jobId };
     return this.startJob(
       { kind: 'action', parentTaskId: parent.taskId, intent: spec, enableRemix: opts.enableRemix },
@@ -389,6 +390,17 @@ export class MjJobsClient {
       alreadyStarted = true;
     }
     return { jobId: id, alreadyStarted, result: () => this.awaitResult<R>(id) };
+  }
+
+  /** Modal input given with the action, checked by the same rule the job applies (C2), so a bad one starts nothing. */
+  private async presuppliedModal(arg: ModalInputArg, intent: IntentSpec): Promise<ModalInput> {
+    const modal = await this.inputs.modalInput(arg);
+    const problem = checkModalInput(modal, intent);
+    if (problem) {
+      const field = problem.field === 'modal' ? 'modal' : `modal.${problem.field}`;
+      throw new MjInputError(field, `is refused (${problem.rule}): ${problem.message}`);
+    }
+    return modal;
   }
 
   private async awaitResult<R>(workflowId: string): Promise<R> {

@@ -1,31 +1,32 @@
 /**
- * What a failed input update means to the caller: the workflow's validator refused it (nothing was recorded) →
- * `MjInputError` naming the field and the rule; a finished job → `MjInputError` on `jobId` (the SDK reports a
+ * What a failed input update means to the caller, read from the failure's structured details (contract C1), never
+ * from its message text: the workflow's validator refused the input (nothing was recorded) → {@link
+ * InputRejectedError} naming the field and the rule; a finished job → `MjInputError` on `jobId` (the SDK reports a
  * closed workflow as not found); a job that does not exist → `JobNotFoundError`; anything else as is.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MjInputError } from '../mj/errors';
-import { MODAL_INPUT_REJECTION, PIPELINE_FAILURE } from '../shared/failure-types';
+import { readRejection, type RejectionDetails } from '../shared/rejection';
 import { JobNotFoundError } from './errors';
+
+/** An input a workflow's validator refused: `MjInputError` carrying the structured details it came with. */
+export class InputRejectedError extends MjInputError {
+  constructor(
+    /** The failure type (`InvalidModalInput`, `NotWaitingForModalInput`, `StepInputRejected`, …). */
+    readonly type: string,
+    readonly details: RejectionDetails,
+    rule: string
+  ) {
+    super(details.field, rule, type);
+  }
+}
 
 export async function updateRejection(client: Client, jobId: string, err: unknown): Promise<unknown> {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const { type, message } = err.cause;
-    if (type === MODAL_INPUT_REJECTION.notWaiting) {
-      const phase = /\(phase ([\w-]+)\)/.exec(message)?.[1];
-      return new MjInputError(
-        'jobId',
-        `must name a job waiting for modal input (${phase ? `it is ${phase}` : message})`,
-        type
-      );
-    }
-    if (type === MODAL_INPUT_REJECTION.invalid || type === PIPELINE_FAILURE.inputRejected) {
-      const m = /^((?:modal\.)?(?:prompt|mask))\s+(.+)$/s.exec(message);
-      if (m) return new MjInputError(m[1]!, m[2]!, type);
-      const field = /\b(mask|prompt|step|branch|choice)\b/.exec(message)?.[1] ?? 'input';
-      return new MjInputError(field, `is refused: ${message}`, type);
-    }
+    const details = readRejection(err.cause);
+    if (details)
+      return new InputRejectedError(err.cause.type ?? 'Error', details, ruleText(details, err.cause.message));
   }
   if (err instanceof WorkflowNotFoundError) {
     const info = await client.workflow
@@ -37,4 +38,10 @@ export async function updateRejection(client: Client, jobId: string, err: unknow
       : new JobNotFoundError(jobId);
   }
   return err;
+}
+
+/** The rule as a phrase after the field name; the workflow's message is quoted whole, never taken apart. */
+function ruleText(d: RejectionDetails, message: string): string {
+  if (d.rule === 'not-waiting') return `must name a job waiting for input (it is ${d.phase ?? 'not waiting'})`;
+  return `is refused (${d.rule}): ${message}`;
 }

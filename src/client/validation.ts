@@ -5,10 +5,8 @@
 import { MjInputError } from '../mj/errors';
 import type { SpeedMode } from '../mj/types';
 import { MAX_PROMPT_LENGTH } from '../shared/defaults';
+import { isSpeedMode, SPEED_MODES } from '../shared/speed-modes';
 import type { StartOptions } from './options';
-
-/** The speed modes a caller may ask for. */
-export const SPEED_MODES: readonly SpeedMode[] = ['FAST', 'RELAX', 'TURBO'];
 
 const ID_RE = /^[\w.:/-]{1,200}$/;
 const ACCOUNT_RE = /^[\w.-]{1,100}$/;
@@ -31,10 +29,10 @@ export function checkId(id: unknown, field = 'jobId'): string {
 }
 
 export function checkMode(mode: unknown, field = 'mode'): SpeedMode | undefined {
-  if (mode !== undefined && !SPEED_MODES.includes(mode as SpeedMode)) {
+  if (mode !== undefined && !isSpeedMode(mode)) {
     throw new MjInputError(field, `must be one of ${SPEED_MODES.join(', ')}`);
   }
-  return mode as SpeedMode | undefined;
+  return mode;
 }
 
 export function checkStartOptions(opts: StartOptions): void {

@@ -34,8 +34,9 @@ beforeAll(async () => {
   sim = await startSimulator({ timeScale: 40, seed: 3 });
   dir = mkdtempSync(path.join(tmpdir(), 'mj-cli-it-'));
   const taskQueue = `cli-it-${randomUUID()}`;
-  const ours = { MJ_ASSET_DIR: path.join(dir, 'assets'), MJ_TASK_QUEUE: taskQueue };
-  const config = loadConfig({ ...ours, MJ_BASE_URL: sim.url });
+  const ours = { MJ_TASK_QUEUE: taskQueue };
+  // The worker stores where `npm start` puts it; the CLI (cwd = dir, no MJ_ASSET_DIR) must find it by default.
+  const config = loadConfig({ ...ours, MJ_ASSET_DIR: path.join(dir, 'data', 'assets'), MJ_BASE_URL: sim.url });
   mjWorker = await createWorker(config, {
     connection: env.nativeConnection,
     namespace: env.namespace,
@@ -132,6 +133,37 @@ describe('mj CLI --json', () => {
     expect(readdirSync(out).length).toBe((dl.json.files as string[]).length);
   });
 
+  it('action on an id that names no job: exit 3 naming the id, nothing started; --task acts on a task', async () => {
+    for (const [n, id] of ['nonexistent-job', '1234'].entries()) {
+      const r = await cli(['action', id, 'U1', '--id', `typo-${n}`]);
+      expect(r.code).toBe(3);
+      expect(r.json).toMatchObject({ ok: false, exitCode: 3, error: { code: 'JOB_NOT_FOUND', jobId: id } });
+      expect((r.json.error as { message: string }).message).toContain(id);
+      expect((await cli(['status', `typo-${n}`])).code).toBe(3);
+    }
+    const grid = (await cli(['status', jobId])).json as { progress: { taskId: string } };
+    const r = await cli(['action', '--task', grid.progress.taskId, 'U4', '--wait']);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, result: { task: { action: 'UPSCALE', status: 'SUCCESS' } } });
+    expect((await cli(['action', '--task', grid.progress.taskId])).code).toBe(2);
+  });
+
+  it('status, watch, modal and cancel accept the id chosen with --id', async () => {
+    const key = `p-${randomUUID().slice(0, 8)}`;
+    expect((await cli(['imagine', 'a chosen id', '--id', key, '--wait'])).code).toBe(0);
+    expect((await cli(['status', key])).json).toMatchObject({ ok: true, jobId: `mj-job-${key}`, kind: 'job' });
+    expect((await cli(['watch', key])).json).toMatchObject({ ok: true, executionStatus: 'COMPLETED' });
+    const modal = await cli(['modal', key, '--prompt', 'a hat']);
+    expect(modal.code).toBe(2);
+    expect(modal.json).toMatchObject({ error: { field: 'jobId', rule: expect.stringContaining('COMPLETED') } });
+    const relaxKey = `r-${randomUUID().slice(0, 8)}`;
+    expect((await cli(['imagine', 'a slow one', '--id', relaxKey, '--mode', 'RELAX'])).code).toBe(0);
+    expect((await cli(['cancel', relaxKey])).json).toMatchObject({ ok: true, cancelRequested: true });
+    const after = await cli(['watch', relaxKey]);
+    expect(after.code).toBe(1);
+    expect(after.json).toMatchObject({ executionStatus: 'CANCELLED' });
+  });
+
   it('exit 1 when the job fails', async () => {
     const r = await cli(['imagine', 'a storm --sim-fail content-policy', '--wait']);
     expect(r.code).toBe(1);
@@ -208,6 +240,7 @@ describe('mj CLI --json', () => {
     const text = JSON.stringify(r.json);
     expect(text).not.toContain('super-secret-key-123');
     expect(text).not.toContain('tok_3f9a2c71e4b85d06a1c94e7f');
-    expect(existsSync(path.join(dir, 'assets'))).toBe(true);
+    expect((r.json.config as { assets: { dir: string } }).assets.dir).toBe(path.join(dir, 'data', 'assets'));
+    expect(existsSync(path.join(dir, 'data', 'assets'))).toBe(true);
   });
 });
