@@ -7,13 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { startSimulator, type Simulator } from '../../src/simulator';
-import { createWorker, type MjWorker } from '../../src/worker';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { startClientStack, type ClientStack } from '../helpers/client-stack';
 
 jest.setTimeout(240_000);
 
@@ -21,45 +15,26 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = path.join(ROOT, 'src', 'cli', 'index.ts');
 
-let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let mjWorker: MjWorker;
-let workerDone: Promise<void>;
+let stack: ClientStack;
 let dir: string;
 let cliEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
-  env = e;
-  sim = await startSimulator({ timeScale: 40, seed: 3 });
   dir = mkdtempSync(path.join(tmpdir(), 'mj-cli-it-'));
-  const taskQueue = `cli-it-${randomUUID()}`;
-  const ours = { MJ_TASK_QUEUE: taskQueue };
   // The worker stores where `npm start` puts it; the CLI (cwd = dir, no MJ_ASSET_DIR) must find it by default.
-  const config = loadConfig({ ...ours, MJ_ASSET_DIR: path.join(dir, 'data', 'assets'), MJ_BASE_URL: sim.url });
-  mjWorker = await createWorker(config, {
-    connection: env.nativeConnection,
-    namespace: env.namespace,
-    installRuntime: false,
-    workflowBundle: bundle,
-    log: createLogger({ level: 'silent' }),
-  });
-  workerDone = mjWorker.run();
+  stack = await startClientStack({ name: 'cli-it', assetDir: path.join(dir, 'data', 'assets'), sim: { seed: 3 } });
   // Only what the CLI needs: no inherited MJ_* or TEMPORAL_* from the machine running the tests.
   cliEnv = {
     PATH: process.env.PATH,
     HOME: dir,
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-    ...ours,
+    TEMPORAL_ADDRESS: stack.env.address,
+    TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
+    MJ_TASK_QUEUE: stack.taskQueue,
   };
 });
 
 afterAll(async () => {
-  mjWorker?.shutdown();
-  await workerDone;
-  await sim?.close();
-  await env?.teardown();
+  await stack?.stop();
 });
 
 interface CliRun {

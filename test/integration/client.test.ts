@@ -11,51 +11,29 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PNG } from 'pngjs';
 import { LocalAssetStore } from '../../src/assets';
 import { JobFailedError, JobNotFoundError, MjJobsClient, ScheduleNotFoundError } from '../../src/client';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
 import { MjInputError } from '../../src/mj/errors';
 import { PipelineSpecError } from '../../src/pipeline/errors';
-import { startSimulator, type Simulator } from '../../src/simulator';
 import { JOB_FAILURE } from '../../src/shared/failure-types';
-import { createWorker, type MjWorker } from '../../src/worker';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { startClientStack, type ClientStack } from '../helpers/client-stack';
 
 jest.setTimeout(180_000);
 
+let stack: ClientStack;
 let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let mjWorker: MjWorker;
-let workerDone: Promise<void>;
 let jobs: MjJobsClient;
 let store: LocalAssetStore;
 let dir: string;
 
 beforeAll(async () => {
-  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
-  env = e;
-  sim = await startSimulator({ timeScale: 40, seed: 11 });
   dir = mkdtempSync(path.join(tmpdir(), 'mj-client-it-'));
-  const taskQueue = `client-it-${randomUUID()}`;
-  const config = loadConfig({ MJ_BASE_URL: sim.url, MJ_ASSET_DIR: path.join(dir, 'assets'), MJ_TASK_QUEUE: taskQueue });
-  mjWorker = await createWorker(config, {
-    connection: env.nativeConnection,
-    namespace: env.namespace,
-    installRuntime: false,
-    workflowBundle: bundle,
-    log: createLogger({ level: 'silent' }),
-  });
-  workerDone = mjWorker.run();
+  stack = await startClientStack({ name: 'client-it', assetDir: path.join(dir, 'assets'), sim: { seed: 11 } });
+  env = stack.env;
   store = new LocalAssetStore({ dir: path.join(dir, 'assets') });
-  jobs = new MjJobsClient({ client: env.client, store, taskQueue });
+  jobs = new MjJobsClient({ client: env.client, store, taskQueue: stack.taskQueue });
 });
 
 afterAll(async () => {
-  // The last test stops the worker itself; a second shutdown is refused by the SDK.
-  if (mjWorker?.worker.getState() === 'RUNNING') mjWorker.shutdown();
-  await workerDone;
-  await sim?.close();
-  await env?.teardown();
+  await stack?.stop();
 });
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
@@ -286,8 +264,7 @@ describe('MjJobsClient', () => {
   it('status of a closed job needs no worker: describe, result or failure', async () => {
     const failed = await jobs.imagine('a storm --sim-fail content-policy');
     await failed.result().catch(() => undefined);
-    mjWorker.shutdown();
-    await workerDone;
+    await stack.stopWorker();
     const ok = await jobs.status(gridJobId);
     expect(ok).toMatchObject({ kind: 'job', executionStatus: 'COMPLETED', source: 'closed' });
     const grid = await jobs.result(gridJobId);

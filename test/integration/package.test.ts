@@ -10,13 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { startSimulator, type Simulator } from '../../src/simulator';
-import { createWorker, type MjWorker } from '../../src/worker';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { startClientStack, type ClientStack } from '../helpers/client-stack';
 
 jest.setTimeout(600_000);
 
@@ -24,13 +18,9 @@ const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSC = path.join(ROOT, 'node_modules', '.bin', 'tsc');
 
-let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let mjWorker: MjWorker;
-let workerDone: Promise<void>;
+let stack: ClientStack;
 let dir: string;
 let app: string;
-let taskQueue: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'mj-package-it-'));
@@ -47,27 +37,12 @@ beforeAll(async () => {
       maxBuffer: 64 << 20,
     });
   })();
-  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
-  env = e;
-  sim = await startSimulator({ timeScale: 40, seed: 5 });
-  taskQueue = `package-it-${randomUUID()}`;
-  const config = loadConfig({ MJ_BASE_URL: sim.url, MJ_ASSET_DIR: path.join(dir, 'assets'), MJ_TASK_QUEUE: taskQueue });
-  mjWorker = await createWorker(config, {
-    connection: env.nativeConnection,
-    namespace: env.namespace,
-    installRuntime: false,
-    workflowBundle: bundle,
-    log: createLogger({ level: 'silent' }),
-  });
-  workerDone = mjWorker.run();
+  stack = await startClientStack({ name: 'package-it', assetDir: path.join(dir, 'assets'), sim: { seed: 5 } });
   await installed;
 });
 
 afterAll(async () => {
-  mjWorker?.shutdown();
-  await workerDone;
-  await sim?.close();
-  await env?.teardown();
+  await stack?.stop();
 });
 
 const USER_TS = `
@@ -127,16 +102,16 @@ describe('the npm package', () => {
       env: {
         PATH: process.env.PATH,
         HOME: dir,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-        MJ_TASK_QUEUE: taskQueue,
+        TEMPORAL_ADDRESS: stack.env.address,
+        TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
+        MJ_TASK_QUEUE: stack.taskQueue,
         MJ_ASSET_DIR: path.join(dir, 'assets'),
       },
     });
     const out = JSON.parse(stdout) as { jobId: string; result: { task: { status: string } }; notFound: boolean };
     expect(out).toMatchObject({ jobId: `mj-job-${key}`, result: { task: { status: 'SUCCESS' } }, notFound: true });
-    const desc = await env.client.workflow.getHandle(out.jobId).describe();
-    expect(desc.taskQueue).toBe(taskQueue);
+    const desc = await stack.env.client.workflow.getHandle(out.jobId).describe();
+    expect(desc.taskQueue).toBe(stack.taskQueue);
     expect(desc.status.name).toBe('COMPLETED');
   });
 });

@@ -22,12 +22,13 @@ export function registerActionCommand(program: Command, ctx: CliContext): void {
       .command('action')
       .usage('<jobId> <intent...> | --task <upstreamTaskId> <intent...> [options]')
       .description('press a button of a finished job: U2, V1, zoom-out 2, pan left, vary-region, …')
-      .argument('<jobIdAndIntent...>', 'a job id (or the --id you chose), then the intent')
+      .argument('[jobIdAndIntent...]', 'a job id (or the --id you chose), then the intent')
       .option('--task <upstreamTaskId>', 'act on a task created outside this service (its upstream task id)')
       .option('--prompt <prompt>', 'modal prompt known in advance (custom-zoom, vary-region, remix)')
       .option('--mask <file>', 'vary-region mask (PNG, white = repaint)')
       .option('--remix', 'enable remix')
   ).action(async (args: string[], f: ActionFlags) => {
+    if (f.task === undefined && args.length === 0) throw new CliInputError('jobId', 'is required (or --task)');
     const [target, intent] = f.task !== undefined ? [f.task, args] : [args[0]!, args.slice(1)];
     if (intent.length === 0) throw new CliInputError('intent', 'is required (e.g. U2, V1, zoom-out 2)');
     const jobs = await ctx.client();
