@@ -218,4 +218,17 @@ describe('mj CLI --json', () => {
     expect((r.json.config as { assets: { dir: string } }).assets.dir).toBe(path.join(dir, 'data', 'assets'));
     expect(existsSync(path.join(dir, 'data', 'assets'))).toBe(true);
   });
+
+  it('status of a finished job without a running worker (last: it stops the worker)', async () => {
+    await stack.stopWorker();
+    const r = await cli(['status', jobId]);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({
+      ok: true,
+      kind: 'job',
+      executionStatus: 'COMPLETED',
+      source: 'closed',
+      progress: { phase: 'succeeded', status: 'SUCCESS', progressPct: 100 },
+    });
+  });
 });
