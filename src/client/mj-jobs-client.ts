@@ -137,7 +137,13 @@ export class MjJobsClient {
     const modal = opts.modal ? await this.presuppliedModal(opts.modal, spec) : undefined;
     const parent: ParentTask = origin === 'job' ? await resolveParentJob(this.client, jobId, spec) : { taskId: jobId };
     return this.startJob(
-      { kind: 'action', parentTaskId: parent.taskId, intent: spec, enableRemix: opts.enableRemix },
+      {
+        kind: 'action',
+        parentTaskId: parent.taskId,
+        intent: spec,
+        enableRemix: opts.enableRemix,
+        ...(origin === 'external' ? { parentOrigin: 'external' as const } : {}),
+      },
       { ...opts, mode: opts.mode ?? parent.mode },
       modal
     );

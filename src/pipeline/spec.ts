@@ -25,7 +25,7 @@ import type {
 } from '../shared/pipeline-types';
 import type { ModalInput } from '../shared/types';
 import { checkModalInput } from '../shared/modal-input-rule';
-import { canonicalLabel, nodesFromSteps, planPipeline, type PlanNode } from '../workflows/pipeline-plan';
+import { canonicalLabel, nodesFromSteps, planPipeline, type PlanNode } from '../workflows/pipeline/plan';
 import { PipelineSpecError } from './errors';
 import { ENTRY_STAGE, offeredBy, stageAfter, stageOffers, toPipelineIntent, type OutputStage } from './intents';
 import {

@@ -121,6 +121,16 @@ describe('mj CLI --json', () => {
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ ok: true, result: { task: { action: 'UPSCALE', status: 'SUCCESS' } } });
     expect((await cli(['action', '--task', grid.progress.taskId])).code).toBe(2);
+    const unknown = await cli(['action', '--task', '1799999999999998', 'U1', '--wait']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.json).toMatchObject({
+      ok: false,
+      error: {
+        code: 'JOB_FAILED',
+        type: 'ParentTaskNotFound',
+        details: { field: 'parentTaskId', taskId: '1799999999999998' },
+      },
+    });
   });
 
   it('status, watch, modal and cancel accept the id chosen with --id', async () => {

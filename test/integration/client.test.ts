@@ -132,7 +132,10 @@ describe('MjJobsClient', () => {
     const up = await upJob.result();
     expect(up.task.action).toBe('UPSCALE');
     const vary = await jobs.action(upJob.jobId, 'vary-region');
-    await until(async () => ((await jobs.progress(vary.jobId)).phase === 'waiting-modal' ? true : undefined), 'MODAL');
+    await until(
+      async () => ((await jobs.progress(vary.jobId)).phase === 'waiting-input' ? true : undefined),
+      'waiting-input'
+    );
     const maskFile = path.join(dir, 'mask.png');
     const bytes = maskPng();
     writeFileSync(maskFile, bytes);
@@ -199,6 +202,21 @@ describe('MjJobsClient', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       await expectNoWorkflow(`mj-job-typo-${n}`);
     }
+  });
+
+  it("parentOrigin 'external': a task the upstream does not know fails within seconds, naming the id", async () => {
+    const started = Date.now();
+    const h = await jobs.action('1799999999999999', 'U1', { parentOrigin: 'external' });
+    const err = await h.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobFailedError);
+    expect(err).toMatchObject({
+      type: JOB_FAILURE.parentNotFound,
+      details: { field: 'parentTaskId', rule: 'exists', taskId: '1799999999999999' },
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const grid = await jobs.result(gridJobId);
+    const up = await jobs.action(grid.taskId, 'U2', { parentOrigin: 'external' });
+    expect((await up.result()).task.action).toBe('UPSCALE');
   });
 
   it('the key chosen with jobId names the job for status, result, progress, action and cancel', async () => {
@@ -277,9 +295,13 @@ describe('MjJobsClient', () => {
     });
     const bad = await jobs.status(failed.jobId);
     expect(bad).toMatchObject({ kind: 'job', executionStatus: 'FAILED', source: 'closed' });
+    // The memo (C4) supplies what the failure does not: the upstream task and its last status.
     expect(bad.kind === 'job' && bad.progress).toMatchObject({
       phase: 'failed',
       failure: { type: JOB_FAILURE.contentPolicy },
+      taskId: expect.stringMatching(/^\d+$/),
+      status: 'FAILURE',
+      action: 'IMAGINE',
     });
   });
 });

@@ -13,7 +13,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
 import type { BranchOutcome, PipelineInput, PipelineResult } from '../../../src/shared/pipeline-types';
 import type { AssetRef, JobInput } from '../../../src/shared/types';
-import type { pipelineWorkflow } from '../../../src/workflows/pipeline-workflow';
+import type { pipelineWorkflow } from '../../../src/workflows/pipeline/pipeline-workflow';
 import type { Duration } from '../../../src/shared/duration';
 import { createDevServerEnv, createTimeSkippingEnv } from '../../helpers/temporal';
 import type { FakeActivities, FakeBehaviour } from './fake-workflows';

@@ -6,7 +6,7 @@
 import { parsePipelineSpec } from '../../../src/pipeline';
 import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
 import type { PipelineInput, PipelineResult, StepInput } from '../../../src/shared/pipeline-types';
-import { getPipelineProgressQuery, provideStepInputUpdate } from '../../../src/workflows/pipeline-workflow';
+import { getPipelineProgressQuery, provideStepInputUpdate } from '../../../src/workflows/pipeline/messages';
 import {
   catSpec,
   createHarness,

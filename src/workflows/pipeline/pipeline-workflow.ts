@@ -19,16 +19,14 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineUpdate,
   isCancellation,
   log,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_ACCOUNT, DEFAULT_MODE, DEFAULT_PIPELINE_CONCURRENCY } from '../shared/defaults';
-import { durationToMs } from '../shared/duration';
-import { PIPELINE_FAILURE } from '../shared/failure-types';
+import { DEFAULT_ACCOUNT, DEFAULT_MODE, DEFAULT_PIPELINE_CONCURRENCY } from '../../shared/defaults';
+import { durationToMs } from '../../shared/duration';
+import { PIPELINE_FAILURE } from '../../shared/failure-types';
 import type {
   BranchOutcome,
   BranchProgress,
@@ -46,17 +44,13 @@ import type {
   StepInputAck,
   TerminalBranchStatus,
   WaitingFor,
-} from '../shared/pipeline-types';
-import type { JobInput, JobRequest, ModalInput } from '../shared/types';
-import { checkModalInput, modalNeeds, normaliseModalInput } from '../shared/modal-input-rule';
-import { rejection } from '../shared/rejection';
-import { runChildJob, summariseJob } from './pipeline-children';
-import { canonicalLabel, extractNumberedPrompts, nodesFromSteps, planPipeline, type PlanBranch } from './pipeline-plan';
-
-/** A person supplies a waiting step's input: modal input, a pick choice, or a describe prompt number. */
-export const provideStepInputUpdate = defineUpdate<StepInputAck, [StepInput]>('provideStepInput');
-/** Every step × branch with its status, job id and what it waits for, as the pipeline knows it. */
-export const getPipelineProgressQuery = defineQuery<PipelineProgress>('getPipelineProgress');
+} from '../../shared/pipeline-types';
+import type { JobInput, JobRequest, ModalInput } from '../../shared/types';
+import { checkModalInput, modalNeeds, normaliseModalInput } from '../../shared/modal-input-rule';
+import { rejection } from '../../shared/rejection';
+import { runChildJob, summariseJob } from '../common/child-jobs';
+import { getPipelineProgressQuery, provideStepInputUpdate } from './messages';
+import { canonicalLabel, extractNumberedPrompts, nodesFromSteps, planPipeline, type PlanBranch } from './plan';
 
 const TERMINAL: ReadonlySet<BranchStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 
@@ -276,7 +270,8 @@ class PipelineRun {
   private start(b: Branch): void {
     b.status = 'running';
     this.running++;
-    void runChildJob(b.jobId, this.jobInput(b), () => {
+    void runChildJob(b.jobId, this.jobInput(b), (jobId) => {
+      b.jobId = jobId;
       this.jobsStarted++;
     }).then((outcome) => {
       this.running--;
