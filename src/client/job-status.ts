@@ -6,7 +6,9 @@
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
 import type { JobPhase, JobProgress, JobResult } from '../shared/types';
-import { getBatchProgressQuery, getPipelineProgressQuery, getProgressQuery } from '../workflows';
+import { getBatchProgressQuery } from '../workflows/batch/messages';
+import { getProgressQuery } from '../workflows/job/messages';
+import { getPipelineProgressQuery } from '../workflows/pipeline/messages';
 import { failureType, jobError } from './errors';
 import { resolveJob } from './job-ids';
 import type { JobStatus } from './options';

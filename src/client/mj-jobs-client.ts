@@ -21,14 +21,12 @@ import { checkModalInput } from '../shared/modal-input-rule';
 import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
 import { MJ_MODE } from '../shared/search-attributes';
 import type { JobInput, JobProgress, JobRequest, JobResult, ModalInput } from '../shared/types';
-import {
-  batchWorkflow,
-  getProgressQuery,
-  mjJobWorkflow,
-  pipelineWorkflow,
-  provideModalInputUpdate,
-  provideStepInputUpdate,
-} from '../workflows';
+// Workflows are started by type name (typed by `import type`): the client loads message definitions, never workflow code.
+import type { batchWorkflow } from '../workflows/batch/batch-workflow';
+import type { mjJobWorkflow } from '../workflows/job/job-workflow';
+import { getProgressQuery, provideModalInputUpdate } from '../workflows/job/messages';
+import { provideStepInputUpdate } from '../workflows/pipeline/messages';
+import type { pipelineWorkflow } from '../workflows/pipeline/pipeline-workflow';
 import { downloadImages } from './download';
 import { jobError } from './errors';
 import { ImageInputs } from './image-input';
@@ -225,7 +223,7 @@ export class MjJobsClient {
     const input = parsePipelineSpec(spec);
     if (opts.jobId !== undefined) checkId(opts.jobId);
     return this.startWorkflow<PipelineResult>('pipeline', opts.jobId, input.mode, (workflowId, common) =>
-      this.client.workflow.start(pipelineWorkflow, { ...common, workflowId, args: [input] })
+      this.client.workflow.start<typeof pipelineWorkflow>('pipelineWorkflow', { ...common, workflowId, args: [input] })
     );
   }
 
@@ -239,7 +237,7 @@ export class MjJobsClient {
     const input = parseBatchSpec(spec, specOptions);
     if (jobId !== undefined) checkId(jobId);
     return this.startWorkflow<BatchReport>('batch', jobId, input.mode, (workflowId, common) =>
-      this.client.workflow.start(batchWorkflow, { ...common, workflowId, args: [input] })
+      this.client.workflow.start<typeof batchWorkflow>('batchWorkflow', { ...common, workflowId, args: [input] })
     );
   }
 
@@ -368,7 +366,7 @@ export class MjJobsClient {
       modal,
     };
     return this.startWorkflow<JobResult>('job', opts.jobId, mode, (workflowId, common) =>
-      this.client.workflow.start(mjJobWorkflow, { ...common, workflowId, args: [input] })
+      this.client.workflow.start<typeof mjJobWorkflow>('mjJobWorkflow', { ...common, workflowId, args: [input] })
     );
   }
 

@@ -9,7 +9,7 @@ import { formatIntent, intentEquals } from '../mj/buttons';
 import { MjInputError } from '../mj/errors';
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import type { JobResult } from '../shared/types';
-import { getProgressQuery } from '../workflows';
+import { getProgressQuery } from '../workflows/job/messages';
 import { jobError } from './errors';
 import { resolveJob } from './job-ids';
 

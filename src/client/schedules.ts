@@ -14,7 +14,6 @@ import type { SpeedMode } from '../mj/types';
 import { parseBatchSpec } from '../pipeline/batch';
 import { WORKFLOW_ID_PREFIX } from '../shared/constants';
 import { MJ_MODE } from '../shared/search-attributes';
-import { batchWorkflow } from '../workflows';
 import { ScheduleNotFoundError } from './errors';
 import { checkMode } from './validation';
 
@@ -76,7 +75,8 @@ export class MjSchedulesClient {
         spec: { cronExpressions: [cron], timezone: opts.timezone ?? 'UTC' },
         action: {
           type: 'startWorkflow',
-          workflowType: batchWorkflow,
+          // By type name: the client loads message definitions, never workflow code.
+          workflowType: 'batchWorkflow',
           args: [input],
           taskQueue: this.taskQueue,
           // Temporal appends the scheduled time, so every run has its own id.
