@@ -10,8 +10,12 @@
  * | 4 | Temporal unreachable |
  * | 130 | interrupted (Ctrl-C); jobs keep running on the server |
  */
-import { isGrpcServiceError, ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
-import { JobFailedError, JobNotFoundError } from '../client';
+import {
+  isGrpcServiceError,
+  ScheduleNotFoundError as TemporalScheduleNotFoundError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { JobFailedError, JobNotFoundError, ScheduleNotFoundError } from '../client';
 import { ConfigError } from '../config';
 import { MjInputError } from '../mj/errors';
 import { BatchSpecError, PipelineSpecError } from '../pipeline/errors';
@@ -55,7 +59,8 @@ export function isTemporalUnreachable(err: unknown): boolean {
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof JobFailedError) return EXIT.failed;
   if (err instanceof JobNotFoundError || err instanceof WorkflowNotFoundError) return EXIT.notFound;
-  if (err instanceof ScheduleNotFoundError || err instanceof CliNotFoundError) return EXIT.notFound;
+  if (err instanceof ScheduleNotFoundError || err instanceof TemporalScheduleNotFoundError) return EXIT.notFound;
+  if (err instanceof CliNotFoundError) return EXIT.notFound;
   if (
     err instanceof MjInputError ||
     err instanceof PipelineSpecError ||
@@ -74,7 +79,7 @@ export function describeError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
   const out: Record<string, unknown> = { name: err.name, message: err.message };
   const e = err as unknown as Record<string, unknown>;
-  for (const k of ['code', 'field', 'rule', 'jobId', 'type', 'issues'] as const) {
+  for (const k of ['code', 'field', 'rule', 'jobId', 'scheduleId', 'type', 'details', 'issues'] as const) {
     if (e[k] !== undefined) out[k] = e[k];
   }
   if (isTemporalUnreachable(err)) out.code = 'TEMPORAL_UNREACHABLE';

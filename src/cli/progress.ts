@@ -31,7 +31,8 @@ export function formatRow(row: ProgressRow, labelWidth: number): string {
 
 /** What a job is doing, in a few words. */
 export function jobState(p: JobProgress): string {
-  if (p.phase === 'waiting-modal') return `waiting for ${p.waitingFor?.needs.join('+') || 'input'}`;
+  if (p.phase === 'waiting-input' || p.phase === 'waiting-modal')
+    return `waiting for ${p.waitingFor?.needs.join('+') || 'input'}`;
   if (p.phase === 'failed') return `failed${p.failure ? `: ${p.failure.type}` : ''}`;
   if (p.phase === 'running' || p.phase === 'queued') return p.status ?? p.phase;
   return p.phase;

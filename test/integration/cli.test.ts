@@ -7,13 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { startSimulator, type Simulator } from '../../src/simulator';
-import { createWorker, type MjWorker } from '../../src/worker';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { startClientStack, type ClientStack } from '../helpers/client-stack';
 
 jest.setTimeout(240_000);
 
@@ -21,44 +15,26 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = path.join(ROOT, 'src', 'cli', 'index.ts');
 
-let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let mjWorker: MjWorker;
-let workerDone: Promise<void>;
+let stack: ClientStack;
 let dir: string;
 let cliEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
-  env = e;
-  sim = await startSimulator({ timeScale: 40, seed: 3 });
   dir = mkdtempSync(path.join(tmpdir(), 'mj-cli-it-'));
-  const taskQueue = `cli-it-${randomUUID()}`;
-  const ours = { MJ_ASSET_DIR: path.join(dir, 'assets'), MJ_TASK_QUEUE: taskQueue };
-  const config = loadConfig({ ...ours, MJ_BASE_URL: sim.url });
-  mjWorker = await createWorker(config, {
-    connection: env.nativeConnection,
-    namespace: env.namespace,
-    installRuntime: false,
-    workflowBundle: bundle,
-    log: createLogger({ level: 'silent' }),
-  });
-  workerDone = mjWorker.run();
+  // The worker stores where `npm start` puts it; the CLI (cwd = dir, no MJ_ASSET_DIR) must find it by default.
+  stack = await startClientStack({ name: 'cli-it', assetDir: path.join(dir, 'data', 'assets'), sim: { seed: 3 } });
   // Only what the CLI needs: no inherited MJ_* or TEMPORAL_* from the machine running the tests.
   cliEnv = {
     PATH: process.env.PATH,
     HOME: dir,
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-    ...ours,
+    TEMPORAL_ADDRESS: stack.env.address,
+    TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
+    MJ_TASK_QUEUE: stack.taskQueue,
   };
 });
 
 afterAll(async () => {
-  mjWorker?.shutdown();
-  await workerDone;
-  await sim?.close();
-  await env?.teardown();
+  await stack?.stop();
 });
 
 interface CliRun {
@@ -130,6 +106,47 @@ describe('mj CLI --json', () => {
     expect(dl.code).toBe(0);
     expect((dl.json.files as string[]).length).toBeGreaterThan(0);
     expect(readdirSync(out).length).toBe((dl.json.files as string[]).length);
+  });
+
+  it('action on an id that names no job: exit 3 naming the id, nothing started; --task acts on a task', async () => {
+    for (const [n, id] of ['nonexistent-job', '1234'].entries()) {
+      const r = await cli(['action', id, 'U1', '--id', `typo-${n}`]);
+      expect(r.code).toBe(3);
+      expect(r.json).toMatchObject({ ok: false, exitCode: 3, error: { code: 'JOB_NOT_FOUND', jobId: id } });
+      expect((r.json.error as { message: string }).message).toContain(id);
+      expect((await cli(['status', `typo-${n}`])).code).toBe(3);
+    }
+    const grid = (await cli(['status', jobId])).json as { progress: { taskId: string } };
+    const r = await cli(['action', '--task', grid.progress.taskId, 'U4', '--wait']);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, result: { task: { action: 'UPSCALE', status: 'SUCCESS' } } });
+    expect((await cli(['action', '--task', grid.progress.taskId])).code).toBe(2);
+    const unknown = await cli(['action', '--task', '1799999999999998', 'U1', '--wait']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.json).toMatchObject({
+      ok: false,
+      error: {
+        code: 'JOB_FAILED',
+        type: 'ParentTaskNotFound',
+        details: { field: 'parentTaskId', taskId: '1799999999999998' },
+      },
+    });
+  });
+
+  it('status, watch, modal and cancel accept the id chosen with --id', async () => {
+    const key = `p-${randomUUID().slice(0, 8)}`;
+    expect((await cli(['imagine', 'a chosen id', '--id', key, '--wait'])).code).toBe(0);
+    expect((await cli(['status', key])).json).toMatchObject({ ok: true, jobId: `mj-job-${key}`, kind: 'job' });
+    expect((await cli(['watch', key])).json).toMatchObject({ ok: true, executionStatus: 'COMPLETED' });
+    const modal = await cli(['modal', key, '--prompt', 'a hat']);
+    expect(modal.code).toBe(2);
+    expect(modal.json).toMatchObject({ error: { field: 'jobId', rule: expect.stringContaining('COMPLETED') } });
+    const relaxKey = `r-${randomUUID().slice(0, 8)}`;
+    expect((await cli(['imagine', 'a slow one', '--id', relaxKey, '--mode', 'RELAX'])).code).toBe(0);
+    expect((await cli(['cancel', relaxKey])).json).toMatchObject({ ok: true, cancelRequested: true });
+    const after = await cli(['watch', relaxKey]);
+    expect(after.code).toBe(1);
+    expect(after.json).toMatchObject({ executionStatus: 'CANCELLED' });
   });
 
   it('exit 1 when the job fails', async () => {
@@ -208,6 +225,20 @@ describe('mj CLI --json', () => {
     const text = JSON.stringify(r.json);
     expect(text).not.toContain('super-secret-key-123');
     expect(text).not.toContain('tok_3f9a2c71e4b85d06a1c94e7f');
-    expect(existsSync(path.join(dir, 'assets'))).toBe(true);
+    expect((r.json.config as { assets: { dir: string } }).assets.dir).toBe(path.join(dir, 'data', 'assets'));
+    expect(existsSync(path.join(dir, 'data', 'assets'))).toBe(true);
+  });
+
+  it('status of a finished job without a running worker (last: it stops the worker)', async () => {
+    await stack.stopWorker();
+    const r = await cli(['status', jobId]);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({
+      ok: true,
+      kind: 'job',
+      executionStatus: 'COMPLETED',
+      source: 'closed',
+      progress: { phase: 'succeeded', status: 'SUCCESS', progressPct: 100 },
+    });
   });
 });

@@ -2,7 +2,7 @@
  * The MjJobsClient facade against the real job workflow, a real worker, a dev server and the simulator.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -10,51 +10,30 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PNG } from 'pngjs';
 import { LocalAssetStore } from '../../src/assets';
-import { JobFailedError, JobNotFoundError, MjJobsClient } from '../../src/client';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { JobFailedError, JobNotFoundError, MjJobsClient, ScheduleNotFoundError } from '../../src/client';
 import { MjInputError } from '../../src/mj/errors';
 import { PipelineSpecError } from '../../src/pipeline/errors';
-import { startSimulator, type Simulator } from '../../src/simulator';
 import { JOB_FAILURE } from '../../src/shared/failure-types';
-import { createWorker, type MjWorker } from '../../src/worker';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { startClientStack, type ClientStack } from '../helpers/client-stack';
 
 jest.setTimeout(180_000);
 
+let stack: ClientStack;
 let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let mjWorker: MjWorker;
-let workerDone: Promise<void>;
 let jobs: MjJobsClient;
 let store: LocalAssetStore;
 let dir: string;
 
 beforeAll(async () => {
-  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
-  env = e;
-  sim = await startSimulator({ timeScale: 40, seed: 11 });
   dir = mkdtempSync(path.join(tmpdir(), 'mj-client-it-'));
-  const taskQueue = `client-it-${randomUUID()}`;
-  const config = loadConfig({ MJ_BASE_URL: sim.url, MJ_ASSET_DIR: path.join(dir, 'assets'), MJ_TASK_QUEUE: taskQueue });
-  mjWorker = await createWorker(config, {
-    connection: env.nativeConnection,
-    namespace: env.namespace,
-    installRuntime: false,
-    workflowBundle: bundle,
-    log: createLogger({ level: 'silent' }),
-  });
-  workerDone = mjWorker.run();
+  stack = await startClientStack({ name: 'client-it', assetDir: path.join(dir, 'assets'), sim: { seed: 11 } });
+  env = stack.env;
   store = new LocalAssetStore({ dir: path.join(dir, 'assets') });
-  jobs = new MjJobsClient({ client: env.client, store, taskQueue });
+  jobs = new MjJobsClient({ client: env.client, store, taskQueue: stack.taskQueue });
 });
 
 afterAll(async () => {
-  mjWorker?.shutdown();
-  await workerDone;
-  await sim?.close();
-  await env?.teardown();
+  await stack?.stop();
 });
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
@@ -149,9 +128,10 @@ describe('MjJobsClient', () => {
 
   it('provideModalInput stores the mask first; only its reference reaches history', async () => {
     const grid = await jobs.result(gridJobId);
-    const up = await (await jobs.action(gridJobId, 'U1')).result();
+    const upJob = await jobs.action(gridJobId, 'U1');
+    const up = await upJob.result();
     expect(up.task.action).toBe('UPSCALE');
-    const vary = await jobs.action(up.taskId, 'vary-region');
+    const vary = await jobs.action(upJob.jobId, 'vary-region');
     await until(
       async () => ((await jobs.progress(vary.jobId)).phase === 'waiting-input' ? true : undefined),
       'waiting-input'
@@ -209,5 +189,119 @@ describe('MjJobsClient', () => {
     await expect(jobs.result('mj-job-does-not-exist')).rejects.toBeInstanceOf(JobNotFoundError);
     await expect(jobs.status('mj-job-does-not-exist')).rejects.toBeInstanceOf(JobNotFoundError);
     await expect(jobs.action('mj-job-does-not-exist', 'U1')).rejects.toBeInstanceOf(JobNotFoundError);
+  });
+
+  it('action on an id that names no job (a typo, a bare task id) is refused at once and starts nothing', async () => {
+    const grid = await jobs.result(gridJobId);
+    for (const [n, id] of ['nonexistent-job', '1234', 'mj-job-nope', grid.taskId].entries()) {
+      const started = Date.now();
+      const err = await jobs.action(id, 'U1', { jobId: `typo-${n}` }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(JobNotFoundError);
+      expect((err as JobNotFoundError).jobId).toBe(id);
+      expect((err as Error).message).toContain(id);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await expectNoWorkflow(`mj-job-typo-${n}`);
+    }
+  });
+
+  it("parentOrigin 'external': a task the upstream does not know fails within seconds, naming the id", async () => {
+    const started = Date.now();
+    const h = await jobs.action('1799999999999999', 'U1', { parentOrigin: 'external' });
+    const err = await h.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobFailedError);
+    expect(err).toMatchObject({
+      type: JOB_FAILURE.parentNotFound,
+      details: { field: 'parentTaskId', rule: 'exists', taskId: '1799999999999999' },
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const grid = await jobs.result(gridJobId);
+    const up = await jobs.action(grid.taskId, 'U2', { parentOrigin: 'external' });
+    expect((await up.result()).task.action).toBe('UPSCALE');
+  });
+
+  it('the key chosen with jobId names the job for status, result, progress, action and cancel', async () => {
+    const key = `mine-${randomUUID().slice(0, 8)}`;
+    const h = await jobs.imagine('a chosen-id lighthouse', { jobId: key });
+    const r = await jobs.result(key);
+    expect(r.taskId).toBe((await h.result()).taskId);
+    expect(await jobs.status(key)).toMatchObject({ kind: 'job', jobId: h.jobId, executionStatus: 'COMPLETED' });
+    const up = await jobs.action(key, 'U3');
+    expect((await up.result()).task.action).toBe('UPSCALE');
+    const relaxKey = `mine-relax-${randomUUID().slice(0, 8)}`;
+    const relax = await jobs.imagine('a slow chosen-id tide', { jobId: relaxKey, mode: 'RELAX' });
+    expect((await jobs.progress(relaxKey)).mode).toBe('RELAX');
+    await jobs.cancel(relaxKey);
+    expect(((await relax.result().catch((e: unknown) => e)) as JobFailedError).type).toMatch(/Cancel/);
+    // The same key used for a job and a pipeline: the full id must say which.
+    await jobs.pipeline({ name: 'p', steps: [{ id: 'grid', imagine: { prompt: 'a twin' } }] }, { jobId: key });
+    const twin = await jobs.status(key).catch((e: unknown) => e);
+    expect(twin).toBeInstanceOf(MjInputError);
+    expect((twin as MjInputError).rule).toContain(`mj-pipeline-${key}`);
+  });
+
+  it('download(jobId, dir) writes the stored images; a running job is refused', async () => {
+    const out = path.join(dir, 'download');
+    const files = await jobs.download(gridJobId, out);
+    const grid = await jobs.result(gridJobId);
+    expect(files).toHaveLength(grid.images.length);
+    for (const [i, img] of grid.images.entries()) {
+      expect(new Uint8Array(readFileSync(files[i]!))).toEqual(await store.get(img.asset));
+    }
+    const relax = await jobs.imagine('a long relax meadow', { mode: 'RELAX' });
+    const err = await jobs.download(relax.jobId, out).catch((e: unknown) => e);
+    expect(err).toMatchObject({ field: 'jobId', rule: expect.stringContaining('finished') });
+    await jobs.cancel(relax.jobId);
+  });
+
+  it('schedules: create, list, describe, trigger, delete; bad input and unknown ids are typed', async () => {
+    const id = `nightly-${randomUUID().slice(0, 8)}`;
+    const created = await jobs.schedules.create(id, { cron: '0 2 * * *', batch: 'a fox\n# note\na hare\n' });
+    expect(created).toMatchObject({ scheduleId: id, items: 2 });
+    expect(created.nextRuns[0]).toMatch(/T02:00:00/);
+    expect((await jobs.schedules.list()).map((s) => s.scheduleId)).toContain(id);
+    expect(await jobs.schedules.describe(id)).toMatchObject({ scheduleId: id, paused: false });
+    await jobs.schedules.trigger(id);
+    const batch = await until(async () => {
+      const rows = await jobs.list({ type: 'batchWorkflow' });
+      return rows.find((r) => r.jobId.startsWith(`mj-batch-${id}`));
+    }, 'the triggered batch');
+    expect((await jobs.result<{ summary: { succeeded: number } }>(batch.jobId)).summary.succeeded).toBe(2);
+    await jobs.schedules.delete(id);
+    await expect(jobs.schedules.describe(id)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    await expect(jobs.schedules.delete(id)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    for (const [call, field] of [
+      [() => jobs.schedules.create('x', { cron: 'sometimes', batch: 'a fox' }), 'cron'],
+      [() => jobs.schedules.create('bad id', { cron: '@daily', batch: 'a fox' }), 'scheduleId'],
+      [() => jobs.schedules.create('y', { cron: '@daily', batch: 'a fox', mode: 'SLOW' as never }), 'mode'],
+    ] as const) {
+      await expect(call()).rejects.toMatchObject({ name: 'MjInputError', field });
+    }
+    await expect(jobs.schedules.describe('x')).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+
+  it('status of a closed job needs no worker: describe, result or failure', async () => {
+    const failed = await jobs.imagine('a storm --sim-fail content-policy');
+    await failed.result().catch(() => undefined);
+    await stack.stopWorker();
+    const ok = await jobs.status(gridJobId);
+    expect(ok).toMatchObject({ kind: 'job', executionStatus: 'COMPLETED', source: 'closed' });
+    const grid = await jobs.result(gridJobId);
+    expect(ok.kind === 'job' && ok.progress).toMatchObject({
+      phase: 'succeeded',
+      taskId: grid.taskId,
+      status: 'SUCCESS',
+      progressPct: 100,
+      previewUrl: grid.task.imageUrl,
+    });
+    const bad = await jobs.status(failed.jobId);
+    expect(bad).toMatchObject({ kind: 'job', executionStatus: 'FAILED', source: 'closed' });
+    // The memo (C4) supplies what the failure does not: the upstream task and its last status.
+    expect(bad.kind === 'job' && bad.progress).toMatchObject({
+      phase: 'failed',
+      failure: { type: JOB_FAILURE.contentPolicy },
+      taskId: expect.stringMatching(/^\d+$/),
+      status: 'FAILURE',
+      action: 'IMAGINE',
+    });
   });
 });

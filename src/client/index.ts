@@ -1,0 +1,37 @@
+/**
+ * The typed facade a backend service imports to run MidJourney jobs durably.
+ *
+ * ```ts
+ * import { MjJobsClient } from 'mj-temporal/client';
+ *
+ * const mj = await MjJobsClient.connect(); // TEMPORAL_* and MJ_* from the environment
+ * const job = await mj.imagine('a red fox in the snow --ar 3:2', { jobId: 'order-1234' });
+ * const result = await job.result(); // JobResult: task snapshot, captured images
+ * const up = await mj.action(job.jobId, 'U2');
+ * await mj.schedules.create('nightly', { cron: '0 2 * * *', batch: 'a fox\na hare\n' });
+ * await mj.close();
+ * ```
+ *
+ * Every method validates its input before anything starts and throws `MjInputError` (`field`, `rule`) when it is bad.
+ * Ids: the `jobId` of a handle is the Temporal workflow id (`mj-job-…`, `mj-pipeline-…`, or a pipeline child
+ * `mj-pipeline-…/<step>/<branch>`); every method that takes a `jobId` accepts any of them, and the key you chose
+ * (`order-1234`). An id that names no job throws `JobNotFoundError`.
+ *
+ * Idempotency: pass your own `jobId` (e.g. an order number) and a repeated call returns the SAME job, running or
+ * finished, instead of starting another: the workflow id reuse policy is REJECT_DUPLICATE and the "already started"
+ * answer is turned into a handle with `alreadyStarted: true`. The first call's arguments win; a repeat with different
+ * arguments is not detected. To run again, use a new id.
+ *
+ * Images (blend, describe, edits, video) and masks may be given as an http(s) URL (sent as is), or as bytes, a data
+ * URL or a file path: those are stored in the asset store first, and only the reference (key, sha256, size) enters
+ * workflow history.
+ */
+export { MjJobsClient } from './mj-jobs-client';
+export { MjSchedulesClient, type CreatedSchedule, type ScheduleCreateOptions, type ScheduleSummary } from './schedules';
+export { JobFailedError, JobNotFoundError, ScheduleNotFoundError } from './errors';
+export { DownloadFailedError } from './download';
+export { MjInputError } from '../mj/errors';
+export { SPEED_MODES } from '../shared/speed-modes';
+export { InputRejectedError } from './rejections';
+export { assetStoreConfig, createTemporalClient, payloadCodecsFor } from './process-wiring';
+export type * from './options';

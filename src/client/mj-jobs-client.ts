@@ -1,0 +1,432 @@
+/**
+ * `MjJobsClient`: the typed facade over the job, pipeline and batch workflows, made of small parts (ids, parent
+ * resolution, image inputs, status, rejections, schedules, downloads), each in its own module of `src/client/`.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type Connection,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { createAssetStore, type AssetStore } from '../assets';
+import { loadConfig } from '../config';
+import { parseIntent } from '../mj/buttons';
+import { MjInputError } from '../mj/errors';
+import type { IntentSpec, SpeedMode } from '../mj/types';
+import { parseBatchSpec } from '../pipeline/batch';
+import { parsePipelineSpec } from '../pipeline/spec';
+import { TASK_QUEUE } from '../shared/constants';
+import { checkModalInput } from '../shared/modal-input-rule';
+import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
+import { MJ_MODE } from '../shared/search-attributes';
+import type { JobInput, JobProgress, JobRequest, JobResult, ModalInput } from '../shared/types';
+// Workflows are started by type name (typed by `import type`): the client loads message definitions, never workflow code.
+import type { batchWorkflow } from '../workflows/batch/batch-workflow';
+import type { mjJobWorkflow } from '../workflows/job/job-workflow';
+import { getProgressQuery, provideModalInputUpdate } from '../workflows/job/messages';
+import { provideStepInputUpdate } from '../workflows/pipeline/messages';
+import type { pipelineWorkflow } from '../workflows/pipeline/pipeline-workflow';
+import { downloadImages } from './download';
+import { jobError } from './errors';
+import { ImageInputs } from './image-input';
+import { newWorkflowId, resolveJob, resolveJobId, type WorkflowKind } from './job-ids';
+import { readStatus } from './job-status';
+import { listJobs } from './list';
+import type {
+  ActionOptions,
+  BatchOptions,
+  BlendOptions,
+  ConnectOptions,
+  DescribeOptions,
+  ImageInput,
+  ImagineOptions,
+  JobHandle,
+  JobStatus,
+  JobSummaryRow,
+  ListFilter,
+  MjJobsClientOptions,
+  ModalInputArg,
+  StartOptions,
+  VideoOptions,
+} from './options';
+import { resolveParentJob, type ParentTask } from './parent';
+import { assetStoreConfig, createTemporalClient } from './process-wiring';
+import { updateRejection } from './rejections';
+import { MjSchedulesClient } from './schedules';
+import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
+
+const BLEND_DIMENSIONS = ['PORTRAIT', 'SQUARE', 'LANDSCAPE'] as const;
+
+/** The typed facade over the job, pipeline and batch workflows. */
+export class MjJobsClient {
+  readonly client: Client;
+  readonly store: AssetStore;
+  readonly taskQueue: string;
+  /** Temporal Schedules that start batches. */
+  readonly schedules: MjSchedulesClient;
+  private readonly defaultMode: SpeedMode;
+  private readonly inputs: ImageInputs;
+  private readonly ownedConnection?: Connection;
+
+  /**
+   * Wraps an existing Temporal client.
+   * @example new MjJobsClient({ client: new Client({ connection }), store: new LocalAssetStore({ dir: './data/assets' }) })
+   */
+  constructor(opts: MjJobsClientOptions, ownedConnection?: Connection) {
+    this.client = opts.client;
+    this.store = opts.store;
+    this.taskQueue = opts.taskQueue ?? TASK_QUEUE;
+    this.defaultMode = opts.mode ?? 'FAST';
+    this.inputs = new ImageInputs(opts.store);
+    this.schedules = new MjSchedulesClient(opts.client, this.taskQueue);
+    this.ownedConnection = ownedConnection;
+  }
+
+  /**
+   * Connects with the Temporal settings of `@temporalio/envconfig` and our `MJ_*` settings (codec, asset store).
+   * @example const mj = await MjJobsClient.connect();
+   */
+  static async connect(opts: ConnectOptions = {}): Promise<MjJobsClient> {
+    const config = opts.config ?? loadConfig();
+    const { client, connection } = await createTemporalClient(config, opts);
+    const store = opts.store ?? createAssetStore(assetStoreConfig(config));
+    return new MjJobsClient(
+      { client, store, taskQueue: config.worker.taskQueue, mode: config.mj.mode },
+      opts.connection ? undefined : connection
+    );
+  }
+
+  /** Closes the connection if {@link connect} opened it. @example await mj.close(); */
+  async close(): Promise<void> {
+    await this.ownedConnection?.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Starting jobs
+
+  /**
+   * Starts an imagine job.
+   * @example const job = await mj.imagine('a cat in a hat --v 7', { jobId: 'order-1' }); await job.result();
+   */
+  async imagine(prompt: string, opts: ImagineOptions = {}): Promise<JobHandle> {
+    const p = checkPrompt(prompt);
+    checkStartOptions(opts);
+    const refs = opts.images ? await this.inputs.images(opts.images, 'images') : undefined;
+    return this.startJob({ kind: 'imagine', prompt: p, referenceImages: refs, botType: opts.botType }, opts);
+  }
+
+  /**
+   * Presses a button on a finished job's task: `U2`, `V1`, `zoom-out 2`, `pan left`, `vary-region`, … `jobId` is a
+   * job id or the key you chose; an id that names no job throws `JobNotFoundError` and starts nothing. To act on a
+   * task created outside this service, pass its upstream task id with `parentOrigin: 'external'`.
+   * @example const up = await mj.action(job.jobId, 'U2'); const { images } = await up.result();
+   * @example await mj.action('1712345678901234', 'U1', { parentOrigin: 'external' });
+   */
+  async action(jobId: string, intent: string | IntentSpec, opts: ActionOptions = {}): Promise<JobHandle> {
+    const origin = opts.parentOrigin ?? 'job';
+    if (origin !== 'job' && origin !== 'external') throw new MjInputError('parentOrigin', 'must be job or external');
+    checkId(jobId, origin === 'job' ? 'jobId' : 'taskId');
+    const spec = typeof intent === 'string' ? parseIntent(intent) : intent;
+    if (typeof spec !== 'object' || spec === null || typeof spec.kind !== 'string') {
+      throw new MjInputError('intent', 'must be an intent string (e.g. "U2") or an IntentSpec');
+    }
+    checkStartOptions(opts);
+    const modal = opts.modal ? await this.presuppliedModal(opts.modal, spec) : undefined;
+    const parent: ParentTask = origin === 'job' ? await resolveParentJob(this.client, jobId, spec) : { taskId: jobId };
+    return this.startJob(
+      {
+        kind: 'action',
+        parentTaskId: parent.taskId,
+        intent: spec,
+        enableRemix: opts.enableRemix,
+        ...(origin === 'external' ? { parentOrigin: 'external' as const } : {}),
+      },
+      { ...opts, mode: opts.mode ?? parent.mode },
+      modal
+    );
+  }
+
+  /**
+   * Blends 2-5 images.
+   * @example await mj.blend(['https://example.com/a.png', './b.png'], { dimensions: 'SQUARE' });
+   */
+  async blend(images: ImageInput[], opts: BlendOptions = {}): Promise<JobHandle> {
+    if (!Array.isArray(images) || images.length < 2 || images.length > 5) {
+      throw new MjInputError('images', 'must hold 2 to 5 images');
+    }
+    if (opts.dimensions !== undefined && !BLEND_DIMENSIONS.includes(opts.dimensions)) {
+      throw new MjInputError('dimensions', `must be one of ${BLEND_DIMENSIONS.join(', ')}`);
+    }
+    checkStartOptions(opts);
+    const refs = await this.inputs.images(images, 'images');
+    return this.startJob({ kind: 'blend', images: refs, dimensions: opts.dimensions, botType: opts.botType }, opts);
+  }
+
+  /**
+   * Describes an image (four prompts come back in `result.task.finalPrompt`).
+   * @example const d = await mj.describe('./photo.jpg'); console.log((await d.result()).task.finalPrompt);
+   */
+  async describe(image: ImageInput, opts: DescribeOptions = {}): Promise<JobHandle> {
+    checkStartOptions(opts);
+    const ref = await this.inputs.image(image, 'image');
+    return this.startJob({ kind: 'describe', image: ref, botType: opts.botType }, opts);
+  }
+
+  /**
+   * Shortens a prompt.
+   * @example const s = await mj.shorten('a very long prompt …');
+   */
+  async shorten(prompt: string, opts: DescribeOptions = {}): Promise<JobHandle> {
+    const p = checkPrompt(prompt);
+    checkStartOptions(opts);
+    return this.startJob({ kind: 'shorten', prompt: p, botType: opts.botType }, opts);
+  }
+
+  /**
+   * Edits an image with a prompt.
+   * @example await mj.edits('make the sky purple', './photo.png');
+   */
+  async edits(prompt: string, image: ImageInput, opts: StartOptions = {}): Promise<JobHandle> {
+    const p = checkPrompt(prompt);
+    checkStartOptions(opts);
+    const ref = await this.inputs.image(image, 'image');
+    return this.startJob({ kind: 'edits', prompt: p, image: ref }, opts);
+  }
+
+  /**
+   * Generates a video from a prompt and optional start/end frames.
+   * @example await mj.video('waves at dusk', { image: 'https://example.com/frame.png', motion: 'low' });
+   */
+  async video(prompt: string, opts: VideoOptions = {}): Promise<JobHandle> {
+    const p = checkPrompt(prompt);
+    checkStartOptions(opts);
+    if (opts.motion !== undefined && opts.motion !== 'low' && opts.motion !== 'high') {
+      throw new MjInputError('motion', 'must be low or high');
+    }
+    if (opts.batchSize !== undefined && ![1, 2, 4].includes(opts.batchSize)) {
+      throw new MjInputError('batchSize', 'must be 1, 2 or 4');
+    }
+    const image = opts.image === undefined ? undefined : await this.inputs.image(opts.image, 'image');
+    const endImage = opts.endImage === undefined ? undefined : await this.inputs.image(opts.endImage, 'endImage');
+    return this.startJob(
+      { kind: 'video', prompt: p, image, endImage, motion: opts.motion, loop: opts.loop, batchSize: opts.batchSize },
+      opts
+    );
+  }
+
+  /**
+   * Starts a pipeline from a spec object (the parsed JSON of a pipeline file); validated before it starts.
+   * @example const p = await mj.pipeline(JSON.parse(await readFile('cat.json', 'utf8')), { jobId: 'cat-1' });
+   */
+  async pipeline(spec: unknown, opts: { jobId?: string } = {}): Promise<JobHandle<PipelineResult>> {
+    const input = parsePipelineSpec(spec);
+    if (opts.jobId !== undefined) checkId(opts.jobId);
+    return this.startWorkflow<PipelineResult>('pipeline', opts.jobId, input.mode, (workflowId, common) =>
+      this.client.workflow.start<typeof pipelineWorkflow>('pipelineWorkflow', { ...common, workflowId, args: [input] })
+    );
+  }
+
+  /**
+   * Starts a batch (many jobs, bounded concurrency per account × mode) from prompt-file text or a batch spec object.
+   * @example await mj.batch('a cat\na dog\n', { mode: 'RELAX', concurrency: 2 });
+   * @example await mj.batch({ items: [{ id: 'a', request: { kind: 'imagine', prompt: 'a cat' } }], mode: 'RELAX' });
+   */
+  async batch(spec: unknown, opts: BatchOptions = {}): Promise<JobHandle<BatchReport>> {
+    const { jobId, ...specOptions } = opts;
+    const input = parseBatchSpec(spec, specOptions);
+    if (jobId !== undefined) checkId(jobId);
+    return this.startWorkflow<BatchReport>('batch', jobId, input.mode, (workflowId, common) =>
+      this.client.workflow.start<typeof batchWorkflow>('batchWorkflow', { ...common, workflowId, args: [input] })
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Talking to running jobs
+
+  /**
+   * Supplies the input a job waits for (Vary Region mask + prompt, Custom Zoom prompt). The mask is stored in the
+   * asset store first; only its reference is sent. With `step`, it answers a pipeline step instead.
+   * @example await mj.provideModalInput(job.jobId, { prompt: 'a hat', mask: './mask.png' });
+   * @example await mj.provideModalInput(pipelineId, { prompt: 'wider' }, { step: 'zoom', branch: 'U1' });
+   */
+  async provideModalInput(
+    jobId: string,
+    input: ModalInputArg,
+    opts: { step?: string; branch?: string; choice?: string } = {}
+  ): Promise<unknown> {
+    checkId(jobId);
+    if (typeof input !== 'object' || input === null) throw new MjInputError('input', 'must be an object');
+    if (input.prompt !== undefined) checkPrompt(input.prompt, 'prompt');
+    if (opts.step === undefined && input.prompt === undefined && input.mask === undefined) {
+      throw new MjInputError('input', 'must carry a prompt, a mask or both');
+    }
+    const id = await resolveJobId(this.client, jobId);
+    const modal = await this.inputs.modalInput(input);
+    const handle = this.client.workflow.getHandle(id);
+    try {
+      return await (opts.step === undefined
+        ? handle.executeUpdate(provideModalInputUpdate, { args: [modal] })
+        : handle.executeUpdate(provideStepInputUpdate, { args: [stepInput(opts, modal)] }));
+    } catch (err) {
+      throw await updateRejection(this.client, id, err);
+    }
+  }
+
+  /**
+   * Answers a pipeline pick step (`U2`, `V1`, …) or a prompt pick (`1`-`4`).
+   * @example await mj.provideStepInput(pipelineId, { step: 'choose', branch: 'main', choice: 'U2' });
+   */
+  async provideStepInput(
+    pipelineId: string,
+    input: { step: string; branch?: string; choice?: string; prompt?: string; mask?: Uint8Array | string }
+  ): Promise<StepInputAck> {
+    checkId(input.step, 'step');
+    const { step, branch, choice, ...modal } = input;
+    return (await this.provideModalInput(pipelineId, modal, { step, branch, choice })) as StepInputAck;
+  }
+
+  /**
+   * The job's (or pipeline's, or batch's) Temporal status and progress; a closed job is read without a worker.
+   * @example const s = await mj.status(job.jobId); if (s.kind === 'job') console.log(s.progress.progressPct);
+   */
+  async status(jobId: string): Promise<JobStatus> {
+    checkId(jobId);
+    return readStatus(this.client, jobId);
+  }
+
+  /**
+   * A running job's progress (phase, percentage, preview, what it waits for).
+   * @example const p = await mj.progress(job.jobId); console.log(p.phase, p.progressPct);
+   */
+  async progress(jobId: string): Promise<JobProgress> {
+    checkId(jobId);
+    const id = await resolveJobId(this.client, jobId);
+    return this.client.workflow
+      .getHandle(id)
+      .query(getProgressQuery)
+      .catch((err: unknown) => Promise.reject(jobError(id, err)));
+  }
+
+  /**
+   * Waits for a job (or pipeline/batch) and returns its result; throws `JobFailedError` or `JobNotFoundError`.
+   * @example const { images, task } = await mj.result(job.jobId);
+   */
+  async result<R = JobResult>(jobId: string): Promise<R> {
+    checkId(jobId);
+    return this.awaitResult<R>(await resolveJobId(this.client, jobId));
+  }
+
+  /**
+   * Requests cancellation; the job cancels its upstream task where the proxy allows it and ends as cancelled.
+   * @example await mj.cancel(job.jobId);
+   */
+  async cancel(jobId: string): Promise<void> {
+    checkId(jobId);
+    const id = await resolveJobId(this.client, jobId);
+    await this.client.workflow
+      .getHandle(id)
+      .cancel()
+      .catch((err: unknown) => Promise.reject(jobError(id, err)));
+  }
+
+  /**
+   * Writes the images of a finished job, pipeline or batch into `dir` (stored copies, else the result URLs).
+   * @example const files = await mj.download(job.jobId, './out');
+   */
+  async download(jobId: string, dir: string): Promise<string[]> {
+    checkId(jobId);
+    if (typeof dir !== 'string' || dir.length === 0) throw new MjInputError('dir', 'must be a directory path');
+    const { workflowId, info } = await resolveJob(this.client, jobId);
+    if (info.status.name === 'RUNNING') throw new MjInputError('jobId', 'must name a finished job (it is running)');
+    const result = await this.awaitResult<unknown>(workflowId);
+    return downloadImages(this.store, workflowId, result, dir);
+  }
+
+  /**
+   * Lists jobs through visibility search attributes (newest first).
+   * @example const running = await mj.list({ status: 'IN_PROGRESS', mode: 'RELAX' });
+   */
+  async list(filter: ListFilter = {}): Promise<JobSummaryRow[]> {
+    return listJobs(this.client, filter);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Internals
+
+  private async startJob(request: JobRequest, opts: StartOptions, modal?: ModalInput): Promise<JobHandle> {
+    const mode = opts.mode ?? this.defaultMode;
+    const input: JobInput = {
+      request,
+      mode,
+      account: opts.account,
+      policy: opts.policy,
+      captureImages: opts.captureImages,
+      submitPolicy: opts.submitPolicy,
+      modal,
+    };
+    return this.startWorkflow<JobResult>('job', opts.jobId, mode, (workflowId, common) =>
+      this.client.workflow.start<typeof mjJobWorkflow>('mjJobWorkflow', { ...common, workflowId, args: [input] })
+    );
+  }
+
+  /**
+   * Starts a workflow of `kind` under the caller's key; an id already taken (running or finished) is the answer: the
+   * reuse policy is REJECT_DUPLICATE and the "already started" answer becomes a handle with `alreadyStarted: true`.
+   */
+  private async startWorkflow<R>(
+    kind: WorkflowKind,
+    key: string | undefined,
+    mode: SpeedMode | undefined,
+    starter: (workflowId: string, common: StartCommon) => Promise<WorkflowHandle>
+  ): Promise<JobHandle<R>> {
+    const id = newWorkflowId(kind, key);
+    const common: StartCommon = {
+      taskQueue: this.taskQueue,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [{ key: MJ_MODE, value: checkMode(mode) ?? this.defaultMode }],
+    };
+    let alreadyStarted = false;
+    try {
+      await starter(id, common);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      alreadyStarted = true;
+    }
+    return { jobId: id, alreadyStarted, result: () => this.awaitResult<R>(id) };
+  }
+
+  /** Modal input given with the action, checked by the same rule the job applies (C2), so a bad one starts nothing. */
+  private async presuppliedModal(arg: ModalInputArg, intent: IntentSpec): Promise<ModalInput> {
+    const modal = await this.inputs.modalInput(arg);
+    const problem = checkModalInput(modal, intent);
+    if (problem) {
+      const field = problem.field === 'modal' ? 'modal' : `modal.${problem.field}`;
+      throw new MjInputError(field, `is refused (${problem.rule}): ${problem.message}`);
+    }
+    return modal;
+  }
+
+  private async awaitResult<R>(workflowId: string): Promise<R> {
+    try {
+      return (await this.client.workflow.getHandle(workflowId).result()) as R;
+    } catch (err) {
+      throw jobError(workflowId, err);
+    }
+  }
+}
+
+interface StartCommon {
+  taskQueue: string;
+  workflowIdReusePolicy: WorkflowIdReusePolicy;
+  typedSearchAttributes: [{ key: typeof MJ_MODE; value: string }];
+}
+
+function stepInput(opts: { step?: string; branch?: string; choice?: string }, modal: ModalInput) {
+  return {
+    step: opts.step!,
+    branch: opts.branch,
+    choice: opts.choice,
+    modal: modal.prompt !== undefined || modal.mask !== undefined ? modal : undefined,
+  };
+}

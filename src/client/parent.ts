@@ -1,0 +1,50 @@
+/**
+ * The parent of an `action`: the upstream task a button is pressed on. A job id (or the key the caller chose)
+ * resolves to its job's result task; anything else is refused before anything starts (issue 16), because a typo
+ * taken for an upstream task id would start a job that fails a minute later. A bare upstream task id is accepted
+ * only when the caller says so (`parentOrigin: 'external'`).
+ */
+import type { Client } from '@temporalio/client';
+import { formatIntent, intentEquals } from '../mj/buttons';
+import { MjInputError } from '../mj/errors';
+import type { IntentSpec, SpeedMode } from '../mj/types';
+import type { JobResult } from '../shared/types';
+import { getProgressQuery } from '../workflows/job/messages';
+import { jobError } from './errors';
+import { resolveJob } from './job-ids';
+
+export interface ParentTask {
+  taskId: string;
+  /** The parent job's mode, the default of the new job. */
+  mode?: SpeedMode;
+}
+
+/** The upstream task of the job `id` names, checked to offer `intent`; throws `JobNotFoundError` for no job. */
+export async function resolveParentJob(client: Client, id: string, intent: IntentSpec): Promise<ParentTask> {
+  const { workflowId, info } = await resolveJob(client, id);
+  if (info.type !== 'mjJobWorkflow') {
+    throw new MjInputError('jobId', `must name a job, not a ${info.type} (use its child job ids)`);
+  }
+  const handle = client.workflow.getHandle(workflowId);
+  if (info.status.name === 'COMPLETED') {
+    const result = (await handle
+      .result()
+      .catch((err: unknown) => Promise.reject(jobError(workflowId, err)))) as JobResult;
+    checkOffered(result, intent);
+    return { taskId: result.taskId, mode: result.task.mode ?? undefined };
+  }
+  if (info.status.name !== 'RUNNING') {
+    throw new MjInputError('jobId', `must name a job that succeeded (it is ${info.status.name})`);
+  }
+  const progress = await handle.query(getProgressQuery);
+  if (progress.phase === 'succeeded' && progress.taskId) return { taskId: progress.taskId, mode: progress.mode };
+  throw new MjInputError('jobId', `must name a job that succeeded (it is ${progress.phase})`);
+}
+
+/** A button the parent's task does not have is bad input we can name before starting (novicezk lists none). */
+function checkOffered(result: JobResult, intent: IntentSpec): void {
+  const buttons = result.task.buttons ?? [];
+  if (buttons.length === 0 || buttons.some((b) => intentEquals(b.intent, intent))) return;
+  const offered = [...new Set(buttons.filter((b) => b.intent.kind !== 'unknown').map((b) => formatIntent(b.intent)))];
+  throw new MjInputError('intent', `must be one of the task's buttons: ${offered.join(', ') || 'none'}`);
+}
