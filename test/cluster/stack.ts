@@ -1,0 +1,187 @@
+/**
+ * The production stack of docker-compose.yml, as processes on this machine: the local Temporal cluster
+ * (scripts/cluster), the simulator standing in for the proxy, the webhook receiver (`src/webhook/main.ts`) and two or
+ * more workers (`src/worker.ts`), each its own process configured only through the environment, as compose does.
+ * Tests talk to it through the public {@link MjJobsClient}.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { LocalAssetStore } from '../../src/assets';
+import { MjJobsClient } from '../../src/client';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
+import { freePort, startCluster, type LocalCluster } from '../../scripts/cluster/cluster';
+import { bundleJobWorkflows } from '../helpers/job-env';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+// Node with tsx's require hook, so a SIGKILL hits the worker itself (the tsx CLI would sit in between).
+const TSX_HOOK = require.resolve('tsx/cjs');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface NodeProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | NodeJS.Signals | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
+}
+
+/** One of our processes (worker or webhook receiver), its output kept for errors. */
+function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs = 90_000) {
+  const child = spawn(process.execPath, ['--require', TSX_HOOK, path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-6_000);
+  };
+  child.stderr.on('data', keep);
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code))
+  );
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready after ${timeoutMs} ms: ${output}`)), timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      if (readyLine.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then((how) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${how}) before it was ready: ${output}`));
+    });
+  });
+  ready.catch(() => undefined);
+  const proc: NodeProcess = {
+    name,
+    child,
+    exited,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  return { proc, ready };
+}
+
+export interface StackOptions {
+  name: string;
+  workers?: number;
+  sim?: SimulatorOptions;
+  /** Extra environment of the workers (e.g. MJ_MAX_CACHED_WORKFLOWS). */
+  workerEnv?: NodeJS.ProcessEnv;
+}
+
+export interface Stack {
+  readonly cluster: LocalCluster;
+  readonly sim: Simulator;
+  readonly mj: MjJobsClient;
+  readonly taskQueue: string;
+  readonly assetDir: string;
+  /** The current worker processes (one per slot). */
+  readonly workers: NodeProcess[];
+  /** Every worker process ever started, killed ones included. */
+  readonly allWorkers: NodeProcess[];
+  readonly webhook: NodeProcess;
+  /** Starts a new worker in slot `slot` (retried while the frontend is down: its connect fails and it exits). */
+  respawnWorker(slot: number): Promise<NodeProcess>;
+  stop(): Promise<void>;
+}
+
+const API_KEY = 'cluster-sim-key';
+
+/** Our processes get the environment compose would give them, nothing inherited from the test's own MJ_* settings. */
+function baseEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('MJ_') && !k.startsWith('TEMPORAL_'))
+  );
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const [cluster, sim, bundle] = await Promise.all([
+    startCluster({ name: opts.name }),
+    startSimulator({ flavour: 'trueai', timeScale: 30, seed: 14, apiKey: API_KEY, ...opts.sim }),
+    bundleJobWorkflows(),
+  ]);
+  const dir = cluster.dir;
+  const assetDir = path.join(dir, 'assets');
+  mkdirSync(assetDir, { recursive: true });
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const taskQueue = `mj-cluster-${randomUUID().slice(0, 8)}`;
+  const token = `tok_${randomUUID().replace(/-/g, '')}`;
+  const webhookPort = await freePort();
+  const common: NodeJS.ProcessEnv = {
+    ...baseEnv(),
+    TEMPORAL_ADDRESS: cluster.address,
+    TEMPORAL_NAMESPACE: cluster.namespace,
+    MJ_BASE_URL: sim.url,
+    MJ_FLAVOUR: sim.flavour,
+    MJ_API_KEY: API_KEY,
+    MJ_WEBHOOK_TOKEN: token,
+    MJ_TASK_QUEUE: taskQueue,
+    MJ_ASSET_DIR: assetDir,
+    MJ_LOG_LEVEL: 'info',
+  };
+  const hook = spawnNode(
+    'webhook',
+    'src/webhook/main.ts',
+    { ...common, MJ_WEBHOOK_HOST: '127.0.0.1', MJ_WEBHOOK_PORT: String(webhookPort) },
+    /webhook receiver listening|"url":"http/
+  );
+  await hook.ready;
+  const workerEnv: NodeJS.ProcessEnv = {
+    ...common,
+    MJ_PUBLIC_BASE_URL: `http://127.0.0.1:${webhookPort}`,
+    MJ_WORKFLOW_BUNDLE: bundlePath,
+    MJ_SHUTDOWN_GRACE_TIME: '2s',
+    ...opts.workerEnv,
+  };
+  const workers: NodeProcess[] = [];
+  const allWorkers: NodeProcess[] = [];
+  let n = 0;
+  const respawnWorker = async (slot: number): Promise<NodeProcess> => {
+    for (let attempt = 1; ; attempt++) {
+      const w = spawnNode(`worker-${slot}.${++n}`, 'src/worker.ts', workerEnv, /"msg":"worker created"/);
+      allWorkers.push(w.proc);
+      try {
+        await w.ready;
+        workers[slot] = w.proc;
+        return w.proc;
+      } catch (err) {
+        if (attempt >= 15) throw err;
+        await sleep(1_000);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.workers ?? 2 }, (_, slot) => respawnWorker(slot)));
+  const connection = await Connection.connect({ address: cluster.address });
+  const mj = new MjJobsClient({
+    client: new Client({ connection, namespace: cluster.namespace }),
+    store: new LocalAssetStore({ dir: assetDir }),
+    taskQueue,
+  });
+  return {
+    cluster,
+    sim,
+    mj,
+    taskQueue,
+    assetDir,
+    workers,
+    allWorkers,
+    webhook: hook.proc,
+    respawnWorker,
+    async stop() {
+      await Promise.all(allWorkers.map((w) => w.kill('SIGKILL')));
+      await hook.proc.kill('SIGTERM');
+      await connection.close().catch(() => undefined);
+      await sim.close();
+      await cluster.stop();
+    },
+  };
+}
