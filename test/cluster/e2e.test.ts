@@ -2,13 +2,15 @@
  * End to end on the production path: the real Temporal server (frontend, history, matching, worker as four
  * processes) on PostgreSQL, two worker processes and the webhook receiver configured only through the environment
  * (as compose runs them), the simulator as the proxy, and the public MjJobsClient as the caller.
+ *
+ * With CLUSTER_REMOTE=1 the same file runs against the Temporal deployment the TEMPORAL_* variables name (see
+ * test/cluster/stack.ts); the namespace needs our search attributes (deploy/register-search-attributes.sh).
  */
 import { PNG } from 'pngjs';
 import type { JobResult } from '../../src/shared/types';
 import { parseBatchSpec } from '../../src/pipeline';
 import { parseStateKey } from '../../src/shared/state-key';
 import type { BatchReport, PipelineResult } from '../../src/shared/pipeline-types';
-import { SERVICES } from '../../scripts/cluster/settings';
 import { startStack, type Stack } from './stack';
 
 jest.setTimeout(240_000);
@@ -43,29 +45,6 @@ function maskPng(): Uint8Array {
 }
 
 describe('the production path on a multi-process Temporal cluster on PostgreSQL', () => {
-  it('runs four server services as separate processes that found each other through PostgreSQL', () => {
-    const pids = SERVICES.map((s) => stack.cluster.services[s].pid);
-    expect(new Set(pids).size).toBe(4);
-    for (const pid of pids) expect(() => process.kill(pid!, 0)).not.toThrow();
-    // Ringpop membership is stored in the cluster_membership table: one live row per service role.
-    const roles = stack.cluster.postgres.psql(
-      'SELECT count(DISTINCT role) FROM cluster_membership WHERE record_expiry > now()',
-      stack.cluster.settings.database
-    );
-    expect(Number(roles)).toBe(4);
-    expect(stack.workers.length).toBe(2);
-  });
-
-  it('loads deploy/dynamicconfig/production-sql.yaml: a 256-character workflow id is refused, 255 is accepted', async () => {
-    const start = (id: string) =>
-      stack.mj.client.workflow.start('noSuchWorkflow', { taskQueue: 'nowhere', workflowId: id, args: [] });
-    const err = (await start('x'.repeat(256)).catch((e: unknown) => e)) as Error & { cause?: Error };
-    expect(err).toBeInstanceOf(Error);
-    expect(`${err.message}: ${err.cause?.message}`).toMatch(/length|too long|exceeds/i);
-    const ok = await start('y'.repeat(255));
-    await ok.terminate('id length probe');
-  });
-
   it('imagine → U1–U4 → zoom-out, each job one upstream task, found through PostgreSQL visibility', async () => {
     const grid = await stack.mj.imagine('a lighthouse at dusk --v 7', { policy, jobId: 'cluster-grid' });
     const gridResult = await grid.result();

@@ -8,14 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { LocalAssetStore } from '../../src/assets';
 import { MjJobsClient } from '../../src/client';
+import { loadConfig } from '../../src/config';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { freePort, startCluster, type LocalCluster } from '../../scripts/cluster/cluster';
+import { ROOT as REPO_ROOT } from '../../scripts/cluster/settings';
 import { bundleJobWorkflows } from '../helpers/job-env';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = REPO_ROOT;
 // Node with tsx's require hook, so a SIGKILL hits the worker itself (the tsx CLI would sit in between).
 const TSX_HOOK = require.resolve('tsx/cjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -77,7 +78,15 @@ export interface StackOptions {
   workerEnv?: NodeJS.ProcessEnv;
 }
 
+/**
+ * `CLUSTER_REMOTE=1`: Temporal is the deployment named by the `TEMPORAL_*` variables of this environment (a real
+ * cluster, Temporal Cloud with `TEMPORAL_API_KEY` or mTLS) instead of the local cluster; workers, the webhook
+ * receiver and the simulator still run here. Only tests that need no process of the server run then.
+ */
+export const REMOTE = process.env.CLUSTER_REMOTE === '1';
+
 export interface Stack {
+  /** The local cluster; throws under CLUSTER_REMOTE (the test needs to kill or inspect server processes). */
   readonly cluster: LocalCluster;
   readonly sim: Simulator;
   readonly mj: MjJobsClient;
@@ -102,13 +111,24 @@ function baseEnv(): NodeJS.ProcessEnv {
   );
 }
 
+/** The connection settings (envconfig's TEMPORAL_* variables) every process of the stack gets. */
+function temporalEnv(cluster: LocalCluster | undefined): NodeJS.ProcessEnv {
+  if (cluster) return { TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace };
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TEMPORAL_')));
+  if (!env.TEMPORAL_ADDRESS && !env.TEMPORAL_PROFILE) {
+    throw new Error('CLUSTER_REMOTE=1 needs TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, …)');
+  }
+  return env;
+}
+
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const [cluster, sim, bundle] = await Promise.all([
-    startCluster({ name: opts.name }),
+  const [local, sim, bundle] = await Promise.all([
+    REMOTE ? undefined : startCluster({ name: opts.name }),
     startSimulator({ flavour: 'trueai', timeScale: 30, seed: 14, apiKey: API_KEY, ...opts.sim }),
     bundleJobWorkflows(),
   ]);
-  const dir = cluster.dir;
+  const dir = local?.dir ?? path.join(ROOT, '.temporal', 'cluster', 'runs', `${opts.name}-remote`);
+  mkdirSync(dir, { recursive: true });
   const assetDir = path.join(dir, 'assets');
   mkdirSync(assetDir, { recursive: true });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
@@ -118,8 +138,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const webhookPort = await freePort();
   const common: NodeJS.ProcessEnv = {
     ...baseEnv(),
-    TEMPORAL_ADDRESS: cluster.address,
-    TEMPORAL_NAMESPACE: cluster.namespace,
+    ...temporalEnv(local),
     MJ_BASE_URL: sim.url,
     MJ_FLAVOUR: sim.flavour,
     MJ_API_KEY: API_KEY,
@@ -160,14 +179,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
   };
   await Promise.all(Array.from({ length: opts.workers ?? 2 }, (_, slot) => respawnWorker(slot)));
-  const connection = await Connection.connect({ address: cluster.address });
-  const mj = new MjJobsClient({
-    client: new Client({ connection, namespace: cluster.namespace }),
+  // The client connects the way a backend service would: envconfig and MJ_* settings.
+  const mj = await MjJobsClient.connect({
+    config: loadConfig(common),
     store: new LocalAssetStore({ dir: assetDir }),
-    taskQueue,
   });
   return {
-    cluster,
+    get cluster(): LocalCluster {
+      if (!local) throw new Error('this test needs the local cluster (its server processes); unset CLUSTER_REMOTE');
+      return local;
+    },
     sim,
     mj,
     taskQueue,
@@ -179,9 +200,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     async stop() {
       await Promise.all(allWorkers.map((w) => w.kill('SIGKILL')));
       await hook.proc.kill('SIGTERM');
-      await connection.close().catch(() => undefined);
+      await mj.close().catch(() => undefined);
       await sim.close();
-      await cluster.stop();
+      await local?.stop();
     },
   };
 }
