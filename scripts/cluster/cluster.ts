@@ -198,6 +198,54 @@ async function allocatePorts(s: ClusterSettings, mode: 'file' | 'free') {
   };
 }
 
+type ClusterPorts = Awaited<ReturnType<typeof allocatePorts>>;
+
+/**
+ * The variables compose gives the auto-setup container, with this machine's addresses and ports. Nothing else of
+ * our environment reaches the server (no MJ_* secret of the calling shell).
+ */
+function serverEnvironment(s: ClusterSettings, ports: ClusterPorts, pg: PostgresServer, logLevel: string) {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...s.env,
+    POSTGRES_SEEDS: '127.0.0.1',
+    DB_PORT: String(pg.opts.port),
+    POSTGRES_PORT: String(pg.opts.port),
+    POSTGRES_PWD: pg.password,
+    BIND_ON_IP: '127.0.0.1',
+    TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
+    DYNAMIC_CONFIG_FILE_PATH: s.dynamicConfigFile,
+    LOG_LEVEL: logLevel,
+    FRONTEND_HTTP_PORT: String(ports.frontendHttp),
+  };
+  for (const name of SERVICES) {
+    env[`${name.toUpperCase()}_GRPC_PORT`] = String(ports[name].grpc);
+    env[`${name.toUpperCase()}_MEMBERSHIP_PORT`] = String(ports[name].membership);
+  }
+  return env;
+}
+
+/** One `temporal-server start --service=<name>` per service, on the module's Docker config template. */
+function createServices(build: TemporalBuild, dir: string, ports: ClusterPorts, env: NodeJS.ProcessEnv) {
+  const args = (name: ServiceName) => [
+    ...['--root', build.configRoot, '--config', 'config', '--env', 'docker', '--allow-no-auth'],
+    ...['start', '--service', name],
+  ];
+  return Object.fromEntries(
+    SERVICES.map((name) => {
+      const logFile = path.join(dir, `${name}.log`);
+      const launch = () => {
+        const out = openSync(logFile, 'a');
+        const child = spawn(build.serverBin, args(name), { env, stdio: ['ignore', out, out] });
+        closeSync(out);
+        return child;
+      };
+      return [name, new Service(name, ports[name], logFile, launch)];
+    })
+  ) as Record<ServiceName, Service>;
+}
+
 /** Builds if needed, then brings the whole cluster up. */
 export async function startCluster(opts: ClusterOptions = {}): Promise<LocalCluster> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`[cluster] ${l}\n`));
@@ -217,55 +265,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
   if (!pg.psql(`SELECT 1 FROM pg_database WHERE datname = '${s.database}'`)) await setupSchema(s, build, pg, setupLog);
   log(`PostgreSQL on 127.0.0.1:${pgPort}, schema ready (${dir})`);
 
-  // The variables compose gives the auto-setup container, with this machine's addresses and ports.
-  const serverEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...s.env,
-    POSTGRES_SEEDS: '127.0.0.1',
-    DB_PORT: String(pgPort),
-    POSTGRES_PORT: String(pgPort),
-    POSTGRES_PWD: pg.password,
-    BIND_ON_IP: '127.0.0.1',
-    TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
-    DYNAMIC_CONFIG_FILE_PATH: s.dynamicConfigFile,
-    LOG_LEVEL: opts.logLevel ?? 'warn',
-    FRONTEND_GRPC_PORT: String(ports.frontend.grpc),
-    FRONTEND_HTTP_PORT: String(ports.frontendHttp),
-    FRONTEND_MEMBERSHIP_PORT: String(ports.frontend.membership),
-    HISTORY_GRPC_PORT: String(ports.history.grpc),
-    HISTORY_MEMBERSHIP_PORT: String(ports.history.membership),
-    MATCHING_GRPC_PORT: String(ports.matching.grpc),
-    MATCHING_MEMBERSHIP_PORT: String(ports.matching.membership),
-    WORKER_GRPC_PORT: String(ports.worker.grpc),
-    WORKER_MEMBERSHIP_PORT: String(ports.worker.membership),
-  };
-  const services = Object.fromEntries(
-    SERVICES.map((name) => {
-      const logFile = path.join(dir, `${name}.log`);
-      const launch = () => {
-        const out = openSync(logFile, 'a');
-        const child = spawn(
-          build.serverBin,
-          [
-            '--root',
-            build.configRoot,
-            '--config',
-            'config',
-            '--env',
-            'docker',
-            '--allow-no-auth',
-            'start',
-            '--service',
-            name,
-          ],
-          { env: serverEnv, stdio: ['ignore', out, out] }
-        );
-        closeSync(out);
-        return child;
-      };
-      return [name, new Service(name, ports[name], logFile, launch)];
-    })
-  ) as Record<ServiceName, Service>;
+  const services = createServices(build, dir, ports, serverEnvironment(s, ports, pg, opts.logLevel ?? 'warn'));
 
   const address = `127.0.0.1:${ports.frontend.grpc}`;
   const cli = locateTemporalCli();

@@ -134,6 +134,44 @@ async function jobProblems(job: ExpectedJob, result: PipelineResult, deadline: n
   return wrong.map((w) => `${job.jobId}: ${w}`);
 }
 
+/** The run's timeline and its one-row table, in the format of test/chaos. */
+function printSummary(
+  events: string[],
+  elapsed: number,
+  run: {
+    pipelines: number;
+    jobs: number;
+    startedJobs: number;
+    injected: number;
+    workerKills: number;
+    serverFaults: number;
+  },
+  bad: { lost: number; duplicated: number; orphans: number }
+): void {
+  const stats = stack.sim.stats();
+  const timeline = events
+    .sort((a, b) => parseFloat(a) - parseFloat(b))
+    .map((e) => `  ${e}`)
+    .join('\n');
+  const header = ['pipelines', 'jobs', 'jobs started', 'upstream tasks', 'faults injected', 'worker kills'];
+  header.push('server faults', 'webhooks sent/dropped', 'lost', 'duplicated', 'orphans');
+  const row: (string | number)[] = [
+    run.pipelines,
+    run.jobs,
+    run.startedJobs,
+    stats.tasks,
+    run.injected,
+    run.workerKills,
+    run.serverFaults,
+  ];
+  row.push(`${stats.webhooksSent}/${stats.webhooksDropped}`, bad.lost, bad.duplicated, bad.orphans);
+  process.stdout.write(
+    `\ncluster chaos run (seed ${settings.seed}, flavour ${settings.flavour}, ${settings.workers} workers, ` +
+      `${elapsed.toFixed(1)} s)\n${timeline}\n  ${stack.allWorkers.length} worker processes in all\n` +
+      `${table([header, row])}\nfaults by kind: ${JSON.stringify(stats.faultsInjected)}\n`
+  );
+}
+
 it(`${settings.pipelines} pipelines through kill -9 of history, matching, frontend and workers, a PostgreSQL crash and upstream faults`, async () => {
   const started = Date.now();
   const at = () => `${((Date.now() - started) / 1_000).toFixed(1)}s`;
@@ -235,40 +273,8 @@ it(`${settings.pipelines} pipelines through kill -9 of history, matching, fronte
   // ---- summary -------------------------------------------------------------------------------------------------
   const injected = Object.values(stats.faultsInjected).reduce((a, b) => a + b, 0);
   const startedJobs = jobs.filter((j) => j.submits === 1).length;
-  process.stdout.write(
-    `\ncluster chaos run (seed ${settings.seed}, flavour ${settings.flavour}, ${settings.workers} workers, ` +
-      `${elapsed.toFixed(1)} s)\n${events
-        .sort((a, b) => parseFloat(a) - parseFloat(b))
-        .map((e) => `  ${e}`)
-        .join('\n')}\n  ${stack.allWorkers.length} worker processes in all\n${table([
-        [
-          'pipelines',
-          'jobs',
-          'jobs started',
-          'upstream tasks',
-          'faults injected',
-          'worker kills',
-          'server faults',
-          'webhooks sent/dropped',
-          'lost',
-          'duplicated',
-          'orphans',
-        ],
-        [
-          pipelines.length,
-          jobs.length,
-          startedJobs,
-          stats.tasks,
-          injected,
-          workerKills,
-          serverFaults,
-          `${stats.webhooksSent}/${stats.webhooksDropped}`,
-          lost,
-          duplicated.length,
-          orphans.length,
-        ],
-      ])}\nfaults by kind: ${JSON.stringify(stats.faultsInjected)}\n`
-  );
+  const summary = { pipelines: pipelines.length, jobs: jobs.length, startedJobs, injected, workerKills, serverFaults };
+  printSummary(events, elapsed, summary, { lost, duplicated: duplicated.length, orphans: orphans.length });
 
   expect(problems).toEqual([]);
   expect(stats.tasks).toBe(startedJobs);

@@ -6,6 +6,7 @@
  * With CLUSTER_REMOTE=1 the same file runs against the Temporal deployment the TEMPORAL_* variables name (see
  * test/cluster/stack.ts); the namespace needs our search attributes (deploy/register-search-attributes.sh).
  */
+import { randomUUID } from 'node:crypto';
 import { PNG } from 'pngjs';
 import type { JobResult } from '../../src/shared/types';
 import { parseBatchSpec } from '../../src/pipeline';
@@ -18,6 +19,8 @@ jest.setTimeout(240_000);
 let stack: Stack;
 const policy = { initialInterval: '500ms', maxInterval: '2s', jitter: 0.2 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Ids of this run: a rerun against the same (remote) namespace must not meet the last run's jobs.
+const run = randomUUID().slice(0, 8);
 
 beforeAll(async () => {
   stack = await startStack({ name: 'e2e', workers: 2 });
@@ -46,7 +49,7 @@ function maskPng(): Uint8Array {
 
 describe('the production path on a multi-process Temporal cluster on PostgreSQL', () => {
   it('imagine → U1–U4 → zoom-out, each job one upstream task, found through PostgreSQL visibility', async () => {
-    const grid = await stack.mj.imagine('a lighthouse at dusk --v 7', { policy, jobId: 'cluster-grid' });
+    const grid = await stack.mj.imagine('a lighthouse at dusk --v 7', { policy, jobId: `cluster-grid-${run}` });
     const gridResult = await grid.result();
     expect(gridResult.task.status).toBe('SUCCESS');
     const ups = await Promise.all(['U1', 'U2', 'U3', 'U4'].map((u) => stack.mj.action(grid.jobId, u, { policy })));
@@ -100,7 +103,7 @@ describe('the production path on a multi-process Temporal cluster on PostgreSQL'
           { id: 'region', from: 'ups', branch: 'U2', action: 'vary-region', input: 'ask' },
         ],
       },
-      { jobId: 'cluster-pipeline' }
+      { jobId: `cluster-pipeline-${run}` }
     );
     await until(async () => {
       const s = await stack.mj.status(p.jobId);
@@ -132,7 +135,7 @@ describe('the production path on a multi-process Temporal cluster on PostgreSQL'
       mode: 'FAST',
       concurrency: 2,
     });
-    const scheduleId = `cluster-nightly-${Date.now()}`;
+    const scheduleId = `cluster-nightly-${run}`;
     const schedule = await stack.mj.client.schedule.create({
       scheduleId,
       spec: { cronExpressions: ['0 2 * * *'], timezone: 'UTC' },
