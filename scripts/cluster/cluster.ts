@@ -19,18 +19,6 @@ import { clusterSettings, ROOT, SERVICES, type ClusterSettings, type ServiceName
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -257,7 +245,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
   mkdirSync(dir, { recursive: true });
   const portMode = opts.ports ?? 'free';
   const ports = await allocatePorts(s, portMode);
-  const pgPort = opts.postgresPort ?? (portMode === 'file' ? 5432 : await freePort());
+  const pgPort = opts.postgresPort ?? (portMode === 'file' ? 5432 : await freeLowPort());
   const pg = new PostgresServer({ bin: pgBin, dir: path.join(dir, 'postgres'), port: pgPort, user: s.postgresUser });
   pg.init();
   await pg.start();

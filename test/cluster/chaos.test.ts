@@ -10,7 +10,6 @@
  * of the four server faults. @default 1
  */
 import { randomUUID } from 'node:crypto';
-import { PNG } from 'pngjs';
 import { JobNotFoundError } from '../../src/client';
 import { parseStateKey } from '../../src/shared/state-key';
 import type { PipelineResult } from '../../src/shared/pipeline-types';
@@ -25,7 +24,7 @@ import {
   type ChaosPipeline,
   type ExpectedJob,
 } from '../helpers/chaos-harness';
-import { startStack, type Stack } from './stack';
+import { maskPng, startStack, type Stack } from './stack';
 
 const settings = chaosSettings({ CHAOS_SERVER_RESTARTS: '1', ...process.env });
 jest.setTimeout(settings.timeoutMs + 300_000);
@@ -52,13 +51,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-function maskPng(): Uint8Array {
-  const png = new PNG({ width: 32, height: 32 });
-  for (let p = 0; p < 32 * 32; p++) png.data.fill(p % 32 < 16 ? 255 : 0, p * 4, p * 4 + 4);
-  for (let p = 0; p < 32 * 32; p++) png.data[p * 4 + 3] = 255;
-  return PNG.sync.write(png);
-}
 
 /** Retries a call while a service or PostgreSQL is down; gives up at the deadline. */
 async function patiently<T>(what: string, deadline: number, fn: () => Promise<T>): Promise<T> {

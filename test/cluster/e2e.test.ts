@@ -7,12 +7,11 @@
  * test/cluster/stack.ts); the namespace needs our search attributes (deploy/register-search-attributes.sh).
  */
 import { randomUUID } from 'node:crypto';
-import { PNG } from 'pngjs';
 import type { JobResult } from '../../src/shared/types';
 import { parseBatchSpec } from '../../src/pipeline';
 import { parseStateKey } from '../../src/shared/state-key';
 import type { BatchReport, PipelineResult } from '../../src/shared/pipeline-types';
-import { startStack, type Stack } from './stack';
+import { maskPng, startStack, type Stack } from './stack';
 
 jest.setTimeout(240_000);
 
@@ -38,13 +37,6 @@ async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(300);
   }
-}
-
-function maskPng(): Uint8Array {
-  const png = new PNG({ width: 32, height: 32 });
-  for (let p = 0; p < 32 * 32; p++) png.data.fill(p % 32 < 16 ? 255 : 0, p * 4, p * 4 + 4);
-  for (let p = 0; p < 32 * 32; p++) png.data[p * 4 + 3] = 255;
-  return PNG.sync.write(png);
 }
 
 describe('the production path on a multi-process Temporal cluster on PostgreSQL', () => {

@@ -7,12 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import path from 'node:path';
 import { LocalAssetStore } from '../../src/assets';
 import { MjJobsClient } from '../../src/client';
 import { loadConfig } from '../../src/config';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
-import { freePort, startCluster, type LocalCluster } from '../../scripts/cluster/cluster';
+import { freeLowPort, startCluster, type LocalCluster } from '../../scripts/cluster/cluster';
 import { ROOT as REPO_ROOT } from '../../scripts/cluster/settings';
 import { bundleJobWorkflows } from '../helpers/job-env';
 
@@ -104,6 +105,14 @@ export interface Stack {
 
 const API_KEY = 'cluster-sim-key';
 
+/** A 32×32 PNG mask, left half white: what a person paints for Vary (Region). */
+export function maskPng(): Uint8Array {
+  const png = new PNG({ width: 32, height: 32 });
+  for (let p = 0; p < 32 * 32; p++) png.data.fill(p % 32 < 16 ? 255 : 0, p * 4, p * 4 + 4);
+  for (let p = 0; p < 32 * 32; p++) png.data[p * 4 + 3] = 255;
+  return PNG.sync.write(png);
+}
+
 /** Our processes get the environment compose would give them, nothing inherited from the test's own MJ_* settings. */
 function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
@@ -135,7 +144,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   writeFileSync(bundlePath, bundle.code);
   const taskQueue = `mj-cluster-${randomUUID().slice(0, 8)}`;
   const token = `tok_${randomUUID().replace(/-/g, '')}`;
-  const webhookPort = await freePort();
+  const webhookPort = await freeLowPort();
   const common: NodeJS.ProcessEnv = {
     ...baseEnv(),
     ...temporalEnv(local),
