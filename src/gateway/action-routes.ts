@@ -145,7 +145,10 @@ export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
     });
   const needs = view.job?.waitingFor?.needs ?? [];
   if (needs.includes('mask') && !maskIn) throw badInput('maskBase64', 'is required for Vary (Region) (a PNG data URL)');
-  const input: ModalInput = { prompt: (promptIn ?? view.job?.prompt ?? view.gateway.prompt).trim() };
+  let fallback = view.job?.prompt ?? view.gateway.prompt;
+  // Discord prefills Custom Zoom's form with the prompt and `--zoom 2`; a bare `{taskId}` gets the same.
+  if (view.gateway.action === 'CUSTOM_ZOOM' && !/--zoom\s/.test(fallback)) fallback = `${fallback} --zoom 2`;
+  const input: ModalInput = { prompt: (promptIn ?? fallback).trim() };
   if (!input.prompt) throw badInput('prompt', 'is required (the task has no prompt to fall back to)');
   if (maskIn) input.mask = await storeMask(app.store, maskIn);
   await provideModal(app, jobWorkflowId(ctx.tenant, taskId), input);
@@ -164,11 +167,21 @@ async function provideModal(app: GatewayApp, workflowId: string, input: ModalInp
   const deadline = Date.now() + app.options.modalAcceptMs;
   for (;;) {
     try {
-      await handle.startUpdate(provideModalInputUpdate, {
+      const update = await handle.startUpdate(provideModalInputUpdate, {
         args: [input],
         updateId,
         waitForStage: WorkflowUpdateStage.ACCEPTED,
       });
+      // Accepted: the input is durable. Wait a little for the upstream's answer, so a refusal (code 4 upstream)
+      // reaches the caller now; a slow upstream does not hold the answer.
+      const left = Math.max(0, deadline - Date.now());
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        update.result(),
+        new Promise<void>((r2) => {
+          timer = setTimeout(r2, Math.min(left, 10_000));
+        }),
+      ]).finally(() => clearTimeout(timer));
       return;
     } catch (err) {
       const r = rejectionOf(err);

@@ -12,9 +12,11 @@ import { Agent, request } from 'undici';
 import { loadConfig, type Config } from '../../src/config';
 import { startGateway, type RunningGateway } from '../../src/gateway/gateway';
 import type { GatewayOptions } from '../../src/gateway/options';
+import { jobWorkflowId } from '../../src/gateway/task-id';
 import { createLogger } from '../../src/logger';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { createWorker, type MjWorker } from '../../src/worker';
+import { getProgressQuery } from '../../src/workflows';
 import { bundleJobWorkflows } from '../helpers/job-env';
 import { createDevServerEnv } from '../helpers/temporal';
 
@@ -37,7 +39,13 @@ export async function startGatewayStack(
   opts: { sim?: SimulatorOptions; gateway?: Partial<GatewayOptions>; jobWorker?: boolean } = {}
 ): Promise<GatewayStack> {
   const [env, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
-  const sim = await startSimulator({ timeScale: 40, seed: 11, ...opts.sim });
+  const sim = await startSimulator({
+    timeScale: 40,
+    seed: 11,
+    concurrency: { FAST: 12, RELAX: 12, TURBO: 12 },
+    queueSize: 50,
+    ...opts.sim,
+  });
   const assetDir = mkdtempSync(path.join(tmpdir(), 'mj-gw-it-'));
   const config = loadConfig({
     MJ_BASE_URL: sim.url,
@@ -147,5 +155,12 @@ export async function waitForStatus(
     if (r.status === 200 && statuses.includes(r.json.status)) return r.json;
     await new Promise((res) => setTimeout(res, 250));
   }
-  throw new Error(`task ${taskId} not in ${statuses.join('/')} after ${timeoutMs} ms: ${JSON.stringify(last)}`);
+  const tenant = await stack.gateway.tenants.authenticate(key);
+  const progress = await stack.env.client.workflow
+    .getHandle(jobWorkflowId(tenant ?? '', taskId))
+    .query(getProgressQuery)
+    .catch((err: Error) => err.message);
+  throw new Error(
+    `task ${taskId} not in ${statuses.join('/')} after ${timeoutMs} ms: ${JSON.stringify(last)}; job: ${JSON.stringify(progress)}`
+  );
 }
