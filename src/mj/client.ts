@@ -53,7 +53,7 @@ import {
   type VideoRequest,
 } from './schemas';
 import { interpretSubmitResponse, type InterpretedSubmit } from './submit-outcome';
-import { parseTask, parseTaskList } from './task';
+import { collapseDuplicateTasks, parseTask, parseTaskList } from './task';
 import type { MjAuthScheme, MjFeature, MjFlavour, MjTask, SpeedMode, SubmitOutcome } from './types';
 
 /** A submit that went through: anything but `rejected` (rejections are thrown). */
@@ -106,6 +106,13 @@ export interface MjClientOptions {
    * @default 'mj-temporal'
    */
   userAgent?: string;
+  /**
+   * How often the server refreshes what fetch and list answer; polling faster only repeats the same answer. A
+   * new-api gateway copies the upstream every 15 s (`UpdateMidjourneyTaskBulk`); proxies answer live (0).
+   * @default by flavour: gateway → 15_000, others → 0
+   * @unit milliseconds
+   */
+  refreshIntervalMs?: number;
 }
 
 /** {@link MjClientOptions} after {@link addDefaults}. */
@@ -120,6 +127,7 @@ export interface MjClientOptionsWithDefaults {
   connectTimeoutMs?: number;
   dispatcher?: Dispatcher;
   userAgent: string;
+  refreshIntervalMs: number;
 }
 
 /** Per-call overrides. */
@@ -143,6 +151,14 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const FLAVOURS: readonly MjFlavour[] = ['novicezk', 'plus', 'trueai', 'gateway'];
 const AUTH_SCHEMES: readonly MjAuthScheme[] = ['mj-api-secret', 'raw-authorization', 'bearer'];
 const SPEED_MODES: readonly SpeedMode[] = ['FAST', 'RELAX', 'TURBO'];
+
+/** How stale a flavour's fetch can be by design (see {@link MjClientOptions.refreshIntervalMs}). @unit milliseconds */
+export const DEFAULT_REFRESH_INTERVAL_MS: Record<MjFlavour, number> = {
+  novicezk: 0,
+  plus: 0,
+  trueai: 0,
+  gateway: 15_000,
+};
 
 const DEFAULT_AUTH: Record<MjFlavour, MjAuthScheme> = {
   novicezk: 'mj-api-secret',
@@ -184,6 +200,7 @@ export function addDefaults(options: MjClientOptions): MjClientOptionsWithDefaul
     connectTimeoutMs: options.dispatcher ? undefined : (options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
     dispatcher: options.dispatcher,
     userAgent: options.userAgent ?? 'mj-temporal',
+    refreshIntervalMs: options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS[flavour],
   };
 }
 
@@ -218,6 +235,14 @@ function checkOptions(options: MjClientOptions): { origin: string; basePath: str
   }
   if (options.timeoutMs !== undefined) positiveMs('timeoutMs', options.timeoutMs);
   if (options.connectTimeoutMs !== undefined) positiveMs('connectTimeoutMs', options.connectTimeoutMs);
+  if (
+    options.refreshIntervalMs !== undefined &&
+    (typeof options.refreshIntervalMs !== 'number' ||
+      !Number.isFinite(options.refreshIntervalMs) ||
+      options.refreshIntervalMs < 0)
+  ) {
+    throw new TypeError('refreshIntervalMs must be a number of milliseconds >= 0');
+  }
   if (options.dispatcher !== undefined) {
     if (typeof (options.dispatcher as { dispatch?: unknown }).dispatch !== 'function') {
       throw new TypeError('dispatcher must be an undici Dispatcher');
@@ -320,6 +345,11 @@ export class MjClient {
   readonly baseUrl: string;
   /** Default speed-mode prefix, if any. */
   readonly mode?: SpeedMode;
+  /**
+   * How often the server refreshes task answers (0: live). Pollers should not poll faster: a gateway answers the
+   * same copy in between. @unit milliseconds
+   */
+  readonly refreshIntervalMs: number;
   readonly #origin: string;
   readonly #basePath: string;
   readonly #authScheme: MjAuthScheme;
@@ -335,6 +365,7 @@ export class MjClient {
     this.flavour = o.flavour;
     this.baseUrl = origin + basePath;
     if (o.mode) this.mode = o.mode;
+    this.refreshIntervalMs = o.refreshIntervalMs;
     this.#origin = origin;
     this.#basePath = basePath;
     this.#authScheme = o.authScheme;
@@ -363,7 +394,13 @@ export class MjClient {
 
   /** A safe description of the client (never the key). */
   toJSON(): Record<string, unknown> {
-    return { flavour: this.flavour, baseUrl: this.baseUrl, mode: this.mode, authScheme: this.#authScheme };
+    return {
+      flavour: this.flavour,
+      baseUrl: this.baseUrl,
+      mode: this.mode,
+      authScheme: this.#authScheme,
+      refreshIntervalMs: this.refreshIntervalMs,
+    };
   }
 
   /** `POST /mj/submit/imagine`. */
@@ -457,14 +494,18 @@ export class MjClient {
     return parseTask(raw.json, this.#details(raw, false));
   }
 
-  /** `POST /mj/task/list-by-condition`: missing ids are dropped and order is not guaranteed. `[]` sends nothing. */
+  /**
+   * `POST /mj/task/list-by-condition`: missing ids are dropped and order is not guaranteed. `[]` sends nothing. One
+   * task per id: a new-api gateway lists a task twice after a modal (two rows), and the copy that got furthest is
+   * kept.
+   */
   async listTasksByIds(ids: readonly string[], o?: MjRequestOptions): Promise<MjTask[]> {
     const body = validateRequest(listByConditionRequestSchema, { ids }, 'list-by-condition');
     if (body.ids.length === 0) return [];
     const raw = await this.#send({ method: 'POST', route: '/task/list-by-condition', body, submit: false }, o);
     if (!isOk(raw.status)) throw this.#nonSubmitError(raw);
     if (raw.json === undefined || raw.json === null) return [];
-    return parseTaskList(raw.json, this.#details(raw, false));
+    return collapseDuplicateTasks(parseTaskList(raw.json, this.#details(raw, false)));
   }
 
   /** `GET /mj/task/list` (N: all, T: latest 100). Not on gateways. */

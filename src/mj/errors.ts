@@ -17,6 +17,7 @@ export type MjErrorCode =
   | 'MJ_PARENT_UNAVAILABLE'
   | 'MJ_RATE_LIMITED'
   | 'MJ_GATEWAY_UNKNOWN'
+  | 'MJ_UPSTREAM_AUTH'
   | 'MJ_UNSUPPORTED'
   | 'MJ_SYSTEM'
   | 'MJ_UPSTREAM_5XX'
@@ -277,6 +278,21 @@ export class MjGatewayError extends MjError {
   }
 }
 
+/**
+ * Thrown when a gateway could not read its upstream's answer: new-api's code 5 `unmarshal_response_body_failed`,
+ * which in practice means the upstream refused the gateway's channel key with a plain-text 401. Retryable because a
+ * channel can be fixed or rotated while we wait, but callers bound it (a few attempts), since it rarely heals alone.
+ */
+export class MjUpstreamAuthError extends MjError {
+  override readonly name = 'MjUpstreamAuthError' as const;
+  readonly code = 'MJ_UPSTREAM_AUTH' as const;
+  readonly retryable = true;
+
+  constructor(message: string, details?: MjErrorDetails) {
+    super(message, details);
+  }
+}
+
 /** Thrown when the flavour or the account does not offer a feature (checked before sending, or code 9 "不支持"). */
 export class MjUnsupportedError extends MjError {
   override readonly name = 'MjUnsupportedError' as const;
@@ -396,6 +412,8 @@ const REJECTION_LABEL: Record<RejectReason, string> = {
   'parent-unavailable': 'parent task unavailable',
   'rate-limited': 'rate limited',
   auth: 'not authorised',
+  'upstream-auth':
+    "the gateway could not read its upstream's answer; its upstream most likely refused the channel key (check the upstream key configured in the gateway)",
   unsupported: 'unsupported',
   system: 'upstream system error',
 };
@@ -434,6 +452,8 @@ export function errorFromRejection(
       return new MjRateLimitedError(message, details);
     case 'auth':
       return new MjAuthError(message, details);
+    case 'upstream-auth':
+      return new MjUpstreamAuthError(message, details);
     case 'unsupported':
       return new MjUnsupportedError(message, details);
     case 'system':

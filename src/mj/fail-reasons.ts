@@ -10,6 +10,8 @@ const RULES: ReadonlyArray<[FailReasonKind, readonly string[]]> = [
   ['content-policy', ['banned prompt', 'image denied', '可能包含敏感词', '敏感', 'moderat', 'appeal']],
   ['invalid-parameter', ['invalid parameter', 'invalid value', 'invalid form body', '参数']],
   ['invalid-link', ['invalid link']],
+  // Before `timeout`: new-api's own one-hour cut-off also contains "超时" but means "refunded by the gateway".
+  ['gateway-timeout', ['上游任务超时']],
   ['timeout', ['timeout', 'timed out', '超时']],
   ['cancelled', ['强制取消', '取消', 'cancel']],
   ['internal', ['internal', '系统异常', '服务异常', 'failed to process', '实例不可用']],
@@ -25,7 +27,10 @@ export function classifyFailReason(text: string | null | undefined): FailReasonK
   return 'unknown';
 }
 
-/** True for kinds worth a resubmit (timeouts and upstream internal errors); content and parameter refusals are final. */
+/**
+ * True for kinds worth a resubmit (timeouts, a gateway's refunded one-hour timeout, upstream internal errors);
+ * content and parameter refusals are final. Callers bound the resubmits (a gateway timeout: once).
+ */
 export function isRetryableFailReason(kind: FailReasonKind): boolean {
-  return kind === 'timeout' || kind === 'internal';
+  return kind === 'timeout' || kind === 'gateway-timeout' || kind === 'internal';
 }

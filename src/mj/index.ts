@@ -51,6 +51,7 @@ export type {
 export {
   addDefaults,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REFRESH_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
   MjClient,
   type MjClientOptions,
@@ -81,6 +82,7 @@ export {
   MjTaskNotFoundError,
   MjTimeoutError,
   MjUnsupportedError,
+  MjUpstreamAuthError,
   MjValidationError,
   type RejectionContext,
 } from './errors';
@@ -103,6 +105,7 @@ export {
   listByConditionRequestSchema,
   type ListByConditionRequest,
   modalRequestSchema,
+  openAiErrorSchema,
   type ModalRequest,
   retextureRequestSchema,
   type RetextureRequest,
@@ -120,8 +123,8 @@ export {
   type VideoRequest,
 } from './schemas';
 export { validateImageDataUrl, validatePngDataUrl } from './data-url';
-export { parseProgress, parseTask, parseTaskList, tryParseTask } from './task';
-export { classifyRejection, parseSubmitResponse } from './submit-outcome';
+export { collapseDuplicateTasks, parseProgress, parseTask, parseTaskList, tryParseTask } from './task';
+export { classifyMiddlewareRefusal, classifyRejection, parseSubmitResponse } from './submit-outcome';
 export {
   availableIntents,
   classifyButton,

@@ -343,8 +343,8 @@ export type TaskResponse = z.infer<typeof taskResponseSchema>;
 
 // Compile-time check that the parsed shape plus derived fields is exactly MjTask.
 type _TaskShapeCheck =
-  Omit<MjTask, 'progressPct' | 'finalPrompt'> extends TaskResponse
-    ? TaskResponse extends Omit<MjTask, 'progressPct' | 'finalPrompt'>
+  Omit<MjTask, 'progressPct' | 'finalPrompt' | 'stub'> extends TaskResponse
+    ? TaskResponse extends Omit<MjTask, 'progressPct' | 'finalPrompt' | 'stub'>
       ? true
       : never
     : never;
@@ -374,6 +374,17 @@ export const trueaiEnvelopeSchema = z.object({
   success: z.boolean(),
   code: z.number().optional(),
   message: textOrEmpty,
+});
+
+/**
+ * The OpenAI-style envelope new-api's middleware answers with before any relay (token auth, channel distributor):
+ * `{"error":{"message":"…","type":"new_api_error"}}` with HTTP 400, 401, 403, 429 or 503.
+ */
+export const openAiErrorSchema = z.object({
+  error: z.object({
+    message: textOrEmpty,
+    type: z.string().optional(),
+  }),
 });
 
 /** G's error envelope (§1): `{description, type:"upstream_error", code}` with HTTP 400/429/500. */

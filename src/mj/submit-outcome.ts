@@ -4,7 +4,7 @@
  * `{success:false,…}` envelope and G's `{description,type,code}` envelope.
  */
 import { MjResponseError } from './errors';
-import { gatewayErrorSchema, submitResultSchema, trueaiEnvelopeSchema } from './schemas';
+import { gatewayErrorSchema, openAiErrorSchema, submitResultSchema, trueaiEnvelopeSchema } from './schemas';
 import type { RejectReason, SubmitOutcome } from './types';
 
 type Rejected = Extract<SubmitOutcome, { kind: 'rejected' }>;
@@ -14,7 +14,7 @@ export interface InterpretedSubmit {
   outcome: SubmitOutcome;
   properties: Record<string, unknown>;
   /** Which body shape was recognised; `none` when only the HTTP status spoke. */
-  shape: 'submit-result' | 'trueai-envelope' | 'gateway-envelope' | 'none';
+  shape: 'submit-result' | 'trueai-envelope' | 'gateway-envelope' | 'openai-envelope' | 'none';
 }
 
 const QUEUE_AHEAD_RE = /前面还有\s*(\d+)\s*个任务/;
@@ -58,12 +58,30 @@ export function classifyRejection(code: number, description: string, httpStatus?
       if (includesAny(d, ['不支持', 'not supported', 'unsupported'])) return rejected(code, 'unsupported', false, d);
       return rejected(code, 'system', true, d);
     case 5:
+      // new-api's code 5 "unmarshal_response_body_failed": the upstream answered something that is not JSON, which
+      // is its plain-text 401 for a wrong channel key (issue 17).
+      if (includesAny(d, ['unmarshal_response_body_failed'])) return rejected(code, 'upstream-auth', true, d);
       return rejected(code, 'system', true, d);
     default:
       if (httpStatus !== undefined && httpStatus >= 500) return rejected(code, 'system', true, d);
       if (httpStatus === 404) return rejected(code, 'parent-unavailable', true, d);
       return rejected(code, 'validation', false, d);
   }
+}
+
+/**
+ * new-api's middleware refusals (token auth, channel distributor) carry no proxy code; the HTTP status says what
+ * happened: 401/403 a bad token, 429 a rate limit, 503 (and other 5xx) no channel for the model, which a gateway
+ * operator fixes or which comes back, 400 a request it cannot route (`unknown_action:…`, `custom_id_is_required`).
+ */
+export function classifyMiddlewareRefusal(message: string, httpStatus?: number): Rejected {
+  if (httpStatus === 401 || httpStatus === 403) return rejected(0, 'auth', false, message);
+  if (httpStatus === 429) return rejected(0, 'rate-limited', true, message);
+  if (httpStatus === 503 || includesAny(message, ['无可用渠道', 'no available channel'])) {
+    return rejected(0, 'no-instance', true, message);
+  }
+  if (httpStatus !== undefined && httpStatus >= 500) return rejected(0, 'system', true, message);
+  return rejected(0, 'validation', false, message);
 }
 
 function numberOf(v: unknown): number | null {
@@ -89,6 +107,16 @@ export function interpretSubmitResponse(body: unknown, httpStatus?: number): Int
   const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
   const ok = httpStatus === undefined || (httpStatus >= 200 && httpStatus < 300);
 
+  if (isObject && 'error' in body) {
+    const o = openAiErrorSchema.safeParse(body);
+    if (o.success) {
+      return {
+        outcome: classifyMiddlewareRefusal(o.data.error.message, httpStatus),
+        properties: {},
+        shape: 'openai-envelope',
+      };
+    }
+  }
   if (isObject && 'type' in body) {
     const g = gatewayErrorSchema.safeParse(body);
     if (g.success) {

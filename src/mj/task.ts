@@ -42,6 +42,8 @@ export function tryParseTask(body: unknown): { ok: true; task: MjTask } | { ok: 
       // Some builds leave progress at the last partial value on SUCCESS; the terminal state wins.
       progressPct: raw.status === 'SUCCESS' ? 100 : parseProgress(raw.progress),
       finalPrompt: typeof finalPrompt === 'string' ? finalPrompt : null,
+      // A new-api row its poller has not filled yet (issue 17): no status at all.
+      stub: raw.status.trim() === '',
     },
   };
 }
@@ -65,4 +67,30 @@ export function parseTaskList(body: unknown, details?: MjErrorDetails): MjTask[]
     if (!r.ok) throw new MjResponseError(`[${i}] ${r.issues}`, details);
     return r.task;
   });
+}
+
+/** How far a task got, for choosing among copies of it: terminal beats running beats queued beats a stub. */
+function advance(t: MjTask): number {
+  if (t.stub === true) return 0;
+  if (t.status === 'SUCCESS' || t.status === 'FAILURE' || t.status === 'CANCEL') return 3;
+  if (t.status === 'IN_PROGRESS') return 2;
+  return 1;
+}
+
+/**
+ * One task per id, in first-seen order: a new-api gateway keeps two rows for a task after a modal and lists both.
+ * Keeps the copy that got furthest (terminal, then running, then queued or MODAL, then a stub), on a tie the one
+ * with the higher progress, then the later one in the list.
+ */
+export function collapseDuplicateTasks(tasks: readonly MjTask[]): MjTask[] {
+  const best = new Map<string, MjTask>();
+  for (const t of tasks) {
+    const kept = best.get(t.id);
+    const better =
+      !kept ||
+      advance(t) > advance(kept) ||
+      (advance(t) === advance(kept) && (t.progressPct ?? -1) >= (kept.progressPct ?? -1));
+    if (better) best.set(t.id, t);
+  }
+  return [...best.values()];
 }

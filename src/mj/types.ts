@@ -59,6 +59,13 @@ export interface MjTask {
   properties: Record<string, unknown>;
   /** Always an array; empty until SUCCESS and on novicezk. */
   buttons: MjButton[];
+  /**
+   * True for a placeholder that says nothing about the task yet: a new-api gateway answers its own row with
+   * `status: ""` until its poller first reads the upstream (up to 15 s, even when the upstream has finished).
+   * Treat it as "not yet known", never as a status: keep waiting, do not fail, do not resubmit. Parsing always
+   * sets it; it is optional only so that hand-built tasks (tests, snapshots) need not.
+   */
+  stub?: boolean;
 }
 
 /** What a submit call turned into (§3, §4). */
@@ -87,11 +94,24 @@ export type RejectReason =
   | 'parent-unavailable'
   | 'rate-limited'
   | 'auth'
+  /** A gateway could not read its upstream's answer (code 5 `unmarshal_response_body_failed`): usually a wrong upstream key. */
+  | 'upstream-auth'
   | 'unsupported'
   | 'system';
 
+/**
+ * `gateway-timeout`: a new-api gateway gave up on the task an hour after its submit ("上游任务超时（超过1小时）") and
+ * refunded it; the upstream job may still run. Distinct from `timeout`, MidJourney's or the proxy's own.
+ */
 export type FailReasonKind =
-  'content-policy' | 'invalid-parameter' | 'invalid-link' | 'timeout' | 'cancelled' | 'internal' | 'unknown';
+  | 'content-policy'
+  | 'invalid-parameter'
+  | 'invalid-link'
+  | 'gateway-timeout'
+  | 'timeout'
+  | 'cancelled'
+  | 'internal'
+  | 'unknown';
 
 export type UpscaleHdVariant = 'subtle' | 'creative' | '2x' | '4x';
 export type PanDirection = 'left' | 'right' | 'up' | 'down';

@@ -43,6 +43,17 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
     .option('--concurrency <n>', 'running jobs per account and mode', number('--concurrency', 1), 3)
     .option('--public-base-url <url>', 'base of image URLs (default: the server URL)')
     .option('--notify-hook <url>', 'webhook for tasks submitted without notifyHook')
+    .option(
+      '--modal-ttl <s>',
+      'unanswered MODAL children fail after this many simulated seconds (0 = never)',
+      number('--modal-ttl', 0)
+    )
+    .option(
+      '--gateway-task-timeout <s>',
+      'gateway: unfinished tasks fail after this many simulated seconds (0 = never; default 3600)',
+      number('--gateway-task-timeout', 0)
+    )
+    .option('--state-file <path>', 'keep tasks, clock and queues in this file and resume from it on the next start')
     .exitOverride()
     .parse(argv, { from: 'node' });
   const o = program.opts<{
@@ -58,6 +69,9 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
     concurrency: number;
     publicBaseUrl?: string;
     notifyHook?: string;
+    modalTtl?: number;
+    gatewayTaskTimeout?: number;
+    stateFile?: string;
   }>();
   return {
     flavour: o.flavour,
@@ -72,6 +86,9 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
     concurrency: { FAST: o.concurrency, RELAX: o.concurrency, TURBO: o.concurrency },
     publicBaseUrl: o.publicBaseUrl,
     notifyHook: o.notifyHook,
+    modalTtl: o.modalTtl === undefined ? undefined : o.modalTtl * 1000,
+    gatewayTaskTimeout: o.gatewayTaskTimeout === undefined ? undefined : o.gatewayTaskTimeout * 1000,
+    stateFile: o.stateFile,
   };
 }
 

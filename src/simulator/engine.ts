@@ -6,7 +6,7 @@ import type { SpeedMode } from '../mj/types';
 import { buttonsFor, type ResultKind } from './buttons';
 import type { ResolvedOptions } from './options';
 import type { SeededRandom } from './random';
-import { type FailCause, isTerminal, PROGRESS_STEPS, type SimTask } from './task';
+import { type FailCause, isTerminal, type NextStep, PROGRESS_STEPS, type SimTask } from './task';
 
 /** Run time of each result kind relative to a grid job: upscales are quick, video is slow. */
 const RUN_FACTOR: Record<ResultKind, number> = {
@@ -28,12 +28,23 @@ interface AccountState {
   waiting: SimTask[];
 }
 
+/** What {@link Engine.snapshot} saves: tasks without their timers, and each account's wait line. */
+export interface EngineSnapshot {
+  seq: number;
+  modalsExpired: number;
+  tasks: Omit<SimTask, 'timer'>[];
+  /** Account → ids of its waiting tasks, oldest first. */
+  waiting: Record<string, string[]>;
+}
+
 /** What the engine tells the rest of the simulator. */
 export interface EngineHooks {
   /** A task reached SUBMITTED, a new progress step, or a terminal state: time for a webhook. */
   onChange(task: SimTask): void;
   /** failReason text for a cause, in the flavour's wording. */
   failReason(cause: FailCause): string;
+  /** A timer step ran (state changed without a request): time to save it. */
+  touched?(): void;
 }
 
 /** Stores tasks and moves them through their states on the simulated clock. */
@@ -66,8 +77,18 @@ export class Engine {
     return ++this.seq;
   }
 
+  /** MODAL children that expired unanswered (`modalTtl`). */
+  modalsExpired = 0;
+
+  /** Stores a task; a MODAL child gets its expiry timer (`modalTtl`, counted from its `submitTime`). */
   add(task: SimTask): void {
     this.store.set(task.id, task);
+    if (task.status === 'MODAL') this.armModalExpiry(task);
+  }
+
+  private armModalExpiry(task: SimTask): void {
+    const ttl = this.opts.modalTtl;
+    if (ttl > 0) this.schedule(task, task.submitTime + ttl - this.opts.clock.now(), { kind: 'expire-modal', runMs: 0 });
   }
 
   get(id: string): SimTask | undefined {
@@ -96,6 +117,10 @@ export class Engine {
    */
   enqueue(task: SimTask): number | null {
     const acc = this.account(task.account);
+    // A MODAL child that got its input no longer expires.
+    task.timer?.cancel();
+    task.timer = null;
+    task.next = null;
     task.status = 'NOT_START';
     const ahead = acc.waiting.filter((t) => t.mode === task.mode).length;
     if (ahead === 0 && this.slotFree(acc, task.mode)) {
@@ -131,12 +156,43 @@ export class Engine {
       .reverse();
   }
 
+  /** The engine's state as plain data (timers as their due steps). */
+  snapshot(): EngineSnapshot {
+    const waiting: Record<string, string[]> = {};
+    for (const [name, acc] of this.accounts) if (acc.waiting.length) waiting[name] = acc.waiting.map((t) => t.id);
+    const tasks = [...this.store.values()].map(({ timer: _t, ...rest }) => structuredClone(rest));
+    return { seq: this.seq, modalsExpired: this.modalsExpired, tasks, waiting };
+  }
+
+  /**
+   * Loads a snapshot into an empty engine and re-arms every task's timer; steps that fell due while the simulator
+   * was stopped run at once, in order. Running tasks take their slots back and queued ones keep their places.
+   */
+  restore(snap: EngineSnapshot): SimTask[] {
+    const tasks = snap.tasks.map((saved): SimTask => ({ ...saved, timer: null }));
+    for (const task of tasks) {
+      this.store.set(task.id, task);
+      this.usedIds.add(task.id);
+      if (task.status === 'SUBMITTED' || task.status === 'IN_PROGRESS') {
+        this.account(task.account).running[task.mode].add(task.id);
+      }
+    }
+    for (const [name, ids] of Object.entries(snap.waiting)) {
+      this.account(name).waiting = ids.map((id) => this.store.get(id)).filter((t) => t !== undefined);
+    }
+    this.seq = snap.seq;
+    this.modalsExpired = snap.modalsExpired;
+    for (const task of [...tasks].sort((a, b) => (a.next?.at ?? 0) - (b.next?.at ?? 0))) this.arm(task);
+    return tasks;
+  }
+
   reset(): void {
     for (const task of this.store.values()) task.timer?.cancel();
     this.store.clear();
     this.accounts.clear();
     this.usedIds.clear();
     this.seq = 0;
+    this.modalsExpired = 0;
   }
 
   close(): void {
@@ -168,12 +224,40 @@ export class Engine {
     return { submitWaitMs: base.queueMs, runMs: Math.round(base.runMs * RUN_FACTOR[task.kind]) };
   }
 
-  private schedule(task: SimTask, delayMs: number, fn: () => void): void {
+  /** Arms the task's timer for `step`, due `delayMs` from now; the step is kept on the task so it can be saved. */
+  private schedule(task: SimTask, delayMs: number, step: Omit<NextStep, 'at'>): void {
+    task.next = { ...step, at: this.opts.clock.now() + Math.max(0, delayMs) };
+    this.arm(task);
+  }
+
+  private arm(task: SimTask): void {
     task.timer?.cancel();
-    task.timer = this.opts.clock.setTimer(delayMs, () => {
+    const next = task.next;
+    if (!next) return;
+    task.timer = this.opts.clock.setTimer(next.at - this.opts.clock.now(), () => {
       task.timer = null;
-      fn();
+      task.next = null;
+      this.run(task, next);
+      this.hooks.touched?.();
     });
+  }
+
+  private run(task: SimTask, step: NextStep): void {
+    switch (step.kind) {
+      case 'after-submitted':
+        return this.afterSubmitted(task, step.runMs);
+      case 'progress':
+        return this.progressStep(task, step.runMs);
+      case 'succeed':
+        return this.succeed(task);
+      case 'fail':
+        return this.fail(task, step.cause ?? 'internal');
+      case 'expire-modal':
+        if (task.status !== 'MODAL') return;
+        this.modalsExpired++;
+        task.modal = null;
+        return this.fail(task, 'modal-expired');
+    }
   }
 
   private start(task: SimTask): void {
@@ -189,14 +273,16 @@ export class Engine {
     task.progress = '0%';
     this.hooks.onChange(task);
     const { submitWaitMs, runMs } = this.timing(task);
-    this.schedule(task, submitWaitMs, () => this.afterSubmitted(task, runMs));
+    this.schedule(task, submitWaitMs, { kind: 'after-submitted', runMs });
   }
 
   private afterSubmitted(task: SimTask, runMs: number): void {
     const plan = task.plan;
     if (plan.outcome === 'fail' && plan.stage === 'submitted') return this.fail(task, plan.cause);
     if (NO_PROGRESS.has(task.kind) && plan.outcome !== 'timeout') {
-      this.schedule(task, runMs, () => (plan.outcome === 'fail' ? this.fail(task, plan.cause) : this.succeed(task)));
+      const step =
+        plan.outcome === 'fail' ? { kind: 'fail' as const, cause: plan.cause } : { kind: 'succeed' as const };
+      this.schedule(task, runMs, { ...step, runMs });
       return;
     }
     task.status = 'IN_PROGRESS';
@@ -214,12 +300,13 @@ export class Engine {
     task.step = i + 1;
     const plan = task.plan;
     // A stalled job never reports again; the proxy's own timeout ends it.
-    if (plan.outcome === 'timeout') return this.schedule(task, runMs, () => this.fail(task, 'timeout'));
+    if (plan.outcome === 'timeout') return this.schedule(task, runMs, { kind: 'fail', cause: 'timeout', runMs });
     const offset = (k: number) => Math.round((runMs * k) / PROGRESS_STEPS.length);
     const delay = offset(i + 1) - offset(i);
-    if (plan.outcome === 'fail' && pct >= 46) return this.schedule(task, delay, () => this.fail(task, plan.cause));
-    if (i + 1 < PROGRESS_STEPS.length) return this.schedule(task, delay, () => this.progressStep(task, runMs));
-    this.schedule(task, runMs - offset(i), () => this.succeed(task));
+    if (plan.outcome === 'fail' && pct >= 46)
+      return this.schedule(task, delay, { kind: 'fail', cause: plan.cause, runMs });
+    if (i + 1 < PROGRESS_STEPS.length) return this.schedule(task, delay, { kind: 'progress', runMs });
+    this.schedule(task, runMs - offset(i), { kind: 'succeed', runMs });
   }
 
   private succeed(task: SimTask): void {
@@ -245,6 +332,7 @@ export class Engine {
   private release(task: SimTask): void {
     task.timer?.cancel();
     task.timer = null;
+    task.next = null;
     const acc = this.account(task.account);
     acc.waiting = acc.waiting.filter((t) => t !== task);
     acc.running[task.mode].delete(task.id);

@@ -19,6 +19,9 @@ export const FAULT_KINDS = [
   'webhook-reorder',
   'upstream-timeout',
   'content-policy',
+  // Gateway flavour only: new-api's distributor finds no channel (503), or the channel's upstream key is wrong.
+  'gateway-no-channel',
+  'gateway-bad-upstream-key',
 ] as const;
 
 /** One of {@link FAULT_KINDS}. */
@@ -38,6 +41,8 @@ const DEFAULT_SCOPE: Record<FaultKind, string> = {
   'webhook-reorder': 'webhook',
   'upstream-timeout': 'submit/*',
   'content-policy': 'submit/*',
+  'gateway-no-channel': 'submit/*',
+  'gateway-bad-upstream-key': 'submit/*',
 };
 
 const timesSchema = z.union([

@@ -167,7 +167,10 @@ export function actionName(flavour: SimFlavour, op: Op, parentAction?: string): 
 }
 
 /** Discord embed titles and descriptions MidJourney answers with (contract §13). */
-const EMBEDS: Record<Exclude<FailCause, 'banned-word' | 'timeout' | 'cancelled'>, [string, string]> = {
+const EMBEDS: Record<
+  Exclude<FailCause, 'banned-word' | 'timeout' | 'cancelled' | 'modal-expired'>,
+  [string, string]
+> = {
   'content-policy': [
     'Banned prompt detected',
     'Sorry! Our AI moderator thinks this prompt is probably against our community standards.',
@@ -180,6 +183,8 @@ const EMBEDS: Record<Exclude<FailCause, 'banned-word' | 'timeout' | 'cancelled'>
 /** failReason text: T joins embed title and text with a comma, the Java builds use `[title] text`. */
 export function failReasonText(flavour: SimFlavour, cause: FailCause): string {
   if (cause === 'cancelled') return '取消任务';
+  // No proxy words this; it stands for a MODAL row its task store no longer holds.
+  if (cause === 'modal-expired') return 'Modal expired: no /submit/modal arrived in time (窗口确认已过期)';
   if (cause === 'timeout') return flavour === 'trueai' ? '执行超时 5 分钟' : '任务超时';
   if (cause === 'banned-word') {
     if (flavour === 'trueai') return '可能包含敏感词';

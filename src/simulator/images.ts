@@ -172,6 +172,11 @@ export class UploadStore {
     return this.uploads.get(id)?.[index];
   }
 
+  /** Every upload kept, oldest first. */
+  list(): [string, StoredUpload[]][] {
+    return [...this.uploads.entries()];
+  }
+
   clear(): void {
     this.uploads.clear();
     this.bytes = 0;

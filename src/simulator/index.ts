@@ -14,10 +14,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ScaledClock, type SimClock } from './clock';
+import { ManualClock, ScaledClock, type SimClock } from './clock';
 import { SimCore, type SimStats } from './core';
 import type { FaultPlan } from './faults';
 import { resolveOptions, type SimFlavour, type SimulatorOptions } from './options';
+import { SimStateError, StateFile } from './persistence';
 import { RequestRouter, send } from './server';
 
 export { ManualClock, ScaledClock, MANUAL_CLOCK_START, type SimClock, type SimTimer } from './clock';
@@ -32,6 +33,7 @@ export {
   type SimulatorOptions,
 } from './options';
 export { SIM_FAIL_KINDS, type SimFailKind } from './prompt';
+export { SimStateError } from './persistence';
 
 /** A running simulator. */
 export interface Simulator {
@@ -58,8 +60,20 @@ export interface Simulator {
 
 /** Starts a simulator and resolves once it listens. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
-  const resolved = resolveOptions(opts);
-  const core = new SimCore(resolved);
+  const state = opts.stateFile ? new StateFile(opts.stateFile) : undefined;
+  const saved = state?.load();
+  const resolved = resolveOptions(opts, saved?.clockNow);
+  if (saved && saved.flavour !== resolved.flavour) {
+    throw new SimStateError(
+      state!.file,
+      `holds a ${saved.flavour} simulator, not ${resolved.flavour}; start it as ${saved.flavour} or use another file`
+    );
+  }
+  // A caller's manual clock is moved up to the saved time; time never runs backwards for the resumed tasks.
+  if (saved && resolved.clock instanceof ManualClock && resolved.clock.now() < saved.clockNow) {
+    resolved.clock.advanceTo(saved.clockNow);
+  }
+  const core = new SimCore(resolved, state, saved);
   const router = new RequestRouter(core);
   const server: Server = createServer((req, res) => {
     router.handle(req, res).catch((err: unknown) => {
@@ -102,11 +116,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     reset: () => core.reset(),
     stats: () => core.stats(),
-    task(id) {
-      const t = core.engine.get(id);
-      return t ? core.renderer.task(t) : undefined;
-    },
-    tasks: () => core.engine.all().map((t) => core.renderer.task(t)),
+    task: (id) => core.view(id),
+    tasks: () => core.views(),
     completeNow(id) {
       if (!core.engine.get(id)) throw new Error(`completeNow: no task ${id}`);
       core.engine.completeNow(id);

@@ -3,6 +3,7 @@
  */
 import type { SpeedMode } from '../mj/types';
 import { ScaledClock, type SimClock } from './clock';
+import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway';
 
 /** Which member of the midjourney-proxy family the simulator imitates (contract §0). */
 export type SimFlavour = 'novicezk' | 'plus' | 'trueai' | 'gateway';
@@ -60,6 +61,32 @@ export interface SimulatorOptions {
   maxBodyBytes?: number;
   /** Request log entries kept in `stats().requests` (oldest dropped first). @default 1000 */
   maxRequestLog?: number;
+  /**
+   * An unanswered MODAL child older than this (from its `submitTime`) turns FAILURE with a failReason that says it
+   * expired; 0 turns expiry off. Defaults follow the real task stores: trueai keeps MODAL rows in its database
+   * without a limit (off); novicezk-plus keeps tasks in its task store for `mj.task-store.timeout`, 30 days; the
+   * gateway flavour's upstream is plus-like (30 days), and its own one-hour `gatewayTaskTimeout` comes first.
+   * @default 0 for trueai, 30 days otherwise
+   * @unit simulated milliseconds
+   */
+  modalTtl?: number;
+  /**
+   * Gateway flavour only: a task whose gateway copy has not reached progress "100%" this long after its
+   * `submitTime` turns FAILURE "上游任务超时（超过1小时）" with progress "100%" in the gateway's answers (new-api
+   * `UpdateMidjourneyTaskBulk`), while the upstream job carries on; 0 turns it off.
+   * @default 3_600_000 (one hour)
+   * @unit simulated milliseconds
+   */
+  gatewayTaskTimeout?: number;
+  /**
+   * Keep the state (tasks, clock, queues, uploads, pending webhooks) in this JSON file and resume from it on the
+   * next start, so stopping and starting the simulator resumes its jobs. Written atomically: before each submit is
+   * answered, and a few milliseconds after any other change. Simulated time stands still while it is stopped.
+   * @default undefined (state in memory only)
+   */
+  stateFile?: string;
+  /** Gateway flavour: new-api's own behaviours, each switchable (see {@link GatewayOptions}). */
+  gateway?: Partial<GatewayOptions>;
 }
 
 /** Default simulated durations of a grid job per speed mode. */
@@ -68,6 +95,12 @@ export const DEFAULT_DURATIONS: Record<SpeedMode, ModeDurations> = {
   FAST: { queueMs: 5_000, runMs: 45_000 },
   RELAX: { queueMs: 300_000, runMs: 600_000 },
 };
+
+/** novicezk-plus's default task-store timeout (`mj.task-store.timeout: 30d`). */
+export const PLUS_TASK_STORE_TTL_MS = 30 * 24 * 3_600_000;
+
+/** new-api's rule: a task not at "100%" one hour after its submitTime is failed and refunded. */
+export const GATEWAY_TASK_TIMEOUT_MS = 3_600_000;
 
 /** Words that trip the content filter unless `bannedWords` is given. */
 export const DEFAULT_BANNED_WORDS = ['bannedword', 'nsfw-test'];
@@ -91,6 +124,10 @@ export interface ResolvedOptions {
   webhookTimeoutMs: number;
   maxBodyBytes: number;
   maxRequestLog: number;
+  modalTtl: number;
+  gatewayTaskTimeout: number;
+  stateFile: string | undefined;
+  gateway: GatewayOptions;
 }
 
 const FLAVOURS: readonly SimFlavour[] = ['novicezk', 'plus', 'trueai', 'gateway'];
@@ -101,8 +138,11 @@ function nonNegative(name: string, value: number): number {
   return value;
 }
 
-/** Applies defaults and rejects options that cannot work, naming the bad field. */
-export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
+/**
+ * Applies defaults and rejects options that cannot work, naming the bad field. `clockStart` is where a clock made
+ * here starts (a resumed state's saved time). @default now
+ */
+export function resolveOptions(opts: SimulatorOptions = {}, clockStart?: number): ResolvedOptions {
   const flavour = opts.flavour ?? 'trueai';
   if (!FLAVOURS.includes(flavour)) throw new TypeError(`unknown flavour "${flavour}"; use ${FLAVOURS.join(', ')}`);
   const defaultVersion = opts.defaultVersion ?? '7';
@@ -130,7 +170,7 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     apiKey: opts.apiKey || undefined,
-    clock: opts.clock ?? new ScaledClock(opts.timeScale ?? 1),
+    clock: opts.clock ?? new ScaledClock(opts.timeScale ?? 1, clockStart),
     durations,
     concurrency,
     queueSize,
@@ -143,5 +183,16 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     webhookTimeoutMs: nonNegative('webhookTimeoutMs', opts.webhookTimeoutMs ?? 2_000),
     maxBodyBytes: nonNegative('maxBodyBytes', opts.maxBodyBytes ?? 64 * 1024 * 1024),
     maxRequestLog: nonNegative('maxRequestLog', opts.maxRequestLog ?? 1_000),
+    modalTtl: nonNegative('modalTtl', opts.modalTtl ?? (flavour === 'trueai' ? 0 : PLUS_TASK_STORE_TTL_MS)),
+    gatewayTaskTimeout: nonNegative('gatewayTaskTimeout', opts.gatewayTaskTimeout ?? GATEWAY_TASK_TIMEOUT_MS),
+    stateFile: opts.stateFile || undefined,
+    gateway: resolveGateway(opts.gateway),
   };
+}
+
+function resolveGateway(g: Partial<GatewayOptions> = {}): GatewayOptions {
+  const out = { ...DEFAULT_GATEWAY_OPTIONS, ...g };
+  nonNegative('gateway.refreshMs', out.refreshMs);
+  if (out.serverAddress !== undefined) out.serverAddress = out.serverAddress.replace(/\/+$/, '');
+  return out;
 }

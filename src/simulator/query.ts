@@ -3,7 +3,6 @@
  */
 import type { SimCore } from './core';
 import { MSG } from './flavour';
-import { renderTaskImage } from './assets';
 import { gatewayError, jsonReply, reject, submitResult, EMPTY_200, type Reply } from './responses';
 import type { MjCall } from './submit';
 
@@ -16,6 +15,7 @@ function notFoundTask(core: SimCore): Reply {
 
 /** `GET /mj/task/{id}/fetch`. */
 export function fetchTask(core: SimCore, call: MjCall): Reply {
+  if (core.gateway) return core.gateway.fetch(call.id ?? '');
   const task = call.id ? core.engine.get(call.id) : undefined;
   return task ? jsonReply(200, core.renderer.task(task)) : notFoundTask(core);
 }
@@ -23,6 +23,7 @@ export function fetchTask(core: SimCore, call: MjCall): Reply {
 /** Missing ids are dropped silently; an empty or absent `ids` gives []. */
 export function listByCondition(core: SimCore, call: MjCall): Reply {
   const ids = Array.isArray(call.body.ids) ? call.body.ids.map(String) : [];
+  if (core.gateway) return core.gateway.list(ids);
   const found = [...new Set(ids)].map((id) => core.engine.get(id)).filter((t) => t !== undefined);
   return jsonReply(
     200,
@@ -71,9 +72,7 @@ export function imageSeed(core: SimCore, call: MjCall): Reply {
   return submitResult(core.flavour, 1, MSG.submitted, seed, {});
 }
 
-/** The gateway's image proxy: streams the task's current picture. */
+/** The gateway's image relay (`/mj/image/{id}`). */
 export function gatewayImage(core: SimCore, call: MjCall): Reply {
-  const task = call.id ? core.engine.get(call.id) : undefined;
-  if (!task) return jsonReply(400, { error: 'midjourney_task_not_found' });
-  return renderTaskImage(core, task, null) ?? jsonReply(404, { error: 'image_not_ready' });
+  return core.gateway?.image(call.id ?? '') ?? jsonReply(404, { error: 'not a gateway' });
 }

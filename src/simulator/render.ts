@@ -2,7 +2,6 @@
  * Task JSON as each flavour returns it from fetch, list and webhooks (contract §5): N has no buttons, T leaks many
  * internal fields and uses null, G keeps its own trimmed copy with zero values and `state: ""`.
  */
-import type { MjButton } from '../mj/types';
 import type { SimClock } from './clock';
 import { numbered, shortenMarkdown } from './content';
 import { URL_TTL_MS, type UrlSigner } from './images';
@@ -49,7 +48,8 @@ export class Renderer {
       case 'trueai':
         return this.trueaiTask(t);
       case 'gateway':
-        return this.gatewayTask(t);
+        // The upstream behind the gateway is plus-like; the gateway's own copy is `gateway.ts`.
+        return this.javaTask(t, true);
     }
   }
 
@@ -193,36 +193,6 @@ export class Renderer {
           : {}),
         ...t.extraProps,
       },
-    };
-  }
-
-  private gatewayTask(t: SimTask): Json {
-    const success = t.status === 'SUCCESS';
-    const video = success && (t.kind === 'video' || t.kind === 'video-upscale') ? this.videoUrls(t) : [];
-    const finalPrompt = this.finalPrompt(t);
-    const buttons: MjButton[] | null = success ? t.buttons : null;
-    return {
-      id: t.id,
-      action: t.action,
-      customId: '',
-      botType: '',
-      prompt: t.prompt,
-      promptEn: t.promptEn,
-      description: t.description,
-      // The gateway stores its own copy with State "" and never fills it from upstream (contract §14.15).
-      state: '',
-      submitTime: t.submitTime,
-      startTime: t.startTime ?? 0,
-      finishTime: t.finishTime ?? 0,
-      imageUrl: this.imageUrl(t) ?? '',
-      videoUrl: video[0] ?? '',
-      videoUrls: video.length ? video.map((url) => ({ url })) : null,
-      status: t.status,
-      progress: t.status === 'NOT_START' ? '0%' : t.progress,
-      failReason: t.failReason ?? '',
-      buttons,
-      maskBase64: '',
-      properties: { finalPrompt, finalZhPrompt: '' },
     };
   }
 }

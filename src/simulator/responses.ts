@@ -65,9 +65,12 @@ export function reject(flavour: SimFlavour, code: number, description: string, o
   return jsonReply(status, { code, description, result: opts.result ?? null, properties: opts.properties ?? {} });
 }
 
-/** new-api's relay error: HTTP 400, or 429 for code 30. */
-export function gatewayError(code: number, description: string): Reply {
-  return jsonReply(code === 30 ? 429 : 400, { description, type: 'upstream_error', code });
+/**
+ * new-api's relay error (`controller/relay.go`): HTTP 400 (429 for code 30) with `description` = the error's
+ * description, a space and its result, which is usually empty: hence the trailing space real clients see.
+ */
+export function gatewayError(code: number, description: string, result = ''): Reply {
+  return jsonReply(code === 30 ? 429 : 400, { description: `${description} ${result}`, type: 'upstream_error', code });
 }
 
 /** T's LogicException envelope, which only `/imagine` converts into a SubmitResultVO (contract §1). */

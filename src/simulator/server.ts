@@ -10,6 +10,7 @@ import type { SimCore } from './core';
 import { parseFaultRule } from './faults';
 import { acceptsSpeedPrefix, methodOf, supports, type EndpointKey } from './flavour';
 import * as query from './query';
+import { gatewayFront } from './gateway';
 import { gatewayError, jsonReply, notFound, springError, type Reply } from './responses';
 import * as submit from './submit';
 import type { MjCall } from './submit';
@@ -144,6 +145,12 @@ function transportFault(
   return springError(code, 'Internal Server Error', path, core.now());
 }
 
+/** A submit answer that created, parked or advanced a task (codes 1, 21, 22 on HTTP 200). */
+function isAccepted(reply: Reply): boolean {
+  const code = (reply.json as { code?: unknown } | undefined)?.code;
+  return reply.status === 200 && (code === 1 || code === 21 || code === 22);
+}
+
 /** Abbreviates data URLs and long strings so the log stays small and free of payloads. */
 export function summarizeBody(body: unknown): string | undefined {
   if (body === undefined) return undefined;
@@ -253,13 +260,29 @@ export class RequestRouter {
       state,
       taskIds: [route.id, typeof body.taskId === 'string' ? body.taskId : undefined],
     };
+    if (core.gateway && route.key.startsWith('submit/')) {
+      const noChannel = core.faults.take(['gateway-no-channel'], site) !== undefined;
+      const badKey = !noChannel && core.faults.take(['gateway-bad-upstream-key'], site) !== undefined;
+      const refused = gatewayFront(core, route.key, body, noChannel, badKey);
+      if (refused)
+        return this.finish(
+          res,
+          { ...record, fault: noChannel ? 'gateway-no-channel' : badKey ? 'gateway-bad-upstream-key' : undefined },
+          refused
+        );
+    }
     const early = core.faults.take(['5xx', '429'], site);
     if (early) {
       const reply = transportFault(core, early.kind as '5xx' | '429', early.status, early.retryAfterSeconds, path);
       return this.finish(res, { ...record, fault: early.kind }, reply);
     }
 
-    const reply = HANDLERS[route.key](core, { key: route.key, id: route.id, body, prefixMode: route.prefixMode });
+    const reply = this.dispatch(route.key, route.id, body, route.prefixMode);
+    if (route.key.startsWith('submit/')) {
+      if (isAccepted(reply)) core.countAccepted(route.key);
+      // On disk before the answer leaves: a restart must never forget a task whose id a client holds.
+      core.persistNow();
+    } else core.touch();
     const late = core.faults.take(['drop-response', 'slow'], site);
     if (late?.kind === 'drop-response') {
       // The work is done and stored; only the answer is lost, as when a proxy dies mid-response.
@@ -283,6 +306,21 @@ export class RequestRouter {
       return this.finish(res, { ...record, fault: late.kind }, reply);
     }
     return this.finish(res, record, reply);
+  }
+
+  /** Runs the endpoint; behind the gateway a submit reaches the upstream stripped, and leaves a row. */
+  private dispatch(
+    key: EndpointKey,
+    id: string | undefined,
+    body: Record<string, unknown>,
+    prefixMode: SpeedMode | undefined
+  ): Reply {
+    const gateway = this.core.gateway;
+    if (!gateway || !key.startsWith('submit/')) return HANDLERS[key](this.core, { key, id, body, prefixMode });
+    const upstream = gateway.upstreamCall(body, prefixMode);
+    const reply = HANDLERS[key](this.core, { key, id, ...upstream });
+    gateway.recordSubmit(key, body, reply);
+    return reply;
   }
 
   /** Stops pending slow responses (on close). */
@@ -313,6 +351,7 @@ export class RequestRouter {
       core.logRequest({ method, path, at: core.now(), status: asset.status });
       return send(res, asset);
     }
+    core.touch();
     let body: unknown;
     try {
       const raw = await readBody(req, core.opts.maxBodyBytes);
@@ -353,19 +392,15 @@ export class RequestRouter {
     if ((m = /^\/__sim\/faults\/([\w-]+)$/.exec(path)) && method === 'DELETE') {
       return core.faults.remove(m[1]) ? jsonReply(200, { ok: true }) : jsonReply(404, { error: 'no such fault' });
     }
-    if (path === '/__sim/tasks' && method === 'GET')
-      return jsonReply(
-        200,
-        core.engine.all().map((t) => core.renderer.task(t))
-      );
+    if (path === '/__sim/tasks' && method === 'GET') return jsonReply(200, core.views());
     if ((m = /^\/__sim\/tasks\/(\d+)$/.exec(path)) && method === 'GET') {
-      const task = core.engine.get(m[1]);
-      return task ? jsonReply(200, core.renderer.task(task)) : jsonReply(404, { error: 'no such task' });
+      const view = core.view(m[1]);
+      return view ? jsonReply(200, view) : jsonReply(404, { error: 'no such task' });
     }
     if ((m = /^\/__sim\/tasks\/(\d+)\/complete$/.exec(path)) && method === 'POST') {
       if (!core.engine.get(m[1])) return jsonReply(404, { error: 'no such task' });
       core.engine.completeNow(m[1]);
-      return jsonReply(200, core.renderer.task(core.engine.get(m[1])!));
+      return jsonReply(200, core.view(m[1]));
     }
     if (path === '/__sim/clock/advance' && method === 'POST') {
       const ms = Number((body as { ms?: unknown } | undefined)?.ms);

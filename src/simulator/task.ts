@@ -6,8 +6,8 @@ import type { SimTimer } from './clock';
 import type { Op, ResultKind } from './buttons';
 import type { MjVersion, SimFailKind } from './prompt';
 
-/** Why a task fails: the scripted kinds, T's own banned-word check, a timeout or a cancel. */
-export type FailCause = SimFailKind | 'banned-word' | 'timeout' | 'cancelled';
+/** Why a task fails: the scripted kinds, T's own banned-word check, a timeout, a cancel or an expired MODAL. */
+export type FailCause = SimFailKind | 'banned-word' | 'timeout' | 'cancelled' | 'modal-expired';
 
 /** What the task will do once it gets a slot. */
 export type TaskPlan =
@@ -23,6 +23,16 @@ export type ModalNeed = 'mask' | 'zoom' | 'prompt';
 export interface UploadRef {
   uploadId: string;
   index: number;
+}
+
+/** What a task's timer does when it fires, as data so a saved simulator can re-arm it. */
+export interface NextStep {
+  kind: 'after-submitted' | 'progress' | 'succeed' | 'fail' | 'expire-modal';
+  /** Simulated epoch ms the step is due. */
+  at: number;
+  /** The job's run time, which later progress steps are spaced by. */
+  runMs: number;
+  cause?: FailCause;
 }
 
 /** One task as the simulator keeps it. */
@@ -81,6 +91,8 @@ export interface SimTask {
   /** Extra properties shown as-is (e.g. `remix` on a MODAL child). */
   extraProps: Record<string, unknown>;
   timer: SimTimer | null;
+  /** The step {@link timer} runs; null when no timer is armed. */
+  next: NextStep | null;
   /** Next IN_PROGRESS step index, see `PROGRESS_STEPS`. */
   step: number;
 }

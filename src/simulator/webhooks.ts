@@ -13,6 +13,13 @@ export interface WebhookCounters {
   dropped: number;
 }
 
+/** A delivery queued or under way, as a saved simulator keeps it. */
+export interface PendingWebhook {
+  hook: string;
+  taskId: string;
+  body: string;
+}
+
 /** Sends notifyHook POSTs with the proxies' one-shot semantics. */
 export class WebhookNotifier {
   private readonly agent: Agent;
@@ -22,6 +29,11 @@ export class WebhookNotifier {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly aborter = new AbortController();
   readonly counters: WebhookCounters = { sent: 0, failed: 0, dropped: 0 };
+  /** Deliveries not yet attempted to the end, by a private sequence number, oldest first. */
+  private readonly pending = new Map<number, PendingWebhook>();
+  private pendingSeq = 0;
+  /** Told when the pending set changes (a saved simulator writes it out). */
+  onPendingChange: () => void = () => undefined;
 
   constructor(
     private readonly faults: FaultPlan,
@@ -60,6 +72,16 @@ export class WebhookNotifier {
     for (const b of bodies) this.enqueue(hook, taskId, b);
   }
 
+  /** Deliveries queued or cut off by `close()`, oldest first: what a restarted simulator sends again. */
+  pendingDeliveries(): PendingWebhook[] {
+    return [...this.pending.values()].map((p) => ({ ...p }));
+  }
+
+  /** Queues deliveries saved by an earlier run (no faults applied: they were sampled then). */
+  resume(list: readonly PendingWebhook[]): void {
+    for (const p of list) this.enqueue(p.hook, p.taskId, p.body);
+  }
+
   /** Resolves when every queued delivery has finished (tests). */
   async idle(): Promise<void> {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
@@ -68,6 +90,7 @@ export class WebhookNotifier {
   /** Forgets per-task history; counters restart. Deliveries already under way still finish. */
   reset(): void {
     this.last.clear();
+    this.pending.clear();
     this.counters.sent = this.counters.failed = this.counters.dropped = 0;
   }
 
@@ -78,8 +101,17 @@ export class WebhookNotifier {
   }
 
   private enqueue(hook: string, taskId: string, body: string): void {
+    const seq = ++this.pendingSeq;
+    this.pending.set(seq, { hook, taskId, body });
+    this.onPendingChange();
     const prev = this.chains.get(taskId) ?? Promise.resolve();
-    const next = prev.then(() => this.post(hook, body));
+    const next = prev.then(async () => {
+      // A delivery cut off by close() stays pending, so a restarted simulator sends it.
+      if (await this.post(hook, body)) {
+        this.pending.delete(seq);
+        this.onPendingChange();
+      }
+    });
     this.chains.set(taskId, next);
     this.inFlight.add(next);
     void next.finally(() => {
@@ -88,9 +120,12 @@ export class WebhookNotifier {
     });
   }
 
-  /** Never rejects: a webhook failure must not reach the process as an unhandled rejection. */
-  private async post(hook: string, body: string): Promise<void> {
-    if (this.aborter.signal.aborted) return;
+  /**
+   * Never rejects: a webhook failure must not reach the process as an unhandled rejection. Resolves false when
+   * `close()` cut the attempt off, true once it ran to an answer or a failure.
+   */
+  private async post(hook: string, body: string): Promise<boolean> {
+    if (this.aborter.signal.aborted) return false;
     this.counters.sent++;
     try {
       const res = await request(hook, {
@@ -103,7 +138,9 @@ export class WebhookNotifier {
       await res.body.dump();
       if (res.statusCode < 200 || res.statusCode >= 300) this.counters.failed++;
     } catch {
+      if (this.aborter.signal.aborted) return false;
       this.counters.failed++;
     }
+    return true;
   }
 }

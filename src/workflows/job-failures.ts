@@ -100,6 +100,8 @@ const FAIL_KIND_TO_TYPE: Record<FailReasonKind, JobFailureType> = {
   'invalid-parameter': JOB_FAILURE.invalidParameter,
   'invalid-link': JOB_FAILURE.invalidLink,
   timeout: JOB_FAILURE.upstreamTimeout,
+  // Placeholder added by sim so this table stays total; wf maps it to JOB_FAILURE.gatewayTimeout (contract C6).
+  'gateway-timeout': JOB_FAILURE.upstreamTimeout,
   cancelled: JOB_FAILURE.cancelled,
   internal: JOB_FAILURE.upstreamFailure,
   unknown: JOB_FAILURE.upstreamFailure,

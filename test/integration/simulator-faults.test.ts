@@ -278,10 +278,11 @@ describe('images', () => {
   });
 
   it('gateway /mj/image/{id} proxies the picture without auth', async () => {
-    const { sim } = await start({ flavour: 'gateway', apiKey: 'sk-abc' });
+    const { sim, clock } = await start({ flavour: 'gateway', apiKey: 'sk-abc' });
     expect((await post(sim, '/mj/submit/imagine', { prompt: 'cat' })).status).toBe(401);
     const res = await post(sim, '/mj/submit/imagine', { prompt: 'cat' }, { authorization: 'Bearer sk-abc' });
     sim.completeNow(res.json.result);
+    clock.advance(15_000); // the gateway's poller copies the finished task
     const img = await get(sim, `/mj/image/${res.json.result}`);
     expect(img.status).toBe(200);
     expect(decodePng(img.bytes).width).toBe(512);

@@ -245,7 +245,8 @@ describe('actions', () => {
   });
 
   it('gateway: 21 → 1 for a remix variation but the child fetch shows MODAL; INPAINT keeps 21', async () => {
-    const { sim } = await start({ flavour: 'gateway', remix: true });
+    // refreshMs 0: the gateway refreshes its copy on every read, so completeNow shows at once.
+    const { sim } = await start({ flavour: 'gateway', remix: true, gateway: { refreshMs: 0 } });
     const grid = await finishedImagine(sim);
     expect(grid.buttons).toHaveLength(9);
     const v2 = grid.buttons.find((b: { label: string }) => b.label === 'V2').customId;
@@ -265,17 +266,15 @@ describe('actions', () => {
     expect((await fetchTask(sim, inpaint.json.result)).action).toBe('INPAINT');
   });
 
-  it('gateway refuses customIds new-api cannot name, and checks the parent itself', async () => {
+  it('gateway refuses customIds new-api cannot name (middleware envelope), and checks the parent itself', async () => {
     const { sim } = await start({ flavour: 'gateway' });
     const unknown = await post(sim, '/mj/submit/action', { taskId: '1', customId: 'MJ::Job::PicReader::1' });
     expect(unknown.status).toBe(400);
     expect(unknown.json).toEqual({
-      description: 'unknown_action:MJ::Job::PicReader::1',
-      type: 'upstream_error',
-      code: 4,
+      error: { message: '无效的请求, unknown_action:MJ::Job::PicReader::1', type: 'new_api_error' },
     });
     const missing = await post(sim, '/mj/submit/action', { taskId: '1', customId: 'MJ::JOB::upsample::1::x' });
-    expect(missing.json).toEqual({ description: 'task_not_found', type: 'upstream_error', code: 4 });
+    expect(missing.json).toEqual({ description: 'task_not_found ', type: 'upstream_error', code: 4 });
   });
 
   it('T bookmark answers with the parent id and creates nothing', async () => {
@@ -412,7 +411,7 @@ describe('flavours', () => {
     ['novicezk', 200, ''],
     ['plus', 200, ''],
     ['trueai', 204, ''],
-    ['gateway', 400, '{"description":"task_no_found","type":"upstream_error","code":4}'],
+    ['gateway', 400, '{"description":"task_no_found ","type":"upstream_error","code":4}'],
   ] as const)('%s: fetch of an unknown id → %i', async (flavour, status, text) => {
     const { sim } = await start({ flavour });
     const res = await get(sim, '/mj/task/1767225600000123/fetch');
@@ -436,13 +435,22 @@ describe('flavours', () => {
     expect((await get(g, '/mj/task/list')).status).toBe(404);
   });
 
-  it('gateway task copy: zero values, null buttons until SUCCESS, trimmed properties', async () => {
-    const { sim } = await start({ flavour: 'gateway' });
+  it('gateway task copy: zero values, trimmed properties after the first poll, buttons at SUCCESS', async () => {
+    const { sim, clock } = await start({ flavour: 'gateway' });
     const id = await imagine(sim, 'a cat', { state: 'mine' });
+    clock.advance(15_000);
     const t = await fetchTask(sim, id);
-    expect(t).toMatchObject({ state: '', finishTime: 0, buttons: null, failReason: '', customId: '', maskBase64: '' });
+    expect(t).toMatchObject({
+      state: 'mine',
+      finishTime: 0,
+      buttons: [],
+      failReason: '',
+      customId: '',
+      maskBase64: '',
+    });
     expect(Object.keys(t.properties).sort()).toEqual(['finalPrompt', 'finalZhPrompt']);
     sim.completeNow(id);
+    clock.advance(15_000);
     expect((await fetchTask(sim, id)).buttons).toHaveLength(9);
   });
 
@@ -544,7 +552,8 @@ describe('content policy and scripted outcomes', () => {
   });
 
   it.each(['plus', 'gateway'] as const)('%s: MidJourney moderator refuses after SUBMITTED', async (flavour) => {
-    const { sim, clock } = await start({ flavour, bannedWords: ['forbidden'] });
+    // The gateway refreshes on read here: the test is about the moderator's words, not about staleness.
+    const { sim, clock } = await start({ flavour, bannedWords: ['forbidden'], gateway: { refreshMs: 0 } });
     const id = await imagine(sim, 'a forbidden cat');
     expect((await fetchTask(sim, id)).status).toBe('SUBMITTED');
     clock.advance(5_000);

@@ -41,6 +41,8 @@ describe('classifyFailReason (§13)', () => {
     ['Job was cancelled', 'cancelled'],
     ['提交失败，系统异常', 'internal'],
     ["Turbo mode isn't supported for video jobs", 'unknown'],
+    // new-api's own one-hour cut-off (controller/midjourney.go): refunded by the gateway, not MidJourney's timeout.
+    ['上游任务超时（超过1小时）', 'gateway-timeout'],
   ];
 
   test.each(examples)('%j → %s', (text, kind) => {
@@ -62,11 +64,12 @@ describe('classifyFailReason (§13)', () => {
       'content-policy',
       'invalid-parameter',
       'invalid-link',
+      'gateway-timeout',
       'timeout',
       'cancelled',
       'internal',
       'unknown',
     ];
-    expect(all.filter(isRetryableFailReason)).toEqual(['timeout', 'internal']);
+    expect(all.filter(isRetryableFailReason)).toEqual(['gateway-timeout', 'timeout', 'internal']);
   });
 });

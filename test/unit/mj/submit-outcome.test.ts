@@ -10,6 +10,7 @@ import {
   MjSystemError,
   MjTaskNotFoundError,
   MjUnsupportedError,
+  MjUpstreamAuthError,
   MjValidationError,
   parseSubmitResponse,
   type RejectReason,
@@ -275,5 +276,48 @@ describe('errorFromRejection', () => {
     expect(limited.retryAfterMs).toBe(5000);
     expect(limited.upstreamCode).toBeUndefined();
     expect(limited.message).toContain('HTTP 429');
+  });
+});
+
+describe("new-api's middleware envelope and code 5 (issue 17)", () => {
+  const envelope = (message: string) => ({ error: { message, type: 'new_api_error' } });
+
+  test.each<[number, string, RejectReason, boolean]>([
+    [401, '无效的令牌', 'auth', false],
+    [400, '无效的请求, unknown_action:MJ::JOB::animate_high::1::x::SOLO', 'validation', false],
+    [400, '无效的请求, custom_id_is_required', 'validation', false],
+    [503, '当前分组 default 下对于模型 mj_imagine 无可用渠道', 'no-instance', true],
+    [429, 'rate limited', 'rate-limited', true],
+    [500, 'boom', 'system', true],
+  ])('HTTP %i %j → %s', (status, message, reason, retryable) => {
+    expect(parseSubmitResponse(envelope(message), status)).toMatchObject({
+      kind: 'rejected',
+      reason,
+      retryable,
+      message,
+    });
+  });
+
+  test('the envelope maps to typed errors, not MJ_BAD_RESPONSE', () => {
+    const reject = (status: number, message: string) =>
+      errorFromRejection(parseSubmitResponse(envelope(message), status) as Rejected, '/mj/submit/action', { status });
+    expect(reject(400, 'unknown_action:x').code).toBe('MJ_VALIDATION');
+    expect(reject(401, '无效的令牌').code).toBe('MJ_AUTH');
+    const none = reject(503, '无可用渠道');
+    expect(none).toBeInstanceOf(MjNoInstanceError);
+    expect(none.retryable).toBe(true);
+  });
+
+  test('code 5 unmarshal_response_body_failed is an upstream-auth error that says to check the upstream key', () => {
+    const body = { code: 5, description: 'unmarshal_response_body_failed ', type: 'upstream_error' };
+    const outcome = parseSubmitResponse(body, 400) as Rejected;
+    expect(outcome).toMatchObject({ reason: 'upstream-auth', retryable: true, code: 5 });
+    const err = errorFromRejection(outcome, '/mj/submit/imagine', { status: 400 });
+    expect(err).toBeInstanceOf(MjUpstreamAuthError);
+    expect(err.code).toBe('MJ_UPSTREAM_AUTH');
+    expect(err.message).toMatch(/check the upstream key/);
+    // Other code-5 answers stay the gateway's own transport failure.
+    const other = parseSubmitResponse({ code: 5, description: 'do_request_failed ', type: 'upstream_error' }, 500);
+    expect(errorFromRejection(other as Rejected).code).toBe('MJ_GATEWAY_UNKNOWN');
   });
 });

@@ -1,4 +1,4 @@
-import { MjResponseError, parseProgress, parseTask, parseTaskList } from '../../../src/mj';
+import { collapseDuplicateTasks, MjResponseError, parseProgress, parseTask, parseTaskList } from '../../../src/mj';
 import { loadFixture } from './support';
 
 const minimal = { id: '1748339029401828', action: 'IMAGINE', status: 'IN_PROGRESS' };
@@ -162,5 +162,28 @@ describe('parseTask tolerance (§14.10)', () => {
     expect(parseTaskList([minimal, { ...minimal, id: '2' }]).map((t) => t.id)).toEqual(['1748339029401828', '2']);
     expect(() => parseTaskList([minimal, { nope: 1 }])).toThrow(/\[1\] id/);
     expect(() => parseTaskList({ items: [] })).toThrow(MjResponseError);
+  });
+});
+
+describe('gateway rows (issue 17)', () => {
+  const row = (status: string, progress: string) => ({ ...minimal, status, progress });
+
+  test('a row with no status is a stub: "not yet known", never a status to act on', () => {
+    const stub = parseTask({ ...minimal, status: '', progress: '0%', buttons: null, properties: null, startTime: 0 });
+    expect(stub).toMatchObject({ stub: true, status: '', buttons: [], startTime: null });
+    expect(parseTask(minimal).stub).toBe(false);
+  });
+
+  test('collapseDuplicateTasks keeps one copy per id, the one that got furthest, in first-seen order', () => {
+    const other = { ...minimal, id: '2', status: 'SUBMITTED' };
+    const list = parseTaskList([row('MODAL', ''), other, row('SUCCESS', '100%'), row('', '0%')]);
+    const out = collapseDuplicateTasks(list);
+    expect(out.map((t) => [t.id, t.status])).toEqual([
+      [minimal.id, 'SUCCESS'],
+      ['2', 'SUBMITTED'],
+    ]);
+    const running = collapseDuplicateTasks(parseTaskList([row('IN_PROGRESS', '31%'), row('IN_PROGRESS', '62%')]));
+    expect(running.map((t) => t.progress)).toEqual(['62%']);
+    expect(collapseDuplicateTasks(parseTaskList([row('', '0%'), row('SUBMITTED', '0%')]))[0].stub).toBe(false);
   });
 });

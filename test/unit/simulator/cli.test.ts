@@ -29,6 +29,15 @@ describe('simulator CLI options', () => {
     });
   });
 
+  it('takes expiry limits in simulated seconds', () => {
+    expect(optionsFromArgv(argv('--modal-ttl', '600', '--gateway-task-timeout', '0'))).toMatchObject({
+      modalTtl: 600_000,
+      gatewayTaskTimeout: 0,
+    });
+    expect(optionsFromArgv(argv()).modalTtl).toBeUndefined();
+    expect(optionsFromArgv(argv('--state-file', 'data/sim.json')).stateFile).toBe('data/sim.json');
+  });
+
   it('rejects an unknown flavour and a bad number', () => {
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(() => optionsFromArgv(argv('--flavour', 'bogus'))).toThrow();
