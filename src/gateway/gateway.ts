@@ -62,6 +62,12 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     log,
     upstream,
   };
+  // The server first: a taken port fails before anything else runs.
+  const server = await startGatewayServer(app, o.handlers).catch(async (err: unknown) => {
+    await upstream?.close();
+    await mj.close();
+    throw err;
+  });
   let worker: GatewayWorker | undefined;
   let workerDone: Promise<void> | undefined;
   if (o.worker ?? true) {
@@ -80,7 +86,6 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       .run()
       .catch((err: unknown) => log.error({ err: (err as Error).message }, 'gateway worker failed'));
   }
-  const server = await startGatewayServer(app, o.handlers);
   log.info({ url: server.url }, 'gateway listening');
   return {
     server,
