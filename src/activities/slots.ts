@@ -10,12 +10,12 @@ import type { SpeedMode } from '../mj/types';
 import type { SlotLimits } from '../shared/types';
 import {
   acquireSlotSignal,
-  slotManagerWorkflow,
+  SLOT_MANAGER_WORKFLOW_TYPE,
   type SlotHolderRef,
   type SlotHolderState,
   type SlotManagerInput,
   type SlotRequest,
-} from '../workflows/slot-workflow';
+} from '../workflows/slots/messages';
 import type { ActivityLogger } from './failures';
 
 export interface SlotActivityDeps {
@@ -52,13 +52,16 @@ export function createSlotActivities(deps: SlotActivityDeps) {
   return {
     /** Delivers a slot request to the account × mode manager, starting the manager if it does not run. Idempotent. */
     async acquireSlot(input: AcquireSlotInput): Promise<void> {
-      await client.workflow.signalWithStart(slotManagerWorkflow, {
-        workflowId: input.managerId,
-        taskQueue: deps.taskQueue ?? Context.current().info.taskQueue,
-        args: [{ account: input.account, mode: input.mode, limits: input.limits, ...deps.manager }],
-        signal: acquireSlotSignal,
-        signalArgs: [input.request],
-      });
+      await client.workflow.signalWithStart<(input: SlotManagerInput) => Promise<void>, [SlotRequest]>(
+        SLOT_MANAGER_WORKFLOW_TYPE,
+        {
+          workflowId: input.managerId,
+          taskQueue: deps.taskQueue ?? Context.current().info.taskQueue,
+          args: [{ account: input.account, mode: input.mode, limits: input.limits, ...deps.manager }],
+          signal: acquireSlotSignal,
+          signalArgs: [input.request],
+        }
+      );
     },
 
     /**

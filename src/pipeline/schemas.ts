@@ -3,6 +3,7 @@
  * policy overrides. Custom issues carry `params.rule` (a {@link SpecRule}); {@link issuesFromZod} turns zod issues
  * into {@link SpecIssue}s with `steps[2].blend.images`-style paths.
  */
+import { SPEED_MODES } from '../shared/speed-modes';
 import { z } from 'zod';
 import type { SpeedMode } from '../mj/types';
 import { MAX_IMAGE_BYTES, MAX_PROMPT_LENGTH } from '../shared/defaults';
@@ -46,7 +47,7 @@ export const idSchema = z
   .string()
   .regex(ID_RE, 'must start with a letter and use only letters, digits, "_" and "-" (at most 40 characters)');
 
-export const speedModeSchema = z.enum(['FAST', 'RELAX', 'TURBO']) satisfies z.ZodType<SpeedMode>;
+export const speedModeSchema = z.enum(SPEED_MODES) satisfies z.ZodType<SpeedMode>;
 export const accountSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be an account key');
 export const botTypeSchema = z.enum(['MID_JOURNEY', 'NIJI_JOURNEY']);
 

@@ -24,8 +24,8 @@ import type {
   StepInputPolicy,
 } from '../shared/pipeline-types';
 import type { ModalInput } from '../shared/types';
-import { checkModalInput } from '../workflows/job-modal';
-import { canonicalLabel, nodesFromSteps, planPipeline, type PlanNode } from '../workflows/pipeline-plan';
+import { checkModalInput } from '../shared/modal-input-rule';
+import { canonicalLabel, nodesFromSteps, planPipeline, type PlanNode } from '../workflows/pipeline/plan';
 import { PipelineSpecError } from './errors';
 import { ENTRY_STAGE, offeredBy, stageAfter, stageOffers, toPipelineIntent, type OutputStage } from './intents';
 import {
@@ -226,7 +226,7 @@ function normaliseStep(s: RawStep, i: number, issues: SpecIssue[]): PipelineStep
       const missing = it.needs.filter((need) => input.modal[need] === undefined);
       if (!it.alwaysModal) continue;
       // The job's own modal rules decide the rest (e.g. Custom Zoom needs `--zoom 1..2` in its prompt).
-      const why = missing.length === 0 ? checkModalInput(input.modal, it.intent) : null;
+      const why = missing.length === 0 ? checkModalInput(input.modal, it.intent)?.message : null;
       if (missing.length > 0 || why) {
         issues.push({
           path: `${p}.input`,

@@ -13,6 +13,11 @@ export const JOB_FAILURE = {
   invalidLink: 'InvalidLink',
   /** The proxy timed the task out (`任务超时`, `执行超时`). */
   upstreamTimeout: 'UpstreamTimeout',
+  /**
+   * A new-api-style gateway marked the task FAILURE an hour after its submit ("上游任务超时", contract §16) and refunded
+   * it. Not MidJourney's verdict: a pipeline resubmits such a job once.
+   */
+  gatewayTimeout: 'GatewayTimeout',
   /** Any other upstream FAILURE. */
   upstreamFailure: 'UpstreamFailure',
   /** The proxy rejected the request (code 4 and similar). */
@@ -33,6 +38,12 @@ export const JOB_FAILURE = {
   cancelled: 'Cancelled',
   /** The parent task of an action stayed missing or not ready after a few retries (§4 code 3/4, N #252). */
   parentUnavailable: 'ParentUnavailable',
+  /**
+   * An action named an upstream task created outside this service (`parentOrigin: 'external'`) that the upstream does
+   * not know; details `{ field: 'parentTaskId', rule: 'exists', taskId }`. Fails in seconds, not after the retries
+   * meant for a parent that has just finished.
+   */
+  parentNotFound: 'ParentTaskNotFound',
   /** The upstream task succeeded but its images could not be stored; details carry the task id. */
   captureFailed: 'CaptureFailed',
 } as const;

@@ -18,8 +18,9 @@ export const MAIN_BRANCH = 'main';
 export type EntryRequest = Exclude<JobRequest, { kind: 'action' }>;
 export type EntryKind = EntryRequest['kind'];
 
-/** What a modal step needs from a person. */
-export type ModalNeed = 'prompt' | 'mask';
+/** What a modal step needs from a person (the MODAL-input rule's type). */
+export type { ModalNeed } from './modal-input-rule';
+import type { ModalNeed } from './modal-input-rule';
 
 /** An intent of an action or pick step, normalised at parse time. */
 export interface PipelineIntent {

@@ -4,6 +4,7 @@
  */
 import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
+import type { JobNotify } from './job-memo';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
 export interface AssetRef {
@@ -23,7 +24,18 @@ export type BlendDimensions = 'PORTRAIT' | 'SQUARE' | 'LANDSCAPE';
 /** One upstream task to run. */
 export type JobRequest =
   | { kind: 'imagine'; prompt: string; referenceImages?: ImageRef[]; botType?: BotType }
-  | { kind: 'action'; parentTaskId: string; intent: IntentSpec; enableRemix?: boolean }
+  | {
+      kind: 'action';
+      parentTaskId: string;
+      intent: IntentSpec;
+      enableRemix?: boolean;
+      /**
+       * Where the parent comes from: a job of this service ('job': a not-found parent is retried a few times, as a
+       * task that has just finished can be missing for a moment) or a task created elsewhere ('external': a parent
+       * the upstream does not know fails at once with `ParentTaskNotFound`). @default 'job'
+       */
+      parentOrigin?: 'job' | 'external';
+    }
   | { kind: 'blend'; images: ImageRef[]; dimensions?: BlendDimensions; botType?: BotType }
   | { kind: 'describe'; image: ImageRef; botType?: BotType }
   | { kind: 'shorten'; prompt: string; botType?: BotType }
@@ -71,6 +83,12 @@ export interface PollPolicy {
   totalTimeout: Duration;
   /** Longest time a MODAL step waits for a person; undefined = forever. */
   modalTimeout?: Duration;
+  /**
+   * Oldest an unasked upstream MODAL child may be when a person's input arrives; an older (or FAILURE, or missing)
+   * child is replaced by pressing the parent's button again, because gateways fail unfinished tasks an hour after
+   * their submit and proxies drop old MODAL rows. @default '50m'
+   */
+  modalChildMaxAge?: Duration;
 }
 
 /**
@@ -94,8 +112,15 @@ export interface JobInput {
   account?: string;
   /** Overrides of the per-mode poll policy. */
   policy?: Partial<PollPolicy>;
-  /** Modal input known in advance (e.g. a pipeline that already has the mask). */
+  /** Modal input known in advance (e.g. a pipeline that already has the mask): submitted without asking anyone. */
   modal?: ModalInput;
+  /**
+   * An upstream MODAL nobody asked for (Remix on the account, a gateway that rewrote 21 to 1) without `modal`:
+   * 'auto' answers it with the task's own `finalPrompt`; 'ask' waits for a person. @default 'ask'
+   */
+  remix?: 'auto' | 'ask';
+  /** Observer workflow signalled `jobChanged` at each memo change (contract C4). @default undefined */
+  notify?: JobNotify;
   /** Download the result images into the asset store on SUCCESS. @default true */
   captureImages?: boolean;
   /**
@@ -142,11 +167,18 @@ export interface JobCarry {
   modalWaitedMs?: number;
   /** The MODAL child whose input was already submitted, so a stale MODAL fetch does not park again. */
   modalSubmittedFor?: string;
-  /** Back-pressure and not-found retries of the submit so far. */
-  submitRetries?: number;
+  /** Memo changes published so far (the observer's sequence continues across continue-as-new). */
+  memoSeq?: number;
+  /** Pre-supplied or accepted modal input not yet submitted upstream (e.g. a MODAL child still to appear). */
+  modalInput?: ModalInput;
 }
 
-export type JobPhase = 'submitting' | 'queued' | 'running' | 'waiting-modal' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * `waiting-input`: an intent that always needs input (Vary Region, Custom Zoom, describe pick) waits for a person
+ * before anything is pressed upstream; `waiting-modal`: an upstream MODAL nobody asked for waits for a person.
+ */
+export type JobPhase =
+  'waiting-input' | 'submitting' | 'queued' | 'running' | 'waiting-modal' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobTimings {
   /** Epoch ms (workflow time). */
@@ -187,6 +219,17 @@ export interface JobResult {
   fetches: number;
 }
 
+/** What a job waits for from a person. `taskId` is absent while nothing was pressed upstream (`waiting-input`). */
+export interface JobWaitingFor {
+  kind: 'modal';
+  taskId?: string;
+  intent?: IntentSpec;
+  /** Epoch ms (workflow time) the wait began, and when it gives up (`modalTimeout`). */
+  since: number;
+  expiresAt?: number;
+  needs: ('prompt' | 'mask')[];
+}
+
 /** Answer of the progress query. */
 export interface JobProgress {
   phase: JobPhase;
@@ -199,7 +242,7 @@ export interface JobProgress {
   buttons: ButtonIntent[];
   timings: JobTimings;
   /** Set while the job waits for a person. */
-  waitingFor?: { kind: 'modal'; taskId: string; intent?: IntentSpec; expiresAt?: number; needs: ('prompt' | 'mask')[] };
+  waitingFor?: JobWaitingFor;
   failure?: { type: string; message: string };
   submits: number;
   fetches: number;

@@ -1,10 +1,15 @@
 /**
- * Every workflow and message definition the worker registers and clients import. The worker's `workflowsPath`
- * points here, so everything exported must be workflow-safe.
+ * Every workflow and message definition the worker registers and clients import (contract C3). The worker's
+ * `workflowsPath` points here, so everything exported must be workflow-safe. One folder per workflow, each with its
+ * `messages.ts`; activities import only those messages modules.
  */
-export { getProgressQuery, mjJobWorkflow, provideModalInputUpdate, taskChangedSignal } from './job-workflow';
-export * from './pipeline-workflow';
-export * from './batch-workflow';
-export { configureSlotsUpdate, getSlotsQuery, slotManagerWorkflow } from './slot-workflow';
+export { mjJobWorkflow } from './job/job-workflow';
+export { getProgressQuery, jobChangedSignal, provideModalInputUpdate, taskChangedSignal } from './job/messages';
+export { pipelineWorkflow } from './pipeline/pipeline-workflow';
+export { getPipelineProgressQuery, provideStepInputUpdate } from './pipeline/messages';
+export { batchWorkflow } from './batch/batch-workflow';
+export { getBatchProgressQuery } from './batch/messages';
+export { slotManagerWorkflow } from './slots/slot-manager-workflow';
+export { configureSlotsUpdate, getSlotsQuery } from './slots/messages';
 export { callbackDeliveryWorkflow } from './callback';
 export { tenantsWorkflow } from './tenants';

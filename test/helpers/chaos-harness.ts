@@ -19,7 +19,7 @@ import { parsePipelineSpec } from '../../src/pipeline';
 import type { PipelineInput, TerminalBranchStatus } from '../../src/shared/pipeline-types';
 import type { AssetRef } from '../../src/shared/types';
 import { makeStateKey } from '../../src/shared/state-key';
-import { nodesFromSteps, planPipeline } from '../../src/workflows/pipeline-plan';
+import { nodesFromSteps, planPipeline } from '../../src/workflows/pipeline/plan';
 
 export interface ChaosSettings {
   pipelines: number;

@@ -117,7 +117,10 @@ beforeAll(async () => {
     pipeline: pipeline.jobId,
     slots: slots.workflowId,
   });
-  await until(async () => ((await jobs.progress(modal.jobId)).phase === 'waiting-modal' ? true : undefined), 'MODAL');
+  await until(
+    async () => ((await jobs.progress(modal.jobId)).phase === 'waiting-input' ? true : undefined),
+    'waiting-input'
+  );
   await until(
     async () => ((await jobs.progress(relax.jobId)).taskId !== undefined ? true : undefined),
     'the relax submit'

@@ -152,7 +152,10 @@ describe('MjJobsClient', () => {
     const up = await (await jobs.action(gridJobId, 'U1')).result();
     expect(up.task.action).toBe('UPSCALE');
     const vary = await jobs.action(up.taskId, 'vary-region');
-    await until(async () => ((await jobs.progress(vary.jobId)).phase === 'waiting-modal' ? true : undefined), 'MODAL');
+    await until(
+      async () => ((await jobs.progress(vary.jobId)).phase === 'waiting-input' ? true : undefined),
+      'waiting-input'
+    );
     const maskFile = path.join(dir, 'mask.png');
     const bytes = maskPng();
     writeFileSync(maskFile, bytes);

@@ -333,12 +333,15 @@ describe('MODAL', () => {
     policy: { modalTimeout: '3d' },
   };
 
-  it('waits a simulated day for input, rejects bad input without history, then completes on the update', async () => {
+  it('waits a simulated day for input before pressing anything, rejects bad input without history, then completes', async () => {
     const { handle, log } = await start({ script: imagineScript(30_000), submits: [{ ok: 'modal' }] }, varyRegion);
     await env.sleep('1d');
     const waiting = await handle.query(getProgressQuery);
-    expect(waiting.phase).toBe('waiting-modal');
-    expect(waiting.waitingFor).toMatchObject({ kind: 'modal', taskId: log.tasks[0].id, needs: ['prompt', 'mask'] });
+    // Vary (Region) always needs input: the job asks first and the upstream has seen nothing yet (issue 10).
+    expect(waiting.phase).toBe('waiting-input');
+    expect(log.submits).toBe(0);
+    expect(waiting.waitingFor).toMatchObject({ kind: 'modal', needs: ['prompt', 'mask'] });
+    expect(waiting.waitingFor?.taskId).toBeUndefined();
     expect(waiting.waitingFor!.expiresAt! - waiting.timings.modalSince!).toBe(3 * 86_400_000);
 
     for (const bad of [
@@ -359,6 +362,7 @@ describe('MODAL', () => {
     const ack = await handle.executeUpdate(provideModalInputUpdate, { args: [{ prompt: 'add a hat', mask }] });
     expect(ack).toEqual({ taskId: log.tasks[0].id, accepted: true });
     expect(log.modals).toEqual([{ prompt: 'add a hat', mask }]);
+    expect(log.submits).toBe(1);
     const result = await handle.result();
     expect(result.task.status).toBe('SUCCESS');
     // A day in MODAL does not count against the 2 h total deadline.

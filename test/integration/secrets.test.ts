@@ -193,8 +193,8 @@ describe('secrets never leave the worker', () => {
     const up = await jobs.action(ok.jobId, 'U1', FAST);
     await up.result();
     const vary = await jobs.action(up.jobId, 'vary-region', FAST);
-    for (let i = 0; (await jobs.progress(vary.jobId)).phase !== 'waiting-modal'; i++) {
-      if (i > 150) throw new Error('never reached MODAL');
+    for (let i = 0; (await jobs.progress(vary.jobId)).phase !== 'waiting-input'; i++) {
+      if (i > 150) throw new Error('never reached waiting-input');
       await new Promise((r) => setTimeout(r, 200));
     }
     await jobs.provideModalInput(vary.jobId, { prompt: 'a fox wearing a tiny hat', mask: maskPng() });

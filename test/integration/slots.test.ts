@@ -5,7 +5,7 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { configureSlotsUpdate, SLOT_FAILURE, slotManagerId } from '../../src/workflows/slot-workflow';
+import { configureSlotsUpdate, SLOT_FAILURE, slotManagerId } from '../../src/workflows/slots/messages';
 import { createDevServerEnv } from '../helpers/temporal';
 import { eventually, newAccount, peak, startSlotHarness, type SlotHarness } from '../unit/slots/slot-harness';
 

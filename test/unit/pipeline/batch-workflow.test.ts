@@ -6,7 +6,8 @@ import { CancelledFailure } from '@temporalio/common';
 import { parseBatchSpec } from '../../../src/pipeline';
 import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
 import type { BatchInput } from '../../../src/shared/pipeline-types';
-import { getBatchProgressQuery, type batchWorkflow } from '../../../src/workflows/batch-workflow';
+import type { batchWorkflow } from '../../../src/workflows/batch/batch-workflow';
+import { getBatchProgressQuery } from '../../../src/workflows/batch/messages';
 import { createHarness, eventually, FakeJobs, uid, withWorker, type Harness } from './harness';
 
 jest.setTimeout(60_000);

@@ -14,8 +14,8 @@ import {
 import type { Duration } from '../../../src/shared/duration';
 import type { JobInput, JobResult } from '../../../src/shared/types';
 
-export { pipelineWorkflow } from '../../../src/workflows/pipeline-workflow';
-export { batchWorkflow } from '../../../src/workflows/batch-workflow';
+export { pipelineWorkflow } from '../../../src/workflows/pipeline/pipeline-workflow';
+export { batchWorkflow } from '../../../src/workflows/batch/batch-workflow';
 
 /** What the test wants a fake job to do. */
 export interface FakeBehaviour {

@@ -2,6 +2,7 @@
  * Shared set-up of the pipeline and batch workflow tests: one time-skipping server and one workflow bundle per
  * file, a fresh task queue per test, and a recorder behind the fake job's activities.
  */
+import { readRejection, type RejectionDetails } from '../../../src/shared/rejection';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
 import type { BranchOutcome, PipelineInput, PipelineResult } from '../../../src/shared/pipeline-types';
 import type { AssetRef, JobInput } from '../../../src/shared/types';
-import type { pipelineWorkflow } from '../../../src/workflows/pipeline-workflow';
+import type { pipelineWorkflow } from '../../../src/workflows/pipeline/pipeline-workflow';
 import type { Duration } from '../../../src/shared/duration';
 import { createDevServerEnv, createTimeSkippingEnv } from '../../helpers/temporal';
 import type { FakeActivities, FakeBehaviour } from './fake-workflows';
@@ -163,5 +164,20 @@ export async function updateRejection(p: Promise<unknown>): Promise<string> {
   const cause = (err as WorkflowUpdateFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   expect((cause as ApplicationFailure).type).toBe(PIPELINE_FAILURE.inputRejected);
+  // Contract C1: every rejection names its field and rule in details[0].
+  expect(readRejection(cause as ApplicationFailure)).toMatchObject({
+    field: expect.any(String),
+    rule: expect.any(String),
+  });
   return (cause as ApplicationFailure).message;
+}
+
+/** The structured details of a rejected step input (contract C1). */
+export async function rejectionDetails(p: Promise<unknown>): Promise<RejectionDetails | undefined> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  return readRejection((err as WorkflowUpdateFailedError).cause as ApplicationFailure);
 }

@@ -6,7 +6,7 @@
 import { parsePipelineSpec } from '../../../src/pipeline';
 import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
 import type { PipelineInput, PipelineResult, StepInput } from '../../../src/shared/pipeline-types';
-import { getPipelineProgressQuery, provideStepInputUpdate } from '../../../src/workflows/pipeline-workflow';
+import { getPipelineProgressQuery, provideStepInputUpdate } from '../../../src/workflows/pipeline/messages';
 import {
   catSpec,
   createHarness,
@@ -14,6 +14,7 @@ import {
   FakeJobs,
   MASK,
   outcomeOf,
+  rejectionDetails,
   startPipeline,
   uid,
   updateRejection,
@@ -65,7 +66,15 @@ describe('pipelineWorkflow step input (fake jobs, dev server)', () => {
         /no branch "U3"/
       );
       expect(await updateRejection(send({ step: 'region', choice: 'U2' }))).toMatch(/modal input, not a choice/);
-      expect(await updateRejection(send({ step: 'region', modal: { prompt: 'a hat' } }))).toMatch(/missing mask/);
+      expect(await updateRejection(send({ step: 'region', modal: { prompt: 'a hat' } }))).toMatch(/mask is required/);
+      expect(await rejectionDetails(send({ step: 'region', modal: { prompt: 'a hat' } }))).toEqual({
+        field: 'modal.mask',
+        rule: 'required',
+      });
+      expect(await rejectionDetails(send({ step: 'zoom', branch: 'U1', modal: { prompt: 'x' } }))).toMatchObject({
+        field: 'branch',
+        rule: 'not-waiting',
+      });
       expect(
         await updateRejection(
           send({ step: 'region', modal: { prompt: 'a hat', mask: { ...MASK, contentType: 'image/jpeg' } } })

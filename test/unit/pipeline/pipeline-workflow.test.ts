@@ -6,7 +6,7 @@ import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import { parsePipelineSpec } from '../../../src/pipeline';
 import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
 import type { PipelineInput, PipelineResult } from '../../../src/shared/pipeline-types';
-import { getPipelineProgressQuery } from '../../../src/workflows/pipeline-workflow';
+import { getPipelineProgressQuery } from '../../../src/workflows/pipeline/messages';
 import {
   catSpec,
   createHarness,

@@ -4,7 +4,7 @@ import {
   extractNumberedPrompts,
   nodesFromSteps,
   planPipeline,
-} from '../../../src/workflows/pipeline-plan';
+} from '../../../src/workflows/pipeline/plan';
 
 describe('planPipeline', () => {
   it('lists the branches of the cat example in dependency order', () => {

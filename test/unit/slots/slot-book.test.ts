@@ -1,10 +1,5 @@
-import {
-  applyConfigChange,
-  SlotBook,
-  slotLimitsProblem,
-  slotManagerId,
-  type SlotRequest,
-} from '../../../src/workflows/slot-workflow';
+import { slotManagerId, type SlotRequest } from '../../../src/workflows/slots/messages';
+import { applyConfigChange, SlotBook, slotLimitsProblem } from '../../../src/workflows/slots/slot-book';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);

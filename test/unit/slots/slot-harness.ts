@@ -13,7 +13,7 @@ import {
   slotManagerId,
   type SlotManagerInput,
   type SlotsSnapshot,
-} from '../../../src/workflows/slot-workflow';
+} from '../../../src/workflows/slots/messages';
 import {
   fakeHolderWorkflow,
   holderPhaseQuery,

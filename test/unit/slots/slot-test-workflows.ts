@@ -6,9 +6,9 @@ import { continueAsNew, defineQuery, setHandler, sleep, workflowInfo } from '@te
 import type { SpeedMode } from '../../../src/mj/types';
 import type { Duration } from '../../../src/shared/duration';
 import type { SlotLimits } from '../../../src/shared/types';
-import { reportSlotBackPressure, withAccountSlot } from '../../../src/workflows/slots';
+import { reportSlotBackPressure, withAccountSlot } from '../../../src/workflows/slots/account-slot';
 
-export { slotManagerWorkflow } from '../../../src/workflows/slot-workflow';
+export { slotManagerWorkflow } from '../../../src/workflows/slots/slot-manager-workflow';
 
 export interface FakeHolderInput {
   account: string;

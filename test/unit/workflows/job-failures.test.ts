@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
-import { classifySubmitFailure, upstreamTaskFailure } from '../../../src/workflows/job-failures';
+import { classifySubmitFailure, upstreamTaskFailure } from '../../../src/workflows/job/failures';
 import type { TaskSnapshot } from '../../../src/shared/types';
 
 function activityFailure(cause: Error): ActivityFailure {

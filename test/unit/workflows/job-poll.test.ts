@@ -6,7 +6,7 @@ import {
   nextDeadline,
   progressRank,
   resolvePolicy,
-} from '../../../src/workflows/job-poll';
+} from '../../../src/workflows/job/poll';
 
 describe('resolvePolicy', () => {
   it('merges overrides over the per-mode defaults, ignoring undefined fields', () => {

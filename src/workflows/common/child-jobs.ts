@@ -22,28 +22,46 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { PIPELINE_FAILURE } from '../shared/failure-types';
-import { JOB_WORKFLOW_TYPE, type FailureInfo, type JobSummary } from '../shared/pipeline-types';
-import type { JobInput, JobResult } from '../shared/types';
+import { JOB_FAILURE, PIPELINE_FAILURE } from '../../shared/failure-types';
+import { jobStaticSummary } from '../job/memo';
+import { JOB_WORKFLOW_TYPE, type FailureInfo, type JobSummary } from '../../shared/pipeline-types';
+import type { JobInput, JobResult } from '../../shared/types';
 
 type JobWorkflow = (input: JobInput) => Promise<JobResult>;
 
 export type ChildOutcome =
   { status: 'succeeded'; result: JobResult } | { status: 'failed' | 'cancelled'; failure: FailureInfo };
 
+/** Id of the resubmitted job after a gateway timeout: its own id, so the first job's history stays as it was. */
+export const resubmitJobId = (jobId: string): string => `${jobId}/resubmit`;
+
 /**
  * Starts the child job and waits for it. Never throws: every end (including cancellation of the parent) becomes
- * an outcome. `onStarted` runs once the server accepted the start.
+ * an outcome. `onStarted` runs once the server accepted a start, with the job id it started.
+ *
+ * A job that failed with `GatewayTimeout` (the gateway gave up after an hour and refunded the task, contract §16)
+ * is started once more as `<jobId>/resubmit`: the refund makes a second try cost what the first would have.
  */
-export async function runChildJob(jobId: string, input: JobInput, onStarted: () => void): Promise<ChildOutcome> {
+export async function runChildJob(
+  jobId: string,
+  input: JobInput,
+  onStarted: (jobId: string) => void
+): Promise<ChildOutcome> {
+  const first = await startAndWait(jobId, input, onStarted);
+  if (first.status !== 'failed' || first.failure.type !== JOB_FAILURE.gatewayTimeout) return first;
+  return startAndWait(resubmitJobId(jobId), input, onStarted);
+}
+
+async function startAndWait(jobId: string, input: JobInput, onStarted: (jobId: string) => void): Promise<ChildOutcome> {
   try {
     const handle = await startChild<JobWorkflow>(JOB_WORKFLOW_TYPE, {
       workflowId: jobId,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: jobStaticSummary(input.request),
     });
-    onStarted();
+    onStarted(jobId);
     return { status: 'succeeded', result: await handle.result() };
   } catch (err) {
     return failedOutcome(err, jobId);

@@ -4,8 +4,8 @@
  * branches). Pure and workflow-safe: the Node-side parser and the workflow run the same checks, so a pipeline
  * started without the parser still fails fast with the same issues.
  */
-import { MAX_PIPELINE_BRANCHES } from '../shared/defaults';
-import { MAIN_BRANCH, type PipelineStep, type SpecIssue } from '../shared/pipeline-types';
+import { MAX_PIPELINE_BRANCHES } from '../../shared/defaults';
+import { MAIN_BRANCH, type PipelineStep, type SpecIssue } from '../../shared/pipeline-types';
 
 /** The graph view of one step. */
 export interface PlanNode {

@@ -1,5 +1,5 @@
 /**
- * The holder side of account slots (see `./slot-workflow`): `withAccountSlot` waits for a slot of the account × mode,
+ * The holder side of account slots (see `./slot-manager-workflow`): `withAccountSlot` waits for a slot of the account × mode,
  * runs the guarded section and gives the slot back on success, failure and cancellation. A continue-as-new leaves
  * the slot held: the next run asks again with the same request id and gets it back at once.
  */
@@ -15,21 +15,22 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createSlotActivities } from '../activities/slots';
-import type { SpeedMode } from '../mj/types';
-import { SLOT_REQUEST_REFRESH } from '../shared/defaults';
-import { durationToMs, type Duration } from '../shared/duration';
-import { JOB_FAILURE } from '../shared/failure-types';
-import type { SlotLimits } from '../shared/types';
+import type { createSlotActivities } from '../../activities/slots';
+import type { SpeedMode } from '../../mj/types';
+import { SLOT_REQUEST_REFRESH } from '../../shared/defaults';
+import { durationToMs, type Duration } from '../../shared/duration';
+import { JOB_FAILURE } from '../../shared/failure-types';
+import type { SlotLimits } from '../../shared/types';
+import { Backoff } from '../common/backoff';
 import {
   releaseSlotSignal,
   reportBackPressureSignal,
   slotGrantedSignal,
-  slotLimitsProblem,
   slotManagerId,
   type SlotGrant,
   type SlotRequest,
-} from './slot-workflow';
+} from './messages';
+import { slotLimitsProblem } from './slot-book';
 
 type SlotActivities = ReturnType<typeof createSlotActivities>;
 
@@ -98,16 +99,20 @@ export async function withAccountSlot<T>(opts: AccountSlotOptions, fn: (slot: Sl
   }
   const managerId = slotManagerId(opts.account, opts.mode);
   const acquire = { managerId, account: opts.account, mode: opts.mode, limits: opts.limits, request };
-  let refreshMs = durationToMs(opts.refreshInterval ?? SLOT_REQUEST_REFRESH.initialInterval);
+  const firstRefreshMs = durationToMs(opts.refreshInterval ?? SLOT_REQUEST_REFRESH.initialInterval);
+  // No deadline: a holder may wait for days; each repeat doubles the wait up to the maximum.
+  const refresh = new Backoff({
+    initialMs: firstRefreshMs,
+    maxMs: Math.max(firstRefreshMs, durationToMs(SLOT_REQUEST_REFRESH.maxInterval)),
+  });
   listen();
   pending.add(requestId);
   let continued = false;
   try {
     // Not cancellable: a release must never overtake the request it withdraws.
     await CancellationScope.nonCancellable(() => acquireSlot(acquire));
-    while (!(await condition(() => granted.has(requestId), refreshMs))) {
+    while (!(await condition(() => granted.has(requestId), refresh.next() ?? firstRefreshMs))) {
       await CancellationScope.nonCancellable(() => acquireSlot(acquire));
-      refreshMs = Math.min(refreshMs * 2, Math.max(refreshMs, durationToMs(SLOT_REQUEST_REFRESH.maxInterval)));
     }
     return await fn(granted.get(requestId) as SlotGrant);
   } catch (err) {

@@ -19,16 +19,14 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineUpdate,
   isCancellation,
   log,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_ACCOUNT, DEFAULT_MODE, DEFAULT_PIPELINE_CONCURRENCY, MAX_PROMPT_LENGTH } from '../shared/defaults';
-import { durationToMs } from '../shared/duration';
-import { PIPELINE_FAILURE } from '../shared/failure-types';
+import { DEFAULT_ACCOUNT, DEFAULT_MODE, DEFAULT_PIPELINE_CONCURRENCY } from '../../shared/defaults';
+import { durationToMs } from '../../shared/duration';
+import { PIPELINE_FAILURE } from '../../shared/failure-types';
 import type {
   BranchOutcome,
   BranchProgress,
@@ -46,16 +44,13 @@ import type {
   StepInputAck,
   TerminalBranchStatus,
   WaitingFor,
-} from '../shared/pipeline-types';
-import type { JobInput, JobRequest, ModalInput } from '../shared/types';
-import { checkModalInput } from './job-modal';
-import { runChildJob, summariseJob } from './pipeline-children';
-import { canonicalLabel, extractNumberedPrompts, nodesFromSteps, planPipeline, type PlanBranch } from './pipeline-plan';
-
-/** A person supplies a waiting step's input: modal input, a pick choice, or a describe prompt number. */
-export const provideStepInputUpdate = defineUpdate<StepInputAck, [StepInput]>('provideStepInput');
-/** Every step × branch with its status, job id and what it waits for, as the pipeline knows it. */
-export const getPipelineProgressQuery = defineQuery<PipelineProgress>('getPipelineProgress');
+} from '../../shared/pipeline-types';
+import type { JobInput, JobRequest, ModalInput } from '../../shared/types';
+import { checkModalInput, modalNeeds, normaliseModalInput } from '../../shared/modal-input-rule';
+import { rejection } from '../../shared/rejection';
+import { runChildJob, summariseJob } from '../common/child-jobs';
+import { getPipelineProgressQuery, provideStepInputUpdate } from './messages';
+import { canonicalLabel, extractNumberedPrompts, nodesFromSteps, planPipeline, type PlanBranch } from './plan';
 
 const TERMINAL: ReadonlySet<BranchStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 
@@ -88,48 +83,24 @@ interface Resolution {
   choice?: string;
 }
 
-function reject(message: string): never {
-  throw ApplicationFailure.create({ type: PIPELINE_FAILURE.inputRejected, message, nonRetryable: true });
+function reject(message: string, field: string, rule: string, phase?: string): never {
+  throw rejection(PIPELINE_FAILURE.inputRejected, message, { field, rule, ...(phase ? { phase } : {}) });
 }
 
-/** Checks modal input in the workflow (the Node-side parser is not on this path): shape, PNG mask, needs. */
-function checkModal(modal: unknown, needs: readonly ModalNeed[], what: string): ModalInput {
-  if (typeof modal !== 'object' || modal === null || Array.isArray(modal)) {
-    reject(`${what} needs "modal": { prompt, mask }`);
+/**
+ * Checks modal input in the workflow (the Node-side parser is not on this path) with the shared MODAL-input rule:
+ * shape, PNG mask, the intent's needs and its own rules (Custom Zoom's `--zoom 1..2`), so input the job would refuse
+ * is refused here. Returns the input reduced to the fields the job takes.
+ */
+function checkModal(modal: unknown, intent: PipelineIntent, needs: readonly ModalNeed[], what: string): ModalInput {
+  // An intent that always parks in MODAL is submitted by the job with its own needs (a prompt at least).
+  const all = intent.alwaysModal ? [...new Set([...needs, ...modalNeeds(intent.intent)])] : needs;
+  const problem = checkModalInput(modal, intent.intent, all);
+  if (problem) {
+    const field = problem.field === 'modal' ? 'modal' : `modal.${problem.field}`;
+    reject(`${what}: ${problem.message}`, field, problem.rule);
   }
-  const m = modal as Record<string, unknown>;
-  const out: ModalInput = {};
-  if (m.prompt !== undefined) {
-    if (typeof m.prompt !== 'string' || !m.prompt.trim()) reject('modal.prompt must be a non-empty string');
-    if (m.prompt.length > MAX_PROMPT_LENGTH) reject(`modal.prompt is longer than ${MAX_PROMPT_LENGTH} characters`);
-    out.prompt = m.prompt.trim();
-  }
-  if (m.mask !== undefined) {
-    const k = m.mask as Record<string, unknown> | null;
-    const isRef =
-      typeof k === 'object' &&
-      k !== null &&
-      typeof k.key === 'string' &&
-      typeof k.sha256 === 'string' &&
-      /^[a-f0-9]{64}$/i.test(k.sha256) &&
-      typeof k.size === 'number' &&
-      k.size > 0;
-    if (!isRef) reject('modal.mask must be a stored asset reference { key, sha256, size, contentType }');
-    if (String(k.contentType).toLowerCase() !== 'image/png') {
-      reject(`modal.mask must be a PNG, not ${String(k.contentType)}`);
-    }
-    out.mask = { key: k.key as string, sha256: k.sha256 as string, size: k.size as number, contentType: 'image/png' };
-  }
-  const missing = needs.filter((n) => out[n] === undefined);
-  if (missing.length > 0) reject(`${what} needs ${needs.join(' and ')} (missing ${missing.join(', ')})`);
-  return out;
-}
-
-/** The job's own modal rules (e.g. Custom Zoom needs `--zoom 1..2`), so input it would refuse is refused here. */
-function checkForJob(modal: ModalInput, intent: PipelineIntent): void {
-  if (!intent.alwaysModal && modal.prompt === undefined && modal.mask === undefined) return;
-  const why = checkModalInput(modal, intent.intent);
-  if (why) reject(`${intent.label}: ${why}`);
+  return normaliseModalInput(modal as ModalInput);
 }
 
 const PROMPT_NUMBER = /^\s*([1-9])\s*(?:\uFE0F?\u20E3)?\s*$/u;
@@ -299,7 +270,8 @@ class PipelineRun {
   private start(b: Branch): void {
     b.status = 'running';
     this.running++;
-    void runChildJob(b.jobId, this.jobInput(b), () => {
+    void runChildJob(b.jobId, this.jobInput(b), (jobId) => {
+      b.jobId = jobId;
       this.jobsStarted++;
     }).then((outcome) => {
       this.running--;
@@ -331,23 +303,30 @@ class PipelineRun {
 
   /** Validates a step input without side effects; throws `StepInputRejected`. */
   resolve(input: StepInput): Resolution {
-    if (typeof input !== 'object' || input === null) reject('step input must be { step, branch?, modal?, choice? }');
+    if (typeof input !== 'object' || input === null)
+      reject('step input must be { step, branch?, modal?, choice? }', 'input', 'type');
     const list = this.byStep.get(input.step);
-    if (!list) reject(`unknown step "${String(input.step)}" (steps: ${[...this.byStep.keys()].join(', ')})`);
+    if (!list)
+      reject(`unknown step "${String(input.step)}" (steps: ${[...this.byStep.keys()].join(', ')})`, 'step', 'exists');
     let b: Branch | undefined;
     if (input.branch !== undefined) {
       b = list.find((x) => canonicalLabel(x.label) === canonicalLabel(String(input.branch)));
       if (!b)
         reject(
-          `step "${input.step}" has no branch "${input.branch}" (${list.map((x) => x.label).join(', ') || 'none'})`
+          `step "${input.step}" has no branch "${input.branch}" (${list.map((x) => x.label).join(', ') || 'none'})`,
+          'branch',
+          'exists'
         );
-      if (b.status !== 'waiting-input') reject(`${b.key} is not waiting for input (it is ${b.status})`);
+      if (b.status !== 'waiting-input')
+        reject(`${b.key} is not waiting for input (it is ${b.status})`, 'branch', 'not-waiting', b.status);
     } else {
       const waiting = list.filter((x) => x.status === 'waiting-input');
-      if (waiting.length === 0) reject(`step "${input.step}" is not waiting for input`);
+      if (waiting.length === 0) reject(`step "${input.step}" is not waiting for input`, 'step', 'not-waiting');
       if (waiting.length > 1) {
         reject(
-          `${waiting.length} branches of "${input.step}" wait (${waiting.map((x) => x.label).join(', ')}); name one in "branch"`
+          `${waiting.length} branches of "${input.step}" wait (${waiting.map((x) => x.label).join(', ')}); name one in "branch"`,
+          'branch',
+          'required'
         );
       }
       b = waiting[0]!;
@@ -355,35 +334,44 @@ class PipelineRun {
     const w = b.waitingFor!;
     switch (w.kind) {
       case 'modal': {
-        if (input.choice !== undefined) reject(`${b.key} waits for modal input, not a choice`);
-        const modal = checkModal(input.modal, w.needs, `${b.key} (${w.intent})`);
-        checkForJob(modal, b.intent!);
+        if (input.choice !== undefined) reject(`${b.key} waits for modal input, not a choice`, 'choice', 'unexpected');
+        const modal = checkModal(input.modal, b.intent!, w.needs, `${b.key} (${w.intent})`);
         return { branch: b, modal };
       }
       case 'choice': {
-        if (input.choice === undefined) reject(`${b.key} waits for a choice of ${w.choices.join(', ')}`);
+        if (input.choice === undefined)
+          reject(`${b.key} waits for a choice of ${w.choices.join(', ')}`, 'choice', 'required');
         const step = b.step as Extract<PipelineStep, { kind: 'pick' }>;
         const c = step.choices.find((x) => canonicalLabel(x.label) === canonicalLabel(String(input.choice)));
-        if (!c) reject(`"${String(input.choice)}" is not a choice of ${b.key} (${w.choices.join(', ')})`);
+        if (!c)
+          reject(`"${String(input.choice)}" is not a choice of ${b.key} (${w.choices.join(', ')})`, 'choice', 'one-of');
         const given = step.input.kind === 'given' ? step.input.modal : {};
         let modal: ModalInput | undefined = step.input.kind === 'given' ? given : undefined;
         if (this.choiceNeedsModal(step, c)) {
           const needs = c.needs.filter((n) => given[n] === undefined);
-          modal = { ...given, ...checkModal(input.modal, needs, `${b.key} (${c.label})`) };
+          modal = { ...given, ...checkModal(input.modal, c, needs, `${b.key} (${c.label})`) };
         } else if (input.modal !== undefined) {
-          modal = { ...given, ...checkModal(input.modal, [], `${b.key} (${c.label})`) };
+          modal = { ...given, ...checkModal(input.modal, c, [], `${b.key} (${c.label})`) };
         }
-        if (modal) checkForJob(modal, c);
+        if (modal && c.alwaysModal) checkModal(modal, c, [], `${b.key} (${c.label})`);
         return { branch: b, intent: c, modal, choice: c.label };
       }
       case 'prompt-pick': {
         if (input.modal !== undefined || input.choice === undefined) {
-          reject(`${b.key} waits for a prompt number "1".."${w.prompts.length}" in "choice"`);
+          reject(
+            `${b.key} waits for a prompt number "1".."${w.prompts.length}" in "choice"`,
+            'choice',
+            'prompt-number'
+          );
         }
         const m = PROMPT_NUMBER.exec(String(input.choice));
         const n = m ? Number(m[1]) : NaN;
         if (!(n >= 1 && n <= w.prompts.length)) {
-          reject(`choice must be a prompt number 1..${w.prompts.length}, got "${String(input.choice)}"`);
+          reject(
+            `choice must be a prompt number 1..${w.prompts.length}, got "${String(input.choice)}"`,
+            'choice',
+            'prompt-number'
+          );
         }
         return { branch: b, prompt: w.prompts[n - 1]!, choice: String(n) };
       }

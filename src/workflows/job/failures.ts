@@ -3,15 +3,15 @@
  * `details[0].code` that `src/activities/failures.ts` writes, never on classes or message text.
  */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
-import type { FailReasonKind } from '../mj/types';
+import type { FailReasonKind } from '../../mj/types';
 import {
   ACTIVITY_FAILURE,
   JOB_FAILURE,
   MJ_ERROR_CODE,
   type ActivityFailureDetails,
   type JobFailureType,
-} from '../shared/failure-types';
-import type { TaskSnapshot } from '../shared/types';
+} from '../../shared/failure-types';
+import type { TaskSnapshot } from '../../shared/types';
 
 /** What the workflow does after a submit attempt failed. */
 export type SubmitFailure =
@@ -100,8 +100,8 @@ const FAIL_KIND_TO_TYPE: Record<FailReasonKind, JobFailureType> = {
   'invalid-parameter': JOB_FAILURE.invalidParameter,
   'invalid-link': JOB_FAILURE.invalidLink,
   timeout: JOB_FAILURE.upstreamTimeout,
-  // Placeholder added by sim so this table stays total; wf maps it to JOB_FAILURE.gatewayTimeout (contract C6).
-  'gateway-timeout': JOB_FAILURE.upstreamTimeout,
+  // The gateway gave up and refunded; distinct from MidJourney's own timeout (a pipeline may resubmit it once).
+  'gateway-timeout': JOB_FAILURE.gatewayTimeout,
   cancelled: JOB_FAILURE.cancelled,
   internal: JOB_FAILURE.upstreamFailure,
   unknown: JOB_FAILURE.upstreamFailure,

@@ -17,15 +17,14 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
   isCancellation,
   log,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SpeedMode } from '../mj/types';
-import { DEFAULT_ACCOUNT, DEFAULT_BATCH_CONCURRENCY, DEFAULT_MODE, MAX_BATCH_ITEMS } from '../shared/defaults';
-import { PIPELINE_FAILURE } from '../shared/failure-types';
+import type { SpeedMode } from '../../mj/types';
+import { DEFAULT_ACCOUNT, DEFAULT_BATCH_CONCURRENCY, DEFAULT_MODE, MAX_BATCH_ITEMS } from '../../shared/defaults';
+import { PIPELINE_FAILURE } from '../../shared/failure-types';
 import type {
   BatchInput,
   BatchItem,
@@ -35,12 +34,10 @@ import type {
   BatchReport,
   FailureInfo,
   JobSummary,
-} from '../shared/pipeline-types';
-import type { ImageRef, JobInput } from '../shared/types';
-import { runChildJob, summariseJob } from './pipeline-children';
-
-/** Counts, per-group load and every item's status and job id. */
-export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');
+} from '../../shared/pipeline-types';
+import type { ImageRef, JobInput } from '../../shared/types';
+import { runChildJob, summariseJob } from '../common/child-jobs';
+import { getBatchProgressQuery } from './messages';
 
 interface ItemState {
   item: BatchItem;
@@ -131,7 +128,9 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
       ...(input.captureImages !== undefined ? { captureImages: input.captureImages } : {}),
       ...(input.submitPolicy ? { submitPolicy: input.submitPolicy } : {}),
     };
-    void runChildJob(s.jobId, jobInput, () => undefined).then((outcome) => {
+    void runChildJob(s.jobId, jobInput, (jobId) => {
+      s.jobId = jobId;
+    }).then((outcome) => {
       running.set(s.group, running.get(s.group)! - 1);
       dirty = true;
       if (outcome.status === 'succeeded') {

@@ -3,11 +3,11 @@
  * workflow-safe, so unit tests cover the arithmetic without a server.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { SpeedMode, TaskStatus } from '../mj/types';
-import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_FACTOR } from '../shared/defaults';
-import { durationToMs } from '../shared/duration';
-import { JOB_FAILURE } from '../shared/failure-types';
-import type { PollPolicy } from '../shared/types';
+import type { SpeedMode, TaskStatus } from '../../mj/types';
+import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_FACTOR } from '../../shared/defaults';
+import { durationToMs } from '../../shared/duration';
+import { JOB_FAILURE } from '../../shared/failure-types';
+import type { PollPolicy } from '../../shared/types';
 
 /** A {@link PollPolicy} in milliseconds. */
 export interface ResolvedPolicy {

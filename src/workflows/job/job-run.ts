@@ -1,0 +1,855 @@
+/**
+ * The state and steps of one job (`mjJobWorkflow`): submit exactly once, poll with durable timers (woken early by
+ * webhook hints), ask a person before pressing a button that always opens a modal, answer unasked MODALs, and
+ * publish what readers see. Everything Temporal-specific comes in through {@link JobHost}, so each step is
+ * unit-tested without a server (test/unit/workflows/job-run.test.ts); the workflow function only wires it.
+ *
+ * Phases: waiting-input → submitting → queued ⇄ running (⇄ waiting-modal) → succeeded | failed | cancelled.
+ */
+import { isCancellation, type ApplicationFailure } from '@temporalio/workflow';
+import type { CancelUpstreamResult, FindTaskByStateInput, SubmitModalInput, SubmitTaskInput } from '../../activities';
+import type { SubmitTaskResult } from '../../activities/submit-task';
+import type { CaptureImagesInput } from '../../activities/capture-images';
+import type { IntentSpec, SpeedMode, TaskStatus } from '../../mj/types';
+import {
+  CONTINUE_AS_NEW_EVENTS,
+  DEFAULT_MODE,
+  DEFAULT_SUBMIT_BACKOFF,
+  MAX_PARENT_UNAVAILABLE_RETRIES,
+  RECONCILE_DELAY,
+} from '../../shared/defaults';
+import { durationToMs } from '../../shared/duration';
+import { ACTIVITY_FAILURE, JOB_FAILURE, MJ_ERROR_CODE, MODAL_INPUT_REJECTION } from '../../shared/failure-types';
+import type { JobMemo } from '../../shared/job-memo';
+import { checkModalInput, isAlwaysModal, modalNeeds } from '../../shared/modal-input-rule';
+import { rejection } from '../../shared/rejection';
+import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../../shared/search-attributes';
+import { makeStateKey } from '../../shared/state-key';
+import type {
+  CapturedImage,
+  JobCarry,
+  JobInput,
+  JobPhase,
+  JobProgress,
+  JobResult,
+  JobTimings,
+  JobWaitingFor,
+  ModalAck,
+  ModalInput,
+  TaskButton,
+  TaskChangedHint,
+  TaskSnapshot,
+} from '../../shared/types';
+import { Backoff } from '../common/backoff';
+import { classifySubmitFailure, jobFailure, readActivityFailure, upstreamTaskFailure } from './failures';
+import { buildJobMemo, jobDetailsMarkdown } from './memo';
+import {
+  growInterval,
+  hintNeedsFetch,
+  jittered,
+  nextDeadline,
+  progressRank,
+  resolvePolicy,
+  type ResolvedPolicy,
+} from './poll';
+
+/** The activities a job calls (the worker's `createActivities` provides them). */
+export interface JobActivities {
+  submitTask(input: SubmitTaskInput): Promise<SubmitTaskResult>;
+  submitModal(input: SubmitModalInput): Promise<{ taskId: string }>;
+  fetchTask(input: { taskId: string }): Promise<TaskSnapshot>;
+  findTaskByState(input: FindTaskByStateInput): Promise<TaskSnapshot | null>;
+  cancelUpstreamTask(input: { taskId: string }): Promise<CancelUpstreamResult>;
+  captureImages(input: CaptureImagesInput): Promise<CapturedImage[]>;
+}
+
+export type KeywordKey = typeof MJ_TASK_ID;
+
+/** What the workflow gives a job: Temporal's clock, timers, history facts and side channels. */
+export interface JobHost {
+  readonly workflowId: string;
+  readonly activities: JobActivities;
+  now(): number;
+  random(): number;
+  sleep(ms: number): Promise<void>;
+  /** Temporal's `condition`: true once `fn` holds, false when `timeoutMs` passed first. */
+  condition(fn: () => boolean, timeoutMs?: number): Promise<boolean>;
+  /** True when the history is long enough to continue as new (the server's suggestion counts). */
+  historyIsLong(limit: number): boolean;
+  /** Waits for running handlers, then continues as new with `input`. Never returns. */
+  continueAsNew(input: JobInput): Promise<never>;
+  /** Runs `fn` holding an account slot when the input asks for one. */
+  holdingSlot<T>(resume: boolean, fn: () => Promise<T>): Promise<T>;
+  reportBackPressure(retryAfterMs?: number): Promise<void>;
+  /** Upserts the keyword search attributes whose values changed. */
+  upsertKeywords(pairs: [KeywordKey, string | undefined][]): void;
+  /** Upserts the memo, sets the Web UI details and signals the observer (contract C4). */
+  publish(memo: JobMemo, seq: number, details: string): Promise<void>;
+}
+
+type FetchResult = TaskSnapshot | 'not-found' | 'unavailable';
+
+interface ModalOutcome {
+  attempt: number;
+  ack?: ModalAck;
+  error?: ApplicationFailure;
+}
+
+/** Where the modal input being submitted came from: decides whether a refusal may be corrected by a person. */
+type ModalSource = 'given' | 'person' | 'auto';
+
+const ACTION_OF_KIND: Record<JobInput['request']['kind'], string> = {
+  imagine: 'IMAGINE',
+  action: 'ACTION',
+  blend: 'BLEND',
+  describe: 'DESCRIBE',
+  shorten: 'SHORTEN',
+  edits: 'EDIT',
+  video: 'VIDEO',
+};
+
+const DEFAULT_MODAL_CHILD_MAX_AGE = '50m';
+
+const SUBMIT_BACKOFF = {
+  initialMs: durationToMs(DEFAULT_SUBMIT_BACKOFF.initialInterval),
+  maxMs: durationToMs(DEFAULT_SUBMIT_BACKOFF.maxInterval),
+  coefficient: DEFAULT_SUBMIT_BACKOFF.backoffCoefficient,
+  jitter: 0.1,
+};
+
+export class JobRun {
+  readonly mode: SpeedMode;
+  readonly request: JobInput['request'];
+  readonly intent: IntentSpec | undefined;
+  // Carried across continue-as-new (see toCarry).
+  step: number;
+  taskId: string | undefined;
+  phase: JobPhase;
+  lastStatus: TaskStatus | undefined;
+  lastProgress: string | undefined;
+  timings: JobTimings;
+  submits: number;
+  fetches: number;
+  wakeups: number;
+  intervalMs: number | undefined;
+  hooked: boolean;
+  queuedSince: number | undefined;
+  modalWaitedMs: number;
+  modalSubmittedFor: string | undefined;
+  memoSeq: number;
+  modalInput: ModalInput | undefined;
+  // Rebuilt by the first fetch of a run.
+  progressPct: number | null = null;
+  previewUrl: string | null = null;
+  action: string | undefined;
+  buttons: TaskButton[] = [];
+  failReason: string | undefined;
+  hintPending = false;
+  modalPending = false;
+  /** Workflow time the current MODAL child appeared, to judge its age when a person answers. */
+  modalChildSince: number | undefined;
+  waitingFor: JobWaitingFor | undefined;
+  modalSource: ModalSource | undefined;
+  modalAttempt = 0;
+  modalOutcome: ModalOutcome | undefined;
+  failure: JobProgress['failure'];
+  upstreamCancel: JobProgress['upstreamCancel'];
+  images: CapturedImage[] = [];
+  private policy: ResolvedPolicy | undefined;
+  private lastMemoJson: string | undefined;
+
+  constructor(
+    readonly input: JobInput,
+    private readonly host: JobHost
+  ) {
+    const carry: JobCarry | undefined = input.carry;
+    this.mode = input.mode ?? DEFAULT_MODE;
+    this.request = input.request;
+    this.intent = input.request.kind === 'action' ? input.request.intent : undefined;
+    this.step = carry?.step ?? 0;
+    this.taskId = carry?.taskId;
+    this.phase = carry?.phase ?? 'submitting';
+    this.lastStatus = carry?.lastStatus;
+    this.lastProgress = carry?.lastProgress;
+    this.timings = carry?.timings ?? { startedAt: host.now() };
+    this.submits = carry?.submits ?? 0;
+    this.fetches = carry?.fetches ?? 0;
+    this.wakeups = carry?.wakeups ?? 0;
+    this.intervalMs = carry?.intervalMs;
+    this.hooked = carry?.hooked ?? false;
+    this.queuedSince = carry?.queuedSince;
+    this.modalWaitedMs = carry?.modalWaitedMs ?? 0;
+    this.modalSubmittedFor = carry?.modalSubmittedFor;
+    this.memoSeq = carry?.memoSeq ?? 0;
+    this.modalInput = carry?.modalInput ?? input.modal;
+    if (this.modalInput !== undefined) this.modalSource = input.modal !== undefined ? 'given' : 'person';
+  }
+
+  get stateKey(): string {
+    return makeStateKey(this.host.workflowId, this.step);
+  }
+
+  finished(): boolean {
+    return this.phase === 'succeeded' || this.phase === 'failed' || this.phase === 'cancelled';
+  }
+
+  private get pol(): ResolvedPolicy {
+    this.policy ??= resolvePolicy(this.mode, this.input.policy);
+    return this.policy;
+  }
+
+  // ---- readers ------------------------------------------------------------------------------------------
+
+  progress(): JobProgress {
+    return {
+      phase: this.phase,
+      taskId: this.taskId,
+      status: this.lastStatus,
+      progressPct: this.progressPct,
+      previewUrl: this.previewUrl,
+      action: this.action,
+      mode: this.mode,
+      buttons: this.buttons.map((b) => b.intent),
+      timings: this.timings,
+      waitingFor: this.waitingFor,
+      failure: this.failure,
+      submits: this.submits,
+      fetches: this.fetches,
+      wakeups: this.wakeups,
+      upstreamCancel: this.upstreamCancel,
+    };
+  }
+
+  memo(): JobMemo {
+    return buildJobMemo(this.request, {
+      phase: this.phase,
+      mode: this.mode,
+      taskId: this.taskId,
+      status: this.lastStatus,
+      progress: this.lastProgress,
+      action: this.action,
+      imageUrl: this.previewUrl,
+      buttons: this.buttons,
+      timings: this.timings,
+      waitingFor: this.waitingFor,
+      failure: this.failure,
+      failReason: this.failReason,
+      modalPrompt: this.modalSubmittedFor !== undefined ? this.modalInput?.prompt : undefined,
+      assets: this.images.length
+        ? this.images.map((i) => ({ index: i.index, key: i.asset.key, contentType: i.asset.contentType }))
+        : undefined,
+    });
+  }
+
+  /** Publishes the memo when something a reader sees changed since the last publish. */
+  async publish(): Promise<void> {
+    const memo = this.memo();
+    const json = JSON.stringify(memo);
+    if (json === this.lastMemoJson) return;
+    this.lastMemoJson = json;
+    await this.host.publish(memo, ++this.memoSeq, jobDetailsMarkdown(memo));
+  }
+
+  // ---- messages -----------------------------------------------------------------------------------------
+
+  onTaskChanged(hint: TaskChangedHint): void {
+    if (!hint || hint.taskId !== this.taskId || this.finished()) return;
+    // A hint that reports nothing newer than the last confirmed fetch (a duplicate, or a late one) wakes nobody.
+    if (
+      hint.status !== undefined &&
+      progressRank(hint.status, hint.progress) <= progressRank(this.lastStatus, this.lastProgress)
+    ) {
+      return;
+    }
+    // Webhooks work for this task: from now on they carry the news and polling is only the safety net.
+    this.hooked = true;
+    // Progress hints only inform the progress query; terminal and MODAL hints (and bare ones) are confirmed by a
+    // fetch at once, which is all a job needs to act on time.
+    if (!hintNeedsFetch(hint.status)) {
+      const pct = /(\d+(?:\.\d+)?)\s*%/.exec(hint.progress ?? '');
+      if (pct) this.progressPct = Math.min(100, Number(pct[1]));
+      return;
+    }
+    this.hintPending = true;
+  }
+
+  /** The update validator: throws a structured rejection (contract C1); records nothing. */
+  validateModalInput(modal: ModalInput): void {
+    const waiting = this.phase === 'waiting-input' || this.phase === 'waiting-modal';
+    if (!waiting || this.modalInput !== undefined) {
+      throw rejection(MODAL_INPUT_REJECTION.notWaiting, `job is not waiting for modal input (phase ${this.phase})`, {
+        field: 'jobId',
+        rule: 'not-waiting',
+        phase: this.phase,
+        ...(this.taskId ? { taskId: this.taskId } : {}),
+      });
+    }
+    const problem = checkModalInput(modal, this.intent);
+    if (problem) {
+      throw rejection(MODAL_INPUT_REJECTION.invalid, problem.message, {
+        field: problem.field,
+        rule: problem.rule,
+        phase: this.phase,
+        ...(this.taskId ? { taskId: this.taskId } : {}),
+      });
+    }
+  }
+
+  /** The update handler: completes once the upstream took the modal submit, or with the reason it did not. */
+  async provideModalInput(modal: ModalInput): Promise<ModalAck> {
+    const attempt = ++this.modalAttempt;
+    this.modalInput = modal;
+    this.modalSource = 'person';
+    await this.host.condition(() => this.modalOutcome?.attempt === attempt || this.finished());
+    const outcome = this.modalOutcome?.attempt === attempt ? this.modalOutcome : undefined;
+    if (outcome?.ack) return outcome.ack;
+    throw (
+      outcome?.error ??
+      rejection(
+        this.failure?.type ?? MODAL_INPUT_REJECTION.notWaiting,
+        `job ended before the modal input was submitted (${this.phase}${this.failure ? `: ${this.failure.message}` : ''})`,
+        { field: 'jobId', rule: 'not-waiting', phase: this.phase }
+      )
+    );
+  }
+
+  // ---- the job ------------------------------------------------------------------------------------------
+
+  /** Runs the job to its result; throws typed failures (see {@link fail}). */
+  async run(): Promise<JobResult> {
+    this.host.upsertKeywords([
+      [MJ_MODE, this.mode],
+      [MJ_ACTION, ACTION_OF_KIND[this.request.kind]],
+    ]);
+    this.policy = resolvePolicy(this.mode, this.input.policy);
+    this.checkPresuppliedInput();
+    const task = await this.host.holdingSlot(this.taskId !== undefined, async () => {
+      if (!this.taskId) {
+        if (isAlwaysModal(this.intent) && this.modalInput === undefined) await this.waitForPerson('waiting-input');
+        await this.submit();
+      }
+      return this.pollUntilDone();
+    });
+    if (this.input.captureImages !== false) await this.capture(task);
+    this.phase = 'succeeded';
+    this.timings.finishedAt = this.host.now();
+    await this.publish();
+    return {
+      taskId: task.id,
+      task,
+      images: this.images,
+      timings: this.timings,
+      submits: this.submits,
+      fetches: this.fetches,
+    };
+  }
+
+  /** Records how the job ended (a typed failure, or a cancellation) and publishes it. */
+  async fail(err: ApplicationFailure | 'cancelled'): Promise<void> {
+    this.phase = err === 'cancelled' ? 'cancelled' : 'failed';
+    if (err !== 'cancelled') this.failure = { type: err.type ?? JOB_FAILURE.upstreamFailure, message: err.message };
+    this.timings.finishedAt = this.host.now();
+    this.waitingFor = undefined;
+    await this.publish();
+  }
+
+  private checkPresuppliedInput(): void {
+    const given = this.input.modal;
+    if (given === undefined || this.taskId !== undefined) return;
+    const problem = checkModalInput(given, this.intent);
+    if (problem) {
+      throw jobFailure(JOB_FAILURE.validation, `pre-supplied modal input: ${problem.message}`, {
+        field: problem.field === 'modal' ? 'modal' : `modal.${problem.field}`,
+        rule: problem.rule,
+        phase: this.phase,
+      });
+    }
+  }
+
+  private async capture(task: TaskSnapshot): Promise<void> {
+    try {
+      this.images = await this.host.activities.captureImages({ jobId: this.host.workflowId, task });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      throw jobFailure(
+        JOB_FAILURE.captureFailed,
+        `task ${task.id} succeeded but its images were not stored: ${readActivityFailure(err).message}`,
+        { taskId: task.id }
+      );
+    }
+  }
+
+  // ---- submit -------------------------------------------------------------------------------------------
+
+  /** Ends with a task id (adopted or new), or throws a typed failure. Each failure kind gets its own answer. */
+  async submit(): Promise<void> {
+    this.phase = 'submitting';
+    await this.publish();
+    const backoff = new Backoff(SUBMIT_BACKOFF, this.host.now() + this.pol.queuedMs, this.host);
+    const backOff = async (hintMs: number | undefined, why: string): Promise<void> => {
+      const waitMs = backoff.next(hintMs);
+      if (waitMs === undefined) {
+        throw jobFailure(
+          JOB_FAILURE.deadlineExceeded,
+          `submit did not get through before the queued deadline: ${why}`,
+          {
+            phase: 'submitting',
+            submits: this.submits,
+          }
+        );
+      }
+      await this.host.sleep(waitMs);
+    };
+    let parentRetries = 0;
+    let unknownStreak = 0;
+    for (;;) {
+      let outcome: SubmitTaskResult;
+      try {
+        this.submits++;
+        outcome = await this.host.activities.submitTask({
+          request: this.request,
+          mode: this.mode,
+          stateKey: this.stateKey,
+        });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const f = classifySubmitFailure(err);
+        if (f.kind === 'terminal') throw jobFailure(f.type, f.message, { code: f.code, phase: 'submitting' });
+        if (f.kind === 'back-pressure') {
+          // The whole account slows down, not only this job: its other submits would meet the same 23/429.
+          if (f.code === MJ_ERROR_CODE.queueFull || f.code === MJ_ERROR_CODE.rateLimited) {
+            await this.host.reportBackPressure(f.retryAfterMs);
+          }
+          await backOff(f.retryAfterMs, f.message);
+          continue;
+        }
+        if (f.kind === 'parent-unavailable') {
+          this.failFastOnExternalParent(f.code, f.message);
+          if (++parentRetries > MAX_PARENT_UNAVAILABLE_RETRIES) {
+            throw jobFailure(JOB_FAILURE.parentUnavailable, f.message, { code: f.code, retries: parentRetries - 1 });
+          }
+          await backOff(undefined, f.message);
+          continue;
+        }
+        const found = await this.reconcile(backoff.deadlineAt, f.message);
+        if (found !== 'resubmit') {
+          this.adopt(found);
+          await this.publish();
+          return;
+        }
+        // Proven absent: resubmit at once the first time; a proxy that keeps losing answers gets backed off.
+        if (++unknownStreak > 1) await backOff(undefined, f.message);
+        continue;
+      }
+      this.accepted(outcome.taskId, outcome.kind === 'modal');
+      await this.publish();
+      return;
+    }
+  }
+
+  /** C5: an external parent the upstream does not know is a typo or a stale id, not a race: fail at once. */
+  private failFastOnExternalParent(code: string | undefined, message: string): void {
+    if (this.request.kind !== 'action' || this.request.parentOrigin !== 'external') return;
+    if (code !== MJ_ERROR_CODE.taskNotFound) return;
+    const taskId = this.request.parentTaskId;
+    throw jobFailure(JOB_FAILURE.parentNotFound, `parent task ${taskId} is not known upstream: ${message}`, {
+      field: 'parentTaskId',
+      rule: 'exists',
+      taskId,
+    });
+  }
+
+  private accepted(taskId: string, modal: boolean): void {
+    this.taskId = taskId;
+    // Workflow time, not the proxy's submitTime: deadlines must not depend on another machine's clock.
+    this.timings.submittedAt ??= this.host.now();
+    this.queuedSince = this.host.now();
+    this.phase = 'queued';
+    this.lastStatus = undefined;
+    this.lastProgress = undefined;
+    if (modal) this.parkOnModal();
+    this.host.upsertKeywords([[MJ_TASK_ID, taskId]]);
+  }
+
+  private parkOnModal(): void {
+    this.modalPending = true;
+    this.modalChildSince ??= this.host.now();
+  }
+
+  /**
+   * After a submit whose outcome is unknown: the task found by `state`, or 'resubmit' once it is proven absent (or
+   * the caller allows duplicates where the proxy cannot be searched).
+   */
+  private async reconcile(deadlineAt: number, why: string): Promise<TaskSnapshot | 'resubmit'> {
+    const reconcileMs = durationToMs(RECONCILE_DELAY);
+    const backoff = new Backoff({ initialMs: reconcileMs, maxMs: SUBMIT_BACKOFF.maxMs }, deadlineAt, this.host);
+    // The first lookup always runs: an asynchronously saved task (N) needs a moment to be visible.
+    let waitMs: number | undefined = reconcileMs;
+    for (;;) {
+      await this.host.sleep(waitMs);
+      try {
+        const found = await this.host.activities.findTaskByState({ stateKey: this.stateKey, taskIdHint: this.taskId });
+        return found ?? 'resubmit';
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const { failure, message } = readActivityFailure(err);
+        if (failure?.type === ACTIVITY_FAILURE.reconcileUnsupported) {
+          if (this.input.submitPolicy === 'at-least-once') return 'resubmit';
+          throw jobFailure(
+            JOB_FAILURE.submitOutcomeUnknown,
+            `submit outcome unknown (${why}) and the proxy cannot be searched by state; not resubmitting (at-most-once)`,
+            { stateKey: this.stateKey }
+          );
+        }
+        waitMs = backoff.next();
+        if (waitMs === undefined) {
+          throw jobFailure(
+            JOB_FAILURE.submitOutcomeUnknown,
+            `submit outcome unknown (${why}); lookup kept failing: ${message}`,
+            {
+              stateKey: this.stateKey,
+            }
+          );
+        }
+      }
+    }
+  }
+
+  private adopt(task: TaskSnapshot): void {
+    this.accepted(task.id, task.status === 'MODAL');
+    this.observe(task);
+  }
+
+  // ---- poll ---------------------------------------------------------------------------------------------
+
+  /** Records a confirmed snapshot; true when status or progress moved since an earlier fetch. */
+  observe(t: TaskSnapshot): boolean {
+    const changed = t.status !== this.lastStatus || t.progress !== this.lastProgress;
+    const moved = changed && this.lastStatus !== undefined;
+    this.progressPct = t.progressPct;
+    this.previewUrl = t.imageUrl;
+    this.action = t.action || this.action;
+    this.buttons = t.buttons;
+    this.failReason = t.failReason ?? undefined;
+    if (changed) {
+      this.lastStatus = t.status;
+      this.lastProgress = t.progress;
+      this.timings.lastChangeAt = this.host.now();
+      if (t.status === 'IN_PROGRESS' && this.timings.firstProgressAt === undefined) {
+        this.timings.firstProgressAt = this.host.now();
+      }
+    }
+    if (this.phase === 'queued' || this.phase === 'running') {
+      this.phase = t.status === 'IN_PROGRESS' ? 'running' : 'queued';
+    }
+    this.host.upsertKeywords([
+      [MJ_STATUS, t.status],
+      [MJ_ACTION, t.action || undefined],
+    ]);
+    return moved;
+  }
+
+  private async fetchOnce(): Promise<FetchResult> {
+    this.fetches++;
+    try {
+      return await this.host.activities.fetchTask({ taskId: this.taskId as string });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const { failure, details, message } = readActivityFailure(err);
+      if (details.code === MJ_ERROR_CODE.auth) throw jobFailure(JOB_FAILURE.auth, message, { code: details.code });
+      if (details.code === MJ_ERROR_CODE.taskNotFound || failure?.type === 'MjTaskNotFoundError') return 'not-found';
+      return 'unavailable';
+    }
+  }
+
+  async pollUntilDone(): Promise<TaskSnapshot> {
+    const p = this.pol;
+    this.intervalMs ??= p.initialMs;
+    // A continued run fetches at once: the previous run stopped right after a wait.
+    let skipWait = this.input.carry?.taskId !== undefined && this.taskId === this.input.carry.taskId;
+    let lastError = '';
+    for (;;) {
+      if (this.modalPending) {
+        await this.answerModal();
+        skipWait = false;
+        continue;
+      }
+      if (!skipWait) await this.waitForNews();
+      skipWait = false;
+      const r = await this.fetchOnce();
+      let changed = false;
+      let statusChanged = false;
+      if (typeof r === 'object') {
+        statusChanged = this.lastStatus !== undefined && r.status !== this.lastStatus;
+        changed = this.observe(r);
+        if (r.status === 'SUCCESS') return r;
+        if (r.status === 'FAILURE' || r.status === 'CANCEL') throw upstreamTaskFailure(r);
+        // A fetch can still show MODAL just after our modal submit; only a new MODAL task parks the job.
+        if (r.status === 'MODAL' && this.modalSubmittedFor !== r.id) {
+          this.parkOnModal();
+          continue;
+        }
+        await this.publish();
+      } else {
+        lastError = r;
+      }
+      this.checkDeadline(lastError);
+      // A status change restarts the short ramp (the task is now in a new phase); progress within a phase only stops
+      // the growth, so a long relax job is not re-polled every few seconds after each 15% step.
+      if (this.hooked || !changed) this.intervalMs = growInterval(this.intervalMs, p, this.hooked);
+      else if (statusChanged) this.intervalMs = p.initialMs;
+    }
+  }
+
+  /** Sleeps until the next poll or an actionable webhook hint; continues as new when the history grew long. */
+  private async waitForNews(): Promise<void> {
+    const p = this.pol;
+    const deadline = nextDeadline(this.deadlineClock(), p);
+    const waitMs = Math.max(
+      1,
+      Math.min(
+        jittered(this.intervalMs ?? p.initialMs, p.jitter, () => this.host.random()),
+        deadline.at - this.host.now()
+      )
+    );
+    if (await this.host.condition(() => this.hintPending, waitMs)) this.wakeups++;
+    this.hintPending = false;
+    if (this.host.historyIsLong(this.input.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_EVENTS)) {
+      await this.host.continueAsNew({ ...this.input, carry: this.toCarry() });
+    }
+  }
+
+  private checkDeadline(lastError: string): void {
+    const deadline = nextDeadline(this.deadlineClock(), this.pol);
+    // The fetch before this ran at or after the deadline, so it was the final reconciliation.
+    if (this.host.now() < deadline.at) return;
+    throw jobFailure(
+      JOB_FAILURE.deadlineExceeded,
+      `${deadline.kind} deadline passed with task ${this.taskId} ${this.lastStatus ?? lastError}`,
+      {
+        deadline: deadline.kind,
+        taskId: this.taskId,
+        status: this.lastStatus,
+        progress: this.lastProgress,
+      }
+    );
+  }
+
+  private deadlineClock() {
+    const started = this.timings.submittedAt ?? this.timings.startedAt;
+    return {
+      submittedAt: started,
+      queuedSince: this.queuedSince ?? started,
+      lastChangeAt: this.timings.lastChangeAt ?? started,
+      running: this.lastStatus === 'IN_PROGRESS',
+      modalWaitedMs: this.modalWaitedMs,
+    };
+  }
+
+  toCarry(): JobCarry {
+    return {
+      step: this.step,
+      taskId: this.taskId,
+      parentTaskId: this.request.kind === 'action' ? this.request.parentTaskId : undefined,
+      phase: this.phase,
+      lastStatus: this.lastStatus,
+      lastProgress: this.lastProgress,
+      timings: this.timings,
+      submits: this.submits,
+      fetches: this.fetches,
+      wakeups: this.wakeups,
+      intervalMs: this.intervalMs,
+      hooked: this.hooked,
+      queuedSince: this.queuedSince,
+      modalWaitedMs: this.modalWaitedMs,
+      modalSubmittedFor: this.modalSubmittedFor,
+      memoSeq: this.memoSeq,
+      // Input still to submit (given for a MODAL that has not appeared yet); once submitted it is not needed.
+      modalInput: this.modalSubmittedFor === undefined ? this.modalInput : undefined,
+    };
+  }
+
+  // ---- modal --------------------------------------------------------------------------------------------
+
+  /**
+   * Waits for a person: before anything is pressed upstream (`waiting-input`), or on an upstream MODAL nobody
+   * asked for (`waiting-modal`). Ends with `modalInput` set, or throws `ModalExpired` after `modalTimeout`.
+   */
+  async waitForPerson(phase: 'waiting-input' | 'waiting-modal'): Promise<void> {
+    const since = this.host.now();
+    const expiresAt = this.pol.modalMs === undefined ? undefined : since + this.pol.modalMs;
+    this.phase = phase;
+    this.timings.modalSince = since;
+    this.waitingFor = {
+      kind: 'modal',
+      ...(phase === 'waiting-modal' && this.taskId ? { taskId: this.taskId } : {}),
+      intent: this.intent,
+      since,
+      expiresAt,
+      needs: modalNeeds(this.intent),
+    };
+    this.host.upsertKeywords([[MJ_STATUS, 'MODAL']]);
+    await this.publish();
+    const given = () => this.modalInput !== undefined;
+    const answered =
+      expiresAt === undefined
+        ? await this.host.condition(given)
+        : await this.host.condition(given, Math.max(1, expiresAt - this.host.now()));
+    if (!answered) {
+      const on = this.taskId ? ` task ${this.taskId}` : ` ${phase}`;
+      throw jobFailure(JOB_FAILURE.modalExpired, `nobody answered MODAL${on} in time`, {
+        ...(this.taskId ? { taskId: this.taskId } : {}),
+        phase,
+      });
+    }
+    if (phase === 'waiting-modal') this.modalWaitedMs += this.host.now() - since;
+    this.waitingFor = undefined;
+  }
+
+  /**
+   * Answers the MODAL child in `taskId`: with input given in advance or by a person at once; with the task's own
+   * prompt under `remix: 'auto'`; else after a person answered, on a fresh child if the old one aged or failed.
+   */
+  private async answerModal(): Promise<void> {
+    for (;;) {
+      if (this.modalInput === undefined && this.input.remix === 'auto') await this.autoRemixInput();
+      if (this.modalInput === undefined) {
+        await this.waitForPerson('waiting-modal');
+        await this.freshChild();
+      }
+      if (!this.modalPending) return;
+      const attempt = this.modalAttempt;
+      const childId = this.taskId as string;
+      const refused = await this.submitModalInput(childId, this.modalInput as ModalInput);
+      if (!refused) {
+        this.modalOutcome = { attempt, ack: { taskId: this.taskId as string, accepted: true } };
+        break;
+      }
+      if (this.modalSource !== 'person') throw refused;
+      // A person can correct the input: report why on their update and keep waiting.
+      this.modalOutcome = { attempt, error: refused };
+      this.modalInput = undefined;
+    }
+    this.modalSubmittedFor = this.taskId;
+    this.modalPending = false;
+    this.modalChildSince = undefined;
+    this.waitingFor = undefined;
+    this.queuedSince = this.host.now();
+    this.intervalMs = this.pol.initialMs;
+    this.phase = 'queued';
+    await this.publish();
+  }
+
+  /** `remix: 'auto'`: the child's own final prompt (what MidJourney would prefill), when it has one. */
+  private async autoRemixInput(): Promise<void> {
+    const r = await this.fetchOnce();
+    const prompt = typeof r === 'object' ? r.finalPrompt || r.prompt : '';
+    if (prompt && prompt.trim()) {
+      this.modalInput = { prompt };
+      this.modalSource = 'auto';
+    }
+  }
+
+  /**
+   * After a person answered an unasked MODAL, makes sure the child in `taskId` can take the input. A child that
+   * FAILED, vanished or is older than `modalChildMaxAge` is replaced by pressing the parent's button again (a new
+   * state key); the input is then submitted on the new child at once. Clears `modalPending` when there is nothing
+   * to submit on (the child moved on, or the new press did not park in MODAL): the job polls on.
+   */
+  private async freshChild(): Promise<void> {
+    const maxAgeMs = durationToMs(this.input.policy?.modalChildMaxAge ?? DEFAULT_MODAL_CHILD_MAX_AGE);
+    const age = this.host.now() - (this.modalChildSince ?? this.host.now());
+    const r = await this.fetchOnce();
+    if (typeof r === 'object') this.observe(r);
+    const usable = typeof r === 'object' ? r.status === 'MODAL' : r === 'unavailable';
+    if (usable && age <= maxAgeMs) return;
+    if (typeof r === 'object' && r.status !== 'MODAL' && r.status !== 'FAILURE') {
+      // Answered elsewhere (another client of the proxy): nothing to submit, poll on.
+      this.modalPending = false;
+      this.modalSubmittedFor = this.taskId;
+      this.phase = 'queued';
+      this.modalOutcome = {
+        attempt: this.modalAttempt,
+        error: rejection(MODAL_INPUT_REJECTION.notWaiting, `MODAL task ${this.taskId} was answered elsewhere`, {
+          field: 'jobId',
+          rule: 'not-waiting',
+          phase: this.phase,
+          taskId: this.taskId,
+        }),
+      };
+      return;
+    }
+    if (this.request.kind !== 'action') {
+      if (typeof r === 'object') throw upstreamTaskFailure(r);
+      throw jobFailure(JOB_FAILURE.modalExpired, `MODAL task ${this.taskId} is gone and cannot be pressed again`, {
+        taskId: this.taskId,
+      });
+    }
+    this.step++;
+    this.modalPending = false;
+    this.modalChildSince = undefined;
+    await this.submit();
+  }
+
+  /** Null once the proxy took the input; the failure to report when the input itself was refused. */
+  private async submitModalInput(childId: string, modal: ModalInput): Promise<ApplicationFailure | null> {
+    const backoff = new Backoff(SUBMIT_BACKOFF, this.host.now() + this.pol.queuedMs, this.host);
+    for (;;) {
+      try {
+        this.submits++;
+        const done = await this.host.activities.submitModal({ taskId: childId, input: modal, mode: this.mode });
+        if (done.taskId && done.taskId !== childId) {
+          this.taskId = done.taskId;
+          this.host.upsertKeywords([[MJ_TASK_ID, done.taskId]]);
+        }
+        return null;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const f = classifySubmitFailure(err);
+        if (f.kind === 'terminal') {
+          if (f.type === JOB_FAILURE.validation || f.type === JOB_FAILURE.bannedPrompt) {
+            const rule = f.type === JOB_FAILURE.bannedPrompt ? 'banned' : 'upstream-rejected';
+            return rejection(f.type, f.message, { field: 'prompt', rule, phase: this.phase, taskId: childId });
+          }
+          throw jobFailure(f.type, f.message, { code: f.code, taskId: childId });
+        }
+        if (f.kind === 'outcome-unknown') {
+          // The child leaves MODAL once the proxy takes the input, so its status settles the question.
+          const r = await this.fetchOnce();
+          if (typeof r === 'object' && r.status !== 'MODAL') return null;
+        }
+        const waitMs = backoff.next(f.kind === 'back-pressure' ? f.retryAfterMs : undefined);
+        if (waitMs === undefined) {
+          throw jobFailure(JOB_FAILURE.deadlineExceeded, `modal submit did not get through: ${f.message}`, {
+            taskId: childId,
+          });
+        }
+        await this.host.sleep(waitMs);
+      }
+    }
+  }
+
+  // ---- cancel -------------------------------------------------------------------------------------------
+
+  /** Best effort on the way out of a cancelled job (run in a non-cancellable scope). */
+  async cancelUpstream(): Promise<void> {
+    let taskId = this.taskId;
+    try {
+      // Cancelled while a submit was in flight: the task may exist under our state key.
+      if (!taskId && this.submits > 0) {
+        taskId = (await this.host.activities.findTaskByState({ stateKey: this.stateKey }))?.id;
+      }
+      if (!taskId) {
+        this.upstreamCancel = { cancelled: false, reason: 'no upstream task' };
+        return;
+      }
+      if (this.lastStatus === 'SUCCESS' || this.lastStatus === 'FAILURE' || this.lastStatus === 'CANCEL') {
+        this.upstreamCancel = { cancelled: false, reason: `upstream task already ended ${this.lastStatus}` };
+        return;
+      }
+      this.upstreamCancel = await this.host.activities.cancelUpstreamTask({ taskId });
+    } catch (err) {
+      this.upstreamCancel = { cancelled: false, reason: readActivityFailure(err).message.slice(0, 200) };
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Messages of the job workflow (`mjJobWorkflow`): what the webhook receiver signals, what a person's answer looks
+ * like, what readers query, and the signal a job sends its observer. Workflow-safe; activities, the client and the
+ * webhook receiver import these definitions, never the workflow module itself.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { JOB_CHANGED_SIGNAL, type JobChanged } from '../../shared/job-memo';
+import type { JobProgress, ModalAck, ModalInput, TaskChangedHint } from '../../shared/types';
+
+export type { JobChanged, JobMemo, JobNotify } from '../../shared/job-memo';
+export type { JobProgress, ModalAck, ModalInput, TaskChangedHint } from '../../shared/types';
+
+/** A webhook saw the task change. A hint only: the workflow confirms with a fetch; repeats and stale hints are harmless. */
+export const taskChangedSignal = defineSignal<[TaskChangedHint]>('taskChanged');
+
+/**
+ * A person's answer to a modal step (prompt, mask). Accepted while the job waits for input (`waiting-input`: nothing
+ * was pressed upstream yet) or parks on an unasked MODAL (`waiting-modal`); completes once the upstream took the
+ * modal submit. Rejections carry `RejectionDetails` (contract C1).
+ */
+export const provideModalInputUpdate = defineUpdate<ModalAck, [ModalInput]>('provideModalInput');
+
+/** Phase, status, progress, preview, buttons, timings and counters; `waitingFor` while a person is asked. */
+export const getProgressQuery = defineQuery<JobProgress>('getProgress');
+
+/** Sent by a job to its observer (`JobInput.notify`) at each memo change (contract C4). */
+export const jobChangedSignal = defineSignal<[JobChanged]>(JOB_CHANGED_SIGNAL);

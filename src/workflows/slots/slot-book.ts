@@ -1,0 +1,274 @@
+/**
+ * The slot manager's state and rules (`SlotBook`) and the limit checks, with no Temporal calls, so unit tests cover
+ * the arithmetic. Workflow-safe.
+ */
+import { MAX_SLOT_LIMIT, SLOT_COOL_DOWN } from '../../shared/defaults';
+import { durationToMs, isDuration } from '../../shared/duration';
+import type { SpeedMode } from '../../mj/types';
+import type { SlotLimits } from '../../shared/types';
+import type {
+  SlotRequest,
+  SlotRelease,
+  SlotConfigChange,
+  SlotHolder,
+  SlotWaiter,
+  SlotBlock,
+  SlotsSnapshot,
+  SlotTotals,
+  SlotManagerCarry,
+} from './messages';
+
+const DAY_MS = 86_400_000;
+
+/** Why limits are unusable, or null. */
+export function slotLimitsProblem(limits: SlotLimits | undefined): string | null {
+  if (!limits || typeof limits !== 'object') return 'slot limits are missing';
+  const { limit, dailyCap, minSpacing } = limits;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SLOT_LIMIT) {
+    return `slot limit must be an integer from 1 to ${MAX_SLOT_LIMIT} (got ${String(limit)})`;
+  }
+  if (dailyCap !== undefined && (!Number.isInteger(dailyCap) || dailyCap < 1)) {
+    return `dailyCap must be a positive integer (got ${String(dailyCap)})`;
+  }
+  if (
+    minSpacing !== undefined &&
+    (typeof minSpacing !== 'string' || !isDuration(minSpacing) || durationToMs(minSpacing) > DAY_MS)
+  ) {
+    return `minSpacing must be a duration of at most 1d such as "20s" (got ${String(minSpacing)})`;
+  }
+  return null;
+}
+
+/** Plain copy without undefined fields, so limits compare and serialise the same everywhere. */
+function normalLimits(l: SlotLimits): SlotLimits {
+  return {
+    limit: l.limit,
+    ...(l.dailyCap !== undefined ? { dailyCap: l.dailyCap } : {}),
+    ...(l.minSpacing !== undefined ? { minSpacing: l.minSpacing } : {}),
+  };
+}
+
+function sameLimits(a: SlotLimits, b: SlotLimits): boolean {
+  return a.limit === b.limit && a.dailyCap === b.dailyCap && a.minSpacing === b.minSpacing;
+}
+
+function keyOf(r: { workflowId: string; requestId: string }): string {
+  return JSON.stringify([r.workflowId, r.requestId]);
+}
+
+/** Limits after a change, without checking them. */
+export function applyConfigChange(current: SlotLimits, change: SlotConfigChange): SlotLimits {
+  const next: SlotLimits = { ...current };
+  if (change.limit !== undefined) next.limit = change.limit;
+  if (change.dailyCap === null) delete next.dailyCap;
+  else if (change.dailyCap !== undefined) next.dailyCap = change.dailyCap;
+  if (change.minSpacing === null) delete next.minSpacing;
+  else if (change.minSpacing !== undefined) next.minSpacing = change.minSpacing;
+  return normalLimits(next);
+}
+
+/**
+ * The manager's state and rules, with no Temporal calls, so unit tests cover the arithmetic. Every method takes the
+ * workflow's `now` (epoch ms).
+ */
+export class SlotBook {
+  limits: SlotLimits;
+  pinned: boolean;
+  readonly holders = new Map<string, SlotHolder>();
+  waiting: SlotWaiter[];
+  private readonly resend = new Set<string>();
+  private day: number;
+  private grantedToday: number;
+  private lastGrantAt?: number;
+  private coolDownUntil?: number;
+  private nextLease: number;
+  readonly totals: SlotTotals;
+  readonly generation: number;
+
+  constructor(limits: SlotLimits, carry?: SlotManagerCarry) {
+    this.limits = normalLimits(carry?.limits ?? limits);
+    this.pinned = carry?.pinned ?? false;
+    for (const h of carry?.holders ?? []) this.holders.set(keyOf(h), h);
+    this.waiting = [...(carry?.waiting ?? [])];
+    for (const r of carry?.resend ?? []) this.resend.add(keyOf(r));
+    this.day = carry?.day ?? 0;
+    this.grantedToday = carry?.grantedToday ?? 0;
+    this.lastGrantAt = carry?.lastGrantAt;
+    this.coolDownUntil = carry?.coolDownUntil;
+    this.nextLease = carry?.nextLease ?? 1;
+    this.totals = { granted: 0, released: 0, reclaimed: 0, ...carry?.totals };
+    this.generation = carry?.generation ?? 0;
+  }
+
+  /** Queues a request, or marks an existing holder's grant for a resend. Repeats keep their place. */
+  request(req: SlotRequest, now: number): void {
+    if (req.limits && !this.pinned && !slotLimitsProblem(req.limits) && !sameLimits(req.limits, this.limits)) {
+      this.limits = normalLimits(req.limits);
+    }
+    const key = keyOf(req);
+    if (this.holders.has(key)) {
+      this.resend.add(key);
+      return;
+    }
+    if (req.resume) {
+      // The holder already runs its upstream job (e.g. the manager was reset): count it, regardless of the limit.
+      this.waiting = this.waiting.filter((w) => keyOf(w) !== key);
+      this.holders.set(key, this.holderOf(req, now));
+      this.resend.add(key);
+      return;
+    }
+    if (this.waiting.some((w) => keyOf(w) === key)) return;
+    this.waiting.push({
+      workflowId: req.workflowId,
+      requestId: req.requestId,
+      firstRunId: req.firstRunId,
+      requestedAt: now,
+    });
+  }
+
+  /** Frees a held slot or withdraws a waiting request; anything else is ignored. */
+  release(rel: SlotRelease): 'released' | 'withdrawn' | 'unknown' {
+    const key = keyOf(rel);
+    this.resend.delete(key);
+    if (this.holders.delete(key)) {
+      this.totals.released++;
+      return 'released';
+    }
+    const before = this.waiting.length;
+    this.waiting = this.waiting.filter((w) => keyOf(w) !== key);
+    return this.waiting.length < before ? 'withdrawn' : 'unknown';
+  }
+
+  /** Takes a slot back from a holder that is gone; false when the slot was meanwhile released or granted anew. */
+  reclaim(holder: SlotHolder): boolean {
+    const key = keyOf(holder);
+    if (this.holders.get(key)?.lease !== holder.lease) return false;
+    this.holders.delete(key);
+    this.resend.delete(key);
+    this.totals.reclaimed++;
+    return true;
+  }
+
+  /** Why a change would be refused, or null. */
+  configureProblem(change: SlotConfigChange): string | null {
+    if (!change || typeof change !== 'object') return 'configureSlots needs an object';
+    return slotLimitsProblem(applyConfigChange(this.limits, change));
+  }
+
+  configure(change: SlotConfigChange): SlotLimits {
+    this.limits = applyConfigChange(this.limits, change);
+    this.pinned = change.pin ?? true;
+    return this.limits;
+  }
+
+  /** Pauses new grants after upstream back-pressure; a longer pause already running is kept. */
+  coolDown(now: number, retryAfterMs?: number): void {
+    const fallback = durationToMs(SLOT_COOL_DOWN.default);
+    const ms = Number.isFinite(retryAfterMs) && (retryAfterMs as number) > 0 ? (retryAfterMs as number) : fallback;
+    const until = now + Math.min(ms, durationToMs(SLOT_COOL_DOWN.max));
+    this.coolDownUntil = Math.max(this.coolDownUntil ?? 0, until);
+  }
+
+  /** What keeps the head of the queue waiting at `now`; undefined when nothing waits or it may go. */
+  blocked(now: number): { by: SlotBlock; until?: number } | undefined {
+    if (this.waiting.length === 0) return undefined;
+    if (this.holders.size >= this.limits.limit) return { by: 'limit' };
+    const gates: { by: SlotBlock; until: number }[] = [];
+    if (this.limits.dailyCap !== undefined && this.grantedTodayAt(now) >= this.limits.dailyCap) {
+      gates.push({ by: 'daily-cap', until: (Math.floor(now / DAY_MS) + 1) * DAY_MS });
+    }
+    if (this.coolDownUntil !== undefined && this.coolDownUntil > now)
+      gates.push({ by: 'cool-down', until: this.coolDownUntil });
+    if (this.limits.minSpacing !== undefined && this.lastGrantAt !== undefined) {
+      const at = this.lastGrantAt + durationToMs(this.limits.minSpacing);
+      if (at > now) gates.push({ by: 'spacing', until: at });
+    }
+    // All gates must open, so the latest one decides; one timer instead of one per gate.
+    return gates.reduce<{ by: SlotBlock; until: number } | undefined>(
+      (a, g) => (!a || g.until > a.until ? g : a),
+      undefined
+    );
+  }
+
+  /** Grants to the head of the queue while every rule allows; returns the grants to send, resends included. */
+  takeGrants(now: number): SlotHolder[] {
+    this.rollDay(now);
+    while (this.waiting.length > 0 && !this.blocked(now)) {
+      const w = this.waiting.shift() as SlotWaiter;
+      const key = keyOf(w);
+      this.holders.set(key, this.holderOf(w, now));
+      this.resend.add(key);
+      this.grantedToday++;
+      this.lastGrantAt = now;
+    }
+    const out = [...this.resend].map((k) => this.holders.get(k)).filter((h): h is SlotHolder => h !== undefined);
+    this.resend.clear();
+    return out;
+  }
+
+  get hasGrantsToSend(): boolean {
+    return this.resend.size > 0;
+  }
+
+  snapshot(now: number, account: string, mode: SpeedMode): SlotsSnapshot {
+    const cool = this.coolDownUntil !== undefined && this.coolDownUntil > now ? this.coolDownUntil : undefined;
+    return {
+      account,
+      mode,
+      limits: { ...this.limits },
+      pinned: this.pinned,
+      holders: [...this.holders.values()],
+      waiting: [...this.waiting],
+      day: new Date(Math.floor(now / DAY_MS) * DAY_MS).toISOString().slice(0, 10),
+      grantedToday: this.grantedTodayAt(now),
+      blocked: this.blocked(now),
+      coolDownUntil: cool,
+      totals: { ...this.totals },
+      generation: this.generation,
+    };
+  }
+
+  toCarry(): SlotManagerCarry {
+    const parse = (k: string): SlotRelease => {
+      const [workflowId, requestId] = JSON.parse(k) as [string, string];
+      return { workflowId, requestId };
+    };
+    return {
+      limits: this.limits,
+      pinned: this.pinned,
+      holders: [...this.holders.values()],
+      waiting: this.waiting,
+      resend: [...this.resend].map(parse),
+      day: this.day,
+      grantedToday: this.grantedToday,
+      lastGrantAt: this.lastGrantAt,
+      coolDownUntil: this.coolDownUntil,
+      nextLease: this.nextLease,
+      totals: this.totals,
+      generation: this.generation + 1,
+    };
+  }
+
+  private holderOf(r: { workflowId: string; requestId: string; firstRunId: string }, now: number): SlotHolder {
+    this.totals.granted++;
+    return {
+      workflowId: r.workflowId,
+      requestId: r.requestId,
+      firstRunId: r.firstRunId,
+      lease: this.nextLease++,
+      grantedAt: now,
+    };
+  }
+
+  private grantedTodayAt(now: number): number {
+    return Math.floor(now / DAY_MS) === this.day ? this.grantedToday : 0;
+  }
+
+  private rollDay(now: number): void {
+    const day = Math.floor(now / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.grantedToday = 0;
+    }
+  }
+}

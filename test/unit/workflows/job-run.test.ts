@@ -1,0 +1,272 @@
+/**
+ * `JobRun` without a server: the order of upstream calls, what a person is asked and when, unasked MODALs, the
+ * typed failures of issue 10 and 16, and what readers see (memo, details).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { JOB_FAILURE, MJ_ERROR_CODE, MODAL_INPUT_REJECTION } from '../../../src/shared/failure-types';
+import { readRejection } from '../../../src/shared/rejection';
+import { makeStateKey } from '../../../src/shared/state-key';
+import type { AssetRef, JobInput, JobResult, TaskSnapshot } from '../../../src/shared/types';
+import { JobRun } from '../../../src/workflows/job/job-run';
+import { FakeHost, mjFailure, snapshot } from '../../helpers/job-run-host';
+
+const MASK: AssetRef = { key: 'masks/m.png', sha256: 'b'.repeat(64), size: 99, contentType: 'image/png' };
+const FAST = { initialInterval: '1s', maxInterval: '2s' } as const;
+
+const varyRegion = (extra: Partial<JobInput> = {}): JobInput => ({
+  request: { kind: 'action', parentTaskId: 'P1', intent: { kind: 'vary-region' } },
+  policy: FAST,
+  captureImages: false,
+  ...extra,
+});
+
+/** An upstream whose action answers with a MODAL child, which runs to SUCCESS once its modal was submitted. */
+function modalUpstream(opts: { childIds?: string[]; submitKind?: 'modal' | 'accepted' } = {}) {
+  const ids = [...(opts.childIds ?? ['C1'])];
+  const submitted = new Set<string>();
+  let current = '';
+  let extra = 100;
+  return {
+    submitTask: async () => {
+      current = ids.shift() ?? `C${++extra}`;
+      return { kind: opts.submitKind ?? ('modal' as const), taskId: current };
+    },
+    submitModal: async (i: { taskId: string }) => {
+      submitted.add(i.taskId);
+      return { taskId: i.taskId };
+    },
+    fetchTask: async (i: { taskId: string }) =>
+      submitted.has(i.taskId)
+        ? snapshot(i.taskId, 'SUCCESS')
+        : snapshot(i.taskId, 'MODAL', { finalPrompt: 'a fox, remixed', submitTime: null }),
+  };
+}
+
+async function settle(p: Promise<JobResult>): Promise<JobResult | ApplicationFailure> {
+  return p.catch((err: unknown) => err as ApplicationFailure);
+}
+
+describe('JobRun: intents that always need input', () => {
+  it('asks first (waiting-input, nothing upstream), then presses and submits the modal back to back', async () => {
+    const host = new FakeHost('mj-job-vr', modalUpstream());
+    const run = new JobRun(varyRegion(), host);
+    const done = settle(run.run());
+    await host.until(() => run.phase === 'waiting-input', 'waiting-input');
+    expect(host.calls).toEqual([]);
+    expect(run.progress().waitingFor).toMatchObject({ kind: 'modal', needs: ['prompt', 'mask'] });
+    expect(run.progress().waitingFor?.taskId).toBeUndefined();
+    expect(host.published.at(-1)?.memo).toMatchObject({
+      phase: 'waiting-input',
+      waitingFor: { needs: ['prompt', 'mask'] },
+    });
+
+    run.validateModalInput({ prompt: 'a hat', mask: MASK });
+    const ack = await run.provideModalInput({ prompt: 'a hat', mask: MASK });
+    expect(ack).toEqual({ taskId: 'C1', accepted: true });
+    const result = await done;
+    expect(result).toMatchObject({ taskId: 'C1' });
+    expect(host.calls).toEqual([`submit:${makeStateKey('mj-job-vr', 0)}`, 'modal:C1']);
+    expect(host.activities.submitModal).toHaveBeenCalledWith(
+      expect.objectContaining({ taskId: 'C1', input: { prompt: 'a hat', mask: MASK } })
+    );
+    expect(run.phase).toBe('succeeded');
+  });
+
+  it('submits input given in advance straight through, without asking', async () => {
+    const host = new FakeHost('mj-job-given', modalUpstream());
+    const run = new JobRun(varyRegion({ modal: { prompt: 'a hat', mask: MASK } }), host);
+    await run.run();
+    expect(host.calls).toEqual([`submit:${makeStateKey('mj-job-given', 0)}`, 'modal:C1']);
+    expect(host.published.map((p) => p.memo.phase)).not.toContain('waiting-input');
+  });
+
+  it('submits the input as soon as a MODAL shows, also when the upstream answered code 1', async () => {
+    const host = new FakeHost('mj-job-21to1', modalUpstream({ submitKind: 'accepted' }));
+    const run = new JobRun(varyRegion({ modal: { prompt: 'a hat', mask: MASK } }), host);
+    await run.run();
+    expect(host.calls).toEqual([`submit:${makeStateKey('mj-job-21to1', 0)}`, 'modal:C1']);
+  });
+
+  it('fails pre-supplied input that breaks the rule before anything is pressed, naming the field', async () => {
+    const host = new FakeHost('mj-job-bad');
+    const err = (await settle(
+      new JobRun(varyRegion({ modal: { prompt: 'a hat' } }), host).run()
+    )) as ApplicationFailure;
+    expect(err.type).toBe(JOB_FAILURE.validation);
+    expect(readRejection(err)).toMatchObject({ field: 'modal.mask', rule: 'required' });
+    expect(host.calls).toEqual([]);
+  });
+
+  it('rejects input with structured details while not waiting, and bad input while waiting', async () => {
+    const host = new FakeHost('mj-job-rej', modalUpstream());
+    const run = new JobRun(varyRegion(), host);
+    const notWaiting = catchSync(() => run.validateModalInput({ prompt: 'x', mask: MASK }));
+    expect(notWaiting.type).toBe(MODAL_INPUT_REJECTION.notWaiting);
+    expect(readRejection(notWaiting)).toMatchObject({ field: 'jobId', rule: 'not-waiting', phase: 'submitting' });
+    const done = settle(run.run());
+    await host.until(() => run.phase === 'waiting-input', 'waiting-input');
+    const bad = catchSync(() => run.validateModalInput({ prompt: 'x' }));
+    expect(bad.type).toBe(MODAL_INPUT_REJECTION.invalid);
+    expect(readRejection(bad)).toEqual({ field: 'mask', rule: 'required', phase: 'waiting-input' });
+    await run.provideModalInput({ prompt: 'x', mask: MASK });
+    await done;
+  });
+
+  it('ends with ModalExpired when nobody answers before modalTimeout, having pressed nothing', async () => {
+    const host = new FakeHost('mj-job-exp');
+    const run = new JobRun(varyRegion({ policy: { ...FAST, modalTimeout: '1h' } }), host);
+    const err = (await settle(run.run())) as ApplicationFailure;
+    expect(err.type).toBe(JOB_FAILURE.modalExpired);
+    expect(host.calls).toEqual([]);
+  });
+});
+
+describe('JobRun: MODALs nobody asked for', () => {
+  const variation = (extra: Partial<JobInput> = {}): JobInput => ({
+    request: { kind: 'action', parentTaskId: 'P1', intent: { kind: 'variation', index: 2 } },
+    policy: FAST,
+    captureImages: false,
+    ...extra,
+  });
+
+  it("answers with the task's finalPrompt under remix: 'auto'", async () => {
+    const host = new FakeHost('mj-job-auto', modalUpstream());
+    await new JobRun(variation({ remix: 'auto' }), host).run();
+    expect(host.activities.submitModal).toHaveBeenCalledWith(
+      expect.objectContaining({ taskId: 'C1', input: { prompt: 'a fox, remixed' } })
+    );
+    expect(host.calls).toHaveLength(2);
+  });
+
+  it('waits for a person and submits on the same child while it is fresh', async () => {
+    const host = new FakeHost('mj-job-ask', modalUpstream());
+    const run = new JobRun(variation(), host);
+    const done = settle(run.run());
+    await host.until(() => run.phase === 'waiting-modal', 'waiting-modal');
+    expect(run.progress().waitingFor).toMatchObject({ taskId: 'C1', needs: ['prompt'] });
+    host.time += 10 * 60_000;
+    await run.provideModalInput({ prompt: 'a fox in the snow' });
+    await done;
+    expect(host.calls).toEqual([`submit:${makeStateKey('mj-job-ask', 0)}`, 'modal:C1']);
+  });
+
+  it('presses the parent button again when the child aged past modalChildMaxAge, then submits at once', async () => {
+    const host = new FakeHost('mj-job-old', modalUpstream({ childIds: ['C1', 'C2'] }));
+    const run = new JobRun(variation(), host);
+    const done = settle(run.run());
+    await host.until(() => run.phase === 'waiting-modal', 'waiting-modal');
+    host.time += 51 * 60_000;
+    const ack = await run.provideModalInput({ prompt: 'a fox in the snow' });
+    expect(ack.taskId).toBe('C2');
+    await done;
+    expect(host.calls).toEqual([
+      `submit:${makeStateKey('mj-job-old', 0)}`,
+      `submit:${makeStateKey('mj-job-old', 1)}`,
+      'modal:C2',
+    ]);
+  });
+
+  it('presses again when the child turned FAILURE while the person thought', async () => {
+    const up = modalUpstream({ childIds: ['C1', 'C2'] });
+    let answered = false;
+    const host: FakeHost = new FakeHost('mj-job-failed', {
+      ...up,
+      fetchTask: async (i: { taskId: string }): Promise<TaskSnapshot> =>
+        i.taskId === 'C1' && answered ? snapshot('C1', 'FAILURE') : up.fetchTask(i),
+    });
+    const run = new JobRun(variation(), host);
+    const done = settle(run.run());
+    await host.until(() => run.phase === 'waiting-modal', 'waiting-modal');
+    answered = true;
+    await run.provideModalInput({ prompt: 'p' });
+    await done;
+    expect(host.calls.filter((c) => c.startsWith('modal:'))).toEqual(['modal:C2']);
+  });
+});
+
+describe('JobRun: typed failures', () => {
+  it('fails an external parent the upstream does not know at once with ParentTaskNotFound (C5)', async () => {
+    const host = new FakeHost('mj-job-ext', {
+      submitTask: () => Promise.reject(mjFailure(MJ_ERROR_CODE.taskNotFound, {}, 'MjTaskNotFoundError')),
+    });
+    const input: JobInput = {
+      request: {
+        kind: 'action',
+        parentTaskId: '1234567890123456',
+        intent: { kind: 'upscale', index: 1 },
+        parentOrigin: 'external',
+      },
+      captureImages: false,
+    };
+    const err = (await settle(new JobRun(input, host).run())) as ApplicationFailure;
+    expect(err.type).toBe(JOB_FAILURE.parentNotFound);
+    expect(err.message).toContain('1234567890123456');
+    expect(readRejection(err)).toEqual({ field: 'parentTaskId', rule: 'exists', taskId: '1234567890123456' });
+    expect(host.activities.submitTask).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries a parent of our own jobs a few times before ParentUnavailable', async () => {
+    const host = new FakeHost('mj-job-own', {
+      submitTask: () => Promise.reject(mjFailure(MJ_ERROR_CODE.taskNotFound, {}, 'MjTaskNotFoundError')),
+    });
+    const input: JobInput = {
+      request: { kind: 'action', parentTaskId: 'P', intent: { kind: 'upscale', index: 1 } },
+      captureImages: false,
+    };
+    const err = (await settle(new JobRun(input, host).run())) as ApplicationFailure;
+    expect(err.type).toBe(JOB_FAILURE.parentUnavailable);
+    expect(host.activities.submitTask).toHaveBeenCalledTimes(4);
+  });
+
+  it("maps the gateway's one-hour timeout to GatewayTimeout, not UpstreamTimeout", async () => {
+    const host = new FakeHost('mj-job-gw', {
+      submitTask: async () => ({ kind: 'accepted', taskId: 'T1' }),
+      fetchTask: async () =>
+        snapshot('T1', 'FAILURE', {
+          failReason: '上游任务超时（超过1小时）',
+          failKind: 'gateway-timeout',
+          progress: '100%',
+        }),
+    });
+    const run = new JobRun({ request: { kind: 'imagine', prompt: 'a fox' }, policy: FAST }, host);
+    const err = (await settle(run.run())) as ApplicationFailure;
+    expect(err.type).toBe(JOB_FAILURE.gatewayTimeout);
+    await run.fail(err);
+    expect(host.published.at(-1)?.memo).toMatchObject({ phase: 'failed', failureType: 'GatewayTimeout', taskId: 'T1' });
+  });
+});
+
+describe('JobRun: readers', () => {
+  it('publishes a memo at each reader-visible change with a growing sequence, and Markdown details', async () => {
+    let n = 0;
+    const host = new FakeHost('mj-job-memo', {
+      submitTask: async () => ({ kind: 'accepted', taskId: 'T9' }),
+      fetchTask: async () =>
+        ++n < 3 ? snapshot('T9', 'IN_PROGRESS', { progress: `${n * 30}%` }) : snapshot('T9', 'SUCCESS'),
+    });
+    await new JobRun(
+      { request: { kind: 'imagine', prompt: 'a *bold* fox' }, policy: FAST, captureImages: false },
+      host
+    ).run();
+    const seqs = host.published.map((p) => p.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const phases = host.published.map((p) => p.memo.phase);
+    expect(phases[0]).toBe('submitting');
+    expect(phases.at(-1)).toBe('succeeded');
+    expect(phases).toContain('running');
+    const last = host.published.at(-1)!;
+    expect(last.memo).toMatchObject({ v: 1, kind: 'imagine', prompt: 'a *bold* fox', taskId: 'T9', status: 'SUCCESS' });
+    expect(last.details).toContain('**succeeded**');
+    expect(last.details).toContain('a \\*bold\\* fox');
+    expect(host.keywords.get('MjTaskId')).toBe('T9');
+  });
+});
+
+function catchSync(fn: () => void): ApplicationFailure {
+  try {
+    fn();
+  } catch (err) {
+    return err as ApplicationFailure;
+  }
+  throw new Error('expected a rejection');
+}
