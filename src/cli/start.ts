@@ -5,6 +5,10 @@
  *   names a server to use instead. Our search attributes are registered on every start.
  * - MidJourney: the simulator (sped up by `MJ_DEV_TIME_SCALE`) unless `MJ_BASE_URL` names a real proxy.
  * - The worker (in this process) and the webhook receiver, wired to each other.
+ * - The gateway (the midjourney-proxy API, `MJ_GATEWAY_PORT`, default 8090) with a key of the `dev` tenant made on
+ *   first start and kept in the data directory; `<MJ_DATA_DIR>/endpoints.json` says where everything is.
+ * - The simulator keeps its tasks, clock and queues in `<MJ_DATA_DIR>/simulator-state.json`, so a job in flight
+ *   resumes against the same upstream task after a restart.
  *
  * Ctrl-C stops everything in order (worker drains, receiver closes, server last). Starting again on the same data
  * directory resumes every job in flight. Ports and directories: `MJ_DEV_TEMPORAL_PORT`, `MJ_DEV_UI_PORT`,
@@ -19,6 +23,10 @@ import { createLogger, redactWebhookPath, type Logger } from '../logger';
 import { createMetrics } from '../metrics';
 import { startSimulator } from '../simulator';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhook/receiver';
+import { startGateway, type RunningGateway } from '../gateway/gateway';
+import { devApiKey, devGatewaySecret, writeEndpoints, type Endpoints } from '../gateway/dev-setup';
+import { gatewayOptionsFromEnv } from '../gateway/options';
+import type { ExtraHandler } from '../gateway/server';
 import { createWorker } from '../worker';
 import { startDevServer, type DevServer } from './dev-server';
 
@@ -44,6 +52,9 @@ export interface StartedStack {
   mjBaseUrl: string;
   simulated: boolean;
   webhook: WebhookReceiver;
+  gateway: RunningGateway;
+  /** What `<dataDir>/endpoints.json` holds. */
+  endpoints: Endpoints;
   /** Stops everything in order; resolves when all is closed. */
   stop(): Promise<void>;
   /** Resolves when the worker stops (after stop(), or on a fatal error). */
@@ -51,7 +62,18 @@ export interface StartedStack {
 }
 
 /** Starts the whole local stack. */
-export async function startStack(env: NodeJS.ProcessEnv = process.env, log?: Logger): Promise<StartedStack> {
+export interface StartStackOptions {
+  /** Extra HTTP handlers of the gateway (the console, C9). */
+  handlers?: ExtraHandler[];
+  /** Set when `handlers` serve the console: written to endpoints.json. */
+  consolePath?: string;
+}
+
+export async function startStack(
+  env: NodeJS.ProcessEnv = process.env,
+  log?: Logger,
+  opts: StartStackOptions = {}
+): Promise<StartedStack> {
   const base = loadConfig(env);
   const logger = log ?? createLogger({ level: base.logLevel, name: 'mj-start', destination: process.stderr });
   const dataDir = path.resolve(base.dev.dataDir);
@@ -89,6 +111,7 @@ export async function startStack(env: NodeJS.ProcessEnv = process.env, log?: Log
         timeScale: base.dev.timeScale,
         flavour: base.mj.flavour,
         apiKey: base.mj.apiKey?.reveal(),
+        stateFile: path.join(dataDir, 'simulator-state.json'),
       });
       cleanup.push(() => sim.close());
       overrides.MJ_BASE_URL = sim.url;
@@ -125,6 +148,31 @@ export async function startStack(env: NodeJS.ProcessEnv = process.env, log?: Log
       mjWorker.shutdown();
       await done.catch(() => undefined);
     });
+    const gatewaySecret = env.MJ_GATEWAY_SECRET ?? devGatewaySecret(dataDir);
+    const startGw = (port: string) =>
+      startGateway({
+        config,
+        gateway: gatewayOptionsFromEnv({ ...env, MJ_GATEWAY_PORT: port }, gatewaySecret),
+        log: logger.child({ component: 'gateway' }),
+        connection,
+        handlers: opts.handlers,
+      });
+    // 8090 unless configured; when that default is taken, any free port (endpoints.json and the banner say which).
+    const gateway = await startGw(env.MJ_GATEWAY_PORT ?? '8090').catch((err: NodeJS.ErrnoException) => {
+      if (env.MJ_GATEWAY_PORT !== undefined || err.code !== 'EADDRINUSE') throw err;
+      return startGw('0');
+    });
+    cleanup.push(() => gateway.stop());
+    const gatewayUrl = gateway.options.publicBaseUrl ?? gateway.server.url;
+    const endpoints: Endpoints = {
+      temporal: config.temporal.connectionOptions.address ?? '127.0.0.1:7233',
+      temporalUi: dev?.uiUrl ?? null,
+      simulator: simulated ? { url: config.mj.baseUrl! } : null,
+      gateway: { baseUrl: gatewayUrl, apiKey: await devApiKey(dataDir, gateway.tenants) },
+      console: opts.consolePath ? { url: `${gatewayUrl}${opts.consolePath}` } : null,
+    };
+    writeEndpoints(dataDir, endpoints);
+
     void dev?.exited.then((code) => {
       if (!closing) logger.error({ code }, 'Temporal dev server exited unexpectedly; stop with Ctrl-C and start again');
     });
@@ -136,6 +184,8 @@ export async function startStack(env: NodeJS.ProcessEnv = process.env, log?: Log
       mjBaseUrl: config.mj.baseUrl!,
       simulated,
       webhook,
+      gateway,
+      endpoints,
       stop: closeAll,
       done,
     };
@@ -162,10 +212,16 @@ function banner(s: StartedStack, env: NodeJS.ProcessEnv): string {
     s.uiUrl ? `  Temporal UI   ${s.uiUrl}` : '',
     `  MidJourney    ${s.simulated ? `simulator at ${s.mjBaseUrl} (time x${s.config.dev.timeScale})` : s.mjBaseUrl}`,
     `  Webhooks      ${redactWebhookPath(`${s.webhook.url}/webhook/mj/x`)}`,
+    `  Gateway       ${s.endpoints.gateway.baseUrl}/mj  (key of tenant "dev": ${s.endpoints.gateway.apiKey})`,
+    s.endpoints.console ? `  Console       ${s.endpoints.console.url}` : '',
+    `  Endpoints     ${path.join(path.resolve(s.config.dev.dataDir), 'endpoints.json')}`,
     '',
     'Submit a job:',
     `  ${cli} imagine "a cat" --wait`,
     `  ${cli} list`,
+    'Or through the midjourney-proxy API:',
+    `  curl -s ${s.endpoints.gateway.baseUrl}/mj/submit/imagine -H 'mj-api-secret: ${s.endpoints.gateway.apiKey}' \\`,
+    `       -H 'content-type: application/json' -d '{"prompt":"a cat"}'`,
     'Ctrl-C stops everything; jobs in flight resume on the next start.',
     '',
   ]

@@ -11,3 +11,5 @@ export { batchWorkflow } from './batch/batch-workflow';
 export { getBatchProgressQuery } from './batch/messages';
 export { slotManagerWorkflow } from './slots/slot-manager-workflow';
 export { configureSlotsUpdate, getSlotsQuery } from './slots/messages';
+export { callbackDeliveryWorkflow } from './callback';
+export { tenantsWorkflow } from './tenants';

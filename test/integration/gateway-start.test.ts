@@ -1,0 +1,131 @@
+/**
+ * `npm start` with the gateway: endpoints.json (and a dev key kept across restarts), and the demo's promise: a RELAX
+ * job submitted through the gateway, the whole stack stopped and started again, the same task id reaches SUCCESS
+ * with exactly one upstream submit (the simulator keeps its state under the data directory).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { request } from 'undici';
+import type { Endpoints } from '../../src/gateway/dev-setup';
+
+jest.setTimeout(300_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Started {
+  child: ChildProcess;
+  out: () => string;
+  exit: Promise<number | null>;
+}
+
+async function start(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(TSX, [path.join(ROOT, 'src', 'cli', 'start.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (err += String(d)));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 120_000;
+  while (!out.includes('mj-temporal ready')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${out}\n${err.slice(-3000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`npm start not ready:\n${out}\n${err.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, out: () => out, exit };
+}
+
+async function stop(s: Started): Promise<void> {
+  s.child.kill('SIGINT');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 60_000);
+  await s.exit;
+  clearTimeout(timer);
+}
+
+async function json(url: string, opts: { key?: string; body?: unknown } = {}) {
+  const res = await request(url, {
+    method: opts.body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', ...(opts.key ? { 'mj-api-secret': opts.key } : {}) },
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  return (await res.body.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+test('endpoints.json, a dev key kept across restarts, and a RELAX job that resumes after stop/start', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mj-gw-start-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dataDir,
+    MJ_DATA_DIR: dataDir,
+    MJ_DEV_TEMPORAL_PORT: String(await freePort()),
+    MJ_DEV_UI_PORT: String(await freePort()),
+    MJ_DEV_SIMULATOR_PORT: String(await freePort()),
+    // Fixed across the restart: the simulator's pending webhooks name this port.
+    MJ_WEBHOOK_PORT: String(await freePort()),
+    MJ_GATEWAY_PORT: '0',
+    MJ_DEV_TIME_SCALE: '40',
+    MJ_LOG_LEVEL: 'warn',
+  };
+  let running: Started | undefined = await start(env);
+  try {
+    const first = JSON.parse(readFileSync(path.join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+    expect(first).toMatchObject({
+      temporal: expect.stringContaining(':'),
+      simulator: { url: expect.stringMatching(/^http:/) },
+      gateway: { baseUrl: expect.stringMatching(/^http:/), apiKey: expect.stringMatching(/^mjk_/) },
+      console: null,
+    });
+    expect(running.out()).toContain(first.gateway.baseUrl);
+    expect(running.out()).toContain(first.gateway.apiKey);
+    const key = first.gateway.apiKey;
+    const submit = await json(`${first.gateway.baseUrl}/mj-relax/mj/submit/imagine`, {
+      key,
+      body: { prompt: 'a relaxed cat across restarts' },
+    });
+    expect(submit.code).toBe(1);
+    const id: string = submit.result;
+    // Wait until the upstream (the simulator) has the task, then stop everything.
+    const deadline = Date.now() + 60_000;
+    let stats = await json(`${first.simulator!.url}/__sim/stats`);
+    while ((stats.submitsByEndpoint?.['submit/imagine'] ?? 0) < 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      stats = await json(`${first.simulator!.url}/__sim/stats`);
+    }
+    expect(stats.submitsByEndpoint['submit/imagine']).toBe(1);
+    await stop(running);
+
+    running = await start(env);
+    const second = JSON.parse(readFileSync(path.join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+    expect(second.gateway.apiKey).toBe(key);
+    let task = await json(`${second.gateway.baseUrl}/mj/task/${id}/fetch`, { key });
+    expect(task.id).toBe(id);
+    const until = Date.now() + 120_000;
+    while (task.status !== 'SUCCESS' && task.status !== 'FAILURE' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 500));
+      task = await json(`${second.gateway.baseUrl}/mj/task/${id}/fetch`, { key });
+    }
+    expect(task).toMatchObject({ id, status: 'SUCCESS', mode: 'RELAX' });
+    const after = await json(`${second.simulator!.url}/__sim/stats`);
+    expect(after.submitsByEndpoint['submit/imagine']).toBe(1);
+  } finally {
+    if (running && running.child.exitCode === null) await stop(running);
+  }
+});
