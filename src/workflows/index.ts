@@ -6,3 +6,5 @@ export { getProgressQuery, mjJobWorkflow, provideModalInputUpdate, taskChangedSi
 export * from './pipeline-workflow';
 export * from './batch-workflow';
 export { configureSlotsUpdate, getSlotsQuery, slotManagerWorkflow } from './slot-workflow';
+export { callbackDeliveryWorkflow } from './callback';
+export { tenantsWorkflow } from './tenants';

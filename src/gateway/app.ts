@@ -1,0 +1,63 @@
+/**
+ * What every route handler gets: the Temporal client and asset store (from `MjJobsClient`), the tenants directory,
+ * options, the limiter and, for image-seed, an upstream client. Plus admission: rate limits per tenant and the
+ * open-jobs cap, each answered with 429 and Retry-After.
+ */
+import type { Client } from '@temporalio/client';
+import type { AssetStore } from '../assets';
+import type { MjJobsClient } from '../client';
+import type { Logger } from '../logger';
+import type { MjClient } from '../mj';
+import type { SpeedMode } from '../mj/types';
+import { tooMany } from './errors';
+import type { Body } from './fields';
+import type { GatewayOptionsWithDefaults } from './options';
+import { RateLimiter } from './rate-limit';
+import { countOpenJobs } from './read-path';
+import type { TenantDirectory } from './tenant-directory';
+
+export interface GatewayApp {
+  mj: MjJobsClient;
+  client: Client;
+  store: AssetStore;
+  tenants: TenantDirectory;
+  options: GatewayOptionsWithDefaults;
+  limiter: RateLimiter;
+  log: Logger;
+  /** For `image-seed` (the seed is not part of the job memo). */
+  upstream?: MjClient;
+}
+
+/** One authenticated request as a handler sees it. */
+export interface RequestCtx {
+  tenant: string;
+  body: Body;
+  /** Path parameters (task id, image index, …). */
+  params: string[];
+  /** Speed mode from a `/mj-fast|/mj-turbo|/mj-relax` prefix. */
+  modeFromPath?: SpeedMode;
+  /** Base of absolute URLs we answer with. */
+  baseUrl: string;
+  idempotencyKey?: string;
+}
+
+export interface Answer {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function admitRead(app: GatewayApp, tenant: string): Promise<void> {
+  const rate = (await app.tenants.options(tenant)).readsPerSecond ?? app.options.readsPerSecond;
+  const wait = app.limiter.take(`r:${tenant}`, rate, rate * 2);
+  if (wait > 0) throw tooMany('read rate limit reached', wait);
+}
+
+export async function admitSubmit(app: GatewayApp, tenant: string): Promise<void> {
+  const opts = await app.tenants.options(tenant);
+  const perMin = opts.submitsPerMinute ?? app.options.submitsPerMinute;
+  const wait = app.limiter.take(`s:${tenant}`, perMin / 60, Math.max(1, Math.ceil(perMin / 6)));
+  if (wait > 0) throw tooMany('submit rate limit reached', wait);
+  const cap = opts.maxOpenJobs ?? app.options.maxOpenJobs;
+  if ((await countOpenJobs(app.client, tenant)) >= cap) throw tooMany(`at most ${cap} open jobs per tenant`, 30);
+}

@@ -1,0 +1,86 @@
+/**
+ * The callback delivery activity: builds the task JSON of one change (the same object `fetch` answers), signs it
+ * with the tenant's secret (`X-MJ-Signature: t=…,v1=HMAC-SHA256("<t>.<body>")`) and POSTs it with the change's
+ * sequence (`X-MJ-Sequence`, also `sequence` in the body). Any network error or 5xx/408/429 throws, so Temporal
+ * retries with the workflow's backoff; another 4xx, or a hook the SSRF guard refuses, is `CallbackRejected`
+ * (non-retryable) and logged.
+ */
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { request, type Dispatcher } from 'undici';
+import { signWebhook, SIGNATURE_HEADER } from '../webhook/signing';
+import type { DeliverCallbackInput, DeliverCallbackResult } from '../workflows/callback/messages';
+import { GATEWAY_MEMO_KEY, type GatewayMemo } from './gateway-memo';
+import { checkHook } from './hook-guard';
+import { imageUrls } from './image-urls';
+import { tenantWebhookSecret } from './secrets';
+import { toProxyTask } from './task-view';
+
+export const SEQUENCE_HEADER = 'X-MJ-Sequence';
+
+export interface CallbackActivityDeps {
+  client: Client;
+  deploymentSecret: string;
+  allowPrivateHooks: boolean;
+  /** Tenant's allow-list, read from the registry. */
+  allowList(tenant: string): Promise<readonly string[] | undefined>;
+  publicBaseUrl?: string;
+  dispatcher?: Dispatcher;
+  /** @default 10000 @unit ms */
+  timeoutMs?: number;
+}
+
+function rejected(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'CallbackRejected', message, nonRetryable: true });
+}
+
+export function createCallbackActivities(deps: CallbackActivityDeps) {
+  return {
+    async deliverCallback(input: DeliverCallbackInput): Promise<DeliverCallbackResult> {
+      const attempt = Context.current().info.attempt;
+      const bad = await checkHook(input.url, {
+        allowPrivate: deps.allowPrivateHooks,
+        allowList: await deps.allowList(input.tenant),
+      });
+      if (bad) throw rejected(`notifyHook refused (${bad.rule}): ${bad.message}`);
+      const d = await deps.client.workflow.getHandle(input.jobWorkflowId).describe();
+      const gateway = d.memo?.[GATEWAY_MEMO_KEY] as GatewayMemo | undefined;
+      if (!gateway) throw rejected('job has no gateway memo');
+      const base = deps.publicBaseUrl ?? gateway.baseUrl ?? '';
+      const task = toProxyTask(
+        { gateway, job: input.memo, execution: 'RUNNING' },
+        imageUrls(base, deps.deploymentSecret, input.tenant)
+      );
+      const body = JSON.stringify({ ...task, sequence: input.seq });
+      const signature = signWebhook(tenantWebhookSecret(deps.deploymentSecret, input.tenant), body);
+      let status: number;
+      try {
+        const res = await request(input.url, {
+          method: 'POST',
+          body,
+          dispatcher: deps.dispatcher,
+          headersTimeout: deps.timeoutMs ?? 10_000,
+          bodyTimeout: deps.timeoutMs ?? 10_000,
+          headers: {
+            'content-type': 'application/json',
+            [SIGNATURE_HEADER]: signature,
+            [SEQUENCE_HEADER]: String(input.seq),
+            'user-agent': 'mj-temporal-gateway',
+          },
+        });
+        status = res.statusCode;
+        await res.body.dump();
+      } catch (err) {
+        throw ApplicationFailure.create({
+          type: 'CallbackUnreachable',
+          message: `notifyHook unreachable: ${(err as Error).message}`,
+        });
+      }
+      if (status >= 200 && status < 300) return { outcome: 'delivered', httpStatus: status, attempts: attempt };
+      if (status >= 500 || status === 408 || status === 429 || status === 425)
+        throw ApplicationFailure.create({ type: 'CallbackRetry', message: `notifyHook answered HTTP ${status}` });
+      throw rejected(`notifyHook answered HTTP ${status}`);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The gateway's worker, on its own task queue (`mj-gateway`): the tenants registry's updates and the callback
+ * deliveries. It runs in every gateway process (so deliveries scale with the gateways); the read path never waits
+ * on it.
+ */
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { payloadCodecsFor } from '../client';
+import type { Config } from '../config';
+import { createCallbackActivities } from './callback-activities';
+import type { TenantDirectory } from './tenant-directory';
+
+export interface GatewayWorkerOptions {
+  config: Config;
+  taskQueue: string;
+  deploymentSecret: string;
+  allowPrivateHooks: boolean;
+  tenants: TenantDirectory;
+  publicBaseUrl?: string;
+  connection?: NativeConnection;
+  namespace?: string;
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export interface GatewayWorker {
+  readonly worker: Worker;
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createGatewayWorker(o: GatewayWorkerOptions): Promise<GatewayWorker> {
+  const connection = o.connection ?? (await NativeConnection.connect(o.config.temporal.connectionOptions));
+  const namespace = o.namespace ?? o.config.temporal.namespace ?? 'default';
+  const codecs = payloadCodecsFor(o.config);
+  const dataConverter = codecs.length > 0 ? { payloadCodecs: codecs } : undefined;
+  const client = new Client({ connection, namespace, dataConverter });
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: o.taskQueue,
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createCallbackActivities({
+      client,
+      deploymentSecret: o.deploymentSecret,
+      allowPrivateHooks: o.allowPrivateHooks,
+      allowList: async (tenant) => (await o.tenants.options(tenant)).hookAllowList,
+      publicBaseUrl: o.publicBaseUrl,
+    }),
+    dataConverter,
+    shutdownGraceTime: '10s',
+  });
+  return {
+    worker,
+    run: async () => {
+      try {
+        await worker.run();
+      } finally {
+        if (!o.connection) await connection.close();
+      }
+    },
+    shutdown: () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
+}

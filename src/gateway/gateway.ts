@@ -1,0 +1,99 @@
+/**
+ * Process wiring of a gateway: Temporal client and asset store (`MjJobsClient`), tenants directory, optional
+ * upstream client (image-seed), the HTTP server and the gateway worker. `npm run gateway` (main.ts) and
+ * `npm start` both use {@link startGateway}.
+ */
+import type { Connection } from '@temporalio/client';
+import type { NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
+import { MjJobsClient } from '../client';
+import type { Config } from '../config';
+import { createLogger, type Logger } from '../logger';
+import { MjClient } from '../mj';
+import type { GatewayApp } from './app';
+import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
+import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from './options';
+import { RateLimiter } from './rate-limit';
+import { startGatewayServer, type ExtraHandler, type GatewayServer } from './server';
+import { TenantDirectory } from './tenant-directory';
+
+export interface StartGatewayOptions {
+  config: Config;
+  gateway: GatewayOptions;
+  log?: Logger;
+  /** Existing connections (tests, npm start); not closed by `stop()`. */
+  connection?: Connection;
+  nativeConnection?: NativeConnection;
+  namespace?: string;
+  /** Run the gateway worker in this process. @default true */
+  worker?: boolean;
+  workflowBundle?: WorkflowBundleOption;
+  handlers?: ExtraHandler[];
+}
+
+export interface RunningGateway {
+  server: GatewayServer;
+  app: GatewayApp;
+  options: GatewayOptionsWithDefaults;
+  tenants: TenantDirectory;
+  worker?: GatewayWorker;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(o: StartGatewayOptions): Promise<RunningGateway> {
+  const options = addDefaults(o.gateway);
+  const log = o.log ?? createLogger({ level: o.config.logLevel, name: 'mj-gateway' });
+  const mj = await MjJobsClient.connect({ config: o.config, connection: o.connection, namespace: o.namespace });
+  const tenants = new TenantDirectory(mj.client, { taskQueue: options.taskQueue, cacheMs: options.tenantCacheMs });
+  const upstream = o.config.mj.baseUrl
+    ? new MjClient({
+        baseUrl: o.config.mj.baseUrl,
+        flavour: o.config.mj.flavour,
+        apiKey: o.config.mj.apiKey?.reveal(),
+        ...(o.config.mj.authScheme ? { authScheme: o.config.mj.authScheme } : {}),
+      })
+    : undefined;
+  const app: GatewayApp = {
+    mj,
+    client: mj.client,
+    store: mj.store,
+    tenants,
+    options,
+    limiter: new RateLimiter(),
+    log,
+    upstream,
+  };
+  let worker: GatewayWorker | undefined;
+  let workerDone: Promise<void> | undefined;
+  if (o.worker ?? true) {
+    worker = await createGatewayWorker({
+      config: o.config,
+      taskQueue: options.taskQueue,
+      deploymentSecret: options.secret,
+      allowPrivateHooks: options.allowPrivateHooks,
+      tenants,
+      publicBaseUrl: options.publicBaseUrl,
+      connection: o.nativeConnection,
+      namespace: o.namespace,
+      workflowBundle: o.workflowBundle,
+    });
+    workerDone = worker
+      .run()
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'gateway worker failed'));
+  }
+  const server = await startGatewayServer(app, o.handlers);
+  log.info({ url: server.url }, 'gateway listening');
+  return {
+    server,
+    app,
+    options,
+    tenants,
+    worker,
+    stop: async () => {
+      await server.close();
+      worker?.shutdown();
+      await workerDone;
+      await upstream?.close();
+      await mj.close();
+    },
+  };
+}

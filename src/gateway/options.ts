@@ -1,0 +1,102 @@
+/**
+ * Gateway options, documented once and defaulted in one place ({@link addDefaults}); {@link gatewayOptionsFromEnv}
+ * reads them from `MJ_GATEWAY_*`.
+ */
+import type { SpeedMode } from '../mj/types';
+import type { DeliveryRetry } from '../workflows/callback/messages';
+
+export interface GatewayOptions {
+  /**
+   * Secret of this deployment (≥ 32 characters, same in every gateway process): signs image URLs and derives each
+   * tenant's webhook signing secret. `MJ_GATEWAY_SECRET`. Never logged.
+   */
+  secret: string;
+  /** `MJ_GATEWAY_PORT`; 0 = a free port. @default 8090 */
+  port?: number;
+  /** `MJ_GATEWAY_HOST`. @default '127.0.0.1' */
+  host?: string;
+  /** `MJ_GATEWAY_PUBLIC_URL`: base of absolute URLs we hand out. @default from the request's Host header */
+  publicBaseUrl?: string;
+  /** Task queue of the gateway's own workflows (tenants registry, callbacks). `MJ_GATEWAY_TASK_QUEUE`. @default 'mj-gateway' */
+  taskQueue?: string;
+  /** Speed mode of submits that name none. @default 'FAST' */
+  defaultMode?: SpeedMode;
+  /** Body cap of JSON endpoints without images. @default 262144 @unit bytes */
+  maxJsonBytes?: number;
+  /** Body cap of endpoints that take images (blend of five data URLs). `MJ_GATEWAY_MAX_BODY`. @default 33554432 @unit bytes */
+  maxImageBodyBytes?: number;
+  /** Allow notifyHook targets on loopback, private and link-local addresses. `MJ_GATEWAY_ALLOW_PRIVATE_HOOKS`. @default false */
+  allowPrivateHooks?: boolean;
+  /** `Access-Control-Allow-Origin`. `MJ_GATEWAY_CORS_ORIGIN`. @default '*' */
+  corsOrigin?: string;
+  /** Per-tenant defaults (a tenant's registry options override them). */
+  submitsPerMinute?: number;
+  /** @default 100 */
+  readsPerSecond?: number;
+  /** @default 100 */
+  maxOpenJobs?: number;
+  /** How long a process trusts its copy of the tenants registry (revocation takes at most this). @default 5000 @unit ms */
+  tenantCacheMs?: number;
+  /** How long `/submit/modal` waits for the job to accept the input. @default 20000 @unit ms */
+  modalAcceptMs?: number;
+  /** Prompts containing one of these words are refused with code 24. `MJ_GATEWAY_BANNED_WORDS` (comma-separated). @default [] */
+  bannedWords?: string[];
+  /** Retry policy of callback deliveries. @default 1 s doubling to 5 min, for 25 h */
+  callbackRetry?: DeliveryRetry;
+}
+
+export type GatewayOptionsWithDefaults = Required<Omit<GatewayOptions, 'publicBaseUrl' | 'callbackRetry'>> &
+  Pick<GatewayOptions, 'publicBaseUrl' | 'callbackRetry'>;
+
+export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
+  if (typeof o.secret !== 'string' || o.secret.length < 32) {
+    throw new TypeError('gateway secret (MJ_GATEWAY_SECRET) must be at least 32 characters');
+  }
+  const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as GatewayOptions;
+  return {
+    port: 8090,
+    host: '127.0.0.1',
+    taskQueue: 'mj-gateway',
+    defaultMode: 'FAST',
+    maxJsonBytes: 256 * 1024,
+    maxImageBodyBytes: 32 * 1024 * 1024,
+    allowPrivateHooks: false,
+    corsOrigin: '*',
+    submitsPerMinute: 60,
+    readsPerSecond: 100,
+    maxOpenJobs: 100,
+    tenantCacheMs: 5_000,
+    modalAcceptMs: 20_000,
+    bannedWords: [],
+    ...defined,
+  };
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  return n;
+}
+
+/** Options from `MJ_GATEWAY_*` (the secret may also come from `secret`, e.g. a file in the data directory). */
+export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, secret = env.MJ_GATEWAY_SECRET): GatewayOptions {
+  return {
+    secret: secret ?? '',
+    port: intEnv(env, 'MJ_GATEWAY_PORT'),
+    host: env.MJ_GATEWAY_HOST || undefined,
+    publicBaseUrl: env.MJ_GATEWAY_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
+    taskQueue: env.MJ_GATEWAY_TASK_QUEUE || undefined,
+    defaultMode: (env.MJ_MODE as SpeedMode) || undefined,
+    maxImageBodyBytes: intEnv(env, 'MJ_GATEWAY_MAX_BODY'),
+    allowPrivateHooks: env.MJ_GATEWAY_ALLOW_PRIVATE_HOOKS === 'true' || env.MJ_GATEWAY_ALLOW_PRIVATE_HOOKS === '1',
+    corsOrigin: env.MJ_GATEWAY_CORS_ORIGIN || undefined,
+    submitsPerMinute: intEnv(env, 'MJ_GATEWAY_SUBMITS_PER_MINUTE'),
+    readsPerSecond: intEnv(env, 'MJ_GATEWAY_READS_PER_SECOND'),
+    maxOpenJobs: intEnv(env, 'MJ_GATEWAY_MAX_OPEN_JOBS'),
+    bannedWords: env.MJ_GATEWAY_BANNED_WORDS?.split(',')
+      .map((w) => w.trim())
+      .filter(Boolean),
+  };
+}

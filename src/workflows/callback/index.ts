@@ -1,0 +1,2 @@
+export { callbackDeliveryWorkflow } from './callback-workflow';
+export * from './messages';

@@ -1,0 +1,2 @@
+export { tenantsWorkflow } from './tenants-workflow';
+export * from './messages';

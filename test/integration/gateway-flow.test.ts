@@ -1,0 +1,59 @@
+/**
+ * The seed document's curl flow through the gateway (imagine → poll fetch → U1 by customId → poll), against a real
+ * dev server, the simulator and a job worker; plus the answers real clients rely on along the way.
+ */
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+
+jest.setTimeout(180_000);
+
+let stack: GatewayStack;
+let key: string;
+
+beforeAll(async () => {
+  stack = await startGatewayStack();
+  key = (await stack.gateway.tenants.createKey('acme')).apiKey;
+});
+afterAll(async () => stack?.stop());
+
+test('imagine, poll, U1 with the customId, poll: the seed flow', async () => {
+  const submit = await call(stack, 'POST', '/mj/submit/imagine', {
+    headers: { authorization: `Bearer ${key}` },
+    body: { botType: 'MID_JOURNEY', prompt: 'a cute cat --v 6.1', accountFilter: { modes: ['FAST'] } },
+  });
+  expect(submit.status).toBe(200);
+  expect(submit.text).toMatch(/^\{"code":1,/);
+  expect(submit.json.result).toMatch(/^\d{16}$/);
+  const id: string = submit.json.result;
+
+  const first = await call(stack, 'GET', `/mj/task/${id}/fetch`, { key });
+  expect(first.status).toBe(200);
+  expect(first.json).toMatchObject({ id, progress: expect.any(String), failReason: '' });
+  expect(typeof first.json.submitTime).toBe('number');
+  expect(Math.abs(first.json.submitTime - Date.now())).toBeLessThan(30_000);
+
+  const done = await waitForStatus(stack, key, id, ['SUCCESS', 'FAILURE']);
+  expect(done.status).toBe('SUCCESS');
+  expect(done.progress).toBe('100%');
+  expect(done.imageUrl).toMatch(/^http:\/\//);
+  const u1 = done.buttons.find((b: { label: string }) => b.label === 'U1');
+  expect(u1.customId).toMatch(/^MJ::JOB::upsample::1::/);
+  for (const b of done.buttons) {
+    expect(typeof b.customId).toBe('string');
+    expect(typeof b.emoji).toBe('string');
+    expect(typeof b.label).toBe('string');
+  }
+
+  const act = await call(stack, 'POST', '/mj/submit/action', { key, body: { taskId: id, customId: u1.customId } });
+  expect(act.json).toMatchObject({ code: 1 });
+  expect(act.json.result).toMatch(/^\d{16}$/);
+  expect(act.json.result).not.toBe(id);
+  const up = await waitForStatus(stack, key, act.json.result, ['SUCCESS', 'FAILURE']);
+  expect(up).toMatchObject({ status: 'SUCCESS', action: 'UPSCALE', parentId: id, progress: '100%' });
+
+  const listed = await call(stack, 'POST', '/mj/task/list-by-condition', {
+    key,
+    body: { ids: [id, Number(act.json.result), '9999999999999999'] },
+  });
+  expect(listed.status).toBe(200);
+  expect(listed.json.map((t: { id: string }) => t.id).sort()).toEqual([id, act.json.result].sort());
+});
