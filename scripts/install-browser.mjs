@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Installs the browser the console's tests drive: Debian's chromium (never a browser download). Does nothing when
-// it is already there. apt's lock may be held by another install on a shared machine: retry while it is.
+// Installs the browser the console's tests drive: Debian's chromium (never a browser download), and a colour emoji
+// font so the upstream's button emoji render in screenshots. Does nothing when both are there. apt's lock may be held by another install on a shared machine: retry while it is.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -23,11 +23,15 @@ function sleep(s) {
 const locked = (out) =>
   /Could not get lock|Unable to acquire the dpkg frontend lock|is another process using it/i.test(out);
 
+const EMOJI_FONT = 'fonts-noto-color-emoji';
+const installed = (pkg) => spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status === 0;
+
 export function installBrowser() {
-  if (existsSync(BROWSER)) return BROWSER;
+  const wanted = [...(existsSync(BROWSER) ? [] : ['chromium']), ...(installed(EMOJI_FONT) ? [] : [EMOJI_FONT])];
+  if (wanted.length === 0) return BROWSER;
   let updated = false;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const r = apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']);
+    const r = apt(['install', '-y', '-q', '--no-install-recommends', ...wanted]);
     if (r.error) throw new Error(`apt-get is not available (${r.error.message}); install chromium by hand`);
     if (r.status === 0 && existsSync(BROWSER)) return BROWSER;
     if (locked(r.output)) {
@@ -41,7 +45,7 @@ export function installBrowser() {
       if (u.status !== 0 && locked(u.output)) sleep(WAIT_S);
       continue;
     }
-    throw new Error(`apt-get install chromium failed (exit ${r.status}):\n${r.output.slice(-2000)}`);
+    throw new Error(`apt-get install ${wanted.join(' ')} failed (exit ${r.status}):\n${r.output.slice(-2000)}`);
   }
   throw new Error(`apt lock still held after ${ATTEMPTS} attempts`);
 }

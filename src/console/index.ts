@@ -8,3 +8,4 @@ export { TemporalConsoleBackend, type TemporalConsoleBackendOptions } from './te
 export { MJ_TENANT, StaticTenantKeys, tenantStartInterceptor } from './tenancy';
 export { CONTENT_SECURITY_POLICY } from './http';
 export { checkMask } from './mask';
+export { mountConsole, consoleSessionSecret, type MountConsoleOptions } from './mount';

@@ -150,29 +150,62 @@ export function jobFromProgress(f: ExecutionFacts, p: JobProgress): ConsoleJob {
   };
 }
 
-/** A finished job from its result (jobs without a memo; read from history, no worker needed). */
-export function jobFromResult(f: ExecutionFacts, r: JobResult): ConsoleJob {
+/** True for the phases after which a job changes no more. */
+export function isTerminalPhase(phase: string): boolean {
+  return phase === 'succeeded' || phase === 'failed' || phase === 'cancelled';
+}
+
+/** A running job: what its memo says (prompt, intent, buttons), with the fresher answer of its progress query. */
+export function overlayProgress(job: ConsoleJob, p: JobProgress): ConsoleJob {
+  const fresh = jobFromProgress(
+    { id: job.id, type: 'mjJobWorkflow', executionStatus: 'RUNNING', startTime: job.submitTime },
+    p
+  );
+  return {
+    ...job,
+    state: fresh.state,
+    status: fresh.status ?? job.status,
+    progressPct: fresh.progressPct ?? job.progressPct,
+    taskId: fresh.taskId ?? job.taskId,
+    startTime: fresh.startTime ?? job.startTime,
+    failure: fresh.failure ?? job.failure,
+    waitingFor: fresh.waitingFor
+      ? { ...fresh.waitingFor, intent: fresh.waitingFor.intent ?? job.waitingFor?.intent }
+      : undefined,
+  };
+}
+
+/**
+ * A finished job from its result (read from history, no worker needed); the memo, when there is one, adds what the
+ * result does not carry (the intent that made it).
+ */
+export function jobFromResult(f: ExecutionFacts, r: JobResult, memo?: JobMemo): ConsoleJob {
   const job = base(f);
   const t = r.task;
+  const prompt = memo?.prompt ?? (t.prompt || undefined);
   return {
     ...job,
     state: 'succeeded',
-    title: t.prompt || t.action,
-    prompt: t.prompt || undefined,
+    title: prompt ?? t.action,
+    prompt,
+    intent: memo?.intent,
     mode: t.mode ?? job.mode,
     action: t.action,
     status: t.status,
     taskId: r.taskId,
     parentTaskId: t.parentId ?? undefined,
     progressPct: 100,
-    startTime: t.startTime ?? r.timings.submittedAt,
-    finishTime: t.finishTime ?? r.timings.finishedAt ?? f.closeTime,
+    // The workflow's own clock: the upstream's times may come from another clock (a simulator's, a proxy's).
+    startTime: r.timings.firstProgressAt ?? r.timings.submittedAt ?? t.startTime ?? undefined,
+    finishTime: r.timings.finishedAt ?? f.closeTime ?? t.finishTime ?? undefined,
     images: r.images.map((i) => i.index).sort((a, b) => a - b),
     buttons: t.buttons.map(consoleButton),
   };
 }
 
 /** A job that failed, was cancelled or timed out, without a memo: only what the failure says. */
-export function jobFromFailure(f: ExecutionFacts, message: string | undefined): ConsoleJob {
-  return { ...base(f), failure: message };
+export function jobFromFailure(f: ExecutionFacts, message: string | undefined, memo?: JobMemo): ConsoleJob {
+  const job = base(f);
+  const title = memo?.prompt ?? memo?.intent ?? job.title;
+  return { ...job, title, prompt: memo?.prompt, intent: memo?.intent, failure: message ?? memo?.failReason };
 }

@@ -39,6 +39,8 @@ import type {
 } from './backend';
 import {
   executionState,
+  isTerminalPhase,
+  overlayProgress,
   jobFromFailure,
   jobFromMemo,
   jobFromProgress,
@@ -46,7 +48,8 @@ import {
   type ExecutionFacts,
 } from './job-view';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
-import { MJ_TENANT, quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
+import { MJ_TENANT } from '../shared/search-attributes';
+import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
 
 export interface TemporalConsoleBackendOptions {
   /** The service's client: its connection, namespace, codec, asset store and task queue are reused. */
@@ -307,17 +310,24 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     }
   }
 
+  /**
+   * A job as a page shows it. Running: the progress query is fresher than the memo (a memo written at start by the
+   * gateway stays as it was until the job's own upserts), so it wins when a worker answers; without one the memo
+   * speaks. Closed: the memo once it says so, else the result or the failure from history.
+   */
   private async view(info: Described): Promise<ConsoleJob> {
     const f = facts(info);
     if (info.type === 'pipelineWorkflow' || info.type === 'batchWorkflow') return this.groupView(info, f);
-    const memo = info.memo?.[JOB_MEMO_KEY] as JobMemo | undefined;
-    if (memo && memo.v === JOB_MEMO_VERSION) return jobFromMemo(f, memo);
+    const raw = info.memo?.[JOB_MEMO_KEY] as JobMemo | undefined;
+    const memo = raw?.v === JOB_MEMO_VERSION ? raw : undefined;
     if (f.executionStatus === 'RUNNING') {
       const p = await this.query<JobProgress>(info, getProgressQuery.name);
-      return p ? jobFromProgress(f, p) : jobFromFailure(f, undefined);
+      if (p) return memo ? overlayProgress(jobFromMemo(f, memo), p) : jobFromProgress(f, p);
+      return memo ? jobFromMemo(f, memo) : jobFromFailure(f, undefined);
     }
-    if (f.executionStatus === 'COMPLETED') return jobFromResult(f, await this.closedResult<JobResult>(info));
-    return jobFromFailure(f, await this.failureMessage(info));
+    if (memo && isTerminalPhase(memo.phase)) return jobFromMemo(f, memo);
+    if (f.executionStatus === 'COMPLETED') return jobFromResult(f, await this.closedResult<JobResult>(info), memo);
+    return jobFromFailure(f, await this.failureMessage(info), memo);
   }
 
   private async groupView(info: Described, f: ExecutionFacts): Promise<ConsoleJob> {

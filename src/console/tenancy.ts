@@ -5,11 +5,11 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { MJ_TENANT } from '../shared/search-attributes';
 import type { TenantId } from './backend';
 
-/** Until the gateway's `src/shared/search-attributes.ts` exports it, the console names the key itself. */
-export const MJ_TENANT = defineSearchAttributeKey('MjTenant', SearchAttributeType.KEYWORD);
+export { MJ_TENANT };
 
 /** Workflow id of the workflow that owns `id`: the id up to its first `/`. */
 export function rootWorkflowId(id: string): string {

@@ -73,7 +73,9 @@ function intentName(spec: IntentSpec): string {
 export function buttonText(b: ConsoleButton): { emoji: string; label: string; title: string } {
   const readable = intentName(classifyButton(b.customId));
   const label = b.label.trim() || readable;
-  return { emoji: b.emoji, label, title: label === readable ? label : `${label} — ${readable}` };
+  // Discord custom emoji come as names (`upscale_1`); only a real emoji character is worth showing.
+  const emoji = /^[\w:.-]*$/.test(b.emoji) ? '' : b.emoji;
+  return { emoji, label, title: label === readable ? label : `${label} — ${readable}` };
 }
 
 export function imageUrl(base: string, jobId: string, index: number): string {

@@ -82,6 +82,7 @@ export function jobLive(ctx: PageContext, job: ConsoleJob, uiUrl: string | undef
     data-state="${job.state}"
     ${live ? html`data-live-id="${job.id}" data-live-src="${ctx.base}/jobs/${enc(job.id)}/live"` : ''}
   >
+    <h1 class="title">${job.intent ? `${job.intent} · ` : ''}${job.title}</h1>
     <div class="job-grid">
       <div>${images(ctx, job)}</div>
       <div>
@@ -114,7 +115,6 @@ export function jobPage(ctx: PageContext, job: ConsoleJob, uiUrl: string | undef
     ctx,
     job.title,
     html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${ctx.base}/jobs">Jobs</a> › <span>${job.id}</span></nav>
-      <h1 class="title">${job.intent ? `${job.intent} · ` : ''}${job.title}</h1>
       ${notice('info', flash)} ${jobLive(ctx, job, uiUrl)}`,
     { active: 'jobs' }
   );

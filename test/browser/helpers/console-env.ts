@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { createActivities } from '../../../src/activities';
 import { LocalAssetStore } from '../../../src/assets';
 import { MjJobsClient } from '../../../src/client';
-import { createConsoleHandler, StaticTenantKeys, TemporalConsoleBackend, MJ_TENANT } from '../../../src/console';
+import { createConsoleHandler, StaticTenantKeys, TemporalConsoleBackend } from '../../../src/console';
 import { MjClient } from '../../../src/mj';
 import { startSimulator, type Simulator } from '../../../src/simulator';
 import { bundleJobWorkflows, uniqueTaskQueue } from '../../helpers/job-env';
@@ -36,11 +36,6 @@ export interface ConsoleEnv {
 
 export async function startConsoleEnv(file: string): Promise<ConsoleEnv> {
   const env = await createDevServerEnv();
-  const KEYWORD = 2; // INDEXED_VALUE_TYPE_KEYWORD
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: { [MJ_TENANT.name]: KEYWORD },
-  });
   const assetDir = await mkdtemp(path.join(tmpdir(), 'console-assets-'));
   const store = new LocalAssetStore({ dir: assetDir });
   const sim = await startSimulator({ flavour: 'trueai', timeScale: 20, seed: 7 });
