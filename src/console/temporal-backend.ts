@@ -12,7 +12,7 @@ import {
 } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { MjJobsClient } from '../client';
-import { classifyButton } from '../mj/buttons';
+import { classifyButton, formatIntent } from '../mj/buttons';
 import { MjInputError } from '../mj/errors';
 import type { SpeedMode } from '../mj/types';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
@@ -24,7 +24,7 @@ import type {
   PipelineResult,
 } from '../shared/pipeline-types';
 import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
-import type { CapturedImage, JobProgress, JobResult, PollPolicy } from '../shared/types';
+import type { CapturedImage, JobInput, JobProgress, JobRequest, JobResult, PollPolicy } from '../shared/types';
 import { getBatchProgressQuery, getPipelineProgressQuery, getProgressQuery } from '../workflows';
 import type {
   BatchView,
@@ -118,7 +118,12 @@ export class TemporalConsoleBackend implements ConsoleBackend {
 
   async getJob(tenant: TenantId, id: string): Promise<ConsoleJob | null> {
     const info = await this.owned(tenant, id);
-    return info ? this.view(info) : null;
+    if (!info) return null;
+    const job = await this.view(info);
+    if (job.kind !== 'job' || (job.intent && job.prompt && job.parentTaskId)) return job;
+    // What no memo told: the request itself, from the job's first history event (one read, cached).
+    const input = await this.startInput<JobInput>(info.workflowId);
+    return input ? withRequest(job, input.request) : job;
   }
 
   async getPipeline(tenant: TenantId, id: string): Promise<PipelineView | null> {
@@ -188,15 +193,19 @@ export class TemporalConsoleBackend implements ConsoleBackend {
             return;
           }
           if (wf.type !== 'mjJobWorkflow') return;
-          const job = await this.view(wf);
-          if (job.state !== 'waiting' || !job.waitingFor) return;
+          let job = await this.view(wf);
+          const waitingFor = job.waitingFor;
+          if (job.state !== 'waiting' || !waitingFor) return;
+          const input = job.parentTaskId ? undefined : await this.startInput<JobInput>(wf.workflowId);
+          if (input) job = withRequest(job, input.request);
+          const parent = job.parentTaskId ? await this.jobOfTask(tenant, job.parentTaskId) : null;
           items.push({
             targetId: job.id,
             kind: 'modal',
-            needs: job.waitingFor.needs,
-            intent: job.waitingFor.intent,
-            since: job.waitingFor.since ?? job.submitTime,
-            imageJobId: undefined,
+            needs: waitingFor.needs,
+            intent: waitingFor.intent ?? job.intent,
+            since: waitingFor.since ?? job.submitTime,
+            imageJobId: parent ?? undefined,
             prompt: job.prompt,
             title: job.title,
           });
@@ -358,20 +367,21 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   }
 
   /** A pipeline's normalised input, read once from its first history event (it never changes). */
-  private async pipelineInput(id: string): Promise<PipelineInput | undefined> {
+  private pipelineInput(id: string): Promise<PipelineInput | undefined> {
+    return this.startInput<PipelineInput>(id);
+  }
+
+  /** The first argument a workflow was started with (of its current run), read once from history. */
+  private async startInput<T>(id: string): Promise<T | undefined> {
     const key = `input:${id}`;
-    if (this.closed.has(key)) return this.closed.get(key) as PipelineInput;
+    if (this.closed.has(key)) return this.closed.get(key) as T;
     const history = await this.mj.client.workflow
       .getHandle(id)
       .fetchHistory()
       .catch(() => undefined);
     const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
     if (!payloads) return undefined;
-    const input = await decodeFromPayloadsAtIndex<PipelineInput>(
-      this.mj.client.options.loadedDataConverter,
-      0,
-      payloads
-    );
+    const input = await decodeFromPayloadsAtIndex<T>(this.mj.client.options.loadedDataConverter, 0, payloads);
     this.remember(key, input);
     return input;
   }
@@ -424,6 +434,20 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     if (this.closed.size >= CACHE_LIMIT) this.closed.delete(this.closed.keys().next().value!);
     this.closed.set(key, value);
   }
+}
+
+/** Fills in what a job's request says: the prompt it imagines, the intent and parent task of an action. */
+function withRequest(job: ConsoleJob, r: JobRequest): ConsoleJob {
+  const prompt = job.prompt ?? ('prompt' in r ? r.prompt : undefined);
+  const intent = job.intent ?? (r.kind === 'action' ? formatIntent(r.intent) : undefined);
+  const titled = job.title === job.id ? (prompt ?? intent ?? r.kind) : job.title;
+  return {
+    ...job,
+    title: titled,
+    prompt,
+    intent,
+    parentTaskId: job.parentTaskId ?? (r.kind === 'action' ? r.parentTaskId : undefined),
+  };
 }
 
 function typeClause(): string {

@@ -7,7 +7,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { Client } from '@temporalio/client';
 import { PNG } from 'pngjs';
+import { MjJobsClient } from '../../src/client';
+import { tenantStartInterceptor } from '../../src/console';
 import { KEYS, startConsoleEnv, type ConsoleEnv } from './helpers/console-env';
 
 jest.setTimeout(120_000);
@@ -181,6 +184,37 @@ test('Vary (Region): drags paint a binary mask at the native size; white exactly
   expect(varyJob).not.toBe(jobs.upscale);
 });
 
+test('a job parked for its input (started elsewhere) is in the inbox and answered there', async () => {
+  // As the CLI or a backend service would: Vary (Region) without the input, under the tenant's tag.
+  const client = new Client({
+    connection: t.env.client.connection,
+    interceptors: { workflow: [tenantStartInterceptor('acme')] },
+  });
+  const tagged = new MjJobsClient({ client, store: t.mj.store, taskQueue: t.mj.taskQueue });
+  const parked = await tagged.action(jobs.upscale!, 'vary-region', {
+    policy: { initialInterval: '500ms', maxInterval: '1s' },
+  });
+  let found = false;
+  for (let i = 0; i < 60 && !found; i++) {
+    await page.goto(`${t.url}/console/inbox`);
+    found = (await page.locator('.inbox-item', { hasText: 'vary-region' }).count()) > 0;
+    if (!found) await new Promise((r) => setTimeout(r, 500));
+  }
+  expect(found).toBe(true);
+  await Promise.all([page.waitForURL(/\/console\/answer\?target=/), page.click('.inbox-item a.button.primary')]);
+  await page.locator('[data-painter][data-ready=true]').waitFor();
+  await drag(page, 100, 100, 180, 140);
+  await page.fill('textarea[name=prompt]', 'a boat on the sea');
+  const before = t.proxy.recorded.length;
+  await Promise.all([page.waitForURL(/\/console\/jobs\/mj-job-/), page.click('button[type=submit].primary')]);
+  expect(jobIdOf(page)).toBe(parked.jobId);
+  await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
+  const modal = t.proxy.recorded.slice(before);
+  expect(modal).toHaveLength(1);
+  expect(modal[0]!.body.prompt).toBe('a boat on the sea');
+  expectMask(decodeMask(modal[0]!.body.maskBase64), [[100, 100, 80, 40]]);
+});
+
 test('a form post without the CSRF token is refused; with it, it is accepted', async () => {
   await page.goto(`${t.url}/console/start`);
   const csrf = await page.locator('#imagine-h ~ form input[name=_csrf]').getAttribute('value');
@@ -232,13 +266,15 @@ test('answer a pipeline step from the inbox; the pipeline goes on', async () => 
   let found = false;
   for (let i = 0; i < 90 && !found; i++) {
     await page.goto(`${t.url}/console/inbox`);
-    found = (await page.locator('.inbox-item').count()) > 0;
+    found = (await page.locator('.inbox-item', { hasText: 'cat · region · U2' }).count()) > 0;
     if (!found) await new Promise((r) => setTimeout(r, 1000));
   }
   expect(found).toBe(true);
-  await expect(page.locator('.inbox-item h3').first().textContent()).resolves.toContain('region');
   await shot(page, 'inbox');
-  await Promise.all([page.waitForURL(/\/console\/answer\?/), page.click('.inbox-item a.button.primary')]);
+  await Promise.all([
+    page.waitForURL(/\/console\/answer\?/),
+    page.locator('.inbox-item', { hasText: 'cat · region · U2' }).locator('a.button.primary').click(),
+  ]);
   await page.locator('[data-painter][data-ready=true]').waitFor();
   await page.click('button[data-tool=lasso]');
   await page.click('button[data-tool=rect]');
