@@ -1,4 +1,4 @@
-/** Three projects: fast unit tests, integration tests on a real Temporal server and loopback HTTP, and chaos. */
+/** Four projects: fast unit tests, integration tests on a real Temporal server and loopback HTTP, chaos, and the console in a real browser. */
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const common = { testEnvironment: 'node', transform, setupFiles: ['<rootDir>/test/helpers/setup-env.ts'] };
 
@@ -11,5 +11,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] },
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };

@@ -1,0 +1,157 @@
+/**
+ * What the console needs from the service, and nothing more. Pages and routes depend on this interface only, so they
+ * can be built and tested against any implementation; `TemporalConsoleBackend` implements it over the project's own
+ * parts (`MjJobsClient`, visibility by the `MjTenant` search attribute, the job memo).
+ *
+ * Every method takes the tenant first and answers another tenant's id exactly like an id that never existed (`null`
+ * or `JobNotFoundError`), so a page can never tell the two apart. Bad input throws `MjInputError` naming the field.
+ */
+import type { SpeedMode } from '../mj/types';
+
+export type TenantId = string;
+
+/** The console's own vocabulary for where a job is; every page and filter uses it. */
+export const CONSOLE_STATES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
+export type ConsoleState = (typeof CONSOLE_STATES)[number];
+
+export type ConsoleJobKind = 'job' | 'pipeline' | 'batch';
+
+/** What a person must supply before a job can go on. */
+export type InputNeed = 'prompt' | 'mask';
+
+/** One of the upstream task's own buttons. */
+export interface ConsoleButton {
+  customId: string;
+  emoji: string;
+  label: string;
+  /** `formatIntent` of what it does ('U1', 'vary-region', …), or null when the button is unknown to us. */
+  intent: string | null;
+  /** Input a person gives before the button is pressed (vary-region: prompt and mask; custom-zoom: prompt). */
+  needs: InputNeed[];
+}
+
+export interface ConsoleJob {
+  id: string;
+  kind: ConsoleJobKind;
+  state: ConsoleState;
+  /** Prompt, pipeline or batch name: what the card shows as its title. */
+  title: string;
+  prompt?: string;
+  mode?: string;
+  /** Upstream action (IMAGINE, UPSCALE, …) and the intent of an action job ('U1', 'vary-region'). */
+  action?: string;
+  intent?: string;
+  /** Upstream status verbatim (SUBMITTED, IN_PROGRESS, MODAL, SUCCESS, …). */
+  status?: string;
+  progressPct: number | null;
+  taskId?: string;
+  parentTaskId?: string;
+  /** Epoch ms. */
+  submitTime: number;
+  startTime?: number;
+  finishTime?: number;
+  failure?: string;
+  /** Indexes of the captured images the console can serve: 0 = whole image or grid, 1–4 = its quadrants. */
+  images: number[];
+  buttons: ConsoleButton[];
+  waitingFor?: { needs: InputNeed[]; intent?: string; since?: number };
+  /** Spend for this job, when the service knows it (the cost ledger). */
+  cost?: { amount: number; currency: string };
+}
+
+export interface JobFilter {
+  state?: ConsoleState;
+  mode?: SpeedMode;
+  /** Case-insensitive substring of the prompt, title, id or task id. */
+  text?: string;
+  /** @default 60 */
+  limit?: number;
+}
+
+/** Something of the tenant's that waits for a person. */
+export interface InboxItem {
+  /** The workflow to answer: the job itself, or the pipeline for a step. */
+  targetId: string;
+  step?: string;
+  branch?: string;
+  kind: 'modal' | 'choice' | 'prompt-pick';
+  needs: InputNeed[];
+  intent?: string;
+  choices?: string[];
+  prompts?: string[];
+  /** Epoch ms since when it waits (oldest first in the inbox). */
+  since: number;
+  /** The job whose image the answer is about (the parent of the waiting step), when known. */
+  imageJobId?: string;
+  /** The prompt to prefill. */
+  prompt?: string;
+  title: string;
+}
+
+export interface BranchView {
+  branch: string;
+  status: string;
+  jobId: string;
+  intent?: string;
+  taskId?: string;
+  failure?: string;
+  waiting?: InboxItem;
+}
+
+export interface PipelineView {
+  id: string;
+  name: string;
+  state: ConsoleState;
+  steps: { step: string; kind: string; branches: BranchView[] }[];
+}
+
+export interface BatchView {
+  id: string;
+  name: string;
+  state: ConsoleState;
+  counts: { total: number; pending: number; running: number; succeeded: number; failed: number; cancelled: number };
+  items: { id: string; status: string; jobId: string; taskId?: string; failure?: string }[];
+}
+
+export interface ModalAnswer {
+  prompt?: string;
+  /** PNG bytes, white = repaint, black = keep, at the image's own size. */
+  mask?: Uint8Array;
+}
+
+export interface ImagineRequest {
+  prompt: string;
+  mode?: SpeedMode;
+  /** Reference images as bytes (PNG, JPEG, WebP, GIF) or http(s) URLs. */
+  images?: (Uint8Array | string)[];
+}
+
+export interface ConsoleBackend {
+  /** The tenant a key belongs to, or null. The key is never stored by the console. */
+  authenticate(apiKey: string): Promise<TenantId | null>;
+  listJobs(tenant: TenantId, filter: JobFilter): Promise<ConsoleJob[]>;
+  getJob(tenant: TenantId, id: string): Promise<ConsoleJob | null>;
+  getPipeline(tenant: TenantId, id: string): Promise<PipelineView | null>;
+  getBatch(tenant: TenantId, id: string): Promise<BatchView | null>;
+  /** A captured image of the job (index as in {@link ConsoleJob.images}). */
+  image(tenant: TenantId, id: string, index: number): Promise<{ bytes: Uint8Array; contentType: string } | null>;
+  /** Starts an imagine; resolves to the new job's id. */
+  imagine(tenant: TenantId, request: ImagineRequest): Promise<string>;
+  /** Presses the parent job's button (by customId), with its input when it needs one; resolves to the new job id. */
+  action(tenant: TenantId, jobId: string, customId: string, input?: ModalAnswer): Promise<string>;
+  /** Answers what a job or a pipeline step waits for. */
+  answer(
+    tenant: TenantId,
+    target: { targetId: string; step?: string; branch?: string; choice?: string },
+    input: ModalAnswer
+  ): Promise<void>;
+  /** Starts a pipeline from its spec (a parsed pipeline file). */
+  pipeline(tenant: TenantId, spec: unknown): Promise<string>;
+  /** Starts a batch from prompt-file text (one prompt a line). */
+  batch(tenant: TenantId, text: string, opts: { mode?: SpeedMode; concurrency?: number }): Promise<string>;
+  inbox(tenant: TenantId): Promise<InboxItem[]>;
+  /** The tenant's job whose upstream task is `taskId` (the parent a waiting follow-up is about), or null. */
+  jobOfTask(tenant: TenantId, taskId: string): Promise<string | null>;
+  /** The job's page in the Temporal Web UI, when one is configured. */
+  temporalUiUrl(id: string): string | undefined;
+}

@@ -1,0 +1,24 @@
+/** How a failure reads on a page: bad input names its field (400); a missing job is 404; the rest is 500/503. */
+import { JobNotFoundError } from '../client';
+import { MjInputError } from '../mj/errors';
+import { BatchSpecError, PipelineSpecError } from '../pipeline';
+import { BodyTooLargeError } from './http';
+
+export interface PageError {
+  status: number;
+  message: string;
+}
+
+export function describeError(err: unknown): PageError {
+  if (err instanceof MjInputError) return { status: 400, message: `${err.field} ${err.rule}` };
+  if (err instanceof PipelineSpecError || err instanceof BatchSpecError) return { status: 400, message: err.message };
+  if (err instanceof JobNotFoundError) return { status: 404, message: 'No such job.' };
+  if (err instanceof BodyTooLargeError) return { status: 413, message: `The upload is too large (${err.message}).` };
+  if (err instanceof SyntaxError) return { status: 400, message: `The file is not valid JSON: ${err.message}` };
+  return { status: 500, message: 'Something went wrong on our side; the job service may be unavailable.' };
+}
+
+/** Whether a caught error is the caller's (shown as is) rather than ours (logged). */
+export function isCallerError(err: unknown): boolean {
+  return describeError(err).status < 500;
+}

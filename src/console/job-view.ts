@@ -1,0 +1,211 @@
+/**
+ * Turns what Temporal knows about a job (execution status, the job memo, the progress query, the result) into the
+ * console's {@link ConsoleJob}. Pure: unit-tested without a server. The memo (contract C4) is preferred, because it
+ * answers without a worker; the progress query and the result are the fallbacks for jobs that carry no memo.
+ */
+import { classifyButton, formatIntent } from '../mj/buttons';
+import type { MjButton } from '../mj/types';
+import { intentNeeds } from '../pipeline';
+import type { JobMemo } from '../shared/job-memo';
+import type { JobPhase, JobProgress, JobResult } from '../shared/types';
+import type { ConsoleButton, ConsoleJob, ConsoleJobKind, ConsoleState } from './backend';
+
+/** What every view starts from: the execution as visibility or `describe` reports it. */
+export interface ExecutionFacts {
+  id: string;
+  type: string;
+  /** `WorkflowExecutionStatusName`: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, … */
+  executionStatus: string;
+  startTime: number;
+  closeTime?: number;
+  mode?: string;
+  status?: string;
+  action?: string;
+  taskId?: string;
+}
+
+const PHASE_STATE: Record<JobPhase, ConsoleState> = {
+  submitting: 'queued',
+  queued: 'queued',
+  running: 'running',
+  'waiting-modal': 'waiting',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+/** The console state of a job phase; phases a newer worker adds ('waiting-input', …) map by their name. */
+export function phaseState(phase: string): ConsoleState {
+  if (phase in PHASE_STATE) return PHASE_STATE[phase as JobPhase];
+  if (phase.startsWith('waiting')) return 'waiting';
+  return 'running';
+}
+
+/** The console state from the Temporal execution status alone (closed workflows, pipelines, batches). */
+export function executionState(executionStatus: string): ConsoleState {
+  switch (executionStatus) {
+    case 'COMPLETED':
+      return 'succeeded';
+    case 'FAILED':
+    case 'TERMINATED':
+    case 'TIMED_OUT':
+      return 'failed';
+    case 'CANCELLED':
+      return 'cancelled';
+    default:
+      return 'running';
+  }
+}
+
+export function kindOf(type: string): ConsoleJobKind {
+  if (type === 'pipelineWorkflow') return 'pipeline';
+  if (type === 'batchWorkflow') return 'batch';
+  return 'job';
+}
+
+/** The upstream button with what it does and what a person must give before it is pressed. */
+export function consoleButton(b: Pick<MjButton, 'customId' | 'emoji' | 'label'>): ConsoleButton {
+  const intent = classifyButton(b.customId);
+  return {
+    customId: b.customId,
+    emoji: b.emoji ?? '',
+    label: b.label ?? '',
+    intent: intent.kind === 'unknown' ? null : formatIntent(intent),
+    needs: intent.kind === 'unknown' ? [] : intentNeeds(intent),
+  };
+}
+
+/** Percentage from the proxy's progress text ("46%"), or null. */
+export function parsePct(progress: string | undefined): number | null {
+  const m = progress ? /(\d{1,3})\s*%/.exec(progress) : null;
+  return m ? Math.min(100, Number(m[1])) : null;
+}
+
+function base(f: ExecutionFacts): ConsoleJob {
+  return {
+    id: f.id,
+    kind: kindOf(f.type),
+    state: executionState(f.executionStatus),
+    title: f.id,
+    mode: f.mode,
+    action: f.action,
+    status: f.status,
+    taskId: f.taskId,
+    progressPct: null,
+    submitTime: f.startTime,
+    finishTime: f.closeTime,
+    images: [],
+    buttons: [],
+  };
+}
+
+/** A job from its memo (contract C4): everything a page shows, without a worker. */
+export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
+  const job = base(f);
+  const closed = f.executionStatus !== 'RUNNING';
+  return {
+    ...job,
+    state: closed ? executionState(f.executionStatus) : phaseState(memo.phase),
+    title: memo.prompt ?? memo.intent ?? memo.kind,
+    prompt: memo.prompt,
+    mode: memo.mode,
+    action: memo.action,
+    intent: memo.intent,
+    status: memo.status,
+    progressPct: memo.phase === 'succeeded' ? 100 : parsePct(memo.progress),
+    taskId: memo.taskId,
+    parentTaskId: memo.parentTaskId,
+    submitTime: memo.submitTime,
+    startTime: memo.startTime,
+    finishTime: memo.finishTime ?? f.closeTime,
+    failure: memo.failReason ?? (memo.failureType ? memo.failureType : undefined),
+    images: (memo.assets ?? []).map((a) => a.index).sort((a, b) => a - b),
+    buttons: (memo.buttons ?? []).map(consoleButton),
+    waitingFor: memo.waitingFor
+      ? { needs: memo.waitingFor.needs, intent: memo.waitingFor.intent, since: memo.waitingFor.since }
+      : undefined,
+  };
+}
+
+/** A running job from its progress query (jobs without a memo; needs a worker). */
+export function jobFromProgress(f: ExecutionFacts, p: JobProgress): ConsoleJob {
+  const job = base(f);
+  return {
+    ...job,
+    state: phaseState(p.phase),
+    mode: p.mode,
+    action: p.action ?? job.action,
+    status: p.status ?? job.status,
+    taskId: p.taskId ?? job.taskId,
+    progressPct: p.progressPct,
+    startTime: p.timings.firstProgressAt ?? p.timings.submittedAt,
+    failure: p.failure?.message,
+    waitingFor: p.waitingFor
+      ? {
+          needs: p.waitingFor.needs,
+          intent: p.waitingFor.intent ? formatIntent(p.waitingFor.intent) : undefined,
+          since: p.timings.modalSince,
+        }
+      : undefined,
+  };
+}
+
+/** True for the phases after which a job changes no more. */
+export function isTerminalPhase(phase: string): boolean {
+  return phase === 'succeeded' || phase === 'failed' || phase === 'cancelled';
+}
+
+/** A running job: what its memo says (prompt, intent, buttons), with the fresher answer of its progress query. */
+export function overlayProgress(job: ConsoleJob, p: JobProgress): ConsoleJob {
+  const fresh = jobFromProgress(
+    { id: job.id, type: 'mjJobWorkflow', executionStatus: 'RUNNING', startTime: job.submitTime },
+    p
+  );
+  return {
+    ...job,
+    state: fresh.state,
+    status: fresh.status ?? job.status,
+    progressPct: fresh.progressPct ?? job.progressPct,
+    taskId: fresh.taskId ?? job.taskId,
+    startTime: fresh.startTime ?? job.startTime,
+    failure: fresh.failure ?? job.failure,
+    waitingFor: fresh.waitingFor
+      ? { ...fresh.waitingFor, intent: fresh.waitingFor.intent ?? job.waitingFor?.intent }
+      : undefined,
+  };
+}
+
+/**
+ * A finished job from its result (read from history, no worker needed); the memo, when there is one, adds what the
+ * result does not carry (the intent that made it).
+ */
+export function jobFromResult(f: ExecutionFacts, r: JobResult, memo?: JobMemo): ConsoleJob {
+  const job = base(f);
+  const t = r.task;
+  const prompt = memo?.prompt ?? (t.prompt || undefined);
+  return {
+    ...job,
+    state: 'succeeded',
+    title: prompt ?? t.action,
+    prompt,
+    intent: memo?.intent,
+    mode: t.mode ?? job.mode,
+    action: t.action,
+    status: t.status,
+    taskId: r.taskId,
+    parentTaskId: t.parentId ?? undefined,
+    progressPct: 100,
+    // The workflow's own clock: the upstream's times may come from another clock (a simulator's, a proxy's).
+    startTime: r.timings.firstProgressAt ?? r.timings.submittedAt ?? t.startTime ?? undefined,
+    finishTime: r.timings.finishedAt ?? f.closeTime ?? t.finishTime ?? undefined,
+    images: r.images.map((i) => i.index).sort((a, b) => a - b),
+    buttons: t.buttons.map(consoleButton),
+  };
+}
+
+/** A job that failed, was cancelled or timed out, without a memo: only what the failure says. */
+export function jobFromFailure(f: ExecutionFacts, message: string | undefined, memo?: JobMemo): ConsoleJob {
+  const job = base(f);
+  const title = memo?.prompt ?? memo?.intent ?? job.title;
+  return { ...job, title, prompt: memo?.prompt, intent: memo?.intent, failure: message ?? memo?.failReason };
+}

@@ -1,0 +1,41 @@
+/**
+ * Mounts the console into a running gateway (contract C9): the same process serves `/console`, signs people in with
+ * the gateway's tenant keys, and reads and starts jobs through the gateway's `MjJobsClient`. The session key is
+ * derived from the gateway's deployment secret, so every gateway process accepts the same sessions.
+ *
+ * @example const gw = await startGateway({...}); const { url } = mountConsole(gw, { temporalUiUrl });
+ */
+import { createHmac } from 'node:crypto';
+import type { RunningGateway } from '../gateway/gateway';
+import { createConsoleHandler, type ConsoleHandler, type ConsoleOptions } from './router';
+import { TemporalConsoleBackend, type TemporalConsoleBackendOptions } from './temporal-backend';
+
+export interface MountConsoleOptions extends Omit<ConsoleOptions, 'backend' | 'sessionSecret'> {
+  /** Base URL of the Temporal Web UI for the job pages' links. */
+  temporalUiUrl?: string;
+  jobDefaults?: TemporalConsoleBackendOptions['jobDefaults'];
+}
+
+export function consoleSessionSecret(deploymentSecret: string): Buffer {
+  return createHmac('sha256', deploymentSecret).update('console-session').digest();
+}
+
+export function mountConsole(
+  gw: RunningGateway,
+  opts: MountConsoleOptions = {}
+): { url: string; handler: ConsoleHandler } {
+  const backend = new TemporalConsoleBackend({
+    mj: gw.app.mj,
+    authenticate: async (key) => (await gw.tenants.authenticate(key)) ?? null,
+    temporalUiUrl: opts.temporalUiUrl,
+    jobDefaults: opts.jobDefaults,
+  });
+  const { temporalUiUrl: _ui, jobDefaults: _jd, ...rest } = opts;
+  const handler = createConsoleHandler({
+    ...rest,
+    backend,
+    sessionSecret: consoleSessionSecret(gw.options.secret),
+  });
+  gw.server.addHandler(handler);
+  return { url: `${gw.server.url}${(opts.basePath ?? '/console').replace(/\/+$/, '')}`, handler };
+}

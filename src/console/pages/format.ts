@@ -1,0 +1,98 @@
+/** Small renderers shared by the pages: state badges, times, button labels, image links. */
+import { classifyButton } from '../../mj/buttons';
+import type { IntentSpec } from '../../mj/types';
+import type { ConsoleButton, ConsoleJob, ConsoleState } from '../backend';
+import { enc, html, type SafeHtml } from '../html';
+
+const STATE_LABEL: Record<ConsoleState, string> = {
+  queued: 'queued',
+  running: 'running',
+  waiting: 'waiting for you',
+  succeeded: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+export function stateBadge(state: ConsoleState): SafeHtml {
+  return html`<span class="badge state-${state}" data-field="state">${STATE_LABEL[state]}</span>`;
+}
+
+export function isTerminal(state: ConsoleState): boolean {
+  return state === 'succeeded' || state === 'failed' || state === 'cancelled';
+}
+
+export function time(ms: number | undefined): SafeHtml {
+  if (!ms) return html`<span class="muted">—</span>`;
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 19)} UTC</time>`;
+}
+
+export function duration(fromMs: number | undefined, toMs: number | undefined): string {
+  if (!fromMs || !toMs || toMs < fromMs) return '';
+  const s = Math.round((toMs - fromMs) / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** Readable names for buttons whose upstream label is empty or an emoji only. */
+function intentName(spec: IntentSpec): string {
+  switch (spec.kind) {
+    case 'upscale':
+      return `Upscale ${spec.index}`;
+    case 'variation':
+      return `Vary ${spec.index}`;
+    case 'reroll':
+      return 'Reroll';
+    case 'upscale-hd':
+      return `Upscale (${spec.variant})`;
+    case 'vary-subtle':
+      return 'Vary (Subtle)';
+    case 'vary-strong':
+      return 'Vary (Strong)';
+    case 'vary-region':
+      return 'Vary (Region)';
+    case 'zoom-out':
+      return `Zoom Out ${spec.factor}x`;
+    case 'custom-zoom':
+      return 'Custom Zoom';
+    case 'pan':
+      return `Pan ${spec.direction}`;
+    case 'animate':
+      return `Animate (${spec.motion} motion)`;
+    case 'bookmark':
+      return 'Bookmark';
+    case 'unknown':
+      return spec.customId.split('::').slice(1, 3).join(' ') || 'Button';
+    default:
+      return spec.kind.replace(/-/g, ' ');
+  }
+}
+
+/** The upstream's own emoji and label, with a readable name when the label says too little. */
+export function buttonText(b: ConsoleButton): { emoji: string; label: string; title: string } {
+  const readable = intentName(classifyButton(b.customId));
+  const label = b.label.trim() || readable;
+  // Discord custom emoji come as names (`upscale_1`); only a real emoji character is worth showing.
+  const emoji = /^[\w:.-]*$/.test(b.emoji) ? '' : b.emoji;
+  return { emoji, label, title: label === readable ? label : `${label} — ${readable}` };
+}
+
+export function imageUrl(base: string, jobId: string, index: number): string {
+  return `${base}/jobs/${enc(jobId)}/image/${index}`;
+}
+
+export function jobUrl(base: string, job: Pick<ConsoleJob, 'id' | 'kind'>): string {
+  if (job.kind === 'pipeline') return `${base}/pipelines/${enc(job.id)}`;
+  if (job.kind === 'batch') return `${base}/batches/${enc(job.id)}`;
+  return `${base}/jobs/${enc(job.id)}`;
+}
+
+export function progressBar(job: Pick<ConsoleJob, 'state' | 'progressPct'>): SafeHtml {
+  if (isTerminal(job.state) || job.state === 'waiting') return html``;
+  return job.progressPct === null
+    ? html`<progress data-field="progress" max="100" aria-label="progress">working…</progress>`
+    : html`<progress data-field="progress" max="100" value="${job.progressPct}" aria-label="progress">
+        ${job.progressPct}%
+      </progress>`;
+}

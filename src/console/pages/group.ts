@@ -1,0 +1,99 @@
+/** Pipeline and batch pages: each step and branch (or item) with its state and image. */
+import type { BatchView, PipelineView } from '../backend';
+import { enc, html, type SafeHtml } from '../html';
+import { imageUrl, isTerminal, stateBadge } from './format';
+import { answerHref } from './inbox';
+import { layout, type PageContext } from './layout';
+
+function branchStatus(status: string): SafeHtml {
+  return html`<span class="badge status-${status}">${status}</span>`;
+}
+
+export function pipelineLive(ctx: PageContext, p: PipelineView): SafeHtml {
+  const live = !isTerminal(p.state);
+  return html`<div
+    id="group-live"
+    ${live ? html`data-refresh-src="${ctx.base}/pipelines/${enc(p.id)}?fragment=1"` : ''}
+  >
+    <p>${stateBadge(p.state)}</p>
+    ${p.steps.length === 0 ? html`<p class="muted">Loading the pipeline’s steps…</p>` : ''}
+    ${p.steps.map(
+      (s) =>
+        html`<section class="step" aria-label="step ${s.step}">
+          <h2>${s.step} <span class="muted">${s.kind}</span></h2>
+          <div class="gallery small">
+            ${s.branches.map(
+              (b) =>
+                html`<article class="card" data-branch="${s.step}/${b.branch}" data-status="${b.status}">
+                  ${
+                    b.status === 'succeeded'
+                      ? html`<a class="thumb" href="${ctx.base}/jobs/${enc(b.jobId)}"
+                          ><img src="${imageUrl(ctx.base, b.jobId, 0)}" alt="${s.step} ${b.branch}" loading="lazy"
+                        /></a>`
+                      : html`<span class="thumb placeholder">${b.status}</span>`
+                  }
+                  <h3>
+                    <a href="${ctx.base}/jobs/${enc(b.jobId)}">${b.branch}</a>
+                    ${b.intent ? html`<span class="pill">${b.intent}</span>` : ''}
+                  </h3>
+                  <p>${branchStatus(b.status)}</p>
+                  ${b.failure ? html`<p class="notice error">${b.failure}</p>` : ''}
+                  ${b.waiting ? html`<a class="button primary" href="${answerHref(ctx.base, b.waiting)}">Answer</a>` : ''}
+                </article>`
+            )}
+          </div>
+        </section>`
+    )}
+  </div>`;
+}
+
+export function pipelinePage(ctx: PageContext, p: PipelineView): SafeHtml {
+  return layout(
+    ctx,
+    `Pipeline ${p.name}`,
+    html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${ctx.base}/jobs">Jobs</a> › <span>${p.id}</span></nav>
+      <h1>Pipeline ${p.name}</h1>
+      ${pipelineLive(ctx, p)}`,
+    { active: 'jobs' }
+  );
+}
+
+export function batchLive(ctx: PageContext, b: BatchView): SafeHtml {
+  const live = !isTerminal(b.state);
+  const c = b.counts;
+  return html`<div id="group-live" ${live ? html`data-refresh-src="${ctx.base}/batches/${enc(b.id)}?fragment=1"` : ''}>
+    <p>
+      ${stateBadge(b.state)} ${c.succeeded} done · ${c.running} running · ${c.pending} pending · ${c.failed} failed ·
+      ${c.cancelled} cancelled of ${c.total}
+    </p>
+    ${b.items.length === 0 ? html`<p class="muted">Loading the batch’s items…</p>` : ''}
+    <div class="gallery small">
+      ${b.items.map(
+        (i) =>
+          html`<article class="card" data-item="${i.id}" data-status="${i.status}">
+            ${
+              i.status === 'succeeded'
+                ? html`<a class="thumb" href="${ctx.base}/jobs/${enc(i.jobId)}"
+                    ><img src="${imageUrl(ctx.base, i.jobId, 0)}" alt="${i.id}" loading="lazy"
+                  /></a>`
+                : html`<span class="thumb placeholder">${i.status}</span>`
+            }
+            <h3><a href="${ctx.base}/jobs/${enc(i.jobId)}">${i.id}</a></h3>
+            <p>${branchStatus(i.status)}</p>
+            ${i.failure ? html`<p class="notice error">${i.failure}</p>` : ''}
+          </article>`
+      )}
+    </div>
+  </div>`;
+}
+
+export function batchPage(ctx: PageContext, b: BatchView): SafeHtml {
+  return layout(
+    ctx,
+    `Batch ${b.name}`,
+    html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${ctx.base}/jobs">Jobs</a> › <span>${b.id}</span></nav>
+      <h1>Batch ${b.name}</h1>
+      ${batchLive(ctx, b)}`,
+    { active: 'jobs' }
+  );
+}

@@ -1,0 +1,488 @@
+/**
+ * {@link ConsoleBackend} over the project's own parts: `MjJobsClient` starts and answers jobs, visibility finds a
+ * tenant's workflows by the `MjTenant` search attribute (contract C7), and the job memo (contract C4) tells what a
+ * job shows without a worker. Jobs without a memo fall back to the progress query (running) or the result
+ * (finished, read from history); closed results are cached, since they never change.
+ */
+import {
+  Client,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { MjJobsClient } from '../client';
+import { classifyButton, formatIntent } from '../mj/buttons';
+import { MjInputError } from '../mj/errors';
+import type { SpeedMode } from '../mj/types';
+import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
+import type {
+  BatchProgress,
+  BatchReport,
+  PipelineInput,
+  PipelineProgress,
+  PipelineResult,
+} from '../shared/pipeline-types';
+import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
+import type { CapturedImage, JobInput, JobProgress, JobRequest, JobResult, PollPolicy } from '../shared/types';
+import { getBatchProgressQuery, getPipelineProgressQuery, getProgressQuery } from '../workflows';
+import type {
+  BatchView,
+  ConsoleBackend,
+  ConsoleJob,
+  ImagineRequest,
+  InboxItem,
+  JobFilter,
+  ModalAnswer,
+  PipelineView,
+  TenantId,
+} from './backend';
+import {
+  executionState,
+  isTerminalPhase,
+  overlayProgress,
+  jobFromFailure,
+  jobFromMemo,
+  jobFromProgress,
+  jobFromResult,
+  type ExecutionFacts,
+} from './job-view';
+import { pipelineInboxItems, pipelineView } from './pipeline-view';
+import { MJ_TENANT } from '../shared/search-attributes';
+import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
+
+export interface TemporalConsoleBackendOptions {
+  /** The service's client: its connection, namespace, codec, asset store and task queue are reused. */
+  mj: MjJobsClient;
+  /** Tenant of an API key (the gateway's key store), or null. */
+  authenticate: (apiKey: string) => Promise<TenantId | null>;
+  /** Base URL of the Temporal Web UI, for deep links (e.g. `http://127.0.0.1:8233`). */
+  temporalUiUrl?: string;
+  /** Default speed mode of jobs started here. @default 'FAST' */
+  mode?: SpeedMode;
+  /** Poll policy and account of the jobs started here (the per-mode defaults otherwise). */
+  jobDefaults?: { policy?: Partial<PollPolicy>; account?: string };
+  /** How long a progress query may take before the page shows what visibility knows. @default 3000 @unit ms */
+  queryTimeoutMs?: number;
+}
+
+type Described = WorkflowExecutionDescription | WorkflowExecutionInfo;
+
+const ID_RE = /^[\w.:/-]{1,200}$/;
+const TYPES = ['mjJobWorkflow', 'pipelineWorkflow', 'batchWorkflow'];
+const CACHE_LIMIT = 500;
+
+export class TemporalConsoleBackend implements ConsoleBackend {
+  private readonly mj: MjJobsClient;
+  private readonly tenantClients = new Map<TenantId, MjJobsClient>();
+  private readonly closed = new Map<string, unknown>();
+  private readonly queryTimeoutMs: number;
+
+  constructor(private readonly opts: TemporalConsoleBackendOptions) {
+    this.mj = opts.mj;
+    this.queryTimeoutMs = opts.queryTimeoutMs ?? 3000;
+  }
+
+  authenticate(apiKey: string): Promise<TenantId | null> {
+    return this.opts.authenticate(apiKey);
+  }
+
+  temporalUiUrl(id: string): string | undefined {
+    const base = this.opts.temporalUiUrl?.replace(/\/+$/, '');
+    if (!base) return undefined;
+    const ns = encodeURIComponent(this.mj.client.options.namespace);
+    return `${base}/namespaces/${ns}/workflows/${encodeURIComponent(id)}`;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Reading
+
+  async listJobs(tenant: TenantId, filter: JobFilter): Promise<ConsoleJob[]> {
+    const limit = filter.limit ?? 60;
+    const clauses = [`${MJ_TENANT.name} = ${quoteQueryValue(tenant)}`, typeClause()];
+    if (filter.mode) clauses.push(`${MJ_MODE.name} = ${quoteQueryValue(filter.mode)}`);
+    // Text and state are matched on the view (the prompt is not a search attribute), so read a wider window.
+    const window = filter.text || filter.state ? Math.max(limit, 300) : limit;
+    const infos: WorkflowExecutionInfo[] = [];
+    for await (const wf of this.mj.client.workflow.list({ query: clauses.join(' AND '), pageSize: 100 })) {
+      infos.push(wf);
+      if (infos.length >= window) break;
+    }
+    const jobs = await Promise.all(infos.map((wf) => this.view(wf)));
+    const text = filter.text?.trim().toLowerCase();
+    return jobs
+      .filter((j) => !filter.state || j.state === filter.state)
+      .filter((j) => !text || [j.title, j.prompt, j.id, j.taskId].some((s) => s?.toLowerCase().includes(text)))
+      .slice(0, limit);
+  }
+
+  async getJob(tenant: TenantId, id: string): Promise<ConsoleJob | null> {
+    const info = await this.owned(tenant, id);
+    if (!info) return null;
+    const job = await this.view(info);
+    if (job.kind !== 'job' || (job.intent && job.prompt && job.parentTaskId)) return job;
+    // What no memo told: the request itself, from the job's first history event (one read, cached).
+    const input = await this.startInput<JobInput>(info.workflowId);
+    return input ? withRequest(job, input.request) : job;
+  }
+
+  async getPipeline(tenant: TenantId, id: string): Promise<PipelineView | null> {
+    const info = await this.owned(tenant, id);
+    if (!info || info.type !== 'pipelineWorkflow') return null;
+    const progress = await this.pipelineProgress(info);
+    const input = await this.pipelineInput(id);
+    return pipelineView(facts(info), progress, input);
+  }
+
+  async getBatch(tenant: TenantId, id: string): Promise<BatchView | null> {
+    const info = await this.owned(tenant, id);
+    if (!info || info.type !== 'batchWorkflow') return null;
+    const f = facts(info);
+    if (f.executionStatus === 'COMPLETED') {
+      const report = await this.closedResult<BatchReport>(info);
+      const counts = { ...report.summary, pending: 0, running: 0 };
+      const items = report.items.map((i) => ({
+        id: i.id,
+        status: i.status,
+        jobId: i.jobId,
+        taskId: i.taskId,
+        failure: i.failure?.message,
+      }));
+      return { id, name: report.name ?? id, state: 'succeeded', counts, items };
+    }
+    const p = await this.query<BatchProgress>(info, getBatchProgressQuery.name);
+    return {
+      id,
+      name: id,
+      state: executionState(f.executionStatus),
+      counts: p
+        ? {
+            total: p.total,
+            pending: p.pending,
+            running: p.running,
+            succeeded: p.succeeded,
+            failed: p.failed,
+            cancelled: p.cancelled,
+          }
+        : { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      items: (p?.items ?? []).map((i) => ({ ...i, failure: i.failure?.message })),
+    };
+  }
+
+  async image(tenant: TenantId, id: string, index: number): Promise<{ bytes: Uint8Array; contentType: string } | null> {
+    const info = await this.owned(tenant, id);
+    if (!info || info.type !== 'mjJobWorkflow') return null;
+    const asset = await this.asset(info, index);
+    if (!asset) return null;
+    const bytes = await this.mj.store.get(asset.key).catch(() => null);
+    return bytes ? { bytes, contentType: asset.contentType ?? 'image/png' } : null;
+  }
+
+  async inbox(tenant: TenantId): Promise<InboxItem[]> {
+    const query = `${MJ_TENANT.name} = ${quoteQueryValue(tenant)} AND ${typeClause()} AND ExecutionStatus = "Running"`;
+    const items: InboxItem[] = [];
+    const found: Promise<void>[] = [];
+    for await (const wf of this.mj.client.workflow.list({ query, pageSize: 100 })) {
+      found.push(
+        (async () => {
+          if (wf.type === 'pipelineWorkflow') {
+            const progress = await this.pipelineProgress(wf);
+            if (progress && progress.waiting.length > 0) {
+              items.push(...pipelineInboxItems(facts(wf), progress, await this.pipelineInput(wf.workflowId)));
+            }
+            return;
+          }
+          if (wf.type !== 'mjJobWorkflow') return;
+          let job = await this.view(wf);
+          const waitingFor = job.waitingFor;
+          if (job.state !== 'waiting' || !waitingFor) return;
+          const input = job.parentTaskId ? undefined : await this.startInput<JobInput>(wf.workflowId);
+          if (input) job = withRequest(job, input.request);
+          const parent = job.parentTaskId ? await this.jobOfTask(tenant, job.parentTaskId) : null;
+          items.push({
+            targetId: job.id,
+            kind: 'modal',
+            needs: waitingFor.needs,
+            intent: waitingFor.intent ?? job.intent,
+            since: waitingFor.since ?? job.submitTime,
+            imageJobId: parent ?? undefined,
+            prompt: job.prompt,
+            title: job.title,
+          });
+        })()
+      );
+      if (found.length >= 500) break;
+    }
+    await Promise.all(found);
+    return items.sort((a, b) => a.since - b.since || a.targetId.localeCompare(b.targetId));
+  }
+
+  async jobOfTask(tenant: TenantId, taskId: string): Promise<string | null> {
+    const query = [
+      `${MJ_TENANT.name} = ${quoteQueryValue(tenant)}`,
+      `WorkflowType = "mjJobWorkflow"`,
+      `${MJ_TASK_ID.name} = ${quoteQueryValue(taskId)}`,
+    ].join(' AND ');
+    for await (const wf of this.mj.client.workflow.list({ query, pageSize: 1 })) return wf.workflowId;
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Starting and answering
+
+  async imagine(tenant: TenantId, request: ImagineRequest): Promise<string> {
+    const handle = await this.forTenant(tenant).imagine(request.prompt, {
+      ...this.opts.jobDefaults,
+      mode: request.mode,
+      images: request.images?.length ? request.images : undefined,
+    });
+    return handle.jobId;
+  }
+
+  async action(tenant: TenantId, jobId: string, customId: string, input?: ModalAnswer): Promise<string> {
+    const job = await this.getJob(tenant, jobId);
+    if (!job || job.kind !== 'job') throw new MjInputError('jobId', `must name one of your jobs (${jobId})`);
+    const button = job.buttons.find((b) => b.customId === customId);
+    if (!button) throw new MjInputError('customId', 'must be one of the task’s buttons');
+    const handle = await this.forTenant(tenant).action(jobId, classifyButton(customId), {
+      ...this.opts.jobDefaults,
+      modal: input && (input.prompt !== undefined || input.mask !== undefined) ? input : undefined,
+    });
+    return handle.jobId;
+  }
+
+  async answer(
+    tenant: TenantId,
+    target: { targetId: string; step?: string; branch?: string; choice?: string },
+    input: ModalAnswer
+  ): Promise<void> {
+    const info = await this.owned(tenant, target.targetId);
+    if (!info) throw new MjInputError('targetId', `must name one of your jobs (${target.targetId})`);
+    if (target.step !== undefined) {
+      await this.mj.provideStepInput(target.targetId, {
+        step: target.step,
+        branch: target.branch,
+        choice: target.choice,
+        prompt: input.prompt,
+        mask: input.mask,
+      });
+      return;
+    }
+    await this.mj.provideModalInput(target.targetId, input);
+  }
+
+  async pipeline(tenant: TenantId, spec: unknown): Promise<string> {
+    return (await this.forTenant(tenant).pipeline(spec)).jobId;
+  }
+
+  async batch(tenant: TenantId, text: string, opts: { mode?: SpeedMode; concurrency?: number }): Promise<string> {
+    return (await this.forTenant(tenant).batch(text, opts)).jobId;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Internals
+
+  /** A client whose every start tags the workflow with the tenant (the base client knows nothing of tenants). */
+  private forTenant(tenant: TenantId): MjJobsClient {
+    let mj = this.tenantClients.get(tenant);
+    if (!mj) {
+      const base = this.mj.client;
+      const client = new Client({
+        connection: base.connection,
+        namespace: base.options.namespace,
+        dataConverter: base.options.dataConverter,
+        interceptors: { workflow: [tenantStartInterceptor(tenant)] },
+      });
+      mj = new MjJobsClient({ client, store: this.mj.store, taskQueue: this.mj.taskQueue, mode: this.opts.mode });
+      this.tenantClients.set(tenant, mj);
+    }
+    return mj;
+  }
+
+  /** The execution, if the tenant owns it (directly, or through the pipeline or batch at its root); else null. */
+  private async owned(tenant: TenantId, id: string): Promise<Described | null> {
+    if (!ID_RE.test(id)) return null;
+    const root = rootWorkflowId(id);
+    const rootInfo = await this.describe(root);
+    if (!rootInfo || rootInfo.typedSearchAttributes.get(MJ_TENANT) !== tenant) return null;
+    if (root === id) return rootInfo;
+    if (rootInfo.type !== 'pipelineWorkflow' && rootInfo.type !== 'batchWorkflow') return null;
+    return this.describe(id);
+  }
+
+  private async describe(id: string): Promise<WorkflowExecutionDescription | null> {
+    try {
+      return await this.mj.client.workflow.getHandle(id).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * A job as a page shows it. Running: the progress query is fresher than the memo (a memo written at start by the
+   * gateway stays as it was until the job's own upserts), so it wins when a worker answers; without one the memo
+   * speaks. Closed: the memo once it says so, else the result or the failure from history.
+   */
+  private async view(info: Described): Promise<ConsoleJob> {
+    const f = facts(info);
+    if (info.type === 'pipelineWorkflow' || info.type === 'batchWorkflow') return this.groupView(info, f);
+    const raw = info.memo?.[JOB_MEMO_KEY] as JobMemo | undefined;
+    const memo = raw?.v === JOB_MEMO_VERSION ? raw : undefined;
+    if (f.executionStatus === 'RUNNING') {
+      const p = await this.query<JobProgress>(info, getProgressQuery.name);
+      if (p) return memo ? overlayProgress(jobFromMemo(f, memo), p) : jobFromProgress(f, p);
+      return memo ? jobFromMemo(f, memo) : jobFromFailure(f, undefined);
+    }
+    if (memo && isTerminalPhase(memo.phase)) return jobFromMemo(f, memo);
+    if (f.executionStatus === 'COMPLETED') return jobFromResult(f, await this.closedResult<JobResult>(info), memo);
+    return jobFromFailure(f, await this.failureMessage(info), memo);
+  }
+
+  private async groupView(info: Described, f: ExecutionFacts): Promise<ConsoleJob> {
+    const job = jobFromFailure(f, undefined);
+    if (info.type === 'pipelineWorkflow') {
+      const p = await this.pipelineProgress(info);
+      const name = p?.name ?? (await this.pipelineInput(f.id))?.name;
+      const waiting = f.executionStatus === 'RUNNING' && (p?.waiting.length ?? 0) > 0;
+      return { ...job, title: name ? `pipeline ${name}` : f.id, state: waiting ? 'waiting' : job.state };
+    }
+    return { ...job, title: `batch ${f.id}` };
+  }
+
+  private async pipelineProgress(info: Described): Promise<PipelineProgress | undefined> {
+    if (info.status.name === 'COMPLETED') {
+      const r = await this.closedResult<PipelineResult>(info);
+      return {
+        name: r.name,
+        pipelineId: r.pipelineId,
+        done: true,
+        steps: stepsOf(r),
+        waiting: [],
+        running: 0,
+        summary: r.summary,
+      };
+    }
+    return this.query<PipelineProgress>(info, getPipelineProgressQuery.name);
+  }
+
+  /** A pipeline's normalised input, read once from its first history event (it never changes). */
+  private pipelineInput(id: string): Promise<PipelineInput | undefined> {
+    return this.startInput<PipelineInput>(id);
+  }
+
+  /** The first argument a workflow was started with (of its current run), read once from history. */
+  private async startInput<T>(id: string): Promise<T | undefined> {
+    const key = `input:${id}`;
+    if (this.closed.has(key)) return this.closed.get(key) as T;
+    const history = await this.mj.client.workflow
+      .getHandle(id)
+      .fetchHistory()
+      .catch(() => undefined);
+    const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    if (!payloads) return undefined;
+    const input = await decodeFromPayloadsAtIndex<T>(this.mj.client.options.loadedDataConverter, 0, payloads);
+    this.remember(key, input);
+    return input;
+  }
+
+  private async query<T>(info: Described, name: string): Promise<T | undefined> {
+    try {
+      return await this.mj.client.withDeadline(Date.now() + this.queryTimeoutMs, () =>
+        this.mj.client.workflow.getHandle(info.workflowId, info.runId).query<T>(name)
+      );
+    } catch {
+      // No worker (or a worker too busy to answer in time): the page shows what visibility knows.
+      return undefined;
+    }
+  }
+
+  private async closedResult<T>(info: Described): Promise<T> {
+    const key = `result:${info.workflowId}:${info.runId}`;
+    if (!this.closed.has(key)) {
+      this.remember(key, await this.mj.client.workflow.getHandle(info.workflowId, info.runId).result());
+    }
+    return this.closed.get(key) as T;
+  }
+
+  private async failureMessage(info: Described): Promise<string | undefined> {
+    const key = `failure:${info.workflowId}:${info.runId}`;
+    if (!this.closed.has(key)) {
+      const message = await this.mj.client.workflow
+        .getHandle(info.workflowId, info.runId)
+        .result()
+        .then(
+          () => undefined,
+          (err: Error) => (err.cause as Error | undefined)?.message ?? err.message
+        );
+      this.remember(key, message);
+    }
+    return this.closed.get(key) as string | undefined;
+  }
+
+  private async asset(info: Described, index: number): Promise<{ key: string; contentType?: string } | undefined> {
+    const memo = info.memo?.[JOB_MEMO_KEY] as JobMemo | undefined;
+    const fromMemo = memo?.v === JOB_MEMO_VERSION ? memo.assets?.find((a) => a.index === index) : undefined;
+    if (fromMemo) return fromMemo;
+    if (info.status.name !== 'COMPLETED') return undefined;
+    const result = await this.closedResult<JobResult>(info);
+    const img: CapturedImage | undefined = result.images.find((i) => i.index === index);
+    return img ? { key: img.asset.key, contentType: img.asset.contentType } : undefined;
+  }
+
+  private remember(key: string, value: unknown): void {
+    if (this.closed.size >= CACHE_LIMIT) this.closed.delete(this.closed.keys().next().value!);
+    this.closed.set(key, value);
+  }
+}
+
+/** Fills in what a job's request says: the prompt it imagines, the intent and parent task of an action. */
+function withRequest(job: ConsoleJob, r: JobRequest): ConsoleJob {
+  const prompt = job.prompt ?? ('prompt' in r ? r.prompt : undefined);
+  const intent = job.intent ?? (r.kind === 'action' ? formatIntent(r.intent) : undefined);
+  const titled = job.title === job.id ? (prompt ?? intent ?? r.kind) : job.title;
+  return {
+    ...job,
+    title: titled,
+    prompt,
+    intent,
+    parentTaskId: job.parentTaskId ?? (r.kind === 'action' ? r.parentTaskId : undefined),
+  };
+}
+
+function typeClause(): string {
+  return `WorkflowType IN (${TYPES.map(quoteQueryValue).join(', ')})`;
+}
+
+function facts(info: Described): ExecutionFacts {
+  const sa = info.typedSearchAttributes;
+  return {
+    id: info.workflowId,
+    type: info.type,
+    executionStatus: info.status.name,
+    startTime: info.startTime.getTime(),
+    closeTime: info.closeTime?.getTime(),
+    mode: sa.get(MJ_MODE),
+    status: sa.get(MJ_STATUS),
+    action: sa.get(MJ_ACTION),
+    taskId: sa.get(MJ_TASK_ID),
+  };
+}
+
+/** The steps of a finished pipeline, in the shape of its progress. */
+function stepsOf(r: PipelineResult): PipelineProgress['steps'] {
+  const steps = new Map<string, PipelineProgress['steps'][number]>();
+  for (const o of r.outcomes) {
+    const s = steps.get(o.step) ?? { step: o.step, kind: 'action' as const, branches: [] };
+    s.branches.push({
+      branch: o.branch,
+      status: o.status,
+      jobId: o.jobId,
+      intent: o.intent,
+      taskId: o.taskId,
+      failure: o.failure,
+    });
+    steps.set(o.step, s);
+  }
+  return [...steps.values()];
+}

@@ -1,0 +1,55 @@
+/**
+ * The console mounted in the real gateway (C9): signed in with a key from the gateway's tenant directory, it shows a
+ * job submitted through the midjourney-proxy API, presses its U1, and a revoked key ends the session.
+ */
+import type { Browser } from 'playwright-core';
+import { mountConsole } from '../../src/console';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../integration/gateway-harness';
+import { launchChromium } from './helpers/chromium';
+
+jest.setTimeout(120_000);
+
+let stack: GatewayStack;
+let browser: Browser;
+let consoleUrl: string;
+
+beforeAll(async () => {
+  stack = await startGatewayStack();
+  consoleUrl = mountConsole(stack.gateway, { liveIntervalMs: 300, keyRecheckMs: 0 }).url;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test('a job submitted through the API shows in the console; U1 from the console; revoking the key signs out', async () => {
+  const { apiKey, keyId } = await stack.gateway.tenants.createKey('acme');
+  const submit = await call(stack, 'POST', '/mj/submit/imagine', { key: apiKey, body: { prompt: 'a paper crane' } });
+  expect(submit.json.code).toBe(1);
+  const taskId = submit.json.result as string;
+  await waitForStatus(stack, apiKey, taskId, ['SUCCESS']);
+
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  await page.goto(`${consoleUrl}/sign-in`);
+  await page.fill('input[name=apiKey]', apiKey);
+  await Promise.all([page.waitForURL(/\/console\/jobs$/), page.click('button[type=submit]')]);
+  const card = page.locator('.card', { hasText: 'a paper crane' });
+  await expect(card.count()).resolves.toBe(1);
+  await Promise.all([page.waitForURL(/\/console\/jobs\/mj-gw-acme-/), card.locator('h3 a').click()]);
+  await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 30_000 });
+  await Promise.all([page.waitForURL((u) => !u.pathname.includes(taskId)), page.click('button.mj:has-text("U1")')]);
+  await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
+
+  await stack.gateway.tenants.revokeKey(keyId);
+  let signedOut = false;
+  for (let i = 0; i < 40 && !signedOut; i++) {
+    await page.goto(`${consoleUrl}/jobs`);
+    signedOut = /\/console\/sign-in/.test(page.url());
+    if (!signedOut) await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(signedOut).toBe(true);
+  await ctx.close();
+});

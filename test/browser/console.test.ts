@@ -1,0 +1,310 @@
+/**
+ * The console in a real browser (Debian's chromium through playwright-core) against a real Temporal dev server, the
+ * simulator and a worker: sign in, watch an imagine finish live, press U1, paint a Vary (Region) mask, answer a
+ * pipeline step from the inbox, tenant isolation, CSRF. Screenshots of the main pages go to docs/screenshots when
+ * UPDATE_SCREENSHOTS=1.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { Client } from '@temporalio/client';
+import { PNG } from 'pngjs';
+import { MjJobsClient } from '../../src/client';
+import { tenantStartInterceptor } from '../../src/console';
+import { KEYS, startConsoleEnv, type ConsoleEnv } from './helpers/console-env';
+
+jest.setTimeout(120_000);
+
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
+
+let t: ConsoleEnv;
+let ctx: BrowserContext;
+let page: Page;
+const jobs: { grid?: string; upscale?: string } = {};
+
+async function signIn(p: Page, key: string): Promise<void> {
+  await p.goto(`${t.url}/console`);
+  await p.waitForURL(/\/console\/sign-in/);
+  await p.fill('input[name=apiKey]', key);
+  await Promise.all([p.waitForURL(/\/console\/jobs$/), p.click('button[type=submit]')]);
+}
+
+async function shot(p: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  await mkdir(SHOTS, { recursive: true });
+  await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+function jobIdOf(p: Page): string {
+  return decodeURIComponent(new URL(p.url()).pathname.split('/').pop()!);
+}
+
+/** Paints with the mouse: a drag from (x0, y0) to (x1, y1) in image pixels of the painter's canvas. */
+async function drag(p: Page, x0: number, y0: number, x1: number, y1: number): Promise<void> {
+  const box = (await p.locator('[data-painter-canvas]').boundingBox())!;
+  await p.mouse.move(box.x + x0 + 0.5, box.y + y0 + 0.5);
+  await p.mouse.down();
+  await p.mouse.move(box.x + (x0 + x1) / 2 + 0.5, box.y + (y0 + y1) / 2 + 0.5, { steps: 4 });
+  await p.mouse.move(box.x + x1 + 0.5, box.y + y1 + 0.5, { steps: 4 });
+  await p.mouse.up();
+}
+
+/** Runs in the page: the natural size of an image element once decoded. */
+interface ImageLike {
+  decode(): Promise<void>;
+  naturalWidth: number;
+  naturalHeight: number;
+}
+const naturalSize = (img: unknown): Promise<number[]> => {
+  const i = img as ImageLike;
+  return i.decode().then(() => [i.naturalWidth, i.naturalHeight]);
+};
+
+function decodeMask(dataUrl: unknown): PNG {
+  expect(typeof dataUrl).toBe('string');
+  expect(dataUrl as string).toMatch(/^data:image\/png;base64,/);
+  return PNG.sync.read(Buffer.from((dataUrl as string).split(',')[1]!, 'base64'));
+}
+
+/** Asserts the mask is binary and white exactly inside the rectangles (x, y, w, h). */
+function expectMask(png: PNG, rects: [number, number, number, number][]): void {
+  let wrong = 0;
+  let white = 0;
+  for (let y = 0; y < png.height; y++) {
+    for (let x = 0; x < png.width; x++) {
+      const i = (y * png.width + x) * 4;
+      const [r, g, b, a] = [png.data[i], png.data[i + 1], png.data[i + 2], png.data[i + 3]];
+      expect(a).toBe(255);
+      expect(r === g && g === b && (r === 0 || r === 255)).toBe(true);
+      const inside = rects.some(([rx, ry, rw, rh]) => x >= rx && x < rx + rw && y >= ry && y < ry + rh);
+      if ((r === 255) !== inside) wrong++;
+      if (r === 255) white++;
+    }
+  }
+  expect(wrong).toBe(0);
+  expect(white).toBeGreaterThan(0);
+}
+
+beforeAll(async () => {
+  t = await startConsoleEnv(__filename);
+  ctx = await t.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  page = await ctx.newPage();
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+test('sign in with a tenant key: HttpOnly SameSite=Strict session, strict CSP, the key never in a page', async () => {
+  const res = await page.goto(`${t.url}/console/sign-in`);
+  expect(res!.headers()['content-security-policy']).toContain("script-src 'self'");
+  expect(res!.headers()['content-security-policy']).toContain("default-src 'none'");
+  await page.fill('input[name=apiKey]', 'not-a-real-key-000000');
+  await page.click('button[type=submit]');
+  await expect(page.locator('[role=alert]').textContent()).resolves.toContain('not valid');
+  await signIn(page, KEYS.acme);
+  await expect(page.locator('.empty').textContent()).resolves.toContain('No jobs yet');
+  const session = (await ctx.cookies()).find((c) => c.name === 'mjc_session')!;
+  expect(session.httpOnly).toBe(true);
+  expect(session.sameSite).toBe('Strict');
+  expect(session.value).not.toContain(KEYS.acme);
+  expect(await page.content()).not.toContain(KEYS.acme);
+  await shot(page, 'jobs-empty');
+});
+
+test('start an imagine and watch it finish live, without reloading', async () => {
+  await page.goto(`${t.url}/console/start`);
+  await shot(page, 'start');
+  await page.fill('#imagine-h ~ form textarea[name=prompt]', 'a lighthouse at dusk, oil painting');
+  await page.selectOption('#imagine-h ~ form select[name=version]', '--v 7');
+  await Promise.all([page.waitForURL(/\/console\/jobs\/mj-job-/), page.click('#imagine-h ~ form button[type=submit]')]);
+  jobs.grid = jobIdOf(page);
+  const first = await page.locator('#job-live').getAttribute('data-state');
+  expect(['queued', 'running']).toContain(first);
+  let navigations = 0;
+  page.on('framenavigated', () => navigations++);
+  await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
+  expect(navigations).toBe(0);
+  const size = await page.locator('#job-image').evaluate(naturalSize);
+  expect(size).toEqual([512, 512]);
+  await expect(page.locator('.quads.large img').count()).resolves.toBe(4);
+  await expect(page.locator('h2.prompt').textContent()).resolves.toContain('a lighthouse at dusk, oil painting --v 7');
+  const ui = await page.locator('a', { hasText: 'Temporal Web UI' }).getAttribute('href');
+  expect(ui).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(jobs.grid)}`);
+  await shot(page, 'job-grid');
+  await page.goto(`${t.url}/console/jobs`);
+  await expect(page.locator(`[data-job-id="${jobs.grid}"] .quads img`).count()).resolves.toBe(4);
+});
+
+test('click U1: one click starts the follow-up job', async () => {
+  await page.goto(`${t.url}/console/jobs/${encodeURIComponent(jobs.grid!)}`);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.endsWith(encodeURIComponent(jobs.grid!))),
+    page.click('button.mj:has-text("U1")'),
+  ]);
+  jobs.upscale = jobIdOf(page);
+  expect(jobs.upscale).not.toBe(jobs.grid);
+  await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
+  const size = await page.locator('#job-image').evaluate(naturalSize);
+  expect(size).toEqual([256, 256]);
+  await expect(page.locator('.buttons').textContent()).resolves.toContain('Vary (Region)');
+  await shot(page, 'job-upscale');
+});
+
+test('Vary (Region): drags paint a binary mask at the native size; white exactly where the drags were', async () => {
+  await page.goto(`${t.url}/console/jobs/${encodeURIComponent(jobs.upscale!)}`);
+  await Promise.all([page.waitForURL(/\/input\?customId=/), page.click('a.button.mj:has-text("Vary (Region)")')]);
+  await page.locator('[data-painter][data-ready=true]').waitFor();
+  const box = (await page.locator('[data-painter-canvas]').boundingBox())!;
+  expect([Math.round(box.width), Math.round(box.height)]).toEqual([256, 256]);
+  await drag(page, 40, 50, 120, 110); // rectangle tool is the default
+  await drag(page, 200, 10, 150, 60); // dragged right to left, bottom to top
+  await drag(page, 10, 200, 60, 250); // a third one, undone below
+  await page.click('button[data-cmd=undo]');
+  await page.click('button[data-cmd=redo]');
+  await page.click('button[data-cmd=undo]');
+  await page.fill('textarea[name=prompt]', 'a red lantern in the window');
+  await shot(page, 'vary-region');
+  const before = t.proxy.recorded.length;
+  await Promise.all([
+    page.waitForURL((u) => /\/console\/jobs\/mj-job-[^/]+$/.test(u.pathname)),
+    page.click('button[type=submit].primary'),
+  ]);
+  const varyJob = jobIdOf(page);
+  await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
+  const modals = t.proxy.recorded.slice(before);
+  expect(modals).toHaveLength(1);
+  expect(modals[0]!.body.prompt).toBe('a red lantern in the window');
+  const png = decodeMask(modals[0]!.body.maskBase64);
+  expect([png.width, png.height]).toEqual([256, 256]);
+  expectMask(png, [
+    [40, 50, 80, 60],
+    [150, 10, 50, 50],
+  ]);
+  expect(varyJob).not.toBe(jobs.upscale);
+});
+
+test('a job parked for its input (started elsewhere) is in the inbox and answered there', async () => {
+  // As the CLI or a backend service would: Vary (Region) without the input, under the tenant's tag.
+  const client = new Client({
+    connection: t.env.client.connection,
+    interceptors: { workflow: [tenantStartInterceptor('acme')] },
+  });
+  const tagged = new MjJobsClient({ client, store: t.mj.store, taskQueue: t.mj.taskQueue });
+  const parked = await tagged.action(jobs.upscale!, 'vary-region', {
+    policy: { initialInterval: '500ms', maxInterval: '1s' },
+  });
+  let found = false;
+  for (let i = 0; i < 60 && !found; i++) {
+    await page.goto(`${t.url}/console/inbox`);
+    found = (await page.locator('.inbox-item', { hasText: 'vary-region' }).count()) > 0;
+    if (!found) await new Promise((r) => setTimeout(r, 500));
+  }
+  expect(found).toBe(true);
+  await Promise.all([page.waitForURL(/\/console\/answer\?target=/), page.click('.inbox-item a.button.primary')]);
+  await page.locator('[data-painter][data-ready=true]').waitFor();
+  await drag(page, 100, 100, 180, 140);
+  await page.fill('textarea[name=prompt]', 'a boat on the sea');
+  const before = t.proxy.recorded.length;
+  await Promise.all([page.waitForURL(/\/console\/jobs\/mj-job-/), page.click('button[type=submit].primary')]);
+  expect(jobIdOf(page)).toBe(parked.jobId);
+  await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
+  const modal = t.proxy.recorded.slice(before);
+  expect(modal).toHaveLength(1);
+  expect(modal[0]!.body.prompt).toBe('a boat on the sea');
+  expectMask(decodeMask(modal[0]!.body.maskBase64), [[100, 100, 80, 40]]);
+});
+
+test('a form post without the CSRF token is refused; with it, it is accepted', async () => {
+  await page.goto(`${t.url}/console/start`);
+  const csrf = await page.locator('#imagine-h ~ form input[name=_csrf]').getAttribute('value');
+  const submitsBefore = t.sim.stats().requests.filter((r) => r.path.endsWith('/submit/imagine')).length;
+  const without = await page.request.post(`${t.url}/console/start/imagine`, {
+    form: { prompt: 'no token' },
+    maxRedirects: 0,
+  });
+  expect(without.status()).toBe(403);
+  const wrong = await page.request.post(`${t.url}/console/start/imagine`, {
+    form: { prompt: 'wrong token', _csrf: 'x'.repeat(32) },
+    maxRedirects: 0,
+  });
+  expect(wrong.status()).toBe(403);
+  const right = await page.request.post(`${t.url}/console/start/imagine`, {
+    form: { prompt: 'with the token', _csrf: csrf! },
+    maxRedirects: 0,
+  });
+  expect(right.status()).toBe(303);
+  expect(right.headers().location).toMatch(/\/console\/jobs\/mj-job-/);
+  await new Promise((r) => setTimeout(r, 1500));
+  const submits = t.sim.stats().requests.filter((r) => r.path.endsWith('/submit/imagine')).length;
+  expect(submits).toBe(submitsBefore + 1);
+});
+
+test('a second tenant cannot open the first tenant’s job: answered exactly like a job that never existed', async () => {
+  const other = await t.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  const p = await other.newPage();
+  await signIn(p, KEYS.globex);
+  const theirs = await p.goto(`${t.url}/console/jobs/${encodeURIComponent(jobs.grid!)}`);
+  const theirsBody = await p.content();
+  const none = await p.goto(`${t.url}/console/jobs/mj-job-does-not-exist`);
+  const noneBody = await p.content();
+  expect(theirs!.status()).toBe(404);
+  expect(none!.status()).toBe(404);
+  expect(theirsBody).toBe(noneBody);
+  const img = await p.request.get(`${t.url}/console/jobs/${encodeURIComponent(jobs.grid!)}/image/0`);
+  expect(img.status()).toBe(404);
+  await p.goto(`${t.url}/console/jobs`);
+  await expect(p.locator('.empty').textContent()).resolves.toContain('No jobs yet');
+  await other.close();
+});
+
+test('answer a pipeline step from the inbox; the pipeline goes on', async () => {
+  await page.goto(`${t.url}/console/start`);
+  await page.selectOption('#pipeline-h ~ form select[name=example]', 'cat-pipeline.json');
+  await Promise.all([page.waitForURL(/\/console\/pipelines\//), page.click('#pipeline-h ~ form button[type=submit]')]);
+  const pipelineId = jobIdOf(page);
+  let found = false;
+  for (let i = 0; i < 90 && !found; i++) {
+    await page.goto(`${t.url}/console/inbox`);
+    found = (await page.locator('.inbox-item', { hasText: 'cat · region · U2' }).count()) > 0;
+    if (!found) await new Promise((r) => setTimeout(r, 1000));
+  }
+  expect(found).toBe(true);
+  await shot(page, 'inbox');
+  await Promise.all([
+    page.waitForURL(/\/console\/answer\?/),
+    page.locator('.inbox-item', { hasText: 'cat · region · U2' }).locator('a.button.primary').click(),
+  ]);
+  await page.locator('[data-painter][data-ready=true]').waitFor();
+  await page.click('button[data-tool=lasso]');
+  await page.click('button[data-tool=rect]');
+  await drag(page, 20, 20, 100, 90);
+  const before = t.proxy.recorded.length;
+  await Promise.all([page.waitForURL(/\/console\/pipelines\//), page.click('button[type=submit].primary')]);
+  expect(jobIdOf(page)).toBe(pipelineId);
+  for (let i = 0; i < 90 && t.proxy.recorded.length === before; i++) await new Promise((r) => setTimeout(r, 500));
+  const png = decodeMask(t.proxy.recorded[before]!.body.maskBase64);
+  expect([png.width, png.height]).toEqual([256, 256]);
+  expectMask(png, [[20, 20, 80, 70]]);
+  await page.goto(`${t.url}/console/inbox`);
+  await expect(page.locator('.empty').textContent()).resolves.toContain('Nothing waits');
+  await page.goto(`${t.url}/console/pipelines/${encodeURIComponent(pipelineId)}`);
+  await page.locator('[data-branch="region/U2"]').waitFor();
+  await shot(page, 'pipeline');
+});
+
+test('the gallery at 390 px: filters and cards fit the screen', async () => {
+  const narrow = await t.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  const p = await narrow.newPage();
+  await signIn(p, KEYS.acme);
+  const width = await p.evaluate('document.documentElement.scrollWidth');
+  expect(width).toBeLessThanOrEqual(390);
+  await shot(p, 'jobs-390');
+  await p.goto(`${t.url}/console/jobs?q=lighthouse`);
+  await expect(p.locator('.card').count()).resolves.toBeGreaterThanOrEqual(1);
+  await p.goto(`${t.url}/console/jobs?q=no-such-prompt-anywhere`);
+  await expect(p.locator('.empty').textContent()).resolves.toContain('No job matches');
+  await narrow.close();
+  await page.goto(`${t.url}/console/jobs`);
+  await shot(page, 'jobs');
+});

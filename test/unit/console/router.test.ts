@@ -1,0 +1,174 @@
+/**
+ * The console's HTTP layer against an in-memory backend (no Temporal): sessions, CSRF, CSP, escaping, isolation.
+ * The browser suite (test/browser) covers the same paths end to end.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ConsoleBackend, ConsoleJob, TenantId } from '../../../src/console/backend';
+import { createConsoleHandler } from '../../../src/console/router';
+import { StaticTenantKeys } from '../../../src/console/tenancy';
+
+const KEY = 'acme-key-0123456789abcdef';
+const OTHER = 'globex-key-0123456789abcd';
+const XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+
+function job(id: string, prompt: string): ConsoleJob {
+  return {
+    id,
+    kind: 'job',
+    state: 'succeeded',
+    title: prompt,
+    prompt,
+    progressPct: 100,
+    submitTime: 1,
+    images: [],
+    buttons: [],
+  };
+}
+
+class FakeBackend implements ConsoleBackend {
+  readonly jobs: Record<TenantId, ConsoleJob[]> = { acme: [job('mj-job-a1', XSS)], globex: [] };
+  started: string[] = [];
+  private keys = new StaticTenantKeys({ acme: KEY, globex: OTHER });
+  authenticate = (k: string) => this.keys.authenticate(k);
+  listJobs = async (t: TenantId) => this.jobs[t] ?? [];
+  getJob = async (t: TenantId, id: string) => (this.jobs[t] ?? []).find((j) => j.id === id) ?? null;
+  getPipeline = async () => null;
+  getBatch = async () => null;
+  image = async () => null;
+  imagine = async (t: TenantId, r: { prompt: string }) => {
+    this.started.push(`${t}:${r.prompt}`);
+    return 'mj-job-new';
+  };
+  action = async () => 'mj-job-x';
+  answer = async () => undefined;
+  pipeline = async () => 'mj-pipeline-x';
+  batch = async () => 'mj-batch-x';
+  inbox = async () => [];
+  jobOfTask = async () => null;
+  temporalUiUrl = () => undefined;
+}
+
+let server: Server;
+let base: string;
+let backend: FakeBackend;
+
+beforeAll(async () => {
+  backend = new FakeBackend();
+  const handler = createConsoleHandler({ backend, keyRecheckMs: 0 });
+  server = createServer((req, res) => {
+    void handler(req, res).then((handled) => {
+      if (!handled) res.writeHead(418).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/console`;
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+async function signIn(key: string): Promise<{ cookie: string; csrf: string }> {
+  const page = await fetch(`${base}/sign-in`);
+  const pre = page.headers.getSetCookie()[0]!.split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  const res = await fetch(`${base}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, apiKey: key }),
+  });
+  expect(res.status).toBe(303);
+  const cookie = res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('mjc_session='))!
+    .split(';')[0]!;
+  const start = await (await fetch(`${base}/start`, { headers: { cookie } })).text();
+  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(start)![1]! };
+}
+
+test('paths outside the mount are not handled', async () => {
+  expect((await fetch(base.replace('/console', '/mj/task/list'))).status).toBe(418);
+});
+
+test('signed out: pages redirect to sign-in, posts are refused', async () => {
+  const page = await fetch(`${base}/jobs`, { redirect: 'manual' });
+  expect(page.status).toBe(303);
+  expect(page.headers.get('location')).toMatch(/\/console\/sign-in/);
+  const post = await fetch(`${base}/start/imagine`, { method: 'POST', body: new URLSearchParams({ prompt: 'x' }) });
+  expect(post.status).toBe(403);
+});
+
+test('sign-in without the pre-session token is refused; a wrong key is 401', async () => {
+  const res = await fetch(`${base}/sign-in`, { method: 'POST', body: new URLSearchParams({ apiKey: KEY }) });
+  expect(res.status).toBe(403);
+  const page = await fetch(`${base}/sign-in`);
+  const pre = page.headers.getSetCookie()[0]!.split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  const wrong = await fetch(`${base}/sign-in`, {
+    method: 'POST',
+    headers: { cookie: pre },
+    body: new URLSearchParams({ _csrf: token, apiKey: 'nope-nope-nope-nope' }),
+  });
+  expect(wrong.status).toBe(401);
+});
+
+test('pages carry a strict CSP, escape what users wrote and never contain the key', async () => {
+  const { cookie } = await signIn(KEY);
+  const res = await fetch(`${base}/jobs`, { headers: { cookie } });
+  const body = await res.text();
+  expect(res.headers.get('content-security-policy')).toBe(
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+  );
+  expect(res.headers.get('x-frame-options')).toBe('DENY');
+  expect(body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  expect(body).not.toContain('<script>alert');
+  expect(body).not.toContain(KEY);
+  expect(body).not.toMatch(/<script(?![^>]*\bsrc="\/console\/static\/)/);
+  expect(body).not.toMatch(/<[a-z][^>]*\s(on\w+|style)=/i);
+});
+
+test('a post needs the session’s CSRF token', async () => {
+  const { cookie, csrf } = await signIn(KEY);
+  const post = (token?: string) =>
+    fetch(`${base}/start/imagine`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie },
+      body: new URLSearchParams({ prompt: 'a fox', ...(token ? { _csrf: token } : {}) }),
+    });
+  expect((await post()).status).toBe(403);
+  expect((await post('forged-token-value')).status).toBe(403);
+  expect(backend.started).toEqual([]);
+  const ok = await post(csrf);
+  expect(ok.status).toBe(303);
+  expect(ok.headers.get('location')).toBe('/console/jobs/mj-job-new');
+  expect(backend.started).toEqual(['acme:a fox']);
+});
+
+test('another tenant’s job reads exactly like one that does not exist', async () => {
+  const { cookie } = await signIn(OTHER);
+  const theirs = await fetch(`${base}/jobs/mj-job-a1`, { headers: { cookie } });
+  const none = await fetch(`${base}/jobs/mj-job-zz`, { headers: { cookie } });
+  expect(theirs.status).toBe(404);
+  expect(none.status).toBe(404);
+  expect(await theirs.text()).toBe(await none.text());
+});
+
+test('a forged session cookie is no session', async () => {
+  const res = await fetch(`${base}/jobs`, {
+    redirect: 'manual',
+    headers: { cookie: 'mjc_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+  });
+  expect(res.status).toBe(303);
+});
+
+test('bad input re-renders the form with the error naming the field', async () => {
+  const { cookie, csrf } = await signIn(KEY);
+  const res = await fetch(`${base}/start/pipeline`, {
+    method: 'POST',
+    headers: { cookie },
+    body: new URLSearchParams({ _csrf: csrf, pipeline: '' }),
+  });
+  expect(res.status).toBe(400);
+  expect(await res.text()).toContain('pipeline must be given as an example, a file or JSON');
+});
