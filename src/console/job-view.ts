@@ -28,6 +28,7 @@ const PHASE_STATE: Record<JobPhase, ConsoleState> = {
   submitting: 'queued',
   queued: 'queued',
   running: 'running',
+  'waiting-input': 'waiting',
   'waiting-modal': 'waiting',
   succeeded: 'succeeded',
   failed: 'failed',
