@@ -300,8 +300,9 @@ const clientCases = (): (BadInputCase & { jobId?: string })[] => [
 
 const stepUpdate = (input: unknown) => () =>
   env.client.workflow.getHandle(ids.pipeline).executeUpdate(provideStepInputUpdate, { args: [input as never] });
-const modalUpdate = (id: () => string, input: unknown) => () =>
-  env.client.workflow.getHandle(id()).executeUpdate(provideModalInputUpdate, { args: [input as never] });
+// The input is built when the case runs: the stored mask exists only after `beforeAll`.
+const modalUpdate = (id: () => string, input: () => unknown) => () =>
+  env.client.workflow.getHandle(id()).executeUpdate(provideModalInputUpdate, { args: [input() as never] });
 
 const updateCases = (): (BadInputCase & { target: () => string; idle: boolean })[] => [
   {
@@ -309,7 +310,10 @@ const updateCases = (): (BadInputCase & { target: () => string; idle: boolean })
     input: "{ prompt: '   ' } to a job in MODAL",
     target: () => ids.modal,
     idle: true,
-    run: modalUpdate(() => ids.modal, { prompt: '   ', mask: pngMask }),
+    run: modalUpdate(
+      () => ids.modal,
+      () => ({ prompt: '   ', mask: pngMask })
+    ),
     want: {
       type: 'WorkflowUpdateFailedError',
       code: 'InvalidModalInput',
@@ -322,7 +326,10 @@ const updateCases = (): (BadInputCase & { target: () => string; idle: boolean })
     input: `{ prompt: <${MAX_PROMPT_LENGTH + 1} characters> } to a job in MODAL`,
     target: () => ids.modal,
     idle: true,
-    run: modalUpdate(() => ids.modal, { prompt: LONG_PROMPT, mask: pngMask }),
+    run: modalUpdate(
+      () => ids.modal,
+      () => ({ prompt: LONG_PROMPT, mask: pngMask })
+    ),
     want: { type: 'WorkflowUpdateFailedError', code: 'InvalidModalInput', field: 'prompt', rule: /longer than 6000/ },
   },
   {
@@ -330,12 +337,15 @@ const updateCases = (): (BadInputCase & { target: () => string; idle: boolean })
     input: 'Vary (Region) without a mask',
     target: () => ids.modal,
     idle: true,
-    run: modalUpdate(() => ids.modal, { prompt: 'a hat, no mask' }),
+    run: modalUpdate(
+      () => ids.modal,
+      () => ({ prompt: 'a hat, no mask' })
+    ),
     want: {
       type: 'WorkflowUpdateFailedError',
       code: 'InvalidModalInput',
       field: 'mask',
-      rule: /Vary \(Region\) needs a mask/,
+      rule: /mask is required for Vary \(Region\)/,
     },
   },
   {
@@ -343,12 +353,15 @@ const updateCases = (): (BadInputCase & { target: () => string; idle: boolean })
     input: 'mask reference with contentType image/jpeg',
     target: () => ids.modal,
     idle: true,
-    run: modalUpdate(() => ids.modal, { prompt: 'a hat, jpeg', mask: { ...pngMask, contentType: 'image/jpeg' } }),
+    run: modalUpdate(
+      () => ids.modal,
+      () => ({ prompt: 'a hat, jpeg', mask: { ...pngMask, contentType: 'image/jpeg' } })
+    ),
     want: {
       type: 'WorkflowUpdateFailedError',
       code: 'InvalidModalInput',
       field: 'mask',
-      rule: /must be a stored image\/png asset reference/,
+      rule: /mask must be a PNG, not image\/jpeg/,
     },
   },
   {
@@ -356,7 +369,10 @@ const updateCases = (): (BadInputCase & { target: () => string; idle: boolean })
     input: 'to a relax job still queued (not waiting for one)',
     target: () => ids.relax,
     idle: false,
-    run: modalUpdate(() => ids.relax, { prompt: 'a hat for a queued job' }),
+    run: modalUpdate(
+      () => ids.relax,
+      () => ({ prompt: 'a hat for a queued job' })
+    ),
     want: {
       type: 'WorkflowUpdateFailedError',
       code: 'NotWaitingForModalInput',
