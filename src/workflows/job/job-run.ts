@@ -22,6 +22,7 @@ import { durationToMs } from '../../shared/duration';
 import { ACTIVITY_FAILURE, JOB_FAILURE, MJ_ERROR_CODE, MODAL_INPUT_REJECTION } from '../../shared/failure-types';
 import type { JobMemo } from '../../shared/job-memo';
 import { checkModalInput, isAlwaysModal, modalNeeds } from '../../shared/modal-input-rule';
+import { intentText } from '../../shared/intent-text';
 import { rejection } from '../../shared/rejection';
 import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../../shared/search-attributes';
 import { makeStateKey } from '../../shared/state-key';
@@ -325,7 +326,10 @@ export class JobRun {
     this.checkPresuppliedInput();
     const task = await this.host.holdingSlot(this.taskId !== undefined, async () => {
       if (!this.taskId) {
-        if (isAlwaysModal(this.intent) && this.modalInput === undefined) await this.waitForPerson('waiting-input');
+        if (isAlwaysModal(this.intent) && this.modalInput === undefined) {
+          await this.checkParentOffersButton();
+          await this.waitForPerson('waiting-input');
+        }
         await this.submit();
       }
       return this.pollUntilDone();
@@ -351,6 +355,32 @@ export class JobRun {
     this.timings.finishedAt = this.host.now();
     this.waitingFor = undefined;
     await this.publish();
+  }
+
+  /**
+   * Before a person is asked for input, the parent must offer the button: nobody should paint a mask for a Vary
+   * (Region) that a grid does not have. A parent that cannot be read now is left to the submit, which knows how to
+   * wait for a just-finished parent and how to fail for one the upstream does not know.
+   */
+  private async checkParentOffersButton(): Promise<void> {
+    if (this.request.kind !== 'action' || !this.intent) return;
+    const parentTaskId = this.request.parentTaskId;
+    let parent: TaskSnapshot;
+    try {
+      parent = await this.host.activities.fetchTask({ taskId: parentTaskId });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return;
+    }
+    if (parent.status !== 'SUCCESS') return;
+    const wanted = intentText(this.intent);
+    const offered = parent.buttons.map((b) => intentText(b.intent));
+    if (offered.includes(wanted)) return;
+    throw jobFailure(
+      JOB_FAILURE.buttonNotFound,
+      `task ${parentTaskId} has no ${wanted} button; available: ${offered.join(', ') || 'none'}`,
+      { field: 'intent', rule: 'button-exists', phase: this.phase, taskId: parentTaskId }
+    );
   }
 
   private checkPresuppliedInput(): void {
