@@ -60,6 +60,8 @@ export async function startGatewayStack(
       port: 0,
       taskQueue: `gw-${randomUUID()}`,
       tenantCacheMs: 200,
+      // The suites submit in bursts; the rate limit itself is tested with per-tenant options (gateway-tenants).
+      submitsPerMinute: 600,
       ...opts.gateway,
     },
     log,
