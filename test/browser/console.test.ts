@@ -258,41 +258,6 @@ test('a second tenant cannot open the first tenant’s job: answered exactly lik
   await other.close();
 });
 
-test('answer a pipeline step from the inbox; the pipeline goes on', async () => {
-  await page.goto(`${t.url}/console/start`);
-  await page.selectOption('#pipeline-h ~ form select[name=example]', 'cat-pipeline.json');
-  await Promise.all([page.waitForURL(/\/console\/pipelines\//), page.click('#pipeline-h ~ form button[type=submit]')]);
-  const pipelineId = jobIdOf(page);
-  let found = false;
-  for (let i = 0; i < 90 && !found; i++) {
-    await page.goto(`${t.url}/console/inbox`);
-    found = (await page.locator('.inbox-item', { hasText: 'cat · region · U2' }).count()) > 0;
-    if (!found) await new Promise((r) => setTimeout(r, 1000));
-  }
-  expect(found).toBe(true);
-  await shot(page, 'inbox');
-  await Promise.all([
-    page.waitForURL(/\/console\/answer\?/),
-    page.locator('.inbox-item', { hasText: 'cat · region · U2' }).locator('a.button.primary').click(),
-  ]);
-  await page.locator('[data-painter][data-ready=true]').waitFor();
-  await page.click('button[data-tool=lasso]');
-  await page.click('button[data-tool=rect]');
-  await drag(page, 20, 20, 100, 90);
-  const before = t.proxy.recorded.length;
-  await Promise.all([page.waitForURL(/\/console\/pipelines\//), page.click('button[type=submit].primary')]);
-  expect(jobIdOf(page)).toBe(pipelineId);
-  for (let i = 0; i < 90 && t.proxy.recorded.length === before; i++) await new Promise((r) => setTimeout(r, 500));
-  const png = decodeMask(t.proxy.recorded[before]!.body.maskBase64);
-  expect([png.width, png.height]).toEqual([256, 256]);
-  expectMask(png, [[20, 20, 80, 70]]);
-  await page.goto(`${t.url}/console/inbox`);
-  await expect(page.locator('.empty').textContent()).resolves.toContain('Nothing waits');
-  await page.goto(`${t.url}/console/pipelines/${encodeURIComponent(pipelineId)}`);
-  await page.locator('[data-branch="region/U2"]').waitFor();
-  await shot(page, 'pipeline');
-});
-
 test('the gallery at 390 px: filters and cards fit the screen', async () => {
   const narrow = await t.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
   const p = await narrow.newPage();
