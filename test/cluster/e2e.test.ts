@@ -62,15 +62,16 @@ describe('the production path on a multi-process Temporal cluster on PostgreSQL'
     expect(rows.length).toBeGreaterThanOrEqual(4);
   });
 
-  it('a Vary (Region) job parks in MODAL and finishes once a person answers later', async () => {
+  it('a Vary (Region) job waits for a person before pressing, and finishes once they answer later', async () => {
     const grid = await stack.mj.imagine('a red fox in snow --v 7', { policy });
     await grid.result();
     const up = await stack.mj.action(grid.jobId, 'U2', { policy });
     await up.result();
     const vary = await stack.mj.action(up.jobId, 'vary-region', { policy });
     const waiting = await until(
-      async () => ((await stack.mj.progress(vary.jobId)).phase === 'waiting-modal' ? true : undefined),
-      'the MODAL park'
+      // Jobs v2: nothing is pressed upstream until the input is there (the upstream MODAL would age meanwhile).
+      async () => ((await stack.mj.progress(vary.jobId)).phase === 'waiting-input' ? true : undefined),
+      'the job to wait for input'
     );
     expect(waiting).toBe(true);
     await sleep(3_000); // the person takes their time; the job waits on the server, not in a worker
