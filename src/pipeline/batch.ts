@@ -94,7 +94,12 @@ function entryItem(raw: unknown, path: string, issues: SpecIssue[]): BatchItem |
   }
   return {
     id: id ?? '',
-    request: request ?? { kind: 'imagine', prompt: prompt! },
+    // A batch file names upstream tasks, not our jobs: a parent the upstream does not know fails in seconds (issue 16).
+    request: request
+      ? request.kind === 'action'
+        ? { ...request, parentOrigin: 'external' }
+        : request
+      : { kind: 'imagine', prompt: prompt! },
     ...(mode ? { mode } : {}),
     ...(account ? { account } : {}),
   };

@@ -55,7 +55,16 @@ describe('parseBatchSpec', () => {
     expect(out.items).toEqual([
       { id: 'item-1', request: { kind: 'imagine', prompt: 'a red fox' } },
       { id: 'fox2', request: { kind: 'imagine', prompt: 'a blue fox' }, account: 'acct-b', mode: 'TURBO' },
-      { id: 'item-3', request: { kind: 'action', parentTaskId: '1748', intent: { kind: 'upscale', index: 2 } } },
+      // A batch names upstream tasks: the job fails in seconds when the upstream does not know the parent.
+      {
+        id: 'item-3',
+        request: {
+          kind: 'action',
+          parentTaskId: '1748',
+          intent: { kind: 'upscale', index: 2 },
+          parentOrigin: 'external',
+        },
+      },
       { id: 'item-4', request: { kind: 'blend', images: [{ url: 'https://x/1.png' }, { url: 'https://x/2.png' }] } },
     ]);
   });
