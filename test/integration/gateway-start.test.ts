@@ -3,62 +3,15 @@
  * job submitted through the gateway, the whole stack stopped and started again, the same task id reaches SUCCESS
  * with exactly one upstream submit (the simulator keeps its state under the data directory).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import type { Endpoints } from '../../src/gateway/dev-setup';
+import { freePort } from '../helpers/chaos-temporal';
+import { startStack as start, stopStack as stop, type StartedStack as Started } from '../helpers/start-process';
 
 jest.setTimeout(300_000);
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Started {
-  child: ChildProcess;
-  out: () => string;
-  exit: Promise<number | null>;
-}
-
-async function start(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(TSX, [path.join(ROOT, 'src', 'cli', 'start.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (err += String(d)));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 120_000;
-  while (!out.includes('mj-temporal ready')) {
-    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${out}\n${err.slice(-3000)}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`npm start not ready:\n${out}\n${err.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, out: () => out, exit };
-}
-
-async function stop(s: Started): Promise<void> {
-  s.child.kill('SIGINT');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 60_000);
-  await s.exit;
-  clearTimeout(timer);
-}
 
 async function json(url: string, opts: { key?: string; body?: unknown } = {}) {
   const res = await request(url, {
@@ -93,8 +46,8 @@ test('endpoints.json, a dev key kept across restarts, and a RELAX job that resum
       gateway: { baseUrl: expect.stringMatching(/^http:/), apiKey: expect.stringMatching(/^mjk_/) },
       console: null,
     });
-    expect(running.out()).toContain(first.gateway.baseUrl);
-    expect(running.out()).toContain(first.gateway.apiKey);
+    expect(running.stdout()).toContain(first.gateway.baseUrl);
+    expect(running.stdout()).toContain(first.gateway.apiKey);
     const key = first.gateway.apiKey;
     const submit = await json(`${first.gateway.baseUrl}/mj-relax/mj/submit/imagine`, {
       key,

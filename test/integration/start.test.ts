@@ -3,24 +3,21 @@
  * in a temp data directory. A job submitted through the CLI completes end to end; SIGINT stops everything cleanly;
  * a second start on the same directory still knows the job.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../helpers/chaos-temporal';
+import {
+  ROOT,
+  startStack as start,
+  stopStack as stop,
+  TSX,
+  type StartedStack as Started,
+} from '../helpers/start-process';
 
 jest.setTimeout(300_000);
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -31,36 +28,6 @@ function portOpen(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
-}
-
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  exit: Promise<number | null>;
-}
-
-async function start(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(TSX, [path.join(ROOT, 'src', 'cli', 'start.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (err += String(d)));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 120_000;
-  while (!out.includes('mj-temporal ready')) {
-    if (child.exitCode !== null)
-      throw new Error(`npm start exited early (${child.exitCode}):\n${out}\n${err.slice(-3000)}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`npm start not ready in time:\n${out}\n${err.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, stdout: () => out, exit };
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; json: Record<string, unknown> }> {
@@ -79,14 +46,6 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; js
       }
     );
   });
-}
-
-async function stop(s: Started): Promise<number | null> {
-  s.child.kill('SIGINT');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 60_000);
-  const code = await s.exit;
-  clearTimeout(timer);
-  return code;
 }
 
 describe('npm start', () => {
