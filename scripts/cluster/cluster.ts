@@ -241,12 +241,19 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
   const build = await ensureTemporalBuild(s.temporalVersion, log);
   const pgBin = await ensurePostgresInstalled(log);
   const dir = opts.dir ?? path.join(ROOT, '.temporal', 'cluster', 'runs', opts.name ?? 'default');
-  if (opts.fresh ?? true) rmSync(dir, { recursive: true, force: true });
+  const fresh = opts.fresh ?? true;
+  if (fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const portMode = opts.ports ?? 'free';
   const ports = await allocatePorts(s, portMode);
   const pgPort = opts.postgresPort ?? (portMode === 'file' ? 5432 : await freeLowPort());
-  const pg = new PostgresServer({ bin: pgBin, dir: path.join(dir, 'postgres'), port: pgPort, user: s.postgresUser });
+  const pg = new PostgresServer({
+    bin: pgBin,
+    dir: path.join(dir, 'postgres'),
+    port: pgPort,
+    user: s.postgresUser,
+    fresh,
+  });
   pg.init();
   await pg.start();
   const setupLog = path.join(dir, 'setup.log');

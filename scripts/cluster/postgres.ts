@@ -4,8 +4,9 @@
  * password kept next to the data. As root the server runs as the `postgres` user (it refuses to run as root).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,14 +66,31 @@ function postgresUser(): { uid: number; gid: number } | undefined {
 
 export interface PostgresOptions {
   bin: string;
-  /** Holds `data/`, `pg.log`, the socket directory and the password file. */
+  /**
+   * Holds `data/`, `pg.log`, the socket directory and the password file. As root, see {@link serverDir}: the files
+   * then live under the system temp directory, keyed by this path.
+   */
   dir: string;
   port: number;
   user: string;
+  /** Start from no data (what a fresh cluster run wants). @default false */
+  fresh?: boolean;
+}
+
+/**
+ * Where the server's files go. As root the server runs as `postgres`, which cannot enter a checkout below a
+ * directory only root may traverse (a `mktemp -d` clone is 0700, as is a home directory), so its files go under the
+ * system temp directory instead, at a path derived from `dir` so a restart finds them again.
+ */
+function serverDir(dir: string, owner: { uid: number } | undefined): string {
+  if (!owner) return dir;
+  const key = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16);
+  return path.join(tmpdir(), 'mj-temporal-postgres', key);
 }
 
 /** One private PostgreSQL server; {@link kill} and {@link start} again simulate a crash and its recovery. */
 export class PostgresServer {
+  readonly dir: string;
   readonly dataDir: string;
   readonly password: string;
   private child?: ChildProcess;
@@ -80,9 +98,11 @@ export class PostgresServer {
   private readonly owner = postgresUser();
 
   constructor(readonly opts: PostgresOptions) {
-    this.dataDir = path.join(opts.dir, 'data');
-    mkdirSync(opts.dir, { recursive: true });
-    const pwFile = path.join(opts.dir, 'password');
+    this.dir = serverDir(opts.dir, this.owner);
+    this.dataDir = path.join(this.dir, 'data');
+    if (opts.fresh) rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    const pwFile = path.join(this.dir, 'password');
     if (!existsSync(pwFile)) writeFileSync(pwFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
     this.password = readFileSync(pwFile, 'utf8').trim();
   }
@@ -99,9 +119,9 @@ export class PostgresServer {
   init(): void {
     if (existsSync(path.join(this.dataDir, 'PG_VERSION'))) return;
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    const pwFile = path.join(this.opts.dir, 'initdb-password');
+    const pwFile = path.join(this.dir, 'initdb-password');
     writeFileSync(pwFile, `${this.password}\n`, { mode: 0o600 });
-    for (const p of [this.opts.dir, this.dataDir, pwFile]) this.own(p);
+    for (const p of [this.dir, this.dataDir, pwFile]) this.own(p);
     const r = spawnSync(
       path.join(this.opts.bin, 'initdb'),
       [
@@ -122,10 +142,10 @@ export class PostgresServer {
 
   /** Starts the server and resolves once it accepts connections. */
   async start(timeoutMs = 60_000): Promise<void> {
-    const sockets = path.join(this.opts.dir, 'sockets');
+    const sockets = path.join(this.dir, 'sockets');
     mkdirSync(sockets, { recursive: true });
     this.own(sockets);
-    const logFile = path.join(this.opts.dir, 'pg.log');
+    const logFile = path.join(this.dir, 'pg.log');
     const out = openSync(logFile, 'a');
     this.own(logFile);
     const child = spawn(
