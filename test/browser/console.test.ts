@@ -184,7 +184,7 @@ test('Vary (Region): drags paint a binary mask at the native size; white exactly
   expect(varyJob).not.toBe(jobs.upscale);
 });
 
-test('a job parked for its input (started elsewhere) is in the inbox and answered there', async () => {
+test('a job parked for its input (started elsewhere) is in the inbox and answered from its own page', async () => {
   // As the CLI or a backend service would: Vary (Region) without the input, under the tenant's tag.
   const client = new Client({
     connection: t.env.client.connection,
@@ -201,7 +201,19 @@ test('a job parked for its input (started elsewhere) is in the inbox and answere
     if (!found) await new Promise((r) => setTimeout(r, 500));
   }
   expect(found).toBe(true);
-  await Promise.all([page.waitForURL(/\/console\/answer\?target=/), page.click('.inbox-item a.button.primary')]);
+  await expect(page.locator('.inbox-item a.button.primary').getAttribute('href')).resolves.toContain(
+    encodeURIComponent(parked.jobId)
+  );
+  // Answered from the job's own page this time (the inbox links to the same answer form).
+  await page.goto(`${t.url}/console/jobs/${encodeURIComponent(parked.jobId)}`);
+  await expect(page.locator('#job-live').getAttribute('data-state')).resolves.toBe('waiting');
+  await Promise.all([
+    page.waitForURL(/\/console\/answer\?target=/),
+    page.click('a.button.primary:has-text("Answer now")'),
+  ]);
+  await expect(page.locator('textarea[name=prompt]').inputValue()).resolves.toBe(
+    'a lighthouse at dusk, oil painting --v 7'
+  );
   await page.locator('[data-painter][data-ready=true]').waitFor();
   await drag(page, 100, 100, 180, 140);
   await page.fill('textarea[name=prompt]', 'a boat on the sea');
@@ -256,6 +268,49 @@ test('a second tenant cannot open the first tenant’s job: answered exactly lik
   await p.goto(`${t.url}/console/jobs`);
   await expect(p.locator('.empty').textContent()).resolves.toContain('No jobs yet');
   await other.close();
+});
+
+test('answer a pipeline step from the inbox; the pipeline goes on', async () => {
+  await page.goto(`${t.url}/console/start`);
+  await page.selectOption('#pipeline-h ~ form select[name=example]', 'cat-pipeline.json');
+  await Promise.all([page.waitForURL(/\/console\/pipelines\//), page.click('#pipeline-h ~ form button[type=submit]')]);
+  const pipelineId = jobIdOf(page);
+  let found = false;
+  for (let i = 0; i < 90 && !found; i++) {
+    await page.goto(`${t.url}/console/inbox`);
+    found = (await page.locator('.inbox-item', { hasText: 'cat · region · U2' }).count()) > 0;
+    if (!found) await new Promise((r) => setTimeout(r, 1000));
+  }
+  expect(found).toBe(true);
+  await shot(page, 'inbox');
+  // The pipeline's own page offers the same answer on the waiting branch.
+  await page.goto(`${t.url}/console/pipelines/${encodeURIComponent(pipelineId)}`);
+  const onPage = page.locator('[data-branch="region/U2"][data-status=waiting-input] a.button.primary');
+  await expect(onPage.getAttribute('href')).resolves.toMatch(/\/console\/answer\?target=.*&step=region&branch=U2$/);
+  await shot(page, 'pipeline-waiting');
+  await page.goto(`${t.url}/console/inbox`);
+  await Promise.all([
+    page.waitForURL(/\/console\/answer\?/),
+    page.locator('.inbox-item', { hasText: 'cat · region · U2' }).locator('a.button.primary').click(),
+  ]);
+  await page.locator('[data-painter][data-ready=true]').waitFor();
+  // Prefilled with the prompt of the upscale it repaints (the required field was empty once, so nothing posted).
+  await expect(page.locator('textarea[name=prompt]').inputValue()).resolves.toBe('a cute cat --v 7');
+  await page.click('button[data-tool=lasso]');
+  await page.click('button[data-tool=rect]');
+  await drag(page, 20, 20, 100, 90);
+  const before = t.proxy.recorded.length;
+  await Promise.all([page.waitForURL(/\/console\/pipelines\//), page.click('button[type=submit].primary')]);
+  expect(jobIdOf(page)).toBe(pipelineId);
+  for (let i = 0; i < 90 && t.proxy.recorded.length === before; i++) await new Promise((r) => setTimeout(r, 500));
+  const png = decodeMask(t.proxy.recorded[before]!.body.maskBase64);
+  expect([png.width, png.height]).toEqual([256, 256]);
+  expectMask(png, [[20, 20, 80, 70]]);
+  await page.goto(`${t.url}/console/inbox`);
+  await expect(page.locator('.empty').textContent()).resolves.toContain('Nothing waits');
+  await page.goto(`${t.url}/console/pipelines/${encodeURIComponent(pipelineId)}`);
+  await page.locator('[data-branch="region/U2"]').waitFor();
+  await shot(page, 'pipeline');
 });
 
 test('the gallery at 390 px: filters and cards fit the screen', async () => {
