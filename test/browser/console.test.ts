@@ -1,11 +1,8 @@
 /**
  * The console in a real browser (Debian's chromium through playwright-core) against a real Temporal dev server, the
  * simulator and a worker: sign in, watch an imagine finish live, press U1, paint a Vary (Region) mask, answer a
- * pipeline step from the inbox, tenant isolation, CSRF. Screenshots of the main pages go to docs/screenshots when
- * UPDATE_SCREENSHOTS=1.
+ * pipeline step from the inbox, tenant isolation, CSRF. (docs/screenshots come from scripts/console-screenshots.ts.)
  */
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Client } from '@temporalio/client';
 import { PNG } from 'pngjs';
@@ -14,8 +11,6 @@ import { tenantStartInterceptor } from '../../src/console';
 import { KEYS, startConsoleEnv, type ConsoleEnv } from './helpers/console-env';
 
 jest.setTimeout(120_000);
-
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
 
 let t: ConsoleEnv;
 let ctx: BrowserContext;
@@ -27,12 +22,6 @@ async function signIn(p: Page, key: string): Promise<void> {
   await p.waitForURL(/\/console\/sign-in/);
   await p.fill('input[name=apiKey]', key);
   await Promise.all([p.waitForURL(/\/console\/jobs$/), p.click('button[type=submit]')]);
-}
-
-async function shot(p: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  await mkdir(SHOTS, { recursive: true });
-  await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
 function jobIdOf(p: Page): string {
@@ -109,12 +98,10 @@ test('sign in with a tenant key: HttpOnly SameSite=Strict session, strict CSP, t
   expect(session.sameSite).toBe('Strict');
   expect(session.value).not.toContain(KEYS.acme);
   expect(await page.content()).not.toContain(KEYS.acme);
-  await shot(page, 'jobs-empty');
 });
 
 test('start an imagine and watch it finish live, without reloading', async () => {
   await page.goto(`${t.url}/console/start`);
-  await shot(page, 'start');
   await page.fill('#imagine-h ~ form textarea[name=prompt]', 'a lighthouse at dusk, oil painting');
   await page.selectOption('#imagine-h ~ form select[name=version]', '--v 7');
   await Promise.all([page.waitForURL(/\/console\/jobs\/mj-job-/), page.click('#imagine-h ~ form button[type=submit]')]);
@@ -131,7 +118,6 @@ test('start an imagine and watch it finish live, without reloading', async () =>
   await expect(page.locator('h2.prompt').textContent()).resolves.toContain('a lighthouse at dusk, oil painting --v 7');
   const ui = await page.locator('a', { hasText: 'Temporal Web UI' }).getAttribute('href');
   expect(ui).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(jobs.grid)}`);
-  await shot(page, 'job-grid');
   await page.goto(`${t.url}/console/jobs`);
   await expect(page.locator(`[data-job-id="${jobs.grid}"] .quads img`).count()).resolves.toBe(4);
 });
@@ -148,7 +134,6 @@ test('click U1: one click starts the follow-up job', async () => {
   const size = await page.locator('#job-image').evaluate(naturalSize);
   expect(size).toEqual([256, 256]);
   await expect(page.locator('.buttons').textContent()).resolves.toContain('Vary (Region)');
-  await shot(page, 'job-upscale');
 });
 
 test('Vary (Region): drags paint a binary mask at the native size; white exactly where the drags were', async () => {
@@ -164,7 +149,6 @@ test('Vary (Region): drags paint a binary mask at the native size; white exactly
   await page.click('button[data-cmd=redo]');
   await page.click('button[data-cmd=undo]');
   await page.fill('textarea[name=prompt]', 'a red lantern in the window');
-  await shot(page, 'vary-region');
   const before = t.proxy.recorded.length;
   await Promise.all([
     page.waitForURL((u) => /\/console\/jobs\/mj-job-[^/]+$/.test(u.pathname)),
@@ -282,12 +266,10 @@ test('answer a pipeline step from the inbox; the pipeline goes on', async () => 
     if (!found) await new Promise((r) => setTimeout(r, 1000));
   }
   expect(found).toBe(true);
-  await shot(page, 'inbox');
   // The pipeline's own page offers the same answer on the waiting branch.
   await page.goto(`${t.url}/console/pipelines/${encodeURIComponent(pipelineId)}`);
   const onPage = page.locator('[data-branch="region/U2"][data-status=waiting-input] a.button.primary');
   await expect(onPage.getAttribute('href')).resolves.toMatch(/\/console\/answer\?target=.*&step=region&branch=U2$/);
-  await shot(page, 'pipeline-waiting');
   await page.goto(`${t.url}/console/inbox`);
   await Promise.all([
     page.waitForURL(/\/console\/answer\?/),
@@ -310,7 +292,6 @@ test('answer a pipeline step from the inbox; the pipeline goes on', async () => 
   await expect(page.locator('.empty').textContent()).resolves.toContain('Nothing waits');
   await page.goto(`${t.url}/console/pipelines/${encodeURIComponent(pipelineId)}`);
   await page.locator('[data-branch="region/U2"]').waitFor();
-  await shot(page, 'pipeline');
 });
 
 test('the gallery at 390 px: filters and cards fit the screen', async () => {
@@ -319,12 +300,10 @@ test('the gallery at 390 px: filters and cards fit the screen', async () => {
   await signIn(p, KEYS.acme);
   const width = await p.evaluate('document.documentElement.scrollWidth');
   expect(width).toBeLessThanOrEqual(390);
-  await shot(p, 'jobs-390');
   await p.goto(`${t.url}/console/jobs?q=lighthouse`);
   await expect(p.locator('.card').count()).resolves.toBeGreaterThanOrEqual(1);
   await p.goto(`${t.url}/console/jobs?q=no-such-prompt-anywhere`);
   await expect(p.locator('.empty').textContent()).resolves.toContain('No job matches');
   await narrow.close();
   await page.goto(`${t.url}/console/jobs`);
-  await shot(page, 'jobs');
 });
