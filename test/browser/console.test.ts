@@ -74,6 +74,32 @@ function expectMask(png: PNG, rects: [number, number, number, number][]): void {
   expect(white).toBeGreaterThan(0);
 }
 
+/** What reached the simulator's `/submit/modal` (the proxy records imagines too). */
+const modalSubmits = () => t.proxy.recorded.filter((r) => r.path.endsWith('/submit/modal'));
+
+/** The mask a painter form would post, caught before it leaves the page (nothing reaches the upstream). */
+async function postedMask(p: Page): Promise<PNG> {
+  let body = '';
+  await p.route('**/input', async (route) => {
+    body = route.request().postData() ?? '';
+    await route.fulfill({ status: 204 });
+  });
+  await p.click('button[type=submit].primary');
+  for (let i = 0; i < 50 && !body; i++) await new Promise((r) => setTimeout(r, 100));
+  await p.unroute('**/input');
+  const m = /name="mask"\r\n\r\n(data:image\/png;base64,[A-Za-z0-9+/=]+)/.exec(body);
+  return decodeMask(m?.[1]);
+}
+
+const px = (png: PNG, x: number, y: number): number => png.data[(y * png.width + x) * 4]!;
+
+function expectBinary(png: PNG): void {
+  for (let i = 0; i < png.data.length; i += 4) {
+    const [r, g, b, a] = [png.data[i], png.data[i + 1], png.data[i + 2], png.data[i + 3]];
+    if (!(a === 255 && r === g && g === b && (r === 0 || r === 255))) throw new Error(`pixel ${i / 4} is not binary`);
+  }
+}
+
 beforeAll(async () => {
   t = await startConsoleEnv(__filename);
   ctx = await t.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
@@ -149,14 +175,14 @@ test('Vary (Region): drags paint a binary mask at the native size; white exactly
   await page.click('button[data-cmd=redo]');
   await page.click('button[data-cmd=undo]');
   await page.fill('textarea[name=prompt]', 'a red lantern in the window');
-  const before = t.proxy.recorded.length;
+  const before = modalSubmits().length;
   await Promise.all([
     page.waitForURL((u) => /\/console\/jobs\/mj-job-[^/]+$/.test(u.pathname)),
     page.click('button[type=submit].primary'),
   ]);
   const varyJob = jobIdOf(page);
   await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
-  const modals = t.proxy.recorded.slice(before);
+  const modals = modalSubmits().slice(before);
   expect(modals).toHaveLength(1);
   expect(modals[0]!.body.prompt).toBe('a red lantern in the window');
   const png = decodeMask(modals[0]!.body.maskBase64);
@@ -166,6 +192,162 @@ test('Vary (Region): drags paint a binary mask at the native size; white exactly
     [150, 10, 50, 50],
   ]);
   expect(varyJob).not.toBe(jobs.upscale);
+});
+
+test('painter tools: lasso, brush, eraser, clear, undo of a clear, keyboard shortcuts; an empty mask is not sent', async () => {
+  await page.goto(`${t.url}/console/jobs/${encodeURIComponent(jobs.upscale!)}`);
+  await Promise.all([page.waitForURL(/\/input\?customId=/), page.click('a.button.mj:has-text("Vary (Region)")')]);
+  await page.locator('[data-painter][data-ready=true]').waitFor();
+  // Keyboard: l, b, e, r pick the tools (aria-pressed tells which).
+  for (const [key, tool] of [
+    ['l', 'lasso'],
+    ['b', 'brush'],
+    ['e', 'erase'],
+    ['r', 'rect'],
+  ] as const) {
+    await page.keyboard.press(key);
+    await expect(page.locator(`button[data-tool=${tool}]`).getAttribute('aria-pressed')).resolves.toBe('true');
+  }
+  await drag(page, 20, 20, 100, 100); // rectangle 20..100
+  await page.click('button[data-tool=erase]');
+  await drag(page, 20, 60, 100, 60); // a horizontal eraser stroke through its middle
+  await page.click('button[data-tool=brush]');
+  await drag(page, 150, 200, 240, 200); // a horizontal brush stroke
+  await page.click('button[data-tool=lasso]');
+  const box = (await page.locator('[data-painter-canvas]').boundingBox())!;
+  await page.mouse.move(box.x + 150, box.y + 20);
+  await page.mouse.down();
+  for (const [x, y] of [
+    [240, 20],
+    [240, 110],
+    [150, 110],
+  ])
+    await page.mouse.move(box.x + x, box.y + y, { steps: 5 });
+  await page.mouse.up(); // a closed lasso: the box 150..240 × 20..110
+  await page.fill('textarea[name=prompt]', 'tools');
+  const png = await postedMask(page);
+  expect([png.width, png.height]).toEqual([256, 256]);
+  expectBinary(png);
+  expect([px(png, 25, 25), px(png, 95, 95), px(png, 60, 30), px(png, 60, 90)]).toEqual([255, 255, 255, 255]);
+  expect([px(png, 60, 60), px(png, 30, 60), px(png, 90, 60)]).toEqual([0, 0, 0]); // erased
+  expect([px(png, 160, 200), px(png, 230, 200), px(png, 195, 200)]).toEqual([255, 255, 255]); // brushed
+  expect([px(png, 195, 65), px(png, 160, 30), px(png, 230, 100)]).toEqual([255, 255, 255]); // lasso inside
+  expect([px(png, 120, 150), px(png, 5, 5), px(png, 250, 250), px(png, 195, 140)]).toEqual([0, 0, 0, 0]);
+  // Clear: nothing is posted and the page says why; undo brings the strokes back.
+  await page.click('button[data-cmd=clear]');
+  let posted = false;
+  await page.route('**/input', async (route) => {
+    posted = true;
+    await route.fulfill({ status: 204 });
+  });
+  await page.click('button[type=submit].primary');
+  await expect(page.locator('[role=alert]').textContent()).resolves.toContain('the mask is all black');
+  expect(posted).toBe(false);
+  await page.unroute('**/input');
+  await page.keyboard.press('Control+Z');
+  const back = await postedMask(page);
+  expect([px(back, 25, 25), px(back, 60, 60), px(back, 195, 65)]).toEqual([255, 0, 255]);
+});
+
+test('Custom Zoom: a prompt form prefilled with the task’s prompt (and a zoom factor)', async () => {
+  await page.goto(`${t.url}/console/jobs/${encodeURIComponent(jobs.upscale!)}`);
+  await Promise.all([page.waitForURL(/\/input\?customId=/), page.click('a.button.mj:has-text("Custom Zoom")')]);
+  await expect(page.locator('textarea[name=prompt]').inputValue()).resolves.toBe(
+    'a lighthouse at dusk, oil painting --v 7 --zoom 1.5'
+  );
+  await expect(page.locator('[data-painter]').count()).resolves.toBe(0);
+});
+
+test('the gallery filters by state, mode and text; download and the four split images', async () => {
+  const cards = async (query: string): Promise<string[]> => {
+    await page.goto(`${t.url}/console/jobs?${query}`);
+    return page.locator('.card').evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id') ?? ''));
+  };
+  expect(await cards('state=succeeded')).toContain(jobs.grid);
+  expect(await cards('state=failed')).toEqual([]);
+  await expect(page.locator('.empty').textContent()).resolves.toContain('No job matches');
+  expect(await cards('mode=FAST')).toEqual(expect.arrayContaining([jobs.grid, jobs.upscale]));
+  expect(await cards('mode=RELAX')).toEqual([]);
+  expect(await cards('q=LIGHTHOUSE&state=succeeded&mode=FAST')).toContain(jobs.grid);
+  // The filter form sends the same query.
+  await page.goto(`${t.url}/console/jobs`);
+  await page.selectOption('select[name=state]', 'failed');
+  await Promise.all([page.waitForURL(/state=failed/), page.locator('input[name=q]').press('Enter')]);
+  const dl = await page.request.get(`${t.url}/console/jobs/${encodeURIComponent(jobs.grid!)}/download`);
+  expect(dl.status()).toBe(200);
+  expect(dl.headers()['content-disposition']).toMatch(/^attachment; filename="mj-job-[\w.-]+\.png"$/);
+  const whole = PNG.sync.read(await dl.body());
+  expect([whole.width, whole.height]).toEqual([512, 512]);
+  for (const i of [1, 2, 3, 4]) {
+    const q = await page.request.get(`${t.url}/console/jobs/${encodeURIComponent(jobs.grid!)}/image/${i}`);
+    const png = PNG.sync.read(await q.body());
+    expect([png.width, png.height]).toEqual([256, 256]);
+  }
+});
+
+test('start with a mode and a reference image; a batch from a prompt list shows each item', async () => {
+  await page.goto(`${t.url}/console/start`);
+  await page.fill('#imagine-h ~ form textarea[name=prompt]', 'a teapot in the style of the reference');
+  await page.selectOption('#imagine-h ~ form select[name=mode]', 'RELAX');
+  const ref = new PNG({ width: 8, height: 8 });
+  ref.data.fill(200);
+  await page.setInputFiles('#imagine-h ~ form input[name=images]', {
+    name: 'ref.png',
+    mimeType: 'image/png',
+    buffer: PNG.sync.write(ref),
+  });
+  const before = t.proxy.recorded.length;
+  await Promise.all([page.waitForURL(/\/console\/jobs\/mj-job-/), page.click('#imagine-h ~ form button[type=submit]')]);
+  for (let i = 0; i < 40 && t.proxy.recorded.length === before; i++) await new Promise((r) => setTimeout(r, 250));
+  const imagine = t.proxy.recorded.slice(before).find((r) => r.path.endsWith('/submit/imagine'))!;
+  expect(imagine.body.prompt).toContain('a teapot in the style of the reference');
+  expect(imagine.body.base64Array).toEqual([expect.stringMatching(/^data:image\/png;base64,/)]);
+  await expect(page.locator('.facts').textContent()).resolves.toContain('RELAX');
+
+  await page.goto(`${t.url}/console/start`);
+  await page.fill('#batch-h ~ form textarea[name=prompts]', 'a red fox\na blue whale\n');
+  await page.selectOption('#batch-h ~ form select[name=mode]', 'FAST');
+  await Promise.all([page.waitForURL(/\/console\/batches\//), page.click('#batch-h ~ form button[type=submit]')]);
+  const batchUrl = page.url();
+  let done = 0;
+  for (let i = 0; i < 90 && done < 2; i++) {
+    await page.goto(batchUrl);
+    done = await page.locator('[data-item][data-status=succeeded]').count();
+    if (done < 2) await new Promise((r) => setTimeout(r, 1000));
+  }
+  expect(done).toBe(2);
+  await expect(page.locator('[data-item]').count()).resolves.toBe(2);
+});
+
+test('keyboard: every control of the gallery is reached with Tab, in order, with a visible focus', async () => {
+  await page.goto(`${t.url}/console/jobs`);
+  const seen: string[] = [];
+  for (let i = 0; i < 14; i++) {
+    await page.keyboard.press('Tab');
+    seen.push(
+      await page.evaluate<string>(
+        `(() => { const el = document.activeElement; if (!el) return '';
+          const label = (el.getAttribute('name') ?? el.textContent ?? '').trim().slice(0, 20);
+          return el.tagName.toLowerCase() + ':' + label + ':' + getComputedStyle(el).outlineStyle; })()`
+      )
+    );
+  }
+  const names = seen.map((s) => s.split(':').slice(0, 2).join(':'));
+  expect(names).toEqual(
+    expect.arrayContaining(['a:Jobs', 'a:Inbox', 'a:Start', 'select:state', 'select:mode', 'input:q'])
+  );
+  expect(names.indexOf('a:Start')).toBeLessThan(names.indexOf('select:state'));
+  expect(seen.every((s) => !s.endsWith(':none'))).toBe(true);
+});
+
+test('the Temporal Web UI is told what a job is: static summary and current details', async () => {
+  const handle = t.env.client.workflow.getHandle(jobs.grid!);
+  await expect((await handle.describe()).staticSummary()).resolves.toBe(
+    'imagine: a lighthouse at dusk, oil painting --v 7'
+  );
+  const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  expect(meta.currentDetails).toContain('**imagine** · FAST · **succeeded**');
+  expect(meta.currentDetails).toContain('Prompt: a lighthouse at dusk, oil painting --v 7');
 });
 
 test('a job parked for its input (started elsewhere) is in the inbox and answered from its own page', async () => {
@@ -201,11 +383,11 @@ test('a job parked for its input (started elsewhere) is in the inbox and answere
   await page.locator('[data-painter][data-ready=true]').waitFor();
   await drag(page, 100, 100, 180, 140);
   await page.fill('textarea[name=prompt]', 'a boat on the sea');
-  const before = t.proxy.recorded.length;
+  const before = modalSubmits().length;
   await Promise.all([page.waitForURL(/\/console\/jobs\/mj-job-/), page.click('button[type=submit].primary')]);
   expect(jobIdOf(page)).toBe(parked.jobId);
   await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
-  const modal = t.proxy.recorded.slice(before);
+  const modal = modalSubmits().slice(before);
   expect(modal).toHaveLength(1);
   expect(modal[0]!.body.prompt).toBe('a boat on the sea');
   expectMask(decodeMask(modal[0]!.body.maskBase64), [[100, 100, 80, 40]]);
@@ -281,11 +463,11 @@ test('answer a pipeline step from the inbox; the pipeline goes on', async () => 
   await page.click('button[data-tool=lasso]');
   await page.click('button[data-tool=rect]');
   await drag(page, 20, 20, 100, 90);
-  const before = t.proxy.recorded.length;
+  const before = modalSubmits().length;
   await Promise.all([page.waitForURL(/\/console\/pipelines\//), page.click('button[type=submit].primary')]);
   expect(jobIdOf(page)).toBe(pipelineId);
-  for (let i = 0; i < 90 && t.proxy.recorded.length === before; i++) await new Promise((r) => setTimeout(r, 500));
-  const png = decodeMask(t.proxy.recorded[before]!.body.maskBase64);
+  for (let i = 0; i < 90 && modalSubmits().length === before; i++) await new Promise((r) => setTimeout(r, 500));
+  const png = decodeMask(modalSubmits()[before]!.body.maskBase64);
   expect([png.width, png.height]).toEqual([256, 256]);
   expectMask(png, [[20, 20, 80, 70]]);
   await page.goto(`${t.url}/console/inbox`);
