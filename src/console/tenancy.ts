@@ -30,7 +30,9 @@ export function tenantStartInterceptor(tenant: TenantId): WorkflowClientIntercep
       const given = input.options.typedSearchAttributes;
       const pairs = given instanceof TypedSearchAttributes ? given.getAll() : (given ?? []);
       const attrs = [...pairs.filter((p) => p.key.name !== MJ_TENANT.name), { key: MJ_TENANT, value: tenant }];
-      const staticSummary = input.options.staticSummary ?? startSummary(input.workflowType, input.options.args[0]);
+      const staticSummary =
+        input.options.staticSummary ??
+        startSummary(input.workflowType, (input.options.args as unknown[] | undefined)?.[0]);
       return next({ ...input, options: { ...input.options, typedSearchAttributes: attrs, staticSummary } });
     },
   };
