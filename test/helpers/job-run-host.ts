@@ -126,6 +126,16 @@ export class FakeHost implements JobHost {
     this.published.push({ memo, seq, details });
   }
 
+  /** Patch ids to answer false, as a replay of a history recorded before the change would. */
+  readonly unpatched = new Set<string>();
+  /** Patch ids the job asked about, in order of first asking. */
+  readonly patchesAsked = new Set<string>();
+
+  patched(id: string): boolean {
+    this.patchesAsked.add(id);
+    return !this.unpatched.has(id);
+  }
+
   /** Resolves once `fn` holds, letting the job run in between. */
   async until(fn: () => boolean, what: string): Promise<void> {
     for (let i = 0; i < 5_000; i++) {
