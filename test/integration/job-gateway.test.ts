@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { PNG } from 'pngjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,7 +77,13 @@ function pumpedClock(): ManualClock {
 
 async function openLane(name: string, sim: SimulatorOptions, client: { refreshIntervalMs?: number } = {}) {
   const clock: SimClock | undefined = sim.clock;
-  const s = await startSimulator({ flavour: 'gateway', seed: 17, ...(clock ? {} : { timeScale: SCALE }), ...sim });
+  const s = await startSimulator({
+    flavour: 'gateway',
+    seed: 17,
+    maxRequestLog: 20_000,
+    ...(clock ? {} : { timeScale: SCALE }),
+    ...sim,
+  });
   // The client's refresh setting is the gateway's period in the worker's (real) time.
   const mj = new MjClient({
     baseUrl: s.url,
@@ -249,6 +256,70 @@ describe('behind new-api: a wrong upstream key (code 5)', () => {
       const refused = sim.stats().requests.filter((r) => r.fault === 'gateway-bad-upstream-key');
       expect(refused.filter((r) => r.bodySummary?.includes(state))).toHaveLength(MAX_UPSTREAM_AUTH_RETRIES + 1);
       expect(sim.stats().submitsByState[state]).toBeUndefined();
+    } finally {
+      sim.faults.clear();
+    }
+  });
+});
+
+/** A PNG mask that repaints the top middle. */
+function maskPng(size = 64): Uint8Array {
+  const png = new PNG({ width: size, height: size });
+  for (let i = 0; i < size * size; i++) {
+    const [x, y] = [i % size, Math.floor(i / size)];
+    png.data.fill(x > size / 4 && x < (3 * size) / 4 && y < size / 3 ? 255 : 0, i * 4, i * 4 + 3);
+    png.data[i * 4 + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
+describe('behind new-api: a modal, its duplicate rows, and middleware refusals', () => {
+  it('imagine → U1 → Vary (Region) with a mask: the stale older row after the modal does not park the job again', async () => {
+    const { sim } = lanes.gateway;
+    const grid: JobResult = await (await start('gateway')).result();
+    const up: JobResult = await (
+      await start('gateway', {
+        request: { kind: 'action', parentTaskId: grid.taskId, intent: { kind: 'upscale', index: 1 } },
+      })
+    ).result();
+    const mask = await new LocalAssetStore({ dir: assetDir }).put(maskPng(), {
+      contentType: 'image/png',
+      prefix: 'masks',
+    });
+    const handle = await start('gateway', {
+      request: { kind: 'action', parentTaskId: up.taskId, intent: { kind: 'vary-region' } },
+      modal: { prompt: 'a lighthouse wearing a tiny hat', mask },
+    });
+    const region: JobResult = await handle.result();
+    expect(region.task.status).toBe('SUCCESS');
+    expect(region.images).toHaveLength(5);
+    // new-api kept two rows for the child: its poller asked for the id twice, and fetch answered the older row
+    // (MODAL) after the modal was submitted, which did not park the job again.
+    const fetched = fetchesOf('gateway', region.taskId).map((f) => f.answered);
+    const modalAt = sim.stats().requests.findIndex((r) => r.path.endsWith('/mj/submit/modal'));
+    expect(modalAt).toBeGreaterThanOrEqual(0);
+    expect(fetched).toContain('SUCCESS');
+    const afterModal = sim
+      .stats()
+      .requests.slice(modalAt)
+      .filter((r) => r.path === `/mj/task/${region.taskId}/fetch`)
+      .map((r) => r.answered);
+    // The first read after the modal is stale: the older row, a stub or still MODAL, depending on the poller's cycle.
+    expect(['', 'MODAL']).toContain(afterModal[0]);
+    expect(afterModal.at(-1)).toBe('SUCCESS');
+    expect(sim.stats().requests.filter((r) => r.path.endsWith('/mj/submit/modal'))).toHaveLength(1);
+    expect((await handle.query(getProgressQuery)).phase).toBe('succeeded');
+  });
+
+  it('no channel for the model (503, OpenAI envelope) is back-pressure: the same submit again, then success', async () => {
+    const workflowId = uniqueId('gw-channel');
+    const state = makeStateKey(workflowId, 0);
+    const { sim } = lanes.gateway;
+    sim.faults.add({ kind: 'gateway-no-channel', match: { state }, times: 1 });
+    try {
+      const result: JobResult = await (await start('gateway', {}, workflowId)).result();
+      expect(result.submits).toBe(2);
+      expect(sim.stats().submitsByState[state]).toBe(1);
     } finally {
       sim.faults.clear();
     }
