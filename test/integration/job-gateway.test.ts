@@ -4,8 +4,7 @@
  * rows, the image relay, the dropped speed prefix). Simulated time runs {@link SCALE} times faster than real time,
  * so the client's refresh setting and every policy below are in real milliseconds: 15 simulated seconds are 150 ms.
  */
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -31,7 +30,7 @@ import { MJ_STATUS } from '../../src/shared/search-attributes';
 import { makeStateKey } from '../../src/shared/state-key';
 import type { JobInput, JobResult, PollPolicy } from '../../src/shared/types';
 import { getProgressQuery, mjJobWorkflow } from '../../src/workflows';
-import { bundleJobWorkflows, uniqueId, uniqueTaskQueue } from '../helpers/job-env';
+import { bundleJobWorkflows, jobFailureOf as failureOf, uniqueId, uniqueTaskQueue } from '../helpers/job-env';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(90_000);
@@ -137,16 +136,6 @@ async function start(lane: string, input: Partial<JobInput> = {}, workflowId = u
     args: [{ request: { kind: 'imagine', prompt: 'a lighthouse at dusk' }, mode: 'FAST', policy: QUICK, ...input }],
   });
   return handle;
-}
-
-async function failureOf(handle: WorkflowHandle): Promise<ApplicationFailure> {
-  const err = await handle.result().then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  expect((err as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
-  return (err as WorkflowFailedError).cause as ApplicationFailure;
 }
 
 /** The simulator's log of one task's fetches (simulated arrival time and the status answered). */
