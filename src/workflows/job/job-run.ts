@@ -278,12 +278,16 @@ export class JobRun {
   validateModalInput(modal: ModalInput): void {
     const waiting = this.phase === 'waiting-input' || this.phase === 'waiting-modal';
     if (!waiting || this.modalInput !== undefined) {
-      throw rejection(MODAL_INPUT_REJECTION.notWaiting, `job is not waiting for modal input (phase ${this.phase})`, {
-        field: 'jobId',
-        rule: 'not-waiting',
-        phase: this.phase,
-        ...(this.taskId ? { taskId: this.taskId } : {}),
-      });
+      throw rejection(
+        MODAL_INPUT_REJECTION.notWaiting,
+        `the job (jobId) is not waiting for modal input (phase ${this.phase})`,
+        {
+          field: 'jobId',
+          rule: 'not-waiting',
+          phase: this.phase,
+          ...(this.taskId ? { taskId: this.taskId } : {}),
+        }
+      );
     }
     const problem = checkModalInput(modal, this.intent);
     if (problem) {
