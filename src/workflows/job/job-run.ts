@@ -98,6 +98,11 @@ export interface JobHost {
   continueAsNew(input: JobInput): Promise<never>;
   /** Runs `fn` holding an account slot when the input asks for one. */
   holdingSlot<T>(resume: boolean, fn: () => Promise<T>): Promise<T>;
+  /**
+   * True when a wait for a person comes before taking the account slot: the job uses slots and its history is not
+   * one that waited inside the slot (a `patched()` check, asked only for jobs that are about to wait).
+   */
+  waitOutsideSlot(): boolean;
   reportBackPressure(retryAfterMs?: number): Promise<void>;
   /** Upserts the keyword search attributes whose values changed. */
   upsertKeywords(pairs: [KeywordKey, string | undefined][]): void;
@@ -308,12 +313,16 @@ export class JobRun {
   validateModalInput(modal: ModalInput): void {
     const waiting = this.phase === 'waiting-input' || this.phase === 'waiting-modal';
     if (!waiting || this.modalInput !== undefined) {
-      throw rejection(MODAL_INPUT_REJECTION.notWaiting, `job is not waiting for modal input (phase ${this.phase})`, {
-        field: 'jobId',
-        rule: 'not-waiting',
-        phase: this.phase,
-        ...(this.taskId ? { taskId: this.taskId } : {}),
-      });
+      throw rejection(
+        MODAL_INPUT_REJECTION.notWaiting,
+        `the job (jobId) is not waiting for modal input (phase ${this.phase})`,
+        {
+          field: 'jobId',
+          rule: 'not-waiting',
+          phase: this.phase,
+          ...(this.taskId ? { taskId: this.taskId } : {}),
+        }
+      );
     }
     const problem = checkModalInput(modal, this.intent);
     if (problem) {
@@ -354,12 +363,11 @@ export class JobRun {
     ]);
     this.policy = resolvePolicy(this.mode, this.input.policy);
     this.checkPresuppliedInput();
+    // A person may answer days later: waiting outside the slot keeps the account's other jobs running meanwhile.
+    if (this.mustAskFirst() && this.host.waitOutsideSlot()) await this.askFirst();
     const task = await this.host.holdingSlot(this.taskId !== undefined, async () => {
       if (!this.taskId) {
-        if (isAlwaysModal(this.intent) && this.modalInput === undefined) {
-          await this.checkParentOffersButton();
-          await this.waitForPerson('waiting-input');
-        }
+        if (this.mustAskFirst()) await this.askFirst();
         await this.submit();
       }
       return this.pollUntilDone();
@@ -376,6 +384,16 @@ export class JobRun {
       submits: this.submits,
       fetches: this.fetches,
     };
+  }
+
+  /** Nothing is pressed upstream yet and the intent needs input nobody gave: a person is asked first. */
+  private mustAskFirst(): boolean {
+    return !this.taskId && isAlwaysModal(this.intent) && this.modalInput === undefined;
+  }
+
+  private async askFirst(): Promise<void> {
+    await this.checkParentOffersButton();
+    await this.waitForPerson('waiting-input');
   }
 
   /** Records how the job ended (a typed failure, or a cancellation) and publishes it. */
