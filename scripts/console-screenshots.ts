@@ -6,7 +6,6 @@
  * step waiting in the inbox, and the narrow (390 px) gallery.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -14,19 +13,9 @@ import { startStack } from '../src/cli/start';
 import { mountConsole } from '../src/console';
 import { createLogger } from '../src/logger';
 import { launchChromium } from '../test/browser/helpers/chromium';
+import { freePort } from '../test/helpers/chaos-temporal';
 
 const OUT = path.resolve(__dirname, '..', 'docs', 'screenshots');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function shot(p: Page, name: string): Promise<void> {
   const file = path.join(OUT, `${name}.png`);
