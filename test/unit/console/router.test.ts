@@ -220,3 +220,11 @@ test('withinDeadline passes results and early errors; past the bound it is Answe
   );
   await expect(late).rejects.toBeInstanceOf(AnswerTimeoutError);
 });
+
+test('the start page has no duplicate element ids (two forms have a mode)', async () => {
+  const { cookie } = await signIn(KEY);
+  const body = await (await fetch(`${base}/start`, { headers: { cookie } })).text();
+  const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  expect(ids.length).toBeGreaterThan(0);
+  expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+});
