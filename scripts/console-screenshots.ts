@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startStack } from '../src/cli/start';
-import { mountConsole } from '../src/console';
 import { createLogger } from '../src/logger';
 import { launchChromium } from '../test/browser/helpers/chromium';
 import { freePort } from '../test/helpers/chaos-temporal';
@@ -114,14 +113,14 @@ async function main(): Promise<void> {
   };
   const stack = await startStack(
     env,
-    createLogger({ level: 'warn', name: 'console-shots', destination: process.stderr })
+    createLogger({ level: 'warn', name: 'console-shots', destination: process.stderr }),
+    {
+      console: { liveIntervalMs: 300 },
+    }
   );
   let browser: Browser | undefined;
   try {
-    const { url } = mountConsole(stack.gateway, {
-      temporalUiUrl: stack.endpoints.temporalUi ?? undefined,
-      liveIntervalMs: 300,
-    });
+    const url = stack.endpoints.console!.url;
     await mkdir(OUT, { recursive: true });
     browser = await launchChromium();
     process.stdout.write(`console at ${url}; writing ${OUT}\n`);
