@@ -176,6 +176,8 @@ export async function runGatewayReadPhase(ctx: BenchContext): Promise<GatewayRea
   const dir = path.join(ctx.tmpDir, 'gateway-read');
   mkdirSync(dir, { recursive: true });
   const notes: string[] = [];
+  const cacheOff = process.env.BENCH_GW_READ_CACHE === 'off';
+  if (cacheOff) notes.push('view cache OFF (BENCH_GW_READ_CACHE=off): every fetch and every id of a list describes');
 
   const server = await startDevServer({ dir, name: 'gateway-read', log: ctx.log });
   const sim = await startBenchSimulator({ timeScale: 120, seed: ctx.flags.seed, maxRequestLog: 10_000 });
@@ -210,6 +212,8 @@ export async function runGatewayReadPhase(ctx: BenchContext): Promise<GatewayRea
         MJ_GATEWAY_READS_PER_SECOND: '1000000',
         MJ_GATEWAY_SUBMITS_PER_MINUTE: '1000000',
         MJ_GATEWAY_MAX_OPEN_JOBS: '1000000',
+        // BENCH_GW_READ_CACHE=off measures the read path without its view cache (every poll describes).
+        ...(cacheOff ? { MJ_GATEWAY_READ_CACHE_MS: '0', MJ_GATEWAY_READ_CACHE_CLOSED_MS: '0' } : {}),
       },
       path.join(dir, 'gateway.log')
     );

@@ -44,7 +44,7 @@ export interface GatewayOptions {
    * 0 = every poll describes). `MJ_GATEWAY_READ_CACHE_MS`. @default 1000 @unit ms
    */
   readCacheOpenMs?: number;
-  /** How long a closed job's (final) view is reused. @default 600000 @unit ms */
+  /** How long a closed job's (final) view is reused. `MJ_GATEWAY_READ_CACHE_CLOSED_MS`. @default 600000 @unit ms */
   readCacheClosedMs?: number;
   /** Prompts containing one of these words are refused with code 24. `MJ_GATEWAY_BANNED_WORDS` (comma-separated). @default [] */
   bannedWords?: string[];
@@ -105,6 +105,7 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, secret = env.MJ_GA
     readsPerSecond: intEnv(env, 'MJ_GATEWAY_READS_PER_SECOND'),
     maxOpenJobs: intEnv(env, 'MJ_GATEWAY_MAX_OPEN_JOBS'),
     readCacheOpenMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_MS'),
+    readCacheClosedMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_CLOSED_MS'),
     bannedWords: env.MJ_GATEWAY_BANNED_WORDS?.split(',')
       .map((w) => w.trim())
       .filter(Boolean),
