@@ -165,6 +165,82 @@ function listQuery(ids: readonly string[]): string {
   return `WorkflowId IN (${wf}) AND ${MJ_TENANT.name} = "${TENANT}" AND ExecutionStatus != "ContinuedAsNew"`;
 }
 
+interface MeasureOptions {
+  client: Client;
+  agent: Agent;
+  url: string;
+  key: string;
+  all: string[];
+  clients: number;
+  fetchEveryMs: number;
+  listEveryMs: number;
+  durationMs: number;
+}
+
+/** The four loads, one after the other, every answer checked. */
+async function measure(
+  o: MeasureOptions
+): Promise<Pick<GatewayReadPhaseResult, 'describe' | 'fetch' | 'visibility' | 'list'>> {
+  const expectFetch = (id: string, r: Answer) =>
+    r.status === 200 && r.body?.id === id ? null : `fetch ${id}: ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`;
+
+  // A short warm-up of both paths, so connection set-up is not measured.
+  await runLoad({
+    clients: 20,
+    everyMs: 200,
+    durationMs: 2_000,
+    request: async () => {
+      const id = pick(o.all);
+      await o.client.workflow.getHandle(jobWorkflowId(TENANT, id)).describe();
+      return expectFetch(id, await json(o.agent, `${o.url}/mj/task/${id}/fetch`, o.key));
+    },
+  });
+  const describe = await runLoad({
+    clients: o.clients,
+    everyMs: o.fetchEveryMs,
+    durationMs: o.durationMs,
+    request: async () => {
+      const id = pick(o.all);
+      const d = await o.client.workflow.getHandle(jobWorkflowId(TENANT, id)).describe();
+      return d.workflowId.endsWith(id) ? null : `describe ${id}`;
+    },
+  });
+  const fetch = await runLoad({
+    clients: o.clients,
+    everyMs: o.fetchEveryMs,
+    durationMs: o.durationMs,
+    request: async () => {
+      const id = pick(o.all);
+      return expectFetch(id, await json(o.agent, `${o.url}/mj/task/${id}/fetch`, o.key));
+    },
+  });
+  const visibility = await runLoad({
+    clients: o.clients,
+    everyMs: o.listEveryMs,
+    durationMs: o.durationMs,
+    request: async () => {
+      const want = sampleIds(o.all, LIST_IDS);
+      let n = 0;
+      for await (const _ of o.client.workflow.list({ query: listQuery(want), pageSize: LIST_IDS })) n++;
+      return n === want.length ? null : `visibility: ${n} of ${want.length}`;
+    },
+  });
+  const list = await runLoad({
+    clients: o.clients,
+    everyMs: o.listEveryMs,
+    durationMs: o.durationMs,
+    request: async () => {
+      const want = sampleIds(o.all, LIST_IDS);
+      const r = await json(o.agent, `${o.url}/mj/task/list-by-condition`, o.key, { ids: want });
+      const got = Array.isArray(r.body) ? (r.body as { id: string }[]) : [];
+      return r.status === 200 && got.length === want.length && got.every((t, i) => t.id === want[i])
+        ? null
+        : `list: ${r.status}, ${got.length} of ${want.length}`;
+    },
+  });
+  return { describe, fetch, visibility, list };
+}
+
 export async function runGatewayReadPhase(ctx: BenchContext): Promise<GatewayReadPhaseResult> {
   const quick = ctx.flags.quick;
   const finishedJobs = ctx.flags.jobs ?? (quick ? 120 : 300);
@@ -245,62 +321,16 @@ export async function runGatewayReadPhase(ctx: BenchContext): Promise<GatewayRea
     ctx.log(`gateway-read: worker stopped; ${all.length} jobs; ${clients} clients for ${durationMs / 1000} s per load`);
 
     const history = await historyCost(server.client, ids);
-    const expectFetch = (id: string, r: Answer) =>
-      r.status === 200 && r.body?.id === id ? null : `fetch ${id}: ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`;
-
-    // A short warm-up of both paths, so connection set-up is not measured.
-    await runLoad({
-      clients: 20,
-      everyMs: 200,
-      durationMs: 2_000,
-      request: async () => {
-        const id = pick(all);
-        await server.client.workflow.getHandle(jobWorkflowId(TENANT, id)).describe();
-        return expectFetch(id, await json(agent, `${gateway!.url}/mj/task/${id}/fetch`, key));
-      },
-    });
-    const describe = await runLoad({
+    const { describe, fetch, visibility, list } = await measure({
+      client: server.client,
+      agent,
+      url: gateway.url,
+      key,
+      all,
       clients,
-      everyMs: fetchEveryMs,
+      fetchEveryMs,
+      listEveryMs,
       durationMs,
-      request: async () => {
-        const id = pick(all);
-        const d = await server.client.workflow.getHandle(jobWorkflowId(TENANT, id)).describe();
-        return d.workflowId.endsWith(id) ? null : `describe ${id}`;
-      },
-    });
-    const fetch = await runLoad({
-      clients,
-      everyMs: fetchEveryMs,
-      durationMs,
-      request: async () => {
-        const id = pick(all);
-        return expectFetch(id, await json(agent, `${gateway!.url}/mj/task/${id}/fetch`, key));
-      },
-    });
-    const visibility = await runLoad({
-      clients,
-      everyMs: listEveryMs,
-      durationMs,
-      request: async () => {
-        const want = sampleIds(all, LIST_IDS);
-        let n = 0;
-        for await (const _ of server.client.workflow.list({ query: listQuery(want), pageSize: LIST_IDS })) n++;
-        return n === want.length ? null : `visibility: ${n} of ${want.length}`;
-      },
-    });
-    const list = await runLoad({
-      clients,
-      everyMs: listEveryMs,
-      durationMs,
-      request: async () => {
-        const want = sampleIds(all, LIST_IDS);
-        const r = await json(agent, `${gateway!.url}/mj/task/list-by-condition`, key, { ids: want });
-        const got = Array.isArray(r.body) ? (r.body as { id: string }[]) : [];
-        return r.status === 200 && got.length === want.length && got.every((t, i) => t.id === want[i])
-          ? null
-          : `list: ${r.status}, ${got.length} of ${want.length}`;
-      },
     });
     notes.push(
       `fetch every ${fetchEveryMs} ms per client (chat UIs poll every 2–5 s), list-by-condition every ${listEveryMs} ms per client (new-api: 15 s per channel)`,
