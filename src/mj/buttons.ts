@@ -3,6 +3,7 @@
  * this module reads intents out of the customIds the proxy reports and finds the button to press. CustomIds are
  * always copied from `buttons[]`, never built here.
  */
+import { intentText } from '../shared/intent-text';
 import { MjButtonNotFoundError, MjInputError } from './errors';
 import type {
   ButtonIntent,
@@ -93,35 +94,11 @@ export function intentAlwaysModal(spec: IntentSpec): boolean {
   return ALWAYS_MODAL.has(spec.kind);
 }
 
-/** The canonical short form: "U2", "V1", "reroll", "zoom-out 1.5", "pan left", "vary-region", … */
-export function formatIntent(spec: IntentSpec): string {
-  switch (spec.kind) {
-    case 'upscale':
-      return `U${spec.index}`;
-    case 'variation':
-      return `V${spec.index}`;
-    case 'upscale-hd':
-      return `upscale-hd ${spec.variant}`;
-    case 'zoom-out':
-      return `zoom-out ${spec.factor}`;
-    case 'pan':
-      return `pan ${spec.direction}`;
-    case 'animate':
-      return `animate ${spec.motion}`;
-    case 'video-upscale':
-      return `video-upscale ${spec.index}`;
-    case 'video-extend':
-      return `video-extend ${spec.motion}`;
-    case 'describe-pick':
-      return `describe-pick ${spec.index}`;
-    case 'shorten-pick':
-      return `shorten-pick ${spec.index}`;
-    case 'unknown':
-      return `unknown(${spec.customId})`;
-    default:
-      return spec.kind;
-  }
-}
+/**
+ * The canonical short form: "U2", "V1", "reroll", "zoom-out 1.5", "pan left", "vary-region", … One implementation
+ * for the Node side and the workflows (src/shared/intent-text.ts is workflow-safe); `parseIntent` reads it back.
+ */
+export const formatIntent: (spec: IntentSpec) => string = intentText;
 
 /** Structural equality of two intents (ignores `alwaysModal`). */
 export function intentEquals(a: IntentSpec, b: IntentSpec): boolean {

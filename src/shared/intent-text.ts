@@ -1,7 +1,7 @@
 /**
  * The short text of an intent ('U2', 'zoom-out 1.5', 'vary-region'), workflow-safe, for the job memo, the Web UI
- * details and progress. The same forms `parseIntent` (src/mj/buttons.ts) reads; `formatIntent` there is the
- * Node-side twin, kept in step by test/unit/workflows/job-memo.test.ts.
+ * details, progress and (as `formatIntent`, src/mj/buttons.ts) everything else; `parseIntent` reads these forms
+ * back (round trip in test/unit/mj/buttons.test.ts).
  */
 import type { IntentSpec } from '../mj/types';
 
