@@ -13,6 +13,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -119,10 +120,13 @@ function workflowHost(input: JobInput): JobHost {
     },
     holdingSlot: (resume, fn) =>
       input.slots ? withAccountSlot({ account, mode, limits: input.slots, resume }, fn) : fn(),
+    // Jobs that waited for a person inside the slot before this rule replay without the marker (patched() false).
+    waitOutsideSlot: () => input.slots !== undefined && patched('wait-for-input-outside-slot'),
     reportBackPressure: async (retryAfterMs) => {
       if (input.slots) await reportSlotBackPressure({ account, mode }, retryAfterMs);
     },
     upsertKeywords,
+    patched: (id) => patched(id),
     async publish(memo: JobMemo, seq: number, details: string) {
       upsertMemo({ [JOB_MEMO_KEY]: memo });
       setCurrentDetails(details);

@@ -72,6 +72,23 @@ describe('JobRun: intents that always need input', () => {
     expect(run.phase).toBe('succeeded');
   });
 
+  it('with account slots, waits for the person before taking a slot, and holds it only for the upstream work', async () => {
+    const host = new FakeHost('mj-job-vr-slots', modalUpstream());
+    host.usesSlots = true;
+    const run = new JobRun(varyRegion(), host);
+    const done = settle(run.run());
+    await host.until(() => run.phase === 'waiting-input', 'waiting-input');
+    expect(host.calls).toEqual([]);
+    await run.provideModalInput({ prompt: 'a hat', mask: MASK });
+    await done;
+    expect(host.calls).toEqual([
+      'slot:acquire',
+      `submit:${makeStateKey('mj-job-vr-slots', 0)}`,
+      'modal:C1',
+      'slot:release',
+    ]);
+  });
+
   it('submits input given in advance straight through, without asking', async () => {
     const host = new FakeHost('mj-job-given', modalUpstream());
     const run = new JobRun(varyRegion({ modal: { prompt: 'a hat', mask: MASK } }), host);
