@@ -1,0 +1,119 @@
+/**
+ * The README's pipeline example, exactly as printed (its JSON block is read from README.md and must equal
+ * examples/cat-pipeline.json): with `"input": "ask"` on the Vary (Region) step, nothing is opened upstream for that
+ * step until a person gives `modal` — no button press, no MODAL task — while every other branch runs to the end.
+ * Real dev server, real workers and activities, the simulator counting every submit.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { PNG } from 'pngjs';
+import { createActivities } from '../../src/activities';
+import { LocalAssetStore } from '../../src/assets';
+import { MjClient } from '../../src/mj';
+import { parsePipelineSpec } from '../../src/pipeline';
+import { startSimulator, type Simulator } from '../../src/simulator';
+import { getPipelineProgressQuery, pipelineWorkflow, provideStepInputUpdate } from '../../src/workflows';
+import { bundleJobWorkflows } from '../helpers/job-env';
+import { createDevServerEnv } from '../helpers/temporal';
+
+jest.setTimeout(120_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** The first ```json block after "A pipeline file is JSON" in the README. */
+async function readmeExample(): Promise<unknown> {
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const from = readme.indexOf('A pipeline file is JSON');
+  expect(from).toBeGreaterThan(0);
+  const block = /```json\n([\s\S]*?)```/.exec(readme.slice(from));
+  expect(block).not.toBeNull();
+  return JSON.parse(block![1]!);
+}
+
+function maskPng(size = 32): Uint8Array {
+  const png = new PNG({ width: size, height: size });
+  for (let i = 0; i < size * size; i++) {
+    png.data.fill(Math.floor(i / size) < size / 3 ? 255 : 0, i * 4, i * 4 + 3);
+    png.data[i * 4 + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
+let env: TestWorkflowEnvironment;
+let sim: Simulator;
+let mj: MjClient;
+let dir: string;
+let store: LocalAssetStore;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `readme-pipeline-${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  [env, sim, dir] = await Promise.all([
+    createDevServerEnv(),
+    startSimulator({ flavour: 'trueai', timeScale: 50, seed: 21 }),
+    mkdtemp(path.join(tmpdir(), 'readme-pipeline-')),
+  ]);
+  store = new LocalAssetStore({ dir });
+  mj = new MjClient({ baseUrl: sim.url, flavour: 'trueai' });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await bundleJobWorkflows(),
+    activities: createActivities({ mj, store }),
+  });
+  running = worker.run();
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running?.catch(() => undefined);
+  await mj?.close();
+  await sim?.close();
+  await env?.teardown();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+it('prints the same pipeline as examples/cat-pipeline.json', async () => {
+  const file = JSON.parse(await readFile(path.join(ROOT, 'examples/cat-pipeline.json'), 'utf8')) as unknown;
+  expect(await readmeExample()).toEqual(file);
+});
+
+it('opens no upstream task for the "ask" step until modal is given, then exactly one press and one modal', async () => {
+  const spec = (await readmeExample()) as Record<string, unknown>;
+  const input = parsePipelineSpec({ ...spec, policy: { initialInterval: '300ms', maxInterval: '1s', jitter: 0.1 } });
+  const handle = await env.client.workflow.start(pipelineWorkflow, {
+    taskQueue,
+    workflowId: `mj-pipeline-readme-${randomUUID().slice(0, 8)}`,
+    args: [input],
+  });
+
+  // Everything but the asked step finishes: grid, U1–U4 and four zoom-outs.
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const p = await handle.query(getPipelineProgressQuery);
+    const others = p.steps.filter((s) => s.step !== 'region').flatMap((s) => s.branches);
+    if (others.length === 9 && others.every((b) => b.status === 'succeeded') && p.waiting.includes('region/U2')) break;
+    if (p.done || Date.now() > deadline) throw new Error(`pipeline did not settle: ${JSON.stringify(p.summary)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await new Promise((r) => setTimeout(r, 1_000)); // time for a stray press to show, if the code made one
+  const waiting = sim.stats();
+  expect(waiting.submitsByEndpoint).toEqual({ 'submit/imagine': 1, 'submit/action': 8 });
+  const tasks = sim.tasks() as { status: string; action: string }[];
+  expect(tasks.filter((t) => t.status === 'MODAL')).toEqual([]);
+  expect(tasks.filter((t) => t.action === 'VARIATION')).toEqual([]);
+  expect(tasks).toHaveLength(9);
+
+  const mask = await store.put(maskPng(), { contentType: 'image/png', prefix: 'masks' });
+  await handle.executeUpdate(provideStepInputUpdate, {
+    args: [{ step: 'region', branch: 'U2', modal: { prompt: 'a cute cat wearing a red hat --v 7', mask } }],
+  });
+  const result = await handle.result();
+  expect(result.summary).toMatchObject({ total: 10, succeeded: 10 });
+  expect(sim.stats().submitsByEndpoint).toEqual({ 'submit/imagine': 1, 'submit/action': 9, 'submit/modal': 1 });
+});
