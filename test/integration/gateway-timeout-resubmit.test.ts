@@ -5,22 +5,12 @@
  * real activities and MjClient, the gateway over loopback at 100× simulated time (15 simulated seconds = 150 ms).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { LocalAssetStore } from '../../src/assets';
-import { MjClient } from '../../src/mj';
 import { parsePipelineSpec } from '../../src/pipeline';
-import { startSimulator, type Simulator } from '../../src/simulator';
 import { JOB_FAILURE } from '../../src/shared/failure-types';
 import { parseStateKey } from '../../src/shared/state-key';
 import { pipelineWorkflow } from '../../src/workflows';
 import { resubmitJobId } from '../../src/workflows/common/child-jobs';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { startSimLane, type SimLane } from '../helpers/sim-lane';
 
 jest.setTimeout(120_000);
 
@@ -28,45 +18,23 @@ const SCALE = 100;
 /** The gateway gives up on unfinished tasks after 2 simulated minutes here (an hour in new-api). */
 const GATEWAY_TIMEOUT = 120_000;
 
-let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let mj: MjClient;
-let dir: string;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `gw-timeout-${randomUUID().slice(0, 8)}`;
-
+let lane: SimLane;
 beforeAll(async () => {
-  [env, sim, dir] = await Promise.all([
-    createDevServerEnv(),
-    startSimulator({ flavour: 'gateway', timeScale: SCALE, seed: 4, gatewayTaskTimeout: GATEWAY_TIMEOUT }),
-    mkdtemp(path.join(tmpdir(), 'gw-timeout-')),
-  ]);
-  mj = new MjClient({ baseUrl: sim.url, flavour: 'gateway', refreshIntervalMs: 15_000 / SCALE });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await bundleJobWorkflows(),
-    activities: createActivities({ mj, store: new LocalAssetStore({ dir }) }),
-  });
-  running = worker.run();
+  lane = await startSimLane(
+    'gw-timeout',
+    { flavour: 'gateway', timeScale: SCALE, seed: 4, gatewayTaskTimeout: GATEWAY_TIMEOUT },
+    // The gateway refreshes every 15 simulated seconds: that is how often the job may poll, in real time.
+    { refreshIntervalMs: 15_000 / SCALE }
+  );
 }, 120_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running?.catch(() => undefined);
-  await mj?.close();
-  await sim?.close();
-  await env?.teardown();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => lane?.close());
 
 const POLICY = { initialInterval: '100ms', maxInterval: '300ms', jitter: 0.1, totalTimeout: '60s' } as const;
 
 /** Submits per job, read from the `state` keys the simulator received. */
 function submitsOf(pipelineId: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [key, n] of Object.entries(sim.stats().submitsByState)) {
+  for (const [key, n] of Object.entries(lane.sim.stats().submitsByState)) {
     const jobId = parseStateKey(key)?.workflowId;
     if (jobId?.startsWith(`${pipelineId}/`)) out[jobId] = (out[jobId] ?? 0) + n;
   }
@@ -79,8 +47,8 @@ function start(prompt: string) {
     policy: POLICY,
     steps: [{ id: 'grid', imagine: { prompt } }],
   });
-  return env.client.workflow.start(pipelineWorkflow, {
-    taskQueue,
+  return lane.env.client.workflow.start(pipelineWorkflow, {
+    taskQueue: lane.taskQueue,
     workflowId: `mj-pipeline-gw-${randomUUID().slice(0, 8)}`,
     args: [input],
   });
@@ -88,6 +56,7 @@ function start(prompt: string) {
 
 it('resubmits a job the gateway timed out once, and the resubmitted job can succeed', async () => {
   // Ten simulated minutes of work: the gateway's two-minute cut-off fails the first task.
+  const { env, sim } = lane;
   const handle = await start('a slow fox --sim-duration 600');
   const jobId = `${handle.workflowId}/grid/main`;
   // Let the resubmitted job's task finish at once, as a task that is not stuck in a queue would.
@@ -117,6 +86,7 @@ it('resubmits a job the gateway timed out once, and the resubmitted job can succ
 });
 
 it('resubmits only once: a second gateway timeout fails the branch with GatewayTimeout', async () => {
+  const { sim } = lane;
   const before = sim.stats().gatewayTimeouts;
   const handle = await start('a slower fox --sim-duration 900');
   const result = await handle.result();

@@ -5,20 +5,12 @@
  * Real dev server, real workers and activities, the simulator counting every submit.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { PNG } from 'pngjs';
-import { createActivities } from '../../src/activities';
-import { LocalAssetStore } from '../../src/assets';
-import { MjClient } from '../../src/mj';
 import { parsePipelineSpec } from '../../src/pipeline';
-import { startSimulator, type Simulator } from '../../src/simulator';
 import { getPipelineProgressQuery, pipelineWorkflow, provideStepInputUpdate } from '../../src/workflows';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { startSimLane, type SimLane } from '../helpers/sim-lane';
 
 jest.setTimeout(120_000);
 
@@ -43,40 +35,11 @@ function maskPng(size = 32): Uint8Array {
   return PNG.sync.write(png);
 }
 
-let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let mj: MjClient;
-let dir: string;
-let store: LocalAssetStore;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `readme-pipeline-${randomUUID().slice(0, 8)}`;
-
+let lane: SimLane;
 beforeAll(async () => {
-  [env, sim, dir] = await Promise.all([
-    createDevServerEnv(),
-    startSimulator({ flavour: 'trueai', timeScale: 50, seed: 21 }),
-    mkdtemp(path.join(tmpdir(), 'readme-pipeline-')),
-  ]);
-  store = new LocalAssetStore({ dir });
-  mj = new MjClient({ baseUrl: sim.url, flavour: 'trueai' });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await bundleJobWorkflows(),
-    activities: createActivities({ mj, store }),
-  });
-  running = worker.run();
+  lane = await startSimLane('readme-pipeline', { flavour: 'trueai', timeScale: 50, seed: 21 });
 }, 120_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running?.catch(() => undefined);
-  await mj?.close();
-  await sim?.close();
-  await env?.teardown();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => lane?.close());
 
 it('prints the same pipeline as examples/cat-pipeline.json', async () => {
   const file = JSON.parse(await readFile(path.join(ROOT, 'examples/cat-pipeline.json'), 'utf8')) as unknown;
@@ -86,6 +49,7 @@ it('prints the same pipeline as examples/cat-pipeline.json', async () => {
 it('opens no upstream task for the "ask" step until modal is given, then exactly one press and one modal', async () => {
   const spec = (await readmeExample()) as Record<string, unknown>;
   const input = parsePipelineSpec({ ...spec, policy: { initialInterval: '300ms', maxInterval: '1s', jitter: 0.1 } });
+  const { env, sim, store, taskQueue } = lane;
   const handle = await env.client.workflow.start(pipelineWorkflow, {
     taskQueue,
     workflowId: `mj-pipeline-readme-${randomUUID().slice(0, 8)}`,
