@@ -18,7 +18,6 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { PNG } from 'pngjs';
 import { createActivities } from '../src/activities';
 import { createSlotActivities } from '../src/activities/slots';
 import { LocalAssetStore } from '../src/assets';
@@ -39,6 +38,7 @@ import {
 import { slotManagerId } from '../src/workflows/slots/messages';
 import { bundleJobWorkflows, historiesOfChain, uniqueId } from '../test/helpers/job-env';
 import { createDevServerEnv } from '../test/helpers/temporal';
+import { bandMaskPng } from '../test/helpers/mask-png';
 
 const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
 const POLL: Partial<PollPolicy> = { initialInterval: '200ms', maxInterval: '400ms', jitter: 0.1 };
@@ -84,17 +84,6 @@ function startJob(
     workflowId: uniqueId(`job-${name}`),
     args: [{ mode: 'FAST', policy: POLL, ...input }],
   });
-}
-
-/** A 64 × 64 PNG mask whose white top band is the area to repaint. */
-function maskPng(size = 64): Uint8Array {
-  const png = new PNG({ width: size, height: size });
-  for (let i = 0; i < size * size; i++) {
-    const white = Math.floor(i / size) < size / 3;
-    png.data.fill(white ? 255 : 0, i * 4, i * 4 + 3);
-    png.data[i * 4 + 3] = 255;
-  }
-  return PNG.sync.write(png);
 }
 
 const JOB_SCENARIOS: Scenario[] = [
@@ -182,7 +171,7 @@ const JOB_SCENARIOS: Scenario[] = [
         request: { kind: 'action', parentTaskId: up.taskId, intent: { kind: 'vary-region' } },
       });
       await until('vary-region asks', async () => (await region.query(getProgressQuery)).phase === 'waiting-input');
-      const mask = await r.queues.trueai.store.put(maskPng(), { contentType: 'image/png', prefix: 'masks' });
+      const mask = await r.queues.trueai.store.put(bandMaskPng(), { contentType: 'image/png', prefix: 'masks' });
       await region.executeUpdate(provideModalInputUpdate, { args: [{ prompt: 'a red hat on the stand --v 7', mask }] });
       await region.result();
       await r.save('job-vary-region-waiting-input', region);
@@ -218,7 +207,7 @@ const PIPELINE_SCENARIOS: Scenario[] = [
       await waitingOn('best');
       await handle.executeUpdate(provideStepInputUpdate, { args: [{ step: 'best', choice: 'U2' }] });
       await waitingOn('region');
-      const mask = await q.store.put(maskPng(), { contentType: 'image/png', prefix: 'masks' });
+      const mask = await q.store.put(bandMaskPng(), { contentType: 'image/png', prefix: 'masks' });
       await handle.executeUpdate(provideStepInputUpdate, {
         args: [{ step: 'region', modal: { prompt: 'a cat wearing a straw hat --v 7', mask } }],
       });

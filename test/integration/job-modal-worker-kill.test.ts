@@ -8,7 +8,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { PNG } from 'pngjs';
 import { LocalAssetStore } from '../../src/assets';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import type { AssetRef, JobInput } from '../../src/shared/types';
@@ -16,6 +15,7 @@ import { getProgressQuery, mjJobWorkflow, provideModalInputUpdate } from '../../
 import { bundleJobWorkflows, uniqueId, uniqueTaskQueue } from '../helpers/job-env';
 import { createDevServerEnv } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess, type WorkerProcessConfig } from '../helpers/worker-process';
+import { bandMaskPng } from '../helpers/mask-png';
 
 jest.setTimeout(120_000);
 
@@ -28,15 +28,6 @@ let mask: AssetRef;
 let parentTaskId: string;
 const workers: WorkerProcess[] = [];
 const POLICY = { initialInterval: '300ms', maxInterval: '600ms' } as const;
-
-function maskPng(size = 32): Uint8Array {
-  const png = new PNG({ width: size, height: size });
-  for (let i = 0; i < size * size; i++) {
-    png.data.fill(Math.floor(i / size) < size / 2 ? 255 : 0, i * 4, i * 4 + 3);
-    png.data[i * 4 + 3] = 255;
-  }
-  return PNG.sync.write(png);
-}
 
 async function spawnWorker(): Promise<WorkerProcess> {
   const w = startWorkerProcess(config);
@@ -90,7 +81,7 @@ beforeAll(async () => {
     flavour: 'trueai',
     assetDir: path.join(dir, 'assets'),
   };
-  mask = await new LocalAssetStore({ dir: config.assetDir }).put(maskPng(), {
+  mask = await new LocalAssetStore({ dir: config.assetDir }).put(bandMaskPng(), {
     contentType: 'image/png',
     prefix: 'masks',
   });

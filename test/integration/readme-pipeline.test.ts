@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PNG } from 'pngjs';
 import { parsePipelineSpec } from '../../src/pipeline';
 import { getPipelineProgressQuery, pipelineWorkflow, provideStepInputUpdate } from '../../src/workflows';
 import { startSimLane, type SimLane } from '../helpers/sim-lane';
+import { bandMaskPng } from '../helpers/mask-png';
 
 jest.setTimeout(120_000);
 
@@ -24,15 +24,6 @@ async function readmeExample(): Promise<unknown> {
   const block = /```json\n([\s\S]*?)```/.exec(readme.slice(from));
   expect(block).not.toBeNull();
   return JSON.parse(block![1]!);
-}
-
-function maskPng(size = 32): Uint8Array {
-  const png = new PNG({ width: size, height: size });
-  for (let i = 0; i < size * size; i++) {
-    png.data.fill(Math.floor(i / size) < size / 3 ? 255 : 0, i * 4, i * 4 + 3);
-    png.data[i * 4 + 3] = 255;
-  }
-  return PNG.sync.write(png);
 }
 
 let lane: SimLane;
@@ -73,7 +64,7 @@ it('opens no upstream task for the "ask" step until modal is given, then exactly
   expect(tasks.filter((t) => t.action === 'VARIATION')).toEqual([]);
   expect(tasks).toHaveLength(9);
 
-  const mask = await store.put(maskPng(), { contentType: 'image/png', prefix: 'masks' });
+  const mask = await store.put(bandMaskPng(), { contentType: 'image/png', prefix: 'masks' });
   await handle.executeUpdate(provideStepInputUpdate, {
     args: [{ step: 'region', branch: 'U2', modal: { prompt: 'a cute cat wearing a red hat --v 7', mask } }],
   });
