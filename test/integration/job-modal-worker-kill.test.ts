@@ -4,37 +4,20 @@
  * in between must not make the next one press again or submit twice. The simulator counts both calls; a real dev
  * server and worker processes run the job.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { LocalAssetStore } from '../../src/assets';
-import { startSimulator, type Simulator } from '../../src/simulator';
 import type { AssetRef, JobInput } from '../../src/shared/types';
 import { getProgressQuery, mjJobWorkflow, provideModalInputUpdate } from '../../src/workflows';
-import { bundleJobWorkflows, uniqueId, uniqueTaskQueue } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
-import { startWorkerProcess, type WorkerProcess, type WorkerProcessConfig } from '../helpers/worker-process';
+import { uniqueId } from '../helpers/job-env';
 import { bandMaskPng } from '../helpers/mask-png';
+import { startWorkerProcessLane, type WorkerProcessLane } from '../helpers/worker-process-lane';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let dir: string;
-let config: WorkerProcessConfig;
+let lane: WorkerProcessLane;
 let mask: AssetRef;
 /** The upscaled image every test varies (Vary Region exists only there, contract §14.3). */
 let parentTaskId: string;
-const workers: WorkerProcess[] = [];
 const POLICY = { initialInterval: '300ms', maxInterval: '600ms' } as const;
-
-async function spawnWorker(): Promise<WorkerProcess> {
-  const w = startWorkerProcess(config);
-  workers.push(w);
-  await w.ready;
-  return w;
-}
 
 async function until(probe: () => boolean | Promise<boolean>, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -45,14 +28,14 @@ async function until(probe: () => boolean | Promise<boolean>, timeoutMs = 45_000
 }
 
 const start = (input: Partial<JobInput> & Pick<JobInput, 'request'>) =>
-  env.client.workflow.start(mjJobWorkflow, {
-    taskQueue: config.taskQueue,
+  lane.env.client.workflow.start(mjJobWorkflow, {
+    taskQueue: lane.config.taskQueue,
     workflowId: uniqueId('modal-kill'),
     args: [{ policy: POLICY, ...input }],
   });
 
 const counts = () => {
-  const s = sim.stats();
+  const s = lane.sim.stats();
   return {
     action: s.submitsByEndpoint['submit/action'] ?? 0,
     modal: s.submitsByEndpoint['submit/modal'] ?? 0,
@@ -60,32 +43,15 @@ const counts = () => {
   };
 };
 /** Upstream tasks whose parent is the upscaled image: each one a press of one of its buttons. */
-const children = () => (sim.tasks() as { parentId?: string }[]).filter((t) => t.parentId === parentTaskId);
+const children = () => (lane.sim.tasks() as { parentId?: string }[]).filter((t) => t.parentId === parentTaskId);
 
 beforeAll(async () => {
-  let code: string;
-  [env, sim, dir, { code }] = await Promise.all([
-    createDevServerEnv(),
-    startSimulator({ flavour: 'trueai', timeScale: 100, seed: 9 }),
-    mkdtemp(path.join(tmpdir(), 'modal-kill-')),
-    bundleJobWorkflows(),
-  ]);
-  const bundlePath = path.join(dir, 'workflow-bundle.js');
-  await writeFile(bundlePath, code);
-  config = {
-    address: env.address,
-    namespace: env.namespace ?? 'default',
-    taskQueue: uniqueTaskQueue(__filename),
-    bundlePath,
-    simUrl: sim.url,
-    flavour: 'trueai',
-    assetDir: path.join(dir, 'assets'),
-  };
-  mask = await new LocalAssetStore({ dir: config.assetDir }).put(bandMaskPng(), {
+  lane = await startWorkerProcessLane(__filename, { flavour: 'trueai', timeScale: 100, seed: 9 });
+  mask = await new LocalAssetStore({ dir: lane.config.assetDir }).put(bandMaskPng(), {
     contentType: 'image/png',
     prefix: 'masks',
   });
-  await spawnWorker();
+  await lane.spawn();
   const grid = await (await start({ request: { kind: 'imagine', prompt: 'a hat stand --v 7' } })).result();
   const up = await (
     await start({ request: { kind: 'action', parentTaskId: grid.taskId, intent: { kind: 'upscale', index: 1 } } })
@@ -93,31 +59,24 @@ beforeAll(async () => {
   parentTaskId = up.taskId;
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  await sim?.close();
-  await env?.teardown();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => lane?.close());
 
-afterEach(() => sim.faults.clear());
-
-const live = () => workers.find((w) => w.child.exitCode === null && w.child.signalCode === null)!;
+afterEach(() => lane.sim.faults.clear());
 
 it('a worker killed while the button press is answered: the next one adopts the MODAL child, one action, one modal', async () => {
   const before = counts();
   const childrenBefore = children().length;
   // The proxy creates the MODAL child at once and holds the answer; the worker dies waiting for it.
-  sim.faults.add({ endpoint: 'submit/action', kind: 'slow', delayMs: 60_000, times: 1 });
+  lane.sim.faults.add({ endpoint: 'submit/action', kind: 'slow', delayMs: 60_000, times: 1 });
   const handle = await start({
     request: { kind: 'action', parentTaskId, intent: { kind: 'vary-region' } },
     modal: { prompt: 'a red hat on the stand --v 7', mask },
   });
   await until(() => counts().action === before.action + 1);
   expect(counts().modal).toBe(before.modal);
-  expect(await live().kill('SIGKILL')).toBe('SIGKILL');
+  expect(await lane.live().kill('SIGKILL')).toBe('SIGKILL');
 
-  await spawnWorker();
+  await lane.spawn();
   const result = await handle.result();
   expect(result.task.status).toBe('SUCCESS');
   expect(counts()).toEqual({
@@ -137,15 +96,15 @@ it('a worker killed while the modal submit is answered: the next one sees the ch
   expect(counts()).toEqual(before);
   expect(children().length).toBe(childrenBefore);
 
-  sim.faults.add({ endpoint: 'submit/modal', kind: 'slow', delayMs: 60_000, times: 1 });
+  lane.sim.faults.add({ endpoint: 'submit/modal', kind: 'slow', delayMs: 60_000, times: 1 });
   const answered = handle
     .executeUpdate(provideModalInputUpdate, { args: [{ prompt: 'a blue hat on the stand --v 7', mask }] })
     .catch((err: unknown) => err);
   await until(() => counts().modal === before.modal + 1);
   expect(counts().action).toBe(before.action + 1);
-  expect(await live().kill('SIGKILL')).toBe('SIGKILL');
+  expect(await lane.live().kill('SIGKILL')).toBe('SIGKILL');
 
-  await spawnWorker();
+  await lane.spawn();
   const result = await handle.result();
   expect(result.task.status).toBe('SUCCESS');
   expect(await answered).toMatchObject({ accepted: true });
