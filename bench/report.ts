@@ -9,6 +9,8 @@ import type { Distribution } from './lib/util';
 import type { HistoryPhaseResult } from './phases/history';
 import type { InflightPhaseResult } from './phases/inflight';
 import type { GatewayPhaseResult, GatewayVariant } from './phases/gateway';
+import type { GatewayReadPhaseResult } from './phases/gateway-read';
+import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
 import type { MixPhaseResult, VariantName } from './phases/mix';
 import type { ThroughputPhaseResult } from './phases/throughput';
 
@@ -21,6 +23,7 @@ export interface BenchReport {
   phases: {
     mix?: MixPhaseResult;
     gateway?: GatewayPhaseResult;
+    gatewayRead?: GatewayReadPhaseResult;
     history?: HistoryPhaseResult;
     inflight?: InflightPhaseResult;
     throughput?: ThroughputPhaseResult;
@@ -136,6 +139,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
       met: sustained === null ? null : sustained >= 35,
     });
   }
+  out.push(...gatewayReadTargets(r.phases.gatewayRead));
   return out;
 }
 
@@ -255,6 +259,7 @@ export function renderMarkdown(r: BenchReport): string {
     L.push(`Requests ours ÷ baseline: ${fmt(gw.requestRatio, 2)}.`);
     for (const note of gw.notes) L.push(`- ${note}`);
   }
+  L.push(...gatewayReadSection(r.phases.gatewayRead));
 
   const h = r.phases.history;
   if (h) {
