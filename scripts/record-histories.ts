@@ -1,133 +1,345 @@
 /**
- * Records job workflow histories for the replay test (test/integration/job-replay.test.ts): a dev server, the
- * simulator over loopback HTTP and real activities run a few scenarios, and each history is written to
- * test/fixtures/histories/job-<scenario>.json (the CLI/UI JSON format).
+ * Records workflow histories for the replay test (test/integration/workflow-replay.test.ts): a dev server, the
+ * simulator over loopback HTTP and real activities run a few scenarios of each workflow type, and each history is
+ * written to test/fixtures/histories/<type>-<scenario>.json (the CLI/UI JSON format), where <type> is `job`,
+ * `pipeline`, `batch` or `slots`.
  *
- * Re-record only on purpose: a replay failure after a workflow change means running workflows would break.
+ * Fixtures are never re-recorded to make a change pass (CONTRIBUTING.md, "Replay safety"). The script writes only
+ * files that do not exist yet, so adding a scenario leaves the committed ones alone; `--only <prefix>` limits it to
+ * scenarios whose file name starts with the prefix, and `--force` overwrites (only for a deliberate, documented
+ * re-recording).
  *
- *   npx tsx scripts/record-histories.ts
+ *   npx tsx scripts/record-histories.ts [--only pipeline-] [--force]
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
+import { createSlotActivities } from '../src/activities/slots';
 import { LocalAssetStore } from '../src/assets';
 import { MjClient } from '../src/mj';
-import type { MjFlavour } from '../src/mj/types';
+import { parseBatchSpec, parsePipelineSpec } from '../src/pipeline';
 import { startSimulator, type Simulator } from '../src/simulator';
 import type { JobInput, PollPolicy } from '../src/shared/types';
-import { getProgressQuery, mjJobWorkflow, provideModalInputUpdate } from '../src/workflows';
+import {
+  batchWorkflow,
+  getPipelineProgressQuery,
+  getProgressQuery,
+  getSlotsQuery,
+  mjJobWorkflow,
+  pipelineWorkflow,
+  provideModalInputUpdate,
+  provideStepInputUpdate,
+} from '../src/workflows';
+import { slotManagerId } from '../src/workflows/slots/messages';
 import { bundleJobWorkflows, historiesOfChain, uniqueId } from '../test/helpers/job-env';
 import { createDevServerEnv } from '../test/helpers/temporal';
+import { bandMaskPng } from '../test/helpers/mask-png';
 
 const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
 const POLL: Partial<PollPolicy> = { initialInterval: '200ms', maxInterval: '400ms', jitter: 0.1 };
 
+interface Queue {
+  taskQueue: string;
+  sim: Simulator;
+  store: LocalAssetStore;
+}
+
+/** What a scenario gets: the server, a worker per flavour, and `save` for each history it produced. */
+interface Recorder {
+  env: TestWorkflowEnvironment;
+  queues: Record<'trueai' | 'gateway', Queue>;
+  save(file: string, handle: WorkflowHandle, runId?: string): Promise<void>;
+}
+
+/** A scenario and the fixture files it writes; it runs only when one of them is missing (or with `--force`). */
+interface Scenario {
+  files: string[];
+  run(r: Recorder): Promise<void>;
+}
+
+const settle = (handle: WorkflowHandle) => handle.result().catch(() => undefined);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+    await pause(100);
+  }
+}
+
+function startJob(
+  r: Recorder,
+  flavour: 'trueai' | 'gateway',
+  name: string,
+  input: Partial<JobInput> & Pick<JobInput, 'request'>
+) {
+  return r.env.client.workflow.start(mjJobWorkflow, {
+    taskQueue: r.queues[flavour].taskQueue,
+    workflowId: uniqueId(`job-${name}`),
+    args: [{ mode: 'FAST', policy: POLL, ...input }],
+  });
+}
+
+const JOB_SCENARIOS: Scenario[] = [
+  {
+    files: [
+      'job-imagine-success',
+      'job-action-upscale',
+      'job-lost-submit-reconciled',
+      'job-upstream-content-policy',
+      'job-cancelled',
+      'job-continue-as-new-first-run',
+      'job-continue-as-new-last-run',
+      'job-gateway-remix-modal',
+    ],
+    async run(r) {
+      const grid = await startJob(r, 'trueai', 'imagine', { request: { kind: 'imagine', prompt: 'a red fox --v 7' } });
+      const gridResult = await grid.result();
+      await r.save('job-imagine-success', grid);
+
+      const upscale = await startJob(r, 'trueai', 'upscale', {
+        request: { kind: 'action', parentTaskId: gridResult.taskId, intent: { kind: 'upscale', index: 2 } },
+      });
+      await upscale.result();
+      await r.save('job-action-upscale', upscale);
+
+      r.queues.trueai.sim.faults.add({ endpoint: 'submit/imagine', kind: 'drop-response', times: 1 });
+      const lost = await startJob(r, 'trueai', 'lost', { request: { kind: 'imagine', prompt: 'a lost answer' } });
+      await lost.result();
+      await r.save('job-lost-submit-reconciled', lost);
+
+      const failed = await startJob(r, 'trueai', 'failed', {
+        request: { kind: 'imagine', prompt: 'a fox --sim-fail content-policy' },
+      });
+      await settle(failed);
+      await r.save('job-upstream-content-policy', failed);
+
+      const cancelled = await startJob(r, 'trueai', 'cancel', {
+        request: { kind: 'imagine', prompt: 'a long one --sim-duration 36000' },
+        mode: 'RELAX',
+      });
+      await until('cancel scenario submitted', async () => !!(await cancelled.query(getProgressQuery)).taskId);
+      await cancelled.cancel();
+      await settle(cancelled);
+      await r.save('job-cancelled', cancelled);
+
+      const long = await startJob(r, 'trueai', 'continue', {
+        request: { kind: 'imagine', prompt: 'a relaxed fox --sim-duration 1800' },
+        mode: 'RELAX',
+        continueAsNewAfterEvents: 25,
+      });
+      await long.result();
+      const runs = await historiesOfChain(r.env.client, long.workflowId, long.firstExecutionRunId);
+      if (runs.length < 2)
+        throw new Error(
+          `the continue-as-new scenario did not continue as new (${runs.map((x) => x.length).join(', ')})`
+        );
+      await r.save('job-continue-as-new-first-run', long, long.firstExecutionRunId);
+      await r.save('job-continue-as-new-last-run', long);
+
+      const gatewayGrid = await (
+        await startJob(r, 'gateway', 'gw-grid', { request: { kind: 'imagine', prompt: 'a gateway grid --v 7' } })
+      ).result();
+      const remix = await startJob(r, 'gateway', 'remix', {
+        request: { kind: 'action', parentTaskId: gatewayGrid.taskId, intent: { kind: 'variation', index: 1 } },
+      });
+      await until('remix parked', async () => (await remix.query(getProgressQuery)).phase === 'waiting-modal');
+      await remix.executeUpdate(provideModalInputUpdate, { args: [{ prompt: 'a gateway grid in autumn --v 7' }] });
+      await remix.result();
+      await r.save('job-gateway-remix-modal', remix);
+    },
+  },
+  {
+    // Jobs v2: Vary (Region) asks first (waiting-input, nothing pressed), then presses and submits back to back.
+    files: ['job-vary-region-waiting-input'],
+    async run(r) {
+      const grid = await (
+        await startJob(r, 'trueai', 'vr-grid', { request: { kind: 'imagine', prompt: 'a hat stand --v 7' } })
+      ).result();
+      const up = await (
+        await startJob(r, 'trueai', 'vr-up', {
+          request: { kind: 'action', parentTaskId: grid.taskId, intent: { kind: 'upscale', index: 1 } },
+        })
+      ).result();
+      const region = await startJob(r, 'trueai', 'vary-region', {
+        request: { kind: 'action', parentTaskId: up.taskId, intent: { kind: 'vary-region' } },
+      });
+      await until('vary-region asks', async () => (await region.query(getProgressQuery)).phase === 'waiting-input');
+      const mask = await r.queues.trueai.store.put(bandMaskPng(), { contentType: 'image/png', prefix: 'masks' });
+      await region.executeUpdate(provideModalInputUpdate, { args: [{ prompt: 'a red hat on the stand --v 7', mask }] });
+      await region.result();
+      await r.save('job-vary-region-waiting-input', region);
+    },
+  },
+];
+
+const PIPELINE_SCENARIOS: Scenario[] = [
+  {
+    // imagine → a person picks the upscale → a person gives the Vary (Region) prompt and mask: both waits answered.
+    files: ['pipeline-pick-and-region-answered'],
+    async run(r) {
+      const q = r.queues.trueai;
+      const input = parsePipelineSpec({
+        name: 'replay',
+        mode: 'FAST',
+        policy: POLL,
+        steps: [
+          { id: 'grid', imagine: { prompt: 'a cat in a garden --v 7' } },
+          { id: 'best', from: 'grid', pick: 'ask', choices: ['U1', 'U2'] },
+          { id: 'region', from: 'best', action: 'vary-region', input: 'ask' },
+        ],
+      });
+      const handle = await r.env.client.workflow.start(pipelineWorkflow, {
+        taskQueue: q.taskQueue,
+        workflowId: uniqueId('mj-pipeline-replay'),
+        args: [input],
+      });
+      const waitingOn = (step: string) =>
+        until(`pipeline waits on ${step}`, async () =>
+          (await handle.query(getPipelineProgressQuery)).waiting.some((w) => w.startsWith(`${step}/`))
+        );
+      await waitingOn('best');
+      await handle.executeUpdate(provideStepInputUpdate, { args: [{ step: 'best', choice: 'U2' }] });
+      await waitingOn('region');
+      const mask = await q.store.put(bandMaskPng(), { contentType: 'image/png', prefix: 'masks' });
+      await handle.executeUpdate(provideStepInputUpdate, {
+        args: [{ step: 'region', modal: { prompt: 'a cat wearing a straw hat --v 7', mask } }],
+      });
+      const result = await handle.result();
+      if (result.summary.succeeded !== result.summary.total)
+        throw new Error(`pipeline scenario did not succeed: ${JSON.stringify(result.summary)}`);
+      await r.save('pipeline-pick-and-region-answered', handle);
+    },
+  },
+];
+
+const BATCH_SCENARIOS: Scenario[] = [
+  {
+    // Three prompts, two at once, one refused by the content filter after acceptance: every item reported.
+    files: ['batch-prompts-one-refused'],
+    async run(r) {
+      const input = parseBatchSpec(
+        'a red fox --v 7\n# a comment\na blue hare --v 7\na grey owl --sim-fail content-policy\n',
+        {
+          concurrency: 2,
+        }
+      );
+      const handle = await r.env.client.workflow.start(batchWorkflow, {
+        taskQueue: r.queues.trueai.taskQueue,
+        workflowId: uniqueId('mj-batch-replay'),
+        args: [{ ...input, policy: POLL }],
+      });
+      const report = await handle.result();
+      if (report.items.length !== 3) throw new Error(`batch scenario reported ${report.items.length} items`);
+      await r.save('batch-prompts-one-refused', handle);
+    },
+  },
+];
+
+const SLOT_SCENARIOS: Scenario[] = [
+  {
+    // Two jobs share one slot: the manager grants, queues, grants again on release; recorded while it idles.
+    files: ['slots-manager-two-jobs-one-slot'],
+    async run(r) {
+      const account = `replay-${Date.now()}`;
+      const jobs = await Promise.all(
+        ['a slotted fox', 'a slotted hare'].map((prompt, i) =>
+          startJob(r, 'trueai', `slot-${i}`, { request: { kind: 'imagine', prompt }, account, slots: { limit: 1 } })
+        )
+      );
+      await Promise.all(jobs.map((j) => j.result()));
+      const manager = r.env.client.workflow.getHandle(slotManagerId(account, 'FAST'));
+      await until('slots released', async () => {
+        const s = await manager.query(getSlotsQuery);
+        return s.holders.length === 0 && s.waiting.length === 0 && s.totals.granted >= 2;
+      });
+      await r.save('slots-manager-two-jobs-one-slot', manager);
+    },
+  },
+];
+
+const SCENARIOS = [...JOB_SCENARIOS, ...PIPELINE_SCENARIOS, ...BATCH_SCENARIOS, ...SLOT_SCENARIOS];
+
+const exists = (file: string) =>
+  access(path.join(OUT_DIR, `${file}.json`)).then(
+    () => true,
+    () => false
+  );
+
+async function startQueue(
+  env: TestWorkflowEnvironment,
+  flavour: 'trueai' | 'gateway',
+  dir: string,
+  bundle: Awaited<ReturnType<typeof bundleJobWorkflows>>
+) {
+  const sim = await startSimulator({ flavour, timeScale: 100, seed: 3, remix: flavour === 'gateway' });
+  const mj = new MjClient({ baseUrl: sim.url, flavour });
+  const store = new LocalAssetStore({ dir: path.join(dir, flavour) });
+  const taskQueue = `record-${flavour}-${Date.now()}`;
+  const client = new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: { ...createActivities({ mj, store }), ...createSlotActivities({ client }) },
+  });
+  const running = worker.run();
+  const close = async () => {
+    worker.shutdown();
+    await running;
+    await mj.close();
+    await sim.close();
+  };
+  return { queue: { taskQueue, sim, store }, close };
+}
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const force = args.includes('--force');
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const wanted: Scenario[] = [];
+  for (const s of SCENARIOS) {
+    if (only && !s.files.some((f) => f.startsWith(only))) continue;
+    if (!force && (await Promise.all(s.files.map(exists))).every(Boolean)) {
+      console.log(`kept ${s.files.join(', ')} (recorded already)`);
+      continue;
+    }
+    wanted.push(s);
+  }
+  if (wanted.length === 0) return;
+
   const [env, bundle, dir] = await Promise.all([
     createDevServerEnv(),
     bundleJobWorkflows(),
     mkdtemp(path.join(tmpdir(), 'record-histories-')),
   ]);
   const closers: (() => Promise<unknown>)[] = [];
-  const queues: Partial<Record<MjFlavour, { taskQueue: string; sim: Simulator }>> = {};
   try {
-    for (const [flavour, remix] of [
-      ['trueai', false],
-      ['gateway', true],
-    ] as const) {
-      const sim = await startSimulator({ flavour, timeScale: 100, seed: 3, remix });
-      const mj = new MjClient({ baseUrl: sim.url, flavour });
-      const taskQueue = `record-${flavour}-${Date.now()}`;
-      const worker = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: bundle,
-        activities: createActivities({ mj, store: new LocalAssetStore({ dir }) }),
-      });
-      const running = worker.run();
-      closers.push(async () => {
-        worker.shutdown();
-        await running;
-        await mj.close();
-        await sim.close();
-      });
-      queues[flavour] = { taskQueue, sim };
-    }
-
-    const start = (flavour: MjFlavour, name: string, input: Partial<JobInput> & Pick<JobInput, 'request'>) =>
-      env.client.workflow.start(mjJobWorkflow, {
-        taskQueue: queues[flavour]!.taskQueue,
-        workflowId: uniqueId(`job-${name}`),
-        args: [{ mode: 'FAST', policy: POLL, ...input }],
-      });
-    const save = async (name: string, handle: WorkflowHandle, runId?: string) => {
-      const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-      await writeFile(path.join(OUT_DIR, `job-${name}.json`), `${historyToJSON(history)}\n`);
-      console.log(`recorded job-${name}: ${history.events?.length ?? 0} events`);
-    };
-    const settle = (handle: WorkflowHandle) => handle.result().catch(() => undefined);
-
+    const trueai = await startQueue(env, 'trueai', dir, bundle);
+    closers.push(trueai.close);
+    const gateway = await startQueue(env, 'gateway', dir, bundle);
+    closers.push(gateway.close);
     await mkdir(OUT_DIR, { recursive: true });
-
-    const grid = await start('trueai', 'imagine', { request: { kind: 'imagine', prompt: 'a red fox --v 7' } });
-    const gridResult = await grid.result();
-    await save('imagine-success', grid);
-
-    const upscale = await start('trueai', 'upscale', {
-      request: { kind: 'action', parentTaskId: gridResult.taskId, intent: { kind: 'upscale', index: 2 } },
-    });
-    await upscale.result();
-    await save('action-upscale', upscale);
-
-    queues.trueai!.sim.faults.add({ endpoint: 'submit/imagine', kind: 'drop-response', times: 1 });
-    const lost = await start('trueai', 'lost', { request: { kind: 'imagine', prompt: 'a lost answer' } });
-    await lost.result();
-    await save('lost-submit-reconciled', lost);
-
-    const failed = await start('trueai', 'failed', {
-      request: { kind: 'imagine', prompt: 'a fox --sim-fail content-policy' },
-    });
-    await settle(failed);
-    await save('upstream-content-policy', failed);
-
-    const cancelled = await start('trueai', 'cancel', {
-      request: { kind: 'imagine', prompt: 'a long one --sim-duration 36000' },
-      mode: 'RELAX',
-    });
-    while (!(await cancelled.query(getProgressQuery)).taskId) await new Promise((r) => setTimeout(r, 100));
-    await cancelled.cancel();
-    await settle(cancelled);
-    await save('cancelled', cancelled);
-
-    const long = await start('trueai', 'continue', {
-      request: { kind: 'imagine', prompt: 'a relaxed fox --sim-duration 1800' },
-      mode: 'RELAX',
-      continueAsNewAfterEvents: 25,
-    });
-    await long.result();
-    const runs = await historiesOfChain(env.client, long.workflowId, long.firstExecutionRunId);
-    if (runs.length < 2)
-      throw new Error(
-        `the continue-as-new scenario did not continue as new (${runs.map((r) => r.length).join(', ')} events)`
-      );
-    await save('continue-as-new-first-run', long, long.firstExecutionRunId);
-    await save('continue-as-new-last-run', long);
-
-    const gatewayGrid = await (
-      await start('gateway', 'gw-grid', { request: { kind: 'imagine', prompt: 'a gateway grid --v 7' } })
-    ).result();
-    const remix = await start('gateway', 'remix', {
-      request: { kind: 'action', parentTaskId: gatewayGrid.taskId, intent: { kind: 'variation', index: 1 } },
-    });
-    while ((await remix.query(getProgressQuery)).phase !== 'waiting-modal')
-      await new Promise((r) => setTimeout(r, 100));
-    await remix.executeUpdate(provideModalInputUpdate, { args: [{ prompt: 'a gateway grid in autumn --v 7' }] });
-    await remix.result();
-    await save('gateway-remix-modal', remix);
+    const recorder: Recorder = {
+      env,
+      queues: { trueai: trueai.queue, gateway: gateway.queue },
+      async save(file, handle, runId) {
+        if (!force && (await exists(file))) {
+          console.log(`kept ${file} (recorded already)`);
+          return;
+        }
+        const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+        await writeFile(path.join(OUT_DIR, `${file}.json`), `${historyToJSON(history)}\n`);
+        console.log(`recorded ${file}: ${history.events?.length ?? 0} events`);
+      },
+    };
+    for (const s of wanted) await s.run(recorder);
   } finally {
     for (const close of closers) await close();
     await env.teardown();

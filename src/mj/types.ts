@@ -1,5 +1,5 @@
 /**
- * Public types of the midjourney-proxy contract (see ../shared/docs/mj-api-contract.md).
+ * Public types of the midjourney-proxy contract (docs/mj-contract.md).
  * Pure types: safe for `import type` from workflow code.
  */
 

@@ -14,7 +14,7 @@ export const JOB_FAILURE = {
   /** The proxy timed the task out (`任务超时`, `执行超时`). */
   upstreamTimeout: 'UpstreamTimeout',
   /**
-   * A new-api-style gateway marked the task FAILURE an hour after its submit ("上游任务超时", contract §16) and refunded
+   * A new-api-style gateway marked the task FAILURE an hour after its submit ("上游任务超时", contract §8.7) and refunded
    * it. Not MidJourney's verdict: a pipeline resubmits such a job once.
    */
   gatewayTimeout: 'GatewayTimeout',

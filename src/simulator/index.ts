@@ -2,6 +2,7 @@
  * A faithful midjourney-proxy simulator on a real loopback HTTP server: novicezk, plus, trueai and new-api-style
  * gateway flavours, durable task states on a simulated clock, real buttons, MODAL flows, webhooks, expiring
  * images, scripted outcomes and fault injection. Used for dry runs, tests, the benchmark and the offline demo.
+ * What it imitates is docs/mj-contract.md; "contract §N" in this folder's comments is that file's section N.
  *
  * @example
  * ```ts

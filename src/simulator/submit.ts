@@ -80,6 +80,18 @@ function pickMode(call: MjCall, c: Common, fallback?: SpeedMode): { mode: SpeedM
   return { mode: requested ?? 'FAST', requestMode: requested };
 }
 
+/** What every submit that is not a button press gives its task from the request: state, hook, account, mode, bot. */
+function fromRequest(call: MjCall, c: Common, parsed: ParsedPrompt, speedFlag?: SpeedMode) {
+  return {
+    state: c.state,
+    notifyHook: c.notifyHook,
+    account: c.account ?? 'default',
+    ...pickMode(call, c, speedFlag),
+    botType: c.botType,
+    parsed,
+  };
+}
+
 function parse(core: SimCore, prompt: string, niji: boolean): ParsedPrompt | Reply {
   try {
     return parsePrompt(prompt, core.opts.defaultVersion, niji);
@@ -201,12 +213,8 @@ export function imagine(core: SimCore, call: MjCall): Reply {
       promptEn: echo,
       finalPrompt: echo,
       description: `/imagine ${prompt}`,
-      state: c.state,
-      notifyHook: c.notifyHook,
+      ...fromRequest(call, c, parsed, parsed.speedFlag),
       account,
-      ...pickMode(call, c, parsed.speedFlag),
-      botType: c.botType,
-      parsed,
       plan: markersPlan(parsed),
     },
     findBannedWord(prompt, core.opts.bannedWords)
@@ -490,12 +498,7 @@ export function describe(core: SimCore, call: MjCall): Reply {
       promptEn: '',
       finalPrompt: '',
       description: (id) => (core.flavour === 'trueai' ? '/describe' : `/describe ${id}.png`),
-      state: c.state,
-      notifyHook: c.notifyHook,
-      account: c.account ?? 'default',
-      ...pickMode(call, c),
-      botType: c.botType,
-      parsed,
+      ...fromRequest(call, c, parsed),
       plan: { outcome: 'success' },
       inputUpload: upload ?? null,
       inputLink: upload ? null : (link ?? null),
@@ -532,12 +535,7 @@ export function blend(core: SimCore, call: MjCall): Reply {
       promptEn: echo,
       finalPrompt: echo,
       description: (id) => `/blend ${id} ${images.length}`,
-      state: c.state,
-      notifyHook: c.notifyHook,
-      account: c.account ?? 'default',
-      ...pickMode(call, c),
-      botType: c.botType,
-      parsed,
+      ...fromRequest(call, c, parsed),
       plan: { outcome: 'success' },
     },
     undefined
@@ -559,12 +557,7 @@ export function shorten(core: SimCore, call: MjCall): Reply {
       op: 'shorten',
       prompt,
       description: `/shorten ${prompt}`,
-      state: c.state,
-      notifyHook: c.notifyHook,
-      account: c.account ?? 'default',
-      ...pickMode(call, c, parsed.speedFlag),
-      botType: c.botType,
-      parsed,
+      ...fromRequest(call, c, parsed, parsed.speedFlag),
       plan: markersPlan(parsed),
       resultLines: shortenLines(parsed.echo),
     },
@@ -590,12 +583,7 @@ export function edit(core: SimCore, call: MjCall): Reply {
       op,
       prompt,
       description: `/${op} ${prompt}`,
-      state: c.state,
-      notifyHook: c.notifyHook,
-      account: c.account ?? 'default',
-      ...pickMode(call, c, parsed.speedFlag),
-      botType: c.botType,
-      parsed,
+      ...fromRequest(call, c, parsed, parsed.speedFlag),
       plan: markersPlan(parsed),
       inputUpload: image.upload ?? null,
       inputLink: image.link ?? null,
@@ -643,12 +631,7 @@ export function video(core: SimCore, call: MjCall): Reply {
       op: 'video',
       prompt,
       description: `/video ${prompt}`,
-      state: c.state,
-      notifyHook: c.notifyHook,
-      account: c.account ?? 'default',
-      ...pickMode(call, c, parsed.speedFlag),
-      botType: c.botType,
-      parsed,
+      ...fromRequest(call, c, parsed, parsed.speedFlag),
       plan: markersPlan(parsed),
       batch,
       inputUpload: image.upload ?? null,

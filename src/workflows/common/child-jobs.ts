@@ -39,7 +39,7 @@ export const resubmitJobId = (jobId: string): string => `${jobId}/resubmit`;
  * Starts the child job and waits for it. Never throws: every end (including cancellation of the parent) becomes
  * an outcome. `onStarted` runs once the server accepted a start, with the job id it started.
  *
- * A job that failed with `GatewayTimeout` (the gateway gave up after an hour and refunded the task, contract §16)
+ * A job that failed with `GatewayTimeout` (the gateway gave up after an hour and refunded the task, contract §8.7)
  * is started once more as `<jobId>/resubmit`: the refund makes a second try cost what the first would have.
  */
 export async function runChildJob(
