@@ -90,6 +90,12 @@ describe('deployment files', () => {
     expect(gatewayKeys.length).toBeGreaterThanOrEqual(4);
     const readKeys = gatewayEnvKeys();
     for (const key of gatewayKeys) expect({ key, read: readKeys.includes(key) }).toEqual({ key, read: true });
+    // .env.example names what compose takes from the environment, the secret empty.
+    const example = read('.env.example');
+    for (const key of [...gateway.matchAll(/\$\{(MJ_GATEWAY_[A-Z0-9_]+)[:}]/g)].map((m) => m[1]!)) {
+      expect({ key, listed: new RegExp(`^${key}=`, 'm').test(example) }).toEqual({ key, listed: true });
+    }
+    expect(example).toMatch(/^MJ_GATEWAY_SECRET=$/m);
   });
 
   it('registers every search attribute, in compose and in the dev server', () => {
