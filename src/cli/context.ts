@@ -53,7 +53,12 @@ export class CliContext {
         connectTimeout: '5s',
         interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: CONNECT_ATTEMPTS }))],
       });
-      this.jobs = await MjJobsClient.connect({ config, connection: this.connection });
+      this.jobs = await MjJobsClient.connect({
+        config,
+        connection: this.connection,
+        // Where the gateway's registry runs (`keys`); the gateway reads the same variable (src/gateway/options.ts).
+        gatewayTaskQueue: this.env.MJ_GATEWAY_TASK_QUEUE || undefined,
+      });
     }
     return this.jobs;
   }

@@ -6,7 +6,7 @@
  * | 0 | success |
  * | 1 | the job (pipeline, batch) failed, was cancelled or timed out; or an unexpected error |
  * | 2 | bad input: arguments, options, prompt, intent, pipeline/batch file, configuration |
- * | 3 | not found: no job, schedule or file with that id |
+ * | 3 | not found: no job, schedule, API key, gateway task (or its deliveries) or file with that id |
  * | 4 | Temporal unreachable |
  * | 130 | interrupted (Ctrl-C); jobs keep running on the server |
  */
@@ -15,7 +15,13 @@ import {
   ScheduleNotFoundError as TemporalScheduleNotFoundError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { JobFailedError, JobNotFoundError, ScheduleNotFoundError } from '../client';
+import {
+  ApiKeyNotFoundError,
+  GatewayTaskNotFoundError,
+  JobFailedError,
+  JobNotFoundError,
+  ScheduleNotFoundError,
+} from '../client';
 import { ConfigError } from '../config';
 import { MjInputError } from '../mj/errors';
 import { BatchSpecError, PipelineSpecError } from '../pipeline/errors';
@@ -61,6 +67,7 @@ export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof JobNotFoundError || err instanceof WorkflowNotFoundError) return EXIT.notFound;
   if (err instanceof ScheduleNotFoundError || err instanceof TemporalScheduleNotFoundError) return EXIT.notFound;
   if (err instanceof CliNotFoundError) return EXIT.notFound;
+  if (err instanceof ApiKeyNotFoundError || err instanceof GatewayTaskNotFoundError) return EXIT.notFound;
   if (
     err instanceof MjInputError ||
     err instanceof PipelineSpecError ||
@@ -79,7 +86,18 @@ export function describeError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
   const out: Record<string, unknown> = { name: err.name, message: err.message };
   const e = err as unknown as Record<string, unknown>;
-  for (const k of ['code', 'field', 'rule', 'jobId', 'scheduleId', 'type', 'details', 'issues'] as const) {
+  for (const k of [
+    'code',
+    'field',
+    'rule',
+    'jobId',
+    'scheduleId',
+    'keyId',
+    'taskId',
+    'type',
+    'details',
+    'issues',
+  ] as const) {
     if (e[k] !== undefined) out[k] = e[k];
   }
   if (isTemporalUnreachable(err)) out.code = 'TEMPORAL_UNREACHABLE';

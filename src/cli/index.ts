@@ -12,9 +12,11 @@ import { registerBatchCommand } from './commands/batch';
 import { registerBlendCommand } from './commands/blend';
 import { registerCancelCommand } from './commands/cancel';
 import { registerConfigCommand } from './commands/config';
+import { registerDeliveriesCommand } from './commands/deliveries';
 import { registerDescribeCommand } from './commands/describe';
 import { registerDownloadCommand } from './commands/download';
 import { registerImagineCommand } from './commands/imagine';
+import { registerKeysCommand } from './commands/keys';
 import { registerListCommand } from './commands/list';
 import { registerModalCommand } from './commands/modal';
 import { registerPipelineCommand } from './commands/pipeline';
@@ -44,6 +46,8 @@ const COMMANDS = [
   registerDownloadCommand,
   registerBatchCommand,
   registerScheduleCommand,
+  registerKeysCommand,
+  registerDeliveriesCommand,
   registerConfigCommand,
 ];
 

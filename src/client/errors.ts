@@ -68,3 +68,50 @@ export function jobError(jobId: string, err: unknown): unknown {
   }
   return err;
 }
+
+/** Thrown when a key id names no API key of the gateway's tenants registry. Nothing was changed. */
+export class ApiKeyNotFoundError extends Error {
+  override readonly name = 'ApiKeyNotFoundError';
+  readonly code = 'API_KEY_NOT_FOUND';
+  readonly field = 'keyId';
+  readonly rule = 'exists';
+  constructor(readonly keyId: string) {
+    super(`no API key with id ${keyId} (npm run cli -- keys list shows the ids)`);
+  }
+}
+
+/**
+ * Thrown when a gateway task id names no task of any tenant (`rule: 'exists'`), or a task submitted without a
+ * notifyHook, which has no callback deliveries (`rule: 'notify-hook'`).
+ */
+export class GatewayTaskNotFoundError extends Error {
+  override readonly name = 'GatewayTaskNotFoundError';
+  readonly code = 'TASK_NOT_FOUND';
+  readonly field = 'taskId';
+  constructor(
+    readonly taskId: string,
+    readonly rule: 'exists' | 'notify-hook' | 'open'
+  ) {
+    super(
+      rule === 'exists'
+        ? `no gateway task ${taskId}`
+        : rule === 'notify-hook'
+          ? `task ${taskId} was submitted without a notifyHook: it has no callback deliveries`
+          : `the delivery log of task ${taskId} is closed (it stays open 7 days after the last change): nothing to replay`
+    );
+  }
+}
+
+/**
+ * Thrown when no gateway worker polls the task queue that must answer (the tenants registry's updates, the delivery
+ * log's query and replay): the call would otherwise wait for one without end.
+ */
+export class GatewayNotRunningError extends Error {
+  override readonly name = 'GatewayNotRunningError';
+  readonly code = 'GATEWAY_NOT_RUNNING';
+  constructor(readonly taskQueue: string) {
+    super(
+      `no gateway worker polls task queue ${taskQueue}: start the gateway (npm start, or npm run gateway with the same MJ_GATEWAY_TASK_QUEUE)`
+    );
+  }
+}

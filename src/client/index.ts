@@ -9,6 +9,7 @@
  * const result = await job.result(); // JobResult: task snapshot, captured images
  * const up = await mj.action(job.jobId, 'U2');
  * await mj.schedules.create('nightly', { cron: '0 2 * * *', batch: 'a fox\na hare\n' });
+ * const { apiKey } = await mj.keys.create('acme'); // a gateway key (shown once, stored hashed)
  * await mj.close();
  * ```
  *
@@ -28,7 +29,16 @@
  */
 export { MjJobsClient } from './mj-jobs-client';
 export { MjSchedulesClient, type CreatedSchedule, type ScheduleCreateOptions, type ScheduleSummary } from './schedules';
-export { JobFailedError, JobNotFoundError, ScheduleNotFoundError } from './errors';
+export { MjKeysClient, type ApiKeySummary, type CreatedApiKey, type RevokedApiKey } from './keys';
+export { MjDeliveriesClient, type DeliveryLog, type DeliveryRow } from './deliveries';
+export {
+  ApiKeyNotFoundError,
+  GatewayNotRunningError,
+  GatewayTaskNotFoundError,
+  JobFailedError,
+  JobNotFoundError,
+  ScheduleNotFoundError,
+} from './errors';
 export { DownloadFailedError } from './download';
 export { MjInputError } from '../mj/errors';
 export { SPEED_MODES } from '../shared/speed-modes';

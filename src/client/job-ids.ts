@@ -63,7 +63,10 @@ export async function resolveJobId(client: Client, id: string): Promise<string> 
   return isFullWorkflowId(id) ? id : (await resolveJob(client, id)).workflowId;
 }
 
-async function describeOrUndefined(client: Client, id: string): Promise<WorkflowExecutionDescription | undefined> {
+export async function describeOrUndefined(
+  client: Client,
+  id: string
+): Promise<WorkflowExecutionDescription | undefined> {
   try {
     return await client.workflow.getHandle(id).describe();
   } catch (err) {

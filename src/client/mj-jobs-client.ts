@@ -16,6 +16,8 @@ import { MjInputError } from '../mj/errors';
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import { parseBatchSpec } from '../pipeline/batch';
 import { parsePipelineSpec } from '../pipeline/spec';
+import { DEFAULT_GATEWAY_TASK_QUEUE } from '../gateway/options';
+import { TenantDirectory } from '../gateway/tenant-directory';
 import { TASK_QUEUE } from '../shared/constants';
 import { checkModalInput } from '../shared/modal-input-rule';
 import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
@@ -54,6 +56,8 @@ import { resolveParentJob, type ParentTask } from './parent';
 import { assetStoreConfig, createTemporalClient } from './process-wiring';
 import { updateRejection } from './rejections';
 import { MjSchedulesClient } from './schedules';
+import { MjDeliveriesClient } from './deliveries';
+import { MjKeysClient } from './keys';
 import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
 
 const BLEND_DIMENSIONS = ['PORTRAIT', 'SQUARE', 'LANDSCAPE'] as const;
@@ -65,6 +69,10 @@ export class MjJobsClient {
   readonly taskQueue: string;
   /** Temporal Schedules that start batches. */
   readonly schedules: MjSchedulesClient;
+  /** The gateway's API keys per tenant (create, list, revoke). */
+  readonly keys: MjKeysClient;
+  /** The callback delivery log of gateway tasks, and replays. */
+  readonly deliveries: MjDeliveriesClient;
   private readonly defaultMode: SpeedMode;
   private readonly inputs: ImageInputs;
   private readonly ownedConnection?: Connection;
@@ -80,6 +88,12 @@ export class MjJobsClient {
     this.defaultMode = opts.mode ?? 'FAST';
     this.inputs = new ImageInputs(opts.store);
     this.schedules = new MjSchedulesClient(opts.client, this.taskQueue);
+    const gatewayTaskQueue = opts.gatewayTaskQueue ?? DEFAULT_GATEWAY_TASK_QUEUE;
+    this.keys = new MjKeysClient(opts.client, gatewayTaskQueue);
+    this.deliveries = new MjDeliveriesClient(
+      opts.client,
+      new TenantDirectory(opts.client, { taskQueue: gatewayTaskQueue, cacheMs: 0 })
+    );
     this.ownedConnection = ownedConnection;
   }
 
@@ -92,7 +106,13 @@ export class MjJobsClient {
     const { client, connection } = await createTemporalClient(config, opts);
     const store = opts.store ?? createAssetStore(assetStoreConfig(config));
     return new MjJobsClient(
-      { client, store, taskQueue: config.worker.taskQueue, mode: config.mj.mode },
+      {
+        client,
+        store,
+        taskQueue: config.worker.taskQueue,
+        mode: config.mj.mode,
+        gatewayTaskQueue: opts.gatewayTaskQueue,
+      },
       opts.connection ? undefined : connection
     );
   }

@@ -140,6 +140,8 @@ export interface MjJobsClientOptions {
   taskQueue?: string;
   /** Default speed mode. @default 'FAST' */
   mode?: SpeedMode;
+  /** Task queue of the gateway's own workflows (`keys`, `deliveries`). @default 'mj-gateway' (MJ_GATEWAY_TASK_QUEUE) */
+  gatewayTaskQueue?: string;
 }
 
 export interface ConnectOptions {
@@ -153,4 +155,6 @@ export interface ConnectOptions {
   store?: AssetStore;
   /** Connect on first use instead of now (the CLI validates input before it needs the server). @default false */
   lazy?: boolean;
+  /** Task queue of the gateway's own workflows. @default 'mj-gateway' */
+  gatewayTaskQueue?: string;
 }

@@ -43,7 +43,12 @@ export interface RunningGateway {
 export async function startGateway(o: StartGatewayOptions): Promise<RunningGateway> {
   const options = addDefaults(o.gateway);
   const log = o.log ?? createLogger({ level: o.config.logLevel, name: 'mj-gateway' });
-  const mj = await MjJobsClient.connect({ config: o.config, connection: o.connection, namespace: o.namespace });
+  const mj = await MjJobsClient.connect({
+    config: o.config,
+    connection: o.connection,
+    namespace: o.namespace,
+    gatewayTaskQueue: options.taskQueue,
+  });
   const tenants = new TenantDirectory(mj.client, { taskQueue: options.taskQueue, cacheMs: options.tenantCacheMs });
   const upstream = o.config.mj.baseUrl
     ? new MjClient({

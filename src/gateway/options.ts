@@ -5,6 +5,9 @@
 import type { SpeedMode } from '../mj/types';
 import type { DeliveryRetry } from '../workflows/callback/messages';
 
+/** Task queue of the gateway's own workflows when none is configured (the CLI's `keys` commands need it too). */
+export const DEFAULT_GATEWAY_TASK_QUEUE = 'mj-gateway';
+
 export interface GatewayOptions {
   /**
    * Secret of this deployment (≥ 32 characters, same in every gateway process): signs image URLs and derives each
@@ -63,7 +66,7 @@ export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
   return {
     port: 8090,
     host: '127.0.0.1',
-    taskQueue: 'mj-gateway',
+    taskQueue: DEFAULT_GATEWAY_TASK_QUEUE,
     defaultMode: 'FAST',
     maxJsonBytes: 256 * 1024,
     maxImageBodyBytes: 32 * 1024 * 1024,
