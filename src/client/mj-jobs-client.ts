@@ -55,6 +55,8 @@ import { assetStoreConfig, createTemporalClient } from './process-wiring';
 import { updateRejection } from './rejections';
 import { MjSchedulesClient } from './schedules';
 import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
+import { withStoredProgress } from '../webhook/progress-overlay';
+import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
 
 const BLEND_DIMENSIONS = ['PORTRAIT', 'SQUARE', 'LANDSCAPE'] as const;
 
@@ -63,6 +65,8 @@ export class MjJobsClient {
   readonly client: Client;
   readonly store: AssetStore;
   readonly taskQueue: string;
+  /** Webhook progress of running jobs, laid over their progress query when newer. */
+  readonly progressStore?: ProgressStore;
   /** Temporal Schedules that start batches. */
   readonly schedules: MjSchedulesClient;
   private readonly defaultMode: SpeedMode;
@@ -76,6 +80,7 @@ export class MjJobsClient {
   constructor(opts: MjJobsClientOptions, ownedConnection?: Connection) {
     this.client = opts.client;
     this.store = opts.store;
+    this.progressStore = opts.progressStore;
     this.taskQueue = opts.taskQueue ?? TASK_QUEUE;
     this.defaultMode = opts.mode ?? 'FAST';
     this.inputs = new ImageInputs(opts.store);
@@ -91,8 +96,10 @@ export class MjJobsClient {
     const config = opts.config ?? loadConfig();
     const { client, connection } = await createTemporalClient(config, opts);
     const store = opts.store ?? createAssetStore(assetStoreConfig(config));
+    const dir = config.progress.dir;
+    const progressStore = opts.progressStore ?? (dir === undefined ? undefined : new DirProgressStore(dir));
     return new MjJobsClient(
-      { client, store, taskQueue: config.worker.taskQueue, mode: config.mj.mode },
+      { client, store, taskQueue: config.worker.taskQueue, mode: config.mj.mode, progressStore },
       opts.connection ? undefined : connection
     );
   }
@@ -292,7 +299,10 @@ export class MjJobsClient {
    */
   async status(jobId: string): Promise<JobStatus> {
     checkId(jobId);
-    return readStatus(this.client, jobId);
+    const s = await readStatus(this.client, jobId);
+    return s.kind === 'job' && s.source === 'query'
+      ? { ...s, progress: await withStoredProgress(s.progress, this.progressStore) }
+      : s;
   }
 
   /**
@@ -302,10 +312,11 @@ export class MjJobsClient {
   async progress(jobId: string): Promise<JobProgress> {
     checkId(jobId);
     const id = await resolveJobId(this.client, jobId);
-    return this.client.workflow
+    const p = await this.client.workflow
       .getHandle(id)
       .query(getProgressQuery)
       .catch((err: unknown) => Promise.reject(jobError(id, err)));
+    return withStoredProgress(p, this.progressStore);
   }
 
   /**

@@ -2,6 +2,7 @@
  * The option and answer types of `MjJobsClient`. Types only; every default is documented where it applies.
  */
 import type { Client, Connection } from '@temporalio/client';
+import type { ProgressStore } from '../webhook/progress-store';
 import type { AssetStore } from '../assets';
 import type { Config } from '../config';
 import type { SpeedMode } from '../mj/types';
@@ -140,6 +141,8 @@ export interface MjJobsClientOptions {
   taskQueue?: string;
   /** Default speed mode. @default 'FAST' */
   mode?: SpeedMode;
+  /** Webhook progress kept beside running jobs (`progress`, `status` show it when newer). @default none */
+  progressStore?: ProgressStore;
 }
 
 export interface ConnectOptions {
@@ -151,6 +154,8 @@ export interface ConnectOptions {
   namespace?: string;
   /** @default createAssetStore(config) */
   store?: AssetStore;
+  /** @default a `DirProgressStore` on config `MJ_PROGRESS_DIR`, none when it is `off` */
+  progressStore?: ProgressStore;
   /** Connect on first use instead of now (the CLI validates input before it needs the server). @default false */
   lazy?: boolean;
 }
