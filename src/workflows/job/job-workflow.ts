@@ -13,6 +13,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -123,6 +124,7 @@ function workflowHost(input: JobInput): JobHost {
       if (input.slots) await reportSlotBackPressure({ account, mode }, retryAfterMs);
     },
     upsertKeywords,
+    patched: (id) => patched(id),
     async publish(memo: JobMemo, seq: number, details: string) {
       upsertMemo({ [JOB_MEMO_KEY]: memo });
       setCurrentDetails(details);

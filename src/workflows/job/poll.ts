@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
-import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_FACTOR } from '../../shared/defaults';
+import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_CAP, WEBHOOK_INTERVAL_FACTOR } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
 import { JOB_FAILURE } from '../../shared/failure-types';
 import type { PollPolicy } from '../../shared/types';
@@ -35,7 +35,7 @@ export function resolvePolicy(mode: SpeedMode, overrides: Partial<PollPolicy> = 
       maxMs: durationToMs(p.maxInterval),
       webhookMs:
         p.webhookInterval === undefined
-          ? WEBHOOK_INTERVAL_FACTOR * durationToMs(p.maxInterval)
+          ? defaultWebhookMs(durationToMs(p.maxInterval), p.jitter)
           : durationToMs(p.webhookInterval),
       coefficient: p.backoffCoefficient,
       jitter: p.jitter,
@@ -56,6 +56,12 @@ export function resolvePolicy(mode: SpeedMode, overrides: Partial<PollPolicy> = 
       nonRetryable: true,
     });
   }
+}
+
+/** The safety-net interval when the policy names none: a multiple of `maxInterval`, capped so a lost terminal
+ * webhook is noticed within {@link WEBHOOK_INTERVAL_CAP} even at the top of the jitter. */
+export function defaultWebhookMs(maxMs: number, jitter: number): number {
+  return Math.min(WEBHOOK_INTERVAL_FACTOR * maxMs, Math.floor(durationToMs(WEBHOOK_INTERVAL_CAP) / (1 + jitter)));
 }
 
 /** The next wait while nothing changes; with webhooks arriving, polling is the safety net at `webhookMs`. */
