@@ -30,7 +30,7 @@ export function scaledPolicy(mode: SpeedMode, timeScale: number, overrides: Part
   // The webhook safety net is derived from maxInterval and a fixed cap; scale what it resolves to, cap included.
   const webhookMs = base.webhookInterval
     ? durationToMs(base.webhookInterval)
-    : defaultWebhookMs(durationToMs(base.maxInterval), base.jitter);
+    : defaultWebhookMs(durationToMs(base.maxInterval));
   out.webhookInterval = `${realMs(webhookMs, timeScale)}ms`;
   if (base.modalTimeout) out.modalTimeout = scaled(base.modalTimeout, timeScale);
   return out;

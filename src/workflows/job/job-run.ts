@@ -48,6 +48,7 @@ import {
   growInterval,
   hintNeedsFetch,
   jittered,
+  jitteredBelow,
   nextDeadline,
   progressRank,
   resolvePolicy,
@@ -699,7 +700,12 @@ export class JobRun {
   private waitMs(intervalMs: number | undefined): number {
     const p = this.pol;
     const deadline = nextDeadline(this.deadlineClock(), p);
-    const jitteredMs = jittered(intervalMs ?? p.initialMs, p.jitter, () => this.host.random());
+    const ms = intervalMs ?? p.initialMs;
+    // Under COST_PATCH the safety net is jittered downwards only, so a lost terminal webhook is seen within it.
+    const jitteredMs =
+      this.cost && this.hooked && ms >= p.webhookMs
+        ? jitteredBelow(ms, p.jitter, () => this.host.random())
+        : jittered(ms, p.jitter, () => this.host.random());
     return Math.max(1, Math.min(jitteredMs, deadline.at - this.host.now()));
   }
 

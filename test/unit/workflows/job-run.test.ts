@@ -298,8 +298,8 @@ describe('JobRun: what a job costs (COST_PATCH)', () => {
     holder.run = run;
     await run.run();
     expect(run.hooked).toBe(true);
-    // maxInterval 2 s → safety net 3 × 2 s (the fake's random is 0.5: no jitter).
-    expect(host.waits[0]).toBe(6_000);
+    // maxInterval 2 s → safety net 3 × 2 s, jittered downwards only (the fake's random is 0.5, jitter 15 %).
+    expect(host.waits[0]).toBe(6_000 * (1 - 0.15 * 0.5));
     expect(host.activities.fetchTask).toHaveBeenCalledTimes(1);
   });
 
