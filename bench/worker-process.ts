@@ -16,6 +16,8 @@ export interface WorkerProcessConfig {
   simUrl: string;
   /** The simulator's flavour. @default 'trueai' */
   flavour?: 'trueai' | 'gateway';
+  /** The gateway's refresh period in real ms (its simulated period over the time scale): the jobs' poll floor. */
+  refreshIntervalMs?: number;
   notifyHookUrl: string | null;
   bundlePath: string;
   maxCachedWorkflows: number;
@@ -76,6 +78,8 @@ async function main(): Promise<void> {
     TEMPORAL_NAMESPACE: 'default',
   };
   if (cfg.sdkMetricsPort) env.MJ_SDK_METRICS_PORT = String(cfg.sdkMetricsPort);
+  if (cfg.refreshIntervalMs !== undefined)
+    env.MJ_REFRESH_INTERVAL = `${Math.max(0, Math.round(cfg.refreshIntervalMs))}ms`;
   const config = loadConfig(env);
   // No connection of our own: connecting first would install a default Runtime, and the service's own (pino logger,
   // SDK Prometheus exporter) would silently not be installed. createWorker connects from TEMPORAL_ADDRESS and closes.

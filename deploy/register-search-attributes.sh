@@ -4,7 +4,6 @@
 # DEFAULT_NAMESPACE) and DEFAULT_NAMESPACE_RETENTION: all from deploy/cluster.env, which compose passes as env_file
 # and the local cluster harness (scripts/cluster) exports. Idempotent: what exists is left alone.
 # Runs in temporalio/admin-tools before the worker starts, and in `npm run test:cluster` with the pinned CLI.
-# Registered today: MjTaskId MjStatus MjAction MjMode MjTenant (this line is checked against deploy/cluster.env).
 set -eu
 address="${TEMPORAL_ADDRESS:-temporal:7233}"
 namespace="${TEMPORAL_NAMESPACE:-${DEFAULT_NAMESPACE:-default}}"

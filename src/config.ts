@@ -61,6 +61,12 @@ export interface Config {
     httpTimeout: Duration;
     /** `MJ_HTTP_CONNECT_TIMEOUT`. @default '10s' */
     connectTimeout: Duration;
+    /**
+     * `MJ_REFRESH_INTERVAL`: how stale the upstream's fetch answers are by design (new-api refreshes its copy every
+     * 15 s); jobs never poll faster than this. `0s` for an upstream that answers live.
+     * @default the flavour's (15 s for `gateway`, 0 otherwise; see MjClient `refreshIntervalMs`)
+     */
+    refreshInterval: Duration | undefined;
   };
   webhook: {
     /** `MJ_PUBLIC_BASE_URL`: where the proxy reaches our receiver. Unset: no notifyHook, jobs only poll. */
@@ -230,6 +236,7 @@ const envSchema = z.object({
   MJ_MODE: oneOf(['FAST', 'RELAX', 'TURBO']).default('FAST'),
   MJ_HTTP_TIMEOUT: duration.default(msToDuration(DEFAULT_HTTP_TIMEOUT_MS)),
   MJ_HTTP_CONNECT_TIMEOUT: duration.default('10s'),
+  MJ_REFRESH_INTERVAL: duration.optional(),
   MJ_PUBLIC_BASE_URL: httpUrl.optional(),
   MJ_WEBHOOK_TOKEN: token.optional(),
   MJ_WEBHOOK_PORT: port.default(8080),
@@ -375,6 +382,7 @@ export function loadConfig(env: Env = process.env): Config {
       mode: e.MJ_MODE,
       httpTimeout: e.MJ_HTTP_TIMEOUT,
       connectTimeout: e.MJ_HTTP_CONNECT_TIMEOUT,
+      refreshInterval: e.MJ_REFRESH_INTERVAL,
     },
     webhook: {
       publicBaseUrl: e.MJ_PUBLIC_BASE_URL,

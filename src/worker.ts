@@ -119,6 +119,7 @@ export function createMjClient(config: Config, dispatcher: Dispatcher): MjClient
     authScheme: config.mj.authScheme,
     // No default `mode`: each job passes its own, and novicezk has no mode path prefixes at all.
     timeoutMs: durationToMs(config.mj.httpTimeout),
+    ...(config.mj.refreshInterval !== undefined ? { refreshIntervalMs: durationToMs(config.mj.refreshInterval) } : {}),
     // The connect timeout lives on the dispatcher's Agent (MjClient refuses both).
     dispatcher,
   });

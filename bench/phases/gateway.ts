@@ -155,6 +155,8 @@ async function runOurs(
     taskQueue,
     simUrl: sim.url,
     flavour: 'gateway',
+    // The worker is told the gateway's refresh (in real time), as an operator sets MJ_REFRESH_INTERVAL.
+    refreshIntervalMs: GATEWAY_REFRESH_SIM_MS / timeScale,
     // Sent and stripped by the gateway: nothing ever calls it.
     notifyHookUrl: 'http://127.0.0.1:9/never-called',
     bundlePath: ctx.bundlePath,

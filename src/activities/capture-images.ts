@@ -21,6 +21,16 @@ export const IMAGE_UNAVAILABLE = 'ImageUnavailable';
 export const IMAGE_DOWNLOAD_FAILED = 'ImageDownloadFailed';
 /** `ApplicationFailure.type` when the media is larger than the configured cap (non-retryable). */
 export const IMAGE_TOO_LARGE = 'ImageTooLarge';
+/**
+ * `ApplicationFailure.type` when a gateway's image relay says the image is gone for good (non-retryable): new-api's
+ * `/mj/image/<id>` answers 404 `{"error":"This content is no longer available."}` once the upstream's signed link
+ * expired, and never polls a finished task again, so a refetched task only repeats the dead relay URL (issue 17).
+ * Details: `{ taskId, field: 'imageUrl', rule: 'relay-alive', status: 404 }`.
+ */
+export const IMAGE_EXPIRED = 'ImageExpired';
+
+/** Bytes of a 4xx body read to recognise a gateway relay's answer; the rest is discarded. */
+const ERROR_BODY_BYTES = 2048;
 
 /** What capture needs from `MjClient`: only a fresh copy of the task, for a fresh image URL. */
 export type TaskFetcher = Pick<MjClient, 'fetchTask'>;
@@ -107,7 +117,33 @@ export async function splitGrid(bytes: Uint8Array): Promise<Buffer[]> {
 }
 
 type Media = 'image' | 'video';
-type Attempt = { ok: true; bytes: Uint8Array; contentType: string; url: string } | { ok: false; reason: string };
+type Attempt =
+  | { ok: true; bytes: Uint8Array; contentType: string; url: string }
+  | { ok: false; reason: string; relayGone?: boolean };
+
+/**
+ * True for a gateway image relay's own "gone" answer: a 404 with new-api's `{"error": "…"}` JSON on a `/mj/image/`
+ * path. A CDN's 404 (Discord's plain text) is not one: a proxy may hand out a fresh link for that on refetch.
+ */
+export function isRelayGone(url: string, status: number, body: string): boolean {
+  if (status !== 404) return false;
+  try {
+    if (!/\/mj\/image\/[^/]+$/.test(new URL(url).pathname)) return false;
+    const json = JSON.parse(body) as unknown;
+    return typeof json === 'object' && json !== null && typeof (json as { error?: unknown }).error === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** The start of a small error body as text; '' when it is larger than we care to read or cannot be read. */
+async function errorBodyText(body: Dispatcher.ResponseData['body']): Promise<string> {
+  try {
+    return Buffer.from(await readBounded(body, ERROR_BODY_BYTES)).toString('utf8');
+  } catch {
+    return '';
+  }
+}
 
 function redact(url: string): string {
   try {
@@ -130,6 +166,18 @@ function activityContext(): Context | undefined {
 function retryAfterMs(header: string | string[] | undefined): number | undefined {
   const s = Number(Array.isArray(header) ? header[0] : header);
   return Number.isFinite(s) && s >= 0 ? Math.min(s, 3600) * 1000 : undefined;
+}
+
+/** The non-retryable end of a capture whose gateway relay said the image is gone (see {@link IMAGE_EXPIRED}). */
+function relayGoneFailure(taskId: string, url: string, media: Media): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: IMAGE_EXPIRED,
+    message:
+      `${media} of task ${taskId} is gone: the gateway's relay ${redact(url)} answered 404 (the upstream's ` +
+      'signed link expired and the gateway never refreshes a finished task); capture it at SUCCESS',
+    nonRetryable: true,
+    details: [{ taskId, field: media === 'image' ? 'imageUrl' : 'videoUrl', rule: 'relay-alive', status: 404 }],
+  });
 }
 
 /** Builds the capture activity with its dependencies injected. */
@@ -162,10 +210,17 @@ export function createCaptureActivities(deps: CaptureDeps) {
           ? { ok: true, bytes, contentType, url }
           : { ok: false, reason: `HTTP ${res.statusCode} but not ${media} data` };
       }
-      await res.body.dump();
       const s = res.statusCode;
       // Expired CDN links answer 403/404/410 (§14.5); other 4xx will not heal by waiting either, so refetch for them too.
-      if (s >= 400 && s < 500 && s !== 408 && s !== 429) return { ok: false, reason: `HTTP ${s}` };
+      if (s >= 400 && s < 500 && s !== 408 && s !== 429) {
+        const relayGone = isRelayGone(url, s, await errorBodyText(res.body));
+        return {
+          ok: false,
+          reason: relayGone ? `HTTP ${s}, the gateway's relay says the image is gone` : `HTTP ${s}`,
+          relayGone,
+        };
+      }
+      await res.body.dump();
       throw ApplicationFailure.create({
         type: IMAGE_DOWNLOAD_FAILED,
         message: `${media} download from ${redact(url)} failed with HTTP ${s}`,
@@ -216,6 +271,7 @@ export function createCaptureActivities(deps: CaptureDeps) {
       if (expiresAt === null || expiresAt > now()) {
         const first = await download(url, media, ctx);
         if (first.ok) return first;
+        if (first.relayGone) throw relayGoneFailure(task.id, url, media);
         reason = first.reason;
       }
       const refreshed = await (fresh ??= fetchFresh(task.id, ctx));
@@ -224,6 +280,7 @@ export function createCaptureActivities(deps: CaptureDeps) {
         ? await download(next, media, ctx)
         : { ok: false as const, reason: `refetched task has no ${media} URL` };
       if (second.ok) return second;
+      if ('relayGone' in second && second.relayGone) throw relayGoneFailure(task.id, next as string, media);
       throw ApplicationFailure.create({
         type: IMAGE_UNAVAILABLE,
         message: `${media} of task ${task.id} unavailable (${reason}; after refetch: ${second.reason})`,

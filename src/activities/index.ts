@@ -16,9 +16,11 @@ import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from '.
 import { assetToDataUrl } from './image-refs';
 import { fetchSnapshot, findByState, type FindTaskByStateInput } from './task-lookup';
 import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';
+import type { FetchedTask } from './task-snapshot';
 
 export type { SubmitTaskInput, SubmitTaskResult } from './submit-task';
 export type { FindTaskByStateInput } from './task-lookup';
+export type { FetchedTask } from './task-snapshot';
 export type { ActivityLogger } from './failures';
 export { toApplicationFailure } from './failures';
 
@@ -67,8 +69,11 @@ export function createActivities(deps: ActivityDeps) {
       );
     },
 
-    /** The task now, without `properties`, buttons annotated with their intent and failures with their kind. */
-    async fetchTask(input: { taskId: string }): Promise<TaskSnapshot> {
+    /**
+     * The task now, without `properties`, buttons annotated with their intent and failures with their kind; a
+     * gateway's stub and refresh period flagged (see {@link FetchedTask}).
+     */
+    async fetchTask(input: { taskId: string }): Promise<FetchedTask> {
       return runActivity(redact, () => fetchSnapshot(mj, input.taskId, opts()));
     },
 

@@ -30,6 +30,11 @@ export interface SubmitTaskResult {
   taskId: string;
   /** Tasks ahead in the proxy's queue (code 22), when it said. */
   ahead?: number | null;
+  /**
+   * How often the server refreshes what fetch answers (a new-api gateway: 15 s), so the first poll waits at least
+   * that long; absent for live proxies. @unit ms
+   */
+  refreshMs?: number;
 }
 
 export interface SubmitDeps {
@@ -139,6 +144,7 @@ export async function submitOnce(
   if (outcome.kind === 'uploaded') throw invalidInput('the proxy answered a submit with an upload result');
   const result: SubmitTaskResult = { kind: outcome.kind, taskId: outcome.taskId };
   if (outcome.kind === 'queued') result.ahead = outcome.ahead;
+  if (deps.mj.refreshIntervalMs > 0) result.refreshMs = deps.mj.refreshIntervalMs;
   deps.log.info('submitted', {
     kind: input.request.kind,
     outcome: outcome.kind,

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { MjClient, MjRequestOptions } from '../mj';
 import { ACTIVITY_FAILURE } from '../shared/failure-types';
 import type { TaskSnapshot } from '../shared/types';
-import { pickBest, toTaskSnapshot } from './task-snapshot';
+import { pickBest, toFetchedTask, toTaskSnapshot, type FetchedTask } from './task-snapshot';
 
 export interface FindTaskByStateInput {
   stateKey: string;
@@ -40,6 +40,6 @@ export async function findByState(
   return best ? toTaskSnapshot(best) : null;
 }
 
-export async function fetchSnapshot(mj: MjClient, taskId: string, o: MjRequestOptions): Promise<TaskSnapshot> {
-  return toTaskSnapshot(await mj.fetchTask(taskId, o));
+export async function fetchSnapshot(mj: MjClient, taskId: string, o: MjRequestOptions): Promise<FetchedTask> {
+  return toFetchedTask(await mj.fetchTask(taskId, o), mj.refreshIntervalMs);
 }

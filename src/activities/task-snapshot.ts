@@ -6,6 +6,24 @@ import { classifyButton, classifyFailReason } from '../mj';
 import type { MjTask } from '../mj/types';
 import type { TaskSnapshot } from '../shared/types';
 
+/**
+ * What `fetchTask` returns: the snapshot, plus two facts a workflow needs behind a new-api gateway (issue 17). Both
+ * are absent where they do not apply, so histories of live proxies look as they did.
+ */
+export interface FetchedTask extends TaskSnapshot {
+  // `stub` (from MjTask) is set, true only: the gateway's placeholder row before its first poll, "not yet known".
+  /** How often the server refreshes what fetch answers (the client's `refreshIntervalMs`); absent when live. @unit ms */
+  refreshMs?: number;
+}
+
+/** A snapshot with the gateway facts of {@link FetchedTask}. */
+export function toFetchedTask(t: MjTask, refreshMs: number): FetchedTask {
+  const out: FetchedTask = toTaskSnapshot(t);
+  if (t.stub) out.stub = true;
+  if (refreshMs > 0) out.refreshMs = refreshMs;
+  return out;
+}
+
 export function toTaskSnapshot(t: MjTask): TaskSnapshot {
   return {
     id: t.id,

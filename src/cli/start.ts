@@ -28,6 +28,7 @@ import { startGateway, type RunningGateway } from '../gateway/gateway';
 import { devApiKey, devGatewaySecret, writeEndpoints, type Endpoints } from '../gateway/dev-setup';
 import { gatewayOptionsFromEnv } from '../gateway/options';
 import type { ExtraHandler } from '../gateway/server';
+import { mountConsole, type MountConsoleOptions } from '../console/mount';
 import { createWorker } from '../worker';
 import { startDevServer, type DevServer } from './dev-server';
 
@@ -66,8 +67,11 @@ export interface StartedStack {
 export interface StartStackOptions {
   /** Extra HTTP handlers of the gateway (the console, C9). */
   handlers?: ExtraHandler[];
-  /** Set when `handlers` serve the console: written to endpoints.json. */
-  consolePath?: string;
+  /**
+   * The web console, mounted in the gateway at `/console` (its options, e.g. a faster live interval), or false for
+   * none. @default {} (mounted, linking to the dev server's Web UI)
+   */
+  console?: Omit<MountConsoleOptions, 'temporalUiUrl'> | false;
 }
 
 export async function startStack(
@@ -168,12 +172,15 @@ export async function startStack(
     });
     cleanup.push(() => gateway.stop());
     const gatewayUrl = gateway.options.publicBaseUrl ?? gateway.server.url;
+    const consoleMount =
+      opts.console === false ? undefined : mountConsole(gateway, { ...opts.console, temporalUiUrl: dev?.uiUrl });
+    const consolePath = new URL(consoleMount?.url ?? gatewayUrl).pathname;
     const endpoints: Endpoints = {
       temporal: config.temporal.connectionOptions.address ?? '127.0.0.1:7233',
       temporalUi: dev?.uiUrl ?? null,
       simulator: simulated ? { url: config.mj.baseUrl! } : null,
       gateway: { baseUrl: gatewayUrl, apiKey: await devApiKey(dataDir, gateway.tenants) },
-      console: opts.consolePath ? { url: `${gatewayUrl}${opts.consolePath}` } : null,
+      console: consoleMount ? { url: `${gatewayUrl}${consolePath}` } : null,
     };
     writeEndpoints(dataDir, endpoints);
 

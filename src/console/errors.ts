@@ -2,11 +2,14 @@
 import { JobNotFoundError } from '../client';
 import { MjInputError } from '../mj/errors';
 import { BatchSpecError, PipelineSpecError } from '../pipeline';
+import { AnswerTimeoutError } from './deadline';
 import { BodyTooLargeError } from './http';
 
 export interface PageError {
   status: number;
   message: string;
+  /** A 5xx that is still told on the page as is (a timeout), rather than logged as ours. */
+  shown?: boolean;
 }
 
 export function describeError(err: unknown): PageError {
@@ -14,6 +17,15 @@ export function describeError(err: unknown): PageError {
   if (err instanceof PipelineSpecError || err instanceof BatchSpecError) return { status: 400, message: err.message };
   if (err instanceof JobNotFoundError) return { status: 404, message: 'No such job.' };
   if (err instanceof BodyTooLargeError) return { status: 413, message: `The upload is too large (${err.message}).` };
+  if (err instanceof AnswerTimeoutError) {
+    return {
+      status: 504,
+      message:
+        `Your answer was not confirmed within ${Math.round(err.timeoutMs / 1000)} s: no worker took it yet, or the ` +
+        'upstream is slow. It may still be applied; check the job before answering again.',
+      shown: true,
+    };
+  }
   if (err instanceof SyntaxError) return { status: 400, message: `The file is not valid JSON: ${err.message}` };
   return { status: 500, message: 'Something went wrong on our side; the job service may be unavailable.' };
 }

@@ -87,10 +87,12 @@ async function postAnswer(c: SignedIn, form: Form): Promise<void> {
     redirect(c.res, `${where}?flash=${enc('Answer sent; the job goes on.')}`);
   } catch (err) {
     const e = describeError(err);
-    if (e.status >= 500) throw err;
-    const page = await answerPageSpec(c, target, e.message, form.get('prompt'));
-    if (!page) return notFound(c);
-    sendHtml(c.res, e.status, page);
+    if (e.status >= 500 && !e.shown) throw err;
+    // After a timeout the answer may have landed meanwhile: then nothing waits and the page says so plainly.
+    const page = await answerPageSpec(c, target, e.message, form.get('prompt')).catch(() => null);
+    if (page) return sendHtml(c.res, e.status, page);
+    if (e.shown) return sendHtml(c.res, e.status, errorPage(c.page, e.status, 'Answer not confirmed', e.message));
+    notFound(c);
   }
 }
 

@@ -47,6 +47,7 @@ import {
   jobFromResult,
   type ExecutionFacts,
 } from './job-view';
+import { withinDeadline } from './deadline';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
 import { MJ_TENANT } from '../shared/search-attributes';
 import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
@@ -65,6 +66,11 @@ export interface TemporalConsoleBackendOptions {
   jobDefaults?: { policy?: Partial<PollPolicy>; account?: string };
   /** How long a progress query may take before the page shows what visibility knows. @default 3000 @unit ms */
   queryTimeoutMs?: number;
+  /**
+   * How long an answer (a job's or a pipeline step's input update) may take before the page says it was not
+   * confirmed, instead of hanging. @default 20000 @unit ms
+   */
+  answerTimeoutMs?: number;
 }
 
 type Described = WorkflowExecutionDescription | WorkflowExecutionInfo;
@@ -78,10 +84,12 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   private readonly tenantClients = new Map<TenantId, MjJobsClient>();
   private readonly closed = new Map<string, unknown>();
   private readonly queryTimeoutMs: number;
+  private readonly answerTimeoutMs: number;
 
   constructor(private readonly opts: TemporalConsoleBackendOptions) {
     this.mj = opts.mj;
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 3000;
+    this.answerTimeoutMs = opts.answerTimeoutMs ?? 20_000;
   }
 
   authenticate(apiKey: string): Promise<TenantId | null> {
@@ -120,11 +128,22 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   async getJob(tenant: TenantId, id: string): Promise<ConsoleJob | null> {
     const info = await this.owned(tenant, id);
     if (!info) return null;
-    const job = await this.view(info);
-    if (job.kind !== 'job' || (job.intent && job.prompt && job.parentTaskId)) return job;
-    // What no memo told: the request itself, from the job's first history event (one read, cached).
-    const input = await this.startInput<JobInput>(info.workflowId);
-    return input ? withRequest(job, input.request) : job;
+    let job = await this.view(info);
+    if (job.kind !== 'job') return job;
+    if (!(job.intent && job.prompt && job.parentTaskId)) {
+      // What no memo told: the request itself, from the job's first history event (one read, cached).
+      const input = await this.startInput<JobInput>(info.workflowId);
+      if (input) job = withRequest(job, input.request);
+    }
+    // The memo carries the caller's prompt only, so a finished action (an upscale) has none; its upstream task has
+    // the prompt it was made from, which the Vary (Region), Custom Zoom and Remix forms (and a pipeline step asked
+    // about this image) prefill. Without it the required prompt field stayed empty and the form never posted.
+    if (!job.prompt && info.status.name === 'COMPLETED') {
+      const t = (await this.closedResult<JobResult>(info)).task;
+      const prompt = t.prompt || t.finalPrompt || undefined;
+      if (prompt) job = { ...job, prompt };
+    }
+    return job;
   }
 
   async getPipeline(tenant: TenantId, id: string): Promise<PipelineView | null> {
@@ -259,7 +278,11 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   ): Promise<void> {
     const info = await this.owned(tenant, target.targetId);
     if (!info) throw new MjInputError('targetId', `must name one of your jobs (${target.targetId})`);
-    if (target.step !== undefined) {
+    // A pipeline step is answered on the pipeline (its update returns once the branch is ready; the child job is
+    // started afterwards with the input), a parked job on the job itself (its update returns once the upstream took
+    // the modal submit). Either waits for a worker, so both are bounded.
+    await withinDeadline(this.mj.client, this.answerTimeoutMs, async () => {
+      if (target.step === undefined) return void (await this.mj.provideModalInput(target.targetId, input));
       await this.mj.provideStepInput(target.targetId, {
         step: target.step,
         branch: target.branch,
@@ -267,9 +290,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
         prompt: input.prompt,
         mask: input.mask,
       });
-      return;
-    }
-    await this.mj.provideModalInput(target.targetId, input);
+    });
   }
 
   async pipeline(tenant: TenantId, spec: unknown): Promise<string> {

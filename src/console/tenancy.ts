@@ -6,7 +6,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import type { PipelineInput } from '../shared/pipeline-types';
 import { MJ_TENANT } from '../shared/search-attributes';
+import type { JobInput } from '../shared/types';
+import { jobStaticSummary } from '../workflows/job/memo';
 import type { TenantId } from './backend';
 
 export { MJ_TENANT };
@@ -27,9 +30,29 @@ export function tenantStartInterceptor(tenant: TenantId): WorkflowClientIntercep
       const given = input.options.typedSearchAttributes;
       const pairs = given instanceof TypedSearchAttributes ? given.getAll() : (given ?? []);
       const attrs = [...pairs.filter((p) => p.key.name !== MJ_TENANT.name), { key: MJ_TENANT, value: tenant }];
-      return next({ ...input, options: { ...input.options, typedSearchAttributes: attrs } });
+      const staticSummary =
+        input.options.staticSummary ??
+        startSummary(input.workflowType, (input.options.args as unknown[] | undefined)?.[0]);
+      return next({ ...input, options: { ...input.options, typedSearchAttributes: attrs, staticSummary } });
     },
   };
+}
+
+/**
+ * The one line the Temporal Web UI shows for a workflow the console starts (the job's own current details tell the
+ * rest as it runs), so an operator sees what it is without opening its input. Built from the start input only.
+ */
+export function startSummary(workflowType: string, arg: unknown): string | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  if (workflowType === 'mjJobWorkflow' && 'request' in arg) return jobStaticSummary((arg as JobInput).request);
+  if (workflowType === 'pipelineWorkflow' && 'steps' in arg) {
+    const p = arg as PipelineInput;
+    return `pipeline ${p.name}: ${p.steps.map((s) => s.id).join(' → ')}`.slice(0, 120);
+  }
+  if (workflowType === 'batchWorkflow' && 'items' in arg && Array.isArray(arg.items)) {
+    return `batch of ${arg.items.length} job${arg.items.length === 1 ? '' : 's'}`;
+  }
+  return undefined;
 }
 
 /** A visibility query value, quoted and escaped so it cannot widen the query. */

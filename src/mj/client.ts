@@ -579,8 +579,10 @@ export class MjClient {
       throw new MjServerError(`${raw.endpoint}: HTTP ${raw.status}`, this.#details(raw, true));
     }
     const taskId = (body as { taskId?: unknown }).taskId;
+    // new-api's middleware refuses (its 503 "no channel" too) before anything is relayed: nothing was created.
+    const relayed = shape !== 'openai-envelope';
     throw errorFromRejection(outcome, raw.endpoint, {
-      ...this.#details(raw, true),
+      ...this.#details(raw, relayed),
       taskId: typeof taskId === 'string' ? taskId : undefined,
       bannedWord: typeof properties.bannedWord === 'string' ? properties.bannedWord : undefined,
     });

@@ -97,6 +97,12 @@ export const DEFAULT_SUBMIT_BACKOFF = { initialInterval: '5s', maxInterval: '2m'
 /** Jobs: "parent missing / not ready" right after the parent's SUCCESS is a known race (§4, N #252); retry this often. */
 export const MAX_PARENT_UNAVAILABLE_RETRIES = 3;
 
+/**
+ * Jobs: resubmits after a gateway's code 5 `unmarshal_response_body_failed` (a wrong upstream key) before the job fails
+ * as `UpstreamAuthFailed`. A key is rarely fixed within minutes, so a few attempts only ride out a channel rotation.
+ */
+export const MAX_UPSTREAM_AUTH_RETRIES = 2;
+
 /** Jobs: wait before looking up a submit with an unknown outcome, so an asynchronously saved task (N) is visible. */
 export const RECONCILE_DELAY = '2s';
 

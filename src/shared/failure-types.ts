@@ -34,6 +34,11 @@ export const JOB_FAILURE = {
   modalExpired: 'ModalExpired',
   /** The proxy refused our credentials. */
   auth: 'AuthFailed',
+  /**
+   * A gateway kept answering code 5 `unmarshal_response_body_failed` (its upstream refused the channel key) after a
+   * few attempts; details `{ field: 'upstreamKey', rule: 'accepted-by-upstream', phase, code, attempts }`.
+   */
+  upstreamAuth: 'UpstreamAuthFailed',
   /** The upstream task was cancelled outside this workflow. */
   cancelled: 'Cancelled',
   /** The parent task of an action stayed missing or not ready after a few retries (§4 code 3/4, N #252). */
@@ -97,6 +102,7 @@ export const MJ_ERROR_CODE = {
   parentUnavailable: 'MJ_PARENT_UNAVAILABLE',
   rateLimited: 'MJ_RATE_LIMITED',
   gatewayUnknown: 'MJ_GATEWAY_UNKNOWN',
+  upstreamAuth: 'MJ_UPSTREAM_AUTH',
   unsupported: 'MJ_UNSUPPORTED',
   system: 'MJ_SYSTEM',
   upstream5xx: 'MJ_UPSTREAM_5XX',

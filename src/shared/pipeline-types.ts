@@ -124,7 +124,10 @@ export interface BranchOutcome {
   step: string;
   branch: string;
   status: TerminalBranchStatus;
-  /** Workflow id of the child job: `<pipelineWorkflowId>/<step>/<branch>` (set even if it never started). */
+  /**
+   * Workflow id of the child job: `<pipelineWorkflowId>/<step>/<branch>`, shortened with a hash when wider than 255
+   * characters (src/workflows/common/child-ids.ts); set even if it never started.
+   */
   jobId: string;
   /** Label of the intent applied (action and pick steps). */
   intent?: string;

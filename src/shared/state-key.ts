@@ -3,6 +3,7 @@
  * (webhook routing) and to the step (reconciliation after an unknown submit outcome). Deterministic and workflow-safe.
  */
 import { MAX_STATE_LENGTH } from './defaults';
+import { idHash } from './fnv';
 
 const PREFIX = 'mjt1';
 const HASHED_PREFIX = 'mjt1h';
@@ -13,20 +14,10 @@ export interface StateKey {
   step: number;
 }
 
-/** 32-bit FNV-1a, as hex: stable across processes without a crypto import. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 export function makeStateKey(workflowId: string, step: number): string {
   const plain = `${PREFIX}|${workflowId}|${step}`;
   if (plain.length <= MAX_STATE_LENGTH) return plain;
-  return `${HASHED_PREFIX}|${fnv1a(workflowId)}${fnv1a(workflowId + '#')}|${step}`;
+  return `${HASHED_PREFIX}|${idHash(workflowId)}|${step}`;
 }
 
 /** Parses a state written by {@link makeStateKey}; null for anything else (foreign tasks, gateways' ""). */

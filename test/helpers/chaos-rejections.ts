@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { readRejection } from '../../src/shared/rejection';
 
 export interface Rejection {
   /** Error class, `HTTP <status>` for the webhook, or `exit <code>` for the CLI. */
@@ -36,30 +37,27 @@ function firstIssue(issues: readonly Issue[] | undefined): Issue | undefined {
   return issues?.[0];
 }
 
-/** The field a validator message is about (`prompt must …`, `… needs a mask`, `step "x" …`), else `input`. */
-export function fieldOfMessage(message: string): string {
-  return (
-    /^((?:modal\.)?(?:prompt|mask))\b/.exec(message)?.[1] ??
-    /\b(mask|prompt|step|branch|choice|limit)\b/.exec(message)?.[1] ??
-    'input'
-  );
+/**
+ * A workflow rejection read from its structured details (`field`, `rule`; src/shared/rejection.ts), never from the
+ * message text: a failure without details yields field `''`, which fails any case that names a field.
+ */
+function rejectionOfFailure(type: string, failure: ApplicationFailure): Rejection {
+  const details = readRejection(failure);
+  return {
+    type,
+    code: failure.type ?? '',
+    field: details?.field ?? '',
+    rule: details ? `${details.rule}: ${failure.message}` : failure.message,
+    message: failure.message,
+  };
 }
 
 /** One shape for every error an entry point throws. */
 export function rejectionOf(err: unknown): Rejection {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const message = err.cause.message;
-    return { type: err.name, code: err.cause.type ?? '', field: fieldOfMessage(message), rule: message, message };
+    return rejectionOfFailure(err.name, err.cause);
   }
-  if (err instanceof ApplicationFailure) {
-    return {
-      type: err.name,
-      code: err.type ?? '',
-      field: fieldOfMessage(err.message),
-      rule: err.message,
-      message: err.message,
-    };
-  }
+  if (err instanceof ApplicationFailure) return rejectionOfFailure(err.name, err);
   if (err instanceof Error) {
     const e = err as Error & { code?: string; field?: string; rule?: string; issues?: Issue[] };
     const issue = firstIssue(e.issues);

@@ -54,7 +54,7 @@ export class FakeHost implements JobHost {
   readonly published: { memo: JobMemo; seq: number; details: string }[] = [];
   readonly keywords = new Map<string, string>();
   readonly activities: jest.Mocked<JobActivities>;
-  /** Event log of upstream calls in order: 'submit:<stateKey>', 'modal:<taskId>'. */
+  /** Event log in order: 'submit:<stateKey>', 'modal:<taskId>', and 'slot:acquire'/'slot:release' with slots. */
   readonly calls: string[] = [];
   backPressureReports = 0;
 
@@ -111,19 +111,25 @@ export class FakeHost implements JobHost {
     return Promise.reject(new ContinuedAsNew());
   }
 
-  holdingSlot<T>(_resume: boolean, fn: () => Promise<T>): Promise<T> {
-    return fn();
+  /** Set to run the job as one with account slots: holding a slot is then recorded in {@link calls}. */
+  usesSlots = false;
+
+  async holdingSlot<T>(_resume: boolean, fn: () => Promise<T>): Promise<T> {
+    if (!this.usesSlots) return fn();
+    this.calls.push('slot:acquire');
+    try {
+      return await fn();
+    } finally {
+      this.calls.push('slot:release');
+    }
+  }
+
+  waitOutsideSlot(): boolean {
+    return this.usesSlots;
   }
 
   async reportBackPressure(): Promise<void> {
     this.backPressureReports++;
-  }
-
-  /** Patch ids asked for; every one applies (a fresh execution). */
-  readonly patches: string[] = [];
-  patched(id: string): boolean {
-    this.patches.push(id);
-    return true;
   }
 
   /** Each upsert call's keys (one call is one history event). */
@@ -138,6 +144,16 @@ export class FakeHost implements JobHost {
 
   async publish(memo: JobMemo, seq: number, details: string): Promise<void> {
     this.published.push({ memo, seq, details });
+  }
+
+  /** Patch ids to answer false, as a replay of a history recorded before the change would. */
+  readonly unpatched = new Set<string>();
+  /** Patch ids the job asked about, in order of first asking. */
+  readonly patchesAsked = new Set<string>();
+
+  patched(id: string): boolean {
+    this.patchesAsked.add(id);
+    return !this.unpatched.has(id);
   }
 
   /** Resolves once `fn` holds, letting the job run in between. */

@@ -22,15 +22,26 @@ function quietRuntime(): void {
   }
 }
 
-/** A real dev server (`temporal server start-dev`), optionally on a SQLite file. */
-export async function createDevServerEnv(opts: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+/**
+ * A real dev server (`temporal server start-dev`), optionally on a SQLite file and with dynamic config values
+ * (`{ 'limit.maxIDLength': 255 }` makes it store ids as a PostgreSQL cluster does).
+ */
+export async function createDevServerEnv(
+  opts: { dbFilename?: string; dynamicConfig?: Record<string, string | number | boolean> } = {}
+): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       dbFilename: opts.dbFilename,
-      extraArgs: opts.dbFilename ? ['--sqlite-pragma', 'journal_mode=WAL'] : [],
+      extraArgs: [
+        ...(opts.dbFilename ? ['--sqlite-pragma', 'journal_mode=WAL'] : []),
+        ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([k, v]) => [
+          '--dynamic-config-value',
+          `${k}=${JSON.stringify(v)}`,
+        ]),
+      ],
     },
   });
 }

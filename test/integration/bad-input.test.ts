@@ -376,7 +376,7 @@ const updateCases = (): (BadInputCase & { target: () => string; idle: boolean })
     want: {
       type: 'WorkflowUpdateFailedError',
       code: 'NotWaitingForModalInput',
-      field: 'input',
+      field: 'jobId',
       rule: /not waiting for modal input \(phase (queued|running)\)/,
     },
   },

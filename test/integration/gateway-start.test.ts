@@ -44,9 +44,15 @@ test('endpoints.json, a dev key kept across restarts, and a RELAX job that resum
       temporal: expect.stringContaining(':'),
       simulator: { url: expect.stringMatching(/^http:/) },
       gateway: { baseUrl: expect.stringMatching(/^http:/), apiKey: expect.stringMatching(/^mjk_/) },
-      console: null,
+      console: { url: `${first.gateway.baseUrl}/console` },
     });
     expect(running.stdout()).toContain(first.gateway.baseUrl);
+    // The console is part of what `npm start` runs: its sign-in page is served by the gateway.
+    expect(running.stdout()).toContain(first.console!.url);
+    const signIn = await request(`${first.console!.url}/sign-in`);
+    expect(signIn.statusCode).toBe(200);
+    expect(String(signIn.headers['content-type'])).toMatch(/^text\/html/);
+    expect(await signIn.body.text()).toContain('name="apiKey"');
     expect(running.stdout()).toContain(first.gateway.apiKey);
     const key = first.gateway.apiKey;
     const submit = await json(`${first.gateway.baseUrl}/mj-relax/mj/submit/imagine`, {

@@ -96,6 +96,8 @@ describe('MjClient behind a new-api gateway', () => {
     sim.faults.add({ kind: 'gateway-no-channel' });
     const none = await caught(mj.submitImagine({ prompt: 'a cat' }));
     expect([none.code, none.retryable, none.status]).toEqual(['MJ_NO_INSTANCE', true, 503]);
+    // Refused by the distributor before any relay: a 503 that created nothing, so resubmitting is safe.
+    expect([none.outcomeUnknown, unknown.outcomeUnknown, auth.outcomeUnknown]).toEqual([false, false, false]);
   });
 
   it('turns code 5 unmarshal_response_body_failed into MJ_UPSTREAM_AUTH with a hint to check the key', async () => {

@@ -45,10 +45,13 @@ describe('deployment files', () => {
   });
 
   it('registers every search attribute, in compose and in the dev server', () => {
+    // The script registers what deploy/cluster.env lists (compose passes that file); the list must be the code's.
     const script = read('deploy/register-search-attributes.sh');
+    expect(script).toContain('attributes="${MJ_SEARCH_ATTRIBUTES:?');
+    const listed = /^MJ_SEARCH_ATTRIBUTES=(.*)$/m.exec(read('deploy/cluster.env'))?.[1]?.trim().split(/\s+/) ?? [];
+    expect(listed.sort()).toEqual(SEARCH_ATTRIBUTE_KEYS.map((k) => `${k.name}:Keyword`).sort());
     const args = devServerArgs({ dbFile: 'x.db' }).join(' ');
     for (const key of SEARCH_ATTRIBUTE_KEYS) {
-      expect(script).toContain(key.name);
       expect(args).toContain(`--search-attribute ${key.name}=Keyword`);
     }
     expect(args).toContain('--sqlite-pragma journal_mode=WAL');

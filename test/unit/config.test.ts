@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, notifyHookUrl, redactConfig, Secret } from '../../src/config';
+import { Agent } from 'undici';
 import { TASK_QUEUE } from '../../src/shared/constants';
+import { createMjClient } from '../../src/worker';
 
 const TOKEN = 'tok_3f9a2c71e4b85d06a1c94e7f';
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -49,6 +51,18 @@ describe('loadConfig', () => {
     expect(c.mj.apiKey).toBeUndefined();
     expect(c.webhook.port).toBe(9000);
     expect(c.worker.taskQueue).toBe('mj-jobs-eu');
+  });
+
+  it('MJ_REFRESH_INTERVAL reaches the upstream client as its poll floor; unset keeps the flavour default', () => {
+    const base = { MJ_BASE_URL: 'https://gw.example.com', MJ_FLAVOUR: 'gateway' };
+    const dispatcher = new Agent();
+    expect(createMjClient(loadConfig(base), dispatcher).refreshIntervalMs).toBe(15_000);
+    expect(createMjClient(loadConfig({ ...base, MJ_REFRESH_INTERVAL: '375ms' }), dispatcher).refreshIntervalMs).toBe(
+      375
+    );
+    expect(createMjClient(loadConfig({ ...base, MJ_REFRESH_INTERVAL: '0s' }), dispatcher).refreshIntervalMs).toBe(0);
+    expect(issuesOf({ MJ_REFRESH_INTERVAL: 'often' })).toHaveProperty('MJ_REFRESH_INTERVAL');
+    void dispatcher.close();
   });
 
   it('names every bad field with its rule in one ConfigError', () => {

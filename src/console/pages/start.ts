@@ -22,8 +22,9 @@ export interface StartErrors {
   batch?: string;
 }
 
+/** A select inside its label (no id: the imagine and batch forms both have a `mode`, and ids must be unique). */
 function select(name: string, options: readonly string[], current: string | undefined, none: string): SafeHtml {
-  return html`<select name="${name}" id="${name}">
+  return html`<select name="${name}">
     ${options.map((o) => html`<option value="${o}" ${current === o ? html`selected` : ''}>${o || none}</option>`)}
   </select>`;
 }

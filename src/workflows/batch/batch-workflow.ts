@@ -19,6 +19,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -37,6 +38,7 @@ import type {
 } from '../../shared/pipeline-types';
 import type { ImageRef, JobInput } from '../../shared/types';
 import { runChildJob, summariseJob } from '../common/child-jobs';
+import { childIdTooLong, childWorkflowId } from '../common/child-ids';
 import { getBatchProgressQuery } from './messages';
 
 interface ItemState {
@@ -79,6 +81,8 @@ function imagesOf(r: JobSummary | undefined): ImageRef[] {
 export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
   checkInput(input);
   const batchId = workflowInfo().workflowId;
+  // As in pipelines: only a batch whose item ids would be too wide asks for the patch (and records its marker).
+  const boundIds = input.items.some((it) => childIdTooLong(batchId, it.id)) && patched('bounded-child-ids');
   const limit = Math.max(1, input.concurrency ?? DEFAULT_BATCH_CONCURRENCY);
   const modeOf = (it: BatchItem): SpeedMode => it.mode ?? input.mode ?? DEFAULT_MODE;
   const accountOf = (it: BatchItem): string => it.account ?? input.account ?? DEFAULT_ACCOUNT;
@@ -86,7 +90,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
     item,
     index,
     group: `${accountOf(item)}/${modeOf(item)}`,
-    jobId: `${batchId}/${item.id}`,
+    jobId: boundIds ? childWorkflowId(batchId, item.id) : `${batchId}/${item.id}`,
     status: 'pending',
   }));
   const running = new Map<string, number>();

@@ -18,6 +18,8 @@ export type SubmitFailure =
   | { kind: 'back-pressure'; code?: string; retryAfterMs?: number; message: string }
   | { kind: 'parent-unavailable'; code?: string; message: string }
   | { kind: 'outcome-unknown'; code?: string; message: string }
+  /** A gateway's code 5 `unmarshal_response_body_failed`: its upstream refused the channel key; worth a few tries. */
+  | { kind: 'upstream-auth'; code?: string; message: string }
   | { kind: 'terminal'; type: JobFailureType; code?: string; message: string };
 
 const BACK_PRESSURE = new Set<string>([
@@ -71,6 +73,7 @@ export function classifySubmitFailure(err: unknown): SubmitFailure {
   if (details.outcomeUnknown || (code !== undefined && MAYBE_ACCEPTED.has(code))) {
     return { kind: 'outcome-unknown', code, message };
   }
+  if (code === MJ_ERROR_CODE.upstreamAuth) return { kind: 'upstream-auth', code, message };
   if (code !== undefined && BACK_PRESSURE.has(code)) {
     return { kind: 'back-pressure', code, retryAfterMs: details.retryAfterMs, message };
   }
@@ -93,6 +96,49 @@ export function jobFailure(
   details?: Record<string, unknown>
 ): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
+}
+
+/**
+ * The end of a job whose submits kept meeting code 5: the gateway is fine, its channel's upstream key is not. Names
+ * the setting to check; the activity's message (already redacted) says what the gateway answered.
+ */
+export function upstreamAuthFailure(
+  phase: string,
+  attempts: number,
+  message: string,
+  taskId?: string
+): ApplicationFailure {
+  return jobFailure(
+    JOB_FAILURE.upstreamAuth,
+    `the gateway could not read its upstream's answer ${attempts} times (code 5 unmarshal_response_body_failed); ` +
+      `check the upstream key of the gateway's channel. Last answer: ${message}`,
+    {
+      field: 'upstreamKey',
+      rule: 'accepted-by-upstream',
+      phase,
+      code: MJ_ERROR_CODE.upstreamAuth,
+      attempts,
+      ...(taskId ? { taskId } : {}),
+    }
+  );
+}
+
+/**
+ * A task that succeeded but whose images could not be stored. `reason` is the capture activity's failure type
+ * (`ImageExpired`: a gateway relay that will never serve the image again; `ImageUnavailable`, …), and its `field`
+ * and `rule` come along when it gave them.
+ */
+export function captureFailure(taskId: string, err: unknown): ApplicationFailure {
+  const { failure, message } = readActivityFailure(err);
+  const first = failure?.details?.[0];
+  const given = first && typeof first === 'object' ? (first as { field?: unknown; rule?: unknown }) : {};
+  return jobFailure(JOB_FAILURE.captureFailed, `task ${taskId} succeeded but its images were not stored: ${message}`, {
+    taskId,
+    phase: 'capturing',
+    reason: failure?.type ?? 'unknown',
+    ...(typeof given.field === 'string' ? { field: given.field } : {}),
+    ...(typeof given.rule === 'string' ? { rule: given.rule } : {}),
+  });
 }
 
 const FAIL_KIND_TO_TYPE: Record<FailReasonKind, JobFailureType> = {

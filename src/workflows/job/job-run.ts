@@ -7,7 +7,13 @@
  * Phases: waiting-input → submitting → queued ⇄ running (⇄ waiting-modal) → succeeded | failed | cancelled.
  */
 import { isCancellation, type ApplicationFailure } from '@temporalio/workflow';
-import type { CancelUpstreamResult, FindTaskByStateInput, SubmitModalInput, SubmitTaskInput } from '../../activities';
+import type {
+  CancelUpstreamResult,
+  FetchedTask,
+  FindTaskByStateInput,
+  SubmitModalInput,
+  SubmitTaskInput,
+} from '../../activities';
 import type { SubmitTaskResult } from '../../activities/submit-task';
 import type { CaptureImagesInput } from '../../activities/capture-images';
 import type { IntentSpec, SpeedMode, TaskStatus } from '../../mj/types';
@@ -16,6 +22,7 @@ import {
   DEFAULT_MODE,
   DEFAULT_SUBMIT_BACKOFF,
   MAX_PARENT_UNAVAILABLE_RETRIES,
+  MAX_UPSTREAM_AUTH_RETRIES,
   RECONCILE_DELAY,
 } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
@@ -42,9 +49,19 @@ import type {
   TaskSnapshot,
 } from '../../shared/types';
 import { Backoff } from '../common/backoff';
-import { classifySubmitFailure, jobFailure, readActivityFailure, upstreamTaskFailure } from './failures';
-import { buildJobMemo, jobDetailsMarkdown } from './memo';
 import {
+  captureFailure,
+  classifySubmitFailure,
+  jobFailure,
+  readActivityFailure,
+  upstreamAuthFailure,
+  upstreamTaskFailure,
+} from './failures';
+import { buildJobMemo, jobDetailsMarkdown } from './memo';
+import { JOB_PATCH, type JobPatchId } from './patches';
+import {
+  deadlinesFor,
+  earliestFetchAt,
   growInterval,
   hintNeedsFetch,
   jittered,
@@ -59,7 +76,7 @@ import {
 export interface JobActivities {
   submitTask(input: SubmitTaskInput): Promise<SubmitTaskResult>;
   submitModal(input: SubmitModalInput): Promise<{ taskId: string }>;
-  fetchTask(input: { taskId: string }): Promise<TaskSnapshot>;
+  fetchTask(input: { taskId: string }): Promise<FetchedTask>;
   findTaskByState(input: FindTaskByStateInput): Promise<TaskSnapshot | null>;
   cancelUpstreamTask(input: { taskId: string }): Promise<CancelUpstreamResult>;
   captureImages(input: CaptureImagesInput): Promise<CapturedImage[]>;
@@ -82,16 +99,22 @@ export interface JobHost {
   continueAsNew(input: JobInput): Promise<never>;
   /** Runs `fn` holding an account slot when the input asks for one. */
   holdingSlot<T>(resume: boolean, fn: () => Promise<T>): Promise<T>;
+  /**
+   * True when a wait for a person comes before taking the account slot: the job uses slots and its history is not
+   * one that waited inside the slot (a `patched()` check, asked only for jobs that are about to wait).
+   */
+  waitOutsideSlot(): boolean;
   reportBackPressure(retryAfterMs?: number): Promise<void>;
   /** Upserts the keyword search attributes whose values changed. */
   upsertKeywords(pairs: [KeywordKey, string | undefined][]): void;
-  /** Temporal's `patched`: true on new executions, false when replaying a history recorded before the patch. */
-  patched(id: string): boolean;
   /** Upserts the memo, sets the Web UI details and signals the observer (contract C4). */
   publish(memo: JobMemo, seq: number, details: string): Promise<void>;
+  /** Temporal's `patched(id)`: false while replaying a history recorded before the change. */
+  patched(id: JobPatchId): boolean;
 }
 
-type FetchResult = TaskSnapshot | 'not-found' | 'unavailable';
+/** 'not-yet-known': a gateway's stub row (issue 17), which says nothing about the task yet. */
+type FetchResult = TaskSnapshot | 'not-found' | 'unavailable' | 'not-yet-known';
 
 interface ModalOutcome {
   attempt: number;
@@ -113,13 +136,6 @@ const ACTION_OF_KIND: Record<JobInput['request']['kind'], string> = {
 };
 
 const DEFAULT_MODAL_CHILD_MAX_AGE = '50m';
-
-/**
- * Issue 15 (what a job costs): the mode and action search attributes go out with the task id instead of in a
- * command of their own, and the first webhook re-arms the poll timer to the safety net at once instead of letting a
- * short one fire. Histories recorded before keep their commands.
- */
-export const COST_PATCH = 'job-cost-v1';
 
 const SUBMIT_BACKOFF = {
   initialMs: durationToMs(DEFAULT_SUBMIT_BACKOFF.initialInterval),
@@ -166,9 +182,19 @@ export class JobRun {
   failure: JobProgress['failure'];
   upstreamCancel: JobProgress['upstreamCancel'];
   images: CapturedImage[] = [];
+  /**
+   * How often the server refreshes what fetch answers (a gateway's poller), from the latest submit or fetch result;
+   * 0 for live proxies and for histories recorded before issue 17. No poll comes sooner after the last read.
+   */
+  refreshMs = 0;
+  /** Workflow time of the last read of the task (a fetch, or the submit that created it). */
+  lastReadAt: number | undefined;
+  /** The mode the task says it runs in; null when the upstream does not say (a new-api gateway drops it). */
+  reportedMode: SpeedMode | null | undefined;
+  private deadlineRule: boolean | undefined;
   private policy: ResolvedPolicy | undefined;
   private lastMemoJson: string | undefined;
-  /** {@link COST_PATCH} applies to this run. */
+  /** `JOB_PATCH.jobCost` applies to this run. */
   private cost = false;
   /** A hint that arrived while the submit was in flight (see onTaskChanged). */
   private earlyHint: TaskChangedHint | undefined;
@@ -297,12 +323,16 @@ export class JobRun {
   validateModalInput(modal: ModalInput): void {
     const waiting = this.phase === 'waiting-input' || this.phase === 'waiting-modal';
     if (!waiting || this.modalInput !== undefined) {
-      throw rejection(MODAL_INPUT_REJECTION.notWaiting, `job is not waiting for modal input (phase ${this.phase})`, {
-        field: 'jobId',
-        rule: 'not-waiting',
-        phase: this.phase,
-        ...(this.taskId ? { taskId: this.taskId } : {}),
-      });
+      throw rejection(
+        MODAL_INPUT_REJECTION.notWaiting,
+        `the job (jobId) is not waiting for modal input (phase ${this.phase})`,
+        {
+          field: 'jobId',
+          rule: 'not-waiting',
+          phase: this.phase,
+          ...(this.taskId ? { taskId: this.taskId } : {}),
+        }
+      );
     }
     const problem = checkModalInput(modal, this.intent);
     if (problem) {
@@ -337,7 +367,7 @@ export class JobRun {
 
   /** Runs the job to its result; throws typed failures (see {@link fail}). */
   async run(): Promise<JobResult> {
-    this.cost = this.host.patched(COST_PATCH);
+    this.cost = this.host.patched(JOB_PATCH.jobCost);
     const startKeywords: [KeywordKey, string | undefined][] = [
       [MJ_MODE, this.mode],
       [MJ_ACTION, ACTION_OF_KIND[this.request.kind]],
@@ -346,12 +376,11 @@ export class JobRun {
     else this.host.upsertKeywords(startKeywords);
     this.policy = resolvePolicy(this.mode, this.input.policy);
     this.checkPresuppliedInput();
+    // A person may answer days later: waiting outside the slot keeps the account's other jobs running meanwhile.
+    if (this.mustAskFirst() && this.host.waitOutsideSlot()) await this.askFirst();
     const task = await this.host.holdingSlot(this.taskId !== undefined, async () => {
       if (!this.taskId) {
-        if (isAlwaysModal(this.intent) && this.modalInput === undefined) {
-          await this.checkParentOffersButton();
-          await this.waitForPerson('waiting-input');
-        }
+        if (this.mustAskFirst()) await this.askFirst();
         await this.submit();
       }
       return this.pollUntilDone();
@@ -368,6 +397,16 @@ export class JobRun {
       submits: this.submits,
       fetches: this.fetches,
     };
+  }
+
+  /** Nothing is pressed upstream yet and the intent needs input nobody gave: a person is asked first. */
+  private mustAskFirst(): boolean {
+    return !this.taskId && isAlwaysModal(this.intent) && this.modalInput === undefined;
+  }
+
+  private async askFirst(): Promise<void> {
+    await this.checkParentOffersButton();
+    await this.waitForPerson('waiting-input');
   }
 
   /** Records how the job ended (a typed failure, or a cancellation) and publishes it. */
@@ -434,11 +473,7 @@ export class JobRun {
       this.images = await this.host.activities.captureImages({ jobId: this.host.workflowId, task });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      throw jobFailure(
-        JOB_FAILURE.captureFailed,
-        `task ${task.id} succeeded but its images were not stored: ${readActivityFailure(err).message}`,
-        { taskId: task.id }
-      );
+      throw captureFailure(task.id, err);
     }
   }
 
@@ -447,7 +482,7 @@ export class JobRun {
   /** Ends with a task id (adopted or new), or throws a typed failure. Each failure kind gets its own answer. */
   async submit(): Promise<void> {
     this.phase = 'submitting';
-    // Under COST_PATCH a submit that gets through at once is published once, as accepted (one memo event less);
+    // Under the job-cost patch a submit that gets through at once is published once, as accepted (one memo event less);
     // readers hear of 'submitting' only when the submit has to wait (backOff below).
     if (!this.cost) await this.publish();
     const backoff = new Backoff(SUBMIT_BACKOFF, this.host.now() + this.pol.queuedMs, this.host);
@@ -467,6 +502,7 @@ export class JobRun {
       await this.host.sleep(waitMs);
     };
     let parentRetries = 0;
+    let upstreamAuthRetries = 0;
     let unknownStreak = 0;
     for (;;) {
       let outcome: SubmitTaskResult;
@@ -489,6 +525,14 @@ export class JobRun {
           await backOff(f.retryAfterMs, f.message);
           continue;
         }
+        if (f.kind === 'upstream-auth') {
+          // Before issue 17 this was plain back-pressure, bounded only by the queued deadline.
+          if (this.host.patched(JOB_PATCH.upstreamAuthBounded) && ++upstreamAuthRetries > MAX_UPSTREAM_AUTH_RETRIES) {
+            throw upstreamAuthFailure('submitting', upstreamAuthRetries, f.message);
+          }
+          await backOff(undefined, f.message);
+          continue;
+        }
         if (f.kind === 'parent-unavailable') {
           this.failFastOnExternalParent(f.code, f.message);
           if (++parentRetries > MAX_PARENT_UNAVAILABLE_RETRIES) {
@@ -508,6 +552,11 @@ export class JobRun {
         continue;
       }
       this.accepted(outcome.taskId, outcome.kind === 'modal');
+      if (outcome.refreshMs !== undefined) {
+        // A gateway answers a stub until its poller first reads the upstream: the submit counts as a read.
+        this.refreshMs = outcome.refreshMs;
+        this.lastReadAt = this.host.now();
+      }
       await this.publish();
       return;
     }
@@ -600,6 +649,7 @@ export class JobRun {
     this.action = t.action || this.action;
     this.buttons = t.buttons;
     this.failReason = t.failReason ?? undefined;
+    this.reportedMode = t.mode;
     if (changed) {
       this.lastStatus = t.status;
       this.lastProgress = t.progress;
@@ -621,13 +671,19 @@ export class JobRun {
   private async fetchOnce(): Promise<FetchResult> {
     this.fetches++;
     try {
-      return await this.host.activities.fetchTask({ taskId: this.taskId as string });
+      const r = await this.host.activities.fetchTask({ taskId: this.taskId as string });
+      if (r.refreshMs !== undefined) this.refreshMs = r.refreshMs;
+      // A stub's "" is no status: observing it would publish it and reset the ramp. Old histories observed it.
+      if (r.stub === true && this.host.patched(JOB_PATCH.stubNotYetKnown)) return 'not-yet-known';
+      return r;
     } catch (err) {
       if (isCancellation(err)) throw err;
       const { failure, details, message } = readActivityFailure(err);
       if (details.code === MJ_ERROR_CODE.auth) throw jobFailure(JOB_FAILURE.auth, message, { code: details.code });
       if (details.code === MJ_ERROR_CODE.taskNotFound || failure?.type === 'MjTaskNotFoundError') return 'not-found';
       return 'unavailable';
+    } finally {
+      this.lastReadAt = this.host.now();
     }
   }
 
@@ -674,43 +730,52 @@ export class JobRun {
   private async waitForNews(): Promise<void> {
     const p = this.pol;
     const startedAt = this.host.now();
-    // Under COST_PATCH the first webhook (it reports progress only, so it sets no hint) also ends the wait: webhooks
-    // reach this job, so the short timer of the polling ramp is swapped for the safety net in the same workflow task
-    // (cancel + start: two events) instead of firing for a fetch nobody needs (a workflow task and five more).
+    // Behind a gateway no read comes sooner than its refresh after the last one, not even a deadline's final fetch
+    // or a webhook's: it would only repeat the last answer. Live proxies (refreshMs 0) are not held back.
+    const earliest = earliestFetchAt(this.lastReadAt, this.refreshMs);
+    // Under the job-cost patch the first webhook (it reports progress only, so it sets no hint) also ends the wait:
+    // webhooks reach this job, so the short timer of the polling ramp is swapped for the safety net in the same
+    // workflow task (cancel + start: two events) instead of firing for a fetch nobody needs (a task and five more).
     // A hook seen while the submit was in flight: the first wait is already the safety net.
     if (this.cost && this.hooked) this.intervalMs = p.webhookMs;
     const rearm = this.cost && !this.hooked;
     let woken = await this.host.condition(
       () => this.hintPending || (rearm && this.hooked),
-      this.waitMs(this.intervalMs)
+      this.waitMs(this.intervalMs, earliest)
     );
     if (woken && !this.hintPending && rearm) {
       this.intervalMs = p.webhookMs;
-      const left = this.waitMs(p.webhookMs) - (this.host.now() - startedAt);
+      const left = this.waitMs(p.webhookMs, earliest) - (this.host.now() - startedAt);
       woken = await this.host.condition(() => this.hintPending, Math.max(1, left));
     }
-    if (woken) this.wakeups++;
+    if (woken) {
+      this.wakeups++;
+      if (earliest > this.host.now()) await this.host.sleep(earliest - this.host.now());
+    }
     this.hintPending = false;
     if (this.host.historyIsLong(this.input.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_EVENTS)) {
       await this.host.continueAsNew({ ...this.input, carry: this.toCarry() });
     }
   }
 
-  /** The next wait: `intervalMs` jittered, never past the nearest deadline (whose fetch is the reconciliation). */
-  private waitMs(intervalMs: number | undefined): number {
+  /**
+   * The next wait: `intervalMs` jittered, never past the nearest deadline (whose fetch is the reconciliation), never
+   * before `earliest` (a gateway's refresh).
+   */
+  private waitMs(intervalMs: number | undefined, earliest: number): number {
     const p = this.pol;
-    const deadline = nextDeadline(this.deadlineClock(), p);
+    const deadline = nextDeadline(this.deadlineClock(), this.deadlinePolicy());
     const ms = intervalMs ?? p.initialMs;
-    // Under COST_PATCH the safety net is jittered downwards only, so a lost terminal webhook is seen within it.
+    // Under the job-cost patch the safety net is jittered downwards only, so a lost terminal webhook is seen within it.
     const jitteredMs =
       this.cost && this.hooked && ms >= p.webhookMs
         ? jitteredBelow(ms, p.jitter, () => this.host.random())
         : jittered(ms, p.jitter, () => this.host.random());
-    return Math.max(1, Math.min(jitteredMs, deadline.at - this.host.now()));
+    return Math.max(1, Math.min(jitteredMs, deadline.at - this.host.now()), earliest - this.host.now());
   }
 
   private checkDeadline(lastError: string): void {
-    const deadline = nextDeadline(this.deadlineClock(), this.pol);
+    const deadline = nextDeadline(this.deadlineClock(), this.deadlinePolicy());
     // The fetch before this ran at or after the deadline, so it was the final reconciliation.
     if (this.host.now() < deadline.at) return;
     throw jobFailure(
@@ -733,7 +798,24 @@ export class JobRun {
       lastChangeAt: this.timings.lastChangeAt ?? started,
       running: this.lastStatus === 'IN_PROGRESS',
       modalWaitedMs: this.modalWaitedMs,
+      modeUnconfirmed: this.followsProgress() && !this.reportedMode,
     };
+  }
+
+  /** Issue 17's deadline rule (see {@link nextDeadline}), off for histories recorded before it. */
+  private followsProgress(): boolean {
+    this.deadlineRule ??= this.host.patched(JOB_PATCH.deadlineFromProgress);
+    return this.deadlineRule;
+  }
+
+  /**
+   * The deadlines of the mode the task reports when that differs from the requested one (a proxy that ran the job
+   * in another mode), with the caller's overrides on top; else the requested mode's.
+   */
+  private deadlinePolicy(): ResolvedPolicy {
+    const reported = this.reportedMode;
+    if (!reported || reported === this.mode || !this.followsProgress()) return this.pol;
+    return { ...this.pol, ...deadlinesFor(reported, this.input.policy) };
   }
 
   toCarry(): JobCarry {
@@ -851,7 +933,7 @@ export class JobRun {
     const age = this.host.now() - (this.modalChildSince ?? this.host.now());
     const r = await this.fetchOnce();
     if (typeof r === 'object') this.observe(r);
-    const usable = typeof r === 'object' ? r.status === 'MODAL' : r === 'unavailable';
+    const usable = typeof r === 'object' ? r.status === 'MODAL' : r === 'unavailable' || r === 'not-yet-known';
     if (usable && age <= maxAgeMs) return;
     if (typeof r === 'object' && r.status !== 'MODAL' && r.status !== 'FAILURE') {
       // Answered elsewhere (another client of the proxy): nothing to submit, poll on.
@@ -884,6 +966,7 @@ export class JobRun {
   /** Null once the proxy took the input; the failure to report when the input itself was refused. */
   private async submitModalInput(childId: string, modal: ModalInput): Promise<ApplicationFailure | null> {
     const backoff = new Backoff(SUBMIT_BACKOFF, this.host.now() + this.pol.queuedMs, this.host);
+    let upstreamAuthRetries = 0;
     for (;;) {
       try {
         this.submits++;
@@ -902,6 +985,13 @@ export class JobRun {
             return rejection(f.type, f.message, { field: 'prompt', rule, phase: this.phase, taskId: childId });
           }
           throw jobFailure(f.type, f.message, { code: f.code, taskId: childId });
+        }
+        if (
+          f.kind === 'upstream-auth' &&
+          this.host.patched(JOB_PATCH.upstreamAuthBounded) &&
+          ++upstreamAuthRetries > MAX_UPSTREAM_AUTH_RETRIES
+        ) {
+          throw upstreamAuthFailure(this.phase, upstreamAuthRetries, f.message, childId);
         }
         if (f.kind === 'outcome-unknown') {
           // The child leaves MODAL once the proxy takes the input, so its status settles the question.

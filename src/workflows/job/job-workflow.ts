@@ -120,6 +120,8 @@ function workflowHost(input: JobInput): JobHost {
     },
     holdingSlot: (resume, fn) =>
       input.slots ? withAccountSlot({ account, mode, limits: input.slots, resume }, fn) : fn(),
+    // Jobs that waited for a person inside the slot before this rule replay without the marker (patched() false).
+    waitOutsideSlot: () => input.slots !== undefined && patched('wait-for-input-outside-slot'),
     reportBackPressure: async (retryAfterMs) => {
       if (input.slots) await reportSlotBackPressure({ account, mode }, retryAfterMs);
     },

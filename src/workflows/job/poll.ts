@@ -67,6 +67,22 @@ export function defaultWebhookMs(maxMs: number): number {
   return Math.min(WEBHOOK_INTERVAL_FACTOR * maxMs, durationToMs(WEBHOOK_INTERVAL_CAP));
 }
 
+/**
+ * The phase deadlines of `mode` with the caller's overrides on top (for a task that reports another mode than the
+ * requested one). Only deadlines: the poll intervals stay the requested mode's.
+ */
+export function deadlinesFor(
+  mode: SpeedMode,
+  overrides: Partial<PollPolicy> = {}
+): Pick<ResolvedPolicy, 'queuedMs' | 'stallMs' | 'totalMs'> {
+  const d = DEFAULT_POLL_POLICY[mode];
+  return {
+    queuedMs: durationToMs(overrides.queuedTimeout ?? d.queuedTimeout),
+    stallMs: durationToMs(overrides.stallTimeout ?? d.stallTimeout),
+    totalMs: durationToMs(overrides.totalTimeout ?? d.totalTimeout),
+  };
+}
+
 /** The next wait while nothing changes; with webhooks arriving, polling is the safety net at `webhookMs`. */
 export function growInterval(currentMs: number, p: ResolvedPolicy, hooked = false): number {
   if (hooked) return p.webhookMs;
@@ -101,15 +117,38 @@ export interface DeadlineClock {
   running: boolean;
   /** Time parked in MODAL, which the total timeout does not count. */
   modalWaitedMs: number;
+  /**
+   * The task does not report the mode it runs in (a new-api gateway drops `mode`), so the requested mode may not be
+   * the one that runs: while it runs, the total deadline is {@link ALIVE_TOTAL_CAP_MS} and the stall deadline (a task
+   * that stops advancing) decides. Absent on histories recorded before issue 17.
+   */
+  modeUnconfirmed?: boolean;
 }
+
+/**
+ * The longest a running task that keeps advancing may take when its mode is not confirmed: the slowest mode's default
+ * total (RELAX, 6 h). A FAST job that runs RELAX behind a gateway needs RELAX's time, not FAST's 2 h.
+ */
+export const ALIVE_TOTAL_CAP_MS = durationToMs(DEFAULT_POLL_POLICY.RELAX.totalTimeout);
 
 /** The nearest phase deadline. */
 export function nextDeadline(c: DeadlineClock, p: ResolvedPolicy): { kind: DeadlineKind; at: number } {
   const phase: { kind: DeadlineKind; at: number } = c.running
     ? { kind: 'stall', at: c.lastChangeAt + p.stallMs }
     : { kind: 'queued', at: c.queuedSince + p.queuedMs };
-  const total = c.submittedAt + p.totalMs + c.modalWaitedMs;
+  // A running task with an unconfirmed mode is alive while it advances: the stall deadline moves with each change,
+  // and only the cap bounds it. A queued one shows no progress to judge by, so the requested mode's deadlines stay.
+  const totalMs = c.modeUnconfirmed && c.running ? Math.max(p.totalMs, ALIVE_TOTAL_CAP_MS) : p.totalMs;
+  const total = c.submittedAt + totalMs + c.modalWaitedMs;
   return total < phase.at ? { kind: 'total', at: total } : phase;
+}
+
+/**
+ * The earliest time the next fetch is worth making: a gateway answers from a copy it refreshes every `refreshMs`
+ * (new-api: 15 s), so a fetch sooner after the last one can only repeat it. 0 (a live proxy) never delays.
+ */
+export function earliestFetchAt(lastFetchAt: number | undefined, refreshMs: number): number {
+  return lastFetchAt === undefined || refreshMs <= 0 ? 0 : lastFetchAt + refreshMs;
 }
 
 const STATUS_RANK: Record<string, number> = {

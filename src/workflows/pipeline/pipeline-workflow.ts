@@ -21,6 +21,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -49,6 +50,7 @@ import type { JobInput, JobRequest, ModalInput } from '../../shared/types';
 import { checkModalInput, modalNeeds, normaliseModalInput } from '../../shared/modal-input-rule';
 import { rejection } from '../../shared/rejection';
 import { runChildJob, summariseJob } from '../common/child-jobs';
+import { childIdTooLong, childWorkflowId } from '../common/child-ids';
 import { getPipelineProgressQuery, provideStepInputUpdate } from './messages';
 import { canonicalLabel, extractNumberedPrompts, nodesFromSteps, planPipeline, type PlanBranch } from './plan';
 
@@ -120,7 +122,9 @@ class PipelineRun {
     private readonly input: PipelineInput,
     branchPlan: Record<string, PlanBranch[]>,
     order: string[],
-    readonly pipelineId: string
+    readonly pipelineId: string,
+    /** Shorten child ids too wide for the persistence (see child-ids.ts); off when replaying older histories. */
+    boundChildIds = false
   ) {
     this.limit = Math.max(1, input.concurrency ?? DEFAULT_PIPELINE_CONCURRENCY);
     this.inputTimeoutMs = input.inputTimeout ? durationToMs(input.inputTimeout) : undefined;
@@ -133,7 +137,9 @@ class PipelineRun {
         key: `${stepId}/${pb.label}`,
         step,
         label: pb.label,
-        jobId: `${pipelineId}/${stepId}/${pb.label}`,
+        jobId: boundChildIds
+          ? childWorkflowId(pipelineId, `${stepId}/${pb.label}`)
+          : `${pipelineId}/${stepId}/${pb.label}`,
         parentKey: parentStep !== undefined ? `${parentStep}/${pb.parentLabel}` : undefined,
         intentIndex: pb.intentIndex,
         status: 'blocked',
@@ -477,7 +483,13 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       details: [issues],
     });
   }
-  const run = new PipelineRun(input, plan.branches, plan.order, workflowInfo().workflowId);
+  const pipelineId = workflowInfo().workflowId;
+  const tooLong = Object.entries(plan.branches).some(([step, list]) =>
+    list.some((b) => childIdTooLong(pipelineId, `${step}/${b.label}`))
+  );
+  // Pipelines started before child ids were bounded used the full id; patched() keeps their replays unchanged, and
+  // asking only when an id is too long keeps the marker out of every other pipeline's history.
+  const run = new PipelineRun(input, plan.branches, plan.order, pipelineId, tooLong && patched('bounded-child-ids'));
   setHandler(getPipelineProgressQuery, () => run.progress());
   setHandler(provideStepInputUpdate, (i) => run.apply(i), { validator: (i) => void run.resolve(i) });
 

@@ -31,6 +31,7 @@ import {
   type SlotRequest,
 } from './messages';
 import { slotLimitsProblem } from './slot-book';
+import { rejection } from '../../shared/rejection';
 
 type SlotActivities = ReturnType<typeof createSlotActivities>;
 
@@ -79,7 +80,8 @@ function listen(): void {
 export async function withAccountSlot<T>(opts: AccountSlotOptions, fn: (slot: SlotGrant) => Promise<T>): Promise<T> {
   const problem = slotLimitsProblem(opts.limits);
   if (problem) {
-    throw ApplicationFailure.create({ type: JOB_FAILURE.validation, message: `slots: ${problem}`, nonRetryable: true });
+    const { message, ...details } = problem;
+    throw rejection(JOB_FAILURE.validation, `slots: ${message}`, details);
   }
   const info = workflowInfo();
   const request: SlotRequest = {

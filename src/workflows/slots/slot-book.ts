@@ -6,6 +6,7 @@ import { MAX_SLOT_LIMIT, SLOT_COOL_DOWN } from '../../shared/defaults';
 import { durationToMs, isDuration } from '../../shared/duration';
 import type { SpeedMode } from '../../mj/types';
 import type { SlotLimits } from '../../shared/types';
+import type { RejectionDetails } from '../../shared/rejection';
 import type {
   SlotRequest,
   SlotRelease,
@@ -20,21 +21,38 @@ import type {
 
 const DAY_MS = 86_400_000;
 
+/** Why limits are unusable: the field at fault, a stable rule name and a sentence for people. */
+export interface SlotLimitsProblem extends RejectionDetails {
+  message: string;
+}
+
+function problem(field: string, rule: string, message: string): SlotLimitsProblem {
+  return { field, rule, message };
+}
+
 /** Why limits are unusable, or null. */
-export function slotLimitsProblem(limits: SlotLimits | undefined): string | null {
-  if (!limits || typeof limits !== 'object') return 'slot limits are missing';
+export function slotLimitsProblem(limits: SlotLimits | undefined): SlotLimitsProblem | null {
+  if (!limits || typeof limits !== 'object') return problem('limits', 'required', 'slot limits are missing');
   const { limit, dailyCap, minSpacing } = limits;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SLOT_LIMIT) {
-    return `slot limit must be an integer from 1 to ${MAX_SLOT_LIMIT} (got ${String(limit)})`;
+    return problem(
+      'limit',
+      'range',
+      `slot limit must be an integer from 1 to ${MAX_SLOT_LIMIT} (got ${String(limit)})`
+    );
   }
   if (dailyCap !== undefined && (!Number.isInteger(dailyCap) || dailyCap < 1)) {
-    return `dailyCap must be a positive integer (got ${String(dailyCap)})`;
+    return problem('dailyCap', 'positive-integer', `dailyCap must be a positive integer (got ${String(dailyCap)})`);
   }
   if (
     minSpacing !== undefined &&
     (typeof minSpacing !== 'string' || !isDuration(minSpacing) || durationToMs(minSpacing) > DAY_MS)
   ) {
-    return `minSpacing must be a duration of at most 1d such as "20s" (got ${String(minSpacing)})`;
+    return problem(
+      'minSpacing',
+      'duration',
+      `minSpacing must be a duration of at most 1d such as "20s" (got ${String(minSpacing)})`
+    );
   }
   return null;
 }
@@ -150,8 +168,8 @@ export class SlotBook {
   }
 
   /** Why a change would be refused, or null. */
-  configureProblem(change: SlotConfigChange): string | null {
-    if (!change || typeof change !== 'object') return 'configureSlots needs an object';
+  configureProblem(change: SlotConfigChange): SlotLimitsProblem | null {
+    if (!change || typeof change !== 'object') return problem('change', 'required', 'configureSlots needs an object');
     return slotLimitsProblem(applyConfigChange(this.limits, change));
   }
 

@@ -42,7 +42,8 @@ import {
   type SlotHolderState,
   type SlotManagerInput,
 } from './messages';
-import { SlotBook, slotLimitsProblem } from './slot-book';
+import { SlotBook, slotLimitsProblem, type SlotLimitsProblem } from './slot-book';
+import { rejection } from '../../shared/rejection';
 
 type SlotActivities = ReturnType<typeof createSlotActivities>;
 
@@ -56,8 +57,8 @@ function jittered(ms: number, fraction: number): number {
   return Math.max(1, Math.round(ms * (1 + (Math.random() * 2 - 1) * fraction)));
 }
 
-function invalidLimits(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: SLOT_FAILURE.invalidLimits, message, nonRetryable: true });
+function invalidLimits({ message, ...details }: SlotLimitsProblem): ApplicationFailure {
+  return rejection(SLOT_FAILURE.invalidLimits, message, details);
 }
 
 export async function slotManagerWorkflow(input: SlotManagerInput): Promise<void> {

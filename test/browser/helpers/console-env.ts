@@ -39,7 +39,7 @@ export async function startConsoleEnv(file: string): Promise<ConsoleEnv> {
   const assetDir = await mkdtemp(path.join(tmpdir(), 'console-assets-'));
   const store = new LocalAssetStore({ dir: assetDir });
   const sim = await startSimulator({ flavour: 'trueai', timeScale: 20, seed: 7 });
-  const proxy = await startRecordingProxy(sim.url, /\/submit\/modal$/);
+  const proxy = await startRecordingProxy(sim.url, /\/submit\/(modal|imagine)$/);
   const taskQueue = uniqueTaskQueue(file);
   const worker = await Worker.create({
     connection: env.nativeConnection,

@@ -5,6 +5,7 @@ import {
   MJ_TENANT,
   quoteQueryValue,
   rootWorkflowId,
+  startSummary,
   StaticTenantKeys,
   tenantStartInterceptor,
 } from '../../../src/console/tenancy';
@@ -82,6 +83,17 @@ describe('tenancy', () => {
     expect(quoteQueryValue('a" OR MjTenant = "b')).toBe('"a\\" OR MjTenant = \\"b"');
     expect(quoteQueryValue('a\\')).toBe('"a\\\\"');
   });
+  test('the Web UI summary of what the console starts: the job request, the pipeline steps, the batch size', () => {
+    const imagine = { request: { kind: 'imagine', prompt: 'a *bold* cat' } };
+    expect(startSummary('mjJobWorkflow', imagine)).toBe('imagine: a \\*bold\\* cat');
+    const pipeline = { name: 'cat', steps: [{ id: 'grid' }, { id: 'ups' }] };
+    expect(startSummary('pipelineWorkflow', pipeline)).toBe('pipeline cat: grid → ups');
+    expect(startSummary('batchWorkflow', { items: [{}, {}, {}] })).toBe('batch of 3 jobs');
+    expect(startSummary('batchWorkflow', { items: [{}] })).toBe('batch of 1 job');
+    expect(startSummary('otherWorkflow', imagine)).toBeUndefined();
+    expect(startSummary('mjJobWorkflow', undefined)).toBeUndefined();
+  });
+
   test('the start interceptor tags every start with the tenant, replacing one the caller set', async () => {
     const i = tenantStartInterceptor('acme');
     let seen: unknown;

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConsoleBackend, ConsoleJob, TenantId } from '../../../src/console/backend';
+import { AnswerTimeoutError, withinDeadline } from '../../../src/console/deadline';
 import { createConsoleHandler } from '../../../src/console/router';
 import { StaticTenantKeys } from '../../../src/console/tenancy';
 
@@ -41,7 +42,10 @@ class FakeBackend implements ConsoleBackend {
     return 'mj-job-new';
   };
   action = async () => 'mj-job-x';
-  answer = async () => undefined;
+  answered: string[] = [];
+  /** What `answer` does: by default it records the target; a test may make it time out. */
+  answerWith: (targetId: string) => Promise<void> = async (id) => void this.answered.push(id);
+  answer = async (_t: TenantId, target: { targetId: string }) => this.answerWith(target.targetId);
   pipeline = async () => 'mj-pipeline-x';
   batch = async () => 'mj-batch-x';
   inbox = async () => [];
@@ -171,4 +175,56 @@ test('bad input re-renders the form with the error naming the field', async () =
   });
   expect(res.status).toBe(400);
   expect(await res.text()).toContain('pipeline must be given as an example, a file or JSON');
+});
+
+test('an answer that is not confirmed in time gets a clear 504 page, not a hang', async () => {
+  const { cookie, csrf } = await signIn(KEY);
+  const post = () =>
+    fetch(`${base}/answer`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf, target: 'mj-job-a1', prompt: 'a hat' }),
+    });
+  const ok = await post();
+  expect(ok.status).toBe(303);
+  expect(backend.answered).toEqual(['mj-job-a1']);
+  // The real backend bounds the update with `withinDeadline`; a call that never settles ends as the typed timeout.
+  backend.answerWith = () => withinDeadline({ withDeadline: (_d, fn) => fn() }, 100, () => new Promise(() => {}));
+  try {
+    const started = Date.now();
+    const res = await post();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.status).toBe(504);
+    const body = await res.text();
+    expect(body).toContain('Answer not confirmed');
+    expect(body).toContain('was not confirmed within 0 s');
+    expect(body).toContain('check the job before answering again');
+  } finally {
+    backend.answerWith = async (id) => void backend.answered.push(id);
+  }
+});
+
+test('withinDeadline passes results and early errors; past the bound it is AnswerTimeoutError', async () => {
+  const client = { withDeadline: <R>(_d: number | Date, fn: () => Promise<R>) => fn() };
+  await expect(withinDeadline(client, 1000, async () => 7)).resolves.toBe(7);
+  await expect(withinDeadline(client, 1000, () => Promise.reject(new RangeError('bad')))).rejects.toThrow(RangeError);
+  const slow = withinDeadline(client, 50, () => new Promise<number>(() => {}));
+  await expect(slow).rejects.toBeInstanceOf(AnswerTimeoutError);
+  await expect(slow).rejects.toMatchObject({ code: 'ConsoleAnswerTimeout', timeoutMs: 50 });
+  // A gRPC deadline that fires at the bound reads as the same timeout.
+  const late = withinDeadline(
+    client,
+    60,
+    () => new Promise<number>((_, r) => setTimeout(() => r(new Error('DEADLINE_EXCEEDED')), 60))
+  );
+  await expect(late).rejects.toBeInstanceOf(AnswerTimeoutError);
+});
+
+test('the start page has no duplicate element ids (two forms have a mode)', async () => {
+  const { cookie } = await signIn(KEY);
+  const body = await (await fetch(`${base}/start`, { headers: { cookie } })).text();
+  const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  expect(ids.length).toBeGreaterThan(0);
+  expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
 });

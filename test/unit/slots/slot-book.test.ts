@@ -115,7 +115,11 @@ describe('SlotBook', () => {
     book.request(req(2, { limits: { limit: 0 } }), T0);
     expect(book.limits.limit).toBe(4);
 
-    expect(book.configureProblem({ limit: 1000 })).toMatch(/from 1 to 100/);
+    expect(book.configureProblem({ limit: 1000 })).toMatchObject({
+      field: 'limit',
+      rule: 'range',
+      message: expect.stringMatching(/from 1 to 100/),
+    });
     expect(book.configure({ limit: 2, minSpacing: null, dailyCap: 50 })).toEqual({ limit: 2, dailyCap: 50 });
     book.request(req(3, { limits: { limit: 9 } }), T0);
     expect(book.limits).toEqual({ limit: 2, dailyCap: 50 });
@@ -167,7 +171,7 @@ describe('slot limits', () => {
   ] as const)('%j', (limits, expected) => {
     const problem = slotLimitsProblem(limits as never);
     if (expected === null) expect(problem).toBeNull();
-    else expect(problem).toMatch(expected);
+    else expect(problem?.message).toMatch(expected);
   });
 
   test('config changes: omitted fields stay, null clears', () => {

@@ -1,5 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  ALIVE_TOTAL_CAP_MS,
+  deadlinesFor,
+  earliestFetchAt,
   growInterval,
   hintNeedsFetch,
   jittered,
@@ -93,6 +96,29 @@ describe('nextDeadline', () => {
     const c = { ...base, running: true, lastChangeAt: 3_500_000 };
     expect(nextDeadline(c, p)).toEqual({ kind: 'total', at: 3_600_000 });
     expect(nextDeadline({ ...c, modalWaitedMs: 86_400_000 }, p)).toEqual({ kind: 'stall', at: 3_800_000 });
+  });
+  it('with the mode unconfirmed, a running task that advances is bounded by stall and the 6 h cap only', () => {
+    const c = { ...base, running: true, lastChangeAt: 3_500_000, modeUnconfirmed: true };
+    expect(ALIVE_TOTAL_CAP_MS).toBe(6 * 3_600_000);
+    expect(nextDeadline(c, p)).toEqual({ kind: 'stall', at: 3_800_000 });
+    expect(nextDeadline({ ...c, lastChangeAt: ALIVE_TOTAL_CAP_MS - 1_000 }, p)).toEqual({
+      kind: 'total',
+      at: ALIVE_TOTAL_CAP_MS,
+    });
+    // Queued shows no progress to judge by: the requested mode's queued deadline stays.
+    expect(nextDeadline({ ...base, modeUnconfirmed: true }, p)).toEqual({ kind: 'queued', at: 600_000 });
+  });
+});
+
+describe('deadlinesFor and earliestFetchAt', () => {
+  it("takes another mode's deadlines under the caller's overrides", () => {
+    expect(deadlinesFor('RELAX')).toEqual({ queuedMs: 3 * 3_600_000, stallMs: 1_800_000, totalMs: 6 * 3_600_000 });
+    expect(deadlinesFor('RELAX', { stallTimeout: '1m' })).toMatchObject({ stallMs: 60_000 });
+  });
+  it('holds the next read a refresh period after the last one; a live proxy never', () => {
+    expect(earliestFetchAt(1_000, 15_000)).toBe(16_000);
+    expect(earliestFetchAt(1_000, 0)).toBe(0);
+    expect(earliestFetchAt(undefined, 15_000)).toBe(0);
   });
 });
 

@@ -7,7 +7,8 @@ import { JOB_FAILURE, MJ_ERROR_CODE, MODAL_INPUT_REJECTION } from '../../../src/
 import { readRejection } from '../../../src/shared/rejection';
 import { makeStateKey } from '../../../src/shared/state-key';
 import type { AssetRef, JobInput, JobResult, TaskSnapshot } from '../../../src/shared/types';
-import { COST_PATCH, JobRun } from '../../../src/workflows/job/job-run';
+import { JobRun } from '../../../src/workflows/job/job-run';
+import { JOB_PATCH } from '../../../src/workflows/job/patches';
 import { FakeHost, mjFailure, snapshot } from '../../helpers/job-run-host';
 
 const MASK: AssetRef = { key: 'masks/m.png', sha256: 'b'.repeat(64), size: 99, contentType: 'image/png' };
@@ -70,6 +71,23 @@ describe('JobRun: intents that always need input', () => {
       expect.objectContaining({ taskId: 'C1', input: { prompt: 'a hat', mask: MASK } })
     );
     expect(run.phase).toBe('succeeded');
+  });
+
+  it('with account slots, waits for the person before taking a slot, and holds it only for the upstream work', async () => {
+    const host = new FakeHost('mj-job-vr-slots', modalUpstream());
+    host.usesSlots = true;
+    const run = new JobRun(varyRegion(), host);
+    const done = settle(run.run());
+    await host.until(() => run.phase === 'waiting-input', 'waiting-input');
+    expect(host.calls).toEqual([]);
+    await run.provideModalInput({ prompt: 'a hat', mask: MASK });
+    await done;
+    expect(host.calls).toEqual([
+      'slot:acquire',
+      `submit:${makeStateKey('mj-job-vr-slots', 0)}`,
+      'modal:C1',
+      'slot:release',
+    ]);
   });
 
   it('submits input given in advance straight through, without asking', async () => {
@@ -251,7 +269,7 @@ describe('JobRun: readers', () => {
     const seqs = host.published.map((p) => p.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     const phases = host.published.map((p) => p.memo.phase);
-    // A submit that gets through at once is published once, as accepted (COST_PATCH).
+    // A submit that gets through at once is published once, as accepted (JOB_PATCH.jobCost).
     expect(phases[0]).toBe('queued');
     expect(phases).not.toContain('submitting');
     expect(phases.at(-1)).toBe('succeeded');
@@ -273,14 +291,14 @@ function catchSync(fn: () => void): ApplicationFailure {
   throw new Error('expected a rejection');
 }
 
-describe('JobRun: what a job costs (COST_PATCH)', () => {
+describe('JobRun: what a job costs (JOB_PATCH.jobCost)', () => {
   it('sends mode and action with the task id in one upsert, not in a command of their own', async () => {
     const host = new FakeHost('mj-job-cost-upsert', {
       submitTask: async () => ({ kind: 'accepted', taskId: 'T1' }),
       fetchTask: async () => snapshot('T1', 'SUCCESS'),
     });
     await new JobRun({ request: { kind: 'imagine', prompt: 'p' }, policy: FAST, captureImages: false }, host).run();
-    expect(host.patches).toContain(COST_PATCH);
+    expect(host.patchesAsked).toContain(JOB_PATCH.jobCost);
     expect([...host.upserts[0]!].sort()).toEqual(['MjAction', 'MjMode', 'MjTaskId']);
     expect(host.keywords.get('MjMode')).toBe('FAST');
   });
