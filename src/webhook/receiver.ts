@@ -139,6 +139,26 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
+/**
+ * True when the delivery only reports progress and is kept for readers instead of signalled. A task's first
+ * delivery still signals: it tells the job that webhooks reach it, so it stretches its polling to the safety net.
+ * A store that fails falls back to the signal (the old path), so a full disk costs events, never news.
+ */
+async function storedOnly(
+  store: ProgressStore | undefined,
+  task: { id: string; status: string; progress?: string },
+  log: Logger | undefined
+): Promise<boolean> {
+  if (!store || hintNeedsFetch(task.status)) return false;
+  try {
+    const { first } = await store.put(progressEntry(task, Date.now()));
+    return !first;
+  } catch (err) {
+    log?.warn({ taskId: task.id, err: { type: (err as Error)?.name } }, 'progress store failed; signalling instead');
+    return false;
+  }
+}
+
 /** Starts the receiver; resolves once it listens. */
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
   const opts = addDefaults(options);
@@ -161,22 +181,6 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     // Map iteration is insertion order, so the first key is the oldest.
     while (recent.size > DEDUPE_MAX_ENTRIES) recent.delete(recent.keys().next().value!);
   };
-
-  /**
-   * True when the delivery only reports progress and is kept for readers instead of signalled. A task's first
-   * delivery still signals: it tells the job that webhooks reach it, so it stretches its polling to the safety net.
-   * A store that fails falls back to the signal (the old path), so a full disk costs events, never news.
-   */
-  async function storedOnly(task: { id: string; status: string; progress?: string }): Promise<boolean> {
-    if (!opts.progressStore || hintNeedsFetch(task.status)) return false;
-    try {
-      const { first } = await opts.progressStore.put(progressEntry(task, Date.now()));
-      return !first;
-    } catch (err) {
-      log?.warn({ taskId: task.id, err: { type: (err as Error)?.name } }, 'progress store failed; signalling instead');
-      return false;
-    }
-  }
 
   async function handleWebhook(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = Date.now();
@@ -208,7 +212,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       send(res, 200, { result: 'duplicate' });
       return;
     }
-    if (await storedOnly(task)) {
+    if (await storedOnly(opts.progressStore, task, log)) {
       count('stored');
       log?.debug({ taskId: task.id, status: task.status, progress: task.progress }, 'webhook progress stored');
       send(res, 200, { result: 'stored' });
