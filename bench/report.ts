@@ -10,6 +10,8 @@ import type { Distribution } from './lib/util';
 import type { HistoryPhaseResult } from './phases/history';
 import type { InflightPhaseResult } from './phases/inflight';
 import type { GatewayPhaseResult, GatewayVariant } from './phases/gateway';
+import type { GatewayReadPhaseResult } from './phases/gateway-read';
+import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
 import type { MixPhaseResult, VariantName } from './phases/mix';
 import type { ThroughputPhaseResult } from './phases/throughput';
 
@@ -22,6 +24,7 @@ export interface BenchReport {
   phases: {
     mix?: MixPhaseResult;
     gateway?: GatewayPhaseResult;
+    gatewayRead?: GatewayReadPhaseResult;
     history?: HistoryPhaseResult;
     inflight?: InflightPhaseResult;
     throughput?: ThroughputPhaseResult;
@@ -138,6 +141,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
     });
   }
   out.push(...costTargets(r));
+  out.push(...gatewayReadTargets(r.phases.gatewayRead));
   return out;
 }
 
@@ -257,6 +261,7 @@ export function renderMarkdown(r: BenchReport): string {
     L.push(`Requests ours ÷ baseline: ${fmt(gw.requestRatio, 2)}.`);
     for (const note of gw.notes) L.push(`- ${note}`);
   }
+  L.push(...gatewayReadSection(r.phases.gatewayRead));
 
   const h = r.phases.history;
   if (h) {

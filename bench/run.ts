@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [--jobs N] [--phases mix,history,inflight,throughput] [--seed N] [--cache N]
+ * `npm run bench [-- --quick] [--jobs N] [--phases mix,gateway,gateway-read,history,inflight,throughput] [--seed N] [--cache N]
+ * [--gateway-read (that phase alone)]
  * [--levels 100,1000,3000,5000] [--workers 1,2]`
  *
  * Measures what users pay for against the simulator on this machine, writes `bench/results/<date>.json|md` and
@@ -17,6 +18,7 @@ import { machineInfo } from './lib/proc';
 import { errorMessage, makeLogger } from './lib/util';
 import { buildWorkflowBundle } from './lib/workers';
 import { runGatewayPhase } from './phases/gateway';
+import { runGatewayReadPhase } from './phases/gateway-read';
 import { runHistoryPhase } from './phases/history';
 import { runInflightPhase } from './phases/inflight';
 import { runMixPhase } from './phases/mix';
@@ -49,6 +51,7 @@ export function parseFlags(argv: string[]): BenchFlags {
       return v;
     };
     if (arg === '--quick') flags.quick = true;
+    else if (arg === '--gateway-read') flags.phases = ['gateway-read'];
     else if (arg === '--jobs') flags.jobs = parseList(value(), '--jobs')[0];
     else if (arg === '--seed') flags.seed = parseList(value(), '--seed')[0];
     else if (arg === '--cache') flags.cache = parseList(value(), '--cache')[0];
@@ -67,7 +70,7 @@ export function parseFlags(argv: string[]): BenchFlags {
       flags.phases = names;
     } else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,history,inflight,throughput] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2]'
+        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,gateway-read,history,inflight,throughput] [--gateway-read] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2]'
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -116,6 +119,7 @@ async function main(): Promise<void> {
     try {
       if (phase === 'mix') report.phases.mix = await runMixPhase(ctx);
       if (phase === 'gateway') report.phases.gateway = await runGatewayPhase(ctx);
+      if (phase === 'gateway-read') report.phases.gatewayRead = await runGatewayReadPhase(ctx);
       if (phase === 'history') report.phases.history = await runHistoryPhase(ctx);
       if (phase === 'inflight') report.phases.inflight = await runInflightPhase(ctx);
       if (phase === 'throughput') report.phases.throughput = await runThroughputPhase(ctx);

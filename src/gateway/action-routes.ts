@@ -152,6 +152,7 @@ export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   if (!input.prompt) throw badInput('prompt', 'is required (the task has no prompt to fall back to)');
   if (maskIn) input.mask = await storeMask(app.store, maskIn);
   await provideModal(app, jobWorkflowId(ctx.tenant, taskId), input);
+  app.views?.invalidate(jobWorkflowId(ctx.tenant, taskId));
   return submitAnswer(taskId);
 }
 

@@ -15,6 +15,7 @@ import type { GatewayOptionsWithDefaults } from './options';
 import { RateLimiter } from './rate-limit';
 import { countOpenJobs } from './read-path';
 import type { TenantDirectory } from './tenant-directory';
+import type { ViewCache } from './view-cache';
 
 export interface GatewayApp {
   mj: MjJobsClient;
@@ -26,6 +27,8 @@ export interface GatewayApp {
   log: Logger;
   /** For `image-seed` (the seed is not part of the job memo). */
   upstream?: MjClient;
+  /** Views of `fetch` and `list-by-condition` read a moment ago; writers drop what they change. */
+  views?: ViewCache;
 }
 
 /** One authenticated request as a handler sees it. */

@@ -15,6 +15,7 @@ import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } fro
 import { RateLimiter } from './rate-limit';
 import { startGatewayServer, type ExtraHandler, type GatewayServer } from './server';
 import { TenantDirectory } from './tenant-directory';
+import { ViewCache } from './view-cache';
 
 export interface StartGatewayOptions {
   config: Config;
@@ -59,6 +60,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     tenants,
     options,
     limiter: new RateLimiter(),
+    views: new ViewCache({ openTtlMs: options.readCacheOpenMs, closedTtlMs: options.readCacheClosedMs }),
     log,
     upstream,
   };

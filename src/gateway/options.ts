@@ -39,6 +39,13 @@ export interface GatewayOptions {
   tenantCacheMs?: number;
   /** How long `/submit/modal` waits for the job to accept the input. @default 20000 @unit ms */
   modalAcceptMs?: number;
+  /**
+   * How long `fetch`/`list-by-condition` reuse an open job's view (another process's change shows this much later;
+   * 0 = every poll describes). `MJ_GATEWAY_READ_CACHE_MS`. @default 1000 @unit ms
+   */
+  readCacheOpenMs?: number;
+  /** How long a closed job's (final) view is reused. `MJ_GATEWAY_READ_CACHE_CLOSED_MS`. @default 600000 @unit ms */
+  readCacheClosedMs?: number;
   /** Prompts containing one of these words are refused with code 24. `MJ_GATEWAY_BANNED_WORDS` (comma-separated). @default [] */
   bannedWords?: string[];
   /** Retry policy of callback deliveries. @default 1 s doubling to 5 min, for 25 h */
@@ -67,6 +74,8 @@ export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
     maxOpenJobs: 100,
     tenantCacheMs: 5_000,
     modalAcceptMs: 20_000,
+    readCacheOpenMs: 1_000,
+    readCacheClosedMs: 600_000,
     bannedWords: [],
     ...defined,
   };
@@ -95,6 +104,8 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, secret = env.MJ_GA
     submitsPerMinute: intEnv(env, 'MJ_GATEWAY_SUBMITS_PER_MINUTE'),
     readsPerSecond: intEnv(env, 'MJ_GATEWAY_READS_PER_SECOND'),
     maxOpenJobs: intEnv(env, 'MJ_GATEWAY_MAX_OPEN_JOBS'),
+    readCacheOpenMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_MS'),
+    readCacheClosedMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_CLOSED_MS'),
     bannedWords: env.MJ_GATEWAY_BANNED_WORDS?.split(',')
       .map((w) => w.trim())
       .filter(Boolean),

@@ -1,6 +1,9 @@
 /**
- * The read path (issue §4): `fetch` is one `describe` (strongly consistent, no worker, no replay); lists are one
- * visibility query whose rows carry the memos. Both read the two memos the start wrote and the job upserts.
+ * The read path (issue §4): `fetch` is one `describe` (strongly consistent, no worker, no replay), through a short
+ * cache (view-cache.ts) on the hot paths; `list-by-condition` is the same describes, batched, because a visibility
+ * query of 100 ids is both eventually consistent and, measured (bench/README.md), far slower under load; the recent
+ * lists (`list`, `queue`) are one visibility query whose rows carry the memos. All read the two memos the start
+ * wrote and the job upserts.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
@@ -8,6 +11,7 @@ import { MJ_TENANT } from '../shared/search-attributes';
 import { GATEWAY_MEMO_KEY, type GatewayMemo, type JobView } from './gateway-memo';
 import { fillLaggingMemo, memoLags } from './fallback-memo';
 import { jobWorkflowId } from './task-id';
+import type { ViewCache } from './view-cache';
 
 function viewOf(memo: Record<string, unknown> | undefined, execution: string, tenant: string): JobView | undefined {
   const gateway = memo?.[GATEWAY_MEMO_KEY] as GatewayMemo | undefined;
@@ -16,10 +20,22 @@ function viewOf(memo: Record<string, unknown> | undefined, execution: string, te
   return { gateway, job: job?.v === JOB_MEMO_VERSION ? job : undefined, execution };
 }
 
-/** One task of `tenant`, or undefined when it does not exist (or is another tenant's: the same answer). */
-export async function readTask(client: Client, tenant: string, taskId: string): Promise<JobView | undefined> {
+/**
+ * One task of `tenant`, or undefined when it does not exist (or is another tenant's: the same answer). With `cache`,
+ * a view read a moment ago may answer (its rules: view-cache.ts); writers read without it.
+ */
+export async function readTask(
+  client: Client,
+  tenant: string,
+  taskId: string,
+  cache?: ViewCache
+): Promise<JobView | undefined> {
+  const id = jobWorkflowId(tenant, taskId);
+  return cache ? cache.get(id, () => describeTask(client, tenant, id)) : describeTask(client, tenant, id);
+}
+
+async function describeTask(client: Client, tenant: string, id: string): Promise<JobView | undefined> {
   try {
-    const id = jobWorkflowId(tenant, taskId);
     const d = await client.workflow.getHandle(id).describe();
     const view = viewOf(d.memo, d.status.name, tenant);
     return view && memoLags(view, d.typedSearchAttributes)
@@ -54,14 +70,23 @@ async function collect(client: Client, query: string, tenant: string, limit: num
   return out;
 }
 
+/** Describes in flight at once for one `list-by-condition`: enough to overlap round trips, few enough to share. */
+const LIST_PARALLELISM = 16;
+
 /** The tasks of `tenant` among `taskIds` (unknown ids left out), in the order asked. */
-export async function readTasks(client: Client, tenant: string, taskIds: readonly string[]): Promise<JobView[]> {
-  if (taskIds.length === 0) return [];
-  const ids = taskIds.map((t) => q(jobWorkflowId(tenant, t))).join(', ');
-  const query = `WorkflowId IN (${ids}) AND ${MJ_TENANT.name} = ${q(tenant)} AND ExecutionStatus != "ContinuedAsNew"`;
-  const views = await collect(client, query, tenant, taskIds.length);
-  const byId = new Map(views.map((v) => [v.gateway.taskId, v]));
-  return taskIds.map((t) => byId.get(t)).filter((v): v is JobView => v !== undefined);
+export async function readTasks(
+  client: Client,
+  tenant: string,
+  taskIds: readonly string[],
+  cache?: ViewCache
+): Promise<JobView[]> {
+  const out: (JobView | undefined)[] = new Array(taskIds.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < taskIds.length; i = next++) out[i] = await readTask(client, tenant, taskIds[i], cache);
+  };
+  await Promise.all(Array.from({ length: Math.min(LIST_PARALLELISM, taskIds.length) }, lane));
+  return out.filter((v): v is JobView => v !== undefined);
 }
 
 /** The tenant's newest tasks; `running` = only open ones (the queue). */

@@ -25,15 +25,16 @@ async function present(app: GatewayApp, ctx: RequestCtx, views: JobView[]) {
   return fresh.map((v) => toProxyTask(v, urls));
 }
 
-async function one(app: GatewayApp, ctx: RequestCtx): Promise<JobView> {
+/** The task named in the path; `cached` for plain reads, fresh for writers. */
+async function one(app: GatewayApp, ctx: RequestCtx, cached = false): Promise<JobView> {
   const id = normaliseTaskId(ctx.params[0]);
-  const view = id ? await readTask(app.client, ctx.tenant, id) : undefined;
+  const view = id ? await readTask(app.client, ctx.tenant, id, cached ? app.views : undefined) : undefined;
   if (!view) throw taskNotFound('id');
   return view;
 }
 
 export async function fetchTask(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
-  return { body: (await present(app, ctx, [await one(app, ctx)]))[0] };
+  return { body: (await present(app, ctx, [await one(app, ctx, true)]))[0] };
 }
 
 export async function listByCondition(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
@@ -43,7 +44,7 @@ export async function listByCondition(app: GatewayApp, ctx: RequestCtx): Promise
   if (ids.length > MAX_IDS) throw badInput('ids', `must hold at most ${MAX_IDS} ids`);
   // Unknown ids (and anything that is not one of our ids) are left out, as the proxies do.
   const wanted = [...new Set(ids.map((x) => normaliseTaskId(x)).filter((x): x is string => x !== undefined))];
-  return { body: await present(app, ctx, await readTasks(app.client, ctx.tenant, wanted)) };
+  return { body: await present(app, ctx, await readTasks(app.client, ctx.tenant, wanted, app.views)) };
 }
 
 export async function listTasks(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
@@ -83,6 +84,7 @@ export async function cancel(app: GatewayApp, ctx: RequestCtx): Promise<Answer> 
     });
   try {
     await app.client.workflow.getHandle(jobWorkflowId(ctx.tenant, view.gateway.taskId)).cancel();
+    app.views?.invalidate(jobWorkflowId(ctx.tenant, view.gateway.taskId));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw taskNotFound('id');
     throw err;

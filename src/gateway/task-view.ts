@@ -6,6 +6,7 @@
  */
 import { STATUS_BY_EXECUTION, statusRow, TERMINAL_PHASES } from './status-map';
 import type { JobView } from './gateway-memo';
+import { taskTimes } from './task-times';
 
 export interface ProxyButton {
   customId: string;
@@ -90,8 +91,7 @@ export function toProxyTask(view: JobView, images: ImageUrls): ProxyTask {
     description: `/${gw.endpoint} ${gw.parentId ?? ''}`.trim(),
     state: gw.state ?? '',
     submitTime: gw.submitTime,
-    startTime: job?.startTime ?? null,
-    finishTime: job?.finishTime ?? null,
+    ...taskTimes(status, { submitTime: gw.submitTime, startTime: job?.startTime, finishTime: job?.finishTime }),
     progress,
     imageUrl: isVideo ? null : imageUrl,
     imageUrls: quadrants,

@@ -97,6 +97,12 @@ describe('child ids on a server limited to 255-character ids', () => {
       .filter((m) => m?.markerName === 'core_patch')
       .map((m) => Buffer.from(m!.details!['patch-data']!.payloads![0]!.data!).toString());
     expect(patches).toEqual([expect.stringContaining('"bounded-child-ids"')]);
+    // The Web UI's metadata query shows the pipeline's current details.
+    const meta = await env.client.workflow
+      .getHandle(pipelineId)
+      .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(meta.currentDetails).toContain('**Pipeline** long-ids — done');
+    expect(meta.currentDetails).toContain('3 succeeded, 0 failed');
   });
 
   it('a batch whose item ids would pass 255 characters runs every item', async () => {

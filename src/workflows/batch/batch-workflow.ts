@@ -20,6 +20,7 @@ import {
   isCancellation,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -39,6 +40,7 @@ import type {
 import type { ImageRef, JobInput } from '../../shared/types';
 import { runChildJob, summariseJob } from '../common/child-jobs';
 import { childIdTooLong, childWorkflowId } from '../common/child-ids';
+import { batchDetails } from '../common/web-ui-details';
 import { getBatchProgressQuery } from './messages';
 
 interface ItemState {
@@ -99,7 +101,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
   let done = false;
 
   const count = (s: BatchItemStatus): number => items.filter((i) => i.status === s).length;
-  setHandler(getBatchProgressQuery, (): BatchProgress => ({
+  const progress = (): BatchProgress => ({
     batchId,
     done,
     total: items.length,
@@ -117,7 +119,8 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
       ...(i.taskId ? { taskId: i.taskId } : {}),
       ...(i.failure ? { failure: i.failure } : {}),
     })),
-  }));
+  });
+  setHandler(getBatchProgressQuery, progress);
 
   const start = (s: ItemState): void => {
     s.status = 'running';
@@ -155,6 +158,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
       for (const s of items) {
         if (s.status === 'pending' && (running.get(s.group) ?? 0) < limit) start(s);
       }
+      setCurrentDetails(batchDetails(progress()));
       if (items.every((i) => i.status !== 'pending' && i.status !== 'running')) break;
       await condition(() => dirty);
     }
@@ -173,6 +177,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
     throw err;
   }
   done = true;
+  setCurrentDetails(batchDetails(progress()));
 
   const reports = items.map((s): BatchItemReport => ({
     id: s.item.id,

@@ -22,6 +22,7 @@ import {
   isCancellation,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -51,6 +52,7 @@ import { checkModalInput, modalNeeds, normaliseModalInput } from '../../shared/m
 import { rejection } from '../../shared/rejection';
 import { runChildJob, summariseJob } from '../common/child-jobs';
 import { childIdTooLong, childWorkflowId } from '../common/child-ids';
+import { pipelineDetails } from '../common/web-ui-details';
 import { getPipelineProgressQuery, provideStepInputUpdate } from './messages';
 import { canonicalLabel, extractNumberedPrompts, nodesFromSteps, planPipeline, type PlanBranch } from './plan';
 
@@ -497,6 +499,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     for (;;) {
       run.dirty = false;
       run.advance();
+      setCurrentDetails(pipelineDetails(run.progress()));
       if (run.allTerminal()) break;
       await condition(() => run.dirty);
     }
@@ -510,6 +513,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     throw err;
   }
   run.done = true;
+  setCurrentDetails(pipelineDetails(run.progress()));
   const result = run.result();
   log.info('pipeline finished', { ...result.summary });
   return result;

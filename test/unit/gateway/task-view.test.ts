@@ -81,3 +81,13 @@ describe('task object', () => {
     expect(t.imageUrl).toBe('https://cdn/x.png');
   });
 });
+
+describe('task times in the task object', () => {
+  const SUBMIT = 1_712_345_678_901; // the fixture's gateway submitTime
+  test('a job that went from queued to SUCCESS between two looks has an integer startTime (uniai reads it)', () => {
+    const t = toProxyTask(view({ phase: 'succeeded', finishTime: SUBMIT + 4000 }), images);
+    expect(t).toMatchObject({ status: 'SUCCESS', startTime: SUBMIT, finishTime: SUBMIT + 4000 });
+    expect(toProxyTask(view({ phase: 'queued' }), images).startTime).toBeNull();
+    expect(toProxyTask(view({ phase: 'running', startTime: SUBMIT + 10 }), images).startTime).toBe(SUBMIT + 10);
+  });
+});
