@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { costTargets } from './cost-targets';
 import type { BenchFlags } from './lib/context';
 import type { Distribution } from './lib/util';
 import type { HistoryPhaseResult } from './phases/history';
@@ -139,6 +140,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
       met: sustained === null ? null : sustained >= 35,
     });
   }
+  out.push(...costTargets(r));
   out.push(...gatewayReadTargets(r.phases.gatewayRead));
   return out;
 }

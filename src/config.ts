@@ -80,6 +80,12 @@ export interface Config {
     /** `MJ_WEBHOOK_MAX_BODY`: bytes. @default 262144 */
     maxBodyBytes: number;
   };
+  /**
+   * `MJ_PROGRESS_DIR`: where the webhook receiver keeps progress-only deliveries for readers instead of waking the job
+   * (one small file per task; share it between receivers and readers, e.g. a volume). `off`: every delivery signals
+   * the job, as before. @default './data/progress'
+   */
+  progress: { dir: string | undefined };
   /** `MJ_ASSET_STORE` ('local' | 's3') and its settings. */
   assets:
     | {
@@ -238,6 +244,7 @@ const envSchema = z.object({
   MJ_WEBHOOK_MAX_BODY: positiveInt(16 * 1024 * 1024).default(256 * 1024),
   MJ_ASSET_STORE: oneOf(['local', 's3']).default('local'),
   MJ_ASSET_DIR: z.string().min(1).default('./data/assets'),
+  MJ_PROGRESS_DIR: z.string().min(1).default('./data/progress'),
   MJ_S3_ENDPOINT: httpUrl.optional(),
   MJ_S3_BUCKET: z
     .string()
@@ -384,6 +391,7 @@ export function loadConfig(env: Env = process.env): Config {
       host: e.MJ_WEBHOOK_HOST,
       maxBodyBytes: e.MJ_WEBHOOK_MAX_BODY,
     },
+    progress: { dir: e.MJ_PROGRESS_DIR === 'off' ? undefined : e.MJ_PROGRESS_DIR },
     assets:
       e.MJ_ASSET_STORE === 's3'
         ? {

@@ -16,6 +16,8 @@ import type { Dispatcher } from 'undici';
 
 export type WebhookResult =
   | 'signaled'
+  /** A progress-only delivery kept in the progress store; no workflow woken. */
+  | 'stored'
   | 'duplicate'
   | 'not_found'
   | 'closed'

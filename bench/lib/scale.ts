@@ -8,6 +8,7 @@ import type { SpeedMode } from '../../src/mj/types';
 import { DEFAULT_POLL_POLICY } from '../../src/shared/defaults';
 import { durationToMs, type Duration } from '../../src/shared/duration';
 import type { PollPolicy } from '../../src/shared/types';
+import { defaultWebhookMs } from '../../src/workflows/job/poll';
 
 const DURATION_FIELDS = ['initialInterval', 'maxInterval', 'queuedTimeout', 'stallTimeout', 'totalTimeout'] as const;
 
@@ -26,6 +27,11 @@ export function scaledPolicy(mode: SpeedMode, timeScale: number, overrides: Part
   if (timeScale === 1) return base;
   const out: PollPolicy = { ...base };
   for (const f of DURATION_FIELDS) out[f] = scaled(base[f], timeScale);
+  // The webhook safety net is derived from maxInterval and a fixed cap; scale what it resolves to, cap included.
+  const webhookMs = base.webhookInterval
+    ? durationToMs(base.webhookInterval)
+    : defaultWebhookMs(durationToMs(base.maxInterval));
+  out.webhookInterval = `${realMs(webhookMs, timeScale)}ms`;
   if (base.modalTimeout) out.modalTimeout = scaled(base.modalTimeout, timeScale);
   return out;
 }

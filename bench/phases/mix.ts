@@ -21,6 +21,7 @@ import { parsePipelineSpec } from '../../src/pipeline';
 import type { PipelineResult } from '../../src/shared/pipeline-types';
 import { DEFAULT_DURATIONS, type Simulator } from '../../src/simulator';
 import { createLogger } from '../../src/logger';
+import { MemoryProgressStore } from '../../src/webhook/progress-store';
 import { startWebhookReceiver, WEBHOOK_PATH_PREFIX, type WebhookReceiver } from '../../src/webhook/receiver';
 import { runBaselinePipeline, type BaselineResult } from '../baseline-poller';
 import type { BenchContext } from '../lib/context';
@@ -212,7 +213,15 @@ async function prepareOurs(
         },
       },
     });
-    receiver = await startWebhookReceiver({ client: server.client, token, port: 0, host: '127.0.0.1', log });
+    // Progress-only deliveries go to the store, as a deployed receiver with MJ_PROGRESS_DIR does (issue 15).
+    receiver = await startWebhookReceiver({
+      client: server.client,
+      token,
+      port: 0,
+      host: '127.0.0.1',
+      log,
+      progressStore: new MemoryProgressStore(),
+    });
     hook = `${receiver.url}${WEBHOOK_PATH_PREFIX}${token}`;
   }
   const taskQueue = `bench-mix-${variant}-${Date.now()}`;

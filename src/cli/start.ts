@@ -22,6 +22,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { createLogger, redactWebhookPath, type Logger } from '../logger';
 import { createMetrics } from '../metrics';
 import { startSimulator } from '../simulator';
+import { DirProgressStore } from '../webhook/progress-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhook/receiver';
 import { startGateway, type RunningGateway } from '../gateway/gateway';
 import { devApiKey, devGatewaySecret, writeEndpoints, type Endpoints } from '../gateway/dev-setup';
@@ -95,6 +96,7 @@ export async function startStack(
     const overrides: NodeJS.ProcessEnv = {};
     // The asset store belongs with the rest of the local state unless configured otherwise.
     if (!env.MJ_ASSET_DIR && base.assets.kind === 'local') overrides.MJ_ASSET_DIR = path.join(dataDir, 'assets');
+    if (!env.MJ_PROGRESS_DIR) overrides.MJ_PROGRESS_DIR = path.join(dataDir, 'progress');
 
     let dev: DevServer | undefined;
     if (!base.temporal.connectionOptions.address) {
@@ -134,6 +136,8 @@ export async function startStack(
       port: config.webhook.port,
       host: config.webhook.host,
       maxBodyBytes: config.webhook.maxBodyBytes,
+      progressStore:
+        config.progress.dir === undefined ? undefined : new DirProgressStore(path.resolve(config.progress.dir)),
       log: logger.child({ component: 'webhook' }),
       metrics,
     });

@@ -59,6 +59,8 @@ import { MjSchedulesClient } from './schedules';
 import { MjDeliveriesClient } from './deliveries';
 import { MjKeysClient } from './keys';
 import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
+import { withStoredProgress } from '../webhook/progress-overlay';
+import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
 
 const BLEND_DIMENSIONS = ['PORTRAIT', 'SQUARE', 'LANDSCAPE'] as const;
 
@@ -67,6 +69,8 @@ export class MjJobsClient {
   readonly client: Client;
   readonly store: AssetStore;
   readonly taskQueue: string;
+  /** Webhook progress of running jobs, laid over their progress query when newer. */
+  readonly progressStore?: ProgressStore;
   /** Temporal Schedules that start batches. */
   readonly schedules: MjSchedulesClient;
   /** The gateway's API keys per tenant (create, list, revoke). */
@@ -84,6 +88,7 @@ export class MjJobsClient {
   constructor(opts: MjJobsClientOptions, ownedConnection?: Connection) {
     this.client = opts.client;
     this.store = opts.store;
+    this.progressStore = opts.progressStore;
     this.taskQueue = opts.taskQueue ?? TASK_QUEUE;
     this.defaultMode = opts.mode ?? 'FAST';
     this.inputs = new ImageInputs(opts.store);
@@ -105,6 +110,8 @@ export class MjJobsClient {
     const config = opts.config ?? loadConfig();
     const { client, connection } = await createTemporalClient(config, opts);
     const store = opts.store ?? createAssetStore(assetStoreConfig(config));
+    const dir = config.progress.dir;
+    const progressStore = opts.progressStore ?? (dir === undefined ? undefined : new DirProgressStore(dir));
     return new MjJobsClient(
       {
         client,
@@ -112,6 +119,7 @@ export class MjJobsClient {
         taskQueue: config.worker.taskQueue,
         mode: config.mj.mode,
         gatewayTaskQueue: opts.gatewayTaskQueue,
+        progressStore,
       },
       opts.connection ? undefined : connection
     );
@@ -312,7 +320,10 @@ export class MjJobsClient {
    */
   async status(jobId: string): Promise<JobStatus> {
     checkId(jobId);
-    return readStatus(this.client, jobId);
+    const s = await readStatus(this.client, jobId);
+    return s.kind === 'job' && s.source === 'query'
+      ? { ...s, progress: await withStoredProgress(s.progress, this.progressStore) }
+      : s;
   }
 
   /**
@@ -322,10 +333,11 @@ export class MjJobsClient {
   async progress(jobId: string): Promise<JobProgress> {
     checkId(jobId);
     const id = await resolveJobId(this.client, jobId);
-    return this.client.workflow
+    const p = await this.client.workflow
       .getHandle(id)
       .query(getProgressQuery)
       .catch((err: unknown) => Promise.reject(jobError(id, err)));
+    return withStoredProgress(p, this.progressStore);
   }
 
   /**

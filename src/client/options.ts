@@ -2,6 +2,7 @@
  * The option and answer types of `MjJobsClient`. Types only; every default is documented where it applies.
  */
 import type { Client, Connection } from '@temporalio/client';
+import type { ProgressStore } from '../webhook/progress-store';
 import type { AssetStore } from '../assets';
 import type { Config } from '../config';
 import type { SpeedMode } from '../mj/types';
@@ -142,6 +143,8 @@ export interface MjJobsClientOptions {
   mode?: SpeedMode;
   /** Task queue of the gateway's own workflows (`keys`, `deliveries`). @default 'mj-gateway' (MJ_GATEWAY_TASK_QUEUE) */
   gatewayTaskQueue?: string;
+  /** Webhook progress kept beside running jobs (`progress`, `status` show it when newer). @default none */
+  progressStore?: ProgressStore;
 }
 
 export interface ConnectOptions {
@@ -153,6 +156,8 @@ export interface ConnectOptions {
   namespace?: string;
   /** @default createAssetStore(config) */
   store?: AssetStore;
+  /** @default a `DirProgressStore` on config `MJ_PROGRESS_DIR`, none when it is `off` */
+  progressStore?: ProgressStore;
   /** Connect on first use instead of now (the CLI validates input before it needs the server). @default false */
   lazy?: boolean;
   /** Task queue of the gateway's own workflows. @default 'mj-gateway' */

@@ -51,6 +51,7 @@ import { withinDeadline } from './deadline';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
 import { MJ_TENANT } from '../shared/search-attributes';
 import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
+import { withStoredProgress } from '../webhook/progress-overlay';
 
 export interface TemporalConsoleBackendOptions {
   /** The service's client: its connection, namespace, codec, asset store and task queue are reused. */
@@ -314,7 +315,13 @@ export class TemporalConsoleBackend implements ConsoleBackend {
         dataConverter: base.options.dataConverter,
         interceptors: { workflow: [tenantStartInterceptor(tenant)] },
       });
-      mj = new MjJobsClient({ client, store: this.mj.store, taskQueue: this.mj.taskQueue, mode: this.opts.mode });
+      mj = new MjJobsClient({
+        client,
+        store: this.mj.store,
+        taskQueue: this.mj.taskQueue,
+        mode: this.opts.mode,
+        progressStore: this.mj.progressStore,
+      });
       this.tenantClients.set(tenant, mj);
     }
     return mj;
@@ -351,7 +358,8 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     const raw = info.memo?.[JOB_MEMO_KEY] as JobMemo | undefined;
     const memo = raw?.v === JOB_MEMO_VERSION ? raw : undefined;
     if (f.executionStatus === 'RUNNING') {
-      const p = await this.query<JobProgress>(info, getProgressQuery.name);
+      const queried = await this.query<JobProgress>(info, getProgressQuery.name);
+      const p = queried && (await withStoredProgress(queried, this.mj.progressStore));
       if (p) return memo ? overlayProgress(jobFromMemo(f, memo), p) : jobFromProgress(f, p);
       return memo ? jobFromMemo(f, memo) : jobFromFailure(f, undefined);
     }

@@ -7,6 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Answer, GatewayApp, RequestCtx } from './app';
 import { badInput, GatewayError, taskNotFound } from './errors';
 import { imageUrls } from './image-urls';
+import { memoWithStoredProgress } from '../webhook/progress-overlay';
 import { readTask, readTasks, recentTasks } from './read-path';
 import { jobWorkflowId, normaliseTaskId } from './task-id';
 import { toProxyTask, viewStatus } from './task-view';
@@ -14,9 +15,14 @@ import type { JobView } from './gateway-memo';
 
 const MAX_IDS = 500;
 
-function present(app: GatewayApp, ctx: RequestCtx, views: JobView[]) {
+async function present(app: GatewayApp, ctx: RequestCtx, views: JobView[]) {
   const urls = imageUrls(app.options.publicBaseUrl ?? ctx.baseUrl, app.options.secret, ctx.tenant);
-  return views.map((v) => toProxyTask(v, urls));
+  // Webhook progress kept beside running jobs (the job is not woken for it): newer than the memo, so it wins.
+  const store = app.mj.progressStore;
+  const fresh = await Promise.all(
+    views.map(async (v) => (v.job && store ? { ...v, job: await memoWithStoredProgress(v.job, store) } : v))
+  );
+  return fresh.map((v) => toProxyTask(v, urls));
 }
 
 /** The task named in the path; `cached` for plain reads, fresh for writers. */
@@ -28,7 +34,7 @@ async function one(app: GatewayApp, ctx: RequestCtx, cached = false): Promise<Jo
 }
 
 export async function fetchTask(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
-  return { body: present(app, ctx, [await one(app, ctx, true)])[0] };
+  return { body: (await present(app, ctx, [await one(app, ctx, true)]))[0] };
 }
 
 export async function listByCondition(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
@@ -38,18 +44,18 @@ export async function listByCondition(app: GatewayApp, ctx: RequestCtx): Promise
   if (ids.length > MAX_IDS) throw badInput('ids', `must hold at most ${MAX_IDS} ids`);
   // Unknown ids (and anything that is not one of our ids) are left out, as the proxies do.
   const wanted = [...new Set(ids.map((x) => normaliseTaskId(x)).filter((x): x is string => x !== undefined))];
-  return { body: present(app, ctx, await readTasks(app.client, ctx.tenant, wanted, app.views)) };
+  return { body: await present(app, ctx, await readTasks(app.client, ctx.tenant, wanted, app.views)) };
 }
 
 export async function listTasks(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
-  return { body: present(app, ctx, await recentTasks(app.client, ctx.tenant, { limit: 100 })) };
+  return { body: await present(app, ctx, await recentTasks(app.client, ctx.tenant, { limit: 100 })) };
 }
 
 /** Open tasks that have not started running upstream yet. */
 export async function queue(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   const views = await recentTasks(app.client, ctx.tenant, { limit: 100, running: true });
   return {
-    body: present(
+    body: await present(
       app,
       ctx,
       views.filter((v) => viewStatus(v).status === 'SUBMITTED')

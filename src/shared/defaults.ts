@@ -39,6 +39,12 @@ export const DEFAULT_POLL_POLICY: Record<SpeedMode, PollPolicy> = {
 /** Once webhooks arrive for a task, polling slows to this many times `maxInterval` (the safety net). */
 export const WEBHOOK_INTERVAL_FACTOR = 3;
 
+/**
+ * ... but a lost terminal webhook must still be noticed within this, jitter included (issue 15): the default safety
+ * net of a relax job (3 × 5 min) is cut to 10 min ÷ (1 + jitter). An explicit `webhookInterval` is taken as given.
+ */
+export const WEBHOOK_INTERVAL_CAP = '10m';
+
 export const DEFAULT_MODE: SpeedMode = 'FAST';
 export const DEFAULT_ACCOUNT = 'default';
 

@@ -6,6 +6,7 @@ import { createTemporalClient } from '../client';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createMetrics, serveMetrics } from '../metrics';
+import { DirProgressStore } from './progress-store';
 import { startWebhookReceiver } from './receiver';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -22,6 +23,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     port: config.webhook.port,
     host: config.webhook.host,
     maxBodyBytes: config.webhook.maxBodyBytes,
+    progressStore: config.progress.dir === undefined ? undefined : new DirProgressStore(config.progress.dir),
     log,
     metrics,
   });

@@ -15,6 +15,8 @@ import type { Secret } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics, WebhookResult } from '../metrics';
 import { tryParseTask } from '../mj/task';
+import { hintNeedsFetch } from '../workflows/job/poll';
+import { progressEntry, type ProgressStore } from './progress-store';
 import { routeTask } from './route';
 import { tokenMatches } from './token';
 
@@ -41,10 +43,17 @@ export interface WebhookReceiverOptions {
    * 0 disables. @default 2000 @unit milliseconds
    */
   dedupeWindowMs?: number;
+  /**
+   * Where progress-only deliveries go (SUBMITTED, IN_PROGRESS with a percentage). Given, only a task's first delivery
+   * and those the job acts on (SUCCESS, FAILURE, CANCEL, MODAL, none) signal the workflow; the rest are stored for
+   * readers and wake nobody. Unset: every delivery signals, as before.
+   */
+  progressStore?: ProgressStore;
 }
 
-type WebhookReceiverOptionsWithDefaults = Required<Omit<WebhookReceiverOptions, 'log' | 'metrics'>> &
-  Pick<WebhookReceiverOptions, 'log' | 'metrics'>;
+type Optional = 'log' | 'metrics' | 'progressStore';
+type WebhookReceiverOptionsWithDefaults = Required<Omit<WebhookReceiverOptions, Optional>> &
+  Pick<WebhookReceiverOptions, Optional>;
 
 function addDefaults(opts: WebhookReceiverOptions): WebhookReceiverOptionsWithDefaults {
   return { port: 8080, host: '127.0.0.1', maxBodyBytes: 256 * 1024, dedupeWindowMs: 2_000, ...opts };
@@ -130,6 +139,26 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
+/**
+ * True when the delivery only reports progress and is kept for readers instead of signalled. A task's first
+ * delivery still signals: it tells the job that webhooks reach it, so it stretches its polling to the safety net.
+ * A store that fails falls back to the signal (the old path), so a full disk costs events, never news.
+ */
+async function storedOnly(
+  store: ProgressStore | undefined,
+  task: { id: string; status: string; progress?: string },
+  log: Logger | undefined
+): Promise<boolean> {
+  if (!store || hintNeedsFetch(task.status)) return false;
+  try {
+    const { first } = await store.put(progressEntry(task, Date.now()));
+    return !first;
+  } catch (err) {
+    log?.warn({ taskId: task.id, err: { type: (err as Error)?.name } }, 'progress store failed; signalling instead');
+    return false;
+  }
+}
+
 /** Starts the receiver; resolves once it listens. */
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
   const opts = addDefaults(options);
@@ -181,6 +210,12 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       count('duplicate');
       log?.debug({ taskId: task.id, status: task.status }, 'webhook repeat within dedupe window, not re-signalled');
       send(res, 200, { result: 'duplicate' });
+      return;
+    }
+    if (await storedOnly(opts.progressStore, task, log)) {
+      count('stored');
+      log?.debug({ taskId: task.id, status: task.status, progress: task.progress }, 'webhook progress stored');
+      send(res, 200, { result: 'stored' });
       return;
     }
     const outcome = await routeTask(opts.client, task);

@@ -28,6 +28,7 @@ import type { BranchProgress, PipelineResult } from '../../src/shared/pipeline-t
 import type { AssetRef } from '../../src/shared/types';
 import { parseStateKey } from '../../src/shared/state-key';
 import { getPipelineProgressQuery, pipelineWorkflow, provideStepInputUpdate } from '../../src/workflows';
+import { DirProgressStore } from '../../src/webhook/progress-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/webhook/receiver';
 import {
   chaosFaults,
@@ -127,7 +128,14 @@ beforeAll(async () => {
   await writeFile(bundlePath, code);
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection });
-  receiver = await startWebhookReceiver({ client, token: TOKEN, port: 0, log: createLogger({ level: 'silent' }) });
+  // As deployed (MJ_PROGRESS_DIR): progress-only deliveries are stored, only first and actionable ones signal.
+  receiver = await startWebhookReceiver({
+    client,
+    token: TOKEN,
+    port: 0,
+    log: createLogger({ level: 'silent' }),
+    progressStore: new DirProgressStore(path.join(dir, 'progress')),
+  });
   workerConfig = {
     address: server.address,
     namespace: 'default',

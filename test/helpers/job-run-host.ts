@@ -92,6 +92,7 @@ export class FakeHost implements JobHost {
   async condition(fn: () => boolean, timeoutMs?: number): Promise<boolean> {
     // Let handlers and other flows run first; a condition without timeout waits for them (bounded, so a test
     // that never satisfies it fails instead of hanging).
+    if (timeoutMs !== undefined) this.waits.push(timeoutMs);
     const ticks = timeoutMs === undefined ? 5_000 : 20;
     for (let i = 0; i < ticks; i++) {
       if (fn()) return true;
@@ -131,7 +132,13 @@ export class FakeHost implements JobHost {
     this.backPressureReports++;
   }
 
+  /** Each upsert call's keys (one call is one history event). */
+  readonly upserts: string[][] = [];
+  /** `condition` timeouts asked for, in order. */
+  readonly waits: number[] = [];
+
   upsertKeywords(pairs: [KeywordKey, string | undefined][]): void {
+    this.upserts.push(pairs.filter((p) => p[1] !== undefined).map(([key]) => key.name));
     for (const [key, value] of pairs) if (value !== undefined) this.keywords.set(key.name, value);
   }
 

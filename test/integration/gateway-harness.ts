@@ -36,7 +36,13 @@ export interface GatewayStack {
 }
 
 export async function startGatewayStack(
-  opts: { sim?: SimulatorOptions; gateway?: Partial<GatewayOptions>; jobWorker?: boolean } = {}
+  opts: {
+    sim?: SimulatorOptions;
+    gateway?: Partial<GatewayOptions>;
+    jobWorker?: boolean;
+    /** More `MJ_*` settings for the gateway's and the job worker's config. */
+    env?: Record<string, string>;
+  } = {}
 ): Promise<GatewayStack> {
   const [env, bundle] = await Promise.all([createDevServerEnv(), bundleJobWorkflows()]);
   const sim = await startSimulator({
@@ -52,6 +58,7 @@ export async function startGatewayStack(
     MJ_ASSET_DIR: assetDir,
     MJ_TASK_QUEUE: `gw-jobs-${randomUUID()}`,
     MJ_LOG_LEVEL: 'silent',
+    ...opts.env,
   });
   const gateway = await startGateway({
     config,

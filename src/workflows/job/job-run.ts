@@ -65,6 +65,7 @@ import {
   growInterval,
   hintNeedsFetch,
   jittered,
+  jitteredBelow,
   nextDeadline,
   progressRank,
   resolvePolicy,
@@ -193,6 +194,12 @@ export class JobRun {
   private deadlineRule: boolean | undefined;
   private policy: ResolvedPolicy | undefined;
   private lastMemoJson: string | undefined;
+  /** `JOB_PATCH.jobCost` applies to this run. */
+  private cost = false;
+  /** A hint that arrived while the submit was in flight (see onTaskChanged). */
+  private earlyHint: TaskChangedHint | undefined;
+  /** Search attributes held back to go out with the next upsert (one event instead of two). */
+  private deferredKeywords: [KeywordKey, string | undefined][] = [];
 
   constructor(
     readonly input: JobInput,
@@ -289,6 +296,9 @@ export class JobRun {
   // ---- messages -----------------------------------------------------------------------------------------
 
   onTaskChanged(hint: TaskChangedHint): void {
+    // The first webhook often beats the submit's own answer (it is sent as the task is created): keep it until the
+    // task id is known, or the one hint that tells the job webhooks work would be lost.
+    if (hint && this.cost && this.taskId === undefined && !this.finished()) this.earlyHint = hint;
     if (!hint || hint.taskId !== this.taskId || this.finished()) return;
     // A hint that reports nothing newer than the last confirmed fetch (a duplicate, or a late one) wakes nobody.
     if (
@@ -357,10 +367,13 @@ export class JobRun {
 
   /** Runs the job to its result; throws typed failures (see {@link fail}). */
   async run(): Promise<JobResult> {
-    this.host.upsertKeywords([
+    this.cost = this.host.patched(JOB_PATCH.jobCost);
+    const startKeywords: [KeywordKey, string | undefined][] = [
       [MJ_MODE, this.mode],
       [MJ_ACTION, ACTION_OF_KIND[this.request.kind]],
-    ]);
+    ];
+    if (this.cost) this.deferredKeywords = startKeywords;
+    else this.host.upsertKeywords(startKeywords);
     this.policy = resolvePolicy(this.mode, this.input.policy);
     this.checkPresuppliedInput();
     // A person may answer days later: waiting outside the slot keeps the account's other jobs running meanwhile.
@@ -402,7 +415,18 @@ export class JobRun {
     if (err !== 'cancelled') this.failure = { type: err.type ?? JOB_FAILURE.upstreamFailure, message: err.message };
     this.timings.finishedAt = this.host.now();
     this.waitingFor = undefined;
+    if (this.deferredKeywords.length > 0) this.upsertKeywords([]);
     await this.publish();
+  }
+
+  /** Upserts keyword search attributes, with any held back (later values win). */
+  private upsertKeywords(pairs: [KeywordKey, string | undefined][]): void {
+    const byName = new Map<string, [KeywordKey, string | undefined]>();
+    for (const pair of [...this.deferredKeywords, ...pairs]) {
+      if (pair[1] !== undefined || !byName.has(pair[0].name)) byName.set(pair[0].name, pair);
+    }
+    this.deferredKeywords = [];
+    this.host.upsertKeywords([...byName.values()]);
   }
 
   /**
@@ -458,7 +482,9 @@ export class JobRun {
   /** Ends with a task id (adopted or new), or throws a typed failure. Each failure kind gets its own answer. */
   async submit(): Promise<void> {
     this.phase = 'submitting';
-    await this.publish();
+    // Under the job-cost patch a submit that gets through at once is published once, as accepted (one memo event less);
+    // readers hear of 'submitting' only when the submit has to wait (backOff below).
+    if (!this.cost) await this.publish();
     const backoff = new Backoff(SUBMIT_BACKOFF, this.host.now() + this.pol.queuedMs, this.host);
     const backOff = async (hintMs: number | undefined, why: string): Promise<void> => {
       const waitMs = backoff.next(hintMs);
@@ -472,6 +498,7 @@ export class JobRun {
           }
         );
       }
+      if (this.cost) await this.publish();
       await this.host.sleep(waitMs);
     };
     let parentRetries = 0;
@@ -556,7 +583,10 @@ export class JobRun {
     this.lastStatus = undefined;
     this.lastProgress = undefined;
     if (modal) this.parkOnModal();
-    this.host.upsertKeywords([[MJ_TASK_ID, taskId]]);
+    this.upsertKeywords([[MJ_TASK_ID, taskId]]);
+    const early = this.earlyHint;
+    this.earlyHint = undefined;
+    if (early?.taskId === taskId) this.onTaskChanged(early);
   }
 
   private parkOnModal(): void {
@@ -631,7 +661,7 @@ export class JobRun {
     if (this.phase === 'queued' || this.phase === 'running') {
       this.phase = t.status === 'IN_PROGRESS' ? 'running' : 'queued';
     }
-    this.host.upsertKeywords([
+    this.upsertKeywords([
       [MJ_STATUS, t.status],
       [MJ_ACTION, t.action || undefined],
     ]);
@@ -699,19 +729,26 @@ export class JobRun {
   /** Sleeps until the next poll or an actionable webhook hint; continues as new when the history grew long. */
   private async waitForNews(): Promise<void> {
     const p = this.pol;
-    const deadline = nextDeadline(this.deadlineClock(), this.deadlinePolicy());
+    const startedAt = this.host.now();
     // Behind a gateway no read comes sooner than its refresh after the last one, not even a deadline's final fetch
     // or a webhook's: it would only repeat the last answer. Live proxies (refreshMs 0) are not held back.
     const earliest = earliestFetchAt(this.lastReadAt, this.refreshMs);
-    const waitMs = Math.max(
-      1,
-      Math.min(
-        jittered(this.intervalMs ?? p.initialMs, p.jitter, () => this.host.random()),
-        deadline.at - this.host.now()
-      ),
-      earliest - this.host.now()
+    // Under the job-cost patch the first webhook (it reports progress only, so it sets no hint) also ends the wait:
+    // webhooks reach this job, so the short timer of the polling ramp is swapped for the safety net in the same
+    // workflow task (cancel + start: two events) instead of firing for a fetch nobody needs (a task and five more).
+    // A hook seen while the submit was in flight: the first wait is already the safety net.
+    if (this.cost && this.hooked) this.intervalMs = p.webhookMs;
+    const rearm = this.cost && !this.hooked;
+    let woken = await this.host.condition(
+      () => this.hintPending || (rearm && this.hooked),
+      this.waitMs(this.intervalMs, earliest)
     );
-    if (await this.host.condition(() => this.hintPending, waitMs)) {
+    if (woken && !this.hintPending && rearm) {
+      this.intervalMs = p.webhookMs;
+      const left = this.waitMs(p.webhookMs, earliest) - (this.host.now() - startedAt);
+      woken = await this.host.condition(() => this.hintPending, Math.max(1, left));
+    }
+    if (woken) {
       this.wakeups++;
       if (earliest > this.host.now()) await this.host.sleep(earliest - this.host.now());
     }
@@ -719,6 +756,22 @@ export class JobRun {
     if (this.host.historyIsLong(this.input.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_EVENTS)) {
       await this.host.continueAsNew({ ...this.input, carry: this.toCarry() });
     }
+  }
+
+  /**
+   * The next wait: `intervalMs` jittered, never past the nearest deadline (whose fetch is the reconciliation), never
+   * before `earliest` (a gateway's refresh).
+   */
+  private waitMs(intervalMs: number | undefined, earliest: number): number {
+    const p = this.pol;
+    const deadline = nextDeadline(this.deadlineClock(), this.deadlinePolicy());
+    const ms = intervalMs ?? p.initialMs;
+    // Under the job-cost patch the safety net is jittered downwards only, so a lost terminal webhook is seen within it.
+    const jitteredMs =
+      this.cost && this.hooked && ms >= p.webhookMs
+        ? jitteredBelow(ms, p.jitter, () => this.host.random())
+        : jittered(ms, p.jitter, () => this.host.random());
+    return Math.max(1, Math.min(jitteredMs, deadline.at - this.host.now()), earliest - this.host.now());
   }
 
   private checkDeadline(lastError: string): void {
@@ -807,7 +860,7 @@ export class JobRun {
       expiresAt,
       needs: modalNeeds(this.intent),
     };
-    this.host.upsertKeywords([[MJ_STATUS, 'MODAL']]);
+    this.upsertKeywords([[MJ_STATUS, 'MODAL']]);
     await this.publish();
     const given = () => this.modalInput !== undefined;
     const answered =
@@ -920,7 +973,7 @@ export class JobRun {
         const done = await this.host.activities.submitModal({ taskId: childId, input: modal, mode: this.mode });
         if (done.taskId && done.taskId !== childId) {
           this.taskId = done.taskId;
-          this.host.upsertKeywords([[MJ_TASK_ID, done.taskId]]);
+          this.upsertKeywords([[MJ_TASK_ID, done.taskId]]);
         }
         return null;
       } catch (err) {

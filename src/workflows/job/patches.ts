@@ -13,6 +13,12 @@ export const JOB_PATCH = {
   deadlineFromProgress: 'issue-17-deadline-from-progress',
   /** Issue 17: code 5 `unmarshal_response_body_failed` gets a bounded number of resubmits, then `UpstreamAuthFailed`. */
   upstreamAuthBounded: 'issue-17-upstream-auth-bounded',
+  /**
+   * Issue 15 (what a job costs): mode and action go out with the task id in one upsert; 'submitting' is published
+   * only when the submit must wait; a webhook that beat the submit answer is kept; the first webhook swaps the short
+   * poll timer for the safety net; safety-net waits are jittered downwards only.
+   */
+  jobCost: 'issue-15-job-cost',
 } as const;
 
 export type JobPatchId = (typeof JOB_PATCH)[keyof typeof JOB_PATCH];

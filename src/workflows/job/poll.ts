@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
-import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_FACTOR } from '../../shared/defaults';
+import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_CAP, WEBHOOK_INTERVAL_FACTOR } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
 import { JOB_FAILURE } from '../../shared/failure-types';
 import type { PollPolicy } from '../../shared/types';
@@ -35,7 +35,7 @@ export function resolvePolicy(mode: SpeedMode, overrides: Partial<PollPolicy> = 
       maxMs: durationToMs(p.maxInterval),
       webhookMs:
         p.webhookInterval === undefined
-          ? WEBHOOK_INTERVAL_FACTOR * durationToMs(p.maxInterval)
+          ? defaultWebhookMs(durationToMs(p.maxInterval))
           : durationToMs(p.webhookInterval),
       coefficient: p.backoffCoefficient,
       jitter: p.jitter,
@@ -56,6 +56,15 @@ export function resolvePolicy(mode: SpeedMode, overrides: Partial<PollPolicy> = 
       nonRetryable: true,
     });
   }
+}
+
+/**
+ * The safety-net interval when the policy names none: a multiple of `maxInterval`, capped at
+ * {@link WEBHOOK_INTERVAL_CAP}. Safety-net waits are jittered downwards only ({@link jitteredBelow}), so a lost
+ * terminal webhook is noticed within the cap.
+ */
+export function defaultWebhookMs(maxMs: number): number {
+  return Math.min(WEBHOOK_INTERVAL_FACTOR * maxMs, durationToMs(WEBHOOK_INTERVAL_CAP));
 }
 
 /**
@@ -83,6 +92,11 @@ export function growInterval(currentMs: number, p: ResolvedPolicy, hooked = fals
 /** Statuses a webhook hint must be confirmed for at once: the job acts on them. Progress hints only inform. */
 export function hintNeedsFetch(status: string | undefined): boolean {
   return status === undefined || !(status === 'NOT_START' || status === 'SUBMITTED' || status === 'IN_PROGRESS');
+}
+
+/** Up to `jitter` below `ms`, never above: a safety net that must not stretch past its bound still spreads jobs. */
+export function jitteredBelow(ms: number, jitter: number, random: () => number): number {
+  return Math.max(1, Math.round(ms * (1 - jitter * random())));
 }
 
 /** ± `jitter` spread so jobs started together do not wake together; `random` is the workflow's seeded Math.random. */

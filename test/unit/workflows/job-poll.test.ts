@@ -17,7 +17,8 @@ describe('resolvePolicy', () => {
     expect(p).toMatchObject({
       initialMs: 1_000,
       maxMs: 300_000,
-      webhookMs: 900_000,
+      // 3 × 5 min, capped at 10 min (safety-net waits are jittered downwards only).
+      webhookMs: 600_000,
       coefficient: 1.6,
       queuedMs: 3 * 3_600_000,
       modalMs: 2 * 86_400_000,

@@ -8,6 +8,7 @@ import { readRejection } from '../../../src/shared/rejection';
 import { makeStateKey } from '../../../src/shared/state-key';
 import type { AssetRef, JobInput, JobResult, TaskSnapshot } from '../../../src/shared/types';
 import { JobRun } from '../../../src/workflows/job/job-run';
+import { JOB_PATCH } from '../../../src/workflows/job/patches';
 import { FakeHost, mjFailure, snapshot } from '../../helpers/job-run-host';
 
 const MASK: AssetRef = { key: 'masks/m.png', sha256: 'b'.repeat(64), size: 99, contentType: 'image/png' };
@@ -268,7 +269,9 @@ describe('JobRun: readers', () => {
     const seqs = host.published.map((p) => p.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     const phases = host.published.map((p) => p.memo.phase);
-    expect(phases[0]).toBe('submitting');
+    // A submit that gets through at once is published once, as accepted (JOB_PATCH.jobCost).
+    expect(phases[0]).toBe('queued');
+    expect(phases).not.toContain('submitting');
     expect(phases.at(-1)).toBe('succeeded');
     expect(phases).toContain('running');
     const last = host.published.at(-1)!;
@@ -287,3 +290,43 @@ function catchSync(fn: () => void): ApplicationFailure {
   }
   throw new Error('expected a rejection');
 }
+
+describe('JobRun: what a job costs (JOB_PATCH.jobCost)', () => {
+  it('sends mode and action with the task id in one upsert, not in a command of their own', async () => {
+    const host = new FakeHost('mj-job-cost-upsert', {
+      submitTask: async () => ({ kind: 'accepted', taskId: 'T1' }),
+      fetchTask: async () => snapshot('T1', 'SUCCESS'),
+    });
+    await new JobRun({ request: { kind: 'imagine', prompt: 'p' }, policy: FAST, captureImages: false }, host).run();
+    expect(host.patchesAsked).toContain(JOB_PATCH.jobCost);
+    expect([...host.upserts[0]!].sort()).toEqual(['MjAction', 'MjMode', 'MjTaskId']);
+    expect(host.keywords.get('MjMode')).toBe('FAST');
+  });
+
+  it('keeps a webhook that beat the submit answer, so the first wait is already the safety net', async () => {
+    const holder: { run?: JobRun } = {};
+    const host = new FakeHost('mj-job-cost-early', {
+      submitTask: async () => {
+        holder.run!.onTaskChanged({ taskId: 'T2', status: 'SUBMITTED', progress: '0%' });
+        return { kind: 'accepted', taskId: 'T2' };
+      },
+      fetchTask: async () => snapshot('T2', 'SUCCESS'),
+    });
+    const run = new JobRun({ request: { kind: 'imagine', prompt: 'p' }, policy: FAST, captureImages: false }, host);
+    holder.run = run;
+    await run.run();
+    expect(run.hooked).toBe(true);
+    // maxInterval 2 s → safety net 3 × 2 s, jittered downwards only (the fake's random is 0.5, jitter 15 %).
+    expect(host.waits[0]).toBe(6_000 * (1 - 0.15 * 0.5));
+    expect(host.activities.fetchTask).toHaveBeenCalledTimes(1);
+  });
+
+  it('without webhooks, the first wait stays the short one of the polling ramp', async () => {
+    const host = new FakeHost('mj-job-cost-poll', {
+      submitTask: async () => ({ kind: 'accepted', taskId: 'T3' }),
+      fetchTask: async () => snapshot('T3', 'SUCCESS'),
+    });
+    await new JobRun({ request: { kind: 'imagine', prompt: 'p' }, policy: FAST, captureImages: false }, host).run();
+    expect(host.waits[0]).toBe(1_000);
+  });
+});
