@@ -156,7 +156,8 @@ export async function startStack(
       mjWorker.shutdown();
       await done.catch(() => undefined);
     });
-    const gatewaySecret = env.MJ_GATEWAY_SECRET ?? devGatewaySecret(dataDir);
+    // An empty value (an .env template loaded as is) means unset, as for every MJ_* setting.
+    const gatewaySecret = env.MJ_GATEWAY_SECRET || devGatewaySecret(dataDir);
     const startGw = (port: string) =>
       startGateway({
         config,
