@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startStack } from '../src/cli/start';
 import { createLogger } from '../src/logger';
 import { launchChromium } from '../test/browser/helpers/chromium';
-import { freePort } from '../test/helpers/chaos-temporal';
+import { freeStackEnv } from '../test/helpers/start-process';
 
 const OUT = path.resolve(__dirname, '..', 'docs', 'screenshots');
 
@@ -99,18 +99,8 @@ async function story(browser: Browser, url: string, apiKey: string): Promise<voi
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'mj-console-shots-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    MJ_DATA_DIR: dataDir,
-    MJ_DEV_TEMPORAL_PORT: String(await freePort()),
-    MJ_DEV_UI_PORT: String(await freePort()),
-    MJ_DEV_SIMULATOR_PORT: String(await freePort()),
-    MJ_WEBHOOK_PORT: String(await freePort()),
-    MJ_GATEWAY_PORT: '0',
-    MJ_DEV_TIME_SCALE: '40',
-    MJ_LOG_LEVEL: 'warn',
-  };
+  const env = await freeStackEnv(dataDir);
+
   const stack = await startStack(
     env,
     createLogger({ level: 'warn', name: 'console-shots', destination: process.stderr }),

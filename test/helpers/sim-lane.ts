@@ -28,10 +28,11 @@ export interface SimLane {
 export async function startSimLane(
   name: string,
   sim: SimulatorOptions,
-  client: Partial<MjClientOptions> = {}
+  client: Partial<MjClientOptions> = {},
+  server: Parameters<typeof createDevServerEnv>[0] = {}
 ): Promise<SimLane> {
   const [env, simulator, dir, bundle] = await Promise.all([
-    createDevServerEnv(),
+    createDevServerEnv(server),
     startSimulator(sim),
     mkdtemp(path.join(tmpdir(), `${name}-`)),
     bundleJobWorkflows(),

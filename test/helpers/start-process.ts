@@ -5,9 +5,30 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { freePort } from './chaos-temporal';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/**
+ * The environment of a whole local stack on free ports and its own data directory, at 40× simulated time, quiet,
+ * the gateway on any free port: nothing inherited but PATH (and HOME, unless given).
+ */
+export async function freeStackEnv(dataDir: string, home = process.env.HOME): Promise<NodeJS.ProcessEnv> {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    MJ_DATA_DIR: dataDir,
+    MJ_DEV_TEMPORAL_PORT: String(await freePort()),
+    MJ_DEV_UI_PORT: String(await freePort()),
+    MJ_DEV_SIMULATOR_PORT: String(await freePort()),
+    // Fixed across a restart with the same env: the simulator's pending webhooks name this port.
+    MJ_WEBHOOK_PORT: String(await freePort()),
+    MJ_GATEWAY_PORT: '0',
+    MJ_DEV_TIME_SCALE: '40',
+    MJ_LOG_LEVEL: 'warn',
+  };
+}
 
 export interface StartedStack {
   child: ChildProcess;

@@ -3,6 +3,7 @@
  * proxy) and update payloads (the workflow's validator refuses them, and the refusal leaves no trace in history).
  * Table-driven, like its unit twin: each case asserts the error type and code, the field and the rule.
  */
+import { eventually as until } from '../helpers/eventually';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,16 +59,6 @@ function maskPng(): Uint8Array {
   const png = new PNG({ width: 8, height: 8 });
   png.data.fill(255);
   return new Uint8Array(PNG.sync.write(png));
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 beforeAll(async () => {

@@ -3,56 +3,26 @@
  * with a banned prompt, bounded concurrency, every item reported, one upstream submit per item.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { LocalAssetStore } from '../../src/assets';
-import { MjClient } from '../../src/mj';
 import { parseBatchSpec } from '../../src/pipeline';
-import { startSimulator, type Simulator } from '../../src/simulator';
 import { parseStateKey } from '../../src/shared/state-key';
 import { batchWorkflow, getBatchProgressQuery } from '../../src/workflows';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+
+import { startSimLane, type SimLane } from '../helpers/sim-lane';
 
 jest.setTimeout(120_000);
 
 describe('batch on the dev server with the simulator', () => {
-  let env: TestWorkflowEnvironment;
-  let sim: Simulator;
-  let mj: MjClient;
-  let dir: string;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `batch-sim-${randomUUID().slice(0, 8)}`;
+  let lane: SimLane;
+  let env: SimLane['env'];
+  let sim: SimLane['sim'];
+  let taskQueue: string;
 
   beforeAll(async () => {
-    [env, sim, dir] = await Promise.all([
-      createDevServerEnv(),
-      startSimulator({ flavour: 'trueai', timeScale: 25, seed: 5 }),
-      mkdtemp(path.join(tmpdir(), 'batch-sim-')),
-    ]);
-    mj = new MjClient({ baseUrl: sim.url, flavour: 'trueai' });
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await bundleJobWorkflows(),
-      activities: createActivities({ mj, store: new LocalAssetStore({ dir }) }),
-    });
-    running = worker.run();
+    lane = await startSimLane('batch-sim', { flavour: 'trueai', timeScale: 25, seed: 5 });
+    ({ env, sim, taskQueue } = lane);
   }, 120_000);
 
-  afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await mj?.close();
-    await sim?.close();
-    await env?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => lane?.close());
 
   it('runs a prompt file with concurrency 2 and reports every item', async () => {
     const text = [

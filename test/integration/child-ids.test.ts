@@ -5,58 +5,31 @@
  * refused by the server after the parent was accepted.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { LocalAssetStore } from '../../src/assets';
-import { MjClient } from '../../src/mj';
 import { parseBatchSpec, parsePipelineSpec } from '../../src/pipeline';
-import { startSimulator, type Simulator } from '../../src/simulator';
 import { batchWorkflow, pipelineWorkflow } from '../../src/workflows';
 import { MAX_WORKFLOW_ID_LENGTH } from '../../src/workflows/common/child-ids';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { startSimLane, type SimLane } from '../helpers/sim-lane';
 
 jest.setTimeout(120_000);
 
 const FAST_POLICY = { initialInterval: '300ms', maxInterval: '1s', jitter: 0.1 } as const;
 
 describe('child ids on a server limited to 255-character ids', () => {
-  let env: TestWorkflowEnvironment;
-  let sim: Simulator;
-  let mj: MjClient;
-  let dir: string;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `child-ids-${randomUUID().slice(0, 8)}`;
+  let lane: SimLane;
+  let env: SimLane['env'];
+  let taskQueue: string;
 
   beforeAll(async () => {
-    [env, sim, dir] = await Promise.all([
-      createDevServerEnv({ dynamicConfig: { 'limit.maxIDLength': MAX_WORKFLOW_ID_LENGTH } }),
-      startSimulator({ flavour: 'trueai', timeScale: 50, seed: 5 }),
-      mkdtemp(path.join(tmpdir(), 'child-ids-')),
-    ]);
-    mj = new MjClient({ baseUrl: sim.url, flavour: 'trueai' });
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await bundleJobWorkflows(),
-      activities: createActivities({ mj, store: new LocalAssetStore({ dir }) }),
-    });
-    running = worker.run();
+    lane = await startSimLane(
+      'child-ids',
+      { flavour: 'trueai', timeScale: 50, seed: 5 },
+      {},
+      { dynamicConfig: { 'limit.maxIDLength': MAX_WORKFLOW_ID_LENGTH } }
+    );
+    ({ env, taskQueue } = lane);
   });
 
-  afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await mj?.close();
-    await sim?.close();
-    await env?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => lane?.close());
 
   it('the server really refuses a 256-character workflow id (the limit these tests rely on)', async () => {
     const input = parsePipelineSpec({ name: 'x', steps: [{ id: 'g', imagine: { prompt: 'a cat' } }] });

@@ -8,8 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import type { Endpoints } from '../../src/gateway/dev-setup';
-import { freePort } from '../helpers/chaos-temporal';
-import { startStack as start, stopStack as stop, type StartedStack as Started } from '../helpers/start-process';
+import {
+  freeStackEnv,
+  startStack as start,
+  stopStack as stop,
+  type StartedStack as Started,
+} from '../helpers/start-process';
 
 jest.setTimeout(300_000);
 
@@ -24,19 +28,8 @@ async function json(url: string, opts: { key?: string; body?: unknown } = {}) {
 
 test('endpoints.json, a dev key kept across restarts, and a RELAX job that resumes after stop/start', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mj-gw-start-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: dataDir,
-    MJ_DATA_DIR: dataDir,
-    MJ_DEV_TEMPORAL_PORT: String(await freePort()),
-    MJ_DEV_UI_PORT: String(await freePort()),
-    MJ_DEV_SIMULATOR_PORT: String(await freePort()),
-    // Fixed across the restart: the simulator's pending webhooks name this port.
-    MJ_WEBHOOK_PORT: String(await freePort()),
-    MJ_GATEWAY_PORT: '0',
-    MJ_DEV_TIME_SCALE: '40',
-    MJ_LOG_LEVEL: 'warn',
-  };
+  const env = await freeStackEnv(dataDir, dataDir);
+
   let running: Started | undefined = await start(env);
   try {
     const first = JSON.parse(readFileSync(path.join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;

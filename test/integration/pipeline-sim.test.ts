@@ -4,24 +4,14 @@
  * stored PNG mask through `provideStepInput`. Proves one upstream submit per state key and the number of jobs.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { PNG } from 'pngjs';
-import { createActivities } from '../../src/activities';
-import { LocalAssetStore } from '../../src/assets';
-import { MjClient } from '../../src/mj';
 import { parsePipelineSpec } from '../../src/pipeline';
-import { startSimulator, type Simulator } from '../../src/simulator';
 import { PIPELINE_FAILURE } from '../../src/shared/failure-types';
 import type { PipelineInput } from '../../src/shared/pipeline-types';
 import { parseStateKey } from '../../src/shared/state-key';
 import { getPipelineProgressQuery, pipelineWorkflow, provideStepInputUpdate } from '../../src/workflows';
 import { catSpec } from '../unit/pipeline/harness';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { startSimLane, type SimLane } from '../helpers/sim-lane';
 
 jest.setTimeout(120_000);
 
@@ -42,40 +32,18 @@ function maskPng(size = 64): Uint8Array {
 }
 
 describe('cat pipeline on the dev server with the simulator', () => {
-  let env: TestWorkflowEnvironment;
-  let sim: Simulator;
-  let mj: MjClient;
-  let dir: string;
-  let store: LocalAssetStore;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `pipeline-sim-${randomUUID().slice(0, 8)}`;
+  let lane: SimLane;
+  let env: SimLane['env'];
+  let sim: SimLane['sim'];
+  let store: SimLane['store'];
+  let taskQueue: string;
 
   beforeAll(async () => {
-    [env, sim, dir] = await Promise.all([
-      createDevServerEnv(),
-      startSimulator({ flavour: 'trueai', timeScale: 25, seed: 11 }),
-      mkdtemp(path.join(tmpdir(), 'pipeline-sim-')),
-    ]);
-    store = new LocalAssetStore({ dir });
-    mj = new MjClient({ baseUrl: sim.url, flavour: 'trueai' });
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await bundleJobWorkflows(),
-      activities: createActivities({ mj, store }),
-    });
-    running = worker.run();
+    lane = await startSimLane('pipeline-sim', { flavour: 'trueai', timeScale: 25, seed: 11 });
+    ({ env, sim, store, taskQueue } = lane);
   }, 120_000);
 
-  afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await mj?.close();
-    await sim?.close();
-    await env?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => lane?.close());
 
   it('runs imagine → U1–U4 → zoom-out 2 each, and vary-region on U2 with a stored mask: one submit per job', async () => {
     const input: PipelineInput = parsePipelineSpec({ ...catSpec(), policy: FAST_POLICY });

@@ -4,6 +4,7 @@
  * upstream), and meanwhile another job of the same account and mode takes the only slot and finishes. Before this
  * rule the waiting job held the slot, so the account stood still until somebody answered, perhaps days later.
  */
+import { eventually as until } from '../helpers/eventually';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -43,16 +44,6 @@ function maskPng(): Uint8Array {
   return PNG.sync.write(png);
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 it('waits for the person without the slot; another job of the account runs meanwhile; then both finish', async () => {
   const account = `acct-${randomUUID().slice(0, 8)}`;
   const client = stack.env.client;
@@ -70,7 +61,11 @@ it('waits for the person without the slot; another job of the account runs meanw
     ...common,
     request: { kind: 'action', parentTaskId: upTask, intent: parseIntent('vary-region') },
   });
-  await until(async () => ((await jobs.progress(regionId)).phase === 'waiting-input' ? true : undefined), 'input');
+  await until(
+    async () => ((await jobs.progress(regionId)).phase === 'waiting-input' ? true : undefined),
+    'input',
+    60_000
+  );
 
   // The only slot is free: another job of the same account × mode gets it and finishes while the person thinks.
   const other = await start(`mj-job-other-${randomUUID().slice(0, 8)}`, {

@@ -2,6 +2,7 @@
  * Shared set-up of the pipeline and batch workflow tests: one time-skipping server and one workflow bundle per
  * file, a fresh task queue per test, and a recorder behind the fake job's activities.
  */
+import { eventually as pollUntil } from '../../helpers/eventually';
 import { readRejection, type RejectionDetails } from '../../../src/shared/rejection';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -119,14 +120,8 @@ export async function withWorker<T>(h: Harness, jobs: FakeJobs, fn: (taskQueue: 
 }
 
 /** Polls `probe` until it returns a value (real time; queries do not need virtual time). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  return pollUntil(probe, what, timeoutMs, 100);
 }
 
 export const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
