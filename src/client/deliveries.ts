@@ -7,13 +7,14 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { callbackWorkflowId, jobWorkflowId, normaliseTaskId, TENANT_RE } from '../gateway/task-id';
+import { callbackWorkflowId, jobWorkflowId, normaliseTaskId } from '../gateway/task-id';
 import type { TenantDirectory } from '../gateway/tenant-directory';
 import { MjInputError } from '../mj/errors';
 import { getDeliveriesQuery, replayDeliveriesUpdate, type DeliveryRecord } from '../workflows/callback/messages';
 import { GatewayTaskNotFoundError } from './errors';
 import { requireGatewayWorker } from './gateway-pollers';
 import { describeOrUndefined } from './job-ids';
+import { checkTenant } from './validation';
 
 /** One change of the task and what became of its delivery. */
 export interface DeliveryRow {
@@ -109,9 +110,7 @@ export class MjDeliveriesClient {
   ): Promise<{ taskId: string; tenant: string; workflowId: string; taskQueue: string; open: boolean }> {
     const taskId = normaliseTaskId(rawTaskId);
     if (taskId === undefined) throw new MjInputError('taskId', 'must be a gateway task id (16 digits)');
-    if (tenant !== undefined && !TENANT_RE.test(tenant)) {
-      throw new MjInputError('tenant', 'must be 1-40 of [a-z0-9_-], starting with a letter or digit');
-    }
+    if (tenant !== undefined) checkTenant(tenant);
     const candidates = tenant !== undefined ? [tenant] : Object.keys((await this.tenants.memo(true)).tenants);
     const hits = await describeEach(this.client, candidates, (t) => callbackWorkflowId(t, taskId));
     if (hits.length > 1) {

@@ -5,13 +5,13 @@
  */
 import type { Client } from '@temporalio/client';
 import { keyIdOf } from '../gateway/api-keys';
-import { TENANT_RE } from '../gateway/task-id';
 import { TenantDirectory, TenantRequestError, type KeyRow } from '../gateway/tenant-directory';
 import { MjInputError } from '../mj/errors';
 import { TENANTS_WORKFLOW_ID } from '../workflows/tenants/messages';
 import { ApiKeyNotFoundError } from './errors';
 import { requireGatewayWorker } from './gateway-pollers';
 import { describeOrUndefined } from './job-ids';
+import { checkTenant } from './validation';
 
 /** One key as `list` shows it: never the key, only its id and the prefix every key with that id starts with. */
 export interface ApiKeySummary extends KeyRow {
@@ -94,12 +94,6 @@ export class MjKeysClient {
     const registry = await describeOrUndefined(this.client, TENANTS_WORKFLOW_ID);
     const running = registry?.status.name === 'RUNNING';
     await requireGatewayWorker(this.client, running ? registry.taskQueue : this.taskQueue);
-  }
-}
-
-function checkTenant(tenant: unknown): asserts tenant is string {
-  if (typeof tenant !== 'string' || !TENANT_RE.test(tenant)) {
-    throw new MjInputError('tenant', 'must be 1-40 of [a-z0-9_-], starting with a letter or digit');
   }
 }
 

@@ -2,6 +2,7 @@
  * Checks every client method runs before anything is stored or started, each throwing `MjInputError` naming the
  * field and the rule.
  */
+import { TENANT_RE } from '../gateway/task-id';
 import { MjInputError } from '../mj/errors';
 import type { SpeedMode } from '../mj/types';
 import { MAX_PROMPT_LENGTH } from '../shared/defaults';
@@ -26,6 +27,13 @@ export function checkId(id: unknown, field = 'jobId'): string {
     throw new MjInputError(field, 'must be 1-200 characters of [A-Za-z0-9_.:/-]');
   }
   return id;
+}
+
+/** A gateway tenant name, as the tenants registry accepts it. */
+export function checkTenant(tenant: unknown): asserts tenant is string {
+  if (typeof tenant !== 'string' || !TENANT_RE.test(tenant)) {
+    throw new MjInputError('tenant', 'must be 1-40 of [a-z0-9_-], starting with a letter or digit');
+  }
 }
 
 export function checkMode(mode: unknown, field = 'mode'): SpeedMode | undefined {
