@@ -11,6 +11,7 @@ import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
 import type { ModalInput, TaskSnapshot } from '../shared/types';
 import type { SpeedMode } from '../mj/types';
+import type { LedgerRecorder, UpstreamRouter, UpstreamSet } from '../upstreams/types';
 import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
@@ -37,6 +38,16 @@ export interface ActivityDeps {
   log?: ActivityLogger;
   /** Download settings of image capture (dispatcher, timeouts, size caps). */
   capture?: Omit<CaptureDeps, 'store' | 'mj'>;
+  /**
+   * Several upstreams (issue 13): their clients and hook URLs. When set, submits are routed through `router` and
+   * every call on a task goes to its owner; `mj` stays the client of jobs recorded before routing.
+   * @default undefined (one upstream: `mj`)
+   */
+  upstreams?: UpstreamSet;
+  /** The upstream pool (reservations, health). Required with `upstreams`. */
+  router?: UpstreamRouter;
+  /** The cost ledger (charges, refunds, budgets). @default undefined (nothing is recorded) */
+  ledger?: LedgerRecorder;
 }
 
 export interface SubmitModalInput {

@@ -51,6 +51,16 @@ export const JOB_FAILURE = {
   parentNotFound: 'ParentTaskNotFound',
   /** The upstream task succeeded but its images could not be stored; details carry the task id. */
   captureFailed: 'CaptureFailed',
+  /**
+   * A new job would pass a budget (issue 13); details `{ field: 'budget', rule: 'limit', budget, limit, spent, price }`.
+   * Nothing was sent upstream.
+   */
+  budgetExceeded: 'BudgetExceeded',
+  /**
+   * No configured upstream offers what the job needs (a feature, a mode) or its pinned owner is not configured;
+   * details `{ field: 'upstream', rule: 'feature' | 'mode' | 'owner' }`.
+   */
+  noUpstream: 'NoUpstream',
 } as const;
 
 export type JobFailureType = (typeof JOB_FAILURE)[keyof typeof JOB_FAILURE];
@@ -86,6 +96,15 @@ export const ACTIVITY_FAILURE = {
   reconcileUnsupported: 'ReconcileUnsupported',
   /** An activity argument is unusable (mask not a PNG, asset missing): retrying cannot help. */
   invalidInput: 'InvalidActivityInput',
+  /**
+   * Routing (issue 13): nothing can take the submit now; details `{ retryAfterMs, reason, upstreamId? }`. The job
+   * waits on a durable timer and asks again (a pinned follow-up keeps waiting for its owner).
+   */
+  upstreamsBusy: 'UpstreamsBusy',
+  /** Routing: no configured upstream can ever take it; details `{ field: 'upstream', rule }`. */
+  noUpstream: 'NoUpstream',
+  /** A budget refused the price before anything was sent; details carry the {@link BudgetVerdict}. */
+  budgetExceeded: 'BudgetExceeded',
 } as const;
 
 /**
