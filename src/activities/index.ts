@@ -9,18 +9,21 @@
 import { Context, log as temporalLog } from '@temporalio/activity';
 import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
-import type { ModalInput, TaskSnapshot } from '../shared/types';
+import type { ModalInput } from '../shared/types';
 import type { SpeedMode } from '../mj/types';
 import type { LedgerRecorder, UpstreamRouter, UpstreamSet } from '../upstreams/types';
 import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
-import { fetchSnapshot, findByState, type FindTaskByStateInput } from './task-lookup';
+import { findRoutedByState, type FoundTask, type RoutedLookupInput } from './routed-lookup';
+import { submitRouted } from './routed-submit';
+import { fetchSnapshot, findByState } from './task-lookup';
 import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';
 import type { FetchedTask } from './task-snapshot';
+import { clientFor, hookFor } from './upstream-client';
 
 export type { SubmitTaskInput, SubmitTaskResult } from './submit-task';
-export type { FindTaskByStateInput } from './task-lookup';
+export type { RoutedLookupInput as FindTaskByStateInput, FoundTask } from './routed-lookup';
 export type { FetchedTask } from './task-snapshot';
 export type { ActivityLogger } from './failures';
 export { toApplicationFailure } from './failures';
@@ -50,12 +53,26 @@ export interface ActivityDeps {
   ledger?: LedgerRecorder;
 }
 
-export interface SubmitModalInput {
+/** A call on an existing task: its owner (issue 13) when routed; absent = the legacy single upstream (`mj`). */
+export interface OwnedTask {
+  taskId: string;
+  upstreamId?: string;
+}
+
+export interface SubmitModalInput extends OwnedTask {
   /** The MODAL child (the id a code-21 answer or a MODAL fetch showed), never its parent. */
   taskId: string;
   input: ModalInput;
   mode?: SpeedMode;
 }
+
+export interface FetchTaskInput extends OwnedTask {
+  /** Routed: the reservation to free once the task is terminal, and the charge's key (the state key) to refund. */
+  requestId?: string;
+  stateKey?: string;
+}
+
+const TERMINAL = new Set(['SUCCESS', 'FAILURE', 'CANCEL']);
 
 export interface CancelUpstreamResult {
   cancelled: boolean;
@@ -63,10 +80,28 @@ export interface CancelUpstreamResult {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { mj, store, notifyHookUrl } = deps;
-  const redact = makeRedactor([notifyHookUrl]);
+  const { mj, store, notifyHookUrl, upstreams, router } = deps;
+  const redact = makeRedactor([notifyHookUrl, ...(upstreams?.ids() ?? []).map((id) => upstreams?.notifyHookUrl(id))]);
   const log: ActivityLogger = deps.log ?? temporalLog;
   const capture = createCaptureActivities({ ...deps.capture, store, mj });
+  const captures = new Map<string, ReturnType<typeof createCaptureActivities>>();
+  const captureFor = (upstreamId?: string) => {
+    if (upstreamId === undefined) return capture;
+    let c = captures.get(upstreamId);
+    if (!c)
+      captures.set(
+        upstreamId,
+        (c = createCaptureActivities({ ...deps.capture, store, mj: clientFor(mj, upstreams, upstreamId) }))
+      );
+    return c;
+  };
+  const routed = upstreams && router ? { upstreams, router, ledger: deps.ledger, store, log, redact } : undefined;
+  /** One reservation per scheduled activity of a run: idempotent if the pool sees the same call twice. */
+  const requestIdOf = (stateKey: string): string => {
+    const info = Context.current().info;
+    return `${stateKey}#${(info.workflowExecution?.runId ?? '').slice(0, 8)}.${info.activityId}`;
+  };
+  const jobIdOf = (): string => Context.current().info.workflowExecution?.workflowId ?? '';
   const opts = (mode?: SpeedMode): MjRequestOptions => ({
     mode,
     signal: Context.current().cancellationSignal,
@@ -75,6 +110,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** Submits one job step with its `state` key; a single attempt, the workflow owns the retry loop. */
     async submitTask(input: SubmitTaskInput): Promise<SubmitTaskResult> {
+      if (routed) {
+        const caller = { workflowId: jobIdOf(), requestId: requestIdOf(input.stateKey) };
+        return runActivity(redact, () => withHeartbeat(() => submitRouted(routed, input, caller, opts(input.mode))));
+      }
       return runActivity(redact, () =>
         withHeartbeat(() => submitOnce({ mj, store, notifyHookUrl, log }, input, opts(input.mode)))
       );
@@ -84,14 +123,23 @@ export function createActivities(deps: ActivityDeps) {
      * The task now, without `properties`, buttons annotated with their intent and failures with their kind; a
      * gateway's stub and refresh period flagged (see {@link FetchedTask}).
      */
-    async fetchTask(input: { taskId: string }): Promise<FetchedTask> {
-      return runActivity(redact, () => fetchSnapshot(mj, input.taskId, opts()));
+    async fetchTask(input: FetchTaskInput): Promise<FetchedTask> {
+      return runActivity(redact, async () => {
+        const task = await fetchSnapshot(clientFor(mj, upstreams, input.upstreamId), input.taskId, opts());
+        if (input.upstreamId !== undefined && TERMINAL.has(task.status)) await settleTerminal(input, task);
+        return task;
+      });
     },
 
-    /** The task submitted with a state key, or null when the proxy proves there is none (see {@link findByState}). */
-    async findTaskByState(input: FindTaskByStateInput): Promise<TaskSnapshot | null> {
+    /**
+     * The task submitted with a state key, or null when the proxy proves there is none (see {@link findByState});
+     * routed, on the attempt's own upstream (see {@link findRoutedByState}).
+     */
+    async findTaskByState(input: RoutedLookupInput): Promise<FoundTask | null> {
       return runActivity(redact, async () => {
-        const found = await findByState(mj, input, opts());
+        const found = routed
+          ? await findRoutedByState(routed, input, jobIdOf(), opts())
+          : await findByState(mj, input, opts());
         log.info('reconciled submit by state', { state: input.stateKey, found: found?.id ?? null });
         return found;
       });
@@ -103,12 +151,13 @@ export function createActivities(deps: ActivityDeps) {
         withHeartbeat(async () => {
           const { prompt, mask } = input.input;
           const maskBase64 = mask ? await assetToDataUrl(store, mask, 'image/png') : undefined;
-          const outcome = await mj.submitModal(
+          const hook = hookFor(notifyHookUrl, upstreams, input.upstreamId);
+          const outcome = await clientFor(mj, upstreams, input.upstreamId).submitModal(
             {
               taskId: input.taskId,
               prompt,
               ...(maskBase64 ? { maskBase64 } : {}),
-              ...(notifyHookUrl ? { notifyHook: notifyHookUrl } : {}),
+              ...(hook ? { notifyHook: hook } : {}),
             },
             opts(input.mode)
           );
@@ -120,12 +169,13 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Asks the proxy to stop a task (trueai only); other flavours report that they cannot. */
-    async cancelUpstreamTask(input: { taskId: string }): Promise<CancelUpstreamResult> {
+    async cancelUpstreamTask(input: OwnedTask): Promise<CancelUpstreamResult> {
       return runActivity(redact, async () => {
-        if (!mj.supports('cancel'))
-          return { cancelled: false, reason: `the ${mj.flavour} flavour has no cancel endpoint` };
+        const owner = clientFor(mj, upstreams, input.upstreamId);
+        if (!owner.supports('cancel'))
+          return { cancelled: false, reason: `the ${owner.flavour} flavour has no cancel endpoint` };
         try {
-          await mj.cancelTask(input.taskId, opts());
+          await owner.cancelTask(input.taskId, opts());
         } catch (err) {
           if (err instanceof MjTaskNotFoundError) return { cancelled: false, reason: 'task not found upstream' };
           throw err;
@@ -139,8 +189,24 @@ export function createActivities(deps: ActivityDeps) {
      * Copies the result images into the store. Heartbeats while it runs, so a worker that dies mid-capture is noticed
      * by the heartbeat timeout (seconds) rather than the 5 minute start-to-close timeout.
      */
-    async captureImages(input: CaptureImagesInput) {
-      return withHeartbeat(() => capture.captureImages(input));
+    async captureImages(input: CaptureImagesInput & { upstreamId?: string }) {
+      const { upstreamId, ...rest } = input;
+      return withHeartbeat(() => captureFor(upstreamId).captureImages(rest));
     },
   };
+
+  /**
+   * A routed task reached a terminal status: its pool slot is freed, and a gateway's timeout refund is recorded.
+   * Neither may fail the fetch (the job would poll on a finished task); the pool also reclaims slots of closed jobs.
+   */
+  async function settleTerminal(input: FetchTaskInput, task: FetchedTask): Promise<void> {
+    try {
+      if (router && input.requestId) await router.release(input.requestId, input.upstreamId as string);
+      if (deps.ledger && input.stateKey && task.status === 'FAILURE' && task.failKind === 'gateway-timeout') {
+        await deps.ledger.refund({ key: input.stateKey, reason: 'gateway-timeout', at: Date.now() });
+      }
+    } catch (err) {
+      log.warn('terminal routed task not settled', { taskId: task.id, error: String(err) });
+    }
+  }
 }

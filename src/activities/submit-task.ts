@@ -13,7 +13,8 @@ import {
 } from '../mj';
 import type { SubmitSuccess } from '../mj/client';
 import type { IntentSpec, MjTask, SpeedMode } from '../mj/types';
-import type { JobRequest } from '../shared/types';
+import type { JobRequest, TaskRoute } from '../shared/types';
+import type { CostTags } from '../upstreams/types';
 import { invalidInput, type ActivityLogger } from './failures';
 import { requireDataUrl, resolveImageRef } from './image-refs';
 
@@ -22,6 +23,12 @@ export interface SubmitTaskInput {
   mode: SpeedMode;
   /** From `makeStateKey(workflowId, step)`: lets `findTaskByState` find this submit if its answer is lost. */
   stateKey: string;
+  /** Routed (issue 13): modes in order of preference; the one routing chose is in the result. @default [mode] */
+  modes?: SpeedMode[];
+  /** Routed: upstreams that already refused this submit (failover), skipped by this attempt. */
+  exclude?: string[];
+  /** Routed: cost attribution for the ledger's budgets and charge. */
+  costTags?: CostTags;
 }
 
 /** The task the proxy created: accepted (code 1), queued (22), parked in MODAL (21 on P/T), or legacy existed (N 21). */
@@ -35,6 +42,8 @@ export interface SubmitTaskResult {
    * that long; absent for live proxies. @unit ms
    */
   refreshMs?: number;
+  /** Routed (issue 13): the owner's reservation (upstream, mode, price); absent with one upstream. */
+  route?: TaskRoute;
 }
 
 export interface SubmitDeps {

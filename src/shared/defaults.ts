@@ -106,6 +106,15 @@ export const MAX_UPSTREAM_AUTH_RETRIES = 2;
 /** Jobs: wait before looking up a submit with an unknown outcome, so an asynchronously saved task (N) is visible. */
 export const RECONCILE_DELAY = '2s';
 
+/**
+ * Routed jobs (issue 13): shortest wait before asking the pool again after it answered "busy", so a cooldown that
+ * ends now does not turn into a tight loop of reservations.
+ */
+export const MIN_UPSTREAM_WAIT = '1s';
+
+/** Routed jobs: how often a job parked by a budget (`onExceed: 'park'`) asks the ledger again. */
+export const BUDGET_PARK_RECHECK = '5m';
+
 /** Slots: workflow id prefix of the slot managers, `mj-slots-<account>-<mode>`. */
 export const SLOT_MANAGER_ID_PREFIX = 'mj-slots';
 

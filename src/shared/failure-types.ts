@@ -1,3 +1,5 @@
+import type { TaskRoute } from './types';
+
 /**
  * `ApplicationFailure.type` values a job or pipeline ends with. Callers match on these strings, not on classes,
  * because failures cross a serialisation boundary.
@@ -143,6 +145,14 @@ export interface ActivityFailureDetails {
   outcomeUnknown?: boolean;
   /** Retry-After, repeated here because `nextRetryDelay` does not survive the trip into workflow code. */
   retryAfterMs?: number;
+  /**
+   * Routed submits (issue 13): the upstream the attempt went to, and `failover: true` when it proved the task was not
+   * accepted there (the pool cooled or disabled it; the next attempt may go elsewhere).
+   */
+  upstreamId?: string;
+  failover?: boolean;
+  /** Routed submit with an unknown outcome: the reservation, to reconcile on the same upstream. */
+  route?: TaskRoute;
 }
 
 /** `ApplicationFailure.type` of a rejected `provideModalInput` update (the validator's verdict; nothing is recorded). */

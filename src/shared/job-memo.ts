@@ -8,6 +8,7 @@
  * by the webhook receiver (see the cost issue), so waking the workflow for it is not needed.
  */
 import type { SpeedMode, TaskStatus } from '../mj/types';
+import type { TaskOwner } from '../upstreams/types';
 import type { JobPhase } from './types';
 
 export const JOB_MEMO_KEY = 'mjTask';
@@ -50,8 +51,22 @@ export interface JobMemo {
   finishTime?: number;
   failReason?: string;
   failureType?: string;
-  /** Set while the job waits for a person. */
-  waitingFor?: { kind: 'modal'; needs: ('prompt' | 'mask')[]; intent?: string; since: number; expiresAt?: number };
+  /** Set while the job waits for a person, or (routed) for its upstream or a budget (`needs` empty). */
+  waitingFor?:
+    | { kind: 'modal'; needs: ('prompt' | 'mask')[]; intent?: string; since: number; expiresAt?: number }
+    | {
+        kind: 'upstream';
+        needs: [];
+        upstreamId?: string;
+        reason: string;
+        since: number;
+        until?: number;
+        // Absent; declared so readers of a modal wait (`w.intent`, `w.expiresAt`) read both shapes.
+        intent?: undefined;
+        expiresAt?: undefined;
+      };
+  /** With several upstreams (issue 13): the upstream, task and mode of the job; its follow-ups go there. */
+  owner?: TaskOwner;
 }
 
 /**

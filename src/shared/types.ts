@@ -5,6 +5,7 @@
 import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
 import type { JobNotify } from './job-memo';
+import type { CostTags, PricedAction, TaskOwner } from '../upstreams/types';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
 export interface AssetRef {
@@ -35,6 +36,12 @@ export type JobRequest =
        * the upstream does not know fails at once with `ParentTaskNotFound`). @default 'job'
        */
       parentOrigin?: 'job' | 'external';
+      /**
+       * The parent's owner (issue 13): with several upstreams the action goes only there, never elsewhere (a task id
+       * means nothing on another upstream). Filled from the parent job's memo by pipelines and `client.action`.
+       * @default undefined (one upstream, or the parent's owner is not known: routing decides)
+       */
+      upstreamId?: string;
     }
   | { kind: 'blend'; images: ImageRef[]; dimensions?: BlendDimensions; botType?: BotType }
   | { kind: 'describe'; image: ImageRef; botType?: BotType }
@@ -108,6 +115,13 @@ export interface JobInput {
   request: JobRequest;
   /** Speed mode; selects the path prefix and the default poll policy. @default 'FAST' */
   mode?: SpeedMode;
+  /**
+   * With several upstreams (issue 13): modes in order of preference; routing takes the first one some upstream can
+   * run now, and the job then runs (and polls) in that mode. @default [mode]
+   */
+  modes?: SpeedMode[];
+  /** Cost attribution (tenant, pipeline, batch) for the ledger and its budgets. @default undefined */
+  costTags?: CostTags;
   /** Account key for slot accounting. @default 'default' */
   account?: string;
   /** Overrides of the per-mode poll policy. */
@@ -171,6 +185,22 @@ export interface JobCarry {
   memoSeq?: number;
   /** Pre-supplied or accepted modal input not yet submitted upstream (e.g. a MODAL child still to appear). */
   modalInput?: ModalInput;
+  /** With several upstreams: where the task lives (every follow-up goes there) and the reservation it holds. */
+  owner?: TaskOwner;
+  route?: TaskRoute;
+}
+
+/**
+ * The reservation a routed submit made (issue 13): what the submit activity reports back, so later calls free the
+ * pool's slot (`requestId`) and the mode routing chose is the one the job runs in. No secrets.
+ */
+export interface TaskRoute {
+  requestId: string;
+  upstreamId: string;
+  mode: SpeedMode;
+  action: PricedAction;
+  price: number;
+  currency: string;
 }
 
 /**
@@ -217,10 +247,36 @@ export interface JobResult {
   timings: JobTimings;
   submits: number;
   fetches: number;
+  /** Several upstreams (issue 13): where the task ran; follow-ups of this job go there. */
+  owner?: TaskOwner;
+  /** Submits refused by an upstream (proven not accepted) and sent elsewhere. */
+  failovers?: number;
+}
+
+/** What a job waits for: a person ({@link ModalWaitingFor}), its upstream, or a budget. */
+export type JobWaitingFor = ModalWaitingFor | UpstreamWaitingFor;
+
+/**
+ * A routed job that cannot submit now (issue 13): every upstream busy or cooling down, its pinned owner down
+ * (`upstreamId` set), or a budget that parks it (`reason: 'budget'`). Nothing is asked of a person (`needs` empty).
+ */
+export interface UpstreamWaitingFor {
+  kind: 'upstream';
+  upstreamId?: string;
+  /** Why: the pool's reason ('queue-full', 'connection', 'disabled: auth', …) or 'budget'. */
+  reason: string;
+  since: number;
+  /** When the job asks again (workflow time). */
+  until?: number;
+  needs: [];
+  // Absent here; declared so readers written for a modal wait (`w.intent`, `w.taskId`) read both shapes.
+  intent?: undefined;
+  taskId?: undefined;
+  expiresAt?: undefined;
 }
 
 /** What a job waits for from a person. `taskId` is absent while nothing was pressed upstream (`waiting-input`). */
-export interface JobWaitingFor {
+export interface ModalWaitingFor {
   kind: 'modal';
   taskId?: string;
   intent?: IntentSpec;
@@ -241,8 +297,10 @@ export interface JobProgress {
   mode: SpeedMode;
   buttons: ButtonIntent[];
   timings: JobTimings;
-  /** Set while the job waits for a person. */
+  /** Set while the job waits for a person, or (routed) for an upstream or a budget. */
   waitingFor?: JobWaitingFor;
+  /** With several upstreams: where the task lives. */
+  owner?: TaskOwner;
   failure?: { type: string; message: string };
   submits: number;
   fetches: number;
@@ -261,6 +319,8 @@ export interface ModalAck {
 /** Payload of the signal the webhook receiver sends: a hint only; the workflow confirms with a fetch. */
 export interface TaskChangedHint {
   taskId: string;
+  /** The upstream the delivery came from (its webhook token); a job ignores a hint from another than its owner. */
+  upstreamId?: string;
   status?: string;
   progress?: string;
 }

@@ -163,3 +163,33 @@ export function upstreamTaskFailure(task: TaskSnapshot): ApplicationFailure {
     failKind: task.failKind ?? 'unknown',
   });
 }
+
+/** A routed submit's failure the job answers itself (issue 13); anything else is read by {@link classifySubmitFailure}. */
+export type RoutedFailure =
+  | { kind: 'busy'; retryAfterMs: number; reason: string; upstreamId?: string; message: string }
+  | { kind: 'no-upstream'; rule: string; message: string }
+  | { kind: 'budget'; verdict: Record<string, unknown> & { onExceed?: string }; message: string }
+  /** Proven not accepted by `upstreamId` (it cools down or is disabled): the next attempt may go elsewhere. */
+  | { kind: 'failover'; upstreamId: string; retryAfterMs?: number; code?: string; message: string };
+
+export function classifyRoutedFailure(err: unknown): RoutedFailure | undefined {
+  const { failure, details, message } = readActivityFailure(err);
+  if (!failure) return undefined;
+  const d = details as ActivityFailureDetails & Record<string, unknown>;
+  if (failure.type === ACTIVITY_FAILURE.upstreamsBusy) {
+    const upstreamId = typeof d.upstreamId === 'string' ? d.upstreamId : undefined;
+    const reason = typeof d.reason === 'string' ? d.reason : 'busy';
+    return { kind: 'busy', retryAfterMs: d.retryAfterMs ?? 0, reason, upstreamId, message };
+  }
+  if (failure.type === ACTIVITY_FAILURE.noUpstream) {
+    return { kind: 'no-upstream', rule: typeof d.rule === 'string' ? d.rule : 'owner', message };
+  }
+  if (failure.type === ACTIVITY_FAILURE.budgetExceeded) {
+    const { code: _code, ...verdict } = d;
+    return { kind: 'budget', verdict, message };
+  }
+  if (d.failover === true && d.upstreamId !== undefined) {
+    return { kind: 'failover', upstreamId: d.upstreamId, retryAfterMs: d.retryAfterMs, code: d.code, message };
+  }
+  return undefined;
+}

@@ -10,19 +10,25 @@ import { isCancellation, type ApplicationFailure } from '@temporalio/workflow';
 import type {
   CancelUpstreamResult,
   FetchedTask,
+  FetchTaskInput,
   FindTaskByStateInput,
+  FoundTask,
+  OwnedTask,
   SubmitModalInput,
   SubmitTaskInput,
 } from '../../activities';
 import type { SubmitTaskResult } from '../../activities/submit-task';
 import type { CaptureImagesInput } from '../../activities/capture-images';
 import type { IntentSpec, SpeedMode, TaskStatus } from '../../mj/types';
+import type { TaskOwner } from '../../upstreams/types';
 import {
+  BUDGET_PARK_RECHECK,
   CONTINUE_AS_NEW_EVENTS,
   DEFAULT_MODE,
   DEFAULT_SUBMIT_BACKOFF,
   MAX_PARENT_UNAVAILABLE_RETRIES,
   MAX_UPSTREAM_AUTH_RETRIES,
+  MIN_UPSTREAM_WAIT,
   RECONCILE_DELAY,
 } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
@@ -46,16 +52,19 @@ import type {
   ModalInput,
   TaskButton,
   TaskChangedHint,
+  TaskRoute,
   TaskSnapshot,
 } from '../../shared/types';
 import { Backoff } from '../common/backoff';
 import {
   captureFailure,
+  classifyRoutedFailure,
   classifySubmitFailure,
   jobFailure,
   readActivityFailure,
   upstreamAuthFailure,
   upstreamTaskFailure,
+  type RoutedFailure,
 } from './failures';
 import { buildJobMemo, jobDetailsMarkdown } from './memo';
 import { JOB_PATCH, type JobPatchId } from './patches';
@@ -76,10 +85,10 @@ import {
 export interface JobActivities {
   submitTask(input: SubmitTaskInput): Promise<SubmitTaskResult>;
   submitModal(input: SubmitModalInput): Promise<{ taskId: string }>;
-  fetchTask(input: { taskId: string }): Promise<FetchedTask>;
-  findTaskByState(input: FindTaskByStateInput): Promise<TaskSnapshot | null>;
-  cancelUpstreamTask(input: { taskId: string }): Promise<CancelUpstreamResult>;
-  captureImages(input: CaptureImagesInput): Promise<CapturedImage[]>;
+  fetchTask(input: FetchTaskInput): Promise<FetchedTask>;
+  findTaskByState(input: FindTaskByStateInput): Promise<FoundTask | null>;
+  cancelUpstreamTask(input: OwnedTask): Promise<CancelUpstreamResult>;
+  captureImages(input: CaptureImagesInput & { upstreamId?: string }): Promise<CapturedImage[]>;
 }
 
 export type KeywordKey = typeof MJ_TASK_ID;
@@ -144,8 +153,12 @@ const SUBMIT_BACKOFF = {
   jitter: 0.1,
 };
 
+const MIN_UPSTREAM_WAIT_MS = durationToMs(MIN_UPSTREAM_WAIT);
+const BUDGET_PARK_RECHECK_MS = durationToMs(BUDGET_PARK_RECHECK);
+
 export class JobRun {
-  readonly mode: SpeedMode;
+  /** The requested mode; with several upstreams, the one routing chose once the submit was accepted. */
+  mode: SpeedMode;
   readonly request: JobInput['request'];
   readonly intent: IntentSpec | undefined;
   // Carried across continue-as-new (see toCarry).
@@ -191,6 +204,13 @@ export class JobRun {
   lastReadAt: number | undefined;
   /** The mode the task says it runs in; null when the upstream does not say (a new-api gateway drops it). */
   reportedMode: SpeedMode | null | undefined;
+  /** Several upstreams (issue 13): where the task lives; every call on it goes there. Absent with one upstream. */
+  owner: TaskOwner | undefined;
+  /** The owner's reservation in the pool (freed when the task ends). */
+  route: TaskRoute | undefined;
+  /** Upstreams that refused this submit (proven not accepted), counted and skipped by the next attempt. */
+  failovers = 0;
+  private exclude: string[] = [];
   private deadlineRule: boolean | undefined;
   private policy: ResolvedPolicy | undefined;
   private lastMemoJson: string | undefined;
@@ -206,7 +226,9 @@ export class JobRun {
     private readonly host: JobHost
   ) {
     const carry: JobCarry | undefined = input.carry;
-    this.mode = input.mode ?? DEFAULT_MODE;
+    this.mode = carry?.owner?.mode ?? input.mode ?? input.modes?.[0] ?? DEFAULT_MODE;
+    this.owner = carry?.owner;
+    this.route = carry?.route;
     this.request = input.request;
     this.intent = input.request.kind === 'action' ? input.request.intent : undefined;
     this.step = carry?.step ?? 0;
@@ -255,6 +277,7 @@ export class JobRun {
       buttons: this.buttons.map((b) => b.intent),
       timings: this.timings,
       waitingFor: this.waitingFor,
+      ...(this.owner ? { owner: this.owner } : {}),
       failure: this.failure,
       submits: this.submits,
       fetches: this.fetches,
@@ -281,6 +304,7 @@ export class JobRun {
       assets: this.images.length
         ? this.images.map((i) => ({ index: i.index, key: i.asset.key, contentType: i.asset.contentType }))
         : undefined,
+      owner: this.owner,
     });
   }
 
@@ -300,6 +324,8 @@ export class JobRun {
     // task id is known, or the one hint that tells the job webhooks work would be lost.
     if (hint && this.cost && this.taskId === undefined && !this.finished()) this.earlyHint = hint;
     if (!hint || hint.taskId !== this.taskId || this.finished()) return;
+    // A delivery from another upstream than the owner names another task that happens to share the id.
+    if (hint.upstreamId !== undefined && this.owner && hint.upstreamId !== this.owner.upstreamId) return;
     // A hint that reports nothing newer than the last confirmed fetch (a duplicate, or a late one) wakes nobody.
     if (
       hint.status !== undefined &&
@@ -396,6 +422,8 @@ export class JobRun {
       timings: this.timings,
       submits: this.submits,
       fetches: this.fetches,
+      ...(this.owner ? { owner: this.owner } : {}),
+      ...(this.failovers > 0 ? { failovers: this.failovers } : {}),
     };
   }
 
@@ -439,7 +467,8 @@ export class JobRun {
     const parentTaskId = this.request.parentTaskId;
     let parent: TaskSnapshot;
     try {
-      parent = await this.host.activities.fetchTask({ taskId: parentTaskId });
+      const upstreamId = this.request.upstreamId;
+      parent = await this.host.activities.fetchTask({ taskId: parentTaskId, ...(upstreamId ? { upstreamId } : {}) });
     } catch (err) {
       if (isCancellation(err)) throw err;
       return;
@@ -470,7 +499,7 @@ export class JobRun {
 
   private async capture(task: TaskSnapshot): Promise<void> {
     try {
-      this.images = await this.host.activities.captureImages({ jobId: this.host.workflowId, task });
+      this.images = await this.host.activities.captureImages({ jobId: this.host.workflowId, task, ...this.ownerRef() });
     } catch (err) {
       if (isCancellation(err)) throw err;
       throw captureFailure(task.id, err);
@@ -508,13 +537,14 @@ export class JobRun {
       let outcome: SubmitTaskResult;
       try {
         this.submits++;
-        outcome = await this.host.activities.submitTask({
-          request: this.request,
-          mode: this.mode,
-          stateKey: this.stateKey,
-        });
+        outcome = await this.host.activities.submitTask(this.submitInput());
       } catch (err) {
         if (isCancellation(err)) throw err;
+        const routed = classifyRoutedFailure(err);
+        if (routed) {
+          await this.onRoutedFailure(routed, backoff);
+          continue;
+        }
         const f = classifySubmitFailure(err);
         if (f.kind === 'terminal') throw jobFailure(f.type, f.message, { code: f.code, phase: 'submitting' });
         if (f.kind === 'back-pressure') {
@@ -541,7 +571,8 @@ export class JobRun {
           await backOff(undefined, f.message);
           continue;
         }
-        const found = await this.reconcile(backoff.deadlineAt, f.message);
+        // Routed: the attempt's reservation, so the task is looked for on that same upstream first.
+        const found = await this.reconcile(backoff.deadlineAt, f.message, readActivityFailure(err).details.route);
         if (found !== 'resubmit') {
           this.adopt(found);
           await this.publish();
@@ -551,7 +582,7 @@ export class JobRun {
         if (++unknownStreak > 1) await backOff(undefined, f.message);
         continue;
       }
-      this.accepted(outcome.taskId, outcome.kind === 'modal');
+      this.accepted(outcome.taskId, outcome.kind === 'modal', outcome.route);
       if (outcome.refreshMs !== undefined) {
         // A gateway answers a stub until its poller first reads the upstream: the submit counts as a read.
         this.refreshMs = outcome.refreshMs;
@@ -560,6 +591,100 @@ export class JobRun {
       await this.publish();
       return;
     }
+  }
+
+  /** The submit's input; routed fields only when the job has them, so a job with one upstream sends what it did. */
+  private submitInput(): SubmitTaskInput {
+    return {
+      request: this.request,
+      mode: this.mode,
+      stateKey: this.stateKey,
+      ...(this.input.modes ? { modes: this.input.modes } : {}),
+      ...(this.input.costTags ? { costTags: this.input.costTags } : {}),
+      ...(this.exclude.length > 0 ? { exclude: [...this.exclude] } : {}),
+    };
+  }
+
+  /** A pinned follow-up (an action on a routed parent): only the owner may take it. */
+  private get pin(): string | undefined {
+    return this.request.kind === 'action' ? this.request.upstreamId : undefined;
+  }
+
+  /**
+   * A routed submit that did not get through (issue 13). Failover: at once, elsewhere (the refusing upstream is
+   * skipped). Busy: a durable wait for the pool's time, within the queued deadline, or, for a pinned follow-up whose
+   * owner is down, within the job's total deadline (it is never moved). Budget: fail, or park and ask again.
+   */
+  private async onRoutedFailure(f: RoutedFailure, backoff: Backoff): Promise<void> {
+    const pinned = this.pin !== undefined;
+    const totalAt = this.timings.startedAt + this.pol.totalMs;
+    switch (f.kind) {
+      case 'failover':
+        this.failovers++;
+        if (!pinned) {
+          if (!this.exclude.includes(f.upstreamId)) this.exclude.push(f.upstreamId);
+          return;
+        }
+        // The owner refused: the pool cools it down, so the next reservation answers with the time to wait.
+        return this.waitForUpstream(f.upstreamId, f.code ?? 'refused', f.retryAfterMs ?? 0, totalAt);
+      case 'busy':
+        this.exclude = [];
+        return this.waitForUpstream(f.upstreamId, f.reason, f.retryAfterMs, pinned ? totalAt : backoff.deadlineAt);
+      case 'no-upstream':
+        if (this.exclude.length > 0) {
+          // Every upstream that could take it refused this submit: wait for one of them, do not give up.
+          this.exclude = [];
+          return this.waitForUpstream(undefined, 'all refused', backoff.next() ?? 0, backoff.deadlineAt);
+        }
+        throw jobFailure(JOB_FAILURE.noUpstream, f.message, { field: 'upstream', rule: f.rule, phase: 'submitting' });
+      case 'budget':
+        if (f.verdict.onExceed === 'park')
+          return this.waitForUpstream(undefined, 'budget', BUDGET_PARK_RECHECK_MS, totalAt);
+        throw jobFailure(JOB_FAILURE.budgetExceeded, f.message, {
+          ...f.verdict,
+          field: 'budget',
+          rule: 'limit',
+          phase: 'submitting',
+        });
+    }
+  }
+
+  /** Sleeps on a durable timer until the pool (or a budget) may say yes, publishing what the job waits for. */
+  private async waitForUpstream(
+    upstreamId: string | undefined,
+    reason: string,
+    retryAfterMs: number,
+    deadlineAt: number
+  ): Promise<void> {
+    const now = this.host.now();
+    if (now >= deadlineAt) {
+      const on = upstreamId ? `upstream ${upstreamId}` : 'an upstream';
+      throw jobFailure(JOB_FAILURE.deadlineExceeded, `${on} did not take the submit before the deadline: ${reason}`, {
+        field: 'upstream',
+        rule: 'available',
+        phase: 'submitting',
+        reason,
+        submits: this.submits,
+        ...(upstreamId ? { upstreamId } : {}),
+      });
+    }
+    const until = Math.min(deadlineAt, now + Math.max(MIN_UPSTREAM_WAIT_MS, retryAfterMs));
+    const since = this.waitingFor?.kind === 'upstream' ? this.waitingFor.since : now;
+    this.waitingFor = { kind: 'upstream', reason, since, until, needs: [], ...(upstreamId ? { upstreamId } : {}) };
+    await this.publish();
+    await this.host.sleep(until - now);
+  }
+
+  /** A poll's routing fields: the owner, and the reservation to free once the task ends. */
+  private routeRef(): Omit<FetchTaskInput, 'taskId'> {
+    if (!this.owner) return {};
+    const requestId = this.route?.requestId;
+    return { upstreamId: this.owner.upstreamId, stateKey: this.stateKey, ...(requestId ? { requestId } : {}) };
+  }
+
+  /** The owner of the task for calls on it (fetch, modal, cancel, capture); nothing with one upstream. */
+  private ownerRef(): { upstreamId?: string } {
+    return this.owner ? { upstreamId: this.owner.upstreamId } : {};
   }
 
   /** C5: an external parent the upstream does not know is a typo or a stale id, not a race: fail at once. */
@@ -574,8 +699,10 @@ export class JobRun {
     });
   }
 
-  private accepted(taskId: string, modal: boolean): void {
+  private accepted(taskId: string, modal: boolean, route?: TaskRoute): void {
     this.taskId = taskId;
+    if (this.waitingFor?.kind === 'upstream') this.waitingFor = undefined;
+    if (route) this.own(taskId, route);
     // Workflow time, not the proxy's submitTime: deadlines must not depend on another machine's clock.
     this.timings.submittedAt ??= this.host.now();
     this.queuedSince = this.host.now();
@@ -598,7 +725,7 @@ export class JobRun {
    * After a submit whose outcome is unknown: the task found by `state`, or 'resubmit' once it is proven absent (or
    * the caller allows duplicates where the proxy cannot be searched).
    */
-  private async reconcile(deadlineAt: number, why: string): Promise<TaskSnapshot | 'resubmit'> {
+  private async reconcile(deadlineAt: number, why: string, route?: TaskRoute): Promise<FoundTask | 'resubmit'> {
     const reconcileMs = durationToMs(RECONCILE_DELAY);
     const backoff = new Backoff({ initialMs: reconcileMs, maxMs: SUBMIT_BACKOFF.maxMs }, deadlineAt, this.host);
     // The first lookup always runs: an asynchronously saved task (N) needs a moment to be visible.
@@ -606,7 +733,12 @@ export class JobRun {
     for (;;) {
       await this.host.sleep(waitMs);
       try {
-        const found = await this.host.activities.findTaskByState({ stateKey: this.stateKey, taskIdHint: this.taskId });
+        const found = await this.host.activities.findTaskByState({
+          stateKey: this.stateKey,
+          taskIdHint: this.taskId,
+          ...(route ? { upstreamId: route.upstreamId, route } : {}),
+          ...(route && this.input.costTags ? { costTags: this.input.costTags } : {}),
+        });
         return found ?? 'resubmit';
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -633,9 +765,24 @@ export class JobRun {
     }
   }
 
-  private adopt(task: TaskSnapshot): void {
-    this.accepted(task.id, task.status === 'MODAL');
-    this.observe(task);
+  private adopt(task: FoundTask): void {
+    const { route, ...snapshot } = task;
+    this.accepted(task.id, task.status === 'MODAL', route);
+    this.observe(snapshot);
+  }
+
+  /**
+   * Records the owner routing chose (issue 13) and runs in its mode: the poll policy and deadlines become that
+   * mode's, and the mode search attribute says it (it goes out with the task id, one upsert).
+   */
+  private own(taskId: string, route: TaskRoute): void {
+    this.route = route;
+    this.owner = { upstreamId: route.upstreamId, taskId, mode: route.mode };
+    this.exclude = [];
+    if (route.mode === this.mode) return;
+    this.mode = route.mode;
+    this.policy = resolvePolicy(route.mode, this.input.policy);
+    this.deferredKeywords.push([MJ_MODE, route.mode]);
   }
 
   // ---- poll ---------------------------------------------------------------------------------------------
@@ -671,7 +818,7 @@ export class JobRun {
   private async fetchOnce(): Promise<FetchResult> {
     this.fetches++;
     try {
-      const r = await this.host.activities.fetchTask({ taskId: this.taskId as string });
+      const r = await this.host.activities.fetchTask({ taskId: this.taskId as string, ...this.routeRef() });
       if (r.refreshMs !== undefined) this.refreshMs = r.refreshMs;
       // A stub's "" is no status: observing it would publish it and reset the ramp. Old histories observed it.
       if (r.stub === true && this.host.patched(JOB_PATCH.stubNotYetKnown)) return 'not-yet-known';
@@ -680,6 +827,9 @@ export class JobRun {
       if (isCancellation(err)) throw err;
       const { failure, details, message } = readActivityFailure(err);
       if (details.code === MJ_ERROR_CODE.auth) throw jobFailure(JOB_FAILURE.auth, message, { code: details.code });
+      if (failure?.type === ACTIVITY_FAILURE.noUpstream) {
+        throw jobFailure(JOB_FAILURE.noUpstream, message, { field: 'upstream', rule: 'owner', ...this.ownerRef() });
+      }
       if (details.code === MJ_ERROR_CODE.taskNotFound || failure?.type === 'MjTaskNotFoundError') return 'not-found';
       return 'unavailable';
     } finally {
@@ -838,6 +988,7 @@ export class JobRun {
       memoSeq: this.memoSeq,
       // Input still to submit (given for a MODAL that has not appeared yet); once submitted it is not needed.
       modalInput: this.modalSubmittedFor === undefined ? this.modalInput : undefined,
+      ...(this.owner ? { owner: this.owner, route: this.route } : {}),
     };
   }
 
@@ -970,7 +1121,12 @@ export class JobRun {
     for (;;) {
       try {
         this.submits++;
-        const done = await this.host.activities.submitModal({ taskId: childId, input: modal, mode: this.mode });
+        const done = await this.host.activities.submitModal({
+          taskId: childId,
+          input: modal,
+          mode: this.mode,
+          ...this.ownerRef(),
+        });
         if (done.taskId && done.taskId !== childId) {
           this.taskId = done.taskId;
           this.upsertKeywords([[MJ_TASK_ID, done.taskId]]);
@@ -1017,7 +1173,9 @@ export class JobRun {
     try {
       // Cancelled while a submit was in flight: the task may exist under our state key.
       if (!taskId && this.submits > 0) {
-        taskId = (await this.host.activities.findTaskByState({ stateKey: this.stateKey }))?.id;
+        const found = await this.host.activities.findTaskByState({ stateKey: this.stateKey });
+        taskId = found?.id;
+        if (found?.route) this.owner = { upstreamId: found.route.upstreamId, taskId: found.id, mode: found.route.mode };
       }
       if (!taskId) {
         this.upstreamCancel = { cancelled: false, reason: 'no upstream task' };
@@ -1027,7 +1185,7 @@ export class JobRun {
         this.upstreamCancel = { cancelled: false, reason: `upstream task already ended ${this.lastStatus}` };
         return;
       }
-      this.upstreamCancel = await this.host.activities.cancelUpstreamTask({ taskId });
+      this.upstreamCancel = await this.host.activities.cancelUpstreamTask({ taskId, ...this.ownerRef() });
     } catch (err) {
       this.upstreamCancel = { cancelled: false, reason: readActivityFailure(err).message.slice(0, 200) };
     }

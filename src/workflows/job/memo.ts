@@ -6,6 +6,7 @@ import { intentText } from '../../shared/intent-text';
 import { JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
 import type { JobInput, JobPhase, JobTimings, JobWaitingFor, TaskButton } from '../../shared/types';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
+import type { TaskOwner } from '../../upstreams/types';
 
 /** The part of a job's state a reader sees. */
 export interface JobView {
@@ -23,6 +24,21 @@ export interface JobView {
   failReason?: string;
   modalPrompt?: string;
   assets?: JobMemo['assets'];
+  owner?: TaskOwner;
+}
+
+function memoWaitingFor(w: JobWaitingFor | undefined): JobMemo['waitingFor'] {
+  if (!w) return undefined;
+  if (w.kind === 'upstream') {
+    return { kind: 'upstream', needs: [], upstreamId: w.upstreamId, reason: w.reason, since: w.since, until: w.until };
+  }
+  return {
+    kind: 'modal',
+    needs: w.needs,
+    intent: w.intent && intentText(w.intent),
+    since: w.since,
+    expiresAt: w.expiresAt,
+  };
 }
 
 function promptOf(request: JobInput['request']): string | undefined {
@@ -55,13 +71,8 @@ export function buildJobMemo(request: JobInput['request'], v: JobView): JobMemo 
     finishTime: v.timings.finishedAt,
     failReason: v.failure?.message ?? v.failReason,
     failureType: v.failure?.type,
-    waitingFor: v.waitingFor && {
-      kind: 'modal',
-      needs: v.waitingFor.needs,
-      intent: v.waitingFor.intent && intentText(v.waitingFor.intent),
-      since: v.waitingFor.since,
-      expiresAt: v.waitingFor.expiresAt,
-    },
+    waitingFor: memoWaitingFor(v.waitingFor),
+    owner: v.owner,
   };
   return JSON.parse(JSON.stringify(memo)) as JobMemo;
 }
@@ -75,7 +86,12 @@ export function jobDetailsMarkdown(memo: JobMemo): string {
   if (memo.prompt) lines.push(`Prompt: ${md(memo.prompt)}`);
   if (memo.parentTaskId) lines.push(`Parent task: \`${md(memo.parentTaskId)}\``);
   if (memo.taskId) lines.push(`Task: \`${md(memo.taskId)}\` ${memo.status ?? ''} ${memo.progress ?? ''}`.trimEnd());
-  if (memo.waitingFor) {
+  if (memo.owner) lines.push(`Upstream: \`${md(memo.owner.upstreamId)}\` (${memo.owner.mode})`);
+  if (memo.waitingFor?.kind === 'upstream') {
+    const on = memo.waitingFor.upstreamId ? ` \`${md(memo.waitingFor.upstreamId)}\`` : 's';
+    const until = memo.waitingFor.until ? ` until ${new Date(memo.waitingFor.until).toISOString()}` : '';
+    lines.push(`Waiting for upstream${on}: ${md(memo.waitingFor.reason)}${until}`);
+  } else if (memo.waitingFor) {
     const until = memo.waitingFor.expiresAt ? ` until ${new Date(memo.waitingFor.expiresAt).toISOString()}` : '';
     lines.push(`Waiting for: ${memo.waitingFor.needs.join(' and ')} (provideModalInput)${until}`);
   }

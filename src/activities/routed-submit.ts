@@ -1,0 +1,193 @@
+/**
+ * `submitTask` with several upstreams (issue 13, contract K1): one attempt that reserves an upstream in the pool,
+ * asks the ledger whether the price passes the budgets, submits to that upstream's client with its own hook URL, and
+ * tells the pool what happened. The workflow sees the owner on success, and on failure whether it may go elsewhere
+ * (`failover`), must wait (`UpstreamsBusy`), or must reconcile on the same upstream (`route` with an unknown outcome).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { AssetStore } from '../assets/asset-store';
+import type { MjRequestOptions } from '../mj';
+import { isMjError } from '../mj/errors';
+import { ACTIVITY_FAILURE, MJ_ERROR_CODE, type ActivityFailureDetails } from '../shared/failure-types';
+import type { TaskRoute } from '../shared/types';
+import type { CostTags, LedgerRecorder, SubmitReport, UpstreamRouter, UpstreamSet } from '../upstreams/types';
+import { toApplicationFailure, type ActivityLogger, type Redactor } from './failures';
+import { featuresOf, pricedActionOf } from './route-request';
+import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';
+import { upstreamClient } from './upstream-client';
+
+export interface RoutedDeps {
+  upstreams: UpstreamSet;
+  router: UpstreamRouter;
+  ledger?: LedgerRecorder;
+  store: AssetStore;
+  log: ActivityLogger;
+  redact: Redactor;
+}
+
+/** Who asks: the job workflow and the reservation's id (idempotent per activity of that run). */
+export interface RoutedCaller {
+  workflowId: string;
+  requestId: string;
+}
+
+const FAILOVER: Partial<Record<string, Extract<SubmitReport, { kind: 'failover' }>['reason']>> = {
+  [MJ_ERROR_CODE.noInstance]: 'no-instance',
+  [MJ_ERROR_CODE.queueFull]: 'queue-full',
+  [MJ_ERROR_CODE.rateLimited]: 'rate-limited',
+  // Only reach here with outcomeUnknown false: nothing was sent, or the parent fetch before it failed.
+  [MJ_ERROR_CODE.connection]: 'connection',
+  [MJ_ERROR_CODE.timeout]: 'connection',
+  [MJ_ERROR_CODE.upstream5xx]: 'server-error',
+  [MJ_ERROR_CODE.system]: 'server-error',
+  [MJ_ERROR_CODE.gatewayUnknown]: 'server-error',
+  // A gateway whose own upstream refused its channel key: that gateway is no use for now, the others may be.
+  [MJ_ERROR_CODE.upstreamAuth]: 'server-error',
+};
+
+/** What the pool hears about a failed attempt; read from the error's stable code, never from its text. */
+export function reportFor(err: unknown): SubmitReport {
+  if (!isMjError(err)) return { kind: 'job-error' };
+  const message = err.message.slice(0, 200);
+  if (err.outcomeUnknown || err.code === MJ_ERROR_CODE.badResponse) return { kind: 'unknown' };
+  if (err.code === MJ_ERROR_CODE.auth) return { kind: 'disable', reason: 'auth', message };
+  const reason = FAILOVER[err.code];
+  if (reason) return { kind: 'failover', reason, retryAfterMs: err.retryAfterMs, message };
+  return { kind: 'job-error' };
+}
+
+function busy(decision: { untilMs: number; reason: string; upstreamId?: string }): ApplicationFailure {
+  const retryAfterMs = Math.max(0, decision.untilMs - Date.now());
+  const on = decision.upstreamId ? `upstream ${decision.upstreamId}` : 'every upstream';
+  return ApplicationFailure.create({
+    type: ACTIVITY_FAILURE.upstreamsBusy,
+    message: `${on} busy (${decision.reason}); ask again in ${retryAfterMs} ms`,
+    nonRetryable: true,
+    details: [
+      { code: ACTIVITY_FAILURE.upstreamsBusy, retryAfterMs, reason: decision.reason, upstreamId: decision.upstreamId },
+    ],
+  });
+}
+
+function noUpstream(rule: string, reason: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ACTIVITY_FAILURE.noUpstream,
+    message: `no upstream can take this job: ${reason}`,
+    nonRetryable: true,
+    details: [{ code: ACTIVITY_FAILURE.noUpstream, field: 'upstream', rule }],
+  });
+}
+
+/** The mapped failure of a routed attempt, with where it went and what the pool was told. */
+function routedFailure(err: unknown, report: SubmitReport, route: TaskRoute, redact: Redactor): Error {
+  const mapped = toApplicationFailure(err, redact);
+  if (!(mapped instanceof ApplicationFailure)) return mapped;
+  const first = mapped.details?.[0];
+  const details: ActivityFailureDetails = {
+    ...(first && typeof first === 'object' ? (first as ActivityFailureDetails) : {}),
+    upstreamId: route.upstreamId,
+    ...(report.kind === 'failover' || report.kind === 'disable' ? { failover: true } : {}),
+    ...(report.kind === 'unknown' ? { outcomeUnknown: true, route } : {}),
+  };
+  return ApplicationFailure.create({
+    type: mapped.type ?? undefined,
+    message: `${route.upstreamId}: ${mapped.message}`,
+    nonRetryable: mapped.nonRetryable ?? undefined,
+    details: [details],
+  });
+}
+
+/** One routed submit attempt (see the module comment). Never retried here: the workflow owns the loop. */
+export async function submitRouted(
+  deps: RoutedDeps,
+  input: SubmitTaskInput,
+  caller: RoutedCaller,
+  o: MjRequestOptions
+): Promise<SubmitTaskResult> {
+  const { router, upstreams, log } = deps;
+  const action = pricedActionOf(input.request);
+  const pin = input.request.kind === 'action' ? input.request.upstreamId : undefined;
+  const decision = await router.reserve({
+    requestId: caller.requestId,
+    workflowId: caller.workflowId,
+    action,
+    features: featuresOf(input.request),
+    modes: input.modes ?? [input.mode],
+    ...(pin ? { pin } : {}),
+    ...(input.exclude?.length ? { exclude: input.exclude } : {}),
+  });
+  if (decision.kind === 'wait') throw busy(decision);
+  if (decision.kind === 'none') throw noUpstream(decision.rule, decision.reason);
+  const route: TaskRoute = {
+    requestId: caller.requestId,
+    upstreamId: decision.upstreamId,
+    mode: decision.mode,
+    action,
+    price: decision.price,
+    currency: decision.currency,
+  };
+  await authorize(deps, input.costTags ?? {}, route);
+  const mj = upstreamClient(upstreams, route.upstreamId);
+  let result: SubmitTaskResult;
+  try {
+    const sendDeps = { mj, store: deps.store, notifyHookUrl: upstreams.notifyHookUrl(route.upstreamId), log };
+    result = await submitOnce(sendDeps, { ...input, mode: route.mode }, { ...o, mode: route.mode });
+  } catch (err) {
+    const report = o.signal?.aborted ? ({ kind: 'unknown' } as const) : reportFor(err);
+    await router.report(route.requestId, route.upstreamId, report);
+    throw routedFailure(err, report, route, deps.redact);
+  }
+  await settleAccepted(deps, route, result.taskId, caller.workflowId, input.costTags, input.stateKey);
+  return { ...result, route };
+}
+
+/** Before anything is sent: a price that passes a budget, or the reservation is given back and the job told why. */
+async function authorize(deps: RoutedDeps, tags: CostTags, route: TaskRoute): Promise<void> {
+  if (!deps.ledger) return;
+  const verdict = await deps.ledger.authorize(tags, route.price, route.currency);
+  if (verdict.ok) return;
+  await deps.router.release(route.requestId, route.upstreamId);
+  throw ApplicationFailure.create({
+    type: ACTIVITY_FAILURE.budgetExceeded,
+    message: `budget ${verdict.budget} would pass its limit ${verdict.limit} ${verdict.currency} (spent ${verdict.spent}, price ${verdict.price})`,
+    nonRetryable: true,
+    details: [{ code: ACTIVITY_FAILURE.budgetExceeded, field: 'budget', rule: 'limit', ...verdict }],
+  });
+}
+
+/**
+ * After acceptance: the pool counts the task and the ledger charges it. Neither may fail the activity now: the
+ * workflow would take the failure for a submit that did not get through and pay twice. A lost report is made good by
+ * the pool's reclaim when the job closes; a lost charge is logged for the operator.
+ */
+export async function settleAccepted(
+  deps: Pick<RoutedDeps, 'router' | 'ledger' | 'log'>,
+  route: TaskRoute,
+  taskId: string,
+  jobId: string,
+  tags: CostTags | undefined,
+  stateKey: string
+): Promise<void> {
+  try {
+    await deps.router.report(route.requestId, route.upstreamId, { kind: 'accepted', taskId });
+  } catch (err) {
+    deps.log.warn('pool not told of an accepted task', { upstreamId: route.upstreamId, taskId, error: String(err) });
+  }
+  if (!deps.ledger) return;
+  try {
+    await deps.ledger.charge({
+      ...tags,
+      key: stateKey,
+      jobId,
+      upstreamId: route.upstreamId,
+      upstreamTaskId: taskId,
+      action: route.action,
+      mode: route.mode,
+      price: route.price,
+      currency: route.currency,
+      at: Date.now(),
+    });
+  } catch (err) {
+    deps.log.warn('accepted task not charged', { upstreamId: route.upstreamId, taskId, error: String(err) });
+  }
+}
