@@ -169,6 +169,8 @@ export class MjJobsClient {
         intent: spec,
         enableRemix: opts.enableRemix,
         ...(origin === 'external' ? { parentOrigin: 'external' as const } : {}),
+        // Several upstreams: the parent's task exists only on its owner, so the press goes there.
+        ...(parent.upstreamId ? { upstreamId: parent.upstreamId } : {}),
       },
       { ...opts, mode: opts.mode ?? parent.mode },
       modal
@@ -396,6 +398,8 @@ export class MjJobsClient {
       captureImages: opts.captureImages,
       submitPolicy: opts.submitPolicy,
       modal,
+      ...(opts.modes ? { modes: opts.modes } : {}),
+      ...(opts.costTags ? { costTags: opts.costTags } : {}),
     };
     return this.startWorkflow<JobResult>('job', opts.jobId, mode, (workflowId, common) =>
       this.client.workflow.start<typeof mjJobWorkflow>('mjJobWorkflow', { ...common, workflowId, args: [input] })

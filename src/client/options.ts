@@ -25,6 +25,13 @@ export interface StartOptions {
   captureImages?: boolean;
   /** @default 'at-most-once' */
   submitPolicy?: JobInput['submitPolicy'];
+  /**
+   * With several upstreams: modes in order of preference (routing takes the first one an upstream can run now).
+   * @default [mode]
+   */
+  modes?: SpeedMode[];
+  /** Cost attribution for the ledger and budgets (`tenant`, `pipelineId`, `batchId`). */
+  costTags?: JobInput['costTags'];
 }
 
 export interface ImagineOptions extends StartOptions {

@@ -43,9 +43,37 @@ export function checkMode(mode: unknown, field = 'mode'): SpeedMode | undefined 
   return mode;
 }
 
+/** A mode preference (several upstreams): a non-empty list of distinct modes. */
+export function checkModes(modes: unknown): void {
+  if (modes === undefined) return;
+  if (!Array.isArray(modes) || modes.length === 0) throw new MjInputError('modes', 'must be a non-empty list of modes');
+  modes.forEach((m, i) => checkMode(m, `modes[${i}]`));
+  if (new Set(modes).size !== modes.length) throw new MjInputError('modes', 'must not name a mode twice');
+}
+
+const COST_TAGS = ['tenant', 'pipelineId', 'batchId'] as const;
+
+/** Cost tags: only the known keys, each a short string (they end up in ledger keys and metrics labels). */
+export function checkCostTags(tags: unknown): void {
+  if (tags === undefined) return;
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
+    throw new MjInputError('costTags', 'must be an object');
+  }
+  for (const [key, value] of Object.entries(tags)) {
+    if (!(COST_TAGS as readonly string[]).includes(key)) {
+      throw new MjInputError(`costTags.${key}`, `is not a cost tag (use ${COST_TAGS.join(', ')})`);
+    }
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 200)) {
+      throw new MjInputError(`costTags.${key}`, 'must be a string of 1-200 characters');
+    }
+  }
+}
+
 export function checkStartOptions(opts: StartOptions): void {
   if (opts.jobId !== undefined) checkId(opts.jobId);
   checkMode(opts.mode);
+  checkModes(opts.modes);
+  checkCostTags(opts.costTags);
   if (opts.account !== undefined && !ACCOUNT_RE.test(opts.account)) {
     throw new MjInputError('account', 'must be 1-100 characters of [A-Za-z0-9_.-]');
   }

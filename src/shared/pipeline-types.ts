@@ -21,6 +21,7 @@ export type EntryKind = EntryRequest['kind'];
 /** What a modal step needs from a person (the MODAL-input rule's type). */
 export type { ModalNeed } from './modal-input-rule';
 import type { ModalNeed } from './modal-input-rule';
+import type { CostTags } from '../upstreams/types';
 
 /** An intent of an action or pick step, normalised at parse time. */
 export interface PipelineIntent {
@@ -95,6 +96,8 @@ export interface PipelineInput {
   policy?: Partial<PollPolicy>;
   captureImages?: boolean;
   submitPolicy?: 'at-most-once' | 'at-least-once';
+  /** Cost attribution of every child (issue 13); the pipeline adds its own id as `pipelineId`. */
+  costTags?: CostTags;
 }
 
 export type BranchStatus =
@@ -236,6 +239,8 @@ export interface BatchInput {
   policy?: Partial<PollPolicy>;
   captureImages?: boolean;
   submitPolicy?: 'at-most-once' | 'at-least-once';
+  /** Cost attribution of every item's job (issue 13); the batch adds its own id as `batchId`. */
+  costTags?: CostTags;
 }
 
 export type BatchItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -134,6 +134,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
       ...(input.policy ? { policy: input.policy } : {}),
       ...(input.captureImages !== undefined ? { captureImages: input.captureImages } : {}),
       ...(input.submitPolicy ? { submitPolicy: input.submitPolicy } : {}),
+      costTags: { ...input.costTags, batchId },
     };
     void runChildJob(s.jobId, jobInput, (jobId) => {
       s.jobId = jobId;

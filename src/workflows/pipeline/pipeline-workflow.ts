@@ -74,6 +74,8 @@ interface Branch {
   prompt?: string;
   waitingFor?: WaitingFor;
   taskId?: string;
+  /** Several upstreams (issue 13): where the branch's task lives; its follow-ups are pinned there. */
+  upstreamId?: string;
   result?: JobSummary;
   failure?: FailureInfo;
 }
@@ -260,6 +262,7 @@ class PipelineRun {
         kind: 'action',
         parentTaskId: parent.taskId!,
         intent: b.intent!.intent,
+        ...(parent.upstreamId ? { upstreamId: parent.upstreamId } : {}),
         ...(step.enableRemix !== undefined ? { enableRemix: step.enableRemix } : {}),
       };
     }
@@ -272,6 +275,7 @@ class PipelineRun {
       ...(b.modal && (b.modal.prompt !== undefined || b.modal.mask !== undefined) ? { modal: b.modal } : {}),
       ...(i.captureImages !== undefined ? { captureImages: i.captureImages } : {}),
       ...(i.submitPolicy ? { submitPolicy: i.submitPolicy } : {}),
+      costTags: { ...i.costTags, pipelineId: this.pipelineId },
     };
   }
 
@@ -287,6 +291,7 @@ class PipelineRun {
       if (outcome.status === 'succeeded') {
         b.status = 'succeeded';
         b.taskId = outcome.result.taskId;
+        b.upstreamId = outcome.result.owner?.upstreamId;
         b.result = summariseJob(outcome.result);
       } else {
         b.status = outcome.status;

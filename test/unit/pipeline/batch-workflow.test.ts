@@ -57,6 +57,17 @@ describe('batchWorkflow (fake jobs)', () => {
     expect(jobs.started(id).slice(0, 3).sort()).toEqual(['item-1', 'item-2', 'item-3']);
   });
 
+  it('tags every item job with the batch id (and the tenant given), for the cost ledger', async () => {
+    const input: BatchInput = { ...parseBatchSpec('a fox\na cat\n', { name: 'tags' }), costTags: { tenant: 'acme' } };
+    const jobs = new FakeJobs();
+    const id = uid('mj-batch-tags');
+    await withWorker(h, jobs, async (tq) => (await start(tq, input, id)).result());
+    expect(jobs.started(id)).toHaveLength(2);
+    for (const item of jobs.started(id)) {
+      expect(jobs.input(`${id}/${item}`).costTags).toEqual({ tenant: 'acme', batchId: id });
+    }
+  });
+
   it('bounds concurrency per account × mode, not globally', async () => {
     const input = parseBatchSpec({
       concurrency: 1,

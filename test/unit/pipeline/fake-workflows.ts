@@ -24,6 +24,8 @@ export interface FakeBehaviour {
   fail?: { type: string; message: string };
   /** Becomes `task.finalPrompt` (describe results). */
   finalPrompt?: string;
+  /** The upstream the job "ran" on (several upstreams): becomes `result.owner`. */
+  owner?: string;
 }
 
 export interface FakeActivities {
@@ -86,5 +88,6 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
     timings: { startedAt: Date.now() },
     submits: 1,
     fetches: 1,
+    ...(behaviour.owner ? { owner: { upstreamId: behaviour.owner, taskId, mode: input.mode ?? 'FAST' } } : {}),
   };
 }

@@ -79,6 +79,24 @@ describe('pipelineWorkflow (fake jobs)', () => {
     expect(jobs.maxRunning).toBe(4);
   });
 
+  it('pins follow-ups to the owner of their parent and tags every child with the pipeline id', async () => {
+    const spec = catSpec();
+    spec.steps[3]!.input = { prompt: 'a cat with a hat', mask: MASK };
+    const input: PipelineInput = { ...parsePipelineSpec(spec), costTags: { tenant: 'acme' } };
+    // The grid ran on upstream "b", the U2 upscale on "c": each child goes where its own parent lives.
+    const jobs = new FakeJobs().behave('/grid/main', { owner: 'b' }).behave('/ups/U2', { owner: 'c' });
+    const id = uid('mj-pipeline-owner');
+    await withWorker(h, jobs, async (tq) => (await start(tq, input, id)).result());
+    expect(jobs.input(`${id}/ups/U1`).request).toMatchObject({ kind: 'action', upstreamId: 'b' });
+    expect(jobs.input(`${id}/zoom/U2`).request).toMatchObject({ kind: 'action', upstreamId: 'c' });
+    // A parent without an owner (one upstream) pins nothing.
+    expect(jobs.input(`${id}/zoom/U1`).request).not.toHaveProperty('upstreamId');
+    expect(jobs.input(`${id}/grid/main`).request).not.toHaveProperty('upstreamId');
+    for (const jobId of [`${id}/grid/main`, `${id}/ups/U3`]) {
+      expect(jobs.input(jobId).costTags).toEqual({ tenant: 'acme', pipelineId: id });
+    }
+  });
+
   it('keeps going when a branch fails: descendants skipped, siblings succeed, pipeline completes', async () => {
     const spec = catSpec();
     spec.steps[3]!.input = { prompt: 'hat', mask: MASK };
