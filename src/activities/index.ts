@@ -151,8 +151,9 @@ export function createActivities(deps: ActivityDeps) {
         withHeartbeat(async () => {
           const { prompt, mask } = input.input;
           const maskBase64 = mask ? await assetToDataUrl(store, mask, 'image/png') : undefined;
+          const owner = clientFor(mj, upstreams, input.upstreamId);
           const hook = hookFor(notifyHookUrl, upstreams, input.upstreamId);
-          const outcome = await clientFor(mj, upstreams, input.upstreamId).submitModal(
+          const outcome = await owner.submitModal(
             {
               taskId: input.taskId,
               prompt,

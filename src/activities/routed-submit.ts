@@ -4,7 +4,7 @@
  * tells the pool what happened. The workflow sees the owner on success, and on failure whether it may go elsewhere
  * (`failover`), must wait (`UpstreamsBusy`), or must reconcile on the same upstream (`route` with an unknown outcome).
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { AssetStore } from '../assets/asset-store';
 import type { MjRequestOptions } from '../mj';
 import { isMjError } from '../mj/errors';
@@ -63,6 +63,8 @@ function busy(decision: { untilMs: number; reason: string; upstreamId?: string }
     type: ACTIVITY_FAILURE.upstreamsBusy,
     message: `${on} busy (${decision.reason}); ask again in ${retryAfterMs} ms`,
     nonRetryable: true,
+    // Expected while a pool is saturated or its upstreams cool down: no failure metrics, no warning per attempt.
+    category: ApplicationFailureCategory.BENIGN,
     details: [
       { code: ACTIVITY_FAILURE.upstreamsBusy, retryAfterMs, reason: decision.reason, upstreamId: decision.upstreamId },
     ],
@@ -134,7 +136,13 @@ export async function submitRouted(
     result = await submitOnce(sendDeps, { ...input, mode: route.mode }, { ...o, mode: route.mode });
   } catch (err) {
     const report = o.signal?.aborted ? ({ kind: 'unknown' } as const) : reportFor(err);
-    await router.report(route.requestId, route.upstreamId, report);
+    try {
+      await router.report(route.requestId, route.upstreamId, report);
+    } catch (reportErr) {
+      // The job must still hear what happened (an unknown outcome read as a plain failure would be resubmitted
+      // elsewhere unreconciled); the pool's reclaim frees the reservation when the job closes.
+      log.warn('pool not told of a failed submit', { upstreamId: route.upstreamId, error: String(reportErr) });
+    }
     throw routedFailure(err, report, route, deps.redact);
   }
   await settleAccepted(deps, route, result.taskId, caller.workflowId, input.costTags, input.stateKey);

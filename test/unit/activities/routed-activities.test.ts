@@ -227,6 +227,14 @@ describe('routed submitTask', () => {
     });
   });
 
+  it('still hands the job an unknown outcome (to reconcile) when the pool cannot be told', async () => {
+    const router = new FakeRouter(() => routedTo('a'));
+    router.report = () => Promise.reject(new Error('pool unreachable'));
+    mock(ORIGINS.a, '/mj-fast/mj/submit/imagine', 200, { code: 1, description: 'ok' });
+    const f = await failureOf(env.run(acts(router).submitTask, input));
+    expect(f.details?.[0]).toMatchObject({ outcomeUnknown: true, route: { upstreamId: 'a' } });
+  });
+
   it('answers UpstreamsBusy for a wait and NoUpstream for none, sending nothing', async () => {
     const busyRouter = new FakeRouter(() => ({
       kind: 'wait',
