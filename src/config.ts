@@ -17,6 +17,7 @@ import type { MjAuthScheme, MjFlavour, SpeedMode } from './mj/types';
 import { TASK_QUEUE } from './shared/constants';
 import { DEFAULT_HTTP_TIMEOUT_MS } from './shared/defaults';
 import { isDuration, msToDuration, type Duration } from './shared/duration';
+import { loadUpstreams, type UpstreamsConfig } from './upstreams/config';
 
 const REDACTED = '[redacted]';
 
@@ -152,6 +153,11 @@ export interface Config {
     /** `MJ_DEV_TIME_SCALE`: simulator speed-up so a demo job takes seconds. @default 10 */
     timeScale: number;
   };
+  /**
+   * `MJ_UPSTREAMS_FILE` (a JSON file) or `MJ_UPSTREAMS` (the same JSON inline): several upstreams with routing
+   * (issue 13, see `src/upstreams/config.ts`). Unset: undefined, the single `MJ_BASE_URL` upstream, no routing.
+   */
+  upstreams: UpstreamsConfig | undefined;
   /** From `@temporalio/envconfig`. */
   temporal: ClientConnectConfig;
   /** `MJ_CONFIG_FILE`, when one was read. */
@@ -178,7 +184,7 @@ export class ConfigError extends Error {
 const HTTP_URL_RULE = 'must be an http(s) URL';
 const TOKEN_MIN = 24;
 
-function isHttpUrl(v: string): boolean {
+export function isHttpUrl(v: string): boolean {
   try {
     const u = new URL(v);
     return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
@@ -237,6 +243,8 @@ const envSchema = z.object({
   MJ_HTTP_TIMEOUT: duration.default(msToDuration(DEFAULT_HTTP_TIMEOUT_MS)),
   MJ_HTTP_CONNECT_TIMEOUT: duration.default('10s'),
   MJ_REFRESH_INTERVAL: duration.optional(),
+  MJ_UPSTREAMS_FILE: z.string().min(1).optional(),
+  MJ_UPSTREAMS: z.string().min(1).optional(),
   MJ_PUBLIC_BASE_URL: httpUrl.optional(),
   MJ_WEBHOOK_TOKEN: token.optional(),
   MJ_WEBHOOK_PORT: port.default(8080),
@@ -343,8 +351,11 @@ export function loadConfig(env: Env = process.env): Config {
   const file = fromEnv.MJ_CONFIG_FILE;
   const merged: Env = { ...(file ? readConfigFile(file, issues) : {}), ...fromEnv };
   const ours = Object.fromEntries(Object.entries(merged).filter(([k]) => k.startsWith('MJ_')));
+  // Upstream API keys may live in MJ_* variables of their own (`apiKeyEnv`): not typos.
+  const upstreams = loadUpstreams({ ...fromEnv, ...ours }, issues);
+  const keyVars = new Set(upstreams?.upstreams.map((u) => u.apiKeyEnv) ?? []);
   const warnings = Object.keys(ours)
-    .filter((k) => !CONFIG_KEYS.includes(k))
+    .filter((k) => !CONFIG_KEYS.includes(k) && !keyVars.has(k))
     .map((k) => `${k}: unknown setting, ignored`);
 
   const parsed = envSchema.safeParse(ours);
@@ -435,6 +446,7 @@ export function loadConfig(env: Env = process.env): Config {
       simulatorPort: e.MJ_DEV_SIMULATOR_PORT,
       timeScale: e.MJ_DEV_TIME_SCALE,
     },
+    upstreams,
     temporal,
     configFile: file,
     warnings,

@@ -13,3 +13,5 @@ export { slotManagerWorkflow } from './slots/slot-manager-workflow';
 export { configureSlotsUpdate, getSlotsQuery } from './slots/messages';
 export { callbackDeliveryWorkflow } from './callback';
 export { tenantsWorkflow } from './tenants';
+export { upstreamPoolWorkflow } from './upstreams/upstream-pool-workflow';
+export { getUpstreamHealthQuery, setUpstreamEnabledUpdate } from './upstreams/messages';
