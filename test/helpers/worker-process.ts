@@ -6,11 +6,16 @@
  * the worker until killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createSlotActivities } from '../../src/activities/slots';
+import { PoolRouterClient } from '../../src/upstreams/router-client';
+import { FixedUpstreamSet } from './fixed-upstream-set';
 import { createActivities } from '../../src/activities';
 import { LocalAssetStore } from '../../src/assets';
 import { MjClient } from '../../src/mj';
 import type { MjFlavour } from '../../src/mj/types';
+import type { RoutingSettings, UpstreamView } from '../../src/upstreams/types';
 
 export interface WorkerProcessConfig {
   address: string;
@@ -22,6 +27,11 @@ export interface WorkerProcessConfig {
   flavour: MjFlavour;
   assetDir: string;
   notifyHookUrl?: string;
+  /**
+   * Several upstreams (issue 13): the worker routes through the pool workflow `poolId` over these simulators
+   * (`simUrl` stays the client of unrouted calls). @default undefined (one upstream)
+   */
+  upstreams?: { views: UpstreamView[]; routing: RoutingSettings; urls: Record<string, string>; poolId: string };
 }
 
 export interface WorkerProcess {
@@ -80,6 +90,27 @@ export function startWorkerProcess(config: WorkerProcessConfig): WorkerProcess {
   };
 }
 
+let poolClient: Client | undefined;
+const temporalClient = async (config: WorkerProcessConfig): Promise<Client> =>
+  (poolClient ??= new Client({ connection: await Connection.connect({ address: config.address }) }));
+
+/** With upstreams: the pool's describe activities (its reclaim of closed jobs' reservations). */
+async function routedActivities(config: WorkerProcessConfig) {
+  return config.upstreams ? createSlotActivities({ client: await temporalClient(config) }) : {};
+}
+
+/** With upstreams: the set over the simulators and the router client of the pool. */
+async function routing(config: WorkerProcessConfig) {
+  const u = config.upstreams;
+  if (!u) return {};
+  const upstreams = FixedUpstreamSet.over(u.views, u.routing, u.urls);
+  const client = await temporalClient(config);
+  return {
+    upstreams,
+    router: new PoolRouterClient({ client, taskQueue: config.taskQueue, upstreams, workflowId: u.poolId }),
+  };
+}
+
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.JOB_WORKER_CONFIG ?? '') as WorkerProcessConfig;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -90,11 +121,15 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
-    activities: createActivities({
-      mj,
-      store: new LocalAssetStore({ dir: config.assetDir }),
-      notifyHookUrl: config.notifyHookUrl,
-    }),
+    activities: {
+      ...(await routedActivities(config)),
+      ...createActivities({
+        mj,
+        store: new LocalAssetStore({ dir: config.assetDir }),
+        notifyHookUrl: config.notifyHookUrl,
+        ...(await routing(config)),
+      }),
+    },
     // When this process dies, its sticky queue should hand work back to the shared queue quickly.
     stickyQueueScheduleToStartTimeout: '1s',
   });
