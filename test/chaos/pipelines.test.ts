@@ -42,7 +42,8 @@ import {
 } from '../helpers/chaos-harness';
 import { startRestartableDevServer, type RestartableDevServer } from '../helpers/chaos-temporal';
 import { bundleJobWorkflows } from '../helpers/job-env';
-import { startWorkerProcess, type WorkerProcess, type WorkerProcessConfig } from '../helpers/worker-process';
+import { ChaosTimeline, WorkerSlots } from '../helpers/chaos-schedule';
+import type { WorkerProcessConfig } from '../helpers/worker-process';
 
 const settings = chaosSettings();
 jest.setTimeout(settings.timeoutMs + 180_000);
@@ -57,9 +58,7 @@ let connection: Connection;
 let client: Client;
 let receiver: WebhookReceiver;
 let workerConfig: WorkerProcessConfig;
-/** Every worker process ever started (killed ones included), and the current one of each slot. */
-const workers: WorkerProcess[] = [];
-let slots: Promise<WorkerProcess>[] = [];
+const workers = new WorkerSlots(() => workerConfig);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,21 +67,6 @@ function maskPng(): Uint8Array {
   for (let p = 0; p < 32 * 32; p++) png.data.fill(p % 32 < 16 ? 255 : 0, p * 4, p * 4 + 3);
   for (let p = 0; p < 32 * 32; p++) png.data[p * 4 + 3] = 255;
   return PNG.sync.write(png);
-}
-
-/** A new worker process, once it polls; retried while the server is down (its connect fails, and it exits). */
-async function respawn(): Promise<WorkerProcess> {
-  for (let attempt = 1; ; attempt++) {
-    const w = startWorkerProcess(workerConfig);
-    workers.push(w);
-    try {
-      await w.ready;
-      return w;
-    } catch (err) {
-      if (attempt >= 10) throw err;
-      await sleep(1_000);
-    }
-  }
 }
 
 /** A person answers the waiting Vary (Region) branch; tolerates server restarts and an answer whose reply was lost. */
@@ -146,12 +130,11 @@ beforeAll(async () => {
     assetDir: path.join(dir, 'assets'),
     notifyHookUrl: `${receiver.url}/webhook/mj/${TOKEN}`,
   };
-  slots = Array.from({ length: settings.workers }, respawn);
-  await Promise.all(slots);
+  await workers.start(settings.workers);
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await workers.killAll();
   await receiver?.close();
   await connection?.close();
   await sim?.close();
@@ -222,53 +205,27 @@ it(`${settings.pipelines} concurrent pipelines through worker kills, server rest
   // The chaos schedule: kills and server restarts at seeded moments of the window, two timelines side by side, and a
   // person answering each Vary (Region) branch at a seeded moment; the last answer waits until the chaos is over, so
   // every kill and restart hits running pipelines.
-  const chaos = rng.fork(2);
-  const events: string[] = [];
-  const at = () => `${((Date.now() - started) / 1_000).toFixed(1)}s`;
-  const moments = (n: number, from: number) =>
-    Array.from({ length: n }, () => from + chaos.int(settings.windowMs - from)).sort((a, b) => a - b);
-  const until = (offset: number) => sleep(Math.max(0, started + offset - Date.now()));
-  let kills = 0;
+  const chaos = new ChaosTimeline(rng.fork(2), settings.windowMs);
   let hitRunning = 0;
-
-  const killer = (async () => {
-    for (const offset of moments(settings.workerKills, 1_500)) {
-      await until(offset);
-      const slot = chaos.int(slots.length);
-      const victim = await slots[slot]!;
-      if (settled < handles.length) hitRunning++;
-      expect(await victim.kill('SIGKILL')).toBe('SIGKILL');
-      kills++;
-      events.push(`${at()} kill -9 worker ${slot} (pid ${victim.child.pid})`);
-      const pause = chaos.int(1_500);
-      slots[slot] = sleep(pause).then(respawn);
-    }
-  })();
-  const restarter = (async () => {
-    for (const offset of moments(settings.serverRestarts, 4_000)) {
-      await until(offset);
-      const downMs = 300 + chaos.int(1_700);
-      if (settled < handles.length) hitRunning++;
-      const t = at();
-      await server.restart({ signal: 'SIGKILL', downMs });
-      events.push(
-        `${t} kill -9 Temporal server, back ${((Date.now() - started) / 1_000).toFixed(1)}s (down ${downMs} ms + startup)`
-      );
-    }
-  })();
+  const running = () => {
+    if (settled < handles.length) hitRunning++;
+  };
+  const killer = chaos.killWorkers(workers, settings.workerKills, running);
+  const restarter = chaos.restartServer(server, settings.serverRestarts, running);
   const answering = pipelines.filter((p) => !p.doomed);
-  const answerAt = moments(answering.length, 3_000);
+  const answerAt = chaos.moments(answering.length, 3_000);
   const chaosOver = Promise.all([killer, restarter]);
   const answers = answering.map((p, n) =>
-    (n === answering.length - 1 ? chaosOver : until(answerAt[n]!)).then(() =>
+    (n === answering.length - 1 ? chaosOver : chaos.until(answerAt[n]!)).then(() =>
       answerRegion(handles[pipelines.indexOf(p)]!, pipelines.indexOf(p), mask, deadline)
     )
   );
-  await chaosOver;
-  events.push(`${at()} chaos over (the last Vary (Region) answer goes out now)`);
+  const [kills] = await chaosOver;
+  const events = chaos.events;
+  events.push(`${chaos.at()} chaos over (the last Vary (Region) answer goes out now)`);
   await Promise.all(answers);
   const outcomes = await results;
-  await Promise.all(slots);
+  await Promise.all(workers.slots);
   await sim.webhooksIdle();
   const elapsed = (Date.now() - started) / 1_000;
 
@@ -329,7 +286,7 @@ it(`${settings.pipelines} concurrent pipelines through worker kills, server rest
       `${events
         .sort((a, b) => parseFloat(a) - parseFloat(b))
         .map((e) => `  ${e}`)
-        .join('\n')}\n  ${workers.length} worker processes in all\n` +
+        .join('\n')}\n  ${workers.all.length} worker processes in all\n` +
       `${table([
         [
           'pipelines',

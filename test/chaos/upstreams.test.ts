@@ -2,8 +2,8 @@
  * Chaos over three upstreams (issue 13): jobs routed by the real upstream pool across three simulators on loopback,
  * each follow-up (an upscale of a finished grid) pinned to its parent's owner, while the suite SIGKILLs worker
  * processes, kills and restarts the Temporal server, kills one simulator mid-run and brings it back on the same port
- * (its tasks kept in its state file), and the simulators refuse submits (queue full 23, 429, no instance 3a), drop
- * answers after creating the task and answer 5xx.
+ * (its tasks kept in its state file), and the simulators refuse submits (429 with Retry-After), drop answers after
+ * creating the task and answer 5xx.
  *
  * Afterwards: no job lost (each completed), none paid twice (each state key created exactly one task over all three
  * simulators, on the upstream the job names as its owner), every follow-up ran on its parent's owner, every refusal
@@ -27,10 +27,12 @@ import type { FaultRule } from '../../src/simulator/faults';
 import { makeStateKey, parseStateKey } from '../../src/shared/state-key';
 import type { JobInput, JobResult } from '../../src/shared/types';
 import type { RoutingSettings, UpstreamView } from '../../src/upstreams/types';
+import { getProgressQuery } from '../../src/workflows/job/messages';
 import { chaosSettings, SeededRandom, table } from '../helpers/chaos-harness';
 import { startRestartableDevServer, type RestartableDevServer } from '../helpers/chaos-temporal';
 import { bundleJobWorkflows } from '../helpers/job-env';
-import { startWorkerProcess, type WorkerProcess, type WorkerProcessConfig } from '../helpers/worker-process';
+import { ChaosTimeline, WorkerSlots } from '../helpers/chaos-schedule';
+import type { WorkerProcessConfig } from '../helpers/worker-process';
 
 const settings = chaosSettings();
 jest.setTimeout(settings.timeoutMs + 180_000);
@@ -50,16 +52,14 @@ const VIEWS: UpstreamView[] = IDS.map((id) => ({
 }));
 const ROUTING: RoutingSettings = { rule: 'least-loaded', modePreference: ['FAST'] };
 /** What each upstream gets wrong, besides the kill of "flaky". */
-// A refusal with Retry-After cools an upstream for that long only (the pool's own cooldown after 23 or 3a is 30 s), so
-// "cheap" answers mostly 429 and keeps taking part.
+// Refusals carry Retry-After, which the pool takes as the cooldown: a run of 23s or 3as without one makes the pool
+// cool an upstream for up to 10 minutes (its backoff), and the follow-ups pinned there would rightly wait that long.
+// Those refusals are covered by test/integration/upstreams-jobs.test.ts.
 const FAULTS: Record<Id, FaultRule[]> = {
-  cheap: [
-    { kind: '429', endpoint: 'submit/*', times: Infinity, probability: 0.35, retryAfterSeconds: 1 },
-    { kind: 'queue-full', times: Infinity, probability: 0.1 },
-  ],
+  cheap: [{ kind: '429', endpoint: 'submit/*', times: Infinity, probability: 0.35, retryAfterSeconds: 1 }],
   flaky: [{ kind: 'drop-response', endpoint: 'submit/*', times: Infinity, probability: 0.3 }],
   dear: [
-    { kind: 'code3-no-instance', times: Infinity, probability: 0.2 },
+    { kind: '429', endpoint: 'submit/*', times: Infinity, probability: 0.15, retryAfterSeconds: 2 },
     { kind: '5xx', endpoint: 'submit/*', times: Infinity, probability: 0.2 },
   ],
 };
@@ -71,24 +71,9 @@ const simOptions = new Map<Id, SimulatorOptions>();
 let connection: Connection;
 let client: Client;
 let workerConfig: WorkerProcessConfig;
-const workers: WorkerProcess[] = [];
-let slots: Promise<WorkerProcess>[] = [];
+const workers = new WorkerSlots(() => workerConfig);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function respawn(): Promise<WorkerProcess> {
-  for (let attempt = 1; ; attempt++) {
-    const w = startWorkerProcess(workerConfig);
-    workers.push(w);
-    try {
-      await w.ready;
-      return w;
-    } catch (err) {
-      if (attempt >= 10) throw err;
-      await sleep(1_000);
-    }
-  }
-}
 
 async function startSim(id: Id, port?: number): Promise<Simulator> {
   const sim = await startSimulator({ ...simOptions.get(id), ...(port ? { port } : {}) });
@@ -131,12 +116,11 @@ beforeAll(async () => {
     assetDir: path.join(dir, 'assets'),
     upstreams: { views: VIEWS, routing: ROUTING, urls, poolId: `mj-upstream-pool-${randomUUID().slice(0, 8)}` },
   };
-  slots = Array.from({ length: settings.workers }, respawn);
-  await Promise.all(slots);
+  await workers.start(settings.workers);
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await workers.killAll();
   await connection?.close();
   await Promise.all([...sims.values()].map((s) => s.close().catch(() => undefined)));
   await server?.stop();
@@ -153,7 +137,10 @@ async function settle(handle: WorkflowHandle, deadline: number): Promise<JobResu
       // A failed job is an answer; anything else is the server restarting for a moment.
       if (err instanceof WorkflowNotFoundError || err instanceof WorkflowFailedError) throw err;
     }
-    if (Date.now() > deadline) throw new Error(`job ${handle.workflowId} not done in time`);
+    if (Date.now() > deadline) {
+      const progress = await handle.query(getProgressQuery).catch((e: unknown) => String(e));
+      throw new Error(`job ${handle.workflowId} not done in time: ${JSON.stringify(progress).slice(0, 1_500)}`);
+    }
     await sleep(500);
   }
 }
@@ -175,7 +162,7 @@ async function startJob(jobId: string, input: JobInput): Promise<WorkflowHandle>
 }
 
 /** Submits a simulator refused before creating anything (23, 429, 3a): each one a failover the job must count. */
-const REFUSING = ['queue-full', '429', 'code3-no-instance'];
+const REFUSING = ['queue-full', '429', 'code3-no-instance'] as const;
 function refusals(sim: Simulator): number {
   const injected = sim.stats().faultsInjected;
   return REFUSING.reduce((sum, kind) => sum + (injected[kind] ?? 0), 0);
@@ -214,50 +201,27 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
   const all = Promise.allSettled(flows);
 
   // The chaos schedule: worker kills, server restarts and one upstream down for a while, at seeded moments.
-  const chaos = rng.fork(2);
-  const events: string[] = [];
-  const at = () => `${((Date.now() - started) / 1_000).toFixed(1)}s`;
-  const moments = (k: number, from: number) =>
-    Array.from({ length: k }, () => from + chaos.int(settings.windowMs - from)).sort((a, b) => a - b);
-  const until = (offset: number) => sleep(Math.max(0, started + offset - Date.now()));
-  let kills = 0;
-  const killer = (async () => {
-    for (const offset of moments(settings.workerKills, 1_500)) {
-      await until(offset);
-      const slot = chaos.int(slots.length);
-      const victim = await slots[slot]!;
-      expect(await victim.kill('SIGKILL')).toBe('SIGKILL');
-      kills++;
-      events.push(`${at()} kill -9 worker ${slot}`);
-      slots[slot] = sleep(chaos.int(1_500)).then(respawn);
-    }
-  })();
-  const restarter = (async () => {
-    for (const offset of moments(settings.serverRestarts, 4_000)) {
-      await until(offset);
-      const downMs = 300 + chaos.int(1_700);
-      const t = at();
-      await server.restart({ signal: 'SIGKILL', downMs });
-      events.push(`${t} kill -9 Temporal server (down ${downMs} ms + startup)`);
-    }
-  })();
+  const chaos = new ChaosTimeline(rng.fork(2), settings.windowMs);
+  const killer = chaos.killWorkers(workers, settings.workerKills);
+  const restarter = chaos.restartServer(server, settings.serverRestarts);
   const upstreamKiller = (async () => {
-    const [offset] = moments(1, 2_000);
-    await until(offset!);
+    const [offset] = chaos.moments(1, 2_000);
+    await chaos.until(offset!);
     const flaky = sims.get('flaky')!;
     const port = Number(new URL(flaky.url).port);
     await flaky.close();
-    const downMs = 2_000 + chaos.int(3_000);
-    events.push(`${at()} upstream "flaky" killed for ${downMs} ms`);
+    const downMs = 2_000 + chaos.rng.int(3_000);
+    chaos.events.push(`${chaos.at()} upstream "flaky" killed for ${downMs} ms`);
     await sleep(downMs);
     const back = await startSim('flaky', port);
     for (const rule of FAULTS.flaky) back.faults.add(rule);
-    events.push(`${at()} upstream "flaky" back on port ${port}`);
+    chaos.events.push(`${chaos.at()} upstream "flaky" back on port ${port}`);
   })();
-  await Promise.all([killer, restarter, upstreamKiller]);
-  events.push(`${at()} chaos over`);
+  const [kills] = await Promise.all([killer, restarter, upstreamKiller]);
+  const events = chaos.events;
+  events.push(`${chaos.at()} chaos over`);
   const outcomes = await all;
-  await Promise.all(slots);
+  await Promise.all(workers.slots);
   const elapsed = (Date.now() - started) / 1_000;
 
   // ---- invariants ----------------------------------------------------------------------------------------------
@@ -318,7 +282,10 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
 
   process.stdout.write(
     `\nchaos over three upstreams (seed ${settings.seed}, flavour ${settings.flavour}, ${settings.workers} workers, ${elapsed.toFixed(1)} s)\n` +
-      `${events.map((e) => `  ${e}`).join('\n')}\n` +
+      `${events
+        .sort((a, b) => parseFloat(a) - parseFloat(b))
+        .map((e) => `  ${e}`)
+        .join('\n')}\n` +
       `${table([
         [
           'jobs',
