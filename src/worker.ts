@@ -55,6 +55,8 @@ export interface WorkerOverrides {
   installRuntime?: boolean;
   /** Several upstreams: replaces the set built from `config.upstreams` (only used when that is set). */
   upstreams?: UpstreamSet;
+  /** Where per-upstream hook URLs point (`npm start`'s own receiver). @default MJ_PUBLIC_BASE_URL + MJ_WEBHOOK_TOKEN */
+  upstreamWebhook?: { publicBaseUrl: string; token: string };
   /** Last word on any Worker option. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -152,7 +154,9 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   const ownsUpstream = upstream !== undefined && overrides.dispatcher === undefined;
   // Several upstreams (issue 13): one client per configured id; routing and the pool exist only then.
   const ownSet: ConfiguredUpstreamSet | undefined =
-    routed && !overrides.upstreams ? createUpstreamSet(config, upstream!) : undefined;
+    routed && !overrides.upstreams
+      ? createUpstreamSet(config, upstream!, overrides.upstreamWebhook ? { webhook: overrides.upstreamWebhook } : {})
+      : undefined;
   const upstreams = overrides.upstreams ?? ownSet;
   const mj = overrides.mj ?? legacyClient(config, upstream!, upstreams);
   const store = overrides.store ?? createAssetStore(assetStoreConfig(config));
