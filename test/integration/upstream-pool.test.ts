@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createSlotActivities } from '../../src/activities/slots';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
 import { PoolRouterClient } from '../../src/upstreams/router-client';
 import type { ReserveRequest, RoutingSettings, UpstreamView } from '../../src/upstreams/types';
 import { upstreamPoolWorkflow } from '../../src/workflows';
+import { createWorker } from '../../src/worker';
 import type { UpstreamPoolSnapshot } from '../../src/workflows/upstreams/messages';
 import { startRestartableDevServer, type RestartableDevServer } from '../helpers/chaos-temporal';
 import { eventually } from '../helpers/eventually';
@@ -46,21 +48,24 @@ let connection: Connection;
 const taskQueue = `pool-${randomUUID()}`;
 const poolId = `pool-${randomUUID()}`;
 let holderId: string;
+let config: Config;
 
 interface RunningWorker {
   stop(): Promise<void>;
 }
 const workers = new Set<RunningWorker>();
 
+/** The real worker process wiring (`createWorker` with `MJ_UPSTREAMS`), so the pool and its activities are its own. */
 async function startWorker(): Promise<RunningWorker> {
   const native = await NativeConnection.connect({ address: server.address });
-  const worker = await Worker.create({
+  const { worker, run } = await createWorker(config, {
     connection: native,
     taskQueue,
     workflowBundle: bundle,
-    activities: createSlotActivities({ client }),
+    installRuntime: false,
+    log: createLogger({ level: 'silent' }),
   });
-  const running = worker.run();
+  const running = run();
   const handle: RunningWorker = {
     async stop() {
       if (!workers.delete(handle)) return;
@@ -101,6 +106,11 @@ function durable(s: UpstreamPoolSnapshot) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mj-pool-'));
+  const upstreams = VIEWS.map((v) => ({ ...v, baseUrl: `http://127.0.0.1:9/${v.id}`, apiKey: `key-${v.id}` }));
+  config = loadConfig({
+    MJ_UPSTREAMS: JSON.stringify({ upstreams, routing: ROUTING }),
+    MJ_ASSET_DIR: join(dir, 'assets'),
+  });
   server = await startRestartableDevServer(join(dir, 'temporal.db'));
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection });
