@@ -245,3 +245,36 @@ test('a reservation of a closed workflow is reclaimed; a running holder keeps it
     await worker.stop();
   }
 });
+
+test('the pool continues as new with its reservations, counts and cooldowns', async () => {
+  const worker = await startWorker();
+  try {
+    const pool = new PoolRouterClient({
+      client,
+      taskQueue,
+      workflowId: `${poolId}-can`,
+      upstreams: { views: () => structuredClone(VIEWS), routing: () => structuredClone(ROUTING) },
+      pool: { continueAsNewAfterEvents: 30, reclaimInterval: '1h' },
+    });
+    const first = await pool.reserve(req('c1#1'));
+    await pool.report('c1#1', 'a', { kind: 'accepted', taskId: 'tc1' });
+    await pool.reserve(req('c2#1'));
+    await pool.report('c2#1', 'a', { kind: 'failover', reason: 'rate-limited', retryAfterMs: 3_600_000, message: '' });
+    for (let i = 3; i <= 14; i++) {
+      await pool.reserve(req(`c${i}#1`, { pin: 'b' }));
+      await pool.release(`c${i}#1`, 'b');
+    }
+    const s = await pool.health();
+    expect(s.generation).toBeGreaterThanOrEqual(1);
+    expect(upstream(s, 'a')).toMatchObject({
+      inFlight: { FAST: 1 },
+      accepted: { FAST: 1 },
+      cooldownReason: 'rate-limited',
+    });
+    expect(s.totals).toMatchObject({ reserved: 14, accepted: 1, failovers: 1, released: 13 });
+    await expect(pool.reserve(req('c1#1'))).resolves.toEqual(first);
+    await client.workflow.getHandle(`${poolId}-can`).terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+});
