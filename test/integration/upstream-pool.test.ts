@@ -8,11 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { MockAgent } from 'undici';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { PoolRouterClient } from '../../src/upstreams/router-client';
 import type { ReserveRequest, RoutingSettings, UpstreamView } from '../../src/upstreams/types';
+import { createUpstreamSet } from '../../src/upstreams/upstream-set';
+import { upstreamToken } from '../../src/webhook/token';
 import { upstreamPoolWorkflow } from '../../src/workflows';
 import { createWorker } from '../../src/worker';
 import type { UpstreamPoolSnapshot } from '../../src/workflows/upstreams/messages';
@@ -38,6 +41,7 @@ const VIEWS = [
   }),
   view('b', { priority: 1, modes: { FAST: { concurrency: 1 } }, prices: { currency: 'USD', default: { FAST: 0.05 } } }),
 ];
+const WEBHOOK_TOKEN = 'tok_9c41e7a2b58f03d6e1a7c4b9';
 const ROUTING: RoutingSettings = { rule: 'least-loaded', modePreference: ['FAST', 'RELAX'] };
 
 let dir: string;
@@ -275,6 +279,34 @@ test('the pool continues as new with its reservations, counts and cooldowns', as
     await expect(pool.reserve(req('c1#1'))).resolves.toEqual(first);
     await client.workflow.getHandle(`${poolId}-can`).terminate('test done');
   } finally {
+    await worker.stop();
+  }
+});
+
+test("the pool's history holds views only: no base URL, API key or webhook token", async () => {
+  const worker = await startWorker();
+  const agent = new MockAgent();
+  try {
+    const set = createUpstreamSet(config, agent);
+    const id = `${poolId}-secrets`;
+    const pool = new PoolRouterClient({ client, taskQueue, workflowId: id, upstreams: set });
+    await pool.reserve(req('s1#1'));
+    await pool.report('s1#1', 'a', { kind: 'disable', reason: 'auth', message: 'HTTP 401' });
+    // Every payload decoded to its text, plus the events themselves, so the search sees what the server stores.
+    const texts: string[] = [];
+    const events = JSON.stringify((await client.workflow.getHandle(id).fetchHistory()).events, (k, v: unknown) => {
+      if (k === 'data' && typeof v === 'string') texts.push(Buffer.from(v, 'base64').toString('utf8'));
+      return v;
+    });
+    const history = [events, ...texts].join('\n');
+    expect(history).toContain('"concurrency":2');
+    expect(history).toContain('HTTP 401');
+    for (const secret of ['key-a', 'key-b', '127.0.0.1:9', WEBHOOK_TOKEN, upstreamToken(WEBHOOK_TOKEN, 'a')]) {
+      expect(history).not.toContain(secret);
+    }
+    await client.workflow.getHandle(id).terminate('test done');
+  } finally {
+    await agent.close();
     await worker.stop();
   }
 });
