@@ -13,3 +13,4 @@ export { slotManagerWorkflow } from './slots/slot-manager-workflow';
 export { configureSlotsUpdate, getSlotsQuery } from './slots/messages';
 export { callbackDeliveryWorkflow } from './callback';
 export { tenantsWorkflow } from './tenants';
+export { costLedgerWorkflow } from './ledger/cost-ledger-workflow';
