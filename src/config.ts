@@ -17,6 +17,8 @@ import type { MjAuthScheme, MjFlavour, SpeedMode } from './mj/types';
 import { TASK_QUEUE } from './shared/constants';
 import { DEFAULT_HTTP_TIMEOUT_MS } from './shared/defaults';
 import { isDuration, msToDuration, type Duration } from './shared/duration';
+import { loadBudgets } from './ledger/config';
+import type { BudgetsConfig } from './workflows/ledger/messages';
 
 const REDACTED = '[redacted]';
 
@@ -137,6 +139,8 @@ export interface Config {
      */
     workflowBundle: string | undefined;
   };
+  /** `MJ_BUDGETS` / `MJ_BUDGETS_FILE` (src/ledger/config.ts). Unset: the ledger keeps the budgets it has. */
+  budgets: BudgetsConfig | undefined;
   /** `MJ_LOG_LEVEL`. @default 'info' */
   logLevel: LogLevel;
   /** Only for `npm start` (embedded dev server and simulator). */
@@ -273,6 +277,8 @@ const envSchema = z.object({
   MJ_DEV_TEMPORAL_PORT: port.default(7233),
   MJ_DEV_UI_PORT: port.default(8233),
   MJ_DEV_SIMULATOR_PORT: port.default(0),
+  MJ_BUDGETS: z.string().optional(),
+  MJ_BUDGETS_FILE: z.string().optional(),
   MJ_DEV_TIME_SCALE: z
     .string()
     .regex(/^\d+(\.\d+)?$/, { error: 'must be a positive number' })
@@ -352,6 +358,7 @@ export function loadConfig(env: Env = process.env): Config {
     for (const i of parsed.error.issues) issues.push({ field: String(i.path[0] ?? 'MJ_*'), rule: i.message });
   }
   const temporal = loadTemporal(fromEnv, issues);
+  const budgets = loadBudgets(ours, issues);
   if (parsed.success) {
     const e = parsed.data;
     if (e.MJ_PUBLIC_BASE_URL && !e.MJ_WEBHOOK_TOKEN) {
@@ -427,6 +434,7 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownGraceTime: e.MJ_SHUTDOWN_GRACE_TIME,
       workflowBundle: e.MJ_WORKFLOW_BUNDLE,
     },
+    budgets,
     logLevel: e.MJ_LOG_LEVEL,
     dev: {
       dataDir: e.MJ_DATA_DIR,
