@@ -3,9 +3,9 @@
  * refused with the field and rule, and never enters the totals. Workflow-safe.
  */
 import { PRICED_ACTIONS, type Charge, type Refund } from '../../upstreams/types';
+import { SPEED_MODES } from '../../shared/speed-modes';
 import type { BudgetProblem } from './budget-rules';
 
-const SPEED_MODES = ['FAST', 'RELAX', 'TURBO'];
 const MAX_ID = 500;
 const REFUND_REASONS: readonly Refund['reason'][] = ['gateway-timeout', 'operator'];
 
@@ -32,7 +32,7 @@ export function chargeProblem(c: Charge | undefined): BudgetProblem | null {
     idProblem(c.pipelineId, 'pipelineId', true) ??
     idProblem(c.batchId, 'batchId', true) ??
     (PRICED_ACTIONS.includes(c.action) ? null : { field: 'action', rule: 'must be a priced action' }) ??
-    (SPEED_MODES.includes(c.mode) ? null : { field: 'mode', rule: 'must be FAST, RELAX or TURBO' }) ??
+    (SPEED_MODES.includes(c.mode) ? null : { field: 'mode', rule: `must be one of ${SPEED_MODES.join(', ')}` }) ??
     (typeof c.price === 'number' && Number.isFinite(c.price) && c.price >= 0
       ? null
       : { field: 'price', rule: 'must be a number >= 0' }) ??
