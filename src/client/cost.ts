@@ -28,6 +28,7 @@ import {
 } from '../workflows/ledger/messages';
 import { resolveJobId } from './job-ids';
 
+const MAX_JOB_IDS = 500;
 const FILTER_STRINGS = ['tenant', 'batchId', 'pipelineId', 'jobId', 'upstreamId'] as const;
 
 function checkFilter(f: SpendFilter): void {
@@ -59,9 +60,10 @@ export class MjCostClient {
     return this.read(() => this.handle().query(spendQuery, filter), empty);
   }
 
-  /** Budgets in force with their spend in the current period. */
-  async budgets(): Promise<BudgetStatus[]> {
-    return this.read(() => this.handle().query(budgetsQuery, { at: Date.now() }), []);
+  /** Budgets in force with their spend in the current period. `deadlineMs`: see {@link chargesOf}. */
+  async budgets(opts: { deadlineMs?: number } = {}): Promise<BudgetStatus[]> {
+    const ask = () => this.read(() => this.handle().query(budgetsQuery, { at: Date.now() }), []);
+    return opts.deadlineMs === undefined ? ask() : this.client.withDeadline(Date.now() + opts.deadlineMs, ask);
   }
 
   /** Replaces every budget (an empty list removes them). A worker configured with `MJ_BUDGETS` sets its own at start. */
@@ -87,11 +89,22 @@ export class MjCostClient {
   /** The charges of a job (its workflow id or your key), oldest first; with their refunds. */
   async charges(jobId: string): Promise<ChargeRecord[]> {
     if (typeof jobId !== 'string' || jobId.length === 0) throw new MjInputError('jobId', 'is required', 'charges');
-    const direct = await this.read(() => this.handle().query(chargesQuery, { jobId }), []);
+    const direct = await this.chargesOf([jobId]);
     if (direct.length > 0) return direct;
     const workflowId = await resolveJobId(this.client, jobId).catch(() => jobId);
-    if (workflowId === jobId) return direct;
-    return this.read(() => this.handle().query(chargesQuery, { jobId: workflowId }), []);
+    return workflowId === jobId ? direct : this.chargesOf([workflowId]);
+  }
+
+  /**
+   * The charges of several jobs (workflow ids) in one query, for pages and the gateway's task views. With
+   * `deadlineMs`, a ledger that does not answer in time (no worker) rejects instead of holding the page.
+   */
+  async chargesOf(jobIds: string[], opts: { deadlineMs?: number } = {}): Promise<ChargeRecord[]> {
+    if (jobIds.length === 0) return [];
+    if (jobIds.length > MAX_JOB_IDS)
+      throw new MjInputError('jobIds', `must hold at most ${MAX_JOB_IDS} ids`, 'charges');
+    const ask = () => this.read(() => this.handle().query(chargesQuery, { jobIds }), []);
+    return opts.deadlineMs === undefined ? ask() : this.client.withDeadline(Date.now() + opts.deadlineMs, ask);
   }
 
   /**

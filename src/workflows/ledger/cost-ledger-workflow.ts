@@ -42,7 +42,7 @@ export async function costLedgerWorkflow(input: CostLedgerInput = {}): Promise<v
   });
   setHandler(authorizeQuery, (req) => book.authorize(req));
   setHandler(spendQuery, (filter) => book.spend(filter ?? {}));
-  setHandler(chargesQuery, ({ jobId }) => book.chargesOf(jobId));
+  setHandler(chargesQuery, (req) => book.chargesOf(Array.isArray(req?.jobIds) ? req.jobIds.slice(0, 500) : []));
   setHandler(budgetsQuery, ({ at }) => book.budgetStatus(at));
 
   const limit = input.continueAsNewAfterEvents ?? LEDGER_CONTINUE_AS_NEW_EVENTS;

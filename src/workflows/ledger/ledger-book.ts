@@ -265,9 +265,10 @@ export class LedgerBook {
     return { filter, byCurrency: out, source, complete, generation: this.generation };
   }
 
-  /** The charges of a job still in detail, in arrival order. */
-  chargesOf(jobId: string): ChargeRecord[] {
-    return [...this.charges.values()].filter((c) => c.jobId === jobId);
+  /** The charges of these jobs still in detail, in arrival order. */
+  chargesOf(jobIds: readonly string[]): ChargeRecord[] {
+    const wanted = new Set(jobIds);
+    return [...this.charges.values()].filter((c) => wanted.has(c.jobId));
   }
 
   /** Each budget with its spend in the period containing `at`; an id-less budget once per id seen in it. */
@@ -280,6 +281,7 @@ export class LedgerBook {
         ...b,
         currency,
         name: budgetName(b, id),
+        target: id,
         window,
         spent: fromMicros(this.netIn(b.period, at, b.scope, id, currency)),
       }));

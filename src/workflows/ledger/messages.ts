@@ -100,6 +100,8 @@ export interface ChargeRecord extends Charge {
 export interface BudgetStatus extends Budget {
   /** `scope:id/period`, as refusals name it. */
   name: string;
+  /** The tenant, batch or pipeline the figure is for (`*` for scope `all`). */
+  target: string;
   currency: string;
   spent: number;
   /** The period the figure is for: `YYYY-MM-DD`, `YYYY-MM` or `total`. */
@@ -184,7 +186,7 @@ export const setBudgetsUpdate = defineUpdate<Budget[], [SetBudgetsRequest]>('set
 /** Would this price pass a budget of these tags? */
 export const authorizeQuery = defineQuery<BudgetVerdict, [AuthorizeRequest]>('authorize');
 export const spendQuery = defineQuery<SpendReport, [SpendFilter]>('spend');
-/** The charges of one job the ledger still keeps in detail, oldest first. */
-export const chargesQuery = defineQuery<ChargeRecord[], [{ jobId: string }]>('charges');
+/** The charges of these jobs (at most 500 ids) the ledger still keeps in detail, oldest first. */
+export const chargesQuery = defineQuery<ChargeRecord[], [{ jobIds: string[] }]>('charges');
 /** Budgets with their spend in the current period (`at`: the caller's clock). */
 export const budgetsQuery = defineQuery<BudgetStatus[], [{ at: number }]>('budgets');

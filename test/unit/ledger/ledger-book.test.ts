@@ -56,7 +56,7 @@ describe('LedgerBook charges and refunds', () => {
     expect(combined.byCurrency).toEqual({ USD: { charged: 0.1, refunded: 0, net: 0.1, charges: 1, refunds: 0 } });
     expect(book.spend({ jobId: 'job-3' }).byCurrency.CNY?.charges).toBe(1);
     expect(book.spend({ since: T0 + 1 }).byCurrency).toEqual({});
-    expect(book.chargesOf('job-2').map((c) => c.upstreamTaskId)).toEqual(['task-2']);
+    expect(book.chargesOf(['job-2', 'job-9']).map((c) => c.upstreamTaskId)).toEqual(['task-2']);
   });
 
   test('a refund counts once and frees the budget; an early refund waits for its charge', () => {
@@ -77,7 +77,7 @@ describe('LedgerBook charges and refunds', () => {
       charges: 2,
       refunds: 2,
     });
-    expect(book.chargesOf('job-2')[0]?.refund).toEqual({ reason: 'gateway-timeout', at: T0 + 7 });
+    expect(book.chargesOf(['job-2'])[0]?.refund).toEqual({ reason: 'gateway-timeout', at: T0 + 7 });
   });
 });
 
