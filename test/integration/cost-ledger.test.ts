@@ -21,6 +21,7 @@ import {
   spendQuery,
   type CostLedgerInput,
 } from '../../src/workflows/ledger/messages';
+import { testCharge } from '../helpers/ledger-charges';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(180_000);
@@ -58,19 +59,7 @@ async function startWorker(): Promise<{
 }
 
 function charge(n: number, extra: Partial<Charge> = {}): Charge {
-  return {
-    key: `mj-job-c${n}/submit#1`,
-    jobId: `mj-job-c${n}`,
-    upstreamId: n % 2 === 0 ? 'cheap' : 'fast',
-    upstreamTaskId: `t${n}`,
-    action: 'IMAGINE',
-    mode: 'FAST',
-    price: 0.05,
-    currency: 'USD',
-    at: Date.now(),
-    tenant: 'acme',
-    ...extra,
-  };
+  return testCharge(`mj-job-c${n}`, 1, { upstreamId: n % 2 === 0 ? 'cheap' : 'fast', ...extra });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

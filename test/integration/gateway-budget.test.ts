@@ -8,6 +8,7 @@ import { createLedgerRecorder } from '../../src/ledger/ledger-recorder';
 import { taskCosts } from '../../src/gateway/task-cost';
 import { jobWorkflowId } from '../../src/gateway/task-id';
 import type { JobView } from '../../src/gateway/gateway-memo';
+import { testCharge } from '../helpers/ledger-charges';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
 
 jest.setTimeout(180_000);
@@ -17,19 +18,7 @@ let acme: string;
 let beta: string;
 
 function charge(n: number, workflowId: string, extra: Partial<Charge> = {}): Charge {
-  return {
-    key: `${workflowId}/submit#${n}`,
-    jobId: workflowId,
-    upstreamId: 'sim-a',
-    upstreamTaskId: `t${n}`,
-    action: 'IMAGINE',
-    mode: 'FAST',
-    price: 0.05,
-    currency: 'USD',
-    at: Date.now(),
-    tenant: 'acme',
-    ...extra,
-  };
+  return testCharge(workflowId, n, extra);
 }
 
 beforeAll(async () => {
