@@ -13,12 +13,11 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { loadBudgets, type BudgetsConfig } from './ledger/config';
 import type { MjAuthScheme, MjFlavour, SpeedMode } from './mj/types';
 import { TASK_QUEUE } from './shared/constants';
 import { DEFAULT_HTTP_TIMEOUT_MS } from './shared/defaults';
 import { isDuration, msToDuration, type Duration } from './shared/duration';
-import { loadBudgets } from './ledger/config';
-import type { BudgetsConfig } from './workflows/ledger/messages';
 
 const REDACTED = '[redacted]';
 

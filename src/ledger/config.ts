@@ -9,6 +9,8 @@ import type { ConfigIssue } from '../config';
 import { budgetsDocumentProblems, normalBudget } from '../workflows/ledger/budget-rules';
 import type { BudgetsConfig } from '../workflows/ledger/messages';
 
+export type { BudgetsConfig };
+
 export interface BudgetsEnv {
   MJ_BUDGETS?: string;
   MJ_BUDGETS_FILE?: string;

@@ -12,5 +12,5 @@ export { getBatchProgressQuery } from './batch/messages';
 export { slotManagerWorkflow } from './slots/slot-manager-workflow';
 export { configureSlotsUpdate, getSlotsQuery } from './slots/messages';
 export { callbackDeliveryWorkflow } from './callback';
-export { tenantsWorkflow } from './tenants';
 export { costLedgerWorkflow } from './ledger/cost-ledger-workflow';
+export { tenantsWorkflow } from './tenants';
