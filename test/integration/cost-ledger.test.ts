@@ -4,6 +4,8 @@
  * subprocess) prints the same figures.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
@@ -150,5 +152,16 @@ test('charges, a duplicate, a refund and a refused budget; totals survive a work
   expect(out.json.spend.byCurrency.USD).toEqual({ charged: 1, refunded: 0, net: 1, charges: 20, refunds: 0 });
   const listed = await cli(['cost', 'budgets']);
   expect(listed.json.budgets[0]).toMatchObject({ name: 'tenant:acme/day', spent: 0.05, limit: 0.12 });
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'budgets-'));
+  const bad = path.join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ budgets: [{ scope: 'tenant', limit: -1, period: 'day', onExceed: 'refuse' }] }));
+  const refused = await cli(['cost', 'budgets', 'set', '--file', bad]);
+  expect(refused.code).toBe(2);
+  expect(refused.json.error).toMatchObject({ field: '--file.budgets[0].limit', rule: 'must be a number > 0' });
+  const good = path.join(dir, 'good.json');
+  writeFileSync(good, JSON.stringify({ budgets: [{ scope: 'all', limit: 5, period: 'month', onExceed: 'park' }] }));
+  expect((await cli(['cost', 'budgets', 'set', '--file', good])).code).toBe(0);
+  expect((await mj.cost.budgets()).map((b) => [b.name, b.spent])).toEqual([['all:*/month', 1.05]]);
   await w2.stop();
 });
