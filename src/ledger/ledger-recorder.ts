@@ -82,7 +82,7 @@ export class CostLedgerRecorder implements LedgerRecorder {
     const ack = await this.update(recordChargeUpdate, charge);
     if (ack.status === 'recorded') {
       this.opts.metrics?.observeCharge(charge);
-      if (ack.refunded) this.opts.metrics?.observeRefund(charge, 'gateway-timeout');
+      if (ack.refunded) this.opts.metrics?.observeRefund(charge, ack.refundReason ?? 'gateway-timeout');
     }
   }
 

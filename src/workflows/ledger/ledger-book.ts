@@ -178,7 +178,9 @@ export class LedgerBook {
       this.pending.delete(c.key);
       this.applyRefund(record, early);
     }
-    return { status: 'recorded', refunded: early !== undefined };
+    return early
+      ? { status: 'recorded', refunded: true, refundReason: early.reason }
+      : { status: 'recorded', refunded: false };
   }
 
   /** Refunds a charge by key, once; a refund of a key not charged yet waits for it. */

@@ -113,6 +113,8 @@ export interface ChargeAck {
   status: 'recorded' | 'duplicate';
   /** A refund that arrived before the charge was applied to it now. */
   refunded: boolean;
+  /** That refund's reason. */
+  refundReason?: Refund['reason'];
 }
 
 export interface RefundAck {
