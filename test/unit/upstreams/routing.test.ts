@@ -4,21 +4,13 @@ import { route, type RouteHealth } from '../../../src/upstreams/routing';
 import { BUSY_RECHECK_MS } from '../../../src/upstreams/rules/caps';
 import { DISABLED_RECHECK_MS, EXCLUDED_RECHECK_MS } from '../../../src/upstreams/rules/health';
 import { unitHash } from '../../../src/upstreams/rules/weighted';
-import type { RouteRequest, RoutingRule, RoutingSettings, UpstreamView } from '../../../src/upstreams/types';
+import type { RouteRequest, RoutingRule, RoutingSettings } from '../../../src/upstreams/types';
+import { upstreamView } from './fixtures';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const DAY = '2026-12-01';
 
-const view = (id: string, extra: Partial<UpstreamView> = {}): UpstreamView => ({
-  id,
-  flavour: 'trueai',
-  priority: 0,
-  weight: 1,
-  features: [],
-  modes: { FAST: { concurrency: 4 }, RELAX: { concurrency: 2 } },
-  prices: { currency: 'USD', default: { FAST: 0.1, RELAX: 0.02 } },
-  ...extra,
-});
+const view = upstreamView;
 const settings = (rule: RoutingRule = 'least-loaded'): RoutingSettings => ({
   rule,
   modePreference: ['FAST', 'TURBO', 'RELAX'],

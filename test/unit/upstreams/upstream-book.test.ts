@@ -2,20 +2,13 @@
 import type { ReserveRequest, UpstreamView } from '../../../src/upstreams/types';
 import { cooldownMs, COOLDOWN_BACKOFF, UpstreamBook } from '../../../src/workflows/upstreams/upstream-book';
 import type { UpstreamPoolConfig } from '../../../src/workflows/upstreams/messages';
+import { upstreamView } from './fixtures';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const DAY_MS = 86_400_000;
 
-const view = (id: string, extra: Partial<UpstreamView> = {}): UpstreamView => ({
-  id,
-  flavour: 'trueai',
-  priority: 0,
-  weight: 1,
-  features: [],
-  modes: { FAST: { concurrency: 2, dailyCap: 3 }, RELAX: { concurrency: 1 } },
-  prices: { currency: 'USD', default: { FAST: 0.1, RELAX: 0.02 } },
-  ...extra,
-});
+const view = (id: string, extra: Partial<UpstreamView> = {}): UpstreamView =>
+  upstreamView(id, { modes: { FAST: { concurrency: 2, dailyCap: 3 }, RELAX: { concurrency: 1 } }, ...extra });
 const config = (views = [view('a'), view('b', { priority: 1 })]): UpstreamPoolConfig => ({
   version: 'v1',
   views,
