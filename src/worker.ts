@@ -25,6 +25,7 @@ import { createLogger, PinoSdkLogger, type Logger } from './logger';
 import { createMetrics, serveMetrics, type Metrics, type MetricsServer } from './metrics';
 import { MjClient } from './mj';
 import { durationToMs } from './shared/duration';
+import { createLedgerRecorder } from './ledger/ledger-recorder';
 import { PoolRouterClient } from './upstreams/router-client';
 import type { UpstreamSet } from './upstreams/types';
 import { createUpstreamSet, type ConfiguredUpstreamSet } from './upstreams/upstream-set';
@@ -173,11 +174,14 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   // upstream pool reuses their describe to reclaim reservations of closed workflows.
   const slotActivities = createSlotActivities({ client });
   const router = upstreams ? new PoolRouterClient({ client, taskQueue, upstreams }) : undefined;
+  // The cost ledger records routed submits only: without upstreams there is no price to record (K2).
+  const ledger = upstreams ? createLedgerRecorder({ client, taskQueue, budgets: config.budgets, metrics }) : undefined;
   const activities = createActivities({
     mj,
     store,
     notifyHookUrl: hook,
     ...(upstreams && router ? { upstreams, router } : {}),
+    ...(ledger ? { ledger } : {}),
   });
 
   let worker: Worker;
