@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { loadBudgets, type BudgetsConfig } from './ledger/config';
 import type { MjAuthScheme, MjFlavour, SpeedMode } from './mj/types';
 import { TASK_QUEUE } from './shared/constants';
 import { DEFAULT_HTTP_TIMEOUT_MS } from './shared/defaults';
@@ -138,6 +139,8 @@ export interface Config {
      */
     workflowBundle: string | undefined;
   };
+  /** `MJ_BUDGETS` / `MJ_BUDGETS_FILE` (src/ledger/config.ts). Unset: the ledger keeps the budgets it has. */
+  budgets: BudgetsConfig | undefined;
   /** `MJ_LOG_LEVEL`. @default 'info' */
   logLevel: LogLevel;
   /** Only for `npm start` (embedded dev server and simulator). */
@@ -281,6 +284,8 @@ const envSchema = z.object({
   MJ_DEV_TEMPORAL_PORT: port.default(7233),
   MJ_DEV_UI_PORT: port.default(8233),
   MJ_DEV_SIMULATOR_PORT: port.default(0),
+  MJ_BUDGETS: z.string().optional(),
+  MJ_BUDGETS_FILE: z.string().optional(),
   MJ_DEV_TIME_SCALE: z
     .string()
     .regex(/^\d+(\.\d+)?$/, { error: 'must be a positive number' })
@@ -363,6 +368,7 @@ export function loadConfig(env: Env = process.env): Config {
     for (const i of parsed.error.issues) issues.push({ field: String(i.path[0] ?? 'MJ_*'), rule: i.message });
   }
   const temporal = loadTemporal(fromEnv, issues);
+  const budgets = loadBudgets(ours, issues);
   if (parsed.success) {
     const e = parsed.data;
     if (e.MJ_PUBLIC_BASE_URL && !e.MJ_WEBHOOK_TOKEN) {
@@ -438,6 +444,7 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownGraceTime: e.MJ_SHUTDOWN_GRACE_TIME,
       workflowBundle: e.MJ_WORKFLOW_BUNDLE,
     },
+    budgets,
     logLevel: e.MJ_LOG_LEVEL,
     dev: {
       dataDir: e.MJ_DATA_DIR,

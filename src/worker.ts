@@ -25,6 +25,7 @@ import { createLogger, PinoSdkLogger, type Logger } from './logger';
 import { createMetrics, serveMetrics, type Metrics, type MetricsServer } from './metrics';
 import { MjClient } from './mj';
 import { durationToMs } from './shared/duration';
+import { createLedgerRecorder } from './ledger/ledger-recorder';
 import { PoolRouterClient } from './upstreams/router-client';
 import type { UpstreamSet } from './upstreams/types';
 import { createUpstreamSet, type ConfiguredUpstreamSet } from './upstreams/upstream-set';
@@ -55,6 +56,8 @@ export interface WorkerOverrides {
   installRuntime?: boolean;
   /** Several upstreams: replaces the set built from `config.upstreams` (only used when that is set). */
   upstreams?: UpstreamSet;
+  /** Where per-upstream hook URLs point (`npm start`'s own receiver). @default MJ_PUBLIC_BASE_URL + MJ_WEBHOOK_TOKEN */
+  upstreamWebhook?: { publicBaseUrl: string; token: string };
   /** Last word on any Worker option. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -152,7 +155,9 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   const ownsUpstream = upstream !== undefined && overrides.dispatcher === undefined;
   // Several upstreams (issue 13): one client per configured id; routing and the pool exist only then.
   const ownSet: ConfiguredUpstreamSet | undefined =
-    routed && !overrides.upstreams ? createUpstreamSet(config, upstream!) : undefined;
+    routed && !overrides.upstreams
+      ? createUpstreamSet(config, upstream!, overrides.upstreamWebhook ? { webhook: overrides.upstreamWebhook } : {})
+      : undefined;
   const upstreams = overrides.upstreams ?? ownSet;
   const mj = overrides.mj ?? legacyClient(config, upstream!, upstreams);
   const store = overrides.store ?? createAssetStore(assetStoreConfig(config));
@@ -169,11 +174,14 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   // upstream pool reuses their describe to reclaim reservations of closed workflows.
   const slotActivities = createSlotActivities({ client });
   const router = upstreams ? new PoolRouterClient({ client, taskQueue, upstreams }) : undefined;
+  // The cost ledger records routed submits only: without upstreams there is no price to record (K2).
+  const ledger = upstreams ? createLedgerRecorder({ client, taskQueue, budgets: config.budgets, metrics }) : undefined;
   const activities = createActivities({
     mj,
     store,
     notifyHookUrl: hook,
     ...(upstreams && router ? { upstreams, router } : {}),
+    ...(ledger ? { ledger } : {}),
   });
 
   let worker: Worker;

@@ -323,4 +323,6 @@ export interface TaskChangedHint {
   upstreamId?: string;
   status?: string;
   progress?: string;
+  /** The upstream whose per-upstream webhook token the delivery used (issue 13); absent for the legacy token. */
+  upstreamId?: string;
 }

@@ -8,11 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createSlotActivities } from '../../src/activities/slots';
+import { MockAgent } from 'undici';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
 import { PoolRouterClient } from '../../src/upstreams/router-client';
 import type { ReserveRequest, RoutingSettings, UpstreamView } from '../../src/upstreams/types';
+import { createUpstreamSet } from '../../src/upstreams/upstream-set';
+import { upstreamToken } from '../../src/webhook/token';
 import { upstreamPoolWorkflow } from '../../src/workflows';
+import { createWorker } from '../../src/worker';
 import type { UpstreamPoolSnapshot } from '../../src/workflows/upstreams/messages';
 import { startRestartableDevServer, type RestartableDevServer } from '../helpers/chaos-temporal';
 import { eventually } from '../helpers/eventually';
@@ -36,6 +41,7 @@ const VIEWS = [
   }),
   view('b', { priority: 1, modes: { FAST: { concurrency: 1 } }, prices: { currency: 'USD', default: { FAST: 0.05 } } }),
 ];
+const WEBHOOK_TOKEN = 'tok_9c41e7a2b58f03d6e1a7c4b9';
 const ROUTING: RoutingSettings = { rule: 'least-loaded', modePreference: ['FAST', 'RELAX'] };
 
 let dir: string;
@@ -46,21 +52,24 @@ let connection: Connection;
 const taskQueue = `pool-${randomUUID()}`;
 const poolId = `pool-${randomUUID()}`;
 let holderId: string;
+let config: Config;
 
 interface RunningWorker {
   stop(): Promise<void>;
 }
 const workers = new Set<RunningWorker>();
 
+/** The real worker process wiring (`createWorker` with `MJ_UPSTREAMS`), so the pool and its activities are its own. */
 async function startWorker(): Promise<RunningWorker> {
   const native = await NativeConnection.connect({ address: server.address });
-  const worker = await Worker.create({
+  const { worker, run } = await createWorker(config, {
     connection: native,
     taskQueue,
     workflowBundle: bundle,
-    activities: createSlotActivities({ client }),
+    installRuntime: false,
+    log: createLogger({ level: 'silent' }),
   });
-  const running = worker.run();
+  const running = run();
   const handle: RunningWorker = {
     async stop() {
       if (!workers.delete(handle)) return;
@@ -101,6 +110,11 @@ function durable(s: UpstreamPoolSnapshot) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mj-pool-'));
+  const upstreams = VIEWS.map((v) => ({ ...v, baseUrl: `http://127.0.0.1:9/${v.id}`, apiKey: `key-${v.id}` }));
+  config = loadConfig({
+    MJ_UPSTREAMS: JSON.stringify({ upstreams, routing: ROUTING }),
+    MJ_ASSET_DIR: join(dir, 'assets'),
+  });
   server = await startRestartableDevServer(join(dir, 'temporal.db'));
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection });
@@ -232,6 +246,67 @@ test('a reservation of a closed workflow is reclaimed; a running holder keeps it
     expect(s.reservations).toBe(held);
     await pool.release('live#1', 'a');
   } finally {
+    await worker.stop();
+  }
+});
+
+test('the pool continues as new with its reservations, counts and cooldowns', async () => {
+  const worker = await startWorker();
+  try {
+    const pool = new PoolRouterClient({
+      client,
+      taskQueue,
+      workflowId: `${poolId}-can`,
+      upstreams: { views: () => structuredClone(VIEWS), routing: () => structuredClone(ROUTING) },
+      pool: { continueAsNewAfterEvents: 30, reclaimInterval: '1h' },
+    });
+    const first = await pool.reserve(req('c1#1'));
+    await pool.report('c1#1', 'a', { kind: 'accepted', taskId: 'tc1' });
+    await pool.reserve(req('c2#1'));
+    await pool.report('c2#1', 'a', { kind: 'failover', reason: 'rate-limited', retryAfterMs: 3_600_000, message: '' });
+    for (let i = 3; i <= 14; i++) {
+      await pool.reserve(req(`c${i}#1`, { pin: 'b' }));
+      await pool.release(`c${i}#1`, 'b');
+    }
+    const s = await pool.health();
+    expect(s.generation).toBeGreaterThanOrEqual(1);
+    expect(upstream(s, 'a')).toMatchObject({
+      inFlight: { FAST: 1 },
+      accepted: { FAST: 1 },
+      cooldownReason: 'rate-limited',
+    });
+    expect(s.totals).toMatchObject({ reserved: 14, accepted: 1, failovers: 1, released: 13 });
+    await expect(pool.reserve(req('c1#1'))).resolves.toEqual(first);
+    await client.workflow.getHandle(`${poolId}-can`).terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+});
+
+test("the pool's history holds views only: no base URL, API key or webhook token", async () => {
+  const worker = await startWorker();
+  const agent = new MockAgent();
+  try {
+    const set = createUpstreamSet(config, agent);
+    const id = `${poolId}-secrets`;
+    const pool = new PoolRouterClient({ client, taskQueue, workflowId: id, upstreams: set });
+    await pool.reserve(req('s1#1'));
+    await pool.report('s1#1', 'a', { kind: 'disable', reason: 'auth', message: 'HTTP 401' });
+    // Every payload decoded to its text, plus the events themselves, so the search sees what the server stores.
+    const texts: string[] = [];
+    const events = JSON.stringify((await client.workflow.getHandle(id).fetchHistory()).events, (k, v: unknown) => {
+      if (k === 'data' && typeof v === 'string') texts.push(Buffer.from(v, 'base64').toString('utf8'));
+      return v;
+    });
+    const history = [events, ...texts].join('\n');
+    expect(history).toContain('"concurrency":2');
+    expect(history).toContain('HTTP 401');
+    for (const secret of ['key-a', 'key-b', '127.0.0.1:9', WEBHOOK_TOKEN, upstreamToken(WEBHOOK_TOKEN, 'a')]) {
+      expect(history).not.toContain(secret);
+    }
+    await client.workflow.getHandle(id).terminate('test done');
+  } finally {
+    await agent.close();
     await worker.stop();
   }
 });

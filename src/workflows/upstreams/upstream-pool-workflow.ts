@@ -14,8 +14,8 @@
  *   carries only the config version, and a mismatch answers `stale-config` so the worker sends its config.
  * - Operators enable / disable an upstream with `setUpstreamEnabledUpdate` and read `getUpstreamHealthQuery`.
  *
- * History: about 3 events per reserve, report or release (update accepted + completed, one workflow task often
- * shared), plus about 11 per reclaim check while reservations exist; continue-as-new carries the book.
+ * History: about 5 events per reserve, report or release (a workflow task, update accepted + completed), plus
+ * about 10 per reclaim check while reservations exist; continue-as-new carries the book.
  */
 import {
   allHandlersFinished,
@@ -25,6 +25,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createSlotActivities } from '../../activities/slots';
@@ -60,14 +61,13 @@ function jittered(ms: number, fraction: number): number {
   return Math.max(1, Math.round(ms * (1 + (Math.random() * 2 - 1) * fraction)));
 }
 
-function installHandlers(book: UpstreamBook, touch: () => void): void {
+function installHandlers(book: UpstreamBook): void {
   const now = (): number => Date.now();
   setHandler(
     reserveUpstreamUpdate,
     (req) => {
       if (req.configVersion !== book.config.version) return { kind: 'stale-config', version: book.config.version };
       const decision = book.reserve(req, now());
-      touch();
       return decision;
     },
     { validator: checkReserve }
@@ -76,20 +76,17 @@ function installHandlers(book: UpstreamBook, touch: () => void): void {
     reportUpstreamUpdate,
     (input) => {
       book.report(input, now());
-      touch();
     },
     { validator: checkReport }
   );
   setHandler(releaseUpstreamUpdate, (input) => {
     if (input && typeof input.requestId === 'string') book.release(input.requestId, input.upstreamId);
-    touch();
   });
   setHandler(
     configureUpstreamsUpdate,
     (config) => {
       const version = book.configure(config);
       log.info('upstream pool configured', { version, upstreams: config.views.map((v) => v.id) });
-      touch();
       return version;
     },
     { validator: checkConfig }
@@ -99,7 +96,6 @@ function installHandlers(book: UpstreamBook, touch: () => void): void {
     (change) => {
       const snapshot = book.setEnabled(change, now());
       log.info('upstream switched by an operator', { upstreamId: change.upstreamId, enabled: change.enabled });
-      touch();
       return snapshot;
     },
     {
@@ -119,12 +115,7 @@ function installHandlers(book: UpstreamBook, touch: () => void): void {
 export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<void> {
   const book = new UpstreamBook(input.config, input.carry);
   const reclaimMs = durationToMs(input.reclaimInterval ?? UPSTREAM_RECLAIM_INTERVAL);
-  const now = (): number => Date.now();
-  let dirty = false;
-  let reclaimAt: number | undefined;
-  installHandlers(book, () => {
-    dirty = true;
-  });
+  installHandlers(book);
 
   async function reclaimClosedHolders(): Promise<void> {
     const holders = book.holders();
@@ -148,6 +139,15 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
     }
   }
 
+  // Its own loop, so a message wakes nothing but its handler: one timer per check, not one per message.
+  async function reclaimLoop(): Promise<never> {
+    for (;;) {
+      await condition(() => book.reservations.size > 0);
+      await sleep(jittered(reclaimMs, 0.2));
+      if (book.reservations.size > 0) await reclaimClosedHolders();
+    }
+  }
+
   const shouldContinueAsNew = (): boolean => {
     const info = workflowInfo();
     return (
@@ -156,23 +156,8 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
     );
   };
 
-  for (;;) {
-    dirty = false;
-    if (book.reservations.size === 0) reclaimAt = undefined;
-    else reclaimAt ??= now() + jittered(reclaimMs, 0.2);
-
-    if (shouldContinueAsNew()) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof upstreamPoolWorkflow>({ ...input, config: book.config, carry: book.toCarry() });
-    }
-    // Cooldowns need no timer: routing compares them with the clock at each reserve.
-    if (!dirty) {
-      if (reclaimAt === undefined) await condition(() => dirty);
-      else if (reclaimAt > now()) await condition(() => dirty, reclaimAt - now());
-    }
-    if (reclaimAt !== undefined && now() >= reclaimAt) {
-      await reclaimClosedHolders();
-      reclaimAt = book.reservations.size > 0 ? now() + jittered(reclaimMs, 0.2) : undefined;
-    }
-  }
+  // Cooldowns need no timer either: routing compares them with the clock at each reserve.
+  await Promise.race([reclaimLoop(), condition(shouldContinueAsNew)]);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof upstreamPoolWorkflow>({ ...input, config: book.config, carry: book.toCarry() });
 }
