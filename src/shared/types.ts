@@ -319,10 +319,11 @@ export interface ModalAck {
 /** Payload of the signal the webhook receiver sends: a hint only; the workflow confirms with a fetch. */
 export interface TaskChangedHint {
   taskId: string;
-  /** The upstream the delivery came from (its webhook token); a job ignores a hint from another than its owner. */
-  upstreamId?: string;
   status?: string;
   progress?: string;
-  /** The upstream whose per-upstream webhook token the delivery used (issue 13); absent for the legacy token. */
+  /**
+   * The upstream whose per-upstream webhook token the delivery used (issue 13); absent for the legacy token. A job
+   * ignores a hint from another upstream than its owner.
+   */
   upstreamId?: string;
 }
