@@ -153,7 +153,10 @@ export function renderMarkdown(r: BenchReport): string {
   L.push(`# Benchmark ${r.startedAt}${r.quick ? ' (quick smoke: small sample, not the result)' : ''}`);
   L.push('');
   L.push(
-    `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}, ${r.temporalCli}; ${r.durationSec} s.`
+    `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}, ${r.temporalCli}; ${r.durationSec} s.` +
+      (Array.isArray(m.loadAverage)
+        ? ` Load average (1/5/15 min) at start ${m.loadAverage.join(' / ')}${Array.isArray(m.loadAverageAtEnd) ? `, at end ${m.loadAverageAtEnd.join(' / ')}` : ''}.`
+        : '')
   );
   L.push('');
   L.push('## Targets');
