@@ -30,5 +30,6 @@ COPY --from=build /app/lib ./lib
 RUN mkdir -p /data/assets && chown -R node:node /data
 USER node
 VOLUME ["/data"]
-EXPOSE 8080 9464 9465
+# 8080 webhook receiver, 8090 gateway (and console), 9464/9465 metrics.
+EXPOSE 8080 8090 9464 9465
 CMD ["node", "lib/worker.js"]

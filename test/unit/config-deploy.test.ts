@@ -85,6 +85,8 @@ describe('deployment files', () => {
     expect(gateway).toMatch(/- '\$\{MJ_GATEWAY_HOST_PORT:-8090\}:8090'/);
     expect(gateway).toMatch(/MJ_GATEWAY_SECRET: \$\{MJ_GATEWAY_SECRET:\?/);
     expect(gateway).toContain('http://127.0.0.1:8090/readyz');
+    // The image declares the port the gateway listens on.
+    expect(read('Dockerfile')).toMatch(/^EXPOSE .*\b8090\b/m);
     // Every MJ_GATEWAY_* key it sets is one the gateway reads (a typo would be silently ignored).
     const gatewayKeys = [...gateway.matchAll(/^\s+(MJ_GATEWAY_[A-Z0-9_]+):/gm)].map((m) => m[1]!);
     expect(gatewayKeys.length).toBeGreaterThanOrEqual(4);
