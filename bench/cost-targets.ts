@@ -100,8 +100,9 @@ export function costTargets(r: BenchReport): TargetCheck[] {
     out.push({
       target: `10,000 parked RELAX jobs on one worker (cache ${r.phases.inflight?.maxCachedWorkflows})`,
       goal: 'RSS < 1 GiB',
-      measured: `${fmt(top.workerPeakRssMiB ?? top.workerRssMiB)} MiB peak at ${top.jobs} jobs`,
-      met: top.jobs >= 10_000 ? (top.workerPeakRssMiB ?? top.workerRssMiB ?? Infinity) < 1_024 : null,
+      measured: `${fmt(top.workerPeakRssMiB ?? top.workerRssMiB)} MiB peak with ${top.jobs} jobs started, ${top.parked} parked upstream when measured`,
+      // Judged only once every job is parked (submitted and waiting): the target is about parked jobs, not started ones.
+      met: top.parked >= 10_000 ? (top.workerPeakRssMiB ?? top.workerRssMiB ?? Infinity) < 1_024 : null,
     });
   }
   return out;
