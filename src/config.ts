@@ -13,10 +13,12 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { loadBudgets, type BudgetsConfig } from './ledger/config';
 import type { MjAuthScheme, MjFlavour, SpeedMode } from './mj/types';
 import { TASK_QUEUE } from './shared/constants';
 import { DEFAULT_HTTP_TIMEOUT_MS } from './shared/defaults';
 import { isDuration, msToDuration, type Duration } from './shared/duration';
+import { loadUpstreams, type UpstreamsConfig } from './upstreams/config';
 
 const REDACTED = '[redacted]';
 
@@ -137,6 +139,8 @@ export interface Config {
      */
     workflowBundle: string | undefined;
   };
+  /** `MJ_BUDGETS` / `MJ_BUDGETS_FILE` (src/ledger/config.ts). Unset: the ledger keeps the budgets it has. */
+  budgets: BudgetsConfig | undefined;
   /** `MJ_LOG_LEVEL`. @default 'info' */
   logLevel: LogLevel;
   /** Only for `npm start` (embedded dev server and simulator). */
@@ -152,6 +156,11 @@ export interface Config {
     /** `MJ_DEV_TIME_SCALE`: simulator speed-up so a demo job takes seconds. @default 10 */
     timeScale: number;
   };
+  /**
+   * `MJ_UPSTREAMS_FILE` (a JSON file) or `MJ_UPSTREAMS` (the same JSON inline): several upstreams with routing
+   * (issue 13, see `src/upstreams/config.ts`). Unset: undefined, the single `MJ_BASE_URL` upstream, no routing.
+   */
+  upstreams: UpstreamsConfig | undefined;
   /** From `@temporalio/envconfig`. */
   temporal: ClientConnectConfig;
   /** `MJ_CONFIG_FILE`, when one was read. */
@@ -178,7 +187,7 @@ export class ConfigError extends Error {
 const HTTP_URL_RULE = 'must be an http(s) URL';
 const TOKEN_MIN = 24;
 
-function isHttpUrl(v: string): boolean {
+export function isHttpUrl(v: string): boolean {
   try {
     const u = new URL(v);
     return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
@@ -237,6 +246,8 @@ const envSchema = z.object({
   MJ_HTTP_TIMEOUT: duration.default(msToDuration(DEFAULT_HTTP_TIMEOUT_MS)),
   MJ_HTTP_CONNECT_TIMEOUT: duration.default('10s'),
   MJ_REFRESH_INTERVAL: duration.optional(),
+  MJ_UPSTREAMS_FILE: z.string().min(1).optional(),
+  MJ_UPSTREAMS: z.string().min(1).optional(),
   MJ_PUBLIC_BASE_URL: httpUrl.optional(),
   MJ_WEBHOOK_TOKEN: token.optional(),
   MJ_WEBHOOK_PORT: port.default(8080),
@@ -273,6 +284,8 @@ const envSchema = z.object({
   MJ_DEV_TEMPORAL_PORT: port.default(7233),
   MJ_DEV_UI_PORT: port.default(8233),
   MJ_DEV_SIMULATOR_PORT: port.default(0),
+  MJ_BUDGETS: z.string().optional(),
+  MJ_BUDGETS_FILE: z.string().optional(),
   MJ_DEV_TIME_SCALE: z
     .string()
     .regex(/^\d+(\.\d+)?$/, { error: 'must be a positive number' })
@@ -343,8 +356,11 @@ export function loadConfig(env: Env = process.env): Config {
   const file = fromEnv.MJ_CONFIG_FILE;
   const merged: Env = { ...(file ? readConfigFile(file, issues) : {}), ...fromEnv };
   const ours = Object.fromEntries(Object.entries(merged).filter(([k]) => k.startsWith('MJ_')));
+  // Upstream API keys may live in MJ_* variables of their own (`apiKeyEnv`): not typos.
+  const upstreams = loadUpstreams({ ...fromEnv, ...ours }, issues);
+  const keyVars = new Set(upstreams?.upstreams.map((u) => u.apiKeyEnv) ?? []);
   const warnings = Object.keys(ours)
-    .filter((k) => !CONFIG_KEYS.includes(k))
+    .filter((k) => !CONFIG_KEYS.includes(k) && !keyVars.has(k))
     .map((k) => `${k}: unknown setting, ignored`);
 
   const parsed = envSchema.safeParse(ours);
@@ -352,6 +368,7 @@ export function loadConfig(env: Env = process.env): Config {
     for (const i of parsed.error.issues) issues.push({ field: String(i.path[0] ?? 'MJ_*'), rule: i.message });
   }
   const temporal = loadTemporal(fromEnv, issues);
+  const budgets = loadBudgets(ours, issues);
   if (parsed.success) {
     const e = parsed.data;
     if (e.MJ_PUBLIC_BASE_URL && !e.MJ_WEBHOOK_TOKEN) {
@@ -427,6 +444,7 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownGraceTime: e.MJ_SHUTDOWN_GRACE_TIME,
       workflowBundle: e.MJ_WORKFLOW_BUNDLE,
     },
+    budgets,
     logLevel: e.MJ_LOG_LEVEL,
     dev: {
       dataDir: e.MJ_DATA_DIR,
@@ -435,6 +453,7 @@ export function loadConfig(env: Env = process.env): Config {
       simulatorPort: e.MJ_DEV_SIMULATOR_PORT,
       timeScale: e.MJ_DEV_TIME_SCALE,
     },
+    upstreams,
     temporal,
     configFile: file,
     warnings,

@@ -7,12 +7,29 @@
  * - `mj_webhook_wakeups_total{result}`: what the webhook receiver did with each delivery.
  * - `mj_jobs_total{status}`: job workflows that finished on this worker, read from the SDK's workflow lifecycle logs
  *   (emitted once per execution, never during replay).
+ * - `mj_cost_charges_total{upstream,mode,tenant}`, `mj_cost_spend_total{upstream,mode,tenant,currency}`,
+ *   `mj_cost_refunds_total{upstream,tenant,reason}` and `mj_cost_refunded_total{upstream,tenant,currency}`: what the
+ *   ledger recorder of this process recorded (a duplicate charge or refund is not counted). Tenant labels are bounded:
+ *   past {@link MAX_TENANT_LABELS} distinct tenants the rest count as `other`; no tenant is `-`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LogLevel as SdkLogLevel, LogMetadata } from '@temporalio/common';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { Dispatcher } from 'undici';
+import type { Charge, Refund } from './upstreams/types';
+
+/** Distinct tenant label values per process before the rest are counted as `other` (label cardinality). */
+export const MAX_TENANT_LABELS = 100;
+
+/** What the ledger recorder reports (counted once per recorded charge or refund). */
+export interface SpendObserver {
+  observeCharge(c: Pick<Charge, 'upstreamId' | 'mode' | 'tenant' | 'price' | 'currency'>): void;
+  observeRefund(
+    c: Pick<Charge, 'upstreamId' | 'mode' | 'tenant' | 'price' | 'currency'>,
+    reason: Refund['reason']
+  ): void;
+}
 
 export type WebhookResult =
   | 'signaled'
@@ -27,7 +44,7 @@ export type WebhookResult =
   | 'unsupported_media_type'
   | 'error';
 
-export interface Metrics {
+export interface Metrics extends SpendObserver {
   readonly registry: Registry;
   readonly upstreamRequests: Counter<'endpoint' | 'status'>;
   readonly webhookWakeups: Counter<'result'>;
@@ -89,6 +106,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     registers: [registry],
   });
   const jobType = opts.jobWorkflowType ?? 'mjJobWorkflow';
+  const spend = createSpendCounters(registry);
 
   const upstreamInterceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
     const endpoint = upstreamEndpoint(String(options.path ?? ''));
@@ -123,7 +141,53 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     if (status && meta?.workflowType === jobType) jobs.inc({ status });
   };
 
-  return { registry, upstreamRequests, webhookWakeups, jobs, upstreamInterceptor, observeSdkLog };
+  return { registry, upstreamRequests, webhookWakeups, jobs, upstreamInterceptor, observeSdkLog, ...spend };
+}
+
+function createSpendCounters(registry: Registry): SpendObserver {
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  const charges = counter('mj_cost_charges_total', 'Upstream tasks charged to the cost ledger.', [
+    'upstream',
+    'mode',
+    'tenant',
+  ]);
+  const spent = counter('mj_cost_spend_total', 'Sum of the prices charged, in the currency label.', [
+    'upstream',
+    'mode',
+    'tenant',
+    'currency',
+  ]);
+  const refunds = counter('mj_cost_refunds_total', 'Charges refunded (gateway timeout refunds, operators).', [
+    'upstream',
+    'tenant',
+    'reason',
+  ]);
+  const refunded = counter('mj_cost_refunded_total', 'Sum of the prices refunded, in the currency label.', [
+    'upstream',
+    'tenant',
+    'currency',
+  ]);
+  const tenants = new Set<string>();
+  const tenantLabel = (tenant: string | undefined): string => {
+    if (!tenant) return '-';
+    if (tenants.has(tenant)) return tenant;
+    if (tenants.size >= MAX_TENANT_LABELS) return 'other';
+    tenants.add(tenant);
+    return tenant;
+  };
+  return {
+    observeCharge: (c) => {
+      const tenant = tenantLabel(c.tenant);
+      charges.inc({ upstream: c.upstreamId, mode: c.mode, tenant });
+      spent.inc({ upstream: c.upstreamId, mode: c.mode, tenant, currency: c.currency }, c.price);
+    },
+    observeRefund: (c, reason) => {
+      const tenant = tenantLabel(c.tenant);
+      refunds.inc({ upstream: c.upstreamId, tenant, reason });
+      refunded.inc({ upstream: c.upstreamId, tenant, currency: c.currency }, c.price);
+    },
+  };
 }
 
 export interface MetricsServer {

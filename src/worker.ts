@@ -25,6 +25,10 @@ import { createLogger, PinoSdkLogger, type Logger } from './logger';
 import { createMetrics, serveMetrics, type Metrics, type MetricsServer } from './metrics';
 import { MjClient } from './mj';
 import { durationToMs } from './shared/duration';
+import { createLedgerRecorder } from './ledger/ledger-recorder';
+import { PoolRouterClient } from './upstreams/router-client';
+import type { UpstreamSet } from './upstreams/types';
+import { createUpstreamSet, type ConfiguredUpstreamSet } from './upstreams/upstream-set';
 
 /** Everything a test or an embedding process (npm start) may replace. */
 export interface WorkerOverrides {
@@ -50,6 +54,10 @@ export interface WorkerOverrides {
   workflowBundle?: WorkflowBundleOption;
   /** Serve metrics and forward SDK logs (the Runtime is process-wide: the first installer wins). @default true */
   installRuntime?: boolean;
+  /** Several upstreams: replaces the set built from `config.upstreams` (only used when that is set). */
+  upstreams?: UpstreamSet;
+  /** Where per-upstream hook URLs point (`npm start`'s own receiver). @default MJ_PUBLIC_BASE_URL + MJ_WEBHOOK_TOKEN */
+  upstreamWebhook?: { publicBaseUrl: string; token: string };
   /** Last word on any Worker option. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -125,6 +133,15 @@ export function createMjClient(config: Config, dispatcher: Dispatcher): MjClient
   });
 }
 
+/**
+ * The client of jobs recorded before routing (and of every job without upstreams): `MJ_BASE_URL`'s, or with
+ * several upstreams and no `MJ_BASE_URL`, the first configured upstream's.
+ */
+function legacyClient(config: Config, dispatcher: Dispatcher, upstreams: UpstreamSet | undefined): MjClient {
+  if (!config.mj.baseUrl && upstreams) return upstreams.client(upstreams.ids()[0]!);
+  return createMjClient(config, dispatcher);
+}
+
 /** Creates (but does not start) the worker. */
 export async function createWorker(config: Config, overrides: WorkerOverrides = {}): Promise<MjWorker> {
   const log = overrides.log ?? createLogger({ level: config.logLevel, name: 'mj-worker' });
@@ -132,12 +149,19 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   if (overrides.installRuntime ?? true) installRuntime(config, log, metrics);
 
   // Our own Agent is closed on the way out; an injected dispatcher or client belongs to the caller.
-  const upstream = overrides.mj ? undefined : createUpstreamDispatcher(config, metrics, overrides.dispatcher);
+  const routed = config.upstreams !== undefined;
+  const needsDispatcher = !overrides.mj || (routed && !overrides.upstreams);
+  const upstream = needsDispatcher ? createUpstreamDispatcher(config, metrics, overrides.dispatcher) : undefined;
   const ownsUpstream = upstream !== undefined && overrides.dispatcher === undefined;
-  const mj = overrides.mj ?? createMjClient(config, upstream!);
+  // Several upstreams (issue 13): one client per configured id; routing and the pool exist only then.
+  const ownSet: ConfiguredUpstreamSet | undefined =
+    routed && !overrides.upstreams
+      ? createUpstreamSet(config, upstream!, overrides.upstreamWebhook ? { webhook: overrides.upstreamWebhook } : {})
+      : undefined;
+  const upstreams = overrides.upstreams ?? ownSet;
+  const mj = overrides.mj ?? legacyClient(config, upstream!, upstreams);
   const store = overrides.store ?? createAssetStore(assetStoreConfig(config));
   const hook = overrides.notifyHookUrl === null ? undefined : (overrides.notifyHookUrl ?? notifyHookUrl(config));
-  const activities = createActivities({ mj, store, notifyHookUrl: hook });
 
   const ownConnection = overrides.connection === undefined;
   const connection = overrides.connection ?? (await NativeConnection.connect(config.temporal.connectionOptions));
@@ -145,8 +169,20 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   const codecs = payloadCodecsFor(config);
   const dataConverter: DataConverter | undefined = codecs.length > 0 ? { payloadCodecs: codecs } : undefined;
   const namespace = overrides.namespace ?? config.temporal.namespace ?? 'default';
-  // Slot activities signal the per-account slot manager (signalWithStart) and check holders are still alive.
-  const slotActivities = createSlotActivities({ client: new Client({ connection, namespace, dataConverter }) });
+  const client = new Client({ connection, namespace, dataConverter });
+  // Slot activities signal the per-account slot manager (signalWithStart) and check holders are still alive; the
+  // upstream pool reuses their describe to reclaim reservations of closed workflows.
+  const slotActivities = createSlotActivities({ client });
+  const router = upstreams ? new PoolRouterClient({ client, taskQueue, upstreams }) : undefined;
+  // The cost ledger records routed submits only: without upstreams there is no price to record (K2).
+  const ledger = upstreams ? createLedgerRecorder({ client, taskQueue, budgets: config.budgets, metrics }) : undefined;
+  const activities = createActivities({
+    mj,
+    store,
+    notifyHookUrl: hook,
+    ...(upstreams && router ? { upstreams, router } : {}),
+    ...(ledger ? { ledger } : {}),
+  });
 
   let worker: Worker;
   try {
@@ -173,7 +209,13 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
     throw err;
   }
   log.info(
-    { taskQueue, namespace: worker.options.namespace, webhooks: hook !== undefined, encrypted: codecs.length > 0 },
+    {
+      taskQueue,
+      namespace: worker.options.namespace,
+      webhooks: hook !== undefined,
+      encrypted: codecs.length > 0,
+      upstreams: upstreams?.ids(),
+    },
     'worker created'
   );
 
@@ -197,6 +239,7 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
         await worker.run();
       } finally {
         await server?.close();
+        await ownSet?.close();
         if (ownsUpstream) await upstream.close();
         if (ownConnection) await connection.close();
         log.info('worker stopped');

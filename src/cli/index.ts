@@ -12,6 +12,7 @@ import { registerBatchCommand } from './commands/batch';
 import { registerBlendCommand } from './commands/blend';
 import { registerCancelCommand } from './commands/cancel';
 import { registerConfigCommand } from './commands/config';
+import { registerCostCommand } from './commands/cost';
 import { registerDeliveriesCommand } from './commands/deliveries';
 import { registerDescribeCommand } from './commands/describe';
 import { registerDownloadCommand } from './commands/download';
@@ -49,6 +50,7 @@ const COMMANDS = [
   registerKeysCommand,
   registerDeliveriesCommand,
   registerConfigCommand,
+  registerCostCommand,
 ];
 
 export function buildProgram(ctx: CliContext): Command {

@@ -140,6 +140,7 @@ export async function startStack(
         config.progress.dir === undefined ? undefined : new DirProgressStore(path.resolve(config.progress.dir)),
       log: logger.child({ component: 'webhook' }),
       metrics,
+      upstreamIds: config.upstreams?.upstreams.map((u) => u.id),
     });
     cleanup.push(() => webhook.close());
     const publicBase = config.webhook.publicBaseUrl ?? webhook.url;
@@ -149,6 +150,7 @@ export async function startStack(
       log: logger.child({ component: 'worker' }),
       metrics,
       notifyHookUrl: hookUrl,
+      upstreamWebhook: { publicBaseUrl: publicBase, token },
     });
     const done = mjWorker.run();
     // The worker must drain before the server and the simulator go away.

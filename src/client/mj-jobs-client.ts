@@ -60,6 +60,7 @@ import { updateRejection } from './rejections';
 import { MjSchedulesClient } from './schedules';
 import { MjDeliveriesClient } from './deliveries';
 import { MjKeysClient } from './keys';
+import { MjCostClient } from './cost';
 import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
 import { withStoredProgress } from '../webhook/progress-overlay';
 import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
@@ -75,6 +76,8 @@ export class MjJobsClient {
   readonly progressStore?: ProgressStore;
   /** Temporal Schedules that start batches. */
   readonly schedules: MjSchedulesClient;
+  /** Spend, budgets and per-job charges from the cost ledger. */
+  readonly cost: MjCostClient;
   /** The gateway's API keys per tenant (create, list, revoke). */
   readonly keys: MjKeysClient;
   /** The callback delivery log of gateway tasks, and replays. */
@@ -95,6 +98,7 @@ export class MjJobsClient {
     this.defaultMode = opts.mode ?? 'FAST';
     this.inputs = new ImageInputs(opts.store);
     this.schedules = new MjSchedulesClient(opts.client, this.taskQueue);
+    this.cost = new MjCostClient(opts.client, this.taskQueue);
     const gatewayTaskQueue = opts.gatewayTaskQueue ?? DEFAULT_GATEWAY_TASK_QUEUE;
     this.keys = new MjKeysClient(opts.client, gatewayTaskQueue);
     this.deliveries = new MjDeliveriesClient(

@@ -7,6 +7,7 @@
  * or `JobNotFoundError`), so a page can never tell the two apart. Bad input throws `MjInputError` naming the field.
  */
 import type { SpeedMode } from '../mj/types';
+import type { BudgetStatus, SpendTotals } from '../workflows/ledger/messages';
 
 export type TenantId = string;
 
@@ -55,8 +56,17 @@ export interface ConsoleJob {
   images: number[];
   buttons: ConsoleButton[];
   waitingFor?: { needs: InputNeed[]; intent?: string; since?: number };
-  /** Spend for this job, when the service knows it (the cost ledger). */
-  cost?: { amount: number; currency: string };
+  /** Spend for this job, when the service knows it (the cost ledger): what was charged, where, and any refund. */
+  cost?: { amount: number; currency: string; upstreamId?: string; mode?: string; refunded?: number };
+}
+
+/** A tenant's spend (the cost ledger): all time and today (UTC), per currency, and the budgets that count it. */
+export interface TenantSpend {
+  total: Record<string, SpendTotals>;
+  today: Record<string, SpendTotals>;
+  /** False when today's figure may be short (older detail folded into totals). */
+  todayComplete: boolean;
+  budgets: BudgetStatus[];
 }
 
 export interface JobFilter {
@@ -154,4 +164,6 @@ export interface ConsoleBackend {
   jobOfTask(tenant: TenantId, taskId: string): Promise<string | null>;
   /** The job's page in the Temporal Web UI, when one is configured. */
   temporalUiUrl(id: string): string | undefined;
+  /** The tenant's spend; absent when the service keeps no ledger. */
+  spend?(tenant: TenantId): Promise<TenantSpend>;
 }

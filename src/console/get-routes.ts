@@ -12,6 +12,7 @@ import { inputPage, type InputFormSpec } from './pages/input';
 import { jobLive, jobPage } from './pages/job';
 import { jobCard, jobsPage } from './pages/jobs';
 import { errorPage } from './pages/layout';
+import { spendPage } from './pages/spend';
 import { startPage } from './pages/start';
 import { answerPageSpec } from './answer-spec';
 
@@ -156,6 +157,13 @@ export async function handleGet(c: SignedIn): Promise<boolean> {
     }
     case 'start':
       sendHtml(c.res, 200, startPage(c.page, await examples(c.settings.examplesDir)));
+      return true;
+    case 'spend':
+      sendHtml(
+        c.res,
+        200,
+        spendPage(c.page, backend.spend ? await backend.spend(c.session.tenant).catch(() => null) : undefined)
+      );
       return true;
     case 'pipelines':
     case 'batches':

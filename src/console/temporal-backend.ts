@@ -36,6 +36,7 @@ import type {
   ModalAnswer,
   PipelineView,
   TenantId,
+  TenantSpend,
 } from './backend';
 import {
   executionState,
@@ -47,6 +48,7 @@ import {
   jobFromResult,
   type ExecutionFacts,
 } from './job-view';
+import { withJobCost, tenantSpend } from './cost-view';
 import { withinDeadline } from './deadline';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
 import { MJ_TENANT } from '../shared/search-attributes';
@@ -143,7 +145,11 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       const prompt = t.prompt || t.finalPrompt || undefined;
       if (prompt) job = { ...job, prompt };
     }
-    return job;
+    return withJobCost(this.mj, info, job);
+  }
+
+  spend(tenant: TenantId): Promise<TenantSpend> {
+    return tenantSpend(this.mj, tenant);
   }
 
   async getPipeline(tenant: TenantId, id: string): Promise<PipelineView | null> {

@@ -16,6 +16,7 @@ import { RateLimiter } from './rate-limit';
 import { countOpenJobs } from './read-path';
 import type { TenantDirectory } from './tenant-directory';
 import type { ViewCache } from './view-cache';
+import type { BudgetGuard } from './budget-guard';
 
 export interface GatewayApp {
   mj: MjJobsClient;
@@ -29,6 +30,8 @@ export interface GatewayApp {
   upstream?: MjClient;
   /** Views of `fetch` and `list-by-condition` read a moment ago; writers drop what they change. */
   views?: ViewCache;
+  /** Refuses a submit whose tenant's refusing budget is used up (cost ledger). @default no pre-check */
+  budgets?: BudgetGuard;
 }
 
 /** One authenticated request as a handler sees it. */

@@ -13,7 +13,13 @@ export class GatewayError extends Error {
     readonly status: number,
     readonly code: GatewayErrorCode,
     message: string,
-    readonly extra: { field?: string; rule?: string; retryAfterSec?: number } = {}
+    readonly extra: {
+      field?: string;
+      rule?: string;
+      retryAfterSec?: number;
+      /** More of the rule for the answer's `properties` (e.g. the budget that refused). */
+      properties?: Record<string, unknown>;
+    } = {}
   ) {
     super(message);
   }

@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { MjClient } from '../mj';
 import type { GatewayApp } from './app';
+import { BudgetGuard } from './budget-guard';
 import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
 import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from './options';
 import { RateLimiter } from './rate-limit';
@@ -66,6 +67,8 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     options,
     limiter: new RateLimiter(),
     views: new ViewCache({ openTtlMs: options.readCacheOpenMs, closedTtlMs: options.readCacheClosedMs }),
+    // A ledger that cannot answer lets submits through: the submit activity checks the budget again.
+    budgets: new BudgetGuard(mj.cost, { onError: (err) => log.warn({ err: String(err) }, 'budget pre-check skipped') }),
     log,
     upstream,
   };

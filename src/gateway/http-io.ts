@@ -20,12 +20,20 @@ export function sendJson(
   res.end(text);
 }
 
-export function errorBody(code: number, description: string, extra: { field?: string; rule?: string } = {}) {
+export function errorBody(
+  code: number,
+  description: string,
+  extra: { field?: string; rule?: string; properties?: Record<string, unknown> } = {}
+) {
   return {
     code,
     description,
     result: null,
-    properties: { ...(extra.field ? { field: extra.field } : {}), ...(extra.rule ? { rule: extra.rule } : {}) },
+    properties: {
+      ...(extra.field ? { field: extra.field } : {}),
+      ...(extra.rule ? { rule: extra.rule } : {}),
+      ...extra.properties,
+    },
   };
 }
 

@@ -15,6 +15,7 @@ import type { SpeedMode } from '../mj/types';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
 import { MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
 import type { JobInput, JobRequest, ModalInput } from '../shared/types';
+import type { CostTags } from '../upstreams/types';
 import { mjJobWorkflow } from '../workflows';
 import { callbackDeliveryWorkflow } from '../workflows/callback/callback-workflow';
 import type { DeliveryRetry } from '../workflows/callback/messages';
@@ -50,8 +51,11 @@ export interface StartDeps {
   now?: () => number;
 }
 
-/** A job as the job workflow will see it; `notify` and `parentOrigin` are the jobs-v2 fields (C4, C5). */
-type GatewayJobInput = JobInput & { notify?: { workflowId: string } };
+/**
+ * A job as the job workflow will see it; `notify` and `parentOrigin` are the jobs-v2 fields (C4, C5), `costTags` the
+ * ledger's (K5: spend and budgets per tenant).
+ */
+type GatewayJobInput = JobInput & { notify?: { workflowId: string }; costTags?: CostTags };
 
 function proxyAction(request: JobRequest): string {
   return request.kind === 'action' ? ACTION_BY_INTENT[request.intent.kind] : ACTION_BY_KIND[request.kind];
@@ -159,6 +163,7 @@ export async function startGatewayJob(deps: StartDeps, spec: StartSpec): Promise
       request: spec.request,
       mode: spec.mode,
       captureImages: true,
+      costTags: { tenant: spec.tenant },
       ...(spec.modal ? { modal: spec.modal } : {}),
       ...(notify ? { notify } : {}),
     };

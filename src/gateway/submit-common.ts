@@ -82,6 +82,7 @@ export async function submit(app: GatewayApp, ctx: RequestCtx, plan: SubmitPlan)
     if (bad) throw badInput('notifyHook', `${bad.message} (${bad.rule})`);
   }
   await admitSubmit(app, ctx.tenant);
+  await app.budgets?.check(ctx.tenant);
   const { taskId } = await startGatewayJob(
     {
       client: app.client,

@@ -10,6 +10,7 @@ import { imageUrls } from './image-urls';
 import { memoWithStoredProgress } from '../webhook/progress-overlay';
 import { readTask, readTasks, recentTasks } from './read-path';
 import { jobWorkflowId, normaliseTaskId } from './task-id';
+import { taskCosts } from './task-cost';
 import { toProxyTask, viewStatus } from './task-view';
 import type { JobView } from './gateway-memo';
 
@@ -22,7 +23,10 @@ async function present(app: GatewayApp, ctx: RequestCtx, views: JobView[]) {
   const fresh = await Promise.all(
     views.map(async (v) => (v.job && store ? { ...v, job: await memoWithStoredProgress(v.job, store) } : v))
   );
-  return fresh.map((v) => toProxyTask(v, urls));
+  const costs = await taskCosts(app.mj.cost, fresh, (err) =>
+    app.log.warn({ err: String(err) }, 'task cost not read from the ledger')
+  );
+  return fresh.map((v) => toProxyTask(v, urls, costs.get(v.gateway.taskId)));
 }
 
 /** The task named in the path; `cached` for plain reads, fresh for writers. */

@@ -6,6 +6,7 @@
  */
 import { STATUS_BY_EXECUTION, statusRow, TERMINAL_PHASES } from './status-map';
 import type { JobView } from './gateway-memo';
+import type { TaskCost } from './task-cost';
 import { taskTimes } from './task-times';
 
 export interface ProxyButton {
@@ -36,7 +37,8 @@ export interface ProxyTask {
   parentId: string | null;
   mode: string;
   buttons: ProxyButton[];
-  properties: { finalPrompt: string; finalZhPrompt: string };
+  /** `cost`: a routed task's upstream, mode, price and refunds (issue 13); absent for a job with one upstream. */
+  properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost };
 }
 
 /** How image URLs are made: our stored copy (absolute, signed) or the upstream's. */
@@ -71,7 +73,7 @@ export function viewStatus(view: JobView): { status: string; progress: string; f
   return { status: row.status, progress, failReason, phase };
 }
 
-export function toProxyTask(view: JobView, images: ImageUrls): ProxyTask {
+export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): ProxyTask {
   const { gateway: gw, job } = view;
   const { status, progress, failReason } = viewStatus(view);
   const stored = new Set((job?.assets ?? []).map((a) => a.index));
@@ -107,6 +109,6 @@ export function toProxyTask(view: JobView, images: ImageUrls): ProxyTask {
       type: 2,
       style: 2,
     })),
-    properties: { finalPrompt, finalZhPrompt: '' },
+    properties: { finalPrompt, finalZhPrompt: '', ...(cost ? { cost } : {}) },
   };
 }

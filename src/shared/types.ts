@@ -263,4 +263,6 @@ export interface TaskChangedHint {
   taskId: string;
   status?: string;
   progress?: string;
+  /** The upstream whose per-upstream webhook token the delivery used (issue 13); absent for the legacy token. */
+  upstreamId?: string;
 }

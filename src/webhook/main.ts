@@ -20,6 +20,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const receiver = await startWebhookReceiver({
     client,
     token: config.webhook.token,
+    upstreamIds: config.upstreams?.upstreams.map((u) => u.id),
     port: config.webhook.port,
     host: config.webhook.host,
     maxBodyBytes: config.webhook.maxBodyBytes,

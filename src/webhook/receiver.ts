@@ -18,7 +18,7 @@ import { tryParseTask } from '../mj/task';
 import { hintNeedsFetch } from '../workflows/job/poll';
 import { progressEntry, type ProgressStore } from './progress-store';
 import { routeTask } from './route';
-import { tokenMatches } from './token';
+import { matchToken } from './token';
 
 export const WEBHOOK_PATH_PREFIX = '/webhook/mj/';
 
@@ -27,6 +27,12 @@ export interface WebhookReceiverOptions {
   client: Client;
   /** The secret path segment; a {@link Secret} or a plain string. */
   token: string | Secret;
+  /**
+   * Several upstreams (issue 13, K4): their ids. Each one's derived token (`upstreamToken(token, id)`) is accepted
+   * too, and its deliveries carry `upstreamId` in the hint; the plain token keeps working without one.
+   * @default [] (only the plain token)
+   */
+  upstreamIds?: readonly string[];
   /** 0 picks a free port. @default 8080 */
   port?: number;
   /** @default '127.0.0.1' */
@@ -51,7 +57,7 @@ export interface WebhookReceiverOptions {
   progressStore?: ProgressStore;
 }
 
-type Optional = 'log' | 'metrics' | 'progressStore';
+type Optional = 'log' | 'metrics' | 'progressStore' | 'upstreamIds';
 type WebhookReceiverOptionsWithDefaults = Required<Omit<WebhookReceiverOptions, Optional>> &
   Pick<WebhookReceiverOptions, Optional>;
 
@@ -159,30 +165,41 @@ async function storedOnly(
   }
 }
 
+/** Hints signalled within the dedupe window (bounded: the oldest are forgotten first). */
+class RecentHints {
+  readonly #at = new Map<string, number>();
+  constructor(private readonly windowMs: number) {}
+
+  isRepeat(key: string): boolean {
+    if (this.windowMs <= 0) return false;
+    const at = this.#at.get(key);
+    return at !== undefined && Date.now() - at < this.windowMs;
+  }
+
+  remember(key: string): void {
+    if (this.windowMs <= 0) return;
+    this.#at.delete(key);
+    this.#at.set(key, Date.now());
+    // Map iteration is insertion order, so the first key is the oldest.
+    while (this.#at.size > DEDUPE_MAX_ENTRIES) this.#at.delete(this.#at.keys().next().value!);
+  }
+}
+
 /** Starts the receiver; resolves once it listens. */
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
   const opts = addDefaults(options);
   const token = typeof opts.token === 'string' ? opts.token : opts.token.reveal();
   if (token.length < 24) throw new TypeError('webhook token must be at least 24 characters');
   const log = opts.log;
-  const recent = new Map<string, number>();
+  const recent = new RecentHints(opts.dedupeWindowMs);
 
   const count = (result: WebhookResult) => opts.metrics?.webhookWakeups.inc({ result });
 
-  const isRepeat = (key: string): boolean => {
-    if (opts.dedupeWindowMs <= 0) return false;
-    const at = recent.get(key);
-    return at !== undefined && Date.now() - at < opts.dedupeWindowMs;
-  };
-  const remember = (key: string): void => {
-    if (opts.dedupeWindowMs <= 0) return;
-    recent.delete(key);
-    recent.set(key, Date.now());
-    // Map iteration is insertion order, so the first key is the oldest.
-    while (recent.size > DEDUPE_MAX_ENTRIES) recent.delete(recent.keys().next().value!);
-  };
-
-  async function handleWebhook(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function handleWebhook(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    upstreamId: string | undefined
+  ): Promise<void> {
     const started = Date.now();
     if (req.method !== 'POST') throw new HttpFailure(405, 'bad_request', 'method: must be POST');
     if (!isJson(req.headers['content-type'])) {
@@ -205,8 +222,8 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       );
     }
     const task = parsed.task;
-    const dedupeKey = `${task.id}|${task.status}|${task.progress}`;
-    if (isRepeat(dedupeKey)) {
+    const dedupeKey = `${upstreamId ?? ''}|${task.id}|${task.status}|${task.progress}`;
+    if (recent.isRepeat(dedupeKey)) {
       count('duplicate');
       log?.debug({ taskId: task.id, status: task.status }, 'webhook repeat within dedupe window, not re-signalled');
       send(res, 200, { result: 'duplicate' });
@@ -218,9 +235,10 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       send(res, 200, { result: 'stored' });
       return;
     }
-    const outcome = await routeTask(opts.client, task);
+    const outcome = await routeTask(opts.client, task, upstreamId);
     count(outcome.result);
     const fields = {
+      ...(upstreamId !== undefined ? { upstreamId } : {}),
       taskId: task.id,
       status: task.status,
       progress: task.progress,
@@ -228,7 +246,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       ms: Date.now() - started,
     };
     if (outcome.result === 'signaled') {
-      remember(dedupeKey);
+      recent.remember(dedupeKey);
       log?.info(fields, 'webhook woke workflow');
       send(res, 202, { result: outcome.result });
     } else {
@@ -254,14 +272,15 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     }
     // Every path outside the webhook gets the same 404 as a wrong token.
     const given = path.startsWith(WEBHOOK_PATH_PREFIX) ? path.slice(WEBHOOK_PATH_PREFIX.length) : '';
-    if (!tokenMatches(token, given) || given.length === 0) {
+    const credential = matchToken(token, opts.upstreamIds ?? [], given);
+    if (credential === null) {
       count('unauthorized');
       discardBody(req, res, opts.maxBodyBytes);
       send(res, 404, 'not found\n');
       return;
     }
     try {
-      await handleWebhook(req, res);
+      await handleWebhook(req, res, credential.upstreamId);
     } catch (err) {
       if (err instanceof HttpFailure) {
         count(err.result);

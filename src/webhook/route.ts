@@ -25,8 +25,14 @@ export function taskIdQuery(taskId: string): string {
   return `${MJ_TASK_ID.name} = "${escaped}" AND ExecutionStatus = "Running"`;
 }
 
-export function hintOf(task: Pick<MjTask, 'id' | 'status' | 'progress'>): TaskChangedHint {
-  return { taskId: task.id, status: task.status, progress: task.progress };
+/** The hint of a delivery; `upstreamId` when it came through that upstream's own token (K4). */
+export function hintOf(task: Pick<MjTask, 'id' | 'status' | 'progress'>, upstreamId?: string): TaskChangedHint {
+  return {
+    taskId: task.id,
+    status: task.status,
+    progress: task.progress,
+    ...(upstreamId !== undefined ? { upstreamId } : {}),
+  };
 }
 
 async function signalById(client: Client, workflowId: string, hint: TaskChangedHint): Promise<'signaled' | 'gone'> {
@@ -51,13 +57,15 @@ async function findOwners(client: Client, taskId: string): Promise<string[]> {
 
 /**
  * Routes one task: by the `state` key our workflows send (`parseStateKey`), else by the `MjTaskId` search attribute
- * (gateways drop or replace `state`). Throws only on Temporal errors (unreachable, permission).
+ * (gateways drop or replace `state`). `upstreamId` names the upstream the delivery came from (its token), so a job
+ * can ignore a hint about another upstream's task of the same id. Throws only on Temporal errors.
  */
 export async function routeTask(
   client: Client,
-  task: Pick<MjTask, 'id' | 'status' | 'progress' | 'state'>
+  task: Pick<MjTask, 'id' | 'status' | 'progress' | 'state'>,
+  upstreamId?: string
 ): Promise<RouteOutcome> {
-  const hint = hintOf(task);
+  const hint = hintOf(task, upstreamId);
   const key = parseStateKey(task.state);
   if (key?.workflowId) {
     const r = await signalById(client, key.workflowId, hint);

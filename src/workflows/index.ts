@@ -12,4 +12,7 @@ export { getBatchProgressQuery } from './batch/messages';
 export { slotManagerWorkflow } from './slots/slot-manager-workflow';
 export { configureSlotsUpdate, getSlotsQuery } from './slots/messages';
 export { callbackDeliveryWorkflow } from './callback';
+export { costLedgerWorkflow } from './ledger/cost-ledger-workflow';
 export { tenantsWorkflow } from './tenants';
+export { upstreamPoolWorkflow } from './upstreams/upstream-pool-workflow';
+export { getUpstreamHealthQuery, setUpstreamEnabledUpdate } from './upstreams/messages';

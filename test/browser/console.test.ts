@@ -9,6 +9,7 @@ import { PNG } from 'pngjs';
 import { MjJobsClient } from '../../src/client';
 import { tenantStartInterceptor } from '../../src/console';
 import { KEYS, startConsoleEnv, type ConsoleEnv } from './helpers/console-env';
+import { createLedgerRecorder } from '../../src/ledger/ledger-recorder';
 
 jest.setTimeout(120_000);
 
@@ -488,4 +489,32 @@ test('the gallery at 390 px: filters and cards fit the screen', async () => {
   await expect(p.locator('.empty').textContent()).resolves.toContain('No job matches');
   await narrow.close();
   await page.goto(`${t.url}/console/jobs`);
+});
+
+test('the spend page shows what the cost ledger charged the tenant, today and in all, and its budget', async () => {
+  await t.mj.cost.setBudgets([{ scope: 'tenant', id: 'acme', limit: 1, period: 'day', onExceed: 'refuse' }]);
+  const recorder = createLedgerRecorder({ client: t.env.client, taskQueue: t.mj.taskQueue });
+  for (const [n, tenant] of [
+    [1, 'acme'],
+    [2, 'acme'],
+    [3, 'globex'],
+  ] as const) {
+    await recorder.charge({
+      key: `console-spend-${n}`,
+      jobId: `mj-job-console-spend-${n}`,
+      upstreamId: 'sim',
+      upstreamTaskId: `t${n}`,
+      action: 'IMAGINE',
+      mode: 'FAST',
+      price: 0.07,
+      currency: 'USD',
+      at: Date.now(),
+      tenant,
+    });
+  }
+  await page.goto(`${t.url}/console/spend`);
+  await expect(page.locator('[data-field=spend-total]').textContent()).resolves.toMatch(/0\.14 USD\s*\(2 tasks\)/);
+  await expect(page.locator('[data-field=spend-today]').textContent()).resolves.toContain('0.14 USD');
+  await expect(page.locator('[data-budget="tenant:acme/day"]').textContent()).resolves.toMatch(/0\.14 of 1 USD/);
+  await expect(page.locator('nav a[aria-current=page]').textContent()).resolves.toBe('Spend');
 });

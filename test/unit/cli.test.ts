@@ -40,6 +40,7 @@ describe('mj CLI wiring', () => {
         'blend',
         'cancel',
         'config',
+        'cost',
         'deliveries',
         'describe',
         'download',

@@ -20,6 +20,12 @@ function buttonForm(ctx: PageContext, job: ConsoleJob, b: ConsoleButton): SafeHt
   </form>`;
 }
 
+function costText(c: NonNullable<ConsoleJob['cost']>): SafeHtml {
+  const where = c.upstreamId ? html` <span class="muted">on ${c.upstreamId}${c.mode ? ` (${c.mode})` : ''}</span>` : '';
+  const refund = c.refunded ? html` <span class="muted">, ${c.refunded} ${c.currency} refunded</span>` : '';
+  return html`<span data-field="cost">${c.amount} ${c.currency}</span>${where}${refund}`;
+}
+
 function details(job: ConsoleJob, uiUrl: string | undefined): SafeHtml {
   const row = (k: string, v: SafeHtml | string | undefined): SafeHtml =>
     html`<tr>
@@ -32,8 +38,7 @@ function details(job: ConsoleJob, uiUrl: string | undefined): SafeHtml {
     ${row('Parent task', job.parentTaskId)} ${row('Submitted', time(job.submitTime))}
     ${row('Started', job.startTime ? html`${time(job.startTime)} <span class="muted">after ${duration(job.submitTime, job.startTime)}</span>` : undefined)}
     ${row('Finished', job.finishTime ? html`${time(job.finishTime)} <span class="muted">took ${duration(job.submitTime, job.finishTime)}</span>` : undefined)}
-    ${row('Cost', job.cost ? `${job.cost.amount} ${job.cost.currency}` : 'not known')}
-    ${row('Job id', html`<code>${job.id}</code>`)}
+    ${row('Cost', job.cost ? costText(job.cost) : 'not known')} ${row('Job id', html`<code>${job.id}</code>`)}
     ${uiUrl ? row('Temporal', html`<a href="${uiUrl}" rel="noreferrer">Open in the Temporal Web UI</a>`) : ''}
   </table>`;
 }

@@ -40,7 +40,7 @@ export function layout(
             ? html`<nav aria-label="Main">
                   ${nav('/jobs', 'Jobs', 'jobs')}
                   ${nav('/inbox', ctx.inboxCount ? `Inbox (${ctx.inboxCount})` : 'Inbox', 'inbox')}
-                  ${nav('/start', 'Start', 'start')}
+                  ${nav('/start', 'Start', 'start')} ${nav('/spend', 'Spend', 'spend')}
                 </nav>
                 <form class="who" method="post" action="${ctx.base}/sign-out">
                   ${csrfField(ctx)}<span>tenant <strong>${ctx.tenant}</strong></span>

@@ -1,0 +1,54 @@
+/**
+ * The console's reads of the cost ledger: a routed job's cost (job page) and a tenant's spend (spend page). Each is
+ * bounded by a short deadline so a ledger without a worker never holds a page; a job with no owner (one upstream,
+ * no routing) reads nothing.
+ */
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { MjJobsClient } from '../client';
+import { costOf, type TaskCost } from '../gateway/task-cost';
+import { JOB_MEMO_KEY } from '../shared/job-memo';
+import type { TaskOwner } from '../upstreams/types';
+import type { ConsoleJob, TenantId, TenantSpend } from './backend';
+
+/** Longest wait for the ledger on a page. @unit ms */
+export const LEDGER_READ_DEADLINE_MS = 1500;
+
+export function consoleCost(c: TaskCost): ConsoleJob['cost'] {
+  if (c.price === undefined || c.currency === undefined) return undefined;
+  return { amount: c.price, currency: c.currency, upstreamId: c.upstreamId, mode: c.mode, refunded: c.refunded };
+}
+
+/** The job's cost when its memo names an owner and the ledger answers in time; else the job as it was. */
+export async function withJobCost(
+  mj: MjJobsClient,
+  info: Pick<WorkflowExecutionInfo, 'memo' | 'workflowId'>,
+  job: ConsoleJob
+): Promise<ConsoleJob> {
+  const owner = (info.memo?.[JOB_MEMO_KEY] as { owner?: TaskOwner } | undefined)?.owner;
+  if (!owner || typeof owner.upstreamId !== 'string') return job;
+  const charges = await mj.cost.chargesOf([info.workflowId], { deadlineMs: LEDGER_READ_DEADLINE_MS }).catch(() => []);
+  const cost = consoleCost(costOf(owner, charges));
+  return cost ? { ...job, cost } : job;
+}
+
+/** Start of the UTC day of `now`. */
+export function utcDayStart(now: number): number {
+  return Date.parse(new Date(now).toISOString().slice(0, 10));
+}
+
+/** A tenant's spend, all time and today, with the budgets that count it. */
+export async function tenantSpend(mj: MjJobsClient, tenant: TenantId, now = Date.now()): Promise<TenantSpend> {
+  return mj.client.withDeadline(now + LEDGER_READ_DEADLINE_MS * 2, async () => {
+    const [total, today, budgets] = await Promise.all([
+      mj.cost.spend({ tenant }),
+      mj.cost.spend({ tenant, since: utcDayStart(now) }),
+      mj.cost.budgets(),
+    ]);
+    return {
+      total: total.byCurrency,
+      today: today.byCurrency,
+      todayComplete: today.complete,
+      budgets: budgets.filter((b) => b.scope === 'all' || (b.scope === 'tenant' && b.target === tenant)),
+    };
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * `costLedgerWorkflow`: the durable cost ledger (one per namespace, id `mj-cost-ledger`, on the worker's task queue).
+ * Every accepted upstream task is charged here by the submit activity, refunds come from the poll, and budgets are
+ * checked here before a submit (contract K5). The rules live in {@link LedgerBook}; this function only wires the
+ * messages and continues as new with the totals when history grows.
+ *
+ * History: about 5 events per charge or refund (update accepted/completed and its workflow task); reads are queries.
+ */
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { rejection } from '../../shared/rejection';
+import { budgetListProblems, type BudgetProblem } from './budget-rules';
+import { LedgerBook } from './ledger-book';
+import {
+  authorizeQuery,
+  budgetsQuery,
+  chargesQuery,
+  LEDGER_REJECTION,
+  recordChargeUpdate,
+  recordRefundUpdate,
+  setBudgetsUpdate,
+  spendQuery,
+  type CostLedgerInput,
+} from './messages';
+import { chargeProblem, refundProblem } from './record-rules';
+
+/** Continue as new past this many events (the carry holds the totals and at most 1000 recent charges). */
+export const LEDGER_CONTINUE_AS_NEW_EVENTS = 4_000;
+
+function reject(p: BudgetProblem | null | undefined): void {
+  if (p) throw rejection(LEDGER_REJECTION, `${p.field}: ${p.rule}`, { field: p.field, rule: p.rule });
+}
+
+export async function costLedgerWorkflow(input: CostLedgerInput = {}): Promise<void> {
+  const book = new LedgerBook(input.budgets, input.carry);
+
+  setHandler(recordChargeUpdate, (c) => book.charge(c), { validator: (c) => reject(chargeProblem(c)) });
+  setHandler(recordRefundUpdate, (r) => book.refund(r), { validator: (r) => reject(refundProblem(r)) });
+  setHandler(setBudgetsUpdate, (req) => book.setBudgets(req.budgets), {
+    validator: (req) => {
+      if (req?.budgets !== undefined) reject(budgetListProblems(req.budgets)[0]);
+    },
+  });
+  setHandler(authorizeQuery, (req) => book.authorize(req));
+  setHandler(spendQuery, (filter) => book.spend(filter ?? {}));
+  setHandler(chargesQuery, (req) => book.chargesOf(Array.isArray(req?.jobIds) ? req.jobIds.slice(0, 500) : []));
+  setHandler(budgetsQuery, ({ at }) => book.budgetStatus(at));
+
+  const limit = input.continueAsNewAfterEvents ?? LEDGER_CONTINUE_AS_NEW_EVENTS;
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof costLedgerWorkflow>({
+    continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+    carry: book.toCarry(Date.now()),
+  });
+}

@@ -1,0 +1,18 @@
+/** A charge as the submit activity records it, for ledger tests: 0.05 USD, FAST imagine of tenant acme, now. */
+import type { Charge } from '../../src/upstreams/types';
+
+export function testCharge(jobId: string, n: number, extra: Partial<Charge> = {}): Charge {
+  return {
+    key: `${jobId}/submit#${n}`,
+    jobId,
+    upstreamId: 'sim-a',
+    upstreamTaskId: `t${n}`,
+    action: 'IMAGINE',
+    mode: 'FAST',
+    price: 0.05,
+    currency: 'USD',
+    at: Date.now(),
+    tenant: 'acme',
+    ...extra,
+  };
+}
