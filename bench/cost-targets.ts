@@ -11,7 +11,17 @@ import type { BenchReport, TargetCheck } from './report';
  * Polling-only detection before issue 15 (bench/results/2026-11-24T22-13-28Z.json, ours-polling, all jobs, simulated
  * ms). The old code cannot run in the same run, so the recorded figure stands in for "today".
  */
-export const POLLING_DETECTION_BEFORE = { p50: 5_900, p99: 90_280, run: '2026-11-24T22-13-28Z' } as const;
+export const POLLING_DETECTION_BEFORE = {
+  p50: 5_900,
+  p99: 90_280,
+  run: '2026-11-24T22-13-28Z',
+  /**
+   * The same run by mode. Half the jobs are FAST (seconds) and half RELAX (tens of seconds), so the median of all sits
+   * in the gap between the two groups and moves with whichever tail reaches it: the per-mode figures say more.
+   */
+  FAST: { p50: 4_170, p99: 7_460 },
+  RELAX: { p50: 20_110, p99: 90_280 },
+} as const;
 
 const fmt = (n: number | null | undefined, digits = 0): string =>
   n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits);
@@ -54,7 +64,11 @@ export function costTargets(r: BenchReport): TargetCheck[] {
     out.push({
       target: `Polling-only detection no worse than before issue 15 (sim ms; run ${before.run})`,
       goal: `p50 ≤ ${before.p50}, p99 ≤ ${before.p99}`,
-      measured: `${fmt(d.p50)} / ${fmt(d.p99)} ms (n ${d.n})`,
+      measured:
+        `${fmt(d.p50)} / ${fmt(d.p99)} ms (n ${d.n}); FAST ${fmt(p.detectionSimMs.FAST?.p50)} / ${fmt(p.detectionSimMs.FAST?.p99)} ` +
+        `(before ${before.FAST.p50} / ${before.FAST.p99}), RELAX ${fmt(p.detectionSimMs.RELAX?.p50)} / ` +
+        `${fmt(p.detectionSimMs.RELAX?.p99)} (before ${before.RELAX.p50} / ${before.RELAX.p99}); dev server ` +
+        `${fmt(mix?.load?.serverCpuCores, 2)} cores`,
       met: d.p50 === null || d.p99 === null ? null : d.p50 <= before.p50 && d.p99 <= before.p99,
     });
   }
@@ -86,8 +100,9 @@ export function costTargets(r: BenchReport): TargetCheck[] {
     out.push({
       target: `10,000 parked RELAX jobs on one worker (cache ${r.phases.inflight?.maxCachedWorkflows})`,
       goal: 'RSS < 1 GiB',
-      measured: `${fmt(top.workerPeakRssMiB ?? top.workerRssMiB)} MiB peak at ${top.jobs} jobs`,
-      met: top.jobs >= 10_000 ? (top.workerPeakRssMiB ?? top.workerRssMiB ?? Infinity) < 1_024 : null,
+      measured: `${fmt(top.workerPeakRssMiB ?? top.workerRssMiB)} MiB peak with ${top.jobs} jobs started, ${top.parked} parked upstream when measured`,
+      // Judged only once every job is parked (submitted and waiting): the target is about parked jobs, not started ones.
+      met: top.parked >= 10_000 ? (top.workerPeakRssMiB ?? top.workerRssMiB ?? Infinity) < 1_024 : null,
     });
   }
   return out;

@@ -153,7 +153,10 @@ export function renderMarkdown(r: BenchReport): string {
   L.push(`# Benchmark ${r.startedAt}${r.quick ? ' (quick smoke: small sample, not the result)' : ''}`);
   L.push('');
   L.push(
-    `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}, ${r.temporalCli}; ${r.durationSec} s.`
+    `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}, ${r.temporalCli}; ${r.durationSec} s.` +
+      (Array.isArray(m.loadAverage)
+        ? ` Load average (1/5/15 min) at start ${m.loadAverage.join(' / ')}${Array.isArray(m.loadAverageAtEnd) ? `, at end ${m.loadAverageAtEnd.join(' / ')}` : ''}.`
+        : '')
   );
   L.push('');
   L.push('## Targets');
@@ -302,14 +305,16 @@ export function renderMarkdown(r: BenchReport): string {
     L.push('## Throughput: instant simulator, FAST jobs (first fetch after 3 s ±15 %)');
     L.push('');
     L.push(
-      '| workload | workers | starts/s | completions/s | backlog at end | start→close p50 / p99 | worker CPU | worker RSS MiB | server CPU |'
+      '| workload | workers | starts/s | completions/s | backlog at end | start→close p50 / p99 | eager starts | worker CPU | worker RSS MiB | server CPU |'
     );
-    L.push('|---|---|---|---|---|---|---|---|---|');
+    L.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const x of tp.runs) {
       L.push(
-        `| ${x.workload === 'noop' ? 'empty workflow' : 'mjJobWorkflow'} | ${x.workers} | ${fmt(x.startsPerSec, 1)} | ${fmt(x.completionsPerSec, 1)} | ${x.backlogAtEnd} | ${pair(x.latencyMs, sec)} | ${x.workerCpuCores.map((c) => fmt(c, 2)).join(' + ')} | ${x.workerRssMiB.map((c) => fmt(c)).join(' + ')} | ${fmt(x.serverCpuCores, 2)} |`
+        `| ${x.workload === 'noop' ? 'empty workflow' : 'mjJobWorkflow'} | ${x.workers} | ${fmt(x.startsPerSec, 1)} | ${fmt(x.completionsPerSec, 1)} | ${x.backlogAtEnd} | ${pair(x.latencyMs, sec)} | ${x.eagerStarts ?? 0} / ${x.started} | ${x.workerCpuCores.map((c) => fmt(c, 2)).join(' + ')} | ${x.workerRssMiB.map((c) => fmt(c)).join(' + ')} | ${fmt(x.serverCpuCores, 2)} |`
       );
     }
+    L.push('');
+    for (const n of tp.notes) L.push(`- ${n}`);
   }
 
   if (mix) {

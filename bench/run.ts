@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     }
   }
   report.durationSec = Math.round((Date.now() - startedAt) / 1000);
+  report.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const files = writeReport(report);
   log(`wrote ${files.json}, ${files.md} and ${files.latest}`);
   process.stdout.write(`\n${files.markdown}\n`);

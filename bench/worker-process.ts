@@ -3,10 +3,12 @@
  * prebuilt workflow bundle, the simulator as upstream and, optionally, the webhook receiver's URL as notifyHook.
  *
  * Started by bench/lib/workers.ts with `BENCH_WORKER` (JSON) in its environment and an IPC channel:
- * parent → `{ type: 'stats' }` | `{ type: 'shutdown' }`; child → `{ type: 'ready' }` | `{ type: 'stats', … }`.
+ * parent → `{ type: 'stats' }` | `{ type: 'shutdown' }` | `{ type: 'start', … }`; child → `{ type: 'ready' }` |
+ * `{ type: 'stats', … }` | `{ type: 'started', seq, error? }`. `start` starts a workflow through the worker's own
+ * client (its NativeConnection), as a service that embeds its worker would: the only way a start can be eager.
  * It exits when told to, when the parent disappears, or after `maxLifetimeMs`.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { createWorker } from '../src/worker';
 
@@ -26,6 +28,33 @@ export interface WorkerProcessConfig {
   maxLifetimeMs: number;
   /** Run the bench's empty workflow from this bundle instead of the service (dev-server ceiling). */
   noopBundlePath?: string;
+  /** Extra worker options (pollers, eager activities, sticky queue), the same for the service and the empty worker. */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+/** A workflow start asked by the parent, run through the worker's client. */
+export interface StartRequest {
+  type: 'start';
+  seq: number;
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  /** `requestEagerStart`: the server may hand the first workflow task back in the start answer. */
+  eager: boolean;
+}
+
+/** Starts what the parent asks through `worker.client` and answers `{ type: 'started', seq, eager?, error? }`. */
+function serveStarts(worker: Worker, taskQueue: string): (m: StartRequest) => void {
+  return (m) => {
+    const client = worker.client;
+    if (!client) return send({ type: 'started', seq: m.seq, error: 'worker has no client' });
+    client.workflow
+      .start(m.workflowType, { taskQueue, workflowId: m.workflowId, args: m.args, requestEagerStart: m.eager })
+      .then(
+        (h) => send({ type: 'started', seq: m.seq, eager: h.eagerlyStarted }),
+        (err: unknown) => send({ type: 'started', seq: m.seq, error: err instanceof Error ? err.message : String(err) })
+      );
+  };
 }
 
 function send(msg: unknown): void {
@@ -39,10 +68,13 @@ async function runNoop(cfg: WorkerProcessConfig): Promise<void> {
     taskQueue: cfg.taskQueue,
     workflowBundle: { codePath: cfg.noopBundlePath! },
     maxCachedWorkflows: cfg.maxCachedWorkflows,
+    ...cfg.workerOptions,
   });
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
+  const start = serveStarts(worker, cfg.taskQueue);
   process.on('message', (m: { type?: string }) => {
     if (m?.type === 'shutdown') stop();
+    if (m?.type === 'start') start(m as StartRequest);
     if (m?.type === 'stats') {
       send({
         type: 'stats',
@@ -87,10 +119,13 @@ async function main(): Promise<void> {
     taskQueue: cfg.taskQueue,
     notifyHookUrl: cfg.notifyHookUrl,
     workflowBundle: { codePath: cfg.bundlePath },
+    ...(cfg.workerOptions ? { workerOptions: cfg.workerOptions } : {}),
   });
   const stop = () => mjWorker.shutdown();
+  const start = serveStarts(mjWorker.worker, cfg.taskQueue);
   process.on('message', (m: { type?: string }) => {
     if (m?.type === 'shutdown') stop();
+    if (m?.type === 'start') start(m as StartRequest);
     if (m?.type === 'stats') {
       send({
         type: 'stats',

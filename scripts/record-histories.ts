@@ -34,6 +34,7 @@ import {
   pipelineWorkflow,
   provideModalInputUpdate,
   provideStepInputUpdate,
+  taskChangedSignal,
 } from '../src/workflows';
 import { slotManagerId } from '../src/workflows/slots/messages';
 import { bundleJobWorkflows, historiesOfChain, uniqueId } from '../test/helpers/job-env';
@@ -175,6 +176,37 @@ const JOB_SCENARIOS: Scenario[] = [
       await region.executeUpdate(provideModalInputUpdate, { args: [{ prompt: 'a red hat on the stand --v 7', mask }] });
       await region.result();
       await r.save('job-vary-region-waiting-input', region);
+    },
+  },
+  {
+    // Issue 15: new runs on the current paths (one `issue-15-current-paths` marker stands for the job-cost, deadline
+    // and stub patches). The hooked job gets the receiver's two signals by hand (the task's first delivery, then
+    // SUCCESS), so its short first wait is swapped for the safety net and the terminal hint wakes it; the gateway grid
+    // reads stubs before its task is known.
+    files: ['job-current-paths-webhooks', 'job-current-paths-gateway'],
+    async run(r) {
+      const hooked = await startJob(r, 'trueai', 'current-hooked', {
+        request: { kind: 'imagine', prompt: 'a hooked fox --sim-duration 3600' },
+        policy: { ...POLL, initialInterval: '2s', maxInterval: '4s', webhookInterval: '60s' },
+      });
+      let taskId = '';
+      await until('hooked job accepted', async () => {
+        taskId = (await hooked.query(getProgressQuery)).taskId ?? '';
+        return taskId !== '';
+      });
+      await hooked.signal(taskChangedSignal, { taskId, status: 'IN_PROGRESS', progress: '0%' });
+      // The first delivery swaps the short wait for the safety net (60 s): only the SUCCESS hint below ends it.
+      await pause(500);
+      r.queues.trueai.sim.completeNow(taskId);
+      await hooked.signal(taskChangedSignal, { taskId, status: 'SUCCESS', progress: '100%' });
+      await hooked.result();
+      await r.save('job-current-paths-webhooks', hooked);
+
+      const gateway = await startJob(r, 'gateway', 'current-gateway', {
+        request: { kind: 'imagine', prompt: 'a gateway hare --v 7' },
+      });
+      await gateway.result();
+      await r.save('job-current-paths-gateway', gateway);
     },
   },
 ];

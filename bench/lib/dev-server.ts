@@ -59,6 +59,8 @@ export interface DevServerOptions {
    * below a second, so they lower the floor to keep timers as exact as they are at 1×.
    */
   timerFloor?: string;
+  /** More `--dynamic-config-value key=value` settings (throughput: eager workflow start and activity dispatch). */
+  dynamicConfig?: string[];
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
@@ -83,6 +85,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--log-level',
     'error',
     ...(opts.timerFloor ? ['--dynamic-config-value', `history.timerProcessorMaxTimeShift="${opts.timerFloor}"`] : []),
+    ...(opts.dynamicConfig ?? []).flatMap((kv) => ['--dynamic-config-value', kv]),
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${SA_TYPE_NAME[k.type] ?? 'Keyword'}`]),
   ];
   const logFile = createWriteStream(path.join(opts.dir, `${opts.name}.server.log`));

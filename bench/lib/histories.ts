@@ -3,6 +3,7 @@
  * from the latest run), with event counts by category.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 
@@ -21,6 +22,8 @@ export interface WorkflowHistoryStats {
   workflowId: string;
   runs: number;
   events: EventBreakdown;
+  /** Events by type (`WORKFLOW_TASK_COMPLETED`, `MARKER_RECORDED` …), all runs: the per-event breakdown of a job. */
+  byType: Record<string, number>;
   /** Longest single run, in events. */
   maxRunEvents: number;
   /** Wall-clock span from the first run's start to the last run's last event, ms. */
@@ -43,6 +46,11 @@ function category(eventType: number | null | undefined): keyof Omit<EventBreakdo
   return 'other';
 }
 
+function eventTypeName(eventType: number | null | undefined): string {
+  const name = temporal.api.enums.v1.EventType[Number(eventType ?? 0)] ?? `EVENT_TYPE_${String(eventType)}`;
+  return name.replace(/^EVENT_TYPE_/, '');
+}
+
 function toMs(ts: HistoryEvent['eventTime']): number {
   if (!ts) return 0;
   return Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
@@ -57,6 +65,7 @@ export async function workflowHistoryStats(
   const maxRuns = opts.maxRuns ?? 50;
   const times: number[] = [];
   const events = empty();
+  const byType: Record<string, number> = {};
   let runId: string | undefined;
   let runs = 0;
   let maxRunEvents = 0;
@@ -70,6 +79,8 @@ export async function workflowHistoryStats(
     for (const e of list) {
       events.total++;
       events[category(e.eventType)]++;
+      const name = eventTypeName(e.eventType);
+      byType[name] = (byType[name] ?? 0) + 1;
       const at = toMs(e.eventTime);
       if (opts.eventTimes) times.push(at);
       if (at) {
@@ -85,6 +96,7 @@ export async function workflowHistoryStats(
     workflowId,
     runs,
     events,
+    byType,
     maxRunEvents,
     spanMs: Number.isFinite(first) ? last - first : 0,
     ...(opts.eventTimes ? { eventTimes: times } : {}),

@@ -74,6 +74,8 @@ export function machineInfo(): Record<string, unknown> {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     platform: `${os.platform()} ${os.release()}`,
     node: process.version,
+    // The machine is shared: the 1/5/15-minute load average at the start says how quiet the run was.
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 

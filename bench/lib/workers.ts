@@ -44,6 +44,11 @@ export interface BenchWorker {
   readonly taskQueue: string;
   readonly sdkMetricsPort?: number;
   selfStats(): Promise<WorkerSelfStats | null>;
+  /**
+   * Starts a workflow on this worker's task queue through the worker's own client (see bench/worker-process.ts);
+   * resolves whether the server started it eagerly, rejects with the start's error.
+   */
+  start(workflowType: string, workflowId: string, args: unknown[], eager: boolean): Promise<{ eager: boolean }>;
   /** Scrapes selected SDK metrics (sticky cache, task counters); {} when unavailable. */
   sdkMetrics(): Promise<Record<string, number>>;
   stop(): Promise<void>;
@@ -82,11 +87,20 @@ export async function spawnWorker(o: SpawnWorkerOptions): Promise<BenchWorker> {
   const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
 
   const pendingStats: ((s: WorkerSelfStats | null) => void)[] = [];
+  const pendingStarts = new Map<number, (r: { eager?: boolean; error?: string }) => void>();
+  let startSeq = 0;
   let ready = false;
-  child.on('message', (m: { type?: string } & Partial<WorkerSelfStats>) => {
-    if (m.type === 'ready') ready = true;
-    if (m.type === 'stats') pendingStats.shift()?.(m as WorkerSelfStats);
-  });
+  child.on(
+    'message',
+    (m: { type?: string; seq?: number; eager?: boolean; error?: string } & Partial<WorkerSelfStats>) => {
+      if (m.type === 'ready') ready = true;
+      if (m.type === 'stats') pendingStats.shift()?.(m as WorkerSelfStats);
+      if (m.type === 'started' && m.seq !== undefined) {
+        pendingStarts.get(m.seq)?.(m);
+        pendingStarts.delete(m.seq);
+      }
+    }
+  );
 
   const until = Date.now() + 60_000;
   while (!ready) {
@@ -111,6 +125,21 @@ export async function spawnWorker(o: SpawnWorkerOptions): Promise<BenchWorker> {
           resolve(s);
         });
         child.send({ type: 'stats' });
+      }),
+    start: (workflowType, workflowId, args, eager) =>
+      new Promise((resolve, reject) => {
+        if (exited || !child.connected) return reject(new Error('bench worker is gone'));
+        const seq = ++startSeq;
+        const timer = setTimeout(() => {
+          pendingStarts.delete(seq);
+          reject(new Error('start not answered within 30 s'));
+        }, 30_000);
+        pendingStarts.set(seq, (r) => {
+          clearTimeout(timer);
+          if (r.error !== undefined) reject(new Error(r.error));
+          else resolve({ eager: r.eager === true });
+        });
+        child.send({ type: 'start', seq, workflowType, workflowId, args, eager });
       }),
     sdkMetrics: async () => {
       try {

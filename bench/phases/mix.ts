@@ -140,7 +140,17 @@ export interface HistorySummary {
   workflows: number;
   /** Mean events per pipeline, all three workflows (pipeline + imagine job + upscale job). */
   eventsPerPipeline: number | null;
-  perJob: Record<string, { n: number; meanEvents: number | null; maxEvents: number; breakdown: EventBreakdown }>;
+  perJob: Record<
+    string,
+    {
+      n: number;
+      meanEvents: number | null;
+      maxEvents: number;
+      breakdown: EventBreakdown;
+      /** Mean events per job by event type: what "what a job costs" explains event by event. */
+      byType: Record<string, number>;
+    }
+  >;
   /** RELAX job workflows: events per simulated hour between submit and SUCCESS. */
   relaxEventsPerSimHour: Distribution;
   maxRunEvents: number;
@@ -440,11 +450,12 @@ async function historySummary(
     continuedAsNew += s.runs - 1;
     perPipeline.set(it.jobId, (perPipeline.get(it.jobId) ?? 0) + s.events.total);
     const key = `${it.role} ${it.mode}`;
-    const e = (perJob[key] ??= { n: 0, meanEvents: 0, maxEvents: 0, breakdown: emptyBreakdown() });
+    const e = (perJob[key] ??= { n: 0, meanEvents: 0, maxEvents: 0, breakdown: emptyBreakdown(), byType: {} });
     e.n++;
     e.meanEvents = (e.meanEvents ?? 0) + s.events.total;
     e.maxEvents = Math.max(e.maxEvents, s.events.total);
     e.breakdown = addBreakdown(e.breakdown, s.events);
+    for (const [type, count] of Object.entries(s.byType)) e.byType[type] = (e.byType[type] ?? 0) + count;
     const t = it.taskId ? tasks.get(it.taskId) : undefined;
     if (it.mode === 'RELAX' && it.role !== 'pipeline' && t?.finishTime) {
       const hours = (t.finishTime - t.submitTime) / 3_600_000;
@@ -455,6 +466,7 @@ async function historySummary(
     e.meanEvents = round((e.meanEvents ?? 0) / Math.max(1, e.n), 1);
     for (const k of Object.keys(e.breakdown) as (keyof EventBreakdown)[])
       e.breakdown[k] = round(e.breakdown[k] / Math.max(1, e.n), 1)!;
+    for (const type of Object.keys(e.byType)) e.byType[type] = round(e.byType[type] / Math.max(1, e.n), 2)!;
   }
   const totals = [...perPipeline.values()];
   return {

@@ -14,7 +14,7 @@ import { startDevServer } from '../lib/dev-server';
 import { cpuCores, MiB, readProc } from '../lib/proc';
 import { JOB_TAG, startBenchSimulator } from '../lib/sim';
 import { distribution, errorMessage, round, sleep, waitUntil, type Distribution } from '../lib/util';
-import { buildNoopBundle, spawnWorker, type BenchWorker } from '../lib/workers';
+import { buildNoopBundle, spawnWorker, type BenchWorker, type SpawnWorkerOptions } from '../lib/workers';
 
 export interface ThroughputRun {
   /** `job`: our mjJobWorkflow; `noop`: an empty workflow (the dev server's ceiling here). */
@@ -28,6 +28,8 @@ export interface ThroughputRun {
   /** Jobs started but not finished when the window closed. */
   backlogAtEnd: number;
   startErrors: number;
+  /** Starts the server answered as eager (the first workflow task came back with the start answer). */
+  eagerStarts: number;
   /** Workflow start → close, ms, for jobs that closed in the window. */
   latencyMs: Distribution;
   workerCpuCores: (number | null)[];
@@ -36,7 +38,33 @@ export interface ThroughputRun {
   drainedSec: number | null;
 }
 
+/**
+ * How workflows are started and workers run in this phase, the same for the empty workflow and for the job (a fair
+ * ratio). From the environment, so each way tried can be measured on its own (bench/README.md, issue 15):
+ * `BENCH_TP_STARTER=client|worker` (the bench process's client, or the worker's own client: a service that embeds
+ * its worker), `BENCH_TP_EAGER=1` (requestEagerStart, worker starter only), `BENCH_TP_SERVER_EAGER=0|1` (the dev
+ * server's eager workflow start and eager activity dispatch), `BENCH_TP_WORKER_OPTIONS` (JSON worker options).
+ */
+export interface ThroughputSettings {
+  starter: 'client' | 'worker';
+  eagerStart: boolean;
+  serverEager: boolean;
+  workerOptions: Record<string, unknown>;
+}
+
+export function throughputSettings(env: NodeJS.ProcessEnv = process.env): ThroughputSettings {
+  const starter = env.BENCH_TP_STARTER === 'client' ? 'client' : 'worker';
+  const workerOptions = env.BENCH_TP_WORKER_OPTIONS ? (JSON.parse(env.BENCH_TP_WORKER_OPTIONS) as object) : {};
+  return {
+    starter,
+    eagerStart: starter === 'worker' && env.BENCH_TP_EAGER !== '0',
+    serverEager: env.BENCH_TP_SERVER_EAGER !== '0',
+    workerOptions: { ...workerOptions },
+  };
+}
+
 export interface ThroughputPhaseResult {
+  settings: ThroughputSettings;
   policy: string;
   backlogCap: number;
   runs: ThroughputRun[];
@@ -64,7 +92,17 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
   const quick = ctx.flags.quick;
   const windowMs = quick ? 8_000 : 40_000;
   const backlogCap = 200;
-  const server = await startDevServer({ dir: ctx.tmpDir, name: 'throughput', log: ctx.log });
+  const settings = throughputSettings();
+  ctx.log(`throughput settings: ${JSON.stringify(settings)}`);
+  const server = await startDevServer({
+    dir: ctx.tmpDir,
+    name: 'throughput',
+    log: ctx.log,
+    dynamicConfig: settings.serverEager
+      ? ['system.enableEagerWorkflowStart=true', 'system.enableActivityEagerExecution=true']
+      : ['system.enableEagerWorkflowStart=false', 'system.enableActivityEagerExecution=false'],
+  });
+  const workerOptions = settings.workerOptions as SpawnWorkerOptions['workerOptions'];
   const zero = { queueMs: 0, runMs: 0 };
   const sim = await startBenchSimulator({
     timeScale: 1,
@@ -88,10 +126,21 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
         maxCachedWorkflows: ctx.flags.cache,
         assetDir: path.join(ctx.tmpDir, 'assets-throughput'),
         logFile: path.join(ctx.tmpDir, 'worker-throughput-noop.log'),
+        workerOptions,
       });
       try {
         runs.push(
-          await measure(ctx, server.client, server.pid, [w], taskQueue, quick ? 6_000 : 20_000, backlogCap, 'noop')
+          await measure(
+            ctx,
+            server.client,
+            server.pid,
+            [w],
+            taskQueue,
+            quick ? 6_000 : 20_000,
+            backlogCap,
+            'noop',
+            settings
+          )
         );
         const r = runs[runs.length - 1];
         ctx.log(
@@ -120,10 +169,13 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
               maxCachedWorkflows: ctx.flags.cache,
               assetDir: path.join(ctx.tmpDir, 'assets-throughput'),
               logFile: path.join(ctx.tmpDir, `worker-throughput-${count}-${i}.log`),
+              workerOptions,
             })
           );
         }
-        runs.push(await measure(ctx, server.client, server.pid, workers, taskQueue, windowMs, backlogCap, 'job'));
+        runs.push(
+          await measure(ctx, server.client, server.pid, workers, taskQueue, windowMs, backlogCap, 'job', settings)
+        );
         const r = runs[runs.length - 1];
         ctx.log(
           `throughput ${count} worker(s): ${r.startsPerSec} starts/s, ${r.completionsPerSec} completions/s, backlog ${r.backlogAtEnd}`
@@ -137,11 +189,13 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
     await server.stop();
   }
   return {
+    settings,
     policy: 'FAST defaults, real time: first fetch after 3 s ±15 % jitter; the simulator finishes every task at once',
     backlogCap,
     runs,
     notes: [
       'One dev server (SQLite file, WAL) shared by worker(s), the starter and the simulator on the same 2-core machine.',
+      `Starter ${settings.starter === 'worker' ? "in the worker process, through the worker's own client" : 'in the bench process'}${settings.eagerStart ? ', requestEagerStart' : ''}; server eager start and activity dispatch ${settings.serverEager ? 'on' : 'off'}; worker options ${JSON.stringify(settings.workerOptions)}; the same for the empty workflow and the job.`,
     ],
   };
 }
@@ -154,8 +208,10 @@ async function measure(
   taskQueue: string,
   windowMs: number,
   backlogCap: number,
-  workload: ThroughputRun['workload']
+  workload: ThroughputRun['workload'],
+  settings: ThroughputSettings
 ): Promise<ThroughputRun> {
+  let eager = 0;
   let seq = 0;
   let started = 0;
   let startErrors = 0;
@@ -169,10 +225,13 @@ async function measure(
       mode: 'FAST',
       captureImages: false,
     };
+    const workflowType = workload === 'noop' ? 'benchNoopWorkflow' : 'mjJobWorkflow';
+    const args = workload === 'noop' ? [] : [input];
     try {
-      if (workload === 'noop')
-        await client.workflow.start('benchNoopWorkflow', { taskQueue, workflowId: `${prefix}-${i}`, args: [] });
-      else await client.workflow.start('mjJobWorkflow', { taskQueue, workflowId: `${prefix}-${i}`, args: [input] });
+      if (settings.starter === 'worker') {
+        const r = await workers[i % workers.length].start(workflowType, `${prefix}-${i}`, args, settings.eagerStart);
+        if (r.eager) eager++;
+      } else await client.workflow.start(workflowType, { taskQueue, workflowId: `${prefix}-${i}`, args });
       started++;
     } catch (err) {
       startErrors++;
@@ -231,6 +290,7 @@ async function measure(
     completionsPerSec: round((c1 - c0) / sec, 1)!,
     backlogAtEnd: s1 - c1,
     startErrors,
+    eagerStarts: eager,
     latencyMs: distribution(latencies),
     workerCpuCores: workers.map((_, i) => round(cpuCores(w0[i], w1[i]), 3)),
     workerRssMiB: w1.map((p) => (p ? round(p.rssBytes / MiB, 1) : null)),

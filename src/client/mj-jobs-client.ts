@@ -3,9 +3,11 @@
  * resolution, image inputs, status, rejections, schedules, downloads), each in its own module of `src/client/`.
  */
 import {
+  InternalConnectionLikeSymbol,
   WorkflowExecutionAlreadyStartedError,
   type Client,
   type Connection,
+  type InternalConnectionLike,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
@@ -425,6 +427,10 @@ export class MjJobsClient {
       taskQueue: this.taskQueue,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [{ key: MJ_MODE, value: checkMode(mode) ?? this.defaultMode }],
+      // Issue 15: a client on a worker's NativeConnection (a service that embeds its worker) asks the server to hand
+      // the first workflow task back with the start: no task-queue round trip. Any other connection cannot (the SDK
+      // refuses the option there), so it is asked only where it can work.
+      requestEagerStart: canStartEagerly(this.client),
     };
     let alreadyStarted = false;
     try {
@@ -460,6 +466,13 @@ interface StartCommon {
   taskQueue: string;
   workflowIdReusePolicy: WorkflowIdReusePolicy;
   typedSearchAttributes: [{ key: typeof MJ_MODE; value: string }];
+  requestEagerStart: boolean;
+}
+
+/** The client's connection is a NativeConnection, which a worker in this process may share (eager start). */
+function canStartEagerly(client: Client): boolean {
+  const connection = client.connection as InternalConnectionLike | undefined;
+  return connection?.[InternalConnectionLikeSymbol]?.supportsEagerStart === true;
 }
 
 function stepInput(opts: { step?: string; branch?: string; choice?: string }, modal: ModalInput) {

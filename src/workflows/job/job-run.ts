@@ -214,6 +214,8 @@ export class JobRun {
   private deadlineRule: boolean | undefined;
   private policy: ResolvedPolicy | undefined;
   private lastMemoJson: string | undefined;
+  /** `JOB_PATCH.currentPaths` applies: every patch it stands for is taken without asking (no marker of its own). */
+  private current = false;
   /** `JOB_PATCH.jobCost` applies to this run. */
   private cost = false;
   /** A hint that arrived while the submit was in flight (see onTaskChanged). */
@@ -393,7 +395,9 @@ export class JobRun {
 
   /** Runs the job to its result; throws typed failures (see {@link fail}). */
   async run(): Promise<JobResult> {
-    this.cost = this.host.patched(JOB_PATCH.jobCost);
+    // One marker for a run on today's code (2 history events a patch): it stands for the patches below it.
+    this.current = this.host.patched(JOB_PATCH.currentPaths);
+    this.cost = this.current || this.host.patched(JOB_PATCH.jobCost);
     const startKeywords: [KeywordKey, string | undefined][] = [
       [MJ_MODE, this.mode],
       [MJ_ACTION, ACTION_OF_KIND[this.request.kind]],
@@ -821,7 +825,7 @@ export class JobRun {
       const r = await this.host.activities.fetchTask({ taskId: this.taskId as string, ...this.routeRef() });
       if (r.refreshMs !== undefined) this.refreshMs = r.refreshMs;
       // A stub's "" is no status: observing it would publish it and reset the ramp. Old histories observed it.
-      if (r.stub === true && this.host.patched(JOB_PATCH.stubNotYetKnown)) return 'not-yet-known';
+      if (r.stub === true && (this.current || this.host.patched(JOB_PATCH.stubNotYetKnown))) return 'not-yet-known';
       return r;
     } catch (err) {
       if (isCancellation(err)) throw err;
@@ -954,7 +958,7 @@ export class JobRun {
 
   /** Issue 17's deadline rule (see {@link nextDeadline}), off for histories recorded before it. */
   private followsProgress(): boolean {
-    this.deadlineRule ??= this.host.patched(JOB_PATCH.deadlineFromProgress);
+    this.deadlineRule ??= this.current || this.host.patched(JOB_PATCH.deadlineFromProgress);
     return this.deadlineRule;
   }
 

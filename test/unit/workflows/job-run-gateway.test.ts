@@ -75,12 +75,14 @@ describe('JobRun behind a gateway: a stub is not yet known', () => {
     expect(host.activities.fetchTask.mock.calls.length).toBeGreaterThanOrEqual(2);
     expect(host.published.map((p) => p.memo.status)).not.toContain('');
     expect(host.keywords.get(MJ_STATUS.name)).toBe('SUCCESS');
-    expect(host.patchesAsked.has(JOB_PATCH.stubNotYetKnown)).toBe(true);
+    // A new run takes the stub rule under the one current-paths marker, without a marker of its own.
+    expect(host.patchesAsked.has(JOB_PATCH.currentPaths)).toBe(true);
+    expect(host.patchesAsked.has(JOB_PATCH.stubNotYetKnown)).toBe(false);
   });
 
   it('an old history (patch absent) observed the stub as a status', async () => {
     const host = new FakeHost('mj-gw-stub-old');
-    host.unpatched.add(JOB_PATCH.stubNotYetKnown);
+    host.unpatched.add(JOB_PATCH.currentPaths).add(JOB_PATCH.stubNotYetKnown);
     scripted(host, stubThenDone);
     await new JobRun(imagine(), host).run();
     expect(host.published.map((p) => p.memo.status)).toContain('');
@@ -141,7 +143,7 @@ describe('JobRun behind a gateway: deadlines do not assume the requested mode ra
 
   it('on the old path (patch absent) the FAST total deadline failed it', async () => {
     const host = new FakeHost('mj-gw-relax-old');
-    host.unpatched.add(JOB_PATCH.deadlineFromProgress);
+    host.unpatched.add(JOB_PATCH.currentPaths).add(JOB_PATCH.deadlineFromProgress);
     scripted(host, relaxLike());
     const err = (await settle(new JobRun(imagine(), host).run())) as ApplicationFailure;
     expect(err.type).toBe(JOB_FAILURE.deadlineExceeded);

@@ -298,7 +298,7 @@ describe('JobRun: what a job costs (JOB_PATCH.jobCost)', () => {
       fetchTask: async () => snapshot('T1', 'SUCCESS'),
     });
     await new JobRun({ request: { kind: 'imagine', prompt: 'p' }, policy: FAST, captureImages: false }, host).run();
-    expect(host.patchesAsked).toContain(JOB_PATCH.jobCost);
+    expect(host.patchesAsked).toContain(JOB_PATCH.currentPaths);
     expect([...host.upserts[0]!].sort()).toEqual(['MjAction', 'MjMode', 'MjTaskId']);
     expect(host.keywords.get('MjMode')).toBe('FAST');
   });
