@@ -11,12 +11,12 @@ import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
 import type { ModalInput } from '../shared/types';
 import type { SpeedMode } from '../mj/types';
-import type { LedgerRecorder, UpstreamRouter, UpstreamSet } from '../upstreams/types';
+import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSet } from '../upstreams/types';
 import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
 import { findRoutedByState, type FoundTask, type RoutedLookupInput } from './routed-lookup';
-import { submitRouted } from './routed-submit';
+import { settleRouted, submitRouted, type SettleInput } from './routed-submit';
 import { fetchSnapshot, findByState } from './task-lookup';
 import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';
 import type { FetchedTask } from './task-snapshot';
@@ -25,6 +25,7 @@ import { clientFor, hookFor } from './upstream-client';
 export type { SubmitTaskInput, SubmitTaskResult } from './submit-task';
 export type { RoutedLookupInput as FindTaskByStateInput, FoundTask } from './routed-lookup';
 export type { FetchedTask } from './task-snapshot';
+export type { SettleInput as SettleRoutedInput } from './routed-submit';
 export type { ActivityLogger } from './failures';
 export { toApplicationFailure } from './failures';
 
@@ -99,7 +100,7 @@ export function createActivities(deps: ActivityDeps) {
   /** One reservation per scheduled activity of a run: idempotent if the pool sees the same call twice. */
   const requestIdOf = (stateKey: string): string => {
     const info = Context.current().info;
-    return `${stateKey}#${(info.workflowExecution?.runId ?? '').slice(0, 8)}.${info.activityId}`;
+    return `${anyAttemptOf(stateKey)}${(info.workflowExecution?.runId ?? '').slice(0, 8)}.${info.activityId}`;
   };
   const jobIdOf = (): string => Context.current().info.workflowExecution?.workflowId ?? '';
   const opts = (mode?: SpeedMode): MjRequestOptions => ({
@@ -117,6 +118,19 @@ export function createActivities(deps: ActivityDeps) {
       return runActivity(redact, () =>
         withHeartbeat(() => submitOnce({ mj, store, notifyHookUrl, log }, input, opts(input.mode)))
       );
+    },
+
+    /**
+     * Routed: the pool's count and the ledger's charge of an accepted task that the submit (or the reconcile) could
+     * not do. Idempotent (request id, state key); retried by Temporal, run only when a result named `unsettled` parts.
+     */
+    async settleRoutedSubmit(input: SettleInput): Promise<void> {
+      return runActivity(redact, async () => {
+        // A worker without upstreams (a config rollout under way) throws a retryable error: another worker may settle.
+        if (!routed) throw new Error('this worker has no upstreams configured; cannot settle a routed task');
+        await settleRouted(routed, input, jobIdOf());
+        log.info('routed task settled', { taskId: input.taskId, parts: input.parts ?? 'all' });
+      });
     },
 
     /**

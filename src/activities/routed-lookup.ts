@@ -4,20 +4,25 @@
  * it. Proven absent: the reservation is given back and the job may submit again (routing decides where).
  *
  * When the attempt's upstream is not known (the worker died mid-submit, so no failure details came back), every
- * upstream is searched: the state key names one step of one job, so a hit anywhere is ours.
+ * upstream is searched: the state key names one step of one job, so a hit anywhere is ours. It is counted against
+ * that step's reservation (`<stateKey>#`, which the pool resolves) and charged by the state key, so exactly once.
+ * Whatever part of that fails goes back to the job as `unsettled`, for the durable `settleRoutedSubmit`.
  */
 import type { MjRequestOptions } from '../mj';
 import type { SpeedMode } from '../mj/types';
 import type { TaskRoute, TaskSnapshot } from '../shared/types';
-import { PRICED_ACTIONS, type CostTags, type PricedAction } from '../upstreams/types';
+import { anyAttemptOf, PRICED_ACTIONS, type CostTags, type PricedAction, type SettlePart } from '../upstreams/types';
 import type { ActivityLogger } from './failures';
 import { priceOn } from './route-request';
 import { settleAccepted, type RoutedDeps } from './routed-submit';
 import { findByState, type FindTaskByStateInput } from './task-lookup';
 import { upstreamClient } from './upstream-client';
 
-/** A reconciled task and, for a routed one, where it lives. */
-export type FoundTask = TaskSnapshot & { route?: TaskRoute };
+/**
+ * A reconciled task and, for a routed one, where it lives and the parts of its bookkeeping still to do (see
+ * `SubmitTaskResult.unsettled`).
+ */
+export type FoundTask = TaskSnapshot & { route?: TaskRoute; unsettled?: SettlePart[] };
 
 export interface RoutedLookupInput extends FindTaskByStateInput {
   /** The upstream the unknown attempt went to (from its failure details). */
@@ -39,19 +44,32 @@ export async function findRoutedByState(
 ): Promise<FoundTask | null> {
   const { route } = input;
   const upstreamId = input.upstreamId ?? route?.upstreamId;
-  if (upstreamId === undefined) return searchEverywhere(deps, input, o);
+  if (upstreamId === undefined) {
+    const hit = await searchEverywhere(deps, input, o);
+    return hit && settled(deps, hit, input, jobId);
+  }
   const found = await findByState(upstreamClient(deps.upstreams, upstreamId), input, o);
   if (!route) return found && { ...found };
   if (!found) {
     await deps.router.release(route.requestId, route.upstreamId);
     return null;
   }
-  await settleAccepted(deps, route, found.id, jobId, input.costTags, input.stateKey);
-  return { ...found, route };
+  return settled(deps, { ...found, route }, input, jobId);
+}
+
+/** Counts and charges an adopted task; what failed goes back to the job to settle durably. */
+async function settled(deps: Deps, found: FoundTask & { route: TaskRoute }, input: RoutedLookupInput, jobId: string) {
+  const { stateKey, costTags } = input;
+  const unsettled = await settleAccepted(deps, { route: found.route, taskId: found.id, stateKey, costTags }, jobId);
+  return unsettled.length > 0 ? { ...found, unsettled } : found;
 }
 
 /** Every upstream in turn; null only when each one proves it has no task with this state. */
-async function searchEverywhere(deps: Deps, input: RoutedLookupInput, o: MjRequestOptions): Promise<FoundTask | null> {
+async function searchEverywhere(
+  deps: Deps,
+  input: RoutedLookupInput,
+  o: MjRequestOptions
+): Promise<(FoundTask & { route: TaskRoute }) | null> {
   for (const view of deps.upstreams.views()) {
     const found = await findByState(upstreamClient(deps.upstreams, view.id), input, o);
     if (!found) continue;
@@ -59,8 +77,9 @@ async function searchEverywhere(deps: Deps, input: RoutedLookupInput, o: MjReque
     const action = (PRICED_ACTIONS as readonly string[]).includes(found.action)
       ? (found.action as PricedAction)
       : 'ACTION';
-    // The reservation of the lost attempt is not known here; the pool reclaims it when the job closes.
-    const route: TaskRoute = { requestId: '', upstreamId: view.id, mode, action, ...priceOn(view, action, mode) };
+    // The lost attempt's request id died with its worker: the pool resolves this step's reservation on that upstream.
+    const requestId = anyAttemptOf(input.stateKey);
+    const route: TaskRoute = { requestId, upstreamId: view.id, mode, action, ...priceOn(view, action, mode) };
     deps.log.info('reconciled routed submit on an upstream found by search', { upstreamId: view.id, taskId: found.id });
     return { ...found, route };
   }

@@ -10,7 +10,15 @@ import type { MjRequestOptions } from '../mj';
 import { isMjError } from '../mj/errors';
 import { ACTIVITY_FAILURE, MJ_ERROR_CODE, type ActivityFailureDetails } from '../shared/failure-types';
 import type { TaskRoute } from '../shared/types';
-import type { CostTags, LedgerRecorder, SubmitReport, UpstreamRouter, UpstreamSet } from '../upstreams/types';
+import {
+  SETTLE_PARTS,
+  type CostTags,
+  type LedgerRecorder,
+  type SettlePart,
+  type SubmitReport,
+  type UpstreamRouter,
+  type UpstreamSet,
+} from '../upstreams/types';
 import { toApplicationFailure, type ActivityLogger, type Redactor } from './failures';
 import { featuresOf, pricedActionOf } from './route-request';
 import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';
@@ -145,8 +153,9 @@ export async function submitRouted(
     }
     throw routedFailure(err, report, route, deps.redact);
   }
-  await settleAccepted(deps, route, result.taskId, caller.workflowId, input.costTags, input.stateKey);
-  return { ...result, route };
+  const settle = { route, taskId: result.taskId, stateKey: input.stateKey, costTags: input.costTags };
+  const unsettled = await settleAccepted(deps, settle, caller.workflowId);
+  return { ...result, route, ...(unsettled.length > 0 ? { unsettled } : {}) };
 }
 
 /** Before anything is sent: a price that passes a budget, or the reservation is given back and the job told why. */
@@ -163,39 +172,75 @@ async function authorize(deps: RoutedDeps, tags: CostTags, route: TaskRoute): Pr
   });
 }
 
+/** What settling an accepted routed task needs; also the input of the `settleRoutedSubmit` activity. */
+export interface SettleInput {
+  route: TaskRoute;
+  taskId: string;
+  /** The submit's state key: the charge's key, so a charge made twice is recorded once. */
+  stateKey: string;
+  costTags?: CostTags;
+  /** The parts to do. @default both */
+  parts?: SettlePart[];
+}
+
+const partsOf = (input: SettleInput): readonly SettlePart[] => input.parts ?? SETTLE_PARTS;
+
+/** One part: the pool counts the task (idempotent by request id), or the ledger charges it (idempotent by key). */
+async function settlePart(
+  deps: Pick<RoutedDeps, 'router' | 'ledger'>,
+  part: SettlePart,
+  input: SettleInput,
+  jobId: string
+): Promise<void> {
+  const { route, taskId } = input;
+  if (part === 'pool') return deps.router.report(route.requestId, route.upstreamId, { kind: 'accepted', taskId });
+  await deps.ledger?.charge({
+    ...input.costTags,
+    key: input.stateKey,
+    jobId,
+    upstreamId: route.upstreamId,
+    upstreamTaskId: taskId,
+    action: route.action,
+    mode: route.mode,
+    price: route.price,
+    currency: route.currency,
+    at: Date.now(),
+  });
+}
+
 /**
  * After acceptance: the pool counts the task and the ledger charges it. Neither may fail the activity now: the
- * workflow would take the failure for a submit that did not get through and pay twice. A lost report is made good by
- * the pool's reclaim when the job closes; a lost charge is logged for the operator.
+ * workflow would take the failure for a submit that did not get through and pay twice. A part that failed is
+ * returned, so the job settles it durably (`settleRoutedSubmit`, retried by Temporal); none failed: no extra events.
  */
 export async function settleAccepted(
   deps: Pick<RoutedDeps, 'router' | 'ledger' | 'log'>,
-  route: TaskRoute,
-  taskId: string,
-  jobId: string,
-  tags: CostTags | undefined,
-  stateKey: string
+  input: SettleInput,
+  jobId: string
+): Promise<SettlePart[]> {
+  const missing: SettlePart[] = [];
+  for (const part of partsOf(input)) {
+    if (part === 'ledger' && !deps.ledger) continue;
+    try {
+      await settlePart(deps, part, input, jobId);
+    } catch (err) {
+      missing.push(part);
+      const { upstreamId } = input.route;
+      deps.log.warn('accepted task not settled yet', { part, upstreamId, taskId: input.taskId, error: String(err) });
+    }
+  }
+  return missing;
+}
+
+/**
+ * The `settleRoutedSubmit` activity: the parts the submit could not do, each idempotent (the pool by request id, the
+ * ledger by state key), so Temporal's retries and a part already done by an earlier attempt are harmless. Throws
+ * while any part fails.
+ */
+export async function settleRouted(
+  deps: Pick<RoutedDeps, 'router' | 'ledger'>,
+  input: SettleInput,
+  jobId: string
 ): Promise<void> {
-  try {
-    await deps.router.report(route.requestId, route.upstreamId, { kind: 'accepted', taskId });
-  } catch (err) {
-    deps.log.warn('pool not told of an accepted task', { upstreamId: route.upstreamId, taskId, error: String(err) });
-  }
-  if (!deps.ledger) return;
-  try {
-    await deps.ledger.charge({
-      ...tags,
-      key: stateKey,
-      jobId,
-      upstreamId: route.upstreamId,
-      upstreamTaskId: taskId,
-      action: route.action,
-      mode: route.mode,
-      price: route.price,
-      currency: route.currency,
-      at: Date.now(),
-    });
-  } catch (err) {
-    deps.log.warn('accepted task not charged', { upstreamId: route.upstreamId, taskId, error: String(err) });
-  }
+  for (const part of partsOf(input)) await settlePart(deps, part, input, jobId);
 }

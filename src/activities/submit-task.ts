@@ -14,7 +14,7 @@ import {
 import type { SubmitSuccess } from '../mj/client';
 import type { IntentSpec, MjTask, SpeedMode } from '../mj/types';
 import type { JobRequest, TaskRoute } from '../shared/types';
-import type { CostTags } from '../upstreams/types';
+import type { CostTags, SettlePart } from '../upstreams/types';
 import { invalidInput, type ActivityLogger } from './failures';
 import { requireDataUrl, resolveImageRef } from './image-refs';
 
@@ -44,6 +44,11 @@ export interface SubmitTaskResult {
   refreshMs?: number;
   /** Routed (issue 13): the owner's reservation (upstream, mode, price); absent with one upstream. */
   route?: TaskRoute;
+  /**
+   * Routed: the parts of the acceptance's bookkeeping that failed (pool down, ledger down); absent when all were done.
+   * The job then runs `settleRoutedSubmit` (retried by Temporal) for them.
+   */
+  unsettled?: SettlePart[];
 }
 
 export interface SubmitDeps {

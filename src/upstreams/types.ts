@@ -163,6 +163,20 @@ export type SubmitReport =
   /** Refused for the job's own reason (banned prompt, bad parameter): never counts against the upstream. */
   | { kind: 'job-error' };
 
+/**
+ * The bookkeeping of an accepted routed task (one list): the pool counts it (`pool`), the ledger charges it
+ * (`ledger`). A part the submit could not do is named in its result and done later by `settleRoutedSubmit`.
+ */
+export const SETTLE_PARTS = ['pool', 'ledger'] as const;
+export type SettlePart = (typeof SETTLE_PARTS)[number];
+
+/**
+ * Request ids are `<stateKey>#<attempt>`; `<stateKey>#` alone names whichever reservation that step holds on an
+ * upstream (the pool resolves it), for a task found after the attempt's own id was lost with its worker.
+ */
+export const ANY_ATTEMPT = '#';
+export const anyAttemptOf = (stateKey: string): string => `${stateKey}${ANY_ATTEMPT}`;
+
 /** A reservation request (idempotent by `requestId`, e.g. `<stateKey>#<attempt>`). */
 export interface ReserveRequest extends RouteRequest {
   requestId: string;

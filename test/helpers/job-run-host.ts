@@ -66,6 +66,7 @@ export class FakeHost implements JobHost {
       submitModal: jest.fn(activities.submitModal ?? unscripted('submitModal')),
       fetchTask: jest.fn(activities.fetchTask ?? unscripted('fetchTask')),
       findTaskByState: jest.fn(activities.findTaskByState ?? (() => Promise.resolve(null))),
+      settleRoutedSubmit: jest.fn(activities.settleRoutedSubmit ?? (() => Promise.resolve())),
       cancelUpstreamTask: jest.fn(activities.cancelUpstreamTask ?? (() => Promise.resolve({ cancelled: true }))),
       captureImages: jest.fn(activities.captureImages ?? (() => Promise.resolve([]))),
     } as jest.Mocked<JobActivities>;

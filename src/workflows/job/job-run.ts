@@ -14,13 +14,14 @@ import type {
   FindTaskByStateInput,
   FoundTask,
   OwnedTask,
+  SettleRoutedInput,
   SubmitModalInput,
   SubmitTaskInput,
 } from '../../activities';
 import type { SubmitTaskResult } from '../../activities/submit-task';
 import type { CaptureImagesInput } from '../../activities/capture-images';
 import type { IntentSpec, SpeedMode, TaskStatus } from '../../mj/types';
-import type { TaskOwner } from '../../upstreams/types';
+import type { SettlePart, TaskOwner } from '../../upstreams/types';
 import {
   BUDGET_PARK_RECHECK,
   CONTINUE_AS_NEW_EVENTS,
@@ -87,6 +88,7 @@ export interface JobActivities {
   submitModal(input: SubmitModalInput): Promise<{ taskId: string }>;
   fetchTask(input: FetchTaskInput): Promise<FetchedTask>;
   findTaskByState(input: FindTaskByStateInput): Promise<FoundTask | null>;
+  settleRoutedSubmit(input: SettleRoutedInput): Promise<void>;
   cancelUpstreamTask(input: OwnedTask): Promise<CancelUpstreamResult>;
   captureImages(input: CaptureImagesInput & { upstreamId?: string }): Promise<CapturedImage[]>;
 }
@@ -578,6 +580,7 @@ export class JobRun {
         // Routed: the attempt's reservation, so the task is looked for on that same upstream first.
         const found = await this.reconcile(backoff.deadlineAt, f.message, readActivityFailure(err).details.route);
         if (found !== 'resubmit') {
+          if (found.route && found.unsettled) await this.settleRouted(found.route, found.id, found.unsettled);
           this.adopt(found);
           await this.publish();
           return;
@@ -586,6 +589,7 @@ export class JobRun {
         if (++unknownStreak > 1) await backOff(undefined, f.message);
         continue;
       }
+      if (outcome.route && outcome.unsettled) await this.settleRouted(outcome.route, outcome.taskId, outcome.unsettled);
       this.accepted(outcome.taskId, outcome.kind === 'modal', outcome.route);
       if (outcome.refreshMs !== undefined) {
         // A gateway answers a stub until its poller first reads the upstream: the submit counts as a read.
@@ -607,6 +611,27 @@ export class JobRun {
       ...(this.input.costTags ? { costTags: this.input.costTags } : {}),
       ...(this.exclude.length > 0 ? { exclude: [...this.exclude] } : {}),
     };
+  }
+
+  /**
+   * Routed: the bookkeeping of an accepted task the submit could not do (pool or ledger unreachable), done durably by
+   * an idempotent activity Temporal retries. It runs only then, so a submit that settled everything adds no events;
+   * before `accepted()`, so the wait does not eat into the queued deadline. Should it still fail after its
+   * schedule-to-close, the task runs on (it was accepted); the failed activity stays in history for the operator.
+   */
+  private async settleRouted(route: TaskRoute, taskId: string, parts: SettlePart[]): Promise<void> {
+    const costTags = this.input.costTags;
+    try {
+      await this.host.activities.settleRoutedSubmit({
+        route,
+        taskId,
+        stateKey: this.stateKey,
+        parts,
+        ...(costTags ? { costTags } : {}),
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+    }
   }
 
   /** A pinned follow-up (an action on a routed parent): only the owner may take it. */
@@ -741,7 +766,8 @@ export class JobRun {
           stateKey: this.stateKey,
           taskIdHint: this.taskId,
           ...(route ? { upstreamId: route.upstreamId, route } : {}),
-          ...(route && this.input.costTags ? { costTags: this.input.costTags } : {}),
+          // Also without a route: a task found by searching every upstream is charged to the job's tags.
+          ...(this.input.costTags ? { costTags: this.input.costTags } : {}),
         });
         return found ?? 'resubmit';
       } catch (err) {

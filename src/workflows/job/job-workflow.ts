@@ -70,6 +70,14 @@ const { findTaskByState } = proxyActivities<Activities>({
   },
 });
 
+// Routed only, and only when a submit could not count or charge its accepted task (pool or ledger unreachable):
+// both parts are idempotent, so Temporal retries it for as long as an outage of those workflows may last.
+const { settleRoutedSubmit } = proxyActivities<Activities>({
+  startToCloseTimeout: '45s',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
 // Best effort on the way out of a cancelled job; a stuck proxy must not hold the cancellation for long.
 const { cancelUpstreamTask } = proxyActivities<Activities>({
   startToCloseTimeout: '45s',
@@ -90,6 +98,7 @@ const activities: JobActivities = {
   submitModal,
   fetchTask,
   findTaskByState,
+  settleRoutedSubmit,
   cancelUpstreamTask,
   captureImages,
 };

@@ -7,7 +7,7 @@
 import type { SpeedMode } from '../../mj/types';
 import { nextUtcDayStart, utcDay } from '../../upstreams/clock';
 import { route, type RouteHealth } from '../../upstreams/routing';
-import type { ReserveRequest, RouteDecision, SubmitReport } from '../../upstreams/types';
+import { ANY_ATTEMPT, type ReserveRequest, type RouteDecision, type SubmitReport } from '../../upstreams/types';
 import { Backoff } from '../common/backoff';
 import type {
   PoolReportInput,
@@ -91,9 +91,10 @@ export class UpstreamBook {
    * Applies a submit's outcome. Only a report on a live reservation of that upstream changes counts or cooldowns,
    * so a repeated report (a retried activity) and a report after release are harmless; a disable always applies.
    */
-  report({ requestId, upstreamId, report }: PoolReportInput, now: number): void {
-    const r = this.reservations.get(requestId);
+  report({ requestId: asked, upstreamId, report }: PoolReportInput, now: number): void {
+    const r = this.find(asked, upstreamId);
     const live = r !== undefined && r.upstreamId === upstreamId;
+    const requestId = r?.requestId ?? asked;
     if (report.kind === 'disable') {
       if (live) this.drop(requestId, 'released');
       this.disable(upstreamId, report.reason, report.message, now);
@@ -108,10 +109,27 @@ export class UpstreamBook {
 
   /** Frees a reservation (terminal task, ended job); unknown or foreign request ids are ignored. */
   release(requestId: string, upstreamId: string): boolean {
-    const r = this.reservations.get(requestId);
+    const r = this.find(requestId, upstreamId);
     if (!r || r.upstreamId !== upstreamId) return false;
-    this.drop(requestId, 'released');
+    this.drop(r.requestId, 'released');
     return true;
+  }
+
+  /**
+   * A reservation by request id, or by `<stateKey>#` (a {@link ANY_ATTEMPT} id): that step's reservation on that
+   * upstream, whichever attempt made it. A task found by searching every upstream after its attempt's worker died
+   * has lost the attempt's id, yet it must still be counted and its slot freed when it ends.
+   */
+  private find(requestId: string, upstreamId: string): UpstreamReservation | undefined {
+    const exact = this.reservations.get(requestId);
+    if (exact || !requestId.endsWith(ANY_ATTEMPT)) return exact;
+    let found: UpstreamReservation | undefined;
+    for (const r of this.reservations.values()) {
+      if (r.upstreamId !== upstreamId || !r.requestId.startsWith(requestId)) continue;
+      if (r.acceptedTaskId === undefined) return r;
+      found ??= r;
+    }
+    return found;
   }
 
   /** Frees a reservation whose workflow closed without releasing it. */

@@ -7,7 +7,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockAgent } from 'undici';
-import { createActivities, type FetchedTask, type SubmitTaskInput } from '../../../src/activities';
+import {
+  createActivities,
+  type FetchedTask,
+  type SubmitTaskInput,
+  type SubmitTaskResult,
+} from '../../../src/activities';
 import type { AssetStore } from '../../../src/assets';
 import { MjClient } from '../../../src/mj';
 import { ACTIVITY_FAILURE, MJ_ERROR_CODE } from '../../../src/shared/failure-types';
@@ -342,5 +347,73 @@ describe('routed calls on a task', () => {
     const missing = await env.run(a.findTaskByState, { stateKey: STATE, taskIdHint: 'T8', upstreamId: 'a', route });
     expect(missing).toBeNull();
     expect(router.released).toEqual(['a:r2']);
+  });
+});
+
+describe('settling an accepted routed task durably', () => {
+  it('names the parts it could not do (pool, ledger) instead of failing, and settleRoutedSubmit does them', async () => {
+    const router = new FakeRouter(() => routedTo('b'));
+    const ledger = new FakeLedger();
+    const report = router.report.bind(router);
+    const charge = ledger.charge.bind(ledger);
+    router.report = () => Promise.reject(new Error('pool unreachable'));
+    ledger.charge = () => Promise.reject(new Error('ledger unreachable'));
+    mock(ORIGINS.b, '/mj-fast/mj/submit/imagine', 200, { code: 1, description: 'ok', result: 'T1' });
+    const a = acts(router, ledger);
+    const result = (await env.run(a.submitTask, input)) as SubmitTaskResult;
+    expect(result).toMatchObject({ taskId: 'T1', unsettled: ['pool', 'ledger'] });
+
+    // Still down: the activity fails, so Temporal retries it.
+    const settleInput = {
+      route: result.route!,
+      taskId: 'T1',
+      stateKey: STATE,
+      costTags: input.costTags,
+      parts: result.unsettled,
+    };
+    await failureOf(env.run(a.settleRoutedSubmit, settleInput));
+    router.report = report;
+    ledger.charge = charge;
+    await env.run(a.settleRoutedSubmit, settleInput);
+    expect(router.reports).toEqual([
+      { requestId: `${STATE}#abcdef01.7`, upstreamId: 'b', report: { kind: 'accepted', taskId: 'T1' } },
+    ]);
+    expect(ledger.charges).toEqual([
+      expect.objectContaining({ key: STATE, jobId: 'job-1', upstreamId: 'b', upstreamTaskId: 'T1', tenant: 'acme' }),
+    ]);
+  });
+
+  it('names only the part that failed, and nothing when everything was done', async () => {
+    const router = new FakeRouter(() => routedTo('b'));
+    const ledger = new FakeLedger();
+    ledger.charge = () => Promise.reject(new Error('ledger unreachable'));
+    mock(ORIGINS.b, '/mj-fast/mj/submit/imagine', 200, { code: 1, description: 'ok', result: 'T1' });
+    const a = acts(router, ledger);
+    expect(((await env.run(a.submitTask, input)) as SubmitTaskResult).unsettled).toEqual(['ledger']);
+    mock(ORIGINS.b, '/mj-fast/mj/submit/imagine', 200, { code: 1, description: 'ok', result: 'T2' });
+    expect(await env.run(acts(router, new FakeLedger()).submitTask, input)).not.toHaveProperty('unsettled');
+  });
+
+  it('counts and charges a task found by searching every upstream (its attempt id lost with its worker)', async () => {
+    const router = new FakeRouter(() => routedTo('a'));
+    const ledger = new FakeLedger();
+    ledger.charge = () => Promise.reject(new Error('ledger unreachable'));
+    mock(ORIGINS.a, '/mj/task/list', 200, []);
+    mock(ORIGINS.b, '/mj/task/list', 200, [
+      { id: 'T9', status: 'SUBMITTED', action: 'IMAGINE', mode: 'FAST', state: STATE },
+    ]);
+    const found = await env.run(acts(router, ledger).findTaskByState, {
+      stateKey: STATE,
+      costTags: { tenant: 'acme' },
+    });
+    expect(found).toMatchObject({
+      id: 'T9',
+      route: { upstreamId: 'b', requestId: `${STATE}#`, price: 0.03 },
+      unsettled: ['ledger'],
+    });
+    // The pool resolves `<stateKey>#` to the step's live reservation on b (see upstream-book.test.ts).
+    expect(router.reports).toEqual([
+      { requestId: `${STATE}#`, upstreamId: 'b', report: { kind: 'accepted', taskId: 'T9' } },
+    ]);
   });
 });

@@ -156,6 +156,23 @@ describe('UpstreamBook', () => {
     expect(book.snapshot(T0).totals).toMatchObject({ released: 1, reclaimed: 1 });
   });
 
+  it("resolves `<stateKey>#` to that step's reservation on the upstream (an attempt whose id was lost)", () => {
+    const book = new UpstreamBook(config());
+    book.reserve(req('mjt1|job-1|0#run.3'), T0);
+    book.reserve(req('mjt1|job-10|0#run.3'), T0);
+    // Another step's prefix, or another upstream, matches nothing.
+    book.report({ requestId: 'mjt1|job-1|1#', upstreamId: 'a', report: { kind: 'accepted', taskId: 'X' } }, T0);
+    book.report({ requestId: 'mjt1|job-1|0#', upstreamId: 'b', report: { kind: 'accepted', taskId: 'X' } }, T0);
+    expect(book.snapshot(T0).totals.accepted).toBe(0);
+    book.report({ requestId: 'mjt1|job-1|0#', upstreamId: 'a', report: { kind: 'accepted', taskId: 'T1' } }, T0);
+    book.report({ requestId: 'mjt1|job-1|0#', upstreamId: 'a', report: { kind: 'accepted', taskId: 'T1' } }, T0);
+    expect(health(book, 'a').accepted).toEqual({ FAST: 1 });
+    expect(book.release('mjt1|job-1|0#', 'a')).toBe(true);
+    expect(book.release('mjt1|job-1|0#', 'a')).toBe(false);
+    expect(book.holders()).toEqual(['wf-mjt1|job-10|0#run.3']);
+    expect(book.snapshot(T0).totals).toMatchObject({ accepted: 1, released: 1 });
+  });
+
   it('the carry restores everything and keeps the reserve idempotent across continue-as-new', () => {
     const book = new UpstreamBook(config());
     const d = book.reserve(req('r1'), T0);

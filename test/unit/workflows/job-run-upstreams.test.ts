@@ -235,6 +235,64 @@ describe('JobRun with several upstreams: unknown outcomes and budgets', () => {
   });
 });
 
+describe('JobRun with several upstreams: settling an accepted task durably', () => {
+  it('runs settleRoutedSubmit for the parts the submit could not do, before its deadlines start', async () => {
+    const host = new FakeHost('mj-job-unsettled', {
+      ...script({ ...accepted('T1', route('a')), unsettled: ['ledger'] }),
+      fetchTask: async (i) => snapshot(i.taskId, 'SUCCESS'),
+    });
+    const result = await settle(new JobRun(imagine({ costTags: { tenant: 'acme' } }), host).run());
+    expect(result).toMatchObject({ taskId: 'T1', owner: { upstreamId: 'a' } });
+    expect(host.activities.settleRoutedSubmit.mock.calls).toEqual([
+      [
+        {
+          route: route('a'),
+          taskId: 'T1',
+          stateKey: makeStateKey('mj-job-unsettled', 0),
+          parts: ['ledger'],
+          costTags: { tenant: 'acme' },
+        },
+      ],
+    ]);
+    expect(host.activities.settleRoutedSubmit.mock.invocationCallOrder[0]).toBeLessThan(
+      host.activities.fetchTask.mock.invocationCallOrder[0]
+    );
+  });
+
+  it("settles a task adopted by reconcile (found by search: no route known) with the job's cost tags", async () => {
+    const adopted = route('b', { requestId: `${makeStateKey('mj-job-adopted', 0)}#` });
+    const host = new FakeHost('mj-job-adopted', {
+      ...script(ApplicationFailure.create({ type: 'ActivityTimeout', message: 'heartbeat timeout', details: [] })),
+      findTaskByState: async () => ({ ...snapshot('T9', 'SUBMITTED'), route: adopted, unsettled: ['pool', 'ledger'] }),
+      fetchTask: async (i) => snapshot(i.taskId, 'SUCCESS'),
+    });
+    const result = await settle(new JobRun(imagine({ costTags: { tenant: 'acme' } }), host).run());
+    expect(result).toMatchObject({ taskId: 'T9', owner: { upstreamId: 'b' } });
+    expect(host.activities.findTaskByState).toHaveBeenCalledWith(
+      expect.objectContaining({ costTags: { tenant: 'acme' } })
+    );
+    expect(host.activities.settleRoutedSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({ route: adopted, taskId: 'T9', parts: ['pool', 'ledger'] })
+    );
+  });
+
+  it('runs nothing extra when the submit settled everything, and the task runs on if settling never succeeds', async () => {
+    const settled = new FakeHost('mj-job-settled', {
+      ...script(accepted('T1', route('a'))),
+      fetchTask: async (i) => snapshot(i.taskId, 'SUCCESS'),
+    });
+    await settle(new JobRun(imagine(), settled).run());
+    expect(settled.activities.settleRoutedSubmit).not.toHaveBeenCalled();
+
+    const stuck = new FakeHost('mj-job-stuck', {
+      ...script({ ...accepted('T1', route('a')), unsettled: ['pool'] }),
+      settleRoutedSubmit: () => Promise.reject(new Error('schedule-to-close timeout')),
+      fetchTask: async (i) => snapshot(i.taskId, 'SUCCESS'),
+    });
+    expect(await settle(new JobRun(imagine(), stuck).run())).toMatchObject({ taskId: 'T1' });
+  });
+});
+
 describe('JobRun with several upstreams: follow-ups pinned to the owner', () => {
   const upscale = (extra: Partial<JobInput> = {}): JobInput => ({
     request: { kind: 'action', parentTaskId: 'P1', intent: { kind: 'upscale', index: 1 }, upstreamId: 'b' },
@@ -315,5 +373,6 @@ describe('JobRun with one upstream (legacy) sends what it always did', () => {
     expect(result.owner).toBeUndefined();
     expect(JSON.stringify(host.published)).not.toMatch(/owner|upstream/);
     expect(Object.keys(run.toCarry())).not.toContain('owner');
+    expect(host.activities.settleRoutedSubmit).not.toHaveBeenCalled();
   });
 });
