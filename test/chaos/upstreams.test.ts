@@ -8,7 +8,8 @@
  * Afterwards: no job lost (each completed), none paid twice (each state key created exactly one task over all three
  * simulators, on the upstream the job names as its owner), every follow-up ran on its parent's owner, every refusal
  * the jobs heard was counted as a failover, and the spend the jobs imply (owner × price) equals the simulators'
- * accepted tasks × their prices. Size and seed come from the environment (see `test/helpers/chaos-harness.ts`).
+ * accepted tasks × their prices, and so does the cost ledger's spend (per upstream: charges = accepted tasks). Size
+ * and seed come from the environment (see `test/helpers/chaos-harness.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import {
   WorkflowNotFoundError,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { MjCostClient } from '../../src/client/cost';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import type { FaultRule } from '../../src/simulator/faults';
 import { makeStateKey, parseStateKey } from '../../src/shared/state-key';
@@ -279,6 +281,14 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
   ) as Record<Id, number>;
   const simSpend = IDS.reduce((sum, id) => sum + accepted[id] * PRICE[id], 0);
   const refused = IDS.reduce((sum, id) => sum + refusals(sims.get(id)!), 0);
+  // The ledger's own figures, per upstream: what it charged must be what each simulator accepted, times its price.
+  const cost = new MjCostClient(client, workerConfig.taskQueue);
+  const ledger = Object.fromEntries(
+    await Promise.all(
+      IDS.map(async (id) => [id, (await cost.spend({ upstreamId: id })).byCurrency.USD ?? { charged: 0, charges: 0 }])
+    )
+  ) as Record<Id, { charged: number; charges: number }>;
+  const ledgerSpend = (await cost.spend()).byCurrency.USD?.charged ?? 0;
 
   process.stdout.write(
     `\nchaos over three upstreams (seed ${settings.seed}, flavour ${settings.flavour}, ${settings.workers} workers, ${elapsed.toFixed(1)} s)\n` +
@@ -297,6 +307,8 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
           'on cheap/flaky/dear',
           'spend jobs',
           'spend sims',
+          'spend ledger',
+          'ledger charges c/f/d',
         ],
         [
           2 * n,
@@ -308,6 +320,8 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
           `${jobsOn.cheap}/${jobsOn.flaky}/${jobsOn.dear}`,
           impliedSpend.toFixed(2),
           simSpend.toFixed(2),
+          ledgerSpend.toFixed(2),
+          IDS.map((id) => ledger[id].charges).join('/'),
         ],
       ])}\n` +
       `faults by upstream: ${JSON.stringify(Object.fromEntries(IDS.map((id) => [id, sims.get(id)!.stats().faultsInjected])))}\n`
@@ -322,6 +336,12 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
   // Every accepted task is a job's, on its owner: the spend the jobs imply is what the simulators were paid for.
   expect(accepted.cheap + accepted.flaky + accepted.dear).toBe(2 * n);
   expect(simSpend).toBeCloseTo(impliedSpend, 6);
+  // The ledger charged every accepted task exactly once, at its upstream's price (sums are exact in micro-units).
+  expect(IDS.map((id) => ledger[id].charges)).toEqual(IDS.map((id) => accepted[id]));
+  expect(IDS.map((id) => ledger[id].charged.toFixed(6))).toEqual(
+    IDS.map((id) => (accepted[id] * PRICE[id]).toFixed(6))
+  );
+  expect(ledgerSpend.toFixed(6)).toBe(simSpend.toFixed(6));
   // Every refusal a job heard is a failover it counted; a refusal can go unheard only when the worker or the server
   // died with that answer in flight (the job then reconciles instead), at most one per kill or restart here.
   expect(refused).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createSlotActivities } from '../../src/activities/slots';
+import { createLedgerRecorder } from '../../src/ledger/ledger-recorder';
 import { PoolRouterClient } from '../../src/upstreams/router-client';
 import { FixedUpstreamSet } from './fixed-upstream-set';
 import { createActivities } from '../../src/activities';
@@ -99,7 +100,7 @@ async function routedActivities(config: WorkerProcessConfig) {
   return config.upstreams ? createSlotActivities({ client: await temporalClient(config) }) : {};
 }
 
-/** With upstreams: the set over the simulators and the router client of the pool. */
+/** With upstreams: the set over the simulators, the router client of the pool and the cost ledger (as the worker). */
 async function routing(config: WorkerProcessConfig) {
   const u = config.upstreams;
   if (!u) return {};
@@ -108,6 +109,7 @@ async function routing(config: WorkerProcessConfig) {
   return {
     upstreams,
     router: new PoolRouterClient({ client, taskQueue: config.taskQueue, upstreams, workflowId: u.poolId }),
+    ledger: createLedgerRecorder({ client, taskQueue: config.taskQueue }),
   };
 }
 
