@@ -57,8 +57,11 @@ export interface Config {
     apiKey: Secret | undefined;
     /** `MJ_AUTH_SCHEME`. @default derived from the flavour by MjClient */
     authScheme: MjAuthScheme | undefined;
-    /** `MJ_MODE`: speed mode of new jobs that name none (client and CLI). @default 'FAST' */
-    mode: SpeedMode;
+    /**
+     * `MJ_MODE`: speed mode of new jobs that name none (client and CLI). Unset, such a job names no mode: FAST with
+     * one upstream, the pool's `routing.modePreference` with several. @default undefined
+     */
+    mode: SpeedMode | undefined;
     /** `MJ_HTTP_TIMEOUT`: per request deadline, below the activities' start-to-close timeout. @default '30s' */
     httpTimeout: Duration;
     /** `MJ_HTTP_CONNECT_TIMEOUT`. @default '10s' */
@@ -242,7 +245,7 @@ const envSchema = z.object({
   MJ_FLAVOUR: oneOf(['novicezk', 'plus', 'trueai', 'gateway']).default('trueai'),
   MJ_API_KEY: z.string().optional(),
   MJ_AUTH_SCHEME: oneOf(['mj-api-secret', 'raw-authorization', 'bearer']).optional(),
-  MJ_MODE: oneOf(['FAST', 'RELAX', 'TURBO']).default('FAST'),
+  MJ_MODE: oneOf(['FAST', 'RELAX', 'TURBO']).optional(),
   MJ_HTTP_TIMEOUT: duration.default(msToDuration(DEFAULT_HTTP_TIMEOUT_MS)),
   MJ_HTTP_CONNECT_TIMEOUT: duration.default('10s'),
   MJ_REFRESH_INTERVAL: duration.optional(),

@@ -23,7 +23,10 @@ export interface SubmitTaskInput {
   mode: SpeedMode;
   /** From `makeStateKey(workflowId, step)`: lets `findTaskByState` find this submit if its answer is lost. */
   stateKey: string;
-  /** Routed (issue 13): modes in order of preference; the one routing chose is in the result. @default [mode] */
+  /**
+   * Routed (issue 13): modes in order of preference; the one routing chose is in the result. Empty: the pool's
+   * `routing.modePreference` (the job named no mode). @default [mode]
+   */
   modes?: SpeedMode[];
   /** Routed: upstreams that already refused this submit (failover), skipped by this attempt. */
   exclude?: string[];

@@ -21,6 +21,7 @@ import { parsePipelineSpec } from '../pipeline/spec';
 import { DEFAULT_GATEWAY_TASK_QUEUE } from '../gateway/options';
 import { TenantDirectory } from '../gateway/tenant-directory';
 import { TASK_QUEUE } from '../shared/constants';
+import { DEFAULT_MODE } from '../shared/defaults';
 import { checkModalInput } from '../shared/modal-input-rule';
 import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
 import { MJ_MODE } from '../shared/search-attributes';
@@ -82,7 +83,8 @@ export class MjJobsClient {
   readonly keys: MjKeysClient;
   /** The callback delivery log of gateway tasks, and replays. */
   readonly deliveries: MjDeliveriesClient;
-  private readonly defaultMode: SpeedMode;
+  /** Undefined: a job that names no mode leaves it to the worker (FAST, or the upstream pool's preference). */
+  private readonly defaultMode: SpeedMode | undefined;
   private readonly inputs: ImageInputs;
   private readonly ownedConnection?: Connection;
 
@@ -95,7 +97,7 @@ export class MjJobsClient {
     this.store = opts.store;
     this.progressStore = opts.progressStore;
     this.taskQueue = opts.taskQueue ?? TASK_QUEUE;
-    this.defaultMode = opts.mode ?? 'FAST';
+    this.defaultMode = opts.mode;
     this.inputs = new ImageInputs(opts.store);
     this.schedules = new MjSchedulesClient(opts.client, this.taskQueue);
     this.cost = new MjCostClient(opts.client, this.taskQueue);
@@ -395,10 +397,11 @@ export class MjJobsClient {
   // Internals
 
   private async startJob(request: JobRequest, opts: StartOptions, modal?: ModalInput): Promise<JobHandle> {
-    const mode = opts.mode ?? this.defaultMode;
+    // Neither `mode` nor `modes`: no mode in the input, so with several upstreams the pool's preference applies.
+    const mode = opts.mode ?? (opts.modes ? undefined : this.defaultMode);
     const input: JobInput = {
       request,
-      mode,
+      ...(mode ? { mode } : {}),
       account: opts.account,
       policy: opts.policy,
       captureImages: opts.captureImages,
@@ -407,7 +410,7 @@ export class MjJobsClient {
       ...(opts.modes ? { modes: opts.modes } : {}),
       ...(opts.costTags ? { costTags: opts.costTags } : {}),
     };
-    return this.startWorkflow<JobResult>('job', opts.jobId, mode, (workflowId, common) =>
+    return this.startWorkflow<JobResult>('job', opts.jobId, mode ?? opts.modes?.[0], (workflowId, common) =>
       this.client.workflow.start<typeof mjJobWorkflow>('mjJobWorkflow', { ...common, workflowId, args: [input] })
     );
   }
@@ -426,7 +429,7 @@ export class MjJobsClient {
     const common: StartCommon = {
       taskQueue: this.taskQueue,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [{ key: MJ_MODE, value: checkMode(mode) ?? this.defaultMode }],
+      typedSearchAttributes: [{ key: MJ_MODE, value: checkMode(mode) ?? this.defaultMode ?? DEFAULT_MODE }],
       // Issue 15: a client on a worker's NativeConnection (a service that embeds its worker) asks the server to hand
       // the first workflow task back with the start: no task-queue round trip. Any other connection cannot (the SDK
       // refuses the option there), so it is asked only where it can work.

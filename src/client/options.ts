@@ -15,7 +15,10 @@ import type { BotType, BlendDimensions, ImageRef, JobInput, JobProgress, JobResu
 export interface StartOptions {
   /** Your idempotency key or a full workflow id; prefixed with `mj-job-` (or `mj-pipeline-`…) unless it has it. */
   jobId?: string;
-  /** Speed mode. @default config MJ_MODE ('FAST') */
+  /**
+   * Speed mode. Neither this nor `modes`: config MJ_MODE, and when that is unset no mode at all (FAST with one
+   * upstream, the pool's `routing.modePreference` with several). @default config MJ_MODE
+   */
   mode?: SpeedMode;
   /** Account key for slot accounting. @default 'default' */
   account?: string;

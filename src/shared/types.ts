@@ -117,7 +117,8 @@ export interface JobInput {
   mode?: SpeedMode;
   /**
    * With several upstreams (issue 13): modes in order of preference; routing takes the first one some upstream can
-   * run now, and the job then runs (and polls) in that mode. @default [mode]
+   * run now, and the job then runs (and polls) in that mode. @default [mode]; neither given: the pool's
+   * `routing.modePreference`
    */
   modes?: SpeedMode[];
   /** Cost attribution (tenant, pipeline, batch) for the ledger and its budgets. @default undefined */

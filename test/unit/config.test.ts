@@ -25,7 +25,8 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.mj.baseUrl).toBeUndefined();
     expect(c.mj.flavour).toBe('trueai');
-    expect(c.mj.mode).toBe('FAST');
+    // Unset: a job that names no mode is FAST with one upstream, the pool's preference with several.
+    expect(c.mj.mode).toBeUndefined();
     expect(c.mj.httpTimeout).toBe('30s');
     expect(c.webhook).toMatchObject({ port: 8080, host: '127.0.0.1', maxBodyBytes: 262_144 });
     expect(c.worker.taskQueue).toBe(TASK_QUEUE);

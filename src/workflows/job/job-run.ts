@@ -601,13 +601,18 @@ export class JobRun {
     }
   }
 
-  /** The submit's input; routed fields only when the job has them, so a job with one upstream sends what it did. */
+  /**
+   * The submit's input; routed fields only when the job has them, so a job with one upstream sends what it did. A job
+   * that names neither `modes` nor `mode` sends `modes: []`: routing then takes the pool's `routing.modePreference`
+   * (a single upstream ignores it and submits in FAST).
+   */
   private submitInput(): SubmitTaskInput {
+    const { modes, mode } = this.input;
     return {
       request: this.request,
       mode: this.mode,
       stateKey: this.stateKey,
-      ...(this.input.modes ? { modes: this.input.modes } : {}),
+      ...(modes ? { modes } : mode === undefined ? { modes: [] } : {}),
       ...(this.input.costTags ? { costTags: this.input.costTags } : {}),
       ...(this.exclude.length > 0 ? { exclude: [...this.exclude] } : {}),
     };

@@ -275,6 +275,15 @@ describe('routed submitTask', () => {
     expect(router.reports).toEqual([]);
   });
 
+  it('asks the pool for its own mode preference when the job named none (modes: []), else for [mode]', async () => {
+    const router = new FakeRouter(() => routedTo('a'));
+    mock(ORIGINS.a, '/mj-fast/mj/submit/imagine', 200, { code: 1, description: 'ok', result: 'T1' });
+    mock(ORIGINS.a, '/mj-fast/mj/submit/imagine', 200, { code: 1, description: 'ok', result: 'T2' });
+    await env.run(acts(router).submitTask, { ...input, modes: [] });
+    await env.run(acts(router).submitTask, { ...input, mode: 'FAST' as const });
+    expect(router.reserved.map((r) => r.modes)).toEqual([[], ['FAST']]);
+  });
+
   it('passes the pin of a follow-up and its exclusions to the pool', async () => {
     const router = new FakeRouter(() => ({
       kind: 'wait',

@@ -149,6 +149,24 @@ describe('JobRun with several upstreams: before acceptance', () => {
   });
 });
 
+describe('JobRun with several upstreams: mode preference', () => {
+  const modesSent = async (extra: Partial<JobInput>) => {
+    const s = script(accepted('T1', route('a', { mode: 'RELAX' })));
+    const host = new FakeHost('mj-job-modes', { ...s, fetchTask: async (i) => snapshot(i.taskId, 'SUCCESS') });
+    await settle(new JobRun(imagine(extra), host).run());
+    return { mode: s.inputs[0].mode, modes: s.inputs[0].modes };
+  };
+
+  it('a job naming neither modes nor mode asks for no mode, so the pool applies its routing.modePreference', async () => {
+    expect(await modesSent({})).toEqual({ mode: 'FAST', modes: [] });
+  });
+
+  it('mode alone is that single mode; modes is the preference as given', async () => {
+    expect(await modesSent({ mode: 'RELAX' })).toEqual({ mode: 'RELAX', modes: undefined });
+    expect(await modesSent({ modes: ['RELAX', 'FAST'] })).toEqual({ mode: 'RELAX', modes: ['RELAX', 'FAST'] });
+  });
+});
+
 describe('JobRun with several upstreams: unknown outcomes and budgets', () => {
   it('reconciles an unknown outcome by state on the same upstream before anything goes elsewhere', async () => {
     const unknown = ApplicationFailure.create({
@@ -366,7 +384,8 @@ describe('JobRun with one upstream (legacy) sends what it always did', () => {
   it('has no routed fields in any activity input, memo, progress or result', async () => {
     const s = script({ kind: 'accepted', taskId: 'T1' });
     const host = new FakeHost('mj-job-legacy', { ...s, fetchTask: async (i) => snapshot(i.taskId, 'SUCCESS') });
-    const run = new JobRun(imagine(), host);
+    // Every start path used to name a mode (the client's MJ_MODE defaulted to FAST): such a job sends what it did.
+    const run = new JobRun(imagine({ mode: 'FAST' }), host);
     const result = (await settle(run.run())) as JobResult;
     expect(Object.keys(s.inputs[0]).sort()).toEqual(['mode', 'request', 'stateKey']);
     expect(host.activities.fetchTask.mock.calls.every(([i]) => Object.keys(i).join() === 'taskId')).toBe(true);
