@@ -30,6 +30,7 @@ import { makeStateKey, parseStateKey } from '../../src/shared/state-key';
 import type { JobInput, JobResult } from '../../src/shared/types';
 import type { RoutingSettings, UpstreamView } from '../../src/upstreams/types';
 import { getProgressQuery } from '../../src/workflows/job/messages';
+import { getUpstreamHealthQuery } from '../../src/workflows/upstreams/messages';
 import { chaosSettings, SeededRandom, table } from '../helpers/chaos-harness';
 import { startRestartableDevServer, type RestartableDevServer } from '../helpers/chaos-temporal';
 import { bundleJobWorkflows } from '../helpers/job-env';
@@ -181,13 +182,17 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
   // Each grid, once done, presses U1 on its owner (the follow-up is pinned there, whatever happens to it).
   const gridIds = Array.from({ length: n }, (_, i) => `mj-job-chaos-up-${runId}-${i}`);
   const upIds = gridIds.map((id) => `${id}-u1`);
+  // How long each job took from its start to its result: the slowest ones explain a run that comes close to the limit.
+  const took: { jobId: string; owner?: string; s: number }[] = [];
   const flows = gridIds.map(async (gridId, i) => {
     const grid = await startJob(gridId, {
       request: { kind: 'imagine', prompt: `a fox number ${i}` },
       policy,
       captureImages: false,
     });
+    const t0 = Date.now();
     const g = await settle(grid, deadline);
+    took.push({ jobId: gridId, owner: g.owner?.upstreamId, s: (Date.now() - t0) / 1_000 });
     const up = await startJob(upIds[i]!, {
       request: {
         kind: 'action',
@@ -198,7 +203,10 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
       policy,
       captureImages: false,
     });
-    return { grid: g, up: await settle(up, deadline) };
+    const t1 = Date.now();
+    const u = await settle(up, deadline);
+    took.push({ jobId: upIds[i]!, owner: u.owner?.upstreamId, s: (Date.now() - t1) / 1_000 });
+    return { grid: g, up: u };
   });
   const all = Promise.allSettled(flows);
 
@@ -289,6 +297,7 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
     )
   ) as Record<Id, { charged: number; charges: number }>;
   const ledgerSpend = (await cost.spend()).byCurrency.USD?.charged ?? 0;
+  const pool = await client.workflow.getHandle(workerConfig.upstreams!.poolId).query(getUpstreamHealthQuery);
 
   process.stdout.write(
     `\nchaos over three upstreams (seed ${settings.seed}, flavour ${settings.flavour}, ${settings.workers} workers, ${elapsed.toFixed(1)} s)\n` +
@@ -324,6 +333,12 @@ it(`${settings.pipelines * 3} grids and their pinned upscales over three upstrea
           IDS.map((id) => ledger[id].charges).join('/'),
         ],
       ])}\n` +
+      `slowest jobs: ${took
+        .sort((a, b) => b.s - a.s)
+        .slice(0, 4)
+        .map((t) => `${t.jobId.slice(-5)} on ${t.owner} ${t.s.toFixed(1)} s`)
+        .join(', ')}\n` +
+      `pool: ${JSON.stringify(pool.upstreams.map((u) => ({ id: u.id, failures: u.failures, cooldownReason: u.cooldownReason })))} ${JSON.stringify(pool.totals)}\n` +
       `faults by upstream: ${JSON.stringify(Object.fromEntries(IDS.map((id) => [id, sims.get(id)!.stats().faultsInjected])))}\n`
   );
 
