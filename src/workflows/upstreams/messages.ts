@@ -90,6 +90,8 @@ export interface PoolUpstreamState {
   cooldownReason?: CooldownReason;
   /** Failovers in a row without an acceptance: drives the cooldown backoff. */
   failures: number;
+  /** When `failures` last grew: a failover of a reservation made before then is the same outage (no escalation). */
+  escalatedAt?: number;
   fastExhaustedUntil?: number;
   disabled?: { reason: DisableReason | 'operator'; message: string; since: number };
 }

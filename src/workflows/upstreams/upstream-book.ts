@@ -244,7 +244,14 @@ export class UpstreamBook {
       s.fastExhaustedUntil = now + (report.retryAfterMs ?? nextUtcDayStart(now) - now);
       return;
     }
-    s.failures = Math.min(s.failures + 1, MAX_FAILURES);
+    // Submits already in flight when the upstream went bad report one outage, not failovers in a row: only a
+    // reservation made after the last escalation counts, or N concurrent refusals of a dead upstream would cool it
+    // for 30 s × 2^(N-1) (and hold the follow-ups pinned there as long).
+    const sameOutage = s.failures > 0 && s.escalatedAt !== undefined && r.reservedAt <= s.escalatedAt;
+    if (!sameOutage) {
+      s.failures = Math.min(s.failures + 1, MAX_FAILURES);
+      s.escalatedAt = now;
+    }
     const until = now + cooldownMs(s.failures, report.retryAfterMs);
     // Two failovers reported close together never shorten the cooldown.
     if (s.cooldownUntil === undefined || until > s.cooldownUntil) {

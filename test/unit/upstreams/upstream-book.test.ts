@@ -101,6 +101,22 @@ describe('UpstreamBook', () => {
     expect(book.snapshot(T0).totals).toMatchObject({ failovers: 2, accepted: 1 });
   });
 
+  it('counts concurrent failovers of one outage once: only reservations made after the last escalation escalate', () => {
+    const book = new UpstreamBook(config([view('a')]));
+    for (const id of ['r1', 'r2', 'r3', 'r4']) expect(book.reserve(req(id), T0)).toMatchObject({ upstreamId: 'a' });
+    const refused = { kind: 'failover', reason: 'connection', message: 'refused' } as const;
+    // Four submits in flight when `a` died: one outage, the first cooldown (30 s), not 30 s × 2^3.
+    for (const [i, id] of ['r1', 'r2', 'r3', 'r4'].entries()) {
+      book.report({ requestId: id, upstreamId: 'a', report: refused }, T0 + 100 + i);
+    }
+    expect(health(book, 'a', T0 + 200)).toMatchObject({ failures: 1, inFlight: {} });
+    expect(health(book, 'a', T0 + 200).cooldownUntil).toBeLessThanOrEqual(T0 + 103 + 30_000);
+    // A submit reserved after that (the cooldown over) that fails again is a failover in a row: it doubles.
+    book.reserve(req('r5'), T0 + 40_000);
+    book.report({ requestId: 'r5', upstreamId: 'a', report: refused }, T0 + 40_001);
+    expect(health(book, 'a', T0 + 40_001)).toMatchObject({ failures: 2, cooldownUntil: T0 + 40_001 + 60_000 });
+  });
+
   it('fast-exhausted sets fastExhaustedUntil (Retry-After, else next UTC midnight), not a cooldown', () => {
     const book = new UpstreamBook(config([view('a')]));
     book.reserve(req('r1'), T0);
