@@ -7,7 +7,7 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { AssetStore } from '../assets/asset-store';
 import type { MjRequestOptions } from '../mj';
-import { isMjError } from '../mj/errors';
+import { isMjError, type MjAuthError } from '../mj/errors';
 import { ACTIVITY_FAILURE, MJ_ERROR_CODE, type ActivityFailureDetails } from '../shared/failure-types';
 import type { TaskRoute } from '../shared/types';
 import {
@@ -58,7 +58,11 @@ export function reportFor(err: unknown): SubmitReport {
   if (!isMjError(err)) return { kind: 'job-error' };
   const message = err.message.slice(0, 200);
   if (err.outcomeUnknown || err.code === MJ_ERROR_CODE.badResponse) return { kind: 'unknown' };
-  if (err.code === MJ_ERROR_CODE.auth) return { kind: 'disable', reason: 'auth', message };
+  if (err.code === MJ_ERROR_CODE.auth) {
+    // src/mj's typed reading of the refusal: a banned or suspended account is kept apart from a wrong key.
+    const banned = (err as MjAuthError).refusal === 'banned-account';
+    return { kind: 'disable', reason: banned ? 'banned-account' : 'auth', message };
+  }
   const reason = FAILOVER[err.code];
   if (reason) return { kind: 'failover', reason, retryAfterMs: err.retryAfterMs, message };
   return { kind: 'job-error' };

@@ -4,6 +4,7 @@
  * in one place and workflows can match on `code`/`name` strings.
  */
 import type { RejectReason, SubmitOutcome } from './types';
+import { classifyAuthRefusal, type AuthRefusal } from './auth-refusal';
 
 /** Every stable error code of this module; match on these, not on `instanceof`. */
 export type MjErrorCode =
@@ -167,14 +168,19 @@ export class MjInputError extends MjError {
   }
 }
 
-/** Thrown when the proxy refuses our credentials (HTTP 401/403). */
+/**
+ * Thrown when the proxy refuses our credentials (HTTP 401/403). `refusal` says whether the key is wrong or the account
+ * behind it is banned or suspended (see {@link classifyAuthRefusal}).
+ */
 export class MjAuthError extends MjError {
   override readonly name = 'MjAuthError' as const;
   readonly code = 'MJ_AUTH' as const;
   readonly retryable = false;
+  readonly refusal: AuthRefusal;
 
   constructor(message: string, details?: MjErrorDetails) {
     super(message, details);
+    this.refusal = classifyAuthRefusal(message, details?.body);
   }
 }
 

@@ -136,3 +136,4 @@ export {
   parseIntent,
 } from './buttons';
 export { classifyFailReason, isRetryableFailReason } from './fail-reasons';
+export { AUTH_REFUSALS, classifyAuthRefusal, type AuthRefusal } from './auth-refusal';

@@ -212,6 +212,20 @@ describe('routed submitTask', () => {
     expect(f.message).not.toContain('token-of-a');
   });
 
+  it.each([
+    [401, '账号已禁用'],
+    [403, '账号不可用'],
+  ])('reports a %i "%s" (banned or suspended account) as disable with reason banned-account', async (status, text) => {
+    const router = new FakeRouter(() => routedTo('a'));
+    agent
+      .get(ORIGINS.a)
+      .intercept({ method: 'POST', path: '/mj-fast/mj/submit/imagine' })
+      .reply(status, text, { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    const f = await failureOf(env.run(acts(router).submitTask, input));
+    expect(router.reports[0].report).toMatchObject({ kind: 'disable', reason: 'banned-account' });
+    expect(f.details?.[0]).toMatchObject({ code: MJ_ERROR_CODE.auth, upstreamId: 'a', failover: true });
+  });
+
   it('reports a banned prompt as a job error (never against the upstream)', async () => {
     const router = new FakeRouter(() => routedTo('a'));
     mock(ORIGINS.a, '/mj-fast/mj/submit/imagine', 200, { code: 24, description: '可能包含敏感词', properties: {} });
