@@ -19,6 +19,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { LocalAssetStore } from '../../src/assets';
 import { MjJobsClient } from '../../src/client';
+import { newWorkflowId } from '../../src/client/job-ids';
 import { createLogger } from '../../src/logger';
 import type { JobResult } from '../../src/shared/types';
 import { startSimulator, type ModeDurations, type Simulator } from '../../src/simulator';
@@ -231,11 +232,16 @@ async function timed<T>(f: () => Promise<T>, deadline: number): Promise<{ value:
   return { value, ms: Date.now() - t };
 }
 
+/** The workflow id of an entry's imagine or upscale (the client's `jobId`). */
+function jobIdOf(lane: Lane, entry: string, t0: number, kind: JobOutcome['kind']): string {
+  return `bench-up-${lane.scenario.name}-${entry}-${t0}${kind === 'upscale' ? '-u1' : ''}`;
+}
+
 /** One mix entry: the imagine, then (for some) U1 on its grid, each timed from its start call to its result. */
 async function runEntry(lane: Lane, e: MixEntry, t0: number, deadline: number): Promise<JobOutcome[]> {
   await sleep(t0 + e.arrivalMs - Date.now());
   const out: JobOutcome[] = [];
-  const jobId = `bench-up-${lane.scenario.name}-${e.id}-${t0}`;
+  const jobId = jobIdOf(lane, e.id, t0, 'imagine');
   let grid: JobResult | undefined;
   try {
     const r = await timed(async () => {
@@ -260,7 +266,7 @@ async function runEntry(lane: Lane, e: MixEntry, t0: number, deadline: number): 
   if (!e.upscale || !grid) return out;
   try {
     const r = await timed(async () => {
-      const h = await lane.mj.action(jobId, 'U1', { jobId: `${jobId}-u1`, captureImages: false });
+      const h = await lane.mj.action(jobId, 'U1', { jobId: jobIdOf(lane, e.id, t0, 'upscale'), captureImages: false });
       return h.result();
     }, deadline);
     out.push({
@@ -384,7 +390,8 @@ async function runLane(lane: Lane, mix: MixEntry[], t0: number, deadline: number
     outcomes.filter((o) => o.error),
     8,
     async (o) => {
-      const id = `bench-up-${lane.scenario.name}-${o.entry}-${t0}${o.kind === 'upscale' ? '-u1' : ''}`;
+      // The client's key becomes the workflow id `mj-job-<key>`.
+      const id = newWorkflowId('job', jobIdOf(lane, o.entry, t0, o.kind));
       await lane.client.workflow
         .getHandle(id)
         .terminate('bench deadline')
