@@ -14,6 +14,8 @@ import type { GatewayReadPhaseResult } from './phases/gateway-read';
 import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
 import type { MixPhaseResult, VariantName } from './phases/mix';
 import type { ThroughputPhaseResult } from './phases/throughput';
+import type { UpstreamsPhaseResult } from './phases/upstreams';
+import { upstreamsSection, upstreamsTargets } from './phases/upstreams-report';
 
 export interface BenchReport {
   startedAt: string;
@@ -26,6 +28,7 @@ export interface BenchReport {
     gateway?: GatewayPhaseResult;
     gatewayRead?: GatewayReadPhaseResult;
     history?: HistoryPhaseResult;
+    upstreams?: UpstreamsPhaseResult;
     inflight?: InflightPhaseResult;
     throughput?: ThroughputPhaseResult;
   };
@@ -142,6 +145,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
   }
   out.push(...costTargets(r));
   out.push(...gatewayReadTargets(r.phases.gatewayRead));
+  out.push(...upstreamsTargets(r.phases.upstreams));
   return out;
 }
 
@@ -281,6 +285,8 @@ export function renderMarkdown(r: BenchReport): string {
       `| ${fmt(h.eventsPerJob.p50)} | ${fmt(h.fetchesPerJob.p50)} | ${fmt(h.eventsPerFetch, 1)} | ${fmt(h.eventsPerSimHour.p50)} | ${fmt(h.parkedEventsPerSimHour.p50)} | ${h.maxRunEvents} | ${fmt(h.runsPerJob.p50)}–${fmt(h.runsPerJob.max)} |`
     );
   }
+
+  L.push(...upstreamsSection(r.phases.upstreams));
 
   const inf = r.phases.inflight;
   if (inf) {

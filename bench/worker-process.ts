@@ -30,6 +30,10 @@ export interface WorkerProcessConfig {
   noopBundlePath?: string;
   /** Extra worker options (pollers, eager activities, sticky queue), the same for the service and the empty worker. */
   workerOptions?: Partial<WorkerOptions>;
+  /** Temporal namespace of the worker (phases that need one pool and one ledger per variant). @default 'default' */
+  namespace?: string;
+  /** More service settings (`MJ_UPSTREAMS`, `MJ_PUBLIC_BASE_URL`, …), laid over the ones built here. */
+  env?: Record<string, string>;
 }
 
 /** A workflow start asked by the parent, run through the worker's client. */
@@ -107,7 +111,8 @@ async function main(): Promise<void> {
     MJ_SHUTDOWN_GRACE_TIME: '2s',
     MJ_METRICS_HOST: '127.0.0.1',
     TEMPORAL_ADDRESS: cfg.address,
-    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_NAMESPACE: cfg.namespace ?? 'default',
+    ...cfg.env,
   };
   if (cfg.sdkMetricsPort) env.MJ_SDK_METRICS_PORT = String(cfg.sdkMetricsPort);
   if (cfg.refreshIntervalMs !== undefined)

@@ -61,6 +61,8 @@ export interface DevServerOptions {
   timerFloor?: string;
   /** More `--dynamic-config-value key=value` settings (throughput: eager workflow start and activity dispatch). */
   dynamicConfig?: string[];
+  /** Namespaces created at launch besides `default` (our search attributes are registered in each). */
+  namespaces?: string[];
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
@@ -86,6 +88,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'error',
     ...(opts.timerFloor ? ['--dynamic-config-value', `history.timerProcessorMaxTimeShift="${opts.timerFloor}"`] : []),
     ...(opts.dynamicConfig ?? []).flatMap((kv) => ['--dynamic-config-value', kv]),
+    ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${SA_TYPE_NAME[k.type] ?? 'Keyword'}`]),
   ];
   const logFile = createWriteStream(path.join(opts.dir, `${opts.name}.server.log`));
@@ -106,14 +109,15 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     }
   };
 
-  // Ready = the frontend answers and the default namespace exists (bounded: 60 s).
+  // Ready = the frontend answers and every namespace exists (bounded: 60 s).
   let connection: Connection | undefined;
   const until = Date.now() + 60_000;
   for (;;) {
     if (exited) throw new Error(`temporal dev server exited during start-up (see ${opts.dir}/${opts.name}.server.log)`);
     try {
       connection ??= await Connection.connect({ address, connectTimeout: 2_000 });
-      await connection.workflowService.describeNamespace({ namespace: 'default' });
+      for (const namespace of ['default', ...(opts.namespaces ?? [])])
+        await connection.workflowService.describeNamespace({ namespace });
       break;
     } catch {
       if (Date.now() > until) {

@@ -21,6 +21,7 @@ import {
   JobFailedError,
   JobNotFoundError,
   ScheduleNotFoundError,
+  UpstreamPoolNotRunningError,
 } from '../client';
 import { ConfigError } from '../config';
 import { MjInputError } from '../mj/errors';
@@ -66,7 +67,7 @@ export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof JobFailedError) return EXIT.failed;
   if (err instanceof JobNotFoundError || err instanceof WorkflowNotFoundError) return EXIT.notFound;
   if (err instanceof ScheduleNotFoundError || err instanceof TemporalScheduleNotFoundError) return EXIT.notFound;
-  if (err instanceof CliNotFoundError) return EXIT.notFound;
+  if (err instanceof CliNotFoundError || err instanceof UpstreamPoolNotRunningError) return EXIT.notFound;
   if (err instanceof ApiKeyNotFoundError || err instanceof GatewayTaskNotFoundError) return EXIT.notFound;
   if (
     err instanceof MjInputError ||

@@ -24,6 +24,7 @@ import { registerPipelineCommand } from './commands/pipeline';
 import { registerScheduleCommand } from './commands/schedule';
 import { registerShortenCommand } from './commands/shorten';
 import { registerStatusCommand } from './commands/status';
+import { registerUpstreamsCommand } from './commands/upstreams';
 import { registerWatchCommand } from './commands/watch';
 import { CliContext, type Io } from './context';
 import { describeError, EXIT, exitCodeFor } from './exit-codes';
@@ -51,6 +52,7 @@ const COMMANDS = [
   registerDeliveriesCommand,
   registerConfigCommand,
   registerCostCommand,
+  registerUpstreamsCommand,
 ];
 
 export function buildProgram(ctx: CliContext): Command {

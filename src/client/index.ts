@@ -30,6 +30,7 @@
 export { MjJobsClient } from './mj-jobs-client';
 export { MjSchedulesClient, type CreatedSchedule, type ScheduleCreateOptions, type ScheduleSummary } from './schedules';
 export { MjKeysClient, type ApiKeySummary, type CreatedApiKey, type RevokedApiKey } from './keys';
+export { MjUpstreamsClient, UpstreamPoolNotRunningError } from './upstreams';
 export { MjDeliveriesClient, type DeliveryLog, type DeliveryRow } from './deliveries';
 export {
   ApiKeyNotFoundError,

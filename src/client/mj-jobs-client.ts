@@ -62,6 +62,7 @@ import { MjSchedulesClient } from './schedules';
 import { MjDeliveriesClient } from './deliveries';
 import { MjKeysClient } from './keys';
 import { MjCostClient } from './cost';
+import { MjUpstreamsClient } from './upstreams';
 import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
 import { withStoredProgress } from '../webhook/progress-overlay';
 import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
@@ -79,6 +80,8 @@ export class MjJobsClient {
   readonly schedules: MjSchedulesClient;
   /** Spend, budgets and per-job charges from the cost ledger. */
   readonly cost: MjCostClient;
+  /** Health of the routed upstreams, and taking one out or putting it back. */
+  readonly upstreams: MjUpstreamsClient;
   /** The gateway's API keys per tenant (create, list, revoke). */
   readonly keys: MjKeysClient;
   /** The callback delivery log of gateway tasks, and replays. */
@@ -101,6 +104,7 @@ export class MjJobsClient {
     this.inputs = new ImageInputs(opts.store);
     this.schedules = new MjSchedulesClient(opts.client, this.taskQueue);
     this.cost = new MjCostClient(opts.client, this.taskQueue);
+    this.upstreams = new MjUpstreamsClient(opts.client);
     const gatewayTaskQueue = opts.gatewayTaskQueue ?? DEFAULT_GATEWAY_TASK_QUEUE;
     this.keys = new MjKeysClient(opts.client, gatewayTaskQueue);
     this.deliveries = new MjDeliveriesClient(

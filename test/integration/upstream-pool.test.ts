@@ -3,6 +3,7 @@
  * through the real router client (update-with-start), state that survives a worker restart and a server restart,
  * idempotent reserves, a config change from another worker, and the reclaim of a closed workflow's reservation.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { MockAgent } from 'undici';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { MjUpstreamsClient } from '../../src/client/upstreams';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { PoolRouterClient } from '../../src/upstreams/router-client';
@@ -309,4 +311,63 @@ test("the pool's history holds views only: no base URL, API key or webhook token
     await agent.close();
     await worker.stop();
   }
+});
+
+describe('operators: npm run cli -- upstreams [disable|enable] (client.upstreams, the default pool id)', () => {
+  const TSX = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+  const CLI = join(__dirname, '..', '..', 'src', 'cli', 'index.ts');
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function cli(args: string[]): Promise<{ code: number; json: any }> {
+    const env = { ...process.env, TEMPORAL_ADDRESS: server.address, MJ_TASK_QUEUE: taskQueue, MJ_LOG_LEVEL: 'silent' };
+    return new Promise((resolve, reject) => {
+      execFile(TSX, [CLI, ...args, '--json'], { env, timeout: 90_000 }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        try {
+          resolve({ code, json: JSON.parse(stdout) });
+        } catch {
+          reject(new Error(`not one JSON document (exit ${code}):\n${stdout}\n${stderr}`));
+        }
+      });
+    });
+  }
+
+  test('health, disable with a note, an unknown id named, enable; no pool yet is "not found"', async () => {
+    const before = await cli(['upstreams']);
+    expect(before).toMatchObject({ code: 3, json: { ok: false } });
+
+    const worker = await startWorker();
+    // The default id (UPSTREAM_POOL_ID), as a worker's router uses it: started by the first reserve.
+    const pool = new PoolRouterClient({
+      client,
+      taskQueue,
+      upstreams: { views: () => structuredClone(VIEWS), routing: () => structuredClone(ROUTING) },
+    });
+    expect(await pool.reserve(req('ops#1'))).toMatchObject({ kind: 'routed', upstreamId: 'a' });
+
+    const disabled = await cli(['upstreams', 'disable', 'b', '--message', 'maintenance window']);
+    expect(disabled).toMatchObject({
+      code: 0,
+      json: { ok: true, upstream: { id: 'b', disabled: { reason: 'operator' } } },
+    });
+    expect(disabled.json.upstream.disabled.message).toBe('maintenance window');
+
+    const health = await cli(['upstreams']);
+    expect(health.code).toBe(0);
+    const ids = health.json.pool.upstreams.map((u: UpstreamPoolSnapshot['upstreams'][number]) => u.id);
+    expect(ids).toEqual(['a', 'b']);
+    expect(upstream(health.json.pool, 'a').inFlight).toEqual({ FAST: 1 });
+    expect(upstream(health.json.pool, 'b').disabled).toMatchObject({ reason: 'operator' });
+    // The pool never holds a URL or key, so the CLI cannot print one.
+    expect(JSON.stringify(health.json)).not.toMatch(/127\.0\.0\.1:9|key-a|key-b/);
+
+    const unknown = await cli(['upstreams', 'disable', 'nope']);
+    expect(unknown).toMatchObject({ code: 2, json: { ok: false, error: { field: 'upstreamId' } } });
+
+    const enabled = await cli(['upstreams', 'enable', 'b']);
+    expect(enabled).toMatchObject({ code: 0, json: { ok: true, upstream: { id: 'b' } } });
+    const mj = new MjUpstreamsClient(client);
+    expect(upstream((await mj.health())!, 'b').disabled).toBeUndefined();
+    await worker.stop();
+  });
 });

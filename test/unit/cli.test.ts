@@ -52,6 +52,7 @@ describe('mj CLI wiring', () => {
         'schedule',
         'shorten',
         'status',
+        'upstreams',
         'watch',
       ].sort()
     );
