@@ -4,6 +4,7 @@
  * task the same way.
  */
 import type { IntentSpec, SpeedMode } from '../mj/types';
+import { ACTION_OF_KIND } from '../shared/action-names';
 import type { JobRequest } from '../shared/types';
 import type { PricedAction, UpstreamFeature, UpstreamView } from '../upstreams/types';
 
@@ -21,15 +22,6 @@ const ACTION_OF_INTENT: Partial<Record<IntentSpec['kind'], PricedAction>> = {
   'vary-region': 'INPAINT',
   animate: 'VIDEO',
   'video-extend': 'VIDEO',
-};
-
-const ACTION_OF_KIND: Record<Exclude<JobRequest['kind'], 'action'>, PricedAction> = {
-  imagine: 'IMAGINE',
-  blend: 'BLEND',
-  describe: 'DESCRIBE',
-  shorten: 'SHORTEN',
-  edits: 'EDIT',
-  video: 'VIDEO',
 };
 
 /** The action the ledger charges for this request (an unlisted button is a generic `ACTION`). */

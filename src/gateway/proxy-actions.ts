@@ -1,15 +1,8 @@
 /** The proxy `action` name a caller sees for each kind of job and button intent (one list; contract §6). */
 import type { IntentSpec } from '../mj/types';
-import type { JobKind } from '../shared/types';
 
-export const ACTION_BY_KIND: Readonly<Record<Exclude<JobKind, 'action'>, string>> = {
-  imagine: 'IMAGINE',
-  blend: 'BLEND',
-  describe: 'DESCRIBE',
-  shorten: 'SHORTEN',
-  edits: 'EDIT',
-  video: 'VIDEO',
-};
+/** The action of each kind of job: one list, shared with the job workflow and the ledger. */
+export { ACTION_OF_KIND as ACTION_BY_KIND } from '../shared/action-names';
 
 export const ACTION_BY_INTENT: Readonly<Record<IntentSpec['kind'], string>> = {
   upscale: 'UPSCALE',

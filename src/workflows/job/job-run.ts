@@ -36,6 +36,7 @@ import { durationToMs } from '../../shared/duration';
 import { ACTIVITY_FAILURE, JOB_FAILURE, MJ_ERROR_CODE, MODAL_INPUT_REJECTION } from '../../shared/failure-types';
 import type { JobMemo } from '../../shared/job-memo';
 import { checkModalInput, isAlwaysModal, modalNeeds } from '../../shared/modal-input-rule';
+import { ACTION_OF_KIND } from '../../shared/action-names';
 import { intentText } from '../../shared/intent-text';
 import { rejection } from '../../shared/rejection';
 import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../../shared/search-attributes';
@@ -135,16 +136,6 @@ interface ModalOutcome {
 
 /** Where the modal input being submitted came from: decides whether a refusal may be corrected by a person. */
 type ModalSource = 'given' | 'person' | 'auto';
-
-const ACTION_OF_KIND: Record<JobInput['request']['kind'], string> = {
-  imagine: 'IMAGINE',
-  action: 'ACTION',
-  blend: 'BLEND',
-  describe: 'DESCRIBE',
-  shorten: 'SHORTEN',
-  edits: 'EDIT',
-  video: 'VIDEO',
-};
 
 const DEFAULT_MODAL_CHILD_MAX_AGE = '50m';
 
