@@ -3,7 +3,6 @@
  * reads spend, budgets refuse, totals survive a worker restart and continue-as-new, and `cost --json` (the CLI as a
  * subprocess) prints the same figures.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,14 +22,13 @@ import {
   spendQuery,
   type CostLedgerInput,
 } from '../../src/workflows/ledger/messages';
+import { runCliJson, type CliRun } from '../helpers/cli-process';
 import { testCharge } from '../helpers/ledger-charges';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(180_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'src', 'cli', 'index.ts');
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -64,25 +62,13 @@ function charge(n: number, extra: Partial<Charge> = {}): Charge {
   return testCharge(`mj-job-c${n}`, 1, { upstreamId: n % 2 === 0 ? 'cheap' : 'fast', ...extra });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function cli(args: string[]): Promise<{ code: number; json: any }> {
-  const cliEnv = {
+function cli(args: string[]): Promise<CliRun> {
+  return runCliJson(args, {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     MJ_TASK_QUEUE: taskQueue,
-  };
-  return new Promise((resolve) => {
-    execFile(TSX, [CLI, ...args, '--json'], { env: cliEnv, cwd: ROOT, timeout: 90_000 }, (err, stdout) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: err ? Number(err.code ?? -1) : 0, json });
-    });
   });
 }
 

@@ -3,7 +3,6 @@
  * through the real router client (update-with-start), state that survives a worker restart and a server restart,
  * idempotent reserves, a config change from another worker, and the reclaim of a closed workflow's reservation.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { createWorker } from '../../src/worker';
 import type { UpstreamPoolSnapshot } from '../../src/workflows/upstreams/messages';
 import { startRestartableDevServer, type RestartableDevServer } from '../helpers/chaos-temporal';
 import { eventually } from '../helpers/eventually';
+import { runCliJson, type CliRun } from '../helpers/cli-process';
 
 jest.setTimeout(240_000);
 
@@ -314,23 +314,13 @@ test("the pool's history holds views only: no base URL, API key or webhook token
 });
 
 describe('operators: npm run cli -- upstreams [disable|enable] (client.upstreams, the default pool id)', () => {
-  const TSX = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-  const CLI = join(__dirname, '..', '..', 'src', 'cli', 'index.ts');
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  function cli(args: string[]): Promise<{ code: number; json: any }> {
-    const env = { ...process.env, TEMPORAL_ADDRESS: server.address, MJ_TASK_QUEUE: taskQueue, MJ_LOG_LEVEL: 'silent' };
-    return new Promise((resolve, reject) => {
-      execFile(TSX, [CLI, ...args, '--json'], { env, timeout: 90_000 }, (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        try {
-          resolve({ code, json: JSON.parse(stdout) });
-        } catch {
-          reject(new Error(`not one JSON document (exit ${code}):\n${stdout}\n${stderr}`));
-        }
-      });
+  const cli = (args: string[]): Promise<CliRun> =>
+    runCliJson(args, {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      MJ_TASK_QUEUE: taskQueue,
+      MJ_LOG_LEVEL: 'silent',
     });
-  }
 
   test('health, disable with a note, an unknown id named, enable; no pool yet is "not found"', async () => {
     const before = await cli(['upstreams']);
