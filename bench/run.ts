@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--jobs N] [--phases mix,gateway,gateway-read,history,upstreams,inflight,throughput] [--seed N] [--cache N]
  * [--gateway-read (that phase alone)]
- * [--levels 100,1000,3000,5000] [--workers 1,2]`
+ * [--levels 100,1000,3000,5000] [--workers 1,2] [--budget MIN]`
  *
  * Measures what users pay for against the simulator on this machine, writes `bench/results/<date>.json|md` and
  * `bench/results/latest.md`. Starts its own Temporal dev server per phase (SQLite file, WAL) on free loopback ports,
@@ -56,6 +56,7 @@ export function parseFlags(argv: string[]): BenchFlags {
     else if (arg === '--jobs') flags.jobs = parseList(value(), '--jobs')[0];
     else if (arg === '--seed') flags.seed = parseList(value(), '--seed')[0];
     else if (arg === '--cache') flags.cache = parseList(value(), '--cache')[0];
+    else if (arg === '--budget') flags.budgetMin = parseList(value(), '--budget')[0];
     else if (arg === '--levels') {
       flags.inflightLevels = parseList(value(), '--levels');
       levelsGiven = true;
@@ -71,7 +72,7 @@ export function parseFlags(argv: string[]): BenchFlags {
       flags.phases = names;
     } else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,gateway-read,history,upstreams,inflight,throughput] [--gateway-read] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2]'
+        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,gateway-read,history,upstreams,inflight,throughput] [--gateway-read] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2] [--budget MIN]'
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   // Worker processes log for themselves; this process only runs clients and bundles.
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'mj-bench-'));
-  const budgetMs = flags.quick ? 4 * 60_000 : 14 * 60_000;
+  const budgetMs = (flags.budgetMin ?? (flags.quick ? 4 : 14)) * 60_000;
   log(`temp dir ${tmpDir}; phases ${flags.phases.join(', ')}${flags.quick ? ' (quick)' : ''}`);
   const bundlePath = await buildWorkflowBundle(tmpDir);
   log('workflow bundle built');

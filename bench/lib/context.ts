@@ -23,6 +23,8 @@ export interface BenchFlags {
   inflightLevels: number[];
   /** Worker counts of the throughput phase. */
   throughputWorkers: number[];
+  /** Time budget of the whole run; phases shrink or skip optional work to fit. @unit min @default 14 (4 with --quick) */
+  budgetMin?: number;
 }
 
 export interface BenchContext {

@@ -68,6 +68,7 @@ import {
   upstreamTaskFailure,
   type RoutedFailure,
 } from './failures';
+import { FinishForecast } from './finish-forecast';
 import { buildJobMemo, jobDetailsMarkdown } from './memo';
 import { JOB_PATCH, type JobPatchId } from './patches';
 import {
@@ -215,6 +216,10 @@ export class JobRun {
   private earlyHint: TaskChangedHint | undefined;
   /** Search attributes held back to go out with the next upsert (one event instead of two). */
   private deferredKeywords: [KeywordKey, string | undefined][] = [];
+  /** When the running task should finish, for a job that polls (rebuilt by the fetches of each run). */
+  private readonly forecast = new FinishForecast();
+  /** The wait in progress ends at the forecast finish, not at the ramp's interval. */
+  private forecastPoll = false;
 
   constructor(
     readonly input: JobInput,
@@ -734,6 +739,7 @@ export class JobRun {
     this.phase = 'queued';
     this.lastStatus = undefined;
     this.lastProgress = undefined;
+    this.forecast.reset();
     if (modal) this.parkOnModal();
     this.upsertKeywords([[MJ_TASK_ID, taskId]]);
     const early = this.earlyHint;
@@ -899,7 +905,33 @@ export class JobRun {
       // the growth, so a long relax job is not re-polled every few seconds after each 15% step.
       if (this.hooked || !changed) this.intervalMs = growInterval(this.intervalMs, p, this.hooked);
       else if (statusChanged) this.intervalMs = p.initialMs;
+      this.followForecast(r, changed);
     }
+  }
+
+  /**
+   * Polling only (webhooks make the terminal change arrive by itself): feeds the finish forecast, and when the poll
+   * just made was the forecast's and found nothing new, restarts the short ramp once: the task is due.
+   */
+  private followForecast(r: TaskSnapshot | string, changed: boolean): void {
+    const forecastPoll = this.forecastPoll;
+    this.forecastPoll = false;
+    if (this.hooked || typeof r !== 'object' || r.status !== 'IN_PROGRESS') return;
+    this.forecast.observe(r.progressPct, this.host.now());
+    if (forecastPoll && !changed) {
+      this.forecast.spend();
+      this.intervalMs = this.pol.initialMs;
+    }
+  }
+
+  /**
+   * The ramp's interval, or the time left to the forecast finish when that comes first (polling only). Only the
+   * length of the poll timer changes, never which commands a run issues, so histories recorded before it replay.
+   */
+  private nextIntervalMs(): number | undefined {
+    const due = this.hooked ? undefined : this.forecast.dueInMs(this.host.now());
+    this.forecastPoll = due !== undefined && this.intervalMs !== undefined && due < this.intervalMs;
+    return this.forecastPoll ? Math.max(this.pol.initialMs, due!) : this.intervalMs;
   }
 
   /** Sleeps until the next poll or an actionable webhook hint; continues as new when the history grew long. */
@@ -917,7 +949,7 @@ export class JobRun {
     const rearm = this.cost && !this.hooked;
     let woken = await this.host.condition(
       () => this.hintPending || (rearm && this.hooked),
-      this.waitMs(this.intervalMs, earliest)
+      this.waitMs(this.nextIntervalMs(), earliest)
     );
     if (woken && !this.hintPending && rearm) {
       this.intervalMs = p.webhookMs;
