@@ -89,11 +89,21 @@ export function costTargets(r: BenchReport): TargetCheck[] {
   if (one && noop) {
     const ratio = one.startsPerSec / noop.startsPerSec;
     out.push({
-      target: 'Job starts/s ÷ empty-workflow starts/s, same server, same run',
+      target:
+        'Job starts/s ÷ empty-workflow starts/s, same server, same run (sustained: closed loop, ≤ 200 unfinished)',
       goal: '≥ 0.8',
       measured: `${fmt(ratio, 2)} (${fmt(one.startsPerSec, 1)} vs ${fmt(noop.startsPerSec, 1)} starts/s)`,
       met: ratio >= 0.8,
     });
+    if (one.burst && noop.burst) {
+      const burstRatio = one.burst.startsPerSec / noop.burst.startsPerSec;
+      out.push({
+        target: 'Job starts/s ÷ empty-workflow starts/s, same server, same run (admission: a burst of starts, no cap)',
+        goal: '≥ 0.8',
+        measured: `${fmt(burstRatio, 2)} (${fmt(one.burst.startsPerSec, 1)} vs ${fmt(noop.burst.startsPerSec, 1)} starts/s, ${one.burst.starts} and ${noop.burst.starts} starts; eager ${one.burst.eagerStarts} and ${noop.burst.eagerStarts})`,
+        met: burstRatio >= 0.8,
+      });
+    }
   }
   const top = r.phases.inflight?.levels.at(-1);
   if (top) {

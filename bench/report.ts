@@ -311,12 +311,12 @@ export function renderMarkdown(r: BenchReport): string {
     L.push('## Throughput: instant simulator, FAST jobs (first fetch after 3 s ±15 %)');
     L.push('');
     L.push(
-      '| workload | workers | starts/s | completions/s | backlog at end | start→close p50 / p99 | eager starts | worker CPU | worker RSS MiB | server CPU |'
+      '| workload | workers | burst starts/s (starts, eager) | starts/s | completions/s | backlog at end | start→close p50 / p99 | eager starts | worker CPU | worker RSS MiB | server CPU |'
     );
-    L.push('|---|---|---|---|---|---|---|---|---|---|');
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const x of tp.runs) {
       L.push(
-        `| ${x.workload === 'noop' ? 'empty workflow' : 'mjJobWorkflow'} | ${x.workers} | ${fmt(x.startsPerSec, 1)} | ${fmt(x.completionsPerSec, 1)} | ${x.backlogAtEnd} | ${pair(x.latencyMs, sec)} | ${x.eagerStarts ?? 0} / ${x.started} | ${x.workerCpuCores.map((c) => fmt(c, 2)).join(' + ')} | ${x.workerRssMiB.map((c) => fmt(c)).join(' + ')} | ${fmt(x.serverCpuCores, 2)} |`
+        `| ${x.workload === 'noop' ? 'empty workflow' : 'mjJobWorkflow'} | ${x.workers} | ${x.burst ? `${fmt(x.burst.startsPerSec, 1)} (${x.burst.starts}, ${x.burst.eagerStarts})` : '–'} | ${fmt(x.startsPerSec, 1)} | ${fmt(x.completionsPerSec, 1)} | ${x.backlogAtEnd} | ${pair(x.latencyMs, sec)} | ${x.eagerStarts ?? 0} / ${x.started} | ${x.workerCpuCores.map((c) => fmt(c, 2)).join(' + ')} | ${x.workerRssMiB.map((c) => fmt(c)).join(' + ')} | ${fmt(x.serverCpuCores, 2)} |`
       );
     }
     L.push('');

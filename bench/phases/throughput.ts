@@ -5,6 +5,11 @@
  * job lives ~3 s and the rate is bounded by the worker and the dev server, not by waiting. A closed-loop starter
  * (16 start calls in flight) keeps at most `backlogCap` jobs unfinished (about a minute of work at the rates seen
  * here), so the measured start rate converges to what the system sustains. Completions are counted through visibility (`count`), latencies from the list API.
+ *
+ * Before the closed loop, each workload also takes a burst of starts with no cap (admission: how fast a batch of
+ * hundreds of jobs is accepted), and drains it. The closed loop's job starts/s is bounded by the server's work per
+ * job (three workflow tasks, an activity and a timer against the empty workflow's one task); the burst's is what
+ * accepting a start costs while the started jobs' first tasks run beside it.
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -36,6 +41,19 @@ export interface ThroughputRun {
   workerRssMiB: (number | null)[];
   serverCpuCores: number | null;
   drainedSec: number | null;
+  /** Admission: a burst of starts with no cap on unfinished work, before the closed loop (see {@link measureBurst}). */
+  burst?: BurstRun;
+}
+
+/** How fast the server accepts a batch of starts (a scheduled pipeline's hundreds of jobs at once). */
+export interface BurstRun {
+  starts: number;
+  sec: number;
+  startsPerSec: number;
+  eagerStarts: number;
+  startErrors: number;
+  /** Workflows of the burst still open when its last start was answered. */
+  openAtEnd: number;
 }
 
 /**
@@ -252,6 +270,9 @@ async function measure(
   for (let i = 0; i < warm; i++) await startOne();
   await waitUntil(() => completed >= warm, 60_000, 250);
 
+  const burst = await measureBurst(ctx, startOne, () => ({ started, completed, eager, startErrors }), ctx.flags.quick);
+  await waitUntil(() => completed >= started, 120_000, 250);
+
   const c0 = completed;
   const s0 = started;
   const t0 = Date.now();
@@ -296,5 +317,44 @@ async function measure(
     workerRssMiB: w1.map((p) => (p ? round(p.rssBytes / MiB, 1) : null)),
     serverCpuCores: round(cpuCores(srv0, srv1), 3),
     drainedSec: drained ? round((Date.now() - drainStart) / 1000, 1) : null,
+    burst,
+  };
+}
+
+/**
+ * Admission: `n` starts through the same 16 lanes as the closed loop, but with no cap on unfinished workflows, timed
+ * from the first call to the last answer. Eager starts hand the first workflow task back with the answer, so the
+ * burst's figure includes running each workflow's first task; what comes after (the job's submit, timer and fetch)
+ * overlaps the burst only as far as the server gets to it.
+ */
+async function measureBurst(
+  ctx: BenchContext,
+  startOne: () => Promise<void>,
+  counters: () => { started: number; completed: number; eager: number; startErrors: number },
+  isQuick: boolean
+): Promise<BurstRun> {
+  const n = isQuick ? 100 : 500;
+  const before = counters();
+  let issued = 0;
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (issued < n) {
+        issued++;
+        await startOne();
+      }
+    })
+  );
+  const sec = (Date.now() - t0) / 1000;
+  const after = counters();
+  const starts = after.started - before.started;
+  ctx.log(`throughput burst: ${starts} starts in ${round(sec, 1)} s`);
+  return {
+    starts,
+    sec: round(sec, 2)!,
+    startsPerSec: round(starts / sec, 1)!,
+    eagerStarts: after.eager - before.eager,
+    startErrors: after.startErrors - before.startErrors,
+    openAtEnd: after.started - after.completed,
   };
 }
