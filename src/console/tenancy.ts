@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { PipelineInput } from '../shared/pipeline-types';
+import { TENANT_RE } from '../gateway/task-id';
 import { MJ_TENANT } from '../shared/search-attributes';
 import type { JobInput } from '../shared/types';
 import { jobStaticSummary } from '../workflows/job/memo';
@@ -59,8 +60,6 @@ export function startSummary(workflowType: string, arg: unknown): string | undef
 export function quoteQueryValue(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
-
-const TENANT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
  * API keys of tenants held as SHA-256 digests and compared in constant time: for development and tests, until the
