@@ -14,8 +14,9 @@ interface Sample {
   at: number;
 }
 
-/** Less than this much movement (percentage points) is no rate to forecast from. */
-const MIN_MOVE_PCT = 10;
+/** Less movement than this (percentage points: two of the usual 15-point steps) is no rate to forecast from: the first
+ * sample may have been seen late, by up to one poll interval. */
+const MIN_MOVE_PCT = 25;
 
 export class FinishForecast {
   private first: Sample | undefined;

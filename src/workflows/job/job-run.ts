@@ -218,8 +218,10 @@ export class JobRun {
   private deferredKeywords: [KeywordKey, string | undefined][] = [];
   /** When the running task should finish, for a job that polls (rebuilt by the fetches of each run). */
   private readonly forecast = new FinishForecast();
-  /** The wait in progress ends at the forecast finish, not at the ramp's interval. */
-  private forecastPoll = false;
+  /** The wait in progress ends sooner than the ramp's interval: at the forecast finish, or on the overdue ramp. */
+  private earlyPoll = false;
+  /** The short ramp of a task found unfinished at its forecast; cleared when the task moves. */
+  private overdueMs: number | undefined;
 
   constructor(
     readonly input: JobInput,
@@ -740,6 +742,7 @@ export class JobRun {
     this.lastStatus = undefined;
     this.lastProgress = undefined;
     this.forecast.reset();
+    this.overdueMs = undefined;
     if (modal) this.parkOnModal();
     this.upsertKeywords([[MJ_TASK_ID, taskId]]);
     const early = this.earlyHint;
@@ -903,35 +906,49 @@ export class JobRun {
       this.checkDeadline(lastError);
       // A status change restarts the short ramp (the task is now in a new phase); progress within a phase only stops
       // the growth, so a long relax job is not re-polled every few seconds after each 15% step.
-      if (this.hooked || !changed) this.intervalMs = growInterval(this.intervalMs, p, this.hooked);
+      // A poll the forecast brought forward says nothing about the ramp: it neither grows nor restarts it.
+      const early = this.followForecast(r, changed);
+      if (this.hooked || (!changed && !early)) this.intervalMs = growInterval(this.intervalMs, p, this.hooked);
       else if (statusChanged) this.intervalMs = p.initialMs;
-      this.followForecast(r, changed);
     }
   }
 
   /**
-   * Polling only (webhooks make the terminal change arrive by itself): feeds the finish forecast, and when the poll
-   * just made was the forecast's and found nothing new, restarts the short ramp once: the task is due.
+   * Polling only (webhooks make the terminal change arrive by itself): feeds the finish forecast. A poll brought
+   * forward that found nothing new means the task is due: a short ramp of its own (from `initialInterval`) runs until
+   * the task moves, and the regular ramp stays where it was. Answers whether the poll just made was brought forward.
    */
-  private followForecast(r: TaskSnapshot | string, changed: boolean): void {
-    const forecastPoll = this.forecastPoll;
-    this.forecastPoll = false;
-    if (this.hooked || typeof r !== 'object' || r.status !== 'IN_PROGRESS') return;
-    this.forecast.observe(r.progressPct, this.host.now());
-    if (forecastPoll && !changed) {
-      this.forecast.spend();
-      this.intervalMs = this.pol.initialMs;
+  private followForecast(r: TaskSnapshot | string, changed: boolean): boolean {
+    const early = this.earlyPoll;
+    this.earlyPoll = false;
+    if (this.hooked || typeof r !== 'object' || r.status !== 'IN_PROGRESS') {
+      this.overdueMs = undefined;
+      return early;
     }
+    this.forecast.observe(r.progressPct, this.host.now());
+    if (changed) this.overdueMs = undefined;
+    else if (early) {
+      this.forecast.spend();
+      this.overdueMs = this.overdueMs === undefined ? this.pol.initialMs : growInterval(this.overdueMs, this.pol);
+    }
+    return early;
   }
 
   /**
-   * The ramp's interval, or the time left to the forecast finish when that comes first (polling only). Only the
-   * length of the poll timer changes, never which commands a run issues, so histories recorded before it replay.
+   * The ramp's interval, or sooner: the time left to the forecast finish, or the overdue ramp (polling only). Only
+   * the length of the poll timer changes, never which commands a run issues, so histories recorded before it replay.
    */
   private nextIntervalMs(): number | undefined {
-    const due = this.hooked ? undefined : this.forecast.dueInMs(this.host.now());
-    this.forecastPoll = due !== undefined && this.intervalMs !== undefined && due < this.intervalMs;
-    return this.forecastPoll ? Math.max(this.pol.initialMs, due!) : this.intervalMs;
+    const ramp = this.intervalMs;
+    if (this.hooked || ramp === undefined) return ramp;
+    const due = this.forecast.dueInMs(this.host.now());
+    const soonest = Math.min(
+      ramp,
+      this.overdueMs ?? ramp,
+      due === undefined ? ramp : Math.max(this.pol.initialMs, due)
+    );
+    this.earlyPoll = soonest < ramp;
+    return soonest;
   }
 
   /** Sleeps until the next poll or an actionable webhook hint; continues as new when the history grew long. */

@@ -9,17 +9,17 @@ import { JobRun } from '../../../src/workflows/job/job-run';
 import { FakeHost, snapshot } from '../../helpers/job-run-host';
 
 describe('FinishForecast', () => {
-  it('has no forecast until the task moved at least 10 points', () => {
+  it('has no forecast until the task moved at least 25 points (two steps)', () => {
     const f = new FinishForecast();
     expect(f.finishAt()).toBeUndefined();
     f.observe(0, 1_000);
     expect(f.finishAt()).toBeUndefined();
-    f.observe(5, 2_000);
+    f.observe(15, 2_000);
     expect(f.finishAt()).toBeUndefined();
-    f.observe(20, 3_000);
-    // 20 points in 2 s: the remaining 80 take 8 s more.
+    f.observe(40, 5_000);
+    // 40 points in 4 s: the remaining 60 take 6 s more.
     expect(f.finishAt()).toBe(11_000);
-    expect(f.dueInMs(4_000)).toBe(7_000);
+    expect(f.dueInMs(6_000)).toBe(5_000);
   });
 
   it('uses the mean rate since the first percentage, ignoring repeats and bad values', () => {
@@ -136,5 +136,48 @@ describe('JobRun polling a relax task (RELAX defaults, no webhooks)', () => {
     expect(delays[19]).toBeLessThanOrEqual(15_000);
     expect(delays[39]).toBeLessThanOrEqual(40_000);
     expect(fetches / 40).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('JobRun after a forecast that came too early', () => {
+  /** A relax task that makes three quick 15-point steps (forecast: done at ~7 min), stalls, then creeps 1 % per 20 s from 8 min. */
+  function slowingTask(host: FakeHost) {
+    let startAt = 0;
+    const fetchAt: number[] = [];
+    const pctAt = (t: number) =>
+      t < 60_000 ? 0 : t < 120_000 ? 15 : t < 180_000 ? 31 : t < 480_000 ? 46 : 46 + Math.floor((t - 480_000) / 20_000);
+    host.activities.submitTask.mockImplementation(async () => {
+      startAt = host.time;
+      return { kind: 'accepted' as const, taskId: 'S1' };
+    });
+    host.activities.fetchTask.mockImplementation(async () => {
+      const t = host.time - startAt;
+      fetchAt.push(t);
+      if (t >= 1_700_000) return snapshot('S1', 'SUCCESS', { mode: 'RELAX' });
+      const pct = Math.min(99, pctAt(t));
+      return snapshot('S1', 'IN_PROGRESS', { mode: 'RELAX', progress: `${pct}%`, progressPct: pct });
+    });
+    return fetchAt;
+  }
+
+  it('runs a short ramp of its own while the task is due, and drops it once the task moves again', async () => {
+    const host = new FakeHost('mj-job-forecast-slow');
+    const fetchAt = slowingTask(host);
+    const input: JobInput = {
+      request: { kind: 'imagine', prompt: 'a fox --relax' },
+      mode: 'RELAX',
+      captureImages: false,
+    };
+    await new JobRun(input, host).run();
+    // The miss: a wait of `initialInterval`, then each wait at least the one before while nothing moves.
+    const stalled = fetchAt.filter((t) => t > 300_000 && t < 480_000);
+    const gaps = stalled.slice(1).map((t, i) => t - stalled[i]);
+    const miss = gaps.indexOf(Math.min(...gaps));
+    expect(gaps[miss]).toBe(5_000);
+    expect(gaps.slice(miss).every((g, i, a) => i === 0 || g >= a[i - 1])).toBe(true);
+    // Creeping (a change at nearly every poll) does not keep the short ramp's 5–20 s waits: the regular ramp's
+    // interval is back, so the 19 creeping minutes cost about 15 polls (a short ramp kept while moving: 57).
+    const creeping = fetchAt.filter((t) => t >= 500_000 && t < 1_650_000);
+    expect(creeping.length).toBeLessThanOrEqual(20);
   });
 });
