@@ -253,16 +253,24 @@ function banner(s: StartedStack, env: NodeJS.ProcessEnv): string {
     .join('\n');
 }
 
+/** Signals closer together than this are one Ctrl-C delivered twice. @unit ms */
+const DUPLICATE_SIGNAL_MS = 1_000;
+
 async function main(): Promise<void> {
   const stack = await startStack(process.env);
   process.stdout.write(`${banner(stack, process.env)}\n`);
   let stopping = false;
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
+      // Ctrl-C reaches tsx and this process together, and tsx may relay its copy too: a second signal within a
+      // second is that copy, not a person asking to force the exit.
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       process.stderr.write(`second ${signal}: exiting without waiting\n`);
       process.exit(130);
     }
     stopping = true;
+    firstSignalAt = Date.now();
     process.stderr.write(`${signal}: stopping (worker drains first)…\n`);
     void stack.stop().then(() => {
       process.stdout.write('stopped\n');

@@ -1,10 +1,10 @@
 /**
  * `npm start`'s entry as a subprocess: dev server (SQLite file), simulator, worker and webhook receiver on free ports
  * in a temp data directory. A job submitted through the CLI completes end to end; SIGINT stops everything cleanly;
- * a second start on the same directory still knows the job.
+ * a second start on the same directory still knows the job, and prunes progress entries older than the retention.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -92,7 +92,21 @@ describe('npm start', () => {
     // The dev server went down with it.
     expect(await portOpen(temporalPort)).toBe(false);
 
+    // The receiver prunes progress entries no delivery touched within MJ_PROGRESS_RETENTION (24 h) when it starts.
+    const progressDir = path.join(dataDir, 'progress');
+    mkdirSync(progressDir, { recursive: true });
+    const stale = path.join(progressDir, '1700000000000001.json');
+    const fresh = path.join(progressDir, '1700000000000002.json');
+    for (const f of [stale, fresh]) writeFileSync(f, '{}');
+    const twoDaysAgo = (Date.now() - 48 * 3_600_000) / 1000;
+    utimesSync(stale, twoDaysAgo, twoDaysAgo);
+
     running = await start(startEnv);
+    for (const until = Date.now() + 20_000; existsSync(stale) && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
     const status = await cli(['status', jobId], cliEnv);
     expect(status.json).toMatchObject({ ok: true, executionStatus: 'COMPLETED' });
     expect(await stop(running)).toBe(0);
