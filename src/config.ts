@@ -17,7 +17,7 @@ import { loadBudgets, type BudgetsConfig } from './ledger/config';
 import type { MjAuthScheme, MjFlavour, SpeedMode } from './mj/types';
 import { TASK_QUEUE } from './shared/constants';
 import { DEFAULT_HTTP_TIMEOUT_MS } from './shared/defaults';
-import { isDuration, msToDuration, type Duration } from './shared/duration';
+import { durationToMs, isDuration, msToDuration, type Duration } from './shared/duration';
 import { loadUpstreams, type UpstreamsConfig } from './upstreams/config';
 
 const REDACTED = '[redacted]';
@@ -90,7 +90,11 @@ export interface Config {
    * (one small file per task; share it between receivers and readers, e.g. a volume). `off`: every delivery signals
    * the job, as before. @default './data/progress'
    */
-  progress: { dir: string | undefined };
+  progress: {
+    dir: string | undefined;
+    /** `MJ_PROGRESS_RETENTION`: the receiver removes entries no delivery touched for this long. @default '24h' */
+    retention: Duration;
+  };
   /** `MJ_ASSET_STORE` ('local' | 's3') and its settings. */
   assets:
     | {
@@ -259,6 +263,10 @@ const envSchema = z.object({
   MJ_ASSET_STORE: oneOf(['local', 's3']).default('local'),
   MJ_ASSET_DIR: z.string().min(1).default('./data/assets'),
   MJ_PROGRESS_DIR: z.string().min(1).default('./data/progress'),
+  // Shorter than an hour would remove entries of jobs still running between two deliveries.
+  MJ_PROGRESS_RETENTION: duration
+    .refine((v) => durationToMs(v) >= 3_600_000, { error: 'must be at least 1h' })
+    .default('24h'),
   MJ_S3_ENDPOINT: httpUrl.optional(),
   MJ_S3_BUCKET: z
     .string()
@@ -411,7 +419,10 @@ export function loadConfig(env: Env = process.env): Config {
       host: e.MJ_WEBHOOK_HOST,
       maxBodyBytes: e.MJ_WEBHOOK_MAX_BODY,
     },
-    progress: { dir: e.MJ_PROGRESS_DIR === 'off' ? undefined : e.MJ_PROGRESS_DIR },
+    progress: {
+      dir: e.MJ_PROGRESS_DIR === 'off' ? undefined : e.MJ_PROGRESS_DIR,
+      retention: e.MJ_PROGRESS_RETENTION,
+    },
     assets:
       e.MJ_ASSET_STORE === 's3'
         ? {

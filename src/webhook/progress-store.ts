@@ -8,7 +8,7 @@
  * shows an older percentage until the next fetch. Keyed by upstream task id, so the receiver stores a delivery
  * without a Temporal call and readers find it from the task id they already hold.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProgress } from '../mj/task';
 import { progressRank } from '../workflows/job/poll';
@@ -94,15 +94,50 @@ function fileName(taskId: string): string {
   return `${taskId}.json`;
 }
 
+/** A temp file older than this was left by a writer that died between write and rename. */
+const STALE_TMP_MS = 3_600_000;
+
 /**
  * One small JSON file per task in a directory: shared by several receivers and every reader on one host or on a
  * shared volume (compose), and kept across restarts. Writes go to a temp file and are renamed, so a reader never
- * sees half an entry; two receivers racing on one task keep either entry, both fine for display.
+ * sees half an entry; two receivers racing on one task keep either entry, both fine for display. {@link prune}
+ * removes entries no delivery has touched for a while (see `progress-pruner.ts`).
  */
 export class DirProgressStore implements ProgressStore {
   private ready: Promise<unknown> | undefined;
 
   constructor(readonly dir: string) {}
+
+  /**
+   * Removes entries last written more than `retentionMs` before `now` (by file time: the rename that wrote them) and
+   * temp files a dead writer left. Safe beside writers and other pruners: an entry is display-only (a reader without
+   * it shows what the job confirmed), and a file another process removed first is simply gone.
+   */
+  async prune(retentionMs: number, now = Date.now()): Promise<{ removed: number; kept: number }> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return { removed: 0, kept: 0 };
+    }
+    let removed = 0;
+    let kept = 0;
+    for (const name of names) {
+      const tmp = name.endsWith('.tmp');
+      if (!tmp && !name.endsWith('.json')) continue;
+      const file = path.join(this.dir, name);
+      try {
+        const { mtimeMs } = await stat(file);
+        if (now - mtimeMs > (tmp ? Math.min(retentionMs, STALE_TMP_MS) : retentionMs)) {
+          await unlink(file);
+          removed++;
+        } else kept++;
+      } catch {
+        // Renamed or removed meanwhile.
+      }
+    }
+    return { removed, kept };
+  }
 
   async put(entry: ProgressEntry): Promise<{ first: boolean }> {
     const file = path.join(this.dir, fileName(entry.taskId));
