@@ -6,51 +6,17 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_ITEMS } from '../../../src/shared/defaults';
 import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
 import type { BatchInput, BatchItem } from '../../../src/shared/pipeline-types';
-import type { AssetRef, CapturedImage, JobResult } from '../../../src/shared/types';
-import type { ChildOutcome } from '../../../src/workflows/common/child-jobs';
+import type { AssetRef } from '../../../src/shared/types';
 import { childWorkflowId, MAX_WORKFLOW_ID_LENGTH } from '../../../src/workflows/common/child-ids';
 import { checkBatchInput } from '../../../src/workflows/batch/batch-input';
 import { BatchRun, type BatchItemState } from '../../../src/workflows/batch/batch-run';
+import { failed, result, succeeded } from './job-results';
 
 const BATCH = 'mj-batch-test';
 
 function item(id: string, extra: Partial<BatchItem> = {}): BatchItem {
   return { id, request: { kind: 'imagine', prompt: `a ${id}` }, ...extra };
 }
-
-function result(taskId: string, over: { imageUrl?: string | null; urls?: string[]; images?: CapturedImage[] } = {}) {
-  const r: JobResult = {
-    taskId,
-    task: {
-      id: taskId,
-      action: 'IMAGINE',
-      status: 'SUCCESS',
-      prompt: 'p',
-      finalPrompt: 'p --v 7',
-      progress: '100%',
-      progressPct: 100,
-      imageUrl: over.imageUrl === undefined ? `https://cdn.example/${taskId}.png` : over.imageUrl,
-      imageUrls: (over.urls ?? []).map((url) => ({ url })),
-      videoUrl: null,
-      videoUrls: [],
-      failReason: null,
-      parentId: null,
-      mode: 'FAST',
-      submitTime: null,
-      startTime: null,
-      finishTime: null,
-      buttons: [],
-    },
-    images: over.images ?? [],
-    timings: { startedAt: 0 },
-    submits: 1,
-    fetches: 1,
-  };
-  return r;
-}
-
-const succeeded = (r: JobResult): ChildOutcome => ({ status: 'succeeded', result: r });
-const failed = (type: string, message: string): ChildOutcome => ({ status: 'failed', failure: { type, message } });
 
 const ids = (states: BatchItemState[]): string[] => states.map((s) => s.item.id);
 
