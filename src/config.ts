@@ -132,7 +132,11 @@ export interface Config {
   worker: {
     /** `MJ_TASK_QUEUE`. @default TASK_QUEUE ('mj-jobs') */
     taskQueue: string;
-    /** `MJ_MAX_CACHED_WORKFLOWS`: about 1 MB each. @default 500 */
+    /**
+     * `MJ_MAX_CACHED_WORKFLOWS`: about 1 MB each. 250 keeps 10,000 parked RELAX jobs under 1 GiB (peak 754 MiB, against
+     * 1,050 MiB with 500; bench/README.md); a job parked for minutes is a cache miss at any size once the fleet is much
+     * larger than the cache. @default 250
+     */
     maxCachedWorkflows: number;
     /** `MJ_MAX_CONCURRENT_ACTIVITIES`. @default 50 */
     maxConcurrentActivities: number;
@@ -285,7 +289,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[\w.-]{1,200}$/, { error: 'must be 1-200 characters [A-Za-z0-9_.-]' })
     .default(TASK_QUEUE),
-  MJ_MAX_CACHED_WORKFLOWS: positiveInt(100_000).default(500),
+  MJ_MAX_CACHED_WORKFLOWS: positiveInt(100_000).default(250),
   MJ_MAX_CONCURRENT_ACTIVITIES: positiveInt(10_000).default(50),
   MJ_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(10_000).default(20),
   MJ_SHUTDOWN_GRACE_TIME: duration.default('30s'),

@@ -3,6 +3,7 @@
  * waiting. Nothing here talks to Temporal or the simulator.
  */
 import net from 'node:net';
+import { SeededRandom } from '../../src/simulator/random';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -59,16 +60,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** mulberry32: small, seeded, good enough to shuffle a job mix reproducibly. */
+/** mulberry32 (the simulator's `SeededRandom`): small, seeded, good enough to shuffle a job mix reproducibly. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
 
 /** Polls `check` every `everyMs` until it returns true or `timeoutMs` passes; returns whether it became true. */

@@ -4,6 +4,7 @@
  * sees it up to one grown interval late.
  */
 import type { JobInput, TaskSnapshot } from '../../../src/shared/types';
+import { SeededRandom } from '../../../src/simulator/random';
 import { FinishForecast } from '../../../src/workflows/job/finish-forecast';
 import { JobRun } from '../../../src/workflows/job/job-run';
 import { FakeHost, snapshot } from '../../helpers/job-run-host';
@@ -80,21 +81,13 @@ function relaxTask(host: FakeHost, queueMs: number, runMs: number) {
   };
 }
 
-/** A seeded stand-in for the workflow's Math.random (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 async function detectionDelay(runMs: number, seed?: number): Promise<{ delayMs: number; fetches: number }> {
   const host = new FakeHost(`mj-job-forecast-${runMs}`);
-  if (seed !== undefined) host.random = seeded(seed);
+  if (seed !== undefined) {
+    // A seeded stand-in for the workflow's Math.random.
+    const r = new SeededRandom(seed);
+    host.random = () => r.next();
+  }
   const task = relaxTask(host, 5_000, runMs);
   host.activities.submitTask.mockImplementation(task.submitTask);
   host.activities.fetchTask.mockImplementation(task.fetchTask);
