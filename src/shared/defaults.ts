@@ -36,12 +36,16 @@ export const DEFAULT_POLL_POLICY: Record<SpeedMode, PollPolicy> = {
   },
 };
 
-/** Once webhooks arrive for a task, polling slows to this many times `maxInterval` (the safety net). */
-export const WEBHOOK_INTERVAL_FACTOR = 3;
+/**
+ * Once webhooks arrive for a task, polling slows to this many times `maxInterval` (the safety net): FAST 2 min, TURBO
+ * 1 min, RELAX capped at 10 min. At 3 the FAST net (51–60 s after jitter) fired inside most FAST jobs (45–60 s), a
+ * fetch and five history events for nothing whenever the webhooks were fine.
+ */
+export const WEBHOOK_INTERVAL_FACTOR = 6;
 
 /**
  * ... but a lost terminal webhook must still be noticed within this, jitter included (issue 15): the default safety
- * net of a relax job (3 × 5 min) is cut to 10 min ÷ (1 + jitter). An explicit `webhookInterval` is taken as given.
+ * net of a relax job (6 × 5 min) is cut to 10 min ÷ (1 + jitter). An explicit `webhookInterval` is taken as given.
  */
 export const WEBHOOK_INTERVAL_CAP = '10m';
 

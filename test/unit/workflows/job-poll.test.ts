@@ -25,8 +25,9 @@ describe('resolvePolicy', () => {
     });
   });
 
-  it('slows to the webhook safety net: 3 × maxInterval unless webhookInterval is given', () => {
-    expect(resolvePolicy('FAST', { initialInterval: '500ms', maxInterval: '1s' }).webhookMs).toBe(3_000);
+  it('slows to the webhook safety net: 6 × maxInterval unless webhookInterval is given', () => {
+    expect(resolvePolicy('FAST', { initialInterval: '500ms', maxInterval: '1s' }).webhookMs).toBe(6_000);
+    expect(resolvePolicy('FAST').webhookMs).toBe(120_000);
     expect(resolvePolicy('FAST', { webhookInterval: '45s' }).webhookMs).toBe(45_000);
     const p = resolvePolicy('FAST');
     expect(growInterval(p.initialMs, p, true)).toBe(p.webhookMs);

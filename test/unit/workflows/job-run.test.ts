@@ -316,8 +316,8 @@ describe('JobRun: what a job costs (JOB_PATCH.jobCost)', () => {
     holder.run = run;
     await run.run();
     expect(run.hooked).toBe(true);
-    // maxInterval 2 s → safety net 3 × 2 s, jittered downwards only (the fake's random is 0.5, jitter 15 %).
-    expect(host.waits[0]).toBe(6_000 * (1 - 0.15 * 0.5));
+    // maxInterval 2 s → safety net 6 × 2 s, jittered downwards only (the fake's random is 0.5, jitter 15 %).
+    expect(host.waits[0]).toBe(12_000 * (1 - 0.15 * 0.5));
     expect(host.activities.fetchTask).toHaveBeenCalledTimes(1);
   });
 
