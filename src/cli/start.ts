@@ -22,9 +22,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { createLogger, redactWebhookPath, type Logger } from '../logger';
 import { createMetrics } from '../metrics';
 import { startSimulator } from '../simulator';
-import { durationToMs } from '../shared/duration';
-import { startProgressPruning } from '../webhook/progress-pruner';
-import { DirProgressStore } from '../webhook/progress-store';
+import { openProgressStore } from '../webhook/progress-pruner';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhook/receiver';
 import { startGateway, type RunningGateway } from '../gateway/gateway';
 import { devApiKey, devGatewaySecret, writeEndpoints, type Endpoints } from '../gateway/dev-setup';
@@ -132,22 +130,15 @@ export async function startStack(
 
     const metrics = createMetrics({ defaultMetrics: true });
     const token = config.webhook.token?.reveal() ?? devWebhookToken(dataDir);
-    const progressStore =
-      config.progress.dir === undefined ? undefined : new DirProgressStore(path.resolve(config.progress.dir));
-    if (progressStore) {
-      const pruner = startProgressPruning(progressStore, {
-        retentionMs: durationToMs(config.progress.retention),
-        log: logger.child({ component: 'webhook' }),
-      });
-      cleanup.push(async () => pruner.stop());
-    }
+    const progress = openProgressStore(config.progress, logger.child({ component: 'webhook' }));
+    cleanup.push(async () => progress.stop());
     const webhook = await startWebhookReceiver({
       client,
       token,
       port: config.webhook.port,
       host: config.webhook.host,
       maxBodyBytes: config.webhook.maxBodyBytes,
-      progressStore,
+      progressStore: progress.store,
       log: logger.child({ component: 'webhook' }),
       metrics,
       upstreamIds: config.upstreams?.upstreams.map((u) => u.id),

@@ -6,9 +6,7 @@ import { createTemporalClient } from '../client';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createMetrics, serveMetrics } from '../metrics';
-import { durationToMs } from '../shared/duration';
-import { startProgressPruning } from './progress-pruner';
-import { DirProgressStore } from './progress-store';
+import { openProgressStore } from './progress-pruner';
 import { startWebhookReceiver } from './receiver';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -19,9 +17,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   for (const w of config.warnings) log.warn(w);
   const metrics = createMetrics({ defaultMetrics: true });
   const { client, connection } = await createTemporalClient(config);
-  const progressStore = config.progress.dir === undefined ? undefined : new DirProgressStore(config.progress.dir);
-  const pruner =
-    progressStore && startProgressPruning(progressStore, { retentionMs: durationToMs(config.progress.retention), log });
+  const progress = openProgressStore(config.progress, log);
   const receiver = await startWebhookReceiver({
     client,
     token: config.webhook.token,
@@ -29,7 +25,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     port: config.webhook.port,
     host: config.webhook.host,
     maxBodyBytes: config.webhook.maxBodyBytes,
-    progressStore,
+    progressStore: progress.store,
     log,
     metrics,
   });
@@ -46,7 +42,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  pruner?.stop();
+  progress.stop();
   await receiver.close();
   await metricsServer?.close();
   await connection.close();

@@ -4,8 +4,10 @@
  * `intervalMs`; entries older than `retentionMs` matter to nobody, since readers lay an entry only over a job that is
  * still open and a job's own safety-net fetch (≤ 10 min) is newer than any delivery that old.
  */
+import path from 'node:path';
 import type { Logger } from '../logger';
-import type { DirProgressStore } from './progress-store';
+import { durationToMs, type Duration } from '../shared/duration';
+import { DirProgressStore } from './progress-store';
 
 export interface ProgressPrunerOptions {
   /** Entries untouched this long are removed (`MJ_PROGRESS_RETENTION`). @unit ms */
@@ -44,4 +46,18 @@ export function startProgressPruning(store: DirProgressStore, opts: ProgressPrun
     },
     stop: () => clearInterval(timer),
   };
+}
+
+/**
+ * The receiver's progress store from config (`MJ_PROGRESS_DIR`, `off` = none), pruned from now on: one wiring for
+ * `npm start` and the receiver's own process. `stop` ends the pruning (the store itself needs no closing).
+ */
+export function openProgressStore(
+  progress: { dir: string | undefined; retention: Duration },
+  log?: ProgressPrunerOptions['log']
+): { store: DirProgressStore | undefined; stop(): void } {
+  if (progress.dir === undefined) return { store: undefined, stop: () => undefined };
+  const store = new DirProgressStore(path.resolve(progress.dir));
+  const pruner = startProgressPruning(store, { retentionMs: durationToMs(progress.retention), log });
+  return { store, stop: () => pruner.stop() };
 }
