@@ -319,6 +319,22 @@ export function renderMarkdown(r: BenchReport): string {
         `| ${x.workload === 'noop' ? 'empty workflow' : 'mjJobWorkflow'} | ${x.workers} | ${x.burst ? `${fmt(x.burst.startsPerSec, 1)} (${x.burst.starts}, ${x.burst.eagerStarts})` : '–'} | ${fmt(x.startsPerSec, 1)} | ${fmt(x.completionsPerSec, 1)} | ${x.backlogAtEnd} | ${pair(x.latencyMs, sec)} | ${x.eagerStarts ?? 0} / ${x.started} | ${x.workerCpuCores.map((c) => fmt(c, 2)).join(' + ')} | ${x.workerRssMiB.map((c) => fmt(c)).join(' + ')} | ${fmt(x.serverCpuCores, 2)} |`
       );
     }
+    const withStore = tp.runs.filter((x) => x.store);
+    if (withStore.length > 0) {
+      L.push('');
+      L.push(
+        "The server's own store counters (its `/metrics`), per workflow started in the closed loop, window start to drained:"
+      );
+      L.push('');
+      L.push('| workload | workers | store requests | of them writes | visibility writes | largest writes |');
+      L.push('|---|---|---|---|---|---|');
+      for (const x of withStore) {
+        const st = x.store!;
+        L.push(
+          `| ${x.workload === 'noop' ? 'empty workflow' : 'mjJobWorkflow'} | ${x.workers} | ${fmt(st.requestsPerWorkflow, 1)} | ${fmt(st.writesPerWorkflow, 1)} | ${fmt(st.visibilityWritesPerWorkflow, 1)} | ${st.topWrites.map(([op, n]) => `${op} ${fmt(n, 2)}`).join(', ')} |`
+        );
+      }
+    }
     L.push('');
     for (const n of tp.notes) L.push(`- ${n}`);
   }

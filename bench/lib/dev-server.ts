@@ -43,6 +43,8 @@ export interface DevServer {
   readonly pid: number;
   readonly dbFile: string;
   readonly args: string[];
+  /** The server's Prometheus metrics (its store counters: bench/lib/server-store.ts). */
+  readonly metricsUrl: string;
   /** A client on the default namespace; closed by {@link stop}. */
   readonly client: Client;
   readonly connection: Connection;
@@ -134,6 +136,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     pid: child.pid!,
     dbFile,
     args,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     client,
     connection,
     stop: async () => {

@@ -17,6 +17,7 @@ import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import type { JobInput } from '../../src/shared/types';
 import type { BenchContext } from '../lib/context';
 import { startDevServer } from '../lib/dev-server';
+import { scrapeStoreCounters, storeWork, type StoreWork } from '../lib/server-store';
 import { cpuCores, MiB, readProc } from '../lib/proc';
 import { JOB_TAG, startBenchSimulator } from '../lib/sim';
 import { distribution, errorMessage, round, sleep, waitUntil, type Distribution } from '../lib/util';
@@ -44,6 +45,11 @@ export interface ThroughputRun {
   drainedSec: number | null;
   /** Admission: a burst of starts with no cap on unfinished work, before the closed loop (see {@link measureBurst}). */
   burst?: BurstRun;
+  /**
+   * The server's store work per workflow started in the closed loop, from its own metrics, window start to drained
+   * (null when the loop did not drain or the metrics did not answer).
+   */
+  store?: StoreWork | null;
 }
 
 /** How fast the server accepts a batch of starts (a scheduled pipeline's hundreds of jobs at once). */
@@ -153,6 +159,7 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
             ctx,
             server.client,
             server.pid,
+            server.metricsUrl,
             [w],
             taskQueue,
             quick ? 6_000 : 20_000,
@@ -193,7 +200,18 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
           );
         }
         runs.push(
-          await measure(ctx, server.client, server.pid, workers, taskQueue, windowMs, backlogCap, 'job', settings)
+          await measure(
+            ctx,
+            server.client,
+            server.pid,
+            server.metricsUrl,
+            workers,
+            taskQueue,
+            windowMs,
+            backlogCap,
+            'job',
+            settings
+          )
         );
         const r = runs[runs.length - 1];
         ctx.log(
@@ -223,6 +241,7 @@ async function measure(
   ctx: BenchContext,
   client: Client,
   serverPid: number,
+  metricsUrl: string,
   workers: BenchWorker[],
   taskQueue: string,
   windowMs: number,
@@ -277,6 +296,7 @@ async function measure(
 
   const c0 = completed;
   const s0 = started;
+  const store0 = await scrapeStoreCounters(metricsUrl).catch(() => null);
   const t0 = Date.now();
   stopAt = t0 + windowMs;
   const w0 = workers.map((w) => readProc(w.pid));
@@ -301,6 +321,10 @@ async function measure(
   const drained = await waitUntil(() => completed >= started, 30_000, 250);
   counting = false;
   await counter;
+  // Every workflow started in the window has now done all its work (none from before it was still open).
+  const store1 = drained && store0 ? await scrapeStoreCounters(metricsUrl).catch(() => null) : null;
+  const store = store0 && store1 ? storeWork(store0, store1, s1 - s0) : null;
+  if (store) ctx.log(`throughput ${workload}: store work per workflow ${JSON.stringify(store)}`);
   const latencies = await closedLatencies(client, taskQueue, t0, t1).catch(() => []);
   const sec = (t1 - t0) / 1000;
   return {
@@ -320,6 +344,7 @@ async function measure(
     serverCpuCores: round(cpuCores(srv0, srv1), 3),
     drainedSec: drained ? round((Date.now() - drainStart) / 1000, 1) : null,
     burst,
+    store,
   };
 }
 
