@@ -25,7 +25,7 @@ import {
   type CostLedgerInput,
 } from '../../src/workflows/ledger/messages';
 import { runCliJson, type CliRun } from '../helpers/cli-process';
-import { testCharge } from '../helpers/ledger-charges';
+import { testCharge, testHold } from '../helpers/ledger-charges';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(180_000);
@@ -159,10 +159,7 @@ test('holds take their room, survive continue-as-new, and a charge or a release 
     budgets: [{ scope: 'tenant', id: 'gamma', limit: 0.1, period: 'day', onExceed: 'refuse' }],
   };
   const w = await startWorker(gamma);
-  const hold = (n: number): BudgetHold => {
-    const { upstreamTaskId: _unused, ...rest } = charge(100 + n, { tenant: 'gamma' });
-    return rest;
-  };
+  const hold = (n: number): BudgetHold => testHold(`mj-job-c${100 + n}`, 1, { upstreamId: 'fast', tenant: 'gamma' });
   const ledger = env.client.workflow.getHandle(COST_LEDGER_WORKFLOW_ID);
   const gammaRow = async () =>
     (await ledger.query(budgetsQuery, { at: Date.now() })).find((b) => b.name === 'tenant:gamma/day');

@@ -7,26 +7,15 @@ import type { BudgetHold, Charge } from '../../../src/upstreams/types';
 import { LedgerBook } from '../../../src/workflows/ledger/ledger-book';
 import type { Budget, LedgerCarry } from '../../../src/workflows/ledger/messages';
 import { holdProblem, releaseProblem } from '../../../src/workflows/ledger/record-rules';
+import { testHold } from '../../helpers/ledger-charges';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 const HOUR = 3_600_000;
 /** Room for exactly 3 jobs of 0.05. */
 const tenantDay: Budget = { scope: 'tenant', id: 'acme', limit: 0.15, period: 'day', onExceed: 'refuse' };
 
-function hold(n: number, extra: Partial<BudgetHold> = {}): BudgetHold {
-  return {
-    key: `mjt1|job-${n}|0`,
-    jobId: `job-${n}`,
-    upstreamId: 'up-a',
-    action: 'IMAGINE',
-    mode: 'FAST',
-    price: 0.05,
-    currency: 'USD',
-    at: T0,
-    tenant: 'acme',
-    ...extra,
-  };
-}
+const hold = (n: number, extra: Partial<BudgetHold> = {}): BudgetHold =>
+  testHold(`job-${n}`, n, { upstreamId: 'up-a', at: T0, ...extra });
 
 const chargeOf = (h: BudgetHold, extra: Partial<Charge> = {}): Charge => ({
   ...h,

@@ -8,6 +8,7 @@ import { CostLedgerRecorder } from '../../../src/ledger/ledger-recorder';
 import type { BudgetHold } from '../../../src/upstreams/types';
 import { LedgerBook } from '../../../src/workflows/ledger/ledger-book';
 import type { AuthorizeRequest, Budget } from '../../../src/workflows/ledger/messages';
+import { testHold } from '../../helpers/ledger-charges';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 const budget: Budget = { scope: 'tenant', id: 'acme', limit: 0.1, period: 'day', onExceed: 'refuse' };
@@ -39,19 +40,7 @@ function fakeClient(book: LedgerBook) {
   return { client: client as unknown as Client, updates, queries };
 }
 
-function hold(n: number, tenant: string): BudgetHold {
-  return {
-    key: `mjt1|job-${n}|0`,
-    jobId: `job-${n}`,
-    upstreamId: 'a',
-    action: 'IMAGINE',
-    mode: 'FAST',
-    price: 0.05,
-    currency: 'USD',
-    at: T0,
-    tenant,
-  };
-}
+const hold = (n: number, tenant: string): BudgetHold => testHold(`job-${n}`, n, { at: T0, tenant });
 
 test('unbudgeted tags cost one query and no update; budgeted ones hold; a query refusal sends nothing', async () => {
   const book = new LedgerBook([budget]);
