@@ -36,6 +36,7 @@ import {
   provideStepInputUpdate,
   taskChangedSignal,
 } from '../src/workflows';
+import { JOB_PATHS_VERSION } from '../src/workflows/job/patches';
 import { slotManagerId } from '../src/workflows/slots/messages';
 import { bundleJobWorkflows, historiesOfChain, uniqueId } from '../test/helpers/job-env';
 import { createDevServerEnv } from '../test/helpers/temporal';
@@ -207,6 +208,36 @@ const JOB_SCENARIOS: Scenario[] = [
       });
       await gateway.result();
       await r.save('job-current-paths-gateway', gateway);
+    },
+  },
+  {
+    // Issue 15: a run whose starter sets `pathsVersion` takes today's paths without asking patched(): no marker and
+    // no TemporalChangeVersion upsert. The same hooked flow as above (first delivery, then SUCCESS), and a gateway grid.
+    files: ['job-started-on-current-paths', 'job-started-on-current-paths-gateway'],
+    async run(r) {
+      const hooked = await startJob(r, 'trueai', 'started-current', {
+        request: { kind: 'imagine', prompt: 'a versioned owl --sim-duration 3600' },
+        policy: { ...POLL, initialInterval: '2s', maxInterval: '4s', webhookInterval: '60s' },
+        pathsVersion: JOB_PATHS_VERSION,
+      });
+      let taskId = '';
+      await until('versioned job accepted', async () => {
+        taskId = (await hooked.query(getProgressQuery)).taskId ?? '';
+        return taskId !== '';
+      });
+      await hooked.signal(taskChangedSignal, { taskId, status: 'IN_PROGRESS', progress: '0%' });
+      await pause(500);
+      r.queues.trueai.sim.completeNow(taskId);
+      await hooked.signal(taskChangedSignal, { taskId, status: 'SUCCESS', progress: '100%' });
+      await hooked.result();
+      await r.save('job-started-on-current-paths', hooked);
+
+      const gateway = await startJob(r, 'gateway', 'started-current-gateway', {
+        request: { kind: 'imagine', prompt: 'a versioned hare --v 7' },
+        pathsVersion: JOB_PATHS_VERSION,
+      });
+      await gateway.result();
+      await r.save('job-started-on-current-paths-gateway', gateway);
     },
   },
 ];

@@ -8,6 +8,7 @@
  * a continue-as-new threshold of 200 events, so the mechanism is exercised within this short run.
  */
 import path from 'node:path';
+import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import type { JobInput, JobResult } from '../../src/shared/types';
 import { CONTINUE_AS_NEW_EVENTS, DEFAULT_POLL_POLICY } from '../../src/shared/defaults';
 import { durationToMs } from '../../src/shared/duration';
@@ -85,6 +86,7 @@ export async function runHistoryPhase(ctx: BenchContext): Promise<HistoryPhaseRe
           mode: 'RELAX',
           policy: scaledPolicy('RELAX', timeScale),
           captureImages: false,
+          pathsVersion: JOB_PATHS_VERSION,
           ...(i >= n ? { continueAsNewAfterEvents: CAN_CHECK_THRESHOLD } : {}),
         };
         try {

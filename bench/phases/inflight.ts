@@ -12,6 +12,7 @@
  * per second seen by the simulator, and the SDK's sticky-cache counters.
  */
 import path from 'node:path';
+import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import type { JobInput } from '../../src/shared/types';
 import { DEFAULT_POLL_POLICY } from '../../src/shared/defaults';
 import { durationToMs } from '../../src/shared/duration';
@@ -111,6 +112,7 @@ export async function runInflightPhase(ctx: BenchContext): Promise<InflightPhase
             mode: 'RELAX',
             policy: { initialInterval: `${Math.round(20_000 + rnd() * (maxMs - 20_000))}ms` },
             captureImages: false,
+            pathsVersion: JOB_PATHS_VERSION,
           };
           try {
             await server.client.workflow.start('mjJobWorkflow', {

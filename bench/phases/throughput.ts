@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import type { JobInput } from '../../src/shared/types';
 import type { BenchContext } from '../lib/context';
 import { startDevServer } from '../lib/dev-server';
@@ -242,6 +243,7 @@ async function measure(
       request: { kind: 'imagine', prompt: `${JOB_TAG}t${i} a paper boat --v 7` },
       mode: 'FAST',
       captureImages: false,
+      pathsVersion: JOB_PATHS_VERSION,
     };
     const workflowType = workload === 'noop' ? 'benchNoopWorkflow' : 'mjJobWorkflow';
     const args = workload === 'noop' ? [] : [input];

@@ -64,6 +64,7 @@ import { MjKeysClient } from './keys';
 import { MjCostClient } from './cost';
 import { MjUpstreamsClient } from './upstreams';
 import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
+import { JOB_PATHS_VERSION } from '../workflows/job/patches';
 import { withStoredProgress } from '../webhook/progress-overlay';
 import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
 
@@ -413,6 +414,7 @@ export class MjJobsClient {
       modal,
       ...(opts.modes ? { modes: opts.modes } : {}),
       ...(opts.costTags ? { costTags: opts.costTags } : {}),
+      pathsVersion: JOB_PATHS_VERSION,
     };
     return this.startWorkflow<JobResult>('job', opts.jobId, mode ?? opts.modes?.[0], (workflowId, common) =>
       this.client.workflow.start<typeof mjJobWorkflow>('mjJobWorkflow', { ...common, workflowId, args: [input] })

@@ -19,6 +19,7 @@ import type { CostTags } from '../upstreams/types';
 import { mjJobWorkflow } from '../workflows';
 import { callbackDeliveryWorkflow } from '../workflows/callback/callback-workflow';
 import type { DeliveryRetry } from '../workflows/callback/messages';
+import { JOB_PATHS_VERSION } from '../workflows/job/patches';
 import { GATEWAY_MEMO_KEY, GATEWAY_MEMO_VERSION, type GatewayMemo } from './gateway-memo';
 import { ACTION_BY_INTENT, ACTION_BY_KIND } from './proxy-actions';
 import { callbackWorkflowId, idempotentTaskId, jobWorkflowId, newTaskId } from './task-id';
@@ -166,6 +167,7 @@ export async function startGatewayJob(deps: StartDeps, spec: StartSpec): Promise
       costTags: { tenant: spec.tenant },
       ...(spec.modal ? { modal: spec.modal } : {}),
       ...(notify ? { notify } : {}),
+      pathsVersion: JOB_PATHS_VERSION,
     };
     try {
       await deps.client.workflow.start(mjJobWorkflow, {

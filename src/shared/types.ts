@@ -148,6 +148,12 @@ export interface JobInput {
   /** Internal: state carried across continue-as-new. */
   carry?: JobCarry;
   /**
+   * The job paths the starter's code knows (`JOB_PATHS_VERSION`): set, the run takes them without `patched()` markers
+   * (2 history events less). Every starter in this repository sets it; runs without it ask `patched()`.
+   * @default undefined (ask `patched()`)
+   */
+  pathsVersion?: number;
+  /**
    * History length after which an idle-polling job continues as new (the server's own suggestion also counts).
    * @default CONTINUE_AS_NEW_EVENTS
    */

@@ -14,6 +14,8 @@ import { JobFailedError, JobNotFoundError, MjJobsClient, ScheduleNotFoundError }
 import { MjInputError } from '../../src/mj/errors';
 import { PipelineSpecError } from '../../src/pipeline/errors';
 import { JOB_FAILURE } from '../../src/shared/failure-types';
+import type { JobInput } from '../../src/shared/types';
+import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import { startClientStack, type ClientStack } from '../helpers/client-stack';
 
 jest.setTimeout(180_000);
@@ -237,6 +239,32 @@ describe('MjJobsClient', () => {
     const twin = await jobs.status(key).catch((e: unknown) => e);
     expect(twin).toBeInstanceOf(MjInputError);
     expect((twin as MjInputError).rule).toContain(`mj-pipeline-${key}`);
+  });
+
+  it("starts jobs and pipeline children on today's paths: no patch marker, no TemporalChangeVersion upsert", async () => {
+    const job = await jobs.imagine('a versioned fox');
+    await job.result();
+    const pipe = await jobs.pipeline({ name: 'p', steps: [{ id: 'grid', imagine: { prompt: 'a versioned grid' } }] });
+    await pipe.result();
+    const children = await until(async () => {
+      const ids: string[] = [];
+      for await (const wf of env.client.workflow.list({ query: `WorkflowId STARTS_WITH "${pipe.jobId}/"` })) {
+        ids.push(wf.workflowId);
+      }
+      return ids.length > 0 ? ids : undefined;
+    }, 'the pipeline child in visibility');
+    for (const id of [job.jobId, ...children]) {
+      const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+      const started = events[0]?.workflowExecutionStartedEventAttributes;
+      const input = JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString('utf8')) as JobInput;
+      expect(input.pathsVersion).toBe(JOB_PATHS_VERSION);
+      expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toEqual([]);
+      const upserted = events.flatMap((e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {})
+      );
+      expect(upserted).not.toContain('TemporalChangeVersion');
+      expect(upserted).toContain('MjTaskId');
+    }
   });
 
   it('download(jobId, dir) writes the stored images; a running job is refused', async () => {

@@ -2,6 +2,8 @@
  * The seed document's curl flow through the gateway (imagine → poll fetch → U1 by customId → poll), against a real
  * dev server, the simulator and a job worker; plus the answers real clients rely on along the way.
  */
+import { jobWorkflowId } from '../../src/gateway/task-id';
+import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
 
 jest.setTimeout(180_000);
@@ -49,6 +51,13 @@ test('imagine, poll, U1 with the customId, poll: the seed flow', async () => {
   expect(act.json.result).not.toBe(id);
   const up = await waitForStatus(stack, key, act.json.result, ['SUCCESS', 'FAILURE']);
   expect(up).toMatchObject({ status: 'SUCCESS', action: 'UPSCALE', parentId: id, progress: '100%' });
+  // Both jobs started on today's paths: no patch marker in their histories (2 events a job).
+  for (const taskId of [id, act.json.result as string]) {
+    const events = (await stack.env.client.workflow.getHandle(jobWorkflowId('acme', taskId)).fetchHistory()).events;
+    const input = events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+    expect(JSON.parse(Buffer.from(input ?? []).toString('utf8'))).toMatchObject({ pathsVersion: JOB_PATHS_VERSION });
+    expect(events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toEqual([]);
+  }
 
   const listed = await call(stack, 'POST', '/mj/task/list-by-condition', {
     key,

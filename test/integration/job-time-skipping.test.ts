@@ -34,6 +34,7 @@ import {
   uniqueTaskQueue,
   type Scenario,
 } from '../helpers/job-env';
+import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 
 jest.setTimeout(60_000);
 
@@ -70,7 +71,10 @@ async function start(scenario: Scenario, input: Partial<JobInput> = {}) {
   const handle = await env.client.workflow.start(mjJobWorkflow, {
     taskQueue,
     workflowId,
-    args: [{ request: { kind: 'imagine', prompt: 'a red fox' }, mode: 'FAST', ...input }],
+    // As every starter of this repository does: today's paths, without patch markers.
+    args: [
+      { request: { kind: 'imagine', prompt: 'a red fox' }, mode: 'FAST', pathsVersion: JOB_PATHS_VERSION, ...input },
+    ],
   });
   return { handle, log, workflowId };
 }

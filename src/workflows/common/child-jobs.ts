@@ -24,6 +24,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { JOB_FAILURE, PIPELINE_FAILURE } from '../../shared/failure-types';
 import { jobStaticSummary } from '../job/memo';
+import { JOB_PATHS_VERSION } from '../job/patches';
 import { JOB_WORKFLOW_TYPE, type FailureInfo, type JobSummary } from '../../shared/pipeline-types';
 import type { JobInput, JobResult } from '../../shared/types';
 
@@ -56,7 +57,8 @@ async function startAndWait(jobId: string, input: JobInput, onStarted: (jobId: s
   try {
     const handle = await startChild<JobWorkflow>(JOB_WORKFLOW_TYPE, {
       workflowId: jobId,
-      args: [input],
+      // Children start on today's paths (no patch markers); only the input changes, which replay does not compare.
+      args: [{ ...input, pathsVersion: JOB_PATHS_VERSION }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: jobStaticSummary(input.request),

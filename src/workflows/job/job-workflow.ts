@@ -31,6 +31,7 @@ import type { JobInput, JobResult } from '../../shared/types';
 import { reportSlotBackPressure, withAccountSlot } from '../slots/account-slot';
 import { JobRun, type JobActivities, type JobHost, type KeywordKey } from './job-run';
 import { getProgressQuery, jobChangedSignal, provideModalInputUpdate, taskChangedSignal } from './messages';
+import { JOB_PATCH, JOB_PATHS_VERSION, startedWithPath, type JobPatchId } from './patches';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -115,6 +116,8 @@ function workflowHost(input: JobInput): JobHost {
   const account = input.account ?? DEFAULT_ACCOUNT;
   const mode = input.mode ?? 'FAST';
   const jobId = workflowInfo().workflowId;
+  // A path the starter's paths version includes is taken without a marker; any other is asked.
+  const askPatched = (id: JobPatchId) => startedWithPath(input, id) || patched(id);
   return {
     workflowId: jobId,
     activities,
@@ -125,17 +128,18 @@ function workflowHost(input: JobInput): JobHost {
     historyIsLong: (limit) => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit,
     async continueAsNew(next) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof mjJobWorkflow>(next);
+      // The next run is a new history on today's code: it takes today's paths without their markers.
+      return continueAsNew<typeof mjJobWorkflow>({ ...next, pathsVersion: JOB_PATHS_VERSION });
     },
     holdingSlot: (resume, fn) =>
       input.slots ? withAccountSlot({ account, mode, limits: input.slots, resume }, fn) : fn(),
     // Jobs that waited for a person inside the slot before this rule replay without the marker (patched() false).
-    waitOutsideSlot: () => input.slots !== undefined && patched('wait-for-input-outside-slot'),
+    waitOutsideSlot: () => input.slots !== undefined && askPatched(JOB_PATCH.waitOutsideSlot),
     reportBackPressure: async (retryAfterMs) => {
       if (input.slots) await reportSlotBackPressure({ account, mode }, retryAfterMs);
     },
     upsertKeywords,
-    patched: (id) => patched(id),
+    patched: askPatched,
     async publish(memo: JobMemo, seq: number, details: string) {
       upsertMemo({ [JOB_MEMO_KEY]: memo });
       setCurrentDetails(details);

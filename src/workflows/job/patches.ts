@@ -27,6 +27,26 @@ export const JOB_PATCH = {
    * recorded before it replay false here and ask the three on their own, as they did.
    */
   currentPaths: 'issue-15-current-paths',
+  /** Jobs 2: with account slots, a wait for a person comes before taking the slot, not inside it. */
+  waitOutsideSlot: 'wait-for-input-outside-slot',
 } as const;
 
 export type JobPatchId = (typeof JOB_PATCH)[keyof typeof JOB_PATCH];
+
+/**
+ * The paths a starter of today's code asks for, in `JobInput.pathsVersion`. A run started with it takes every path
+ * of {@link PATHS_OF_VERSION} without asking `patched()`: no marker and no `TemporalChangeVersion` upsert, so 2
+ * history events and one visibility write less per job. The input is the run's first event, so a replay reads the same
+ * answer; a run started without it (recorded before this, or by a starter that does not set it) asks `patched()` as
+ * before. A later change adds its own `patched()` id, which every run still asks (a run of version 1 recorded before
+ * that change must replay false); once it is the path of every new run it may join a version 2.
+ */
+export const JOB_PATHS_VERSION = 1;
+
+/** The patch ids each paths version takes without asking (version 1: every id above). */
+const PATHS_OF_VERSION: Record<number, readonly JobPatchId[]> = { 1: Object.values(JOB_PATCH) };
+
+/** True when the run's starter asked for a paths version that includes `id` (see {@link JOB_PATHS_VERSION}). */
+export function startedWithPath(input: { pathsVersion?: number }, id: JobPatchId): boolean {
+  return input.pathsVersion !== undefined && (PATHS_OF_VERSION[input.pathsVersion]?.includes(id) ?? false);
+}

@@ -1,0 +1,26 @@
+/**
+ * `JobInput.pathsVersion` (issue 15): a run whose starter names today's paths takes them without a `patched()`
+ * marker; anything else keeps asking, so histories recorded without it, and patches added after it, replay.
+ */
+import { JOB_PATCH, JOB_PATHS_VERSION, startedWithPath, type JobPatchId } from '../../../src/workflows/job/patches';
+
+describe('startedWithPath', () => {
+  it('takes every patch of version 1 without asking', () => {
+    for (const id of Object.values(JOB_PATCH)) {
+      expect(startedWithPath({ pathsVersion: JOB_PATHS_VERSION }, id)).toBe(true);
+    }
+  });
+
+  it('asks for a run without a paths version (recorded before it, or a starter that sets none)', () => {
+    for (const id of Object.values(JOB_PATCH)) expect(startedWithPath({}, id)).toBe(false);
+  });
+
+  it('asks for a patch added after the version, so a version-1 run recorded before it replays false', () => {
+    expect(startedWithPath({ pathsVersion: 1 }, 'issue-99-later-change' as JobPatchId)).toBe(false);
+  });
+
+  it('asks for a version it does not know (a newer starter than this worker)', () => {
+    expect(startedWithPath({ pathsVersion: 2 }, JOB_PATCH.currentPaths)).toBe(false);
+    expect(startedWithPath({ pathsVersion: 0 }, JOB_PATCH.currentPaths)).toBe(false);
+  });
+});
