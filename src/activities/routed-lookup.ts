@@ -1,7 +1,8 @@
 /**
  * Reconciling a routed submit whose outcome is unknown (issue 13): the task is looked for by `state` on the SAME
  * upstream the attempt went to, before anything is sent elsewhere. Found: the pool counts it and the ledger charges
- * it. Proven absent: the reservation is given back and the job may submit again (routing decides where).
+ * it (its budget hold becomes the charge). Proven absent: the reservation and the budget hold are given back and the
+ * job may submit again (routing decides where; a new hold is taken then).
  *
  * When the attempt's upstream is not known (the worker died mid-submit, so no failure details came back), every
  * upstream is searched: the state key names one step of one job, so a hit anywhere is ours. It is counted against
@@ -14,7 +15,7 @@ import type { TaskRoute, TaskSnapshot } from '../shared/types';
 import { anyAttemptOf, PRICED_ACTIONS, type CostTags, type PricedAction, type SettlePart } from '../upstreams/types';
 import type { ActivityLogger } from './failures';
 import { priceOn } from './route-request';
-import { settleAccepted, type RoutedDeps } from './routed-submit';
+import { releaseBudgetHold, settleAccepted, type RoutedDeps } from './routed-submit';
 import { findByState, type FindTaskByStateInput } from './task-lookup';
 import { upstreamClient } from './upstream-client';
 
@@ -46,12 +47,14 @@ export async function findRoutedByState(
   const upstreamId = input.upstreamId ?? route?.upstreamId;
   if (upstreamId === undefined) {
     const hit = await searchEverywhere(deps, input, o);
+    if (!hit) await releaseBudgetHold(deps, input.stateKey, 'any');
     return hit && settled(deps, hit, input, jobId);
   }
   const found = await findByState(upstreamClient(deps.upstreams, upstreamId), input, o);
   if (!route) return found && { ...found };
   if (!found) {
     await deps.router.release(route.requestId, route.upstreamId);
+    await releaseBudgetHold(deps, input.stateKey, route.upstreamId);
     return null;
   }
   return settled(deps, { ...found, route }, input, jobId);

@@ -1,7 +1,9 @@
 /**
  * `submitTask` with several upstreams (issue 13, contract K1): one attempt that reserves an upstream in the pool,
- * asks the ledger whether the price passes the budgets, submits to that upstream's client with its own hook URL, and
- * tells the pool what happened. The workflow sees the owner on success, and on failure whether it may go elsewhere
+ * holds the price against the budgets in the ledger (so concurrent submits cannot together pass one), submits to
+ * that upstream's client with its own hook URL, and tells the pool what happened. The hold becomes the charge on
+ * acceptance, is released when the submit is known not accepted, and is kept for an unknown outcome (the reconcile
+ * charges it, or releases it once the task is proven absent; else it expires). The workflow sees the owner on success, and on failure whether it may go elsewhere
  * (`failover`), must wait (`UpstreamsBusy`), or must reconcile on the same upstream (`route` with an unknown outcome).
  */
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
@@ -140,14 +142,16 @@ export async function submitRouted(
     price: decision.price,
     currency: decision.currency,
   };
-  await authorize(deps, input.costTags ?? {}, route);
   const mj = upstreamClient(upstreams, route.upstreamId);
+  const held = await holdBudget(deps, input, route, caller.workflowId);
   let result: SubmitTaskResult;
   try {
     const sendDeps = { mj, store: deps.store, notifyHookUrl: upstreams.notifyHookUrl(route.upstreamId), log };
     result = await submitOnce(sendDeps, { ...input, mode: route.mode }, { ...o, mode: route.mode });
   } catch (err) {
     const report = o.signal?.aborted ? ({ kind: 'unknown' } as const) : reportFor(err);
+    // Known not accepted: its price no longer counts. Unknown: kept, as the task may exist and be charged.
+    if (held && report.kind !== 'unknown') await releaseBudgetHold(deps, input.stateKey, route.upstreamId);
     try {
       await router.report(route.requestId, route.upstreamId, report);
     } catch (reportErr) {
@@ -162,18 +166,48 @@ export async function submitRouted(
   return { ...result, route, ...(unsettled.length > 0 ? { unsettled } : {}) };
 }
 
-/** Before anything is sent: a price that passes a budget, or the reservation is given back and the job told why. */
-async function authorize(deps: RoutedDeps, tags: CostTags, route: TaskRoute): Promise<void> {
-  if (!deps.ledger) return;
-  const verdict = await deps.ledger.authorize(tags, route.price, route.currency);
-  if (verdict.ok) return;
+/**
+ * Before anything is sent: the price is held against the budgets (or the reservation is given back and the job told
+ * why). @returns whether a hold was taken (false when no budget applies or there is no ledger)
+ */
+async function holdBudget(deps: RoutedDeps, input: SubmitTaskInput, route: TaskRoute, jobId: string): Promise<boolean> {
+  if (!deps.ledger) return false;
+  const verdict = await deps.ledger.hold({
+    ...input.costTags,
+    key: input.stateKey,
+    jobId,
+    upstreamId: route.upstreamId,
+    action: route.action,
+    mode: route.mode,
+    price: route.price,
+    currency: route.currency,
+    at: Date.now(),
+  });
+  if (verdict.ok) return verdict.budgeted === true;
   await deps.router.release(route.requestId, route.upstreamId);
+  const held = verdict.held ? `, held by others ${verdict.held}` : '';
   throw ApplicationFailure.create({
     type: ACTIVITY_FAILURE.budgetExceeded,
-    message: `budget ${verdict.budget} would pass its limit ${verdict.limit} ${verdict.currency} (spent ${verdict.spent}, price ${verdict.price})`,
+    message: `budget ${verdict.budget} would pass its limit ${verdict.limit} ${verdict.currency} (spent ${verdict.spent}${held}, price ${verdict.price})`,
     nonRetryable: true,
     details: [{ code: ACTIVITY_FAILURE.budgetExceeded, field: 'budget', rule: 'limit', ...verdict }],
   });
+}
+
+/**
+ * Gives a hold back; never fails the attempt (the job must still hear what the submit did): a hold the ledger did
+ * not take back expires.
+ */
+export async function releaseBudgetHold(
+  deps: Pick<RoutedDeps, 'ledger' | 'log'>,
+  key: string,
+  upstreamId: string
+): Promise<void> {
+  try {
+    await deps.ledger?.releaseHold(key);
+  } catch (err) {
+    deps.log.warn('budget hold not released; it expires', { upstreamId, error: String(err) });
+  }
 }
 
 /** What settling an accepted routed task needs; also the input of the `settleRoutedSubmit` activity. */

@@ -4,6 +4,9 @@
  * which upstream (and so which price) routing will pick, so it refuses only a budget with nothing left; the submit
  * activity checks the exact price again and fails the job `BudgetExceeded` when it would pass the limit.
  *
+ * Only `spent` counts here, not `held`: a hold may still be released (its submit refused upstream), so a budget full
+ * of holds is not "used up", and the submit's own hold refuses exactly whatever this pre-check lets through.
+ *
  * The budgets are read from the ledger with one query, kept a second (a burst of submits asks once), and a ledger
  * that does not answer in time lets the submit through: the submit's own check still holds.
  */

@@ -4,6 +4,10 @@
  * use and the caller learns the record is durable); `authorize` is a query, after making sure once per process that
  * the ledger runs and holds the configured budgets (`MJ_BUDGETS`; unset, the ledger keeps the ones it has).
  *
+ * `hold` keeps unbudgeted jobs free: it asks the query first and sends the `holdBudget` update only when the query
+ * says a budget applies (`budgeted`) and would pass; a refusal by the query is final (holds only ever add to what
+ * it counted). `releaseHold` likewise asks `hold` first, so releasing nothing writes nothing.
+ *
  * No retries here (Temporal retries the calling activity); a record refused by the ledger's validator becomes a
  * {@link LedgerRejectedError} with its field and rule.
  */
@@ -12,14 +16,18 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { SpendObserver } from '../metrics';
 import { TASK_QUEUE } from '../shared/constants';
 import { readRejection } from '../shared/rejection';
-import type { BudgetVerdict, Charge, CostTags, LedgerRecorder, Refund } from '../upstreams/types';
+import type { BudgetHold, BudgetVerdict, Charge, CostTags, LedgerRecorder, Refund } from '../upstreams/types';
 import {
   authorizeQuery,
+  holdBudgetUpdate,
+  holdQuery,
+  releaseHoldUpdate,
   COST_LEDGER_WORKFLOW_ID,
   COST_LEDGER_WORKFLOW_TYPE,
   recordChargeUpdate,
@@ -63,17 +71,37 @@ export class CostLedgerRecorder implements LedgerRecorder {
   }
 
   async authorize(tags: CostTags, price: number, currency: string): Promise<BudgetVerdict> {
+    return this.ask((h) => h.query(authorizeQuery, { tags, price, currency, at: this.now() }));
+  }
+
+  async hold(hold: BudgetHold): Promise<BudgetVerdict> {
+    const { tenant, pipelineId, batchId } = hold;
+    const tags: CostTags = { tenant, pipelineId, batchId };
+    const at = this.now();
+    const read = await this.ask((h) =>
+      h.query(authorizeQuery, { tags, price: hold.price, currency: hold.currency, at, key: hold.key })
+    );
+    if (!read.ok || !read.budgeted) return read;
+    return this.update(holdBudgetUpdate, { ...hold, at });
+  }
+
+  async releaseHold(key: string): Promise<void> {
+    const held = await this.ask((h) => h.query(holdQuery, { key, at: this.now() }));
+    if (held) await this.update(releaseHoldUpdate, { key });
+  }
+
+  /** A query of the ledger, after making sure it runs. */
+  private async ask<T>(read: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
     await this.ensure();
     const handle = this.opts.client.workflow.getHandle(COST_LEDGER_WORKFLOW_ID);
-    const ask = () => handle.query(authorizeQuery, { tags, price, currency, at: this.now() });
     try {
-      return await ask();
+      return await read(handle);
     } catch (err) {
       // Terminated by an operator since this process made sure of it: start it again, once.
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       this.ensured = undefined;
       await this.ensure();
-      return ask();
+      return read(handle);
     }
   }
 

@@ -234,22 +234,44 @@ export interface Refund {
 }
 
 export type BudgetVerdict =
-  | { ok: true }
+  | {
+      ok: true;
+      /**
+       * True when some budget applies to these tags (and currency) at a price above 0: the submit must then take a
+       * hold (`LedgerRecorder.hold`) before it sends. Absent: no budget applies, nothing to hold.
+       */
+      budgeted?: true;
+    }
   | {
       ok: false;
       /** e.g. 'tenant:acme' or 'batch:nightly-2026-12-01' */
       budget: string;
       limit: number;
       spent: number;
+      /** What other submits hold against the budget now (taken, not yet charged or released). Absent: 0. */
+      held?: number;
       price: number;
       currency: string;
       onExceed: 'refuse' | 'park';
     };
 
+/**
+ * A budget hold (reservation): a charge-to-be, keyed by the submit's state key like its charge, taken before the
+ * submit is sent so concurrent submits cannot together pass a budget.
+ */
+export type BudgetHold = Omit<Charge, 'upstreamTaskId'>;
+
 /** Activity-side access to the cost ledger workflow (implemented in `src/ledger/ledger-recorder.ts`). */
 export interface LedgerRecorder {
   /** Would this price pass a budget of the tags? Reads only. */
   authorize(tags: CostTags, price: number, currency: string): Promise<BudgetVerdict>;
+  /**
+   * Checks the price against the budgets counting spend AND holds, and when it passes holds it until the charge of
+   * the same key (or a release, or expiry). Idempotent by `key`. Tags no budget applies to write nothing.
+   */
+  hold(hold: BudgetHold): Promise<BudgetVerdict>;
+  /** Gives a hold back: its submit is known not to have been accepted. Idempotent; no hold: writes nothing. */
+  releaseHold(key: string): Promise<void>;
   charge(charge: Charge): Promise<void>;
   refund(refund: Refund): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /** A charge as the submit activity records it, for ledger tests: 0.05 USD, FAST imagine of tenant acme, now. */
-import type { Charge } from '../../src/upstreams/types';
+import type { BudgetHold, Charge } from '../../src/upstreams/types';
 
 export function testCharge(jobId: string, n: number, extra: Partial<Charge> = {}): Charge {
   return {
@@ -15,4 +15,10 @@ export function testCharge(jobId: string, n: number, extra: Partial<Charge> = {}
     tenant: 'acme',
     ...extra,
   };
+}
+
+/** A budget hold for `jobId` (a charge before the upstream task exists: no `upstreamTaskId`). */
+export function testHold(jobId: string, n: number, extra: Partial<BudgetHold> = {}): BudgetHold {
+  const { upstreamTaskId: _notYet, ...hold } = testCharge(jobId, n);
+  return { ...hold, ...extra };
 }

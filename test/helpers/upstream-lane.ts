@@ -2,7 +2,8 @@
  * Several upstreams end to end (issue 13): one real dev server, N simulators on loopback (each with its own state
  * file, so one can be killed and brought back on the same port with its tasks), and an in-process worker with the
  * real activities, the real upstream pool workflow and its router client. Each lane uses its own pool id, so suites
- * do not share upstream health. `close()` stops everything it started.
+ * do not share upstream health. With `budgets`, the worker also has the real ledger recorder (each lane has its own
+ * dev server, so its own `mj-cost-ledger`). `close()` stops everything it started.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,9 +14,11 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createSlotActivities } from '../../src/activities/slots';
 import { LocalAssetStore } from '../../src/assets';
+import { createLedgerRecorder } from '../../src/ledger/ledger-recorder';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { PoolRouterClient } from '../../src/upstreams/router-client';
 import type { RoutingSettings, UpstreamView } from '../../src/upstreams/types';
+import type { BudgetsConfig } from '../../src/workflows/ledger/messages';
 import { FixedUpstreamSet } from './fixed-upstream-set';
 import { bundleJobWorkflows } from './job-env';
 import { createDevServerEnv } from './temporal';
@@ -43,10 +46,16 @@ export interface UpstreamLane {
   close(): Promise<void>;
 }
 
+export interface LaneOptions {
+  /** Gives the worker the cost ledger with these budgets (absent: no ledger, as before). */
+  budgets?: BudgetsConfig;
+}
+
 export async function startUpstreamLane(
   name: string,
   upstreams: LaneUpstream[],
-  routing: RoutingSettings
+  routing: RoutingSettings,
+  opts: LaneOptions = {}
 ): Promise<UpstreamLane> {
   const dir = await mkdtemp(path.join(tmpdir(), `${name}-`));
   const stateFile = (id: string) => path.join(dir, `sim-${id}.json`);
@@ -77,13 +86,16 @@ export async function startUpstreamLane(
     workflowId: `mj-upstream-pool-${randomUUID().slice(0, 8)}`,
   });
   const legacy = set.client(upstreams[0]!.view.id);
+  const ledger = opts.budgets
+    ? createLedgerRecorder({ client: env.client, taskQueue, budgets: opts.budgets })
+    : undefined;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
     activities: {
       ...createSlotActivities({ client: env.client }),
-      ...createActivities({ mj: legacy, store, upstreams: set, router }),
+      ...createActivities({ mj: legacy, store, upstreams: set, router, ...(ledger ? { ledger } : {}) }),
     },
   });
   const running = worker.run();

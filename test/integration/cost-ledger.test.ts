@@ -1,7 +1,7 @@
 /**
  * The cost ledger on a real dev server: the worker's recorder charges and refunds (update-with-start), the client
  * reads spend, budgets refuse, totals survive a worker restart and continue-as-new, and `cost --json` (the CLI as a
- * subprocess) prints the same figures.
+ * subprocess) prints the same figures. Budget holds take their room, survive continue-as-new and turn into spend.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,15 +15,17 @@ import { BudgetExceededError, LedgerRejectedError } from '../../src/ledger/error
 import { createLedgerRecorder, type CostLedgerRecorder } from '../../src/ledger/ledger-recorder';
 import { createMetrics } from '../../src/metrics';
 import { LocalAssetStore } from '../../src/assets';
-import type { Charge } from '../../src/upstreams/types';
+import type { BudgetHold, Charge } from '../../src/upstreams/types';
 import {
   COST_LEDGER_WORKFLOW_ID,
   COST_LEDGER_WORKFLOW_TYPE,
+  budgetsQuery,
   spendQuery,
+  type BudgetsConfig,
   type CostLedgerInput,
 } from '../../src/workflows/ledger/messages';
 import { runCliJson, type CliRun } from '../helpers/cli-process';
-import { testCharge } from '../helpers/ledger-charges';
+import { testCharge, testHold } from '../helpers/ledger-charges';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(180_000);
@@ -38,7 +40,7 @@ const budgets = {
   budgets: [{ scope: 'tenant' as const, id: 'acme', limit: 0.12, period: 'day' as const, onExceed: 'refuse' as const }],
 };
 
-async function startWorker(): Promise<{
+async function startWorker(workerBudgets: BudgetsConfig = budgets): Promise<{
   recorder: CostLedgerRecorder;
   metrics: ReturnType<typeof createMetrics>;
   stop(): Promise<void>;
@@ -47,7 +49,7 @@ async function startWorker(): Promise<{
   const running = worker.run();
   const metrics = createMetrics();
   const client = new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
-  const recorder = createLedgerRecorder({ client, taskQueue, budgets, metrics });
+  const recorder = createLedgerRecorder({ client, taskQueue, budgets: workerBudgets, metrics });
   return {
     recorder,
     metrics,
@@ -110,7 +112,7 @@ test('charges, a duplicate, a refund and a refused budget; totals survive a work
   expect(await w1.recorder.authorize({ tenant: 'beta' }, 0.05, 'USD')).toEqual({ ok: true });
   await expect(mj.cost.checkBudget({ tenant: 'acme' }, 0.05)).rejects.toBeInstanceOf(BudgetExceededError);
   await w1.recorder.refund({ key: charge(1).key, reason: 'gateway-timeout', at: Date.now() });
-  expect(await w1.recorder.authorize({ tenant: 'acme' }, 0.05, 'USD')).toEqual({ ok: true });
+  expect(await w1.recorder.authorize({ tenant: 'acme' }, 0.05, 'USD')).toEqual({ ok: true, budgeted: true });
   await expect(w1.recorder.charge(charge(3, { price: -1 }))).rejects.toMatchObject({
     constructor: LedgerRejectedError,
     field: 'price',
@@ -150,4 +152,35 @@ test('charges, a duplicate, a refund and a refused budget; totals survive a work
   expect((await cli(['cost', 'budgets', 'set', '--file', good])).code).toBe(0);
   expect((await mj.cost.budgets()).map((b) => [b.name, b.spent])).toEqual([['all:*/month', 1.05]]);
   await w2.stop();
+});
+
+test('holds take their room, survive continue-as-new, and a charge or a release frees what they held', async () => {
+  const gamma: BudgetsConfig = {
+    budgets: [{ scope: 'tenant', id: 'gamma', limit: 0.1, period: 'day', onExceed: 'refuse' }],
+  };
+  const w = await startWorker(gamma);
+  const hold = (n: number): BudgetHold => testHold(`mj-job-c${100 + n}`, 1, { upstreamId: 'fast', tenant: 'gamma' });
+  const ledger = env.client.workflow.getHandle(COST_LEDGER_WORKFLOW_ID);
+  const gammaRow = async () =>
+    (await ledger.query(budgetsQuery, { at: Date.now() })).find((b) => b.name === 'tenant:gamma/day');
+  expect(await w.recorder.hold(hold(1))).toEqual({ ok: true, budgeted: true });
+  expect(await w.recorder.hold(hold(2))).toEqual({ ok: true, budgeted: true });
+  expect(await w.recorder.hold(hold(1))).toEqual({ ok: true, budgeted: true }); // the same key: held once
+  expect(await w.recorder.hold(hold(3))).toMatchObject({ ok: false, spent: 0, held: 0.1 });
+  expect(await gammaRow()).toMatchObject({ spent: 0, held: 0.1 });
+
+  // Enough charges of another tenant to pass the 40-event threshold: the holds ride the carry.
+  const before = (await ledger.query(spendQuery, {})).generation;
+  for (let i = 200; i < 212; i++) await w.recorder.charge(charge(i, { tenant: 'delta' }));
+  expect((await ledger.query(spendQuery, {})).generation).toBeGreaterThan(before);
+  expect(await gammaRow()).toMatchObject({ spent: 0, held: 0.1 });
+  expect(await w.recorder.hold(hold(3))).toMatchObject({ ok: false, held: 0.1 });
+
+  await w.recorder.charge(charge(101, { tenant: 'gamma' }));
+  expect(await gammaRow()).toMatchObject({ spent: 0.05, held: 0.05 });
+  await w.recorder.releaseHold(hold(2).key);
+  await w.recorder.releaseHold(hold(2).key); // idempotent
+  expect(await gammaRow()).toMatchObject({ spent: 0.05, held: 0 });
+  expect(await w.recorder.hold(hold(3))).toEqual({ ok: true, budgeted: true });
+  await w.stop();
 });

@@ -112,6 +112,10 @@ function formatBudgets(rows: BudgetStatus[]): string {
   if (rows.length === 0) return 'no budgets';
   return [
     'BUDGET  WINDOW  SPENT  LIMIT  ON EXCEED',
-    ...rows.map((b) => [b.name, b.window, `${b.spent} ${b.currency}`, b.limit, b.onExceed].join('  ')),
+    // Held only when something is: what submits under way have taken but not been charged yet.
+    ...rows.map((b) => {
+      const spent = `${b.spent} ${b.currency}${b.held ? ` (+${b.held} held)` : ''}`;
+      return [b.name, b.window, spent, b.limit, b.onExceed].join('  ');
+    }),
   ].join('\n');
 }

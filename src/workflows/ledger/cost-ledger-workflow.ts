@@ -4,7 +4,8 @@
  * checked here before a submit (contract K5). The rules live in {@link LedgerBook}; this function only wires the
  * messages and continues as new with the totals when history grows.
  *
- * History: about 5 events per charge or refund (update accepted/completed and its workflow task); reads are queries.
+ * History: about 5 events per charge, refund, hold or release (update accepted/completed and its workflow task);
+ * reads are queries. Holds are taken only for tags a budget applies to, so unbudgeted jobs add nothing here.
  */
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { rejection } from '../../shared/rejection';
@@ -14,14 +15,17 @@ import {
   authorizeQuery,
   budgetsQuery,
   chargesQuery,
+  holdBudgetUpdate,
+  holdQuery,
   LEDGER_REJECTION,
   recordChargeUpdate,
   recordRefundUpdate,
+  releaseHoldUpdate,
   setBudgetsUpdate,
   spendQuery,
   type CostLedgerInput,
 } from './messages';
-import { chargeProblem, refundProblem } from './record-rules';
+import { chargeProblem, holdProblem, refundProblem, releaseProblem } from './record-rules';
 
 /** Continue as new past this many events (the carry holds the totals and at most 1000 recent charges). */
 export const LEDGER_CONTINUE_AS_NEW_EVENTS = 4_000;
@@ -35,6 +39,12 @@ export async function costLedgerWorkflow(input: CostLedgerInput = {}): Promise<v
 
   setHandler(recordChargeUpdate, (c) => book.charge(c), { validator: (c) => reject(chargeProblem(c)) });
   setHandler(recordRefundUpdate, (r) => book.refund(r), { validator: (r) => reject(refundProblem(r)) });
+  // Holds: synchronous handlers, so a check and its hold happen in one step, never interleaved with another submit's.
+  // Date.now() is workflow time here: expiry replays the same.
+  setHandler(holdBudgetUpdate, (h) => book.hold(h, Date.now()), { validator: (h) => reject(holdProblem(h)) });
+  setHandler(releaseHoldUpdate, (r) => book.releaseHold(r.key, Date.now()), {
+    validator: (r) => reject(releaseProblem(r)),
+  });
   setHandler(setBudgetsUpdate, (req) => book.setBudgets(req.budgets), {
     validator: (req) => {
       if (req?.budgets !== undefined) reject(budgetListProblems(req.budgets)[0]);
@@ -44,6 +54,7 @@ export async function costLedgerWorkflow(input: CostLedgerInput = {}): Promise<v
   setHandler(spendQuery, (filter) => book.spend(filter ?? {}));
   setHandler(chargesQuery, (req) => book.chargesOf(Array.isArray(req?.jobIds) ? req.jobIds.slice(0, 500) : []));
   setHandler(budgetsQuery, ({ at }) => book.budgetStatus(at));
+  setHandler(holdQuery, ({ key, at }) => book.holdOf(key, at));
 
   const limit = input.continueAsNewAfterEvents ?? LEDGER_CONTINUE_AS_NEW_EVENTS;
   await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit);

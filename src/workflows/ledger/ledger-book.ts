@@ -10,8 +10,11 @@
  * - Amounts are summed in integer micro-units (1e-6), so a thousand 0.05 charges are exactly 50.
  * - `toCarry` folds the old detail into the totals (they already hold it), drops day buckets beyond 35 days and month
  *   buckets beyond 25 months, so state and the continue-as-new payload stay bounded whatever the traffic.
+ * - HOLDS make budgets exact under concurrency: `hold` checks spend + the other holds + the price and records the
+ *   hold in one step; the charge of the same key replaces it, `releaseHold` drops it, and it expires after
+ *   `holdTtlMs` of workflow time. Holds are few (submits under way), so they are summed by a scan, not totalled.
  */
-import type { BudgetVerdict, Charge, CostTags, Refund } from '../../upstreams/types';
+import type { BudgetHold, BudgetVerdict, Charge, CostTags, Refund } from '../../upstreams/types';
 import { normalBudget } from './budget-rules';
 import {
   DEFAULT_CURRENCY,
@@ -20,10 +23,12 @@ import {
   type BudgetStatus,
   type ChargeAck,
   type ChargeRecord,
+  type HoldRecord,
   type LedgerCarry,
   type LedgerStats,
   type MicroTotals,
   type RefundAck,
+  type ReleaseAck,
   type SpendFilter,
   type SpendReport,
   type SpendTotals,
@@ -43,6 +48,13 @@ export interface LedgerLimits {
   daysKept: number;
   /** UTC month buckets kept. @default 25 */
   monthsKept: number;
+  /**
+   * A hold not charged or released within this long stops counting and is dropped, so a lost worker or a job that
+   * gave up never locks a budget for good. It must outlive every normal path from hold to charge: the submit (75 s),
+   * the reconcile of an unknown outcome (seconds to minutes) and `settleRoutedSubmit`'s retries of a charge the
+   * ledger could not take at once (schedule-to-close 1 h). @unit ms @default 2 hours
+   */
+  holdTtlMs: number;
 }
 
 export const DEFAULT_LEDGER_LIMITS: LedgerLimits = {
@@ -51,6 +63,7 @@ export const DEFAULT_LEDGER_LIMITS: LedgerLimits = {
   pendingRefundMs: 2 * DAY_MS,
   daysKept: 35,
   monthsKept: 25,
+  holdTtlMs: 2 * 3_600_000,
 };
 
 /** Tags a total is kept for (one list). `all` has the single id `*`. */
@@ -107,7 +120,7 @@ function spendTotals(t: MicroTotals): SpendTotals {
   };
 }
 
-function matches(c: ChargeRecord, f: SpendFilter): boolean {
+function matches(c: ChargeRecord | HoldRecord, f: SpendFilter): boolean {
   return (
     (f.tenant === undefined || c.tenant === f.tenant) &&
     (f.batchId === undefined || c.batchId === f.batchId) &&
@@ -127,6 +140,30 @@ function budgetTarget(b: Budget, tags: CostTags): [TotalDimension, string] | und
   return [b.scope, id];
 }
 
+/** Whether two times fall in the same budget window (UTC day, UTC month, or always for `total`). */
+function sameWindow(period: Budget['period'], a: number, b: number): boolean {
+  return period === 'day' ? utcDay(a) === utcDay(b) : period === 'month' ? utcMonth(a) === utcMonth(b) : true;
+}
+
+/** A clean copy of a hold request (only known fields), with its expiry. */
+function holdRecord(h: BudgetHold, expiresAt: number): HoldRecord {
+  const { key, jobId, upstreamId, action, mode, price, currency, at, tenant, pipelineId, batchId } = h;
+  return {
+    key,
+    jobId,
+    upstreamId,
+    action,
+    mode,
+    price,
+    currency,
+    at,
+    ...(tenant !== undefined ? { tenant } : {}),
+    ...(pipelineId !== undefined ? { pipelineId } : {}),
+    ...(batchId !== undefined ? { batchId } : {}),
+    expiresAt,
+  };
+}
+
 export function budgetName(b: Budget, id: string | undefined): string {
   return `${b.scope}:${id ?? b.id ?? '*'}/${b.period}`;
 }
@@ -135,6 +172,7 @@ export class LedgerBook {
   budgets: Budget[];
   private readonly charges = new Map<string, ChargeRecord>();
   private readonly pending = new Map<string, Refund>();
+  private readonly holds = new Map<string, HoldRecord>();
   private readonly days: Record<string, Buckets>;
   private readonly months: Record<string, Buckets>;
   private readonly total: Buckets;
@@ -148,6 +186,8 @@ export class LedgerBook {
     this.budgets = (carry?.budgets ?? budgets).map(normalBudget);
     for (const c of carry?.charges ?? []) this.charges.set(c.key, c);
     for (const r of carry?.pendingRefunds ?? []) this.pending.set(r.key, r);
+    // A carry from before holds has none: nothing was held then, so nothing is lost.
+    for (const h of carry?.holds ?? []) this.holds.set(h.key, h);
     this.days = carry?.days ?? {};
     this.months = carry?.months ?? {};
     this.total = carry?.total ?? {};
@@ -163,8 +203,9 @@ export class LedgerBook {
     this.generation = carry?.generation ?? 0;
   }
 
-  /** Records an accepted task; a second charge with the same key changes nothing. */
+  /** Records an accepted task (its hold, if any, becomes this spend); a second charge with the same key changes nothing. */
   charge(c: Charge): ChargeAck {
+    this.holds.delete(c.key);
     if (this.charges.has(c.key)) {
       this.stats.duplicateCharges++;
       return { status: 'duplicate', refunded: false };
@@ -210,29 +251,45 @@ export class LedgerBook {
     return this.budgets;
   }
 
-  /** Whether `price` passes every budget of `tags` in `currency`; a refusing budget is named before a parking one. */
+  /**
+   * Whether `price` passes every budget of `tags` in `currency`, counting spend and the active holds of other keys;
+   * a refusing budget is named before a parking one. `budgeted`: some budget applies, so a submit must hold.
+   */
   authorize(req: AuthorizeRequest): BudgetVerdict {
-    const price = toMicros(req.price);
-    let parked: BudgetVerdict | undefined;
-    for (const b of this.budgets) {
-      if ((b.currency ?? DEFAULT_CURRENCY) !== req.currency) continue;
-      const target = budgetTarget(b, req.tags);
-      if (!target) continue;
-      const spent = this.netIn(b.period, req.at, target[0], target[1], req.currency);
-      if (price <= 0 || spent + price <= toMicros(b.limit)) continue;
-      const verdict: BudgetVerdict = {
-        ok: false,
-        budget: budgetName(b, target[1]),
-        limit: b.limit,
-        spent: fromMicros(spent),
-        price: req.price,
-        currency: req.currency,
-        onExceed: b.onExceed,
-      };
-      if (b.onExceed === 'refuse') return verdict;
-      parked ??= verdict;
+    return this.check(req, req.at);
+  }
+
+  /**
+   * Checks and holds in one step (see the module comment). The same key again: ok, held once (its expiry starts
+   * over, as a resubmit under that key is a new attempt). A key already charged needs no hold. A refusal, or tags no
+   * budget applies to, hold nothing. `now`: workflow time, for expiry.
+   */
+  hold(h: BudgetHold, now: number): BudgetVerdict {
+    this.expireHolds(now);
+    if (this.charges.has(h.key)) return { ok: true };
+    const expiresAt = now + this.limits.holdTtlMs;
+    const own = this.holds.get(h.key);
+    if (own && own.price === h.price && own.currency === h.currency) {
+      own.expiresAt = expiresAt;
+      return { ok: true, budgeted: true };
     }
-    return parked ?? { ok: true };
+    // No hold yet, or one at another price (a resubmit routed elsewhere): check afresh without it.
+    this.holds.delete(h.key);
+    const verdict = this.check({ tags: h, price: h.price, currency: h.currency, at: h.at, key: h.key }, now);
+    if (verdict.ok && verdict.budgeted) this.holds.set(h.key, holdRecord(h, expiresAt));
+    return verdict;
+  }
+
+  /** Drops the hold of a submit known not accepted. */
+  releaseHold(key: string, now: number): ReleaseAck {
+    this.expireHolds(now);
+    return { status: this.holds.delete(key) ? 'released' : 'absent' };
+  }
+
+  /** The hold of `key` still active at `at`, or null. */
+  holdOf(key: string, at: number): HoldRecord | null {
+    const h = this.holds.get(key);
+    return h && h.expiresAt > at ? { ...h } : null;
   }
 
   /** Spend matching a filter, per currency: from the running totals when they can answer, else from the detail. */
@@ -264,7 +321,8 @@ export class LedgerBook {
       }
     }
     const out = Object.fromEntries(Object.entries(byCurrency).map(([k, t]) => [k, spendTotals(t)]));
-    return { filter, byCurrency: out, source, complete, generation: this.generation };
+    const held = this.heldMatching(filter);
+    return { filter, byCurrency: out, source, complete, generation: this.generation, ...(held ? { held } : {}) };
   }
 
   /** The charges of these jobs still in detail, in arrival order. */
@@ -278,7 +336,7 @@ export class LedgerBook {
     return this.budgets.flatMap((b) => {
       const currency = b.currency ?? DEFAULT_CURRENCY;
       const window = b.period === 'day' ? utcDay(at) : b.period === 'month' ? utcMonth(at) : 'total';
-      const ids = b.scope === 'all' ? ['*'] : b.id !== undefined ? [b.id] : this.idsIn(b.period, at, b.scope, currency);
+      const ids = b.scope === 'all' ? ['*'] : b.id !== undefined ? [b.id] : this.idsOf(b, at, currency);
       return ids.map((id) => ({
         ...b,
         currency,
@@ -286,6 +344,7 @@ export class LedgerBook {
         target: id,
         window,
         spent: fromMicros(this.netIn(b.period, at, b.scope, id, currency)),
+        held: fromMicros(this.heldIn(b, at, id, currency, at)),
       }));
     });
   }
@@ -307,6 +366,8 @@ export class LedgerBook {
     }
     const pendingRefunds = [...this.pending.values()].filter((r) => r.at >= now - pendingRefundMs);
     this.stats.droppedRefunds += this.pending.size - pendingRefunds.length;
+    this.expireHolds(now);
+    const holds = [...this.holds.values()];
     const firstDay = utcDay(now - (daysKept - 1) * DAY_MS);
     const months = Object.keys(this.months).sort().slice(-monthsKept);
     return {
@@ -317,9 +378,71 @@ export class LedgerBook {
       months: Object.fromEntries(months.map((m) => [m, this.months[m]!])),
       total: this.total,
       ...(this.foldedThrough !== undefined ? { foldedThrough: this.foldedThrough } : {}),
+      // Only when there are any, so a ledger that never held writes the carry it wrote before holds existed.
+      ...(holds.length > 0 ? { holds } : {}),
       stats: { ...this.stats },
       generation: this.generation + 1,
     };
+  }
+
+  /** The common check of `authorize` and `hold`: spend + holds (of other keys, active at `activeAt`) + price. */
+  private check(req: AuthorizeRequest, activeAt: number): BudgetVerdict {
+    const price = toMicros(req.price);
+    let parked: BudgetVerdict | undefined;
+    let budgeted = false;
+    for (const b of this.budgets) {
+      if ((b.currency ?? DEFAULT_CURRENCY) !== req.currency) continue;
+      const target = budgetTarget(b, req.tags);
+      if (!target || price <= 0) continue;
+      budgeted = true;
+      const spent = this.netIn(b.period, req.at, target[0], target[1], req.currency);
+      const held = this.heldIn(b, req.at, target[1], req.currency, activeAt, req.key);
+      if (spent + held + price <= toMicros(b.limit)) continue;
+      const verdict: BudgetVerdict = {
+        ok: false,
+        budget: budgetName(b, target[1]),
+        limit: b.limit,
+        spent: fromMicros(spent),
+        ...(held > 0 ? { held: fromMicros(held) } : {}),
+        price: req.price,
+        currency: req.currency,
+        onExceed: b.onExceed,
+      };
+      if (b.onExceed === 'refuse') return verdict;
+      parked ??= verdict;
+    }
+    return parked ?? (budgeted ? { ok: true, budgeted: true } : { ok: true });
+  }
+
+  /** Micro-units held against budget `b` for target `id` in the window of `at`, by holds active at `activeAt`. */
+  private heldIn(b: Budget, at: number, id: string, currency: string, activeAt: number, exceptKey?: string): number {
+    let sum = 0;
+    for (const h of this.holds.values()) {
+      if (h.key === exceptKey || h.expiresAt <= activeAt || h.currency !== currency) continue;
+      if (!sameWindow(b.period, h.at, at) || budgetTarget(b, h)?.[1] !== id) continue;
+      sum += toMicros(h.price);
+    }
+    return sum;
+  }
+
+  /** Per currency, what the holds matching a spend filter hold (`since` does not apply); undefined when nothing. */
+  private heldMatching(filter: SpendFilter): Record<string, number> | undefined {
+    const micros: Record<string, number> = {};
+    for (const h of this.holds.values()) {
+      if (matches(h, { ...filter, since: undefined }))
+        micros[h.currency] = (micros[h.currency] ?? 0) + toMicros(h.price);
+    }
+    const entries = Object.entries(micros);
+    return entries.length > 0 ? Object.fromEntries(entries.map(([k, v]) => [k, fromMicros(v)])) : undefined;
+  }
+
+  /** Drops holds whose time is up; `now` is workflow time in update handlers, so replay drops the same ones. */
+  private expireHolds(now: number): void {
+    for (const [key, h] of this.holds) {
+      if (h.expiresAt > now) continue;
+      this.holds.delete(key);
+      this.stats.expiredHolds = (this.stats.expiredHolds ?? 0) + 1;
+    }
   }
 
   private applyRefund(charge: ChargeRecord, r: Refund): void {
@@ -351,6 +474,16 @@ export class LedgerBook {
   private netIn(period: Budget['period'], at: number, dim: TotalDimension, id: string, currency: string): number {
     const t = this.bucketsOf(period, at)?.[bucketKey(dim, id, currency)];
     return t ? t.charged - t.refunded : 0;
+  }
+
+  /** The ids an id-less budget has a figure for: those with spend in its window, and those holding in it. */
+  private idsOf(b: Budget, at: number, currency: string): string[] {
+    const ids = new Set(this.idsIn(b.period, at, b.scope, currency));
+    for (const h of this.holds.values()) {
+      const target = h.currency === currency && sameWindow(b.period, h.at, at) ? budgetTarget(b, h) : undefined;
+      if (target) ids.add(target[1]);
+    }
+    return [...ids];
   }
 
   private idsIn(period: Budget['period'], at: number, dim: TotalDimension, currency: string): string[] {

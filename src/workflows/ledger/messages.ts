@@ -6,10 +6,15 @@
  * Charges and refunds are UPDATES, not signals: the submit activity learns that its charge is durably recorded (or
  * was a duplicate, so metrics count it once) before it completes, a malformed charge is refused by the validator
  * with a typed error instead of entering the state, and update-with-start creates the ledger on first use. Reads
- * (`authorize`, `spend`, `charges`, `budgets`) are queries: they write no history.
+ * (`authorize`, `spend`, `charges`, `budgets`, `hold`) are queries: they write no history.
+ *
+ * Budgets are exact under concurrency through HOLDS: `holdBudget` checks a price against spend plus the holds of
+ * other submits and, when it passes, holds it in the same update (updates run one at a time, so two submits cannot
+ * both take the last room). The charge of the same key turns the hold into spend; `releaseHold` gives it back when
+ * the submit is known not accepted; a hold nobody resolves expires (`LedgerLimits.holdTtlMs`).
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { BudgetVerdict, Charge, CostTags, Refund } from '../../upstreams/types';
+import type { BudgetHold, BudgetVerdict, Charge, CostTags, Refund } from '../../upstreams/types';
 import type { SpeedMode } from '../../mj/types';
 
 /** One ledger per namespace: every worker, gateway and CLI finds it by this id. */
@@ -89,6 +94,11 @@ export interface SpendReport {
   complete: boolean;
   /** Continue-as-new count of the ledger. */
   generation: number;
+  /**
+   * Per currency, what submits matching the filter hold now (not in `byCurrency`: not spent yet). Absent when
+   * nothing is held. Holds know tenant, pipeline, batch, job, upstream and mode, not `since`.
+   */
+  held?: Record<string, number>;
 }
 
 /** A charge as the ledger keeps it: with its refund once one arrived. */
@@ -104,8 +114,25 @@ export interface BudgetStatus extends Budget {
   target: string;
   currency: string;
   spent: number;
+  /**
+   * Held now by submits under way (checked and sent or being sent, not charged yet); a new job must fit in
+   * `limit - spent - held`. Transient: each hold becomes spend, is released, or expires. Absent from a ledger that
+   * predates holds.
+   */
+  held?: number;
   /** The period the figure is for: `YYYY-MM-DD`, `YYYY-MM` or `total`. */
   window: string;
+}
+
+/** A hold as the ledger keeps it (see {@link holdBudgetUpdate}). */
+export interface HoldRecord extends BudgetHold {
+  /** Workflow time after which the hold no longer counts and is dropped. Epoch ms. */
+  expiresAt: number;
+}
+
+export interface ReleaseAck {
+  /** `absent`: no hold with this key (never taken, charged, released before or expired); nothing changed. */
+  status: 'released' | 'absent';
 }
 
 export interface ChargeAck {
@@ -135,6 +162,8 @@ export interface AuthorizeRequest {
   price: number;
   currency: string;
   at: number;
+  /** The submit's charge key: its own hold (a resubmit under the same key) does not count against it. */
+  key?: string;
 }
 
 /** What survives a continue-as-new (see `LedgerBook.toCarry`). */
@@ -148,6 +177,8 @@ export interface LedgerCarry {
   total: Record<string, MicroTotals>;
   /** Latest `at` of a charge folded out of the detail; spend from detail before it is incomplete. */
   foldedThrough?: number;
+  /** Active holds. Absent in a carry written before holds existed (and when there are none). */
+  holds?: HoldRecord[];
   stats: LedgerStats;
   generation: number;
 }
@@ -167,6 +198,8 @@ export interface LedgerStats {
   duplicateRefunds: number;
   /** Refunds whose charge never arrived within the pending window. */
   droppedRefunds: number;
+  /** Holds dropped by expiry (neither charged nor released in time: a lost worker, a job that gave up). */
+  expiredHolds?: number;
 }
 
 export interface CostLedgerInput {
@@ -185,10 +218,21 @@ export const recordRefundUpdate = defineUpdate<RefundAck, [Refund]>('recordRefun
 /** Replaces the budgets (operators, the worker's `MJ_BUDGETS`); answers the budgets now in force. */
 export const setBudgetsUpdate = defineUpdate<Budget[], [SetBudgetsRequest]>('setBudgets');
 
-/** Would this price pass a budget of these tags? */
+/**
+ * Checks a price against spend plus holds and, when it passes a budget that applies, holds it (idempotent by key:
+ * the same key answers ok again and holds once). A refusal holds nothing. The submit calls it only when
+ * {@link authorizeQuery} said `budgeted`, so unbudgeted jobs write nothing here.
+ */
+export const holdBudgetUpdate = defineUpdate<BudgetVerdict, [BudgetHold]>('holdBudget');
+/** Gives back the hold of a submit known not accepted; idempotent. */
+export const releaseHoldUpdate = defineUpdate<ReleaseAck, [{ key: string }]>('releaseHold');
+
+/** Would this price pass a budget of these tags (spend plus holds of other keys)? `budgeted`: a hold is needed. */
 export const authorizeQuery = defineQuery<BudgetVerdict, [AuthorizeRequest]>('authorize');
 export const spendQuery = defineQuery<SpendReport, [SpendFilter]>('spend');
 /** The charges of these jobs (at most 500 ids) the ledger still keeps in detail, oldest first. */
 export const chargesQuery = defineQuery<ChargeRecord[], [{ jobIds: string[] }]>('charges');
 /** Budgets with their spend in the current period (`at`: the caller's clock). */
 export const budgetsQuery = defineQuery<BudgetStatus[], [{ at: number }]>('budgets');
+/** The active hold of this key, or null (so a release of nothing writes no history). `at`: the caller's clock. */
+export const holdQuery = defineQuery<HoldRecord | null, [{ key: string; at: number }]>('hold');

@@ -1,8 +1,8 @@
 /**
- * The validation rule of charges and refunds sent to the ledger (the update validators): a malformed record is
+ * The validation rule of charges, refunds and budget holds sent to the ledger (the update validators): a malformed record is
  * refused with the field and rule, and never enters the totals. Workflow-safe.
  */
-import { PRICED_ACTIONS, type Charge, type Refund } from '../../upstreams/types';
+import { PRICED_ACTIONS, type BudgetHold, type Charge, type Refund } from '../../upstreams/types';
 import { SPEED_MODES } from '../../shared/speed-modes';
 import type { BudgetProblem } from './budget-rules';
 
@@ -23,11 +23,27 @@ function timeProblem(v: unknown, field: string): BudgetProblem | null {
 /** Why a charge is unusable, or null. */
 export function chargeProblem(c: Charge | undefined): BudgetProblem | null {
   if (!c || typeof c !== 'object') return { field: 'charge', rule: 'must be an object' };
+  return recordProblem(c, true);
+}
+
+/** Why a budget hold is unusable, or null: a charge without its upstream task id (not known before the submit). */
+export function holdProblem(h: BudgetHold | undefined): BudgetProblem | null {
+  if (!h || typeof h !== 'object') return { field: 'hold', rule: 'must be an object' };
+  return recordProblem(h, false);
+}
+
+/** Why a hold release is unusable, or null. */
+export function releaseProblem(r: { key?: unknown } | undefined): BudgetProblem | null {
+  if (!r || typeof r !== 'object') return { field: 'release', rule: 'must be an object' };
+  return idProblem(r.key, 'key');
+}
+
+function recordProblem(c: BudgetHold & { upstreamTaskId?: string }, withTask: boolean): BudgetProblem | null {
   return (
     idProblem(c.key, 'key') ??
     idProblem(c.jobId, 'jobId') ??
     idProblem(c.upstreamId, 'upstreamId') ??
-    idProblem(c.upstreamTaskId, 'upstreamTaskId') ??
+    (withTask ? idProblem(c.upstreamTaskId, 'upstreamTaskId') : null) ??
     idProblem(c.tenant, 'tenant', true) ??
     idProblem(c.pipelineId, 'pipelineId', true) ??
     idProblem(c.batchId, 'batchId', true) ??

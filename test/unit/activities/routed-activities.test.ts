@@ -17,6 +17,7 @@ import type { AssetStore } from '../../../src/assets';
 import { MjClient } from '../../../src/mj';
 import { ACTIVITY_FAILURE, MJ_ERROR_CODE } from '../../../src/shared/failure-types';
 import type {
+  BudgetHold,
   BudgetVerdict,
   Charge,
   LedgerRecorder,
@@ -51,12 +52,23 @@ class FakeRouter implements UpstreamRouter {
   }
 }
 
+/** A ledger answering one verdict; `{ ok: true, budgeted: true }` stands for tags a budget applies to. */
 class FakeLedger implements LedgerRecorder {
   readonly charges: Charge[] = [];
   readonly refunds: string[] = [];
+  /** Holds taken (a hold only happens when the verdict is ok and budgeted, as in the real ledger). */
+  readonly holds: BudgetHold[] = [];
+  readonly releasedHolds: string[] = [];
   constructor(private readonly verdict: BudgetVerdict = { ok: true }) {}
   async authorize(): Promise<BudgetVerdict> {
     return this.verdict;
+  }
+  async hold(h: BudgetHold): Promise<BudgetVerdict> {
+    if (this.verdict.ok && this.verdict.budgeted) this.holds.push(h);
+    return this.verdict;
+  }
+  async releaseHold(key: string): Promise<void> {
+    this.releasedHolds.push(key);
   }
   async charge(c: Charge): Promise<void> {
     this.charges.push(c);
@@ -312,6 +324,73 @@ describe('routed submitTask', () => {
     };
     await failureOf(env.run(acts(router).submitTask, action));
     expect(router.reserved[0]).toMatchObject({ pin: 'b', exclude: ['a'], action: 'UPSCALE' });
+  });
+});
+
+describe('routed submitTask: budget holds', () => {
+  const budgeted = (): FakeLedger => new FakeLedger({ ok: true, budgeted: true });
+
+  it('holds the price under the state key before sending, and the acceptance charges that key', async () => {
+    const router = new FakeRouter(() => routedTo('b'));
+    const ledger = budgeted();
+    mock(ORIGINS.b, '/mj-fast/mj/submit/imagine', 200, { code: 1, description: 'ok', result: 'T1' });
+    await env.run(acts(router, ledger).submitTask, input);
+    expect(ledger.holds).toEqual([
+      expect.objectContaining({ key: STATE, jobId: 'job-1', upstreamId: 'b', price: 0.05, tenant: 'acme' }),
+    ]);
+    expect(ledger.holds[0]).not.toHaveProperty('upstreamTaskId');
+    expect(ledger.charges.map((c) => c.key)).toEqual([STATE]);
+    expect(ledger.releasedHolds).toEqual([]);
+  });
+
+  it.each([
+    ['a failover (23)', 200, { code: 23, description: '队列已满，请稍后尝试' }],
+    ['a job error (banned prompt)', 200, { code: 24, description: '可能包含敏感词', properties: {} }],
+    ['an auth refusal', 401, { error: 'unauthorized' }],
+  ])('releases the hold after %s: the submit is known not accepted', async (_what, status, reply) => {
+    const router = new FakeRouter(() => routedTo('a'));
+    const ledger = budgeted();
+    mock(ORIGINS.a, '/mj-fast/mj/submit/imagine', status, reply);
+    await failureOf(env.run(acts(router, ledger).submitTask, input));
+    expect(ledger.holds).toHaveLength(1);
+    expect(ledger.releasedHolds).toEqual([STATE]);
+    expect(ledger.charges).toEqual([]);
+  });
+
+  it('keeps the hold after an unknown outcome (the reconcile charges it or releases it once proven absent)', async () => {
+    const router = new FakeRouter(() => routedTo('a'));
+    const ledger = budgeted();
+    mock(ORIGINS.a, '/mj-fast/mj/submit/imagine', 200, { code: 1, description: 'ok' });
+    const f = await failureOf(env.run(acts(router, ledger).submitTask, input));
+    expect(f.details?.[0]).toMatchObject({ outcomeUnknown: true });
+    expect(ledger.holds).toHaveLength(1);
+    expect(ledger.releasedHolds).toEqual([]);
+
+    const route = f.details?.[0] as { route: SubmitTaskResult['route'] };
+    mock(ORIGINS.a, '/mj/task/list-by-condition', 200, []);
+    mock(ORIGINS.a, '/mj/task/list', 200, []);
+    const a = acts(router, ledger);
+    const lookup = { stateKey: STATE, taskIdHint: 'T8', upstreamId: 'a', route: route.route };
+    expect(await env.run(a.findTaskByState, lookup)).toBeNull();
+    expect(ledger.releasedHolds).toEqual([STATE]);
+  });
+
+  it('takes no hold and releases none when no budget applies to the tags', async () => {
+    const router = new FakeRouter(() => routedTo('a'));
+    const ledger = new FakeLedger({ ok: true });
+    mock(ORIGINS.a, '/mj-fast/mj/submit/imagine', 200, { code: 23, description: '队列已满，请稍后尝试' });
+    await failureOf(env.run(acts(router, ledger).submitTask, input));
+    expect(ledger.holds).toEqual([]);
+    expect(ledger.releasedHolds).toEqual([]);
+  });
+
+  it('a released hold that the ledger cannot take back does not hide what the submit did', async () => {
+    const router = new FakeRouter(() => routedTo('a'));
+    const ledger = budgeted();
+    ledger.releaseHold = () => Promise.reject(new Error('ledger unreachable'));
+    mock(ORIGINS.a, '/mj-fast/mj/submit/imagine', 200, { code: 23, description: '队列已满，请稍后尝试' });
+    const f = await failureOf(env.run(acts(router, ledger).submitTask, input));
+    expect(f.details?.[0]).toMatchObject({ upstreamId: 'a', failover: true });
   });
 });
 

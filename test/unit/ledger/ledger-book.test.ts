@@ -86,7 +86,7 @@ describe('LedgerBook budgets', () => {
 
   test('refuses the price that would pass a day budget, names it, and allows again the next UTC day', () => {
     const book = new LedgerBook([tenantDay]);
-    expect(auth(book, 0.05)).toEqual({ ok: true });
+    expect(auth(book, 0.05)).toEqual({ ok: true, budgeted: true });
     book.charge(charge(1));
     book.charge(charge(2));
     expect(auth(book, 0.05)).toEqual({
@@ -103,9 +103,9 @@ describe('LedgerBook budgets', () => {
     expect(book.authorize({ tags: { tenant: 'acme' }, price: 5, currency: 'CNY', at: T0 })).toEqual({ ok: true });
     const midnight = Date.UTC(2026, 0, 11, 0, 0, 0);
     expect(auth(book, 0.05, midnight - 1).ok).toBe(false);
-    expect(auth(book, 0.05, midnight)).toEqual({ ok: true });
+    expect(auth(book, 0.05, midnight)).toEqual({ ok: true, budgeted: true });
     book.refund({ key: 'job-1/submit', reason: 'operator', at: midnight + 5 });
-    expect(auth(book, 0.05, midnight - 1)).toEqual({ ok: true });
+    expect(auth(book, 0.05, midnight - 1)).toEqual({ ok: true, budgeted: true });
   });
 
   test('month and total periods, id-less budgets per id, refuse named before park', () => {
@@ -116,7 +116,7 @@ describe('LedgerBook budgets', () => {
     const book = new LedgerBook(budgets);
     for (let i = 0; i < 20; i++) book.charge(charge(i, { at: T0 - 5 * DAY + i }));
     expect(auth(book, 0.05, T0)).toMatchObject({ ok: false, budget: 'tenant:acme/month', onExceed: 'park' });
-    expect(auth(book, 0.05, Date.UTC(2026, 1, 1))).toEqual({ ok: true });
+    expect(auth(book, 0.05, Date.UTC(2026, 1, 1))).toEqual({ ok: true, budgeted: true });
     expect(auth(book, 0.1, Date.UTC(2026, 1, 1))).toMatchObject({ ok: false, budget: 'all:*/total' });
     book.charge(charge(99, { tenant: 'beta' }));
     expect(auth(book, 0.01, T0)).toMatchObject({ budget: 'all:*/total', onExceed: 'refuse' });
@@ -151,7 +151,7 @@ describe('LedgerBook continue-as-new carry', () => {
     expect(next.spend({ tenant: 'acme', since: T0 })).toMatchObject({ complete: false, source: 'detail' });
     expect(next.spend({ tenant: 'acme', since: T0 + 7 })).toMatchObject({ complete: true });
     expect(next.charge(charge(9)).status).toBe('duplicate');
-    expect(auth(next, 0.05, T0 + DAY)).toEqual({ ok: true });
+    expect(auth(next, 0.05, T0 + DAY)).toEqual({ ok: true, budgeted: true });
     expect(next.charge({ ...charge(11), key: 'soon' })).toMatchObject({ status: 'recorded', refunded: true });
   });
 });
