@@ -3,8 +3,9 @@
  * holds the price against the budgets in the ledger (so concurrent submits cannot together pass one), submits to
  * that upstream's client with its own hook URL, and tells the pool what happened. The hold becomes the charge on
  * acceptance, is released when the submit is known not accepted, and is kept for an unknown outcome (the reconcile
- * charges it, or releases it once the task is proven absent; else it expires). The workflow sees the owner on success, and on failure whether it may go elsewhere
- * (`failover`), must wait (`UpstreamsBusy`), or must reconcile on the same upstream (`route` with an unknown outcome).
+ * charges it, or releases it once the task is proven absent; else it expires). The workflow sees the owner on
+ * success, and on failure whether it may go elsewhere (`failover`), must wait (`UpstreamsBusy`), or must reconcile on
+ * the same upstream (`route` with an unknown outcome).
  */
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { AssetStore } from '../assets/asset-store';
