@@ -88,6 +88,45 @@ function startJob(
   });
 }
 
+/** [workflow id prefix, prompt, fixture file] of one recorded job. */
+type JobShot = [name: string, prompt: string, file: string];
+
+/**
+ * A hooked job (the receiver's first delivery, then SUCCESS, signalled by hand: the first delivery swaps the short
+ * wait for the 60 s safety net, so only the SUCCESS hint ends it) and a gateway grid (stubs before its task is known).
+ */
+async function recordHookedAndGateway(
+  r: Recorder,
+  shots: { hooked: JobShot; gateway: JobShot },
+  extra: Partial<JobInput> = {}
+): Promise<void> {
+  const [hookedName, hookedPrompt, hookedFile] = shots.hooked;
+  const hooked = await startJob(r, 'trueai', hookedName, {
+    request: { kind: 'imagine', prompt: `${hookedPrompt} --sim-duration 3600` },
+    policy: { ...POLL, initialInterval: '2s', maxInterval: '4s', webhookInterval: '60s' },
+    ...extra,
+  });
+  let taskId = '';
+  await until(`${hookedName} accepted`, async () => {
+    taskId = (await hooked.query(getProgressQuery)).taskId ?? '';
+    return taskId !== '';
+  });
+  await hooked.signal(taskChangedSignal, { taskId, status: 'IN_PROGRESS', progress: '0%' });
+  await pause(500);
+  r.queues.trueai.sim.completeNow(taskId);
+  await hooked.signal(taskChangedSignal, { taskId, status: 'SUCCESS', progress: '100%' });
+  await hooked.result();
+  await r.save(hookedFile, hooked);
+
+  const [gatewayName, gatewayPrompt, gatewayFile] = shots.gateway;
+  const gateway = await startJob(r, 'gateway', gatewayName, {
+    request: { kind: 'imagine', prompt: `${gatewayPrompt} --v 7` },
+    ...extra,
+  });
+  await gateway.result();
+  await r.save(gatewayFile, gateway);
+}
+
 const JOB_SCENARIOS: Scenario[] = [
   {
     files: [
@@ -185,60 +224,25 @@ const JOB_SCENARIOS: Scenario[] = [
     // SUCCESS), so its short first wait is swapped for the safety net and the terminal hint wakes it; the gateway grid
     // reads stubs before its task is known.
     files: ['job-current-paths-webhooks', 'job-current-paths-gateway'],
-    async run(r) {
-      const hooked = await startJob(r, 'trueai', 'current-hooked', {
-        request: { kind: 'imagine', prompt: 'a hooked fox --sim-duration 3600' },
-        policy: { ...POLL, initialInterval: '2s', maxInterval: '4s', webhookInterval: '60s' },
-      });
-      let taskId = '';
-      await until('hooked job accepted', async () => {
-        taskId = (await hooked.query(getProgressQuery)).taskId ?? '';
-        return taskId !== '';
-      });
-      await hooked.signal(taskChangedSignal, { taskId, status: 'IN_PROGRESS', progress: '0%' });
-      // The first delivery swaps the short wait for the safety net (60 s): only the SUCCESS hint below ends it.
-      await pause(500);
-      r.queues.trueai.sim.completeNow(taskId);
-      await hooked.signal(taskChangedSignal, { taskId, status: 'SUCCESS', progress: '100%' });
-      await hooked.result();
-      await r.save('job-current-paths-webhooks', hooked);
-
-      const gateway = await startJob(r, 'gateway', 'current-gateway', {
-        request: { kind: 'imagine', prompt: 'a gateway hare --v 7' },
-      });
-      await gateway.result();
-      await r.save('job-current-paths-gateway', gateway);
-    },
+    run: (r) =>
+      recordHookedAndGateway(r, {
+        hooked: ['current-hooked', 'a hooked fox', 'job-current-paths-webhooks'],
+        gateway: ['current-gateway', 'a gateway hare', 'job-current-paths-gateway'],
+      }),
   },
   {
     // Issue 15: a run whose starter sets `pathsVersion` takes today's paths without asking patched(): no marker and
     // no TemporalChangeVersion upsert. The same hooked flow as above (first delivery, then SUCCESS), and a gateway grid.
     files: ['job-started-on-current-paths', 'job-started-on-current-paths-gateway'],
-    async run(r) {
-      const hooked = await startJob(r, 'trueai', 'started-current', {
-        request: { kind: 'imagine', prompt: 'a versioned owl --sim-duration 3600' },
-        policy: { ...POLL, initialInterval: '2s', maxInterval: '4s', webhookInterval: '60s' },
-        pathsVersion: JOB_PATHS_VERSION,
-      });
-      let taskId = '';
-      await until('versioned job accepted', async () => {
-        taskId = (await hooked.query(getProgressQuery)).taskId ?? '';
-        return taskId !== '';
-      });
-      await hooked.signal(taskChangedSignal, { taskId, status: 'IN_PROGRESS', progress: '0%' });
-      await pause(500);
-      r.queues.trueai.sim.completeNow(taskId);
-      await hooked.signal(taskChangedSignal, { taskId, status: 'SUCCESS', progress: '100%' });
-      await hooked.result();
-      await r.save('job-started-on-current-paths', hooked);
-
-      const gateway = await startJob(r, 'gateway', 'started-current-gateway', {
-        request: { kind: 'imagine', prompt: 'a versioned hare --v 7' },
-        pathsVersion: JOB_PATHS_VERSION,
-      });
-      await gateway.result();
-      await r.save('job-started-on-current-paths-gateway', gateway);
-    },
+    run: (r) =>
+      recordHookedAndGateway(
+        r,
+        {
+          hooked: ['started-current', 'a versioned owl', 'job-started-on-current-paths'],
+          gateway: ['started-current-gateway', 'a versioned hare', 'job-started-on-current-paths-gateway'],
+        },
+        { pathsVersion: JOB_PATHS_VERSION }
+      ),
   },
 ];
 
