@@ -16,7 +16,7 @@ import type { Client } from '@temporalio/client';
 import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import type { JobInput } from '../../src/shared/types';
 import type { BenchContext } from '../lib/context';
-import { startDevServer } from '../lib/dev-server';
+import { startDevServer, type DevServer } from '../lib/dev-server';
 import { scrapeStoreCounters, storeWork, type StoreWork } from '../lib/server-store';
 import { cpuCores, MiB, readProc } from '../lib/proc';
 import { JOB_TAG, startBenchSimulator } from '../lib/sim';
@@ -154,20 +154,7 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
         workerOptions,
       });
       try {
-        runs.push(
-          await measure(
-            ctx,
-            server.client,
-            server.pid,
-            server.metricsUrl,
-            [w],
-            taskQueue,
-            quick ? 6_000 : 20_000,
-            backlogCap,
-            'noop',
-            settings
-          )
-        );
+        runs.push(await measure(ctx, server, [w], taskQueue, quick ? 6_000 : 20_000, backlogCap, 'noop', settings));
         const r = runs[runs.length - 1];
         ctx.log(
           `throughput empty workflow: ${r.startsPerSec} starts/s, ${r.completionsPerSec} completions/s, backlog ${r.backlogAtEnd}`
@@ -199,20 +186,7 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
             })
           );
         }
-        runs.push(
-          await measure(
-            ctx,
-            server.client,
-            server.pid,
-            server.metricsUrl,
-            workers,
-            taskQueue,
-            windowMs,
-            backlogCap,
-            'job',
-            settings
-          )
-        );
+        runs.push(await measure(ctx, server, workers, taskQueue, windowMs, backlogCap, 'job', settings));
         const r = runs[runs.length - 1];
         ctx.log(
           `throughput ${count} worker(s): ${r.startsPerSec} starts/s, ${r.completionsPerSec} completions/s, backlog ${r.backlogAtEnd}`
@@ -239,9 +213,7 @@ export async function runThroughputPhase(ctx: BenchContext): Promise<ThroughputP
 
 async function measure(
   ctx: BenchContext,
-  client: Client,
-  serverPid: number,
-  metricsUrl: string,
+  server: Pick<DevServer, 'client' | 'pid' | 'metricsUrl'>,
   workers: BenchWorker[],
   taskQueue: string,
   windowMs: number,
@@ -249,6 +221,7 @@ async function measure(
   workload: ThroughputRun['workload'],
   settings: ThroughputSettings
 ): Promise<ThroughputRun> {
+  const { client, metricsUrl } = server;
   let eager = 0;
   let seq = 0;
   let started = 0;
@@ -300,7 +273,7 @@ async function measure(
   const t0 = Date.now();
   stopAt = t0 + windowMs;
   const w0 = workers.map((w) => readProc(w.pid));
-  const srv0 = readProc(serverPid);
+  const srv0 = readProc(server.pid);
   const lanes = Array.from({ length: 16 }, async () => {
     while (Date.now() < stopAt) {
       if (started - completed >= backlogCap) {
@@ -316,7 +289,7 @@ async function measure(
   const c1 = completed;
   const s1 = started;
   const w1 = workers.map((w) => readProc(w.pid));
-  const srv1 = readProc(serverPid);
+  const srv1 = readProc(server.pid);
   const drainStart = Date.now();
   const drained = await waitUntil(() => completed >= started, 30_000, 250);
   counting = false;

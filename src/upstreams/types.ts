@@ -263,8 +263,6 @@ export type BudgetHold = Omit<Charge, 'upstreamTaskId'>;
 
 /** Activity-side access to the cost ledger workflow (implemented in `src/ledger/ledger-recorder.ts`). */
 export interface LedgerRecorder {
-  /** Would this price pass a budget of the tags? Reads only. */
-  authorize(tags: CostTags, price: number, currency: string): Promise<BudgetVerdict>;
   /**
    * Checks the price against the budgets counting spend AND holds, and when it passes holds it until the charge of
    * the same key (or a release, or expiry). Idempotent by `key`. Tags no budget applies to write nothing.

@@ -145,6 +145,11 @@ function sameWindow(period: Budget['period'], a: number, b: number): boolean {
   return period === 'day' ? utcDay(a) === utcDay(b) : period === 'month' ? utcMonth(a) === utcMonth(b) : true;
 }
 
+/** The id of budget `b` that hold `h` counts against in the window of `at` and in `currency`, if any. */
+function holdTarget(b: Budget, h: HoldRecord, at: number, currency: string): string | undefined {
+  return h.currency === currency && sameWindow(b.period, h.at, at) ? budgetTarget(b, h)?.[1] : undefined;
+}
+
 /** A clean copy of a hold request (only known fields), with its expiry. */
 function holdRecord(h: BudgetHold, expiresAt: number): HoldRecord {
   const { key, jobId, upstreamId, action, mode, price, currency, at, tenant, pipelineId, batchId } = h;
@@ -203,7 +208,10 @@ export class LedgerBook {
     this.generation = carry?.generation ?? 0;
   }
 
-  /** Records an accepted task (its hold, if any, becomes this spend); a second charge with the same key changes nothing. */
+  /**
+   * Records an accepted task (its hold, if any, becomes this spend); a second charge with the same key changes
+   * nothing.
+   */
   charge(c: Charge): ChargeAck {
     this.holds.delete(c.key);
     if (this.charges.has(c.key)) {
@@ -418,8 +426,7 @@ export class LedgerBook {
   private heldIn(b: Budget, at: number, id: string, currency: string, activeAt: number, exceptKey?: string): number {
     let sum = 0;
     for (const h of this.holds.values()) {
-      if (h.key === exceptKey || h.expiresAt <= activeAt || h.currency !== currency) continue;
-      if (!sameWindow(b.period, h.at, at) || budgetTarget(b, h)?.[1] !== id) continue;
+      if (h.key === exceptKey || h.expiresAt <= activeAt || holdTarget(b, h, at, currency) !== id) continue;
       sum += toMicros(h.price);
     }
     return sum;
@@ -480,8 +487,8 @@ export class LedgerBook {
   private idsOf(b: Budget, at: number, currency: string): string[] {
     const ids = new Set(this.idsIn(b.period, at, b.scope, currency));
     for (const h of this.holds.values()) {
-      const target = h.currency === currency && sameWindow(b.period, h.at, at) ? budgetTarget(b, h) : undefined;
-      if (target) ids.add(target[1]);
+      const id = holdTarget(b, h, at, currency);
+      if (id !== undefined) ids.add(id);
     }
     return [...ids];
   }

@@ -1,6 +1,6 @@
 /**
- * The validation rule of charges, refunds and budget holds sent to the ledger (the update validators): a malformed record is
- * refused with the field and rule, and never enters the totals. Workflow-safe.
+ * The validation rule of charges, refunds and budget holds sent to the ledger (the update validators): a malformed
+ * record is refused with the field and rule, and never enters the totals. Workflow-safe.
  */
 import { PRICED_ACTIONS, type BudgetHold, type Charge, type Refund } from '../../upstreams/types';
 import { SPEED_MODES } from '../../shared/speed-modes';
