@@ -20,6 +20,7 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { PNG } from 'pngjs';
 import { LocalAssetStore } from '../../src/assets';
 import { createLogger } from '../../src/logger';
@@ -142,6 +143,37 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** What a pipeline that did not finish was doing: its progress (or why it cannot be read), failed tasks, children. */
+async function stuckReport(handle: WorkflowHandle): Promise<string> {
+  const why = (e: unknown) => {
+    const err = e as { message?: string; cause?: { message?: string; details?: string } };
+    return [err.message, err.cause?.message, err.cause?.details].filter(Boolean).join(' / ');
+  };
+  const lines: string[] = [];
+  const progress = await handle.query(getPipelineProgressQuery).then((p) => JSON.stringify(p), why);
+  const tasks = async (id: string) => {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    const events = history.events ?? [];
+    if (events.some((e) => e.workflowTaskFailedEventAttributes)) {
+      // Kept for replay (`Worker.runReplayHistory`): a failed task here is usually a determinism bug.
+      const file = path.join(tmpdir(), `chaos-stuck-${id.replace(/[^\w.-]+/g, '_')}.json`);
+      await writeFile(file, historyToJSON(history));
+      lines.push(`history of ${id} written to ${file}`);
+    }
+    const failed = events.flatMap((e) => e.workflowTaskFailedEventAttributes?.failure?.message ?? []);
+    return `${events.length} events, last ${String(events.at(-1)?.eventType)}, failed tasks ${JSON.stringify(failed.slice(-2))}`;
+  };
+  lines.push(`progress: ${progress.slice(0, 1_500)}`, `pipeline: ${await tasks(handle.workflowId).catch(why)}`);
+  try {
+    for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${handle.workflowId}/"` })) {
+      lines.push(`${wf.workflowId} ${wf.status.name}: ${await tasks(wf.workflowId).catch(why)}`);
+    }
+  } catch (e) {
+    lines.push(`children not listed: ${why(e)}`);
+  }
+  return lines.join('\n');
+}
+
 /** Waits for a pipeline across server restarts: describe until closed, then read the result. */
 async function settle(handle: WorkflowHandle, deadline: number): Promise<PipelineResult> {
   for (;;) {
@@ -153,8 +185,7 @@ async function settle(handle: WorkflowHandle, deadline: number): Promise<Pipelin
       // The server is down for a moment: try again.
     }
     if (Date.now() > deadline) {
-      const progress = await handle.query(getPipelineProgressQuery).catch((e: unknown) => String(e));
-      throw new Error(`pipeline ${handle.workflowId} not done in time: ${JSON.stringify(progress).slice(0, 2_000)}`);
+      throw new Error(`pipeline ${handle.workflowId} not done in time: ${await stuckReport(handle)}`);
     }
     await sleep(500);
   }

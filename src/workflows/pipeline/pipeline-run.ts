@@ -285,6 +285,19 @@ export class PipelineRun {
 
   // ---- step input ---------------------------------------------------------------------------------------
 
+  /**
+   * Whether `apply(input)` may run now: the input resolves, or nothing can change that any more (the pipeline is done
+   * or the input names no branch that can still come to wait). See the update handler in pipeline-workflow.ts.
+   */
+  canApply(input: StepInput): boolean {
+    try {
+      this.resolve(input);
+      return true;
+    } catch {
+      return this.done || this.allTerminal();
+    }
+  }
+
   /** Validates a step input without side effects; throws `StepInputRejected`. */
   resolve(input: StepInput): Resolution {
     if (typeof input !== 'object' || input === null)

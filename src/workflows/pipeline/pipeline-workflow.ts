@@ -68,7 +68,18 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     tooLong && patched('bounded-child-ids')
   );
   setHandler(getPipelineProgressQuery, () => run.progress());
-  setHandler(provideStepInputUpdate, (i) => run.apply(i), { validator: (i) => void run.resolve(i) });
+  // Live, the validator has just accepted the input, so the wait below ends at once. On replay validators do not run,
+  // and sdk-core may hand the update over before the child result delivered in the same task (the result that made
+  // the branch wait for input): applying it then would refuse it and skip the child start the history holds. So the
+  // handler waits for the state the validator saw.
+  setHandler(
+    provideStepInputUpdate,
+    async (i) => {
+      await condition(() => run.canApply(i));
+      return run.apply(i);
+    },
+    { validator: (i) => void run.resolve(i) }
+  );
 
   try {
     for (;;) {

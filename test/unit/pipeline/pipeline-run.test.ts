@@ -214,6 +214,21 @@ describe('PipelineRun step input', () => {
     });
   });
 
+  it('can apply an input only once its branch waits, or once nothing can change any more (replay order)', async () => {
+    const { run, host } = await waitingRegion();
+    const input: StepInput = { step: 'region', branch: 'U2', modal: { prompt: 'a hat', mask: MASK } };
+    // On replay the update may come before the child result that makes region/U2 wait: the handler waits then.
+    expect(run.canApply(input)).toBe(false);
+    await host.job('ups/U2').end(succeeded(result('t-u2')));
+    expect(run.canApply(input)).toBe(false);
+    run.advance();
+    expect(run.canApply(input)).toBe(true);
+    // An input that can never resolve does not hang the handler once the pipeline is over: apply then refuses it.
+    expect(run.canApply({ step: 'nope' })).toBe(false);
+    run.done = true;
+    expect(run.canApply({ step: 'nope' })).toBe(true);
+  });
+
   it('imagines the prompt a person picked from a describe answer', async () => {
     const { run, host } = runOf({
       name: 'describe',
