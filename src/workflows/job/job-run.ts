@@ -373,8 +373,22 @@ export class JobRun {
     }
   }
 
+  /**
+   * Whether a person's input can be taken now (what the validator checks: waiting, no input pending), or never will
+   * be (the job ended).
+   */
+  canTakeModalInput(): boolean {
+    const waiting = this.phase === 'waiting-input' || this.phase === 'waiting-modal';
+    return (waiting && this.modalInput === undefined) || this.finished();
+  }
+
   /** The update handler: completes once the upstream took the modal submit, or with the reason it did not. */
   async provideModalInput(modal: ModalInput): Promise<ModalAck> {
+    // Live, the validator has just accepted the input, so this wait ends at once. On replay validators do not run, and
+    // sdk-core may hand the update over before a result delivered in the same workflow task (the refusal that cleared
+    // an earlier input, as seen for pipelines' step input): taken then, the input would be cleared by that refusal and
+    // the modal submit the history holds never scheduled. So the handler waits for the state the validator saw.
+    await this.host.condition(() => this.canTakeModalInput());
     const attempt = ++this.modalAttempt;
     this.modalInput = modal;
     this.modalSource = 'person';

@@ -130,6 +130,32 @@ describe('JobRun: intents that always need input', () => {
     await done;
   });
 
+  it('takes a second answer handed over before the refusal of the first (replay order), and submits it', async () => {
+    // On replay sdk-core may deliver an update before a result of the same workflow task. Here the person's second
+    // answer arrives while the first one's modal submit is still out; its refusal must not clear the second answer.
+    const up = modalUpstream();
+    let refuseFirst!: (err: unknown) => void;
+    const host = new FakeHost('mj-job-order', {
+      ...up,
+      submitModal: (i: { taskId: string; input: { prompt?: string } }) =>
+        i.input.prompt === 'banned words' ? new Promise((_, reject) => (refuseFirst = reject)) : up.submitModal(i),
+    });
+    const run = new JobRun(varyRegion(), host);
+    const done = settle(run.run());
+    await host.until(() => run.phase === 'waiting-input', 'waiting-input');
+    const first = run.provideModalInput({ prompt: 'banned words', mask: MASK }).catch((e: unknown) => e);
+    await host.until(() => refuseFirst !== undefined, 'first modal submit sent');
+    expect(run.canTakeModalInput()).toBe(false);
+    const second = run.provideModalInput({ prompt: 'a hat', mask: MASK });
+    refuseFirst(mjFailure(MJ_ERROR_CODE.bannedPrompt, {}, 'MjBannedPromptError'));
+    expect(readRejection((await first) as ApplicationFailure)).toMatchObject({ field: 'prompt', rule: 'banned' });
+    expect(await second).toEqual({ taskId: 'C1', accepted: true });
+    expect(await done).toMatchObject({ taskId: 'C1' });
+    expect(host.activities.submitModal).toHaveBeenLastCalledWith(
+      expect.objectContaining({ taskId: 'C1', input: { prompt: 'a hat', mask: MASK } })
+    );
+  });
+
   it('ends with ModalExpired when nobody answers before modalTimeout, having pressed nothing', async () => {
     const host = new FakeHost('mj-job-exp');
     const run = new JobRun(varyRegion({ policy: { ...FAST, modalTimeout: '1h' } }), host);
