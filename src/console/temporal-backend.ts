@@ -358,7 +358,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
    * gateway stays as it was until the job's own upserts), so it wins when a worker answers; without one the memo
    * speaks. Closed: the memo once it says so, else the result or the failure from history.
    */
-  private async view(info: Described): Promise<ConsoleJob> {
+  private async view(info: Described, reread = false): Promise<ConsoleJob> {
     const f = facts(info);
     if (info.type === 'pipelineWorkflow' || info.type === 'batchWorkflow') return this.groupView(info, f);
     const raw = info.memo?.[JOB_MEMO_KEY] as JobMemo | undefined;
@@ -366,6 +366,14 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     if (f.executionStatus === 'RUNNING') {
       const queried = await this.query<JobProgress>(info, getProgressQuery.name);
       const p = queried && (await withStoredProgress(queried, this.mj.progressStore));
+      if (p && isTerminalPhase(p.phase) && !(memo && isTerminalPhase(memo.phase))) {
+        // The job finished between the describe (or a list row, older still) and the query: that memo is from before
+        // its last task, without images or buttons, and a page shown "succeeded" from it would stay so. Read the
+        // closed job again; should that still show it open, show what the memo says (the page stays live).
+        const fresh = reread ? null : await this.describe(f.id);
+        if (fresh) return this.view(fresh, true);
+        if (memo) return jobFromMemo(f, memo);
+      }
       if (p) return memo ? overlayProgress(jobFromMemo(f, memo), p) : jobFromProgress(f, p);
       return memo ? jobFromMemo(f, memo) : jobFromFailure(f, undefined);
     }
