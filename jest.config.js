@@ -3,6 +3,7 @@ const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }
 const common = { testEnvironment: 'node', transform, setupFiles: ['<rootDir>/test/helpers/setup-env.ts'] };
 
 module.exports = {
+  globalSetup: '<rootDir>/test/helpers/grpc-shutdown-guard.js',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -9,5 +9,6 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   setupFiles: ['<rootDir>/test/helpers/setup-env.ts'],
+  globalSetup: '<rootDir>/test/helpers/grpc-shutdown-guard.js',
   testMatch: ['<rootDir>/test/cluster/**/*.test.ts'],
 };

@@ -57,13 +57,18 @@ export async function startConsoleEnv(file: string): Promise<ConsoleEnv> {
     jobDefaults: { policy: { initialInterval: '500ms', maxInterval: '1s', jitter: 0.1 } },
   });
   const handler = createConsoleHandler({ backend, liveIntervalMs: 300 });
+  // Requests still at work (a live page's event stream between two reads): close() lets them end before the
+  // client's connection closes, since a Temporal call retried after that throws from a timer and ends the process.
+  const inFlight = new Set<Promise<void>>();
   const server: Server = createServer((req, res) => {
-    void handler(req, res).then((handled) => {
+    const work = handler(req, res).then((handled) => {
       if (!handled) {
         res.writeHead(404);
         res.end('not the console');
       }
     });
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -81,6 +86,7 @@ export async function startConsoleEnv(file: string): Promise<ConsoleEnv> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await Promise.allSettled([...inFlight]);
       worker.shutdown();
       await running.catch(() => undefined);
       await proxy.close();
