@@ -161,10 +161,14 @@ async function handleApi(
   }
 }
 
+/** How long `close()` waits for requests still at work once their connections are closed. @unit ms */
+const DRAIN_MS = 5_000;
+
 export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] = []): Promise<GatewayServer> {
   const handlers = [...extra];
+  const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
-    void (async () => {
+    const work = (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (req.method === 'OPTIONS') {
         res.writeHead(204, {
@@ -197,8 +201,12 @@ export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] 
       );
     })().catch((err: unknown) => {
       app.log.error({ err: (err as Error)?.message }, 'gateway handler crashed');
-      sendJson(res, 500, errorBody(9, 'internal error'));
+      // After the headers went out (an event stream) only the end is left to send.
+      if (res.headersSent) res.end();
+      else sendJson(res, 500, errorBody(9, 'internal error'));
     });
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -210,10 +218,24 @@ export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] 
     url: `http://${app.options.host.includes(':') ? `[${app.options.host}]` : app.options.host}:${port}`,
     port,
     addHandler: (h) => void handlers.push(h),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      // A handler can still be between two Temporal calls (a console page's event stream, an answer awaiting its
+      // update). Let it end before the caller closes the client's connection: a call retried after that throws from
+      // a timer of @temporalio/client's retry interceptor and ends the process. Bounded, so a stop never hangs.
+      await drain(inFlight, DRAIN_MS);
+    },
   };
+}
+
+/** Resolves once every promise in `work` has settled, or after `ms`, whichever comes first. */
+async function drain(work: ReadonlySet<Promise<void>>, ms: number): Promise<void> {
+  if (work.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.allSettled([...work]), limit]);
+  clearTimeout(timer);
 }
