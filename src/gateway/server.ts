@@ -11,6 +11,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InFlight } from '../in-flight';
 import { MjInputError } from '../mj/errors';
 import type { SpeedMode } from '../mj/types';
 import { admitRead, type GatewayApp, type RequestCtx } from './app';
@@ -166,7 +167,7 @@ const DRAIN_MS = 5_000;
 
 export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] = []): Promise<GatewayServer> {
   const handlers = [...extra];
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new InFlight();
   const server = http.createServer((req, res) => {
     const work = (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -205,8 +206,7 @@ export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] 
       if (res.headersSent) res.end();
       else sendJson(res, 500, errorBody(9, 'internal error'));
     });
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    inFlight.track(work);
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -226,16 +226,7 @@ export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] 
       // A handler can still be between two Temporal calls (a console page's event stream, an answer awaiting its
       // update). Let it end before the caller closes the client's connection: a call retried after that throws from
       // a timer of @temporalio/client's retry interceptor and ends the process. Bounded, so a stop never hangs.
-      await drain(inFlight, DRAIN_MS);
+      await inFlight.settled(DRAIN_MS);
     },
   };
-}
-
-/** Resolves once every promise in `work` has settled, or after `ms`, whichever comes first. */
-async function drain(work: ReadonlySet<Promise<void>>, ms: number): Promise<void> {
-  if (work.size === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  await Promise.race([Promise.allSettled([...work]), limit]);
-  clearTimeout(timer);
 }

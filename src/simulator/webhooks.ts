@@ -4,6 +4,7 @@
  * deterministic; different tasks go out in parallel.
  */
 import { Agent, request } from 'undici';
+import { InFlight } from '../in-flight';
 import type { FaultPlan } from './faults';
 
 /** Webhook delivery counts behind `stats()`. */
@@ -26,7 +27,7 @@ export class WebhookNotifier {
   private readonly chains = new Map<string, Promise<void>>();
   /** The last body queued per task, replayed by 'webhook-reorder'. */
   private readonly last = new Map<string, string>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new InFlight();
   private readonly aborter = new AbortController();
   readonly counters: WebhookCounters = { sent: 0, failed: 0, dropped: 0 };
   /** Deliveries not yet attempted to the end, by a private sequence number, oldest first. */
@@ -84,7 +85,7 @@ export class WebhookNotifier {
 
   /** Resolves when every queued delivery has finished (tests). */
   async idle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.settled();
   }
 
   /** Forgets per-task history; counters restart. Deliveries already under way still finish. */
@@ -113,9 +114,8 @@ export class WebhookNotifier {
       }
     });
     this.chains.set(taskId, next);
-    this.inFlight.add(next);
+    this.inFlight.track(next);
     void next.finally(() => {
-      this.inFlight.delete(next);
       if (this.chains.get(taskId) === next) this.chains.delete(taskId);
     });
   }

@@ -15,6 +15,7 @@ import { createActivities } from '../../../src/activities';
 import { LocalAssetStore } from '../../../src/assets';
 import { MjJobsClient } from '../../../src/client';
 import { createConsoleHandler, StaticTenantKeys, TemporalConsoleBackend } from '../../../src/console';
+import { InFlight } from '../../../src/in-flight';
 import { MjClient } from '../../../src/mj';
 import { startSimulator, type Simulator } from '../../../src/simulator';
 import { bundleJobWorkflows, uniqueTaskQueue } from '../../helpers/job-env';
@@ -59,7 +60,7 @@ export async function startConsoleEnv(file: string): Promise<ConsoleEnv> {
   const handler = createConsoleHandler({ backend, liveIntervalMs: 300 });
   // Requests still at work (a live page's event stream between two reads): close() lets them end before the
   // client's connection closes, since a Temporal call retried after that throws from a timer and ends the process.
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new InFlight();
   const server: Server = createServer((req, res) => {
     const work = handler(req, res).then((handled) => {
       if (!handled) {
@@ -67,8 +68,7 @@ export async function startConsoleEnv(file: string): Promise<ConsoleEnv> {
         res.end('not the console');
       }
     });
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    inFlight.track(work);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -86,7 +86,7 @@ export async function startConsoleEnv(file: string): Promise<ConsoleEnv> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.allSettled([...inFlight]);
+      await inFlight.settled();
       worker.shutdown();
       await running.catch(() => undefined);
       await proxy.close();
