@@ -98,13 +98,16 @@ describe('test layout', () => {
     expect(definers).toEqual(['test/helpers/eventually.ts']);
   });
 
-  it('shared harnesses live in test/helpers: no test outside test/unit imports from it', () => {
-    const importers = walk(TEST)
-      .filter((f) => !f.startsWith(UNIT + path.sep))
-      .filter((f) =>
-        relativeImports(readFileSync(f, 'utf8'), true).some((s) => resolve(f, s)?.startsWith(UNIT + path.sep))
-      )
-      .map((f) => path.relative(ROOT, f));
-    expect(importers).toEqual([]);
+  it('shared harnesses live in test/helpers: no suite imports from another suite’s folder', () => {
+    const suiteOf = (f: string) => path.relative(TEST, f).split(path.sep)[0];
+    const SHARED = new Set(['helpers', 'fixtures']);
+    const crossings = walk(TEST).flatMap((f) =>
+      relativeImports(readFileSync(f, 'utf8'), true)
+        .map((s) => resolve(f, s))
+        .filter((t): t is string => t !== undefined && t.startsWith(TEST + path.sep))
+        .filter((t) => !SHARED.has(suiteOf(t)) && suiteOf(t) !== suiteOf(f))
+        .map((t) => `${path.relative(ROOT, f)} -> ${path.relative(ROOT, t)}`)
+    );
+    expect(crossings).toEqual([]);
   });
 });
