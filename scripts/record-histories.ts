@@ -2,7 +2,9 @@
  * Records workflow histories for the replay test (test/integration/workflow-replay.test.ts): a dev server, the
  * simulator over loopback HTTP and real activities run a few scenarios of each workflow type, and each history is
  * written to test/fixtures/histories/<type>-<scenario>.json (the CLI/UI JSON format), where <type> is `job`,
- * `pipeline`, `batch` or `slots`.
+ * `pipeline`, `batch`, `slots`, `ledger`, `upstreams`, `tenants` or `callback`. The long-lived workflows are driven
+ * by the code that drives them in production: the worker's ledger recorder and pool router, the operators' pool
+ * client, and a real gateway (its tenant directory, and a submit with a notifyHook whose job signals its changes).
  *
  * Fixtures are never re-recorded to make a change pass (CONTRIBUTING.md, "Replay safety"). The script writes only
  * files that do not exist yet, so adding a scenario leaves the committed ones alone; `--only <prefix>` limits it to
@@ -11,7 +13,10 @@
  *
  *   npx tsx scripts/record-histories.ts [--only pipeline-] [--force]
  */
+import { randomBytes } from 'node:crypto';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, type WorkflowHandle } from '@temporalio/client';
@@ -21,8 +26,16 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { createSlotActivities } from '../src/activities/slots';
 import { LocalAssetStore } from '../src/assets';
+import { MjUpstreamsClient } from '../src/client/upstreams';
+import { loadConfig } from '../src/config';
+import { startGateway } from '../src/gateway/gateway';
+import { callbackWorkflowId } from '../src/gateway/task-id';
+import { createLedgerRecorder } from '../src/ledger/ledger-recorder';
+import { createLogger } from '../src/logger';
 import { MjClient } from '../src/mj';
 import { parseBatchSpec, parsePipelineSpec } from '../src/pipeline';
+import { PoolRouterClient } from '../src/upstreams/router-client';
+import type { ReserveRequest, RoutingSettings, UpstreamView } from '../src/upstreams/types';
 import { startSimulator, type Simulator } from '../src/simulator';
 import type { JobInput, PollPolicy } from '../src/shared/types';
 import {
@@ -36,10 +49,14 @@ import {
   provideStepInputUpdate,
   taskChangedSignal,
 } from '../src/workflows';
+import { getDeliveriesQuery, replayDeliveriesUpdate } from '../src/workflows/callback/messages';
 import { JOB_PATHS_VERSION } from '../src/workflows/job/patches';
+import { COST_LEDGER_WORKFLOW_ID, spendQuery } from '../src/workflows/ledger/messages';
+import { TENANTS_WORKFLOW_ID } from '../src/workflows/tenants/messages';
 import { slotManagerId } from '../src/workflows/slots/messages';
 import { bundleJobWorkflows, historiesOfChain, uniqueId } from '../test/helpers/job-env';
 import { createDevServerEnv } from '../test/helpers/temporal';
+import { testCharge, testHold } from '../test/helpers/ledger-charges';
 import { bandMaskPng } from '../test/helpers/mask-png';
 
 const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
@@ -54,6 +71,7 @@ interface Queue {
 /** What a scenario gets: the server, a worker per flavour, and `save` for each history it produced. */
 interface Recorder {
   env: TestWorkflowEnvironment;
+  bundle: Awaited<ReturnType<typeof bundleJobWorkflows>>;
   queues: Record<'trueai' | 'gateway', Queue>;
   save(file: string, handle: WorkflowHandle, runId?: string): Promise<void>;
 }
@@ -331,7 +349,162 @@ const SLOT_SCENARIOS: Scenario[] = [
   },
 ];
 
-const SCENARIOS = [...JOB_SCENARIOS, ...PIPELINE_SCENARIOS, ...BATCH_SCENARIOS, ...SLOT_SCENARIOS];
+/** A view of one simulated upstream for the pool (no secrets: views never carry any). */
+const poolView = (id: string, priority: number, fast: number): UpstreamView => ({
+  id,
+  flavour: 'trueai',
+  priority,
+  weight: 1,
+  features: [],
+  modes: { FAST: { concurrency: 2 }, RELAX: { concurrency: 1 } },
+  prices: { currency: 'USD', default: { FAST: fast, RELAX: fast / 5 } },
+});
+
+const ENTITY_SCENARIOS: Scenario[] = [
+  {
+    // The worker's ledger recorder: budgets set at start, a hold that becomes a charge, a hold released (the submit
+    // was not accepted), a charge of another tenant, and a refund (gateway timeout) of the first charge.
+    files: ['ledger-holds-charges-refund'],
+    async run(r) {
+      const client = r.env.client;
+      const recorder = createLedgerRecorder({
+        client,
+        taskQueue: r.queues.trueai.taskQueue,
+        budgets: { budgets: [{ scope: 'tenant', id: 'acme', limit: 1, period: 'day', onExceed: 'refuse' }] },
+      });
+      const verdict = await recorder.hold(testHold('mj-job-ledger-1', 1));
+      if (!verdict.ok) throw new Error(`ledger scenario: the first hold was refused (${JSON.stringify(verdict)})`);
+      await recorder.charge(testCharge('mj-job-ledger-1', 1));
+      await recorder.hold(testHold('mj-job-ledger-2', 1));
+      await recorder.releaseHold(testHold('mj-job-ledger-2', 1).key);
+      await recorder.charge(testCharge('mj-job-ledger-3', 1, { tenant: 'globex', upstreamId: 'sim-b', price: 0.1 }));
+      await recorder.refund({ key: testCharge('mj-job-ledger-1', 1).key, reason: 'gateway-timeout', at: Date.now() });
+      const spend = await client.workflow.getHandle(COST_LEDGER_WORKFLOW_ID).query(spendQuery, {});
+      if (spend.byCurrency.USD?.charges !== 2 || spend.byCurrency.USD?.refunds !== 1)
+        throw new Error(`ledger scenario: unexpected spend ${JSON.stringify(spend)}`);
+      await r.save('ledger-holds-charges-refund', client.workflow.getHandle(COST_LEDGER_WORKFLOW_ID));
+    },
+  },
+  {
+    // The worker's pool router: reserves, an accepted report, a failover that cools `a` down, a release, an
+    // operator disabling and enabling `b` (the operators' client), and the reclaim of a reservation whose job closed
+    // without releasing (the periodic describe through the slot activities).
+    files: ['upstreams-reserve-report-reclaim'],
+    async run(r) {
+      const routing: RoutingSettings = { rule: 'least-loaded', modePreference: ['FAST', 'RELAX'] };
+      const views = [poolView('a', 0, 0.1), poolView('b', 1, 0.05)];
+      const pool = new PoolRouterClient({
+        client: r.env.client,
+        taskQueue: r.queues.trueai.taskQueue,
+        upstreams: { views: () => structuredClone(views), routing: () => routing },
+        pool: { reclaimInterval: '2s' },
+      });
+      const closed = await startJob(r, 'trueai', 'pool-holder', {
+        request: { kind: 'imagine', prompt: 'a pooled fox' },
+      });
+      await closed.result();
+      const req = (requestId: string): ReserveRequest => ({
+        requestId,
+        workflowId: closed.workflowId,
+        action: 'IMAGINE',
+        features: [],
+        modes: [],
+      });
+      await pool.reserve(req('j1#1'));
+      await pool.report('j1#1', 'a', { kind: 'accepted', taskId: 't1' });
+      await pool.reserve(req('j2#1'));
+      await pool.report('j2#1', 'a', { kind: 'failover', reason: 'queue-full', retryAfterMs: 60_000, message: '23' });
+      const third = await pool.reserve(req('j3#1'));
+      if (third.kind !== 'routed' || third.upstreamId !== 'b')
+        throw new Error(`upstreams scenario: the cooled-down pool routed ${JSON.stringify(third)}`);
+      await pool.report('j3#1', 'b', { kind: 'accepted', taskId: 't3' });
+      await pool.release('j3#1', 'b');
+      const operators = new MjUpstreamsClient(r.env.client);
+      await operators.setEnabled('b', false, 'maintenance');
+      await operators.setEnabled('b', true);
+      await until('the closed job’s reservation reclaimed', async () => {
+        const health = await pool.health();
+        return health.reservations === 0 && health.totals.reclaimed >= 1;
+      });
+      await r.save('upstreams-reserve-report-reclaim', r.env.client.workflow.getHandle(pool.workflowId));
+    },
+  },
+  {
+    // A real gateway: its tenant directory creates keys, sets options and revokes a key; a submit with a notifyHook
+    // runs a job that signals its changes, each delivered to a loopback receiver, then one replayed by update.
+    files: ['tenants-keys-options-revoke', 'callback-delivered-and-replayed'],
+    async run(r) {
+      const received: number[] = [];
+      const receiver = createServer((req, res) => {
+        received.push(Number(req.headers['x-mj-sequence']));
+        req.resume().on('end', () => res.writeHead(200).end('ok'));
+      });
+      await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const dir = await mkdtemp(path.join(tmpdir(), 'record-gateway-'));
+      const config = loadConfig({
+        MJ_BASE_URL: r.queues.trueai.sim.url,
+        MJ_ASSET_DIR: dir,
+        MJ_TASK_QUEUE: r.queues.trueai.taskQueue,
+        MJ_LOG_LEVEL: 'silent',
+      });
+      const gateway = await startGateway({
+        config,
+        gateway: {
+          secret: randomBytes(32).toString('hex'),
+          port: 0,
+          taskQueue: `record-gateway-${Date.now()}`,
+          allowPrivateHooks: true,
+          callbackRetry: { initialInterval: '200ms', maximumInterval: '1s' },
+        },
+        log: createLogger({ level: 'silent' }),
+        connection: r.env.connection,
+        nativeConnection: r.env.nativeConnection,
+        namespace: r.env.namespace,
+        workflowBundle: r.bundle,
+      });
+      try {
+        const { apiKey } = await gateway.tenants.createKey('hooks', { label: 'replay' });
+        const spare = await gateway.tenants.createKey('acme');
+        await gateway.tenants.setOptions('hooks', { submitsPerMinute: 120 });
+        await gateway.tenants.revokeKey(spare.keyId);
+        const res = await fetch(`${gateway.server.url}/mj/submit/imagine`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'mj-api-secret': apiKey },
+          body: JSON.stringify({ prompt: 'a hooked heron --v 7', notifyHook: hook }),
+        });
+        const submit = (await res.json()) as { code: number; result: string };
+        if (submit.code !== 1) throw new Error(`callback scenario: submit answered ${JSON.stringify(submit)}`);
+        const callback = r.env.client.workflow.getHandle(callbackWorkflowId('hooks', submit.result));
+        const deliveries = () => callback.query(getDeliveriesQuery);
+        const describe = (v: Awaited<ReturnType<typeof deliveries>>) =>
+          v.records.map((d) => `${d.seq}:${d.phase}:${d.status}${d.error ? ` (${d.error})` : ''}`).join(', ');
+        await until('the job to succeed and each change to be sent', async () => {
+          const v = await deliveries();
+          return v.records.at(-1)?.phase === 'succeeded' && v.records.every((d) => d.status !== 'pending');
+        }).catch(async (err: Error) => {
+          throw new Error(`${err.message}; deliveries: ${describe(await deliveries())}`);
+        });
+        const view = await deliveries();
+        if (view.records.some((d) => d.status !== 'delivered'))
+          throw new Error(`callback scenario: deliveries ${describe(view)}`);
+        await callback.executeUpdate(replayDeliveriesUpdate, { args: [{ seq: 1 }] });
+        await until('the replay delivered', async () =>
+          (await callback.query(getDeliveriesQuery)).records.some((d) => d.replays === 1 && d.status === 'delivered')
+        );
+        await r.save('tenants-keys-options-revoke', r.env.client.workflow.getHandle(TENANTS_WORKFLOW_ID));
+        await r.save('callback-delivered-and-replayed', callback);
+        console.log(`callback deliveries received: ${received.join(', ')}`);
+      } finally {
+        await gateway.stop();
+        await new Promise((ok) => receiver.close(ok));
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  },
+];
+
+const SCENARIOS = [...JOB_SCENARIOS, ...PIPELINE_SCENARIOS, ...BATCH_SCENARIOS, ...SLOT_SCENARIOS, ...ENTITY_SCENARIOS];
 
 const exists = (file: string) =>
   access(path.join(OUT_DIR, `${file}.json`)).then(
@@ -395,6 +568,7 @@ async function main(): Promise<void> {
     await mkdir(OUT_DIR, { recursive: true });
     const recorder: Recorder = {
       env,
+      bundle,
       queues: { trueai: trueai.queue, gateway: gateway.queue },
       async save(file, handle, runId) {
         if (!force && (await exists(file))) {

@@ -4,7 +4,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { mountConsole } from '../../src/console';
-import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../integration/gateway-harness';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 import { launchChromium } from './helpers/chromium';
 
 jest.setTimeout(120_000);

@@ -9,7 +9,7 @@ import { taskCosts } from '../../src/gateway/task-cost';
 import { jobWorkflowId } from '../../src/gateway/task-id';
 import type { JobView } from '../../src/gateway/gateway-memo';
 import { testCharge } from '../helpers/ledger-charges';
-import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(180_000);
 

@@ -10,7 +10,7 @@ import { callbackWorkflowId } from '../../src/gateway/task-id';
 import type { JobChanged, JobMemo } from '../../src/shared/job-memo';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../src/webhook/signing';
 import { getDeliveriesQuery, jobChangedSignal, replayDeliveriesUpdate } from '../../src/workflows/callback/messages';
-import { call, startGatewayStack, type GatewayStack } from './gateway-harness';
+import { call, startGatewayStack, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(180_000);
 

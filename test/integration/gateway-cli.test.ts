@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SEQUENCE_HEADER } from '../../src/gateway/callback-activities';
-import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(240_000);
 

@@ -4,7 +4,7 @@
  */
 import { PNG } from 'pngjs';
 import { MJ_TENANT } from '../../src/shared/search-attributes';
-import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(240_000);
 

@@ -4,7 +4,7 @@
  */
 import { jobWorkflowId } from '../../src/gateway/task-id';
 import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
-import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(180_000);
 

@@ -5,7 +5,7 @@
  */
 import { TenantDirectory } from '../../src/gateway/tenant-directory';
 import { TENANTS_MEMO_KEY, TENANTS_WORKFLOW_ID } from '../../src/workflows/tenants/messages';
-import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(180_000);
 

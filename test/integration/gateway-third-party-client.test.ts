@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import type UniAIClass from 'uniai';
-import { startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+import { startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(240_000);
 

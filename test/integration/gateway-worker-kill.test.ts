@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
-import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(180_000);
 

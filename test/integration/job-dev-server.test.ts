@@ -27,6 +27,7 @@ import {
   uniqueId,
   uniqueTaskQueue,
 } from '../helpers/job-env';
+import { eventually } from '../helpers/eventually';
 import { createDevServerEnv } from '../helpers/temporal';
 
 jest.setTimeout(60_000);
@@ -148,17 +149,6 @@ async function historyText(handle: WorkflowHandle): Promise<string> {
   return JSON.stringify(await handle.fetchHistory());
 }
 
-/** Real-time wait for a condition outside Temporal (the simulator's state), bounded. */
-async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('trueai over HTTP', () => {
   let grid: JobResult;
 
@@ -262,7 +252,7 @@ describe('trueai over HTTP', () => {
 
   it('cancels the upstream task when the job is cancelled', async () => {
     const { handle } = await start('trueai', { request: imagine('cancel me --sim-duration 36000'), mode: 'RELAX' });
-    const taskId = await eventually(async () => (await handle.query(getProgressQuery)).taskId);
+    const taskId = await eventually(async () => (await handle.query(getProgressQuery)).taskId, 'the task id');
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
@@ -322,7 +312,7 @@ describe('gateway', () => {
     const waiting = await eventually(async () => {
       const p = await handle.query(getProgressQuery);
       return p.phase === 'waiting-modal' ? p : undefined;
-    });
+    }, 'the job to wait for its modal input');
     expect(waiting.waitingFor).toMatchObject({ kind: 'modal', needs: ['prompt'] });
     const submitResponses = lanes.gateway.sim.stats().requests.filter((r) => r.path.endsWith('/submit/action'));
     expect(submitResponses.at(-1)?.status).toBe(200);

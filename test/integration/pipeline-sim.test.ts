@@ -10,7 +10,7 @@ import { PIPELINE_FAILURE } from '../../src/shared/failure-types';
 import type { PipelineInput } from '../../src/shared/pipeline-types';
 import { parseStateKey } from '../../src/shared/state-key';
 import { getPipelineProgressQuery, pipelineWorkflow, provideStepInputUpdate } from '../../src/workflows';
-import { catSpec } from '../unit/pipeline/harness';
+import { catSpec } from '../helpers/pipeline-harness';
 import { startSimLane, type SimLane } from '../helpers/sim-lane';
 
 jest.setTimeout(120_000);

@@ -4,7 +4,15 @@
  * simulated hour after its submitTime, as new-api's poller does, while the upstream job carries on.
  */
 import { classifyFailReason } from '../../src/mj';
-import { agent, fetchTask, finishedImagine, imagine, post, simulators, type TaskJson } from '../unit/simulator/helpers';
+import {
+  agent,
+  fetchTask,
+  finishedImagine,
+  imagine,
+  post,
+  simulators,
+  type TaskJson,
+} from '../helpers/simulator-support';
 import type { ManualClock, Simulator } from '../../src/simulator';
 
 const start = simulators();

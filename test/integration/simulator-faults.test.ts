@@ -15,7 +15,7 @@ import {
   simulators,
   webhookReceiver,
   type Receiver,
-} from '../unit/simulator/helpers';
+} from '../helpers/simulator-support';
 
 const start = simulators();
 afterAll(() => agent.close());

@@ -5,7 +5,7 @@
  */
 import { MjClient, type MjError, MjUpstreamAuthError } from '../../src/mj';
 import type { ManualClock, Simulator, SimulatorOptions } from '../../src/simulator';
-import { agent, pngDataUrl, post, simulators } from '../unit/simulator/helpers';
+import { agent, pngDataUrl, post, simulators } from '../helpers/simulator-support';
 
 const start = simulators();
 const clients: MjClient[] = [];

@@ -20,7 +20,7 @@ import {
   imagine,
   pngDataUrl,
   post,
-} from '../unit/simulator/helpers';
+} from '../helpers/simulator-support';
 
 afterAll(() => agent.close());
 

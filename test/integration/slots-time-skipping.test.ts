@@ -6,7 +6,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SLOT_RECLAIM_INTERVAL } from '../../src/shared/defaults';
 import { durationToMs } from '../../src/shared/duration';
 import { createTimeSkippingEnv } from '../helpers/temporal';
-import { eventually, newAccount, resultsInOrder, startSlotHarness, type SlotHarness } from '../unit/slots/slot-harness';
+import { eventually, satisfying } from '../helpers/eventually';
+import { newAccount, resultsInOrder, startSlotHarness, type SlotHarness } from '../helpers/slot-harness';
 
 jest.setTimeout(120_000);
 
@@ -33,8 +34,10 @@ test('a daily cap defers the next grant to the next UTC day', async () => {
   const h = [];
   for (const i of [0, 1, 2]) h.push(await t.startHolder(account, `h${i}`, limits, { hold: '10s' }));
   const capped = await eventually(
-    () => t.slots(account),
-    (s) => s.waiting.length === 1 && s.grantedToday === 2,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.waiting.length === 1 && s.grantedToday === 2
+    ),
     'the third to wait for the cap'
   );
   expect(capped.blocked).toMatchObject({ by: 'daily-cap' });
@@ -55,14 +58,18 @@ test('a crashed holder is reclaimed within the default reclaim interval', async 
   const limits = { limit: 1 };
   const a = await t.startHolder(account, 'a', limits, { hold: '1h' });
   await eventually(
-    () => t.phase(a),
-    (p) => p === 'holding',
+    satisfying(
+      () => t.phase(a),
+      (p) => p === 'holding'
+    ),
     'a to hold'
   );
   const b = await t.startHolder(account, 'b', limits);
   await eventually(
-    () => t.slots(account),
-    (s) => s.waiting.length === 1,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.waiting.length === 1
+    ),
     'b to wait'
   );
 

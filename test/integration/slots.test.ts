@@ -7,7 +7,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { configureSlotsUpdate, SLOT_FAILURE, slotManagerId } from '../../src/workflows/slots/messages';
 import { createDevServerEnv } from '../helpers/temporal';
-import { eventually, newAccount, peak, startSlotHarness, type SlotHarness } from '../unit/slots/slot-harness';
+import { eventually, satisfying } from '../helpers/eventually';
+import { newAccount, peak, startSlotHarness, type SlotHarness } from '../helpers/slot-harness';
 
 jest.setTimeout(120_000);
 
@@ -44,14 +45,18 @@ test('a holder terminated while holding gets its slot reclaimed by the periodic 
   await t.startManager(account, limits, { reclaimInterval: '2s' });
   const a = await t.startHolder(account, 'a', limits, { hold: '1h' });
   await eventually(
-    () => t.phase(a),
-    (p) => p === 'holding',
+    satisfying(
+      () => t.phase(a),
+      (p) => p === 'holding'
+    ),
     'a to hold'
   );
   const b = await t.startHolder(account, 'b', limits);
   await eventually(
-    () => t.slots(account),
-    (s) => s.waiting.length === 1,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.waiting.length === 1
+    ),
     'b to wait'
   );
 
@@ -70,20 +75,26 @@ test('a grant to a holder that closed while waiting frees the slot at once', asy
   await t.startManager(account, limits, { reclaimInterval: '1d' });
   const a = await t.startHolder(account, 'a', limits, { hold: '3s' });
   await eventually(
-    () => t.phase(a),
-    (p) => p === 'holding',
+    satisfying(
+      () => t.phase(a),
+      (p) => p === 'holding'
+    ),
     'a to hold'
   );
   const gone = await t.startHolder(account, 'gone', limits, { hold: '1h' });
   await eventually(
-    () => t.slots(account),
-    (s) => s.waiting.length === 1,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.waiting.length === 1
+    ),
     'gone to wait'
   );
   const b = await t.startHolder(account, 'b', limits);
   await eventually(
-    () => t.slots(account),
-    (s) => s.waiting.length === 2,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.waiting.length === 2
+    ),
     'b to wait'
   );
   await gone.terminate('test: crash while waiting');
@@ -101,20 +112,26 @@ test('cancelling a holder releases its slot; cancelling a waiting holder withdra
   await t.startManager(account, limits, { reclaimInterval: '1d' });
   const a = await t.startHolder(account, 'a', limits, { hold: '1h' });
   await eventually(
-    () => t.phase(a),
-    (p) => p === 'holding',
+    satisfying(
+      () => t.phase(a),
+      (p) => p === 'holding'
+    ),
     'a to hold'
   );
   const c = await t.startHolder(account, 'c', limits);
   await eventually(
-    () => t.slots(account),
-    (s) => s.waiting.length === 1,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.waiting.length === 1
+    ),
     'c to wait'
   );
   const b = await t.startHolder(account, 'b', limits);
   await eventually(
-    () => t.slots(account),
-    (s) => s.waiting.length === 2,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.waiting.length === 2
+    ),
     'b to wait'
   );
 
@@ -122,8 +139,10 @@ test('cancelling a holder releases its slot; cancelling a waiting holder withdra
   const errC = await c.result().catch((e: unknown) => e);
   expect((errC as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   const afterC = await eventually(
-    () => t.slots(account),
-    (s) => s.waiting.length === 1,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.waiting.length === 1
+    ),
     'c withdrawn'
   );
   expect(afterC.waiting[0].workflowId).toBe(`${account}-b`);
@@ -158,8 +177,10 @@ test('the manager continues as new with its queue and holders', async () => {
   const holds = ['3s', '4s', '2s', '3s', '2s', '3s', '2s', '3s'] as const;
   const handles = await Promise.all(holds.map((hold, i) => t.startHolder(account, `h${i}`, limits, { hold })));
   const mid = await eventually(
-    () => t.slots(account),
-    (s) => s.generation >= 1 && s.holders.length === 2 && s.waiting.length > 0,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.generation >= 1 && s.holders.length === 2 && s.waiting.length > 0
+    ),
     'a continued manager with holders and a queue'
   );
   expect(mid.totals.granted).toBeGreaterThanOrEqual(2);
@@ -176,8 +197,10 @@ test('a holder that continues as new keeps its slot and gets it back at once', a
   const limits = { limit: 1 };
   const a = await t.startHolder(account, 'a', limits, { hold: '6s', continueAsNewAfter: '2s' });
   await eventually(
-    () => t.phase(a),
-    (p) => p === 'holding',
+    satisfying(
+      () => t.phase(a),
+      (p) => p === 'holding'
+    ),
     'a to hold'
   );
   const b = await t.startHolder(account, 'b', limits);
@@ -195,8 +218,10 @@ test('configureSlotsUpdate changes and pins the limits at runtime; bad limits ar
   const limits = { limit: 1 };
   const h = await Promise.all([0, 1, 2].map((i) => t.startHolder(account, `h${i}`, limits, { hold: '1h' })));
   await eventually(
-    () => t.slots(account),
-    (s) => s.holders.length === 1 && s.waiting.length === 2,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.holders.length === 1 && s.waiting.length === 2
+    ),
     'one holder'
   );
   const manager = env.client.workflow.getHandle(slotManagerId(account, 'FAST'));
@@ -208,15 +233,19 @@ test('configureSlotsUpdate changes and pins the limits at runtime; bad limits ar
   const limitsNow = await manager.executeUpdate(configureSlotsUpdate, { args: [{ limit: 3, dailyCap: 100 }] });
   expect(limitsNow).toEqual({ limit: 3, dailyCap: 100 });
   await eventually(
-    () => t.slots(account),
-    (s) => s.holders.length === 3,
+    satisfying(
+      () => t.slots(account),
+      (s) => s.holders.length === 3
+    ),
     'three holders'
   );
   // Pinned: a request made with other limits does not undo the operator's change.
   const late = await t.startHolder(account, 'late', { limit: 1 });
   const s = await eventually(
-    () => t.slots(account),
-    (x) => x.waiting.length === 1,
+    satisfying(
+      () => t.slots(account),
+      (x) => x.waiting.length === 1
+    ),
     'the late holder to wait'
   );
   expect(s).toMatchObject({ pinned: true, limits: { limit: 3, dailyCap: 100 }, grantedToday: 3 });
@@ -235,8 +264,10 @@ test('back-pressure reported by a holder pauses new grants for the whole account
   const ra = await a.result();
   const b = await t.startHolder(account, 'b', limits);
   const s = await eventually(
-    () => t.slots(account),
-    (x) => x.waiting.length === 1,
+    satisfying(
+      () => t.slots(account),
+      (x) => x.waiting.length === 1
+    ),
     'b to wait'
   );
   expect(s.blocked?.by).toBe('cool-down');

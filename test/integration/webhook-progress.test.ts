@@ -16,7 +16,7 @@ import { makeStateKey } from '../../src/shared/state-key';
 import { DirProgressStore } from '../../src/webhook/progress-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/webhook/receiver';
 import { createWorker, type MjWorker } from '../../src/worker';
-import { call, log, startGatewayStack, type GatewayStack } from './gateway-harness';
+import { call, log, startGatewayStack, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(180_000);
 

@@ -19,6 +19,7 @@ import { makeStateKey } from '../../src/shared/state-key';
 import type { PollPolicy } from '../../src/shared/types';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/webhook/receiver';
 import { createWorker, type MjWorker } from '../../src/worker';
+import { eventually } from '../helpers/eventually';
 import { bundleJobWorkflows } from '../helpers/job-env';
 import { createDevServerEnv } from '../helpers/temporal';
 
@@ -80,16 +81,6 @@ async function post(
   });
   const text = await res.body.text();
   return { status: res.statusCode, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : text };
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function wakeups(): Promise<Record<string, number>> {

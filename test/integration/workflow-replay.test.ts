@@ -1,7 +1,7 @@
 /**
  * Determinism guard: histories recorded by scripts/record-histories.ts from real runs (dev server, simulator, real
- * activities) must replay against today's workflow code, for every workflow type: job, pipeline, batch and slot
- * manager. A failure here means a change would break workflows already running; guard it with `patched()` or ship it
+ * activities) must replay against today's workflow code, for every workflow type: job, pipeline, batch, slot
+ * manager, cost ledger, upstream pool, tenants and callback delivery. A failure here means a change would break workflows already running; guard it with `patched()` or ship it
  * with worker versioning, and never re-record a fixture to make this pass (CONTRIBUTING.md, "Replay safety").
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,6 +21,10 @@ const TYPES = {
   pipeline: 'pipelineWorkflow',
   batch: 'batchWorkflow',
   slots: 'slotManagerWorkflow',
+  ledger: 'costLedgerWorkflow',
+  upstreams: 'upstreamPoolWorkflow',
+  tenants: 'tenantsWorkflow',
+  callback: 'callbackDeliveryWorkflow',
 } as const;
 
 interface RawEvent {
@@ -29,6 +33,7 @@ interface RawEvent {
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   startChildWorkflowExecutionInitiatedEventAttributes?: { workflowId?: string };
   workflowExecutionSignaledEventAttributes?: { signalName?: string };
+  workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
 }
 
 const raw = (file: string): { events: RawEvent[] } =>
@@ -99,6 +104,17 @@ const BREAKS: Record<keyof typeof TYPES, (e: RawEvent) => boolean> = {
     signal.signalName = 'somethingElse';
     return true;
   },
+  // The entity workflows change state only through updates: the code no longer knows the first one the history
+  // accepted.
+  ledger: (e) => {
+    const input = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+    if (!input) return false;
+    input.name = 'somethingElse';
+    return true;
+  },
+  upstreams: (e) => BREAKS.job(e),
+  tenants: (e) => BREAKS.ledger(e),
+  callback: (e) => BREAKS.job(e),
 };
 
 it.each(Object.keys(TYPES) as (keyof typeof TYPES)[])(
@@ -113,5 +129,6 @@ it.each(Object.keys(TYPES) as (keyof typeof TYPES)[])(
       { workflowId: idOf(file!), history: historyFromJSON(history) },
     ]);
     expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/nondetermin/i);
   }
 );

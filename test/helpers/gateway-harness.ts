@@ -17,8 +17,8 @@ import { createLogger } from '../../src/logger';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { createWorker, type MjWorker } from '../../src/worker';
 import { getProgressQuery } from '../../src/workflows';
-import { bundleJobWorkflows } from '../helpers/job-env';
-import { createDevServerEnv } from '../helpers/temporal';
+import { bundleJobWorkflows } from './job-env';
+import { createDevServerEnv } from './temporal';
 
 export const log = createLogger({ level: 'silent' });
 

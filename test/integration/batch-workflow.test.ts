@@ -1,14 +1,15 @@
 /**
- * batchWorkflow on the time-skipping server with a FAKE mjJobWorkflow (see fake-workflows.ts).
+ * batchWorkflow on the time-skipping server with a FAKE mjJobWorkflow (see test/helpers/pipeline-fake-workflows.ts).
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { parseBatchSpec } from '../../../src/pipeline';
-import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
-import type { BatchInput } from '../../../src/shared/pipeline-types';
-import type { batchWorkflow } from '../../../src/workflows/batch/batch-workflow';
-import { getBatchProgressQuery } from '../../../src/workflows/batch/messages';
-import { createHarness, eventually, FakeJobs, uid, withWorker, type Harness } from './harness';
+import { parseBatchSpec } from '../../src/pipeline';
+import { PIPELINE_FAILURE } from '../../src/shared/failure-types';
+import type { BatchInput } from '../../src/shared/pipeline-types';
+import type { batchWorkflow } from '../../src/workflows/batch/batch-workflow';
+import { getBatchProgressQuery } from '../../src/workflows/batch/messages';
+import { createHarness, FakeJobs, uid, withWorker, type Harness } from '../helpers/pipeline-harness';
+import { eventually } from '../helpers/eventually';
 
 jest.setTimeout(60_000);
 

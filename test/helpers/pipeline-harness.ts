@@ -2,8 +2,7 @@
  * Shared set-up of the pipeline and batch workflow tests: one time-skipping server and one workflow bundle per
  * file, a fresh task queue per test, and a recorder behind the fake job's activities.
  */
-import { eventually as pollUntil } from '../../helpers/eventually';
-import { readRejection, type RejectionDetails } from '../../../src/shared/rejection';
+import { readRejection, type RejectionDetails } from '../../src/shared/rejection';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,13 +10,13 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
-import type { BranchOutcome, PipelineInput, PipelineResult } from '../../../src/shared/pipeline-types';
-import type { AssetRef, JobInput } from '../../../src/shared/types';
-import type { pipelineWorkflow } from '../../../src/workflows/pipeline/pipeline-workflow';
-import type { Duration } from '../../../src/shared/duration';
-import { createDevServerEnv, createTimeSkippingEnv } from '../../helpers/temporal';
-import type { FakeActivities, FakeBehaviour } from './fake-workflows';
+import { PIPELINE_FAILURE } from '../../src/shared/failure-types';
+import type { BranchOutcome, PipelineInput, PipelineResult } from '../../src/shared/pipeline-types';
+import type { AssetRef, JobInput } from '../../src/shared/types';
+import type { pipelineWorkflow } from '../../src/workflows/pipeline/pipeline-workflow';
+import type { Duration } from '../../src/shared/duration';
+import { createDevServerEnv, createTimeSkippingEnv } from './temporal';
+import type { FakeActivities, FakeBehaviour } from './pipeline-fake-workflows';
 
 export interface JobEvent {
   id: string;
@@ -99,7 +98,7 @@ export interface Harness {
 export async function createHarness(server: 'time-skipping' | 'dev' = 'time-skipping'): Promise<Harness> {
   const [env, bundle] = await Promise.all([
     server === 'dev' ? createDevServerEnv() : createTimeSkippingEnv(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./fake-workflows'), logger: quietLogger }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./pipeline-fake-workflows'), logger: quietLogger }),
   ]);
   return { env, bundle };
 }
@@ -119,18 +118,13 @@ export async function withWorker<T>(h: Harness, jobs: FakeJobs, fn: (taskQueue: 
   return worker.runUntil(fn(taskQueue));
 }
 
-/** Polls `probe` until it returns a value (real time; queries do not need virtual time). */
-export function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  return pollUntil(probe, what, timeoutMs, 100);
-}
-
 export const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 export const MASK: AssetRef = { key: 'masks/0a.png', sha256: '0a'.repeat(32), size: 321, contentType: 'image/png' };
 
 /** A fresh copy of examples/cat-pipeline.json. */
 export function catSpec(): { steps: Record<string, unknown>[] } & Record<string, unknown> {
-  return JSON.parse(readFileSync(path.resolve(__dirname, '../../../examples/cat-pipeline.json'), 'utf8')) as {
+  return JSON.parse(readFileSync(path.resolve(__dirname, '../../examples/cat-pipeline.json'), 'utf8')) as {
     steps: Record<string, unknown>[];
   };
 }

@@ -1,16 +1,15 @@
 /**
- * pipelineWorkflow on the time-skipping server with a FAKE mjJobWorkflow (see fake-workflows.ts).
+ * pipelineWorkflow on the time-skipping server with a FAKE mjJobWorkflow (see test/helpers/pipeline-fake-workflows.ts).
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
-import { parsePipelineSpec } from '../../../src/pipeline';
-import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
-import type { PipelineInput, PipelineResult } from '../../../src/shared/pipeline-types';
-import { getPipelineProgressQuery } from '../../../src/workflows/pipeline/messages';
+import { parsePipelineSpec } from '../../src/pipeline';
+import { PIPELINE_FAILURE } from '../../src/shared/failure-types';
+import type { PipelineInput, PipelineResult } from '../../src/shared/pipeline-types';
+import { getPipelineProgressQuery } from '../../src/workflows/pipeline/messages';
 import {
   catSpec,
   createHarness,
-  eventually,
   FakeJobs,
   MASK,
   outcomeOf,
@@ -18,7 +17,8 @@ import {
   uid,
   withWorker,
   type Harness,
-} from './harness';
+} from '../helpers/pipeline-harness';
+import { eventually } from '../helpers/eventually';
 
 jest.setTimeout(60_000);
 

@@ -3,14 +3,13 @@
  * mjJobWorkflow. On the dev server: the time-skipping test server answers validator-rejected updates with
  * "update not found", which would hide the rejections these tests are about.
  */
-import { parsePipelineSpec } from '../../../src/pipeline';
-import { PIPELINE_FAILURE } from '../../../src/shared/failure-types';
-import type { PipelineInput, PipelineResult, StepInput } from '../../../src/shared/pipeline-types';
-import { getPipelineProgressQuery, provideStepInputUpdate } from '../../../src/workflows/pipeline/messages';
+import { parsePipelineSpec } from '../../src/pipeline';
+import { PIPELINE_FAILURE } from '../../src/shared/failure-types';
+import type { PipelineInput, PipelineResult, StepInput } from '../../src/shared/pipeline-types';
+import { getPipelineProgressQuery, provideStepInputUpdate } from '../../src/workflows/pipeline/messages';
 import {
   catSpec,
   createHarness,
-  eventually,
   FakeJobs,
   MASK,
   outcomeOf,
@@ -20,7 +19,8 @@ import {
   updateRejection,
   withWorker,
   type Harness,
-} from './harness';
+} from '../helpers/pipeline-harness';
+import { eventually } from '../helpers/eventually';
 
 jest.setTimeout(60_000);
 

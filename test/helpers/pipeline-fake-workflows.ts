@@ -11,11 +11,11 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Duration } from '../../../src/shared/duration';
-import type { JobInput, JobResult } from '../../../src/shared/types';
+import type { Duration } from '../../src/shared/duration';
+import type { JobInput, JobResult } from '../../src/shared/types';
 
-export { pipelineWorkflow } from '../../../src/workflows/pipeline/pipeline-workflow';
-export { batchWorkflow } from '../../../src/workflows/batch/batch-workflow';
+export { pipelineWorkflow } from '../../src/workflows/pipeline/pipeline-workflow';
+export { batchWorkflow } from '../../src/workflows/batch/batch-workflow';
 
 /** What the test wants a fake job to do. */
 export interface FakeBehaviour {

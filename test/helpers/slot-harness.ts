@@ -3,17 +3,18 @@
  * `Client` built on the worker's NativeConnection, as `src/worker.ts` does), and small helpers around it.
  */
 import { randomUUID } from 'node:crypto';
+import { eventually, satisfying } from './eventually';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createSlotActivities } from '../../../src/activities/slots';
-import type { SlotLimits } from '../../../src/shared/types';
+import { createSlotActivities } from '../../src/activities/slots';
+import type { SlotLimits } from '../../src/shared/types';
 import {
   getSlotsQuery,
   slotManagerId,
   type SlotManagerInput,
   type SlotsSnapshot,
-} from '../../../src/workflows/slots/messages';
+} from '../../src/workflows/slots/messages';
 import {
   fakeHolderWorkflow,
   holderPhaseQuery,
@@ -75,9 +76,11 @@ export async function startSlotHarness(env: TestWorkflowEnvironment): Promise<Sl
     phase: (h) => h.query(holderPhaseQuery),
     settled: (account, granted) =>
       eventually(
-        () => slots(account),
-        (s) =>
-          s.holders.length === 0 && s.waiting.length === 0 && (granted === undefined || s.totals.granted === granted),
+        satisfying(
+          () => slots(account),
+          (s) =>
+            s.holders.length === 0 && s.waiting.length === 0 && (granted === undefined || s.totals.granted === granted)
+        ),
         `the manager of ${account} to hold nothing`
       ),
     async close() {
@@ -85,26 +88,6 @@ export async function startSlotHarness(env: TestWorkflowEnvironment): Promise<Sl
       await running;
     },
   };
-}
-
-export async function eventually<T>(
-  read: () => Promise<T>,
-  ok: (t: T) => boolean,
-  what: string,
-  timeoutMs = 30_000
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (err) {
-      if (Date.now() >= until) throw err;
-    }
-    if (Date.now() >= until) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Most holders inside their slot at once, from the holders' own records (a release sorts before a grant at a tie). */

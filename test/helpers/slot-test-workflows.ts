@@ -3,12 +3,12 @@
  * report when they held it (workflow time). Not a test file itself; bundled by `test/integration/slots.test.ts`.
  */
 import { continueAsNew, defineQuery, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { SpeedMode } from '../../../src/mj/types';
-import type { Duration } from '../../../src/shared/duration';
-import type { SlotLimits } from '../../../src/shared/types';
-import { reportSlotBackPressure, withAccountSlot } from '../../../src/workflows/slots/account-slot';
+import type { SpeedMode } from '../../src/mj/types';
+import type { Duration } from '../../src/shared/duration';
+import type { SlotLimits } from '../../src/shared/types';
+import { reportSlotBackPressure, withAccountSlot } from '../../src/workflows/slots/account-slot';
 
-export { slotManagerWorkflow } from '../../../src/workflows/slots/slot-manager-workflow';
+export { slotManagerWorkflow } from '../../src/workflows/slots/slot-manager-workflow';
 
 export interface FakeHolderInput {
   account: string;

@@ -1,12 +1,11 @@
 /**
  * Test support for the simulator suites: loopback HTTP calls, a webhook receiver, and started-simulator cleanup.
- * Lives beside the unit tests (not a *.test.ts file) so the integration suites can share it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { Agent, request } from 'undici';
-import { ManualClock, startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator';
+import { ManualClock, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 
 export interface HttpResult {
   status: number;
