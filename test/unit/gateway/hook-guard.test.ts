@@ -4,6 +4,7 @@
  * answer that changes between check and connection (rebinding) can be played exactly.
  */
 import http from 'node:http';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import type { Client } from '@temporalio/client';
@@ -286,6 +287,29 @@ describe('delivery on loopback', () => {
     );
     expect(result).toMatchObject({ outcome: 'delivered', httpStatus: 200 });
     expect(receiver.got).toEqual([{ method: 'POST', url: '/hook?token=x', host: `hooks.internal:${receiver.port}` }]);
+  });
+
+  test('https: the TLS server name is the hook host, not the address connected to', async () => {
+    // The server refuses every handshake after it has read the ClientHello's server name: no certificate needed.
+    const names: string[] = [];
+    const tlsServer = tls.createServer({
+      SNICallback: (name, cb) => {
+        names.push(name);
+        cb(new Error('no certificate here'), undefined);
+      },
+    });
+    tlsServer.on('tlsClientError', () => undefined);
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', () => r()));
+    const port = (tlsServer.address() as AddressInfo).port;
+    const dispatcher = hookDispatcher({ allowPrivate: true, resolve: resolverOf({ 'hooks.internal': ['127.0.0.1'] }) });
+    try {
+      const err = await request(`https://hooks.internal:${port}/h`, { dispatcher }).catch((e: unknown) => e);
+      expect(String(err)).toMatch(/TLS/);
+      expect(names).toEqual(['hooks.internal']);
+    } finally {
+      await dispatcher.close();
+      await new Promise<void>((r) => tlsServer.close(() => r()));
+    }
   });
 
   test('a redirect is not followed: 302 is a rejection and nothing else is asked', async () => {
