@@ -126,7 +126,8 @@ export function hookLookup(rules: AddressRules): LookupFunction {
   return (hostname: string, options: LookupOptions, callback) => {
     checkedAddresses(hostname, rules).then(
       (found) => {
-        const wanted = options.family === 4 || options.family === 6 ? options.family : undefined;
+        const f = options.family;
+        const wanted = f === 4 || f === 'IPv4' ? 4 : f === 6 || f === 'IPv6' ? 6 : undefined;
         const list = wanted ? found.filter((a) => a.family === wanted) : found;
         if (list.length === 0)
           callback(new HookRefusedError('resolvable', `host ${hostname} has no IPv${wanted} address`), '', 0);

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import type { LookupAddress } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -142,7 +142,7 @@ describe('hook URLs', () => {
 });
 
 describe('connect-time lookup', () => {
-  const lookupOnce = (resolve: HookResolver, host: string, options: { all?: boolean; family?: number }) =>
+  const lookupOnce = (resolve: HookResolver, host: string, options: LookupOptions) =>
     new Promise<{ err: Error | null; address: string | LookupAddress[]; family?: number }>((done) =>
       hookLookup({ allowPrivate: false, resolve })(host, options, (err, address, family) =>
         done({ err, address, family })
@@ -165,6 +165,13 @@ describe('connect-time lookup', () => {
       address: '2606:4700:0:0:0:0:0:1111',
       family: 6,
     });
+    expect(await lookupOnce(resolve, 'h', { family: 'IPv4', all: true })).toEqual({
+      err: null,
+      address: [{ address: '93.184.216.34', family: 4 }],
+      family: undefined,
+    });
+    const v4only = await lookupOnce(resolverOf({ h: ['93.184.216.34'] }), 'h', { family: 6 });
+    expect(v4only.err).toMatchObject({ rule: 'resolvable' });
   });
 
   test('refuses the whole answer when one address is special-purpose', async () => {
