@@ -76,8 +76,6 @@ export const SPECIAL_PURPOSE_BLOCKS = [
   { block: 'ff00::/8', name: 'multicast' },
 ] as const satisfies readonly { block: string; name: string; embedsIpv4?: true }[];
 
-export type SpecialPurposeBlock = (typeof SPECIAL_PURPOSE_BLOCKS)[number];
-
 /** An IP address as a number: 32 bits for IPv4, 128 for IPv6. */
 export interface IpAddress {
   family: 4 | 6;
@@ -163,7 +161,9 @@ function parseBlock(block: string): { net: IpAddress; prefix: number } {
   const [addr, len] = block.split('/');
   const net = parseAddress(addr ?? '');
   const prefix = Number(len);
-  if (!net || !Number.isInteger(prefix) || prefix < 0 || prefix > BITS[net.family])
+  const fits = net && Number.isInteger(prefix) && prefix >= 0 && prefix <= BITS[net.family];
+  // The host bits must be zero: `10.0.0.1/8` is a typo, not a block.
+  if (!net || !fits || (net.value & ((1n << BigInt(BITS[net.family] - prefix)) - 1n)) !== 0n)
     throw new Error(`bad special-purpose block ${block}`);
   return { net, prefix };
 }
