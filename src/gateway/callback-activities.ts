@@ -2,17 +2,18 @@
  * The callback delivery activity: builds the task JSON of one change (the same object `fetch` answers), signs it
  * with the tenant's secret (`X-MJ-Signature: t=…,v1=HMAC-SHA256("<t>.<body>")`) and POSTs it with the change's
  * sequence (`X-MJ-Sequence`, also `sequence` in the body). Any network error or 5xx/408/429 throws, so Temporal
- * retries with the workflow's backoff; another 4xx, or a hook the SSRF guard refuses, is `CallbackRejected`
- * (non-retryable) and logged.
+ * retries with the workflow's backoff; another 4xx or a 3xx (redirects are not followed), or a hook the SSRF guard
+ * refuses, is `CallbackRejected` (non-retryable) and logged. The POST goes through the guard's dispatcher, so the
+ * address connected to is the one checked (`hook-guard.ts`).
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { request, type Dispatcher } from 'undici';
+import { request } from 'undici';
 import { signWebhook, SIGNATURE_HEADER } from '../webhook/signing';
 import type { DeliverCallbackInput, DeliverCallbackResult } from '../workflows/callback/messages';
 import { GATEWAY_MEMO_KEY, type GatewayMemo } from './gateway-memo';
-import { checkHook } from './hook-guard';
+import { checkHookUrl, hookDispatcher, HookRefusedError, type HookResolver } from './hook-guard';
 import { imageUrls } from './image-urls';
 import { tenantWebhookSecret } from './secrets';
 import { toProxyTask } from './task-view';
@@ -26,7 +27,8 @@ export interface CallbackActivityDeps {
   /** Tenant's allow-list, read from the registry. */
   allowList(tenant: string): Promise<readonly string[] | undefined>;
   publicBaseUrl?: string;
-  dispatcher?: Dispatcher;
+  /** Resolver of hook hosts, checked at each connection. @default dns.lookup (all addresses) */
+  resolve?: HookResolver;
   /** @default 10000 @unit ms */
   timeoutMs?: number;
 }
@@ -36,14 +38,12 @@ function rejected(message: string): ApplicationFailure {
 }
 
 export function createCallbackActivities(deps: CallbackActivityDeps) {
+  const dispatcher = hookDispatcher({ allowPrivate: deps.allowPrivateHooks, resolve: deps.resolve });
   return {
     async deliverCallback(input: DeliverCallbackInput): Promise<DeliverCallbackResult> {
       const attempt = Context.current().info.attempt;
-      const bad = await checkHook(input.url, {
-        allowPrivate: deps.allowPrivateHooks,
-        allowList: await deps.allowList(input.tenant),
-      });
-      if (bad) throw rejected(`notifyHook refused (${bad.rule}): ${bad.message}`);
+      const bad = checkHookUrl(input.url, { allowList: await deps.allowList(input.tenant) });
+      if ('rule' in bad) throw rejected(`notifyHook refused (${bad.rule}): ${bad.message}`);
       const d = await deps.client.workflow.getHandle(input.jobWorkflowId).describe();
       const gateway = d.memo?.[GATEWAY_MEMO_KEY] as GatewayMemo | undefined;
       if (!gateway) throw rejected('job has no gateway memo');
@@ -59,7 +59,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps) {
         const res = await request(input.url, {
           method: 'POST',
           body,
-          dispatcher: deps.dispatcher,
+          dispatcher,
           headersTimeout: deps.timeoutMs ?? 10_000,
           bodyTimeout: deps.timeoutMs ?? 10_000,
           headers: {
@@ -72,6 +72,9 @@ export function createCallbackActivities(deps: CallbackActivityDeps) {
         status = res.statusCode;
         await res.body.dump();
       } catch (err) {
+        // An address the guard refuses is final; a name that did not resolve may resolve on a later attempt.
+        if (err instanceof HookRefusedError && err.rule === 'public-address')
+          throw rejected(`notifyHook refused (${err.rule}): ${err.message}`);
         throw ApplicationFailure.create({
           type: 'CallbackUnreachable',
           message: `notifyHook unreachable: ${(err as Error).message}`,

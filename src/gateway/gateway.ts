@@ -96,6 +96,8 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       .run()
       .catch((err: unknown) => log.error({ err: (err as Error).message }, 'gateway worker failed'));
   }
+  if (options.allowPrivateHooks)
+    log.warn('MJ_GATEWAY_ALLOW_PRIVATE_HOOKS is on: notifyHook targets may be loopback, private or link-local');
   log.info({ url: server.url }, 'gateway listening');
   return {
     server,

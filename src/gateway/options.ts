@@ -28,7 +28,10 @@ export interface GatewayOptions {
   maxJsonBytes?: number;
   /** Body cap of endpoints that take images (blend of five data URLs). `MJ_GATEWAY_MAX_BODY`. @default 33554432 @unit bytes */
   maxImageBodyBytes?: number;
-  /** Allow notifyHook targets on loopback, private and link-local addresses. `MJ_GATEWAY_ALLOW_PRIVATE_HOOKS`. @default false */
+  /**
+   * Operator's opt-in: notifyHook targets may be any address (loopback, private, link-local: local receivers, tests);
+   * the URL rules and tenants' allow-lists still apply. `MJ_GATEWAY_ALLOW_PRIVATE_HOOKS`. @default false
+   */
   allowPrivateHooks?: boolean;
   /** `Access-Control-Allow-Origin`. `MJ_GATEWAY_CORS_ORIGIN`. @default '*' */
   corsOrigin?: string;

@@ -16,6 +16,16 @@ describe('notifyHook guard', () => {
     'fe80::1',
     '::ffff:127.0.0.1',
     '0.0.0.0',
+    '192.0.2.1',
+    '198.51.100.7',
+    '::127.0.0.1',
+    '64:ff9b:1::1',
+    '2001::1',
+    '2001:db8::1',
+    '2002:7f00:1::',
+    '3fff::1',
+    '5f00::1',
+    'not-an-address',
   ])('%s is private', (a) => expect(isPrivateAddress(a)).toBe(true));
   test.each(['8.8.8.8', '2606:4700::1111'])('%s is public', (a) => expect(isPrivateAddress(a)).toBe(false));
 
