@@ -63,8 +63,9 @@ function jpegSize(b: Uint8Array): { width: number; height: number } | null {
   const d = view(b);
   let i = 2; // after SOI
   while (i < b.length) {
-    if (b[i] !== 0xff) return null;
-    while (i < b.length && b[i] === 0xff) i++; // fill bytes
+    // Stray bytes between segments are skipped, as libjpeg does (with a warning); then fill bytes.
+    while (i < b.length && b[i] !== 0xff) i++;
+    while (i < b.length && b[i] === 0xff) i++;
     if (i >= b.length) return null;
     const marker = b[i++]!;
     // Markers without a length: TEM, RSTn, a stray SOI.

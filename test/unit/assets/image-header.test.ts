@@ -51,6 +51,14 @@ describe('readImageHeader', () => {
     expect(readImageHeader(backing.subarray(7))).toMatchObject({ width: W, height: H });
   });
 
+  it('skips stray bytes between JPEG segments, as libjpeg does', async () => {
+    const jpeg = await pixels().jpeg().toBuffer();
+    const afterApp0 = 4 + jpeg.readUInt16BE(4); // SOI (2), APP0 marker (2), its length
+    const padded = Buffer.concat([jpeg.subarray(0, afterApp0), Buffer.from([0, 0, 0]), jpeg.subarray(afterApp0)]);
+    expect((await sharp(padded).metadata()).width).toBe(W);
+    expect(readImageHeader(padded)).toEqual({ type: 'image/jpeg', width: W, height: H });
+  });
+
   it('reads the bomb’s header without touching its body', () => {
     expect(readImageHeader(bombPng())).toEqual({ type: 'image/png', width: 20_000, height: 20_000 });
   });
