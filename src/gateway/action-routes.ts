@@ -12,12 +12,12 @@ import {
   WorkflowUpdateStage,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { AssetNotFoundError, readImageHeader } from '../assets';
 import { classifyButton, formatIntent, intentAlwaysModal } from '../mj/buttons';
 import type { IntentSpec } from '../mj/types';
 import type { JobRequest, ModalInput } from '../shared/types';
 import { provideModalInputUpdate } from '../workflows';
 import type { Answer, GatewayApp, RequestCtx } from './app';
-import { AssetNotFoundError, readImageHeader } from '../assets';
 import { badInput, GatewayError, taskNotFound } from './errors';
 import { optBool, optString, reqString } from './fields';
 import type { JobView } from './gateway-memo';
