@@ -9,6 +9,7 @@ import { S3AssetStore, type S3AssetStoreOptions } from './s3-asset-store';
 export * from './asset-store';
 export * from './asset-keys';
 export * from './data-url';
+export * from './image-header';
 export { BodyTooLargeError, readBounded } from './bounded-body';
 export { DEFAULT_ASSET_DIR, LocalAssetStore, type LocalAssetStoreOptions } from './local-asset-store';
 export {

@@ -1,9 +1,10 @@
 /**
- * Image and mask inputs: an http(s) URL is sent as is; bytes, a data URL or a file path are checked (type, size) and
- * stored in the asset store first, so only a reference (key, sha256, size) enters workflow history.
+ * Image and mask inputs: an http(s) URL is sent as is; bytes, a data URL or a file path are checked from their header
+ * (type, bytes, width × height against the pixel cap: `checkImage`) and stored in the asset store first, so only a
+ * reference (key, sha256, size) enters workflow history.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { parseDataUrl, sniffImageType, type AssetStore } from '../assets';
+import { checkImage, parseDataUrl, type AssetStore } from '../assets';
 import { MjInputError } from '../mj/errors';
 import { MAX_IMAGE_BYTES } from '../shared/defaults';
 import type { AssetRef, ImageRef, ModalInput } from '../shared/types';
@@ -43,9 +44,7 @@ export class ImageInputs {
 
   private async storeMask(img: Uint8Array | string): Promise<AssetRef> {
     const bytes = await readImageBytes(img, 'mask');
-    if (sniffImageType(bytes) !== 'image/png') {
-      throw new MjInputError('mask', 'must be a PNG image (bytes, data:image/png;base64 URL or .png file)');
-    }
+    checkImage(bytes, 'mask', { types: ['image/png'] });
     return this.store.put(bytes, { contentType: 'image/png', prefix: 'masks' });
   }
 }
@@ -65,16 +64,12 @@ async function prepareImage(img: ImageInput, field: string): Promise<Prepared> {
   }
   if (typeof img === 'string' && isHttpUrl(img)) return { ref: { url: img } };
   const bytes = await readImageBytes(img, field);
-  const type = sniffImageType(bytes);
-  if (!type) throw new MjInputError(field, 'must be a PNG, JPEG, WebP or GIF image');
-  return { bytes, type };
+  return { bytes, type: checkImage(bytes, field).type };
 }
 
 async function readImageBytes(img: Uint8Array | string, field: string): Promise<Uint8Array> {
-  if (img instanceof Uint8Array) {
-    if (img.byteLength > MAX_IMAGE_BYTES) throw new MjInputError(field, `must be at most ${MAX_IMAGE_BYTES} bytes`);
-    return img;
-  }
+  // Bytes in memory are capped by checkImage; a file is capped before it is read.
+  if (img instanceof Uint8Array) return img;
   if (typeof img !== 'string' || img.length === 0) {
     throw new MjInputError(field, 'must be an http(s) URL, a data URL, a file path or bytes');
   }

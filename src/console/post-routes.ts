@@ -31,7 +31,7 @@ function jobPath(c: SignedIn, id: string): string {
 async function modalInput(form: Form, image?: Uint8Array): Promise<ModalAnswer> {
   const prompt = form.get('prompt')?.trim();
   const mask = maskBytes(form.get('mask') || undefined, await form.files('maskFile'));
-  if (mask) checkMask(mask, image ? await imageSize(image) : undefined);
+  if (mask) await checkMask(mask, image ? imageSize(image) : undefined);
   return { prompt: prompt || undefined, mask };
 }
 

@@ -12,6 +12,7 @@ import {
   WorkflowUpdateStage,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { AssetNotFoundError, readImageHeader } from '../assets';
 import { classifyButton, formatIntent, intentAlwaysModal } from '../mj/buttons';
 import type { IntentSpec } from '../mj/types';
 import type { JobRequest, ModalInput } from '../shared/types';
@@ -127,6 +128,27 @@ export async function simpleChange(app: GatewayApp, ctx: RequestCtx): Promise<An
 const MODAL_PHASES = new Set(['waiting-input', 'waiting-modal']);
 
 /**
+ * The size of the image a modal task's mask covers: the parent task's captured whole image (index 0), as its header
+ * states it (the console checks against the same image). Undefined when the parent or its capture is gone; the mask
+ * is then held to the pixel cap only.
+ */
+async function maskedImageSize(
+  app: GatewayApp,
+  tenant: string,
+  view: JobView
+): Promise<{ width: number; height: number } | undefined> {
+  const parent = view.gateway.parentId ? await readTask(app.client, tenant, view.gateway.parentId) : undefined;
+  const asset = parent?.job?.assets?.find((a) => a.index === 0);
+  if (!asset) return undefined;
+  const bytes = await app.store.get(asset.key).catch((err: unknown) => {
+    if (err instanceof AssetNotFoundError) return undefined;
+    throw err;
+  });
+  const head = bytes && readImageHeader(bytes);
+  return head ? { width: head.width, height: head.height } : undefined;
+}
+
+/**
  * `{taskId, prompt?, maskBase64?}`: the input of a MODAL task (same id in the answer). No prompt = the task's own
  * prompt (chatgpt-web and MjProxy send `{taskId}` alone). Waits until the job accepted the input (its update
  * validator ran), not until the upstream ran it.
@@ -150,7 +172,7 @@ export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   if (view.gateway.action === 'CUSTOM_ZOOM' && !/--zoom\s/.test(fallback)) fallback = `${fallback} --zoom 2`;
   const input: ModalInput = { prompt: (promptIn ?? fallback).trim() };
   if (!input.prompt) throw badInput('prompt', 'is required (the task has no prompt to fall back to)');
-  if (maskIn) input.mask = await storeMask(app.store, maskIn);
+  if (maskIn) input.mask = await storeMask(app.store, maskIn, { size: await maskedImageSize(app, ctx.tenant, view) });
   await provideModal(app, jobWorkflowId(ctx.tenant, taskId), input);
   app.views?.invalidate(jobWorkflowId(ctx.tenant, taskId));
   return submitAnswer(taskId);

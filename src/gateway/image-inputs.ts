@@ -1,12 +1,13 @@
 /**
  * Images in submit bodies: data URLs (`data:image/png;base64,…`, what FileReader gives browsers), bare base64
  * (edits: PNG assumed) or http(s) URLs. Bytes go to the asset store; only references enter workflow history.
- * All images of a request are checked before any is stored.
+ * All images of a request are checked before any is stored, from their header only (`checkImage`: type, bytes,
+ * width × height against the pixel cap and, for a mask, the size of the image it masks); nothing here decodes.
  */
-import { parseDataUrl, sniffImageType, type AssetStore } from '../assets';
+import { checkImage, ImageInputError, parseDataUrl, type AssetStore, type ImageLimits } from '../assets';
 import { MAX_IMAGE_BYTES } from '../shared/defaults';
 import type { AssetRef, ImageRef } from '../shared/types';
-import { badInput } from './errors';
+import { badInput, GatewayError } from './errors';
 
 const HTTP_RE = /^https?:\/\//i;
 const BARE_BASE64_RE = /^[A-Za-z0-9+/=\s]+$/;
@@ -17,7 +18,21 @@ interface Prepared {
   type?: string;
 }
 
-function prepare(value: string, field: string, opts: { bareBase64?: boolean; pngOnly?: boolean }): Prepared {
+/** `checkImage` with its refusal as the gateway answers bad input: 400, code 4, the field and the header rule. */
+function checked(bytes: Uint8Array, field: string, limits: ImageLimits) {
+  try {
+    return checkImage(bytes, field, limits);
+  } catch (err) {
+    if (err instanceof ImageInputError) throw new GatewayError(400, 4, err.message, { field, rule: err.check });
+    throw err;
+  }
+}
+
+function prepare(
+  value: string,
+  field: string,
+  opts: { bareBase64?: boolean; pngOnly?: boolean; size?: ImageLimits['size'] }
+): Prepared {
   const v = value.trim();
   if (HTTP_RE.test(v) && !opts.pngOnly) {
     if (!URL.canParse(v)) throw badInput(field, 'must be a valid http(s) URL or a data URL');
@@ -30,10 +45,11 @@ function prepare(value: string, field: string, opts: { bareBase64?: boolean; png
   } catch (err) {
     throw badInput(field, `must be a data URL of an image (data:image/png;base64,…): ${(err as Error).message}`);
   }
-  const type = sniffImageType(bytes);
-  if (opts.pngOnly ? type !== 'image/png' : !type)
-    throw badInput(field, opts.pngOnly ? 'must be a PNG image' : 'must be a PNG, JPEG, WebP or GIF image');
-  return { bytes, type: type! };
+  const head = checked(bytes, field, {
+    ...(opts.pngOnly ? { types: ['image/png'] } : {}),
+    ...(opts.size ? { size: opts.size } : {}),
+  });
+  return { bytes, type: head.type };
 }
 
 export async function storeImages(
@@ -49,8 +65,15 @@ export async function storeImages(
   );
 }
 
-/** A Vary (Region) mask: a PNG data URL (or bare base64). */
-export async function storeMask(store: AssetStore, value: string, field = 'maskBase64'): Promise<AssetRef> {
-  const p = prepare(value, field, { bareBase64: true, pngOnly: true });
+/**
+ * A Vary (Region) mask: a PNG data URL (or bare base64), of `size` (the image it masks) when that is known. Checked
+ * from its header; its pixels are the upstream's to judge.
+ */
+export async function storeMask(
+  store: AssetStore,
+  value: string,
+  opts: { field?: string; size?: ImageLimits['size'] } = {}
+): Promise<AssetRef> {
+  const p = prepare(value, opts.field ?? 'maskBase64', { bareBase64: true, pngOnly: true, size: opts.size });
   return store.put(p.bytes!, { contentType: 'image/png', prefix: 'masks' });
 }

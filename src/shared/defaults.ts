@@ -64,6 +64,13 @@ export const MAX_PROMPT_LENGTH = 6_000;
 /** Largest mask or reference image the client will store. */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Most pixels (width × height, as the header says) of any image input: above MidJourney's largest output (4096 ×
+ * 4096 ≈ 16.8 M) and a 48 MP phone photo, far below what a 10 MiB file can claim (a PNG header may say 20000 × 20000
+ * over a few KB of compressed zeros, 1.6 GB once decoded).
+ */
+export const MAX_IMAGE_PIXELS = 50_000_000;
+
 /** HTTP timeouts of the proxy client, kept below the activity start-to-close timeout. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 

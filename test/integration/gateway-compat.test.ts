@@ -3,6 +3,7 @@
  * simulator and a job worker; plus bad input at every endpoint (a JSON error naming the field, nothing started).
  */
 import { PNG } from 'pngjs';
+import { readImageHeader } from '../../src/assets';
 import { MJ_TENANT } from '../../src/shared/search-attributes';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
@@ -165,9 +166,12 @@ describe('submits', () => {
     expect((await call(stack, 'GET', `/mj/task/${modalId}/fetch`, { key })).json.status).toBe('MODAL');
     const noMask = await call(stack, 'POST', '/mj/submit/modal', { key, body: { taskId: modalId, prompt: 'a hat' } });
     expect(noMask.json).toMatchObject({ code: 4, properties: { field: 'maskBase64' } });
+    // The mask covers the parent image: its size, from the parent's header.
+    const parentImage = new Uint8Array(await (await fetch(up.imageUrl)).arrayBuffer());
+    const { width, height } = readImageHeader(parentImage)!;
     const m = await call(stack, 'POST', '/mj/submit/modal', {
       key,
-      body: { taskId: modalId, prompt: 'a red hat', maskBase64: png(up.imageWidth ?? 4, up.imageHeight ?? 4, true) },
+      body: { taskId: modalId, prompt: 'a red hat', maskBase64: png(width, height, true) },
     });
     expect(m.json).toMatchObject({ code: 1, result: modalId });
     const done = await waitForStatus(stack, key, modalId, ['SUCCESS', 'FAILURE']);

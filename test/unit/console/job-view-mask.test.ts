@@ -1,4 +1,6 @@
 import { PNG } from 'pngjs';
+import sharp from 'sharp';
+import { ImageInputError } from '../../../src/assets';
 import {
   consoleButton,
   jobFromMemo,
@@ -13,6 +15,7 @@ import { parentJobId, pipelineInboxItems } from '../../../src/console/pipeline-v
 import { buttonText } from '../../../src/console/pages/format';
 import type { JobMemo } from '../../../src/shared/job-memo';
 import type { PipelineInput, PipelineProgress } from '../../../src/shared/pipeline-types';
+import { bombPng } from '../../helpers/bomb-png';
 import type { JobProgress, JobResult } from '../../../src/shared/types';
 import { MjInputError } from '../../../src/mj/errors';
 
@@ -192,29 +195,50 @@ describe('masks', () => {
     return PNG.sync.write(p);
   };
   const binary = png(8, 6, (x) => (x < 3 ? [255, 255, 255, 255] : [0, 0, 0, 255]));
-  test('a binary mask of the right size passes and counts its white pixels', () => {
-    expect(checkMask(binary, { width: 8, height: 6 })).toEqual({ width: 8, height: 6, white: 18 });
+  test('a binary mask of the right size passes and counts its white pixels', async () => {
+    await expect(checkMask(binary, { width: 8, height: 6 })).resolves.toEqual({ width: 8, height: 6, white: 18 });
+    // Larger than one scan slice: the count runs over several turns of the event loop.
+    const raw = Buffer.alloc(600 * 600 * 3);
+    raw.fill(255, 0, 200 * 600 * 3);
+    const big = await sharp(raw, { raw: { width: 600, height: 600, channels: 3 } })
+      .png()
+      .toBuffer();
+    await expect(checkMask(big, { width: 600, height: 600 })).resolves.toEqual({
+      width: 600,
+      height: 600,
+      white: 120_000,
+    });
   });
-  const refusal = (fn: () => unknown): MjInputError => {
+  const refusal = async (fn: () => unknown): Promise<MjInputError> => {
     try {
-      fn();
+      await fn();
     } catch (err) {
       return err as MjInputError;
     }
     throw new Error('not refused');
   };
-  test('wrong size, grey or transparent pixels, all black and non-PNG are refused naming the mask', () => {
-    expect(refusal(() => checkMask(binary, { width: 9, height: 6 })).message).toMatch(/9×6/);
-    expect(refusal(() => checkMask(png(2, 2, () => [128, 128, 128, 255]))).field).toBe('mask');
-    expect(refusal(() => checkMask(png(2, 2, () => [255, 255, 255, 0]))).rule).toMatch(/opaque/);
-    expect(refusal(() => checkMask(png(2, 2, () => [0, 0, 0, 255]))).rule).toMatch(/all black/);
-    expect(refusal(() => checkMask(new Uint8Array([1, 2, 3]))).rule).toMatch(/PNG/);
+  test('wrong size, grey or transparent pixels, all black and non-PNG are refused naming the mask', async () => {
+    expect((await refusal(() => checkMask(binary, { width: 9, height: 6 }))).message).toMatch(/9×6/);
+    expect((await refusal(() => checkMask(png(2, 2, () => [128, 128, 128, 255])))).field).toBe('mask');
+    expect((await refusal(() => checkMask(png(2, 2, () => [255, 255, 255, 0])))).rule).toMatch(/opaque/);
+    expect((await refusal(() => checkMask(png(2, 2, () => [0, 0, 0, 255])))).rule).toMatch(/all black/);
+    expect((await refusal(() => checkMask(new Uint8Array([1, 2, 3])))).rule).toMatch(/PNG/);
+    // A sound header over a body that is not PNG data: refused by the decoder, not thrown as ours.
+    const garbled = Buffer.concat([Buffer.from(binary).subarray(0, 33), Buffer.alloc(40, 7)]);
+    expect((await refusal(() => checkMask(garbled))).rule).toMatch(/pixel data/);
   });
-  test('the form gives the mask as a PNG data URL or a file', () => {
+  test('a header claiming 20000×20000 is refused from the header: nothing is decoded', async () => {
+    const err = await refusal(() => checkMask(bombPng(), { width: 8, height: 6 }));
+    expect(err).toBeInstanceOf(ImageInputError);
+    expect(err).toMatchObject({ field: 'mask', check: 'image-pixels' });
+    // Without the parent's size the pixel cap alone refuses it.
+    expect(await refusal(() => checkMask(bombPng()))).toMatchObject({ check: 'image-pixels' });
+  });
+  test('the form gives the mask as a PNG data URL or a file', async () => {
     const url = `data:image/png;base64,${Buffer.from(binary).toString('base64')}`;
     expect(Buffer.from(maskBytes(url, [])!).equals(Buffer.from(binary))).toBe(true);
     expect(maskBytes(undefined, [binary])).toBe(binary);
     expect(maskBytes(undefined, [])).toBeUndefined();
-    expect(refusal(() => maskBytes('data:image/jpeg;base64,AAAA', [])).field).toBe('mask');
+    expect((await refusal(() => maskBytes('data:image/jpeg;base64,AAAA', []))).field).toBe('mask');
   });
 });
