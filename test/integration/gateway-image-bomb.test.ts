@@ -10,7 +10,7 @@ import { mountConsole } from '../../src/console';
 import { jobWorkflowId } from '../../src/gateway/task-id';
 import { MAX_IMAGE_PIXELS } from '../../src/shared/defaults';
 import { bombDataUrl, bombPng } from '../helpers/bomb-png';
-import { call, startGatewayStack, waitForStatus, type GatewayStack } from './gateway-harness';
+import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(240_000);
 
