@@ -1,6 +1,6 @@
 /** Small renderers shared by the pages: state badges, times, button labels, image links. */
 import { classifyButton } from '../../mj/buttons';
-import { intentDisplayName } from '../../mj/intents';
+import { intentDisplayName, intentModalNeeds, intentOfStoredText, intentPromptNeedsZoom } from '../../mj/intents';
 import type { ConsoleButton, ConsoleJob, ConsoleState } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
 
@@ -43,6 +43,20 @@ export function buttonText(b: ConsoleButton): { emoji: string; label: string; ti
   // Discord custom emoji come as names (`upscale_1`); only a real emoji character is worth showing.
   const emoji = /^[\w:.-]*$/.test(b.emoji) ? '' : b.emoji;
   return { emoji, label, title: label === readable ? label : `${label} — ${readable}` };
+}
+
+/**
+ * The readable name ("Vary (Region)") of the intent given as its short text when its MODAL takes a mask: input pages
+ * with the mask painter are titled with it. Undefined for any other text.
+ */
+export function maskIntentName(text: string | null | undefined): string | undefined {
+  const spec = intentOfStoredText(text);
+  return spec && intentModalNeeds(spec).includes('mask') ? intentDisplayName(spec) : undefined;
+}
+
+/** True when the intent given as its short text takes `--zoom <1..2>` in its MODAL prompt (Custom Zoom). */
+export function inputNeedsZoom(text: string | null | undefined): boolean {
+  return intentPromptNeedsZoom(intentOfStoredText(text));
 }
 
 export function imageUrl(base: string, jobId: string, index: number): string {

@@ -40,6 +40,11 @@ export function intentOfText(text: string): IntentSpec | null {
   return null;
 }
 
+/** The intent a stored short text names ('U2', 'vary-region'), or null when absent or not an intent's text. */
+export function intentOfStoredText(text: string | null | undefined): IntentSpec | null {
+  return text ? intentOfText(text) : null;
+}
+
 /** The human forms the parser accepts, for error messages and help texts. */
 export const INTENT_FORMS: readonly string[] = INTENT_KINDS.flatMap((k) => INTENTS[k].forms ?? []);
 
@@ -72,8 +77,8 @@ export function intentModalNeeds(spec: Pick<IntentSpec, 'kind'> | undefined): Mo
 }
 
 /** The MODAL prompt of this intent must carry `--zoom <1..2>` (Custom Zoom). */
-export function intentPromptNeedsZoom(spec: Pick<IntentSpec, 'kind'> | undefined): boolean {
-  return spec !== undefined && INTENTS[spec.kind].promptNeedsZoom;
+export function intentPromptNeedsZoom(spec: Pick<IntentSpec, 'kind'> | null | undefined): boolean {
+  return spec != null && INTENTS[spec.kind].promptNeedsZoom;
 }
 
 /** What pressing the intent creates: the stage of its one new task, or why it creates no single task. */

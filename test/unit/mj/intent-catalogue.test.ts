@@ -5,7 +5,7 @@
  */
 import { featuresOf, pricedActionOf } from '../../../src/activities/route-request';
 import { isGridTask } from '../../../src/activities/capture-images';
-import { buttonText } from '../../../src/console/pages/format';
+import { buttonText, inputNeedsZoom, maskIntentName } from '../../../src/console/pages/format';
 import { ACTION_BY_INTENT } from '../../../src/gateway/proxy-actions';
 import {
   classifyButton,
@@ -287,6 +287,13 @@ describe('derived tables equal the hand-written ones they replaced', () => {
       expect(intentDisplayName(spec)).toBe(OLD.label(spec));
       const customId = customIdOf(spec, { hash: HASH });
       expect(buttonText({ customId, label: '', emoji: '' } as never).label).toBe(OLD.label(classifyButton(customId)));
+    }
+  });
+
+  it('console input pages: the same title and --zoom hint per intent text', () => {
+    for (const text of [...ALL.map(formatIntent), null, undefined, '']) {
+      expect(maskIntentName(text) ?? text).toBe(text === 'vary-region' ? 'Vary (Region)' : text);
+      expect(inputNeedsZoom(text)).toBe(text === 'custom-zoom');
     }
   });
 
