@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'src/mj/intents/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -35,7 +35,13 @@ export default tseslint.config(
           paths: workflowBans.map((name) => ({ name, message: 'Workflow code must stay deterministic.' })),
           patterns: [
             {
-              group: ['**/mj/*', '**/mj', '**/config', '**/simulator/*'],
+              group: ['**/config', '**/simulator/*'],
+              message: 'Workflow code must stay deterministic.',
+              allowTypeImports: true,
+            },
+            {
+              // src/mj except src/mj/intents (the intent catalogue), which is pure data and functions for workflows too.
+              regex: '(^|/)mj(/(?!intents(/|$)).*)?$',
               message: 'Workflow code must stay deterministic.',
               allowTypeImports: true,
             },

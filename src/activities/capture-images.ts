@@ -14,6 +14,7 @@ import { DEFAULT_HTTP_TIMEOUT_MS } from '../shared/defaults';
 import type { CapturedImage, TaskSnapshot } from '../shared/types';
 import { toApplicationFailure } from './failures';
 import type { MjClient, MjTask } from '../mj';
+import { onlyOnGrid, SINGLE_IMAGE_KINDS } from '../mj/intents';
 
 /** `ApplicationFailure.type` when the image cannot be had even from a refetched task (retryable). */
 export const IMAGE_UNAVAILABLE = 'ImageUnavailable';
@@ -69,24 +70,15 @@ const GRID_ACTIONS = new Set([
   'INPAINT',
   'CUSTOM_ZOOM',
 ]);
-/** Buttons that exist only on a single upscaled image (§7, §14.3). */
-const SINGLE_IMAGE_INTENTS = new Set([
-  'upscale-hd',
-  'vary-subtle',
-  'vary-strong',
-  'vary-region',
-  'zoom-out',
-  'custom-zoom',
-  'pan',
-  'animate',
-]);
-
-/** True when the task's image is a 2×2 grid: U1–U4 buttons, or a grid action with no single-image button. */
+/**
+ * True when the task's image is a 2×2 grid: buttons only a grid has (U1–U4), or a grid action with no button that
+ * exists only on a single upscaled image (the intent catalogue's stages, §7, §14.3).
+ */
 export function isGridTask(task: Pick<TaskSnapshot, 'action' | 'buttons' | 'videoUrl'>): boolean {
   // Video "grids" are four clips, not a 2×2 still.
   if (task.videoUrl) return false;
-  if (task.buttons.some((b) => b.intent.kind === 'upscale')) return true;
-  if (task.buttons.some((b) => SINGLE_IMAGE_INTENTS.has(b.intent.kind))) return false;
+  if (task.buttons.some((b) => onlyOnGrid(b.intent.kind))) return true;
+  if (task.buttons.some((b) => SINGLE_IMAGE_KINDS.includes(b.intent.kind))) return false;
   return GRID_ACTIONS.has(task.action.toUpperCase());
 }
 

@@ -3,41 +3,17 @@
  * and its price on a given upstream. Pure functions of the request, so the submit and the reconciliation price a
  * task the same way.
  */
-import type { IntentSpec, SpeedMode } from '../mj/types';
+import { INTENTS } from '../mj/intents';
+import type { SpeedMode } from '../mj/types';
 import { ACTION_OF_KIND } from '../shared/action-names';
 import type { JobRequest } from '../shared/types';
 import type { PricedAction, UpstreamFeature, UpstreamView } from '../upstreams/types';
 
-const ACTION_OF_INTENT: Partial<Record<IntentSpec['kind'], PricedAction>> = {
-  upscale: 'UPSCALE',
-  'upscale-hd': 'UPSCALE',
-  'video-upscale': 'UPSCALE',
-  variation: 'VARIATION',
-  'vary-subtle': 'VARIATION',
-  'vary-strong': 'VARIATION',
-  reroll: 'REROLL',
-  'zoom-out': 'ZOOM',
-  'custom-zoom': 'CUSTOM_ZOOM',
-  pan: 'PAN',
-  'vary-region': 'INPAINT',
-  animate: 'VIDEO',
-  'video-extend': 'VIDEO',
-};
-
-/** The action the ledger charges for this request (an unlisted button is a generic `ACTION`). */
+/** The action the ledger charges for this request (a button's is the intent catalogue's `pricedAction`). */
 export function pricedActionOf(request: JobRequest): PricedAction {
   if (request.kind !== 'action') return ACTION_OF_KIND[request.kind];
-  return ACTION_OF_INTENT[request.intent.kind] ?? 'ACTION';
+  return INTENTS[request.intent.kind].pricedAction;
 }
-
-const FEATURE_OF_INTENT: Partial<Record<IntentSpec['kind'], UpstreamFeature>> = {
-  'vary-region': 'vary-region',
-  'custom-zoom': 'custom-zoom',
-  pan: 'pan',
-  animate: 'video',
-  'video-extend': 'video',
-  'video-upscale': 'video',
-};
 
 const FEATURE_OF_KIND: Partial<Record<JobRequest['kind'], UpstreamFeature>> = {
   blend: 'blend',
@@ -53,7 +29,7 @@ export function featuresOf(request: JobRequest): UpstreamFeature[] {
   const byKind = FEATURE_OF_KIND[request.kind];
   if (byKind) out.add(byKind);
   if (request.kind === 'action') {
-    const byIntent = FEATURE_OF_INTENT[request.intent.kind];
+    const byIntent = INTENTS[request.intent.kind].feature;
     if (byIntent) out.add(byIntent);
     if (request.enableRemix) out.add('remix');
   }

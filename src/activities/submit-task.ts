@@ -12,6 +12,7 @@ import {
   type MjRequestOptions,
 } from '../mj';
 import type { SubmitSuccess } from '../mj/client';
+import { INTENTS, type ChangeAction } from '../mj/intents';
 import type { IntentSpec, MjTask, SpeedMode } from '../mj/types';
 import type { JobRequest, TaskRoute } from '../shared/types';
 import type { CostTags, SettlePart } from '../upstreams/types';
@@ -63,14 +64,11 @@ export interface SubmitDeps {
 
 type Hooked = { state: string; notifyHook?: string };
 
-const CHANGE_ACTION = { upscale: 'UPSCALE', variation: 'VARIATION', reroll: 'REROLL' } as const;
-
-/** The `/submit/change` body for an intent novicezk can express, or null. */
-function changeFor(intent: IntentSpec): { action: 'UPSCALE' | 'VARIATION' | 'REROLL'; index?: number } | null {
-  if (intent.kind === 'upscale' || intent.kind === 'variation')
-    return { action: CHANGE_ACTION[intent.kind], index: intent.index };
-  if (intent.kind === 'reroll') return { action: 'REROLL' };
-  return null;
+/** The `/submit/change` body for an intent novicezk can express (the catalogue's `change`), or null. */
+function changeFor(intent: IntentSpec): { action: ChangeAction; index?: number } | null {
+  const action = INTENTS[intent.kind].change;
+  if (!action) return null;
+  return 'index' in intent ? { action, index: intent.index } : { action };
 }
 
 async function submitAction(

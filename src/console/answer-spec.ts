@@ -5,7 +5,7 @@
 import type { InboxItem } from './backend';
 import type { SignedIn } from './context';
 import { enc, html, type SafeHtml } from './html';
-import { imageUrl } from './pages/format';
+import { imageUrl, maskIntentName } from './pages/format';
 import { answerFields } from './pages/inbox';
 import { choiceForm, inputPage, promptPickForm } from './pages/input';
 import { layout } from './pages/layout';
@@ -73,7 +73,7 @@ export async function answerPageSpec(
     ? ((await c.settings.backend.getJob(c.session.tenant, item.imageJobId))?.images.includes(0) ?? false)
     : false;
   return inputPage(c.page, {
-    title: `${item.intent === 'vary-region' ? 'Vary (Region)' : (item.intent ?? 'Answer')} · ${item.title}`,
+    title: `${maskIntentName(item.intent) ?? item.intent ?? 'Answer'} · ${item.title}`,
     action,
     hidden: answerFields(item),
     needs: item.needs.length ? item.needs : ['prompt'],

@@ -5,7 +5,7 @@ import type { SignedIn } from './context';
 import { enc } from './html';
 import { redirect, sendBytes, sendFragment, sendHtml } from './http';
 import { streamEvents } from './live';
-import { imageUrl } from './pages/format';
+import { imageUrl, inputNeedsZoom, maskIntentName } from './pages/format';
 import { batchLive, batchPage, pipelineLive, pipelinePage } from './pages/group';
 import { inboxPage } from './pages/inbox';
 import { inputPage, type InputFormSpec } from './pages/input';
@@ -88,10 +88,10 @@ export function actionInputSpec(
   promptValue?: string
 ): InputFormSpec {
   const base = c.settings.base;
-  const zoom = button.intent === 'custom-zoom';
+  const zoom = inputNeedsZoom(button.intent);
   const prefill = promptValue ?? (zoom && prompt && !/--zoom\b/.test(prompt) ? `${prompt} --zoom 1.5` : prompt);
   return {
-    title: `${button.intent === 'vary-region' ? 'Vary (Region)' : button.label || button.intent || 'Input'} on ${jobId}`,
+    title: `${maskIntentName(button.intent) ?? (button.label || button.intent || 'Input')} on ${jobId}`,
     action: `${base}/jobs/${enc(jobId)}/input`,
     hidden: { customId: button.customId },
     needs: button.needs,

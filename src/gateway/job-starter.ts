@@ -11,6 +11,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { formatIntent } from '../mj/buttons';
+import { intentModalNeeds } from '../mj/intents';
 import type { SpeedMode } from '../mj/types';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
 import { MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
@@ -91,7 +92,7 @@ export function initialMemos(spec: StartSpec, taskId: string, now: number): { ga
       ? {
           waitingFor: {
             kind: 'modal' as const,
-            needs: r.intent.kind === 'vary-region' ? (['prompt', 'mask'] as ('prompt' | 'mask')[]) : ['prompt'],
+            needs: intentModalNeeds(r.intent),
             intent: formatIntent(r.intent),
             since: now,
           },

@@ -1,7 +1,8 @@
 /**
  * The midjourney-proxy contract as a library (docs/mj-contract.md; `§N` in comments here and elsewhere is its section N): request and response schemas,
  * tolerant task parsing, submit-outcome classification, button intents, fail-reason kinds, typed errors and an HTTP
- * client. Node-only (undici, zod); workflow code may `import type` from `./types` and nothing else.
+ * client. Node-only (undici, zod); workflow code may `import type` from `./types`, and import the intent catalogue
+ * (`./intents`, pure), and nothing else.
  *
  * @example
  * ```ts

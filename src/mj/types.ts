@@ -2,6 +2,7 @@
  * Public types of the midjourney-proxy contract (docs/mj-contract.md).
  * Pure types: safe for `import type` from workflow code.
  */
+import type { IntentSpec } from './intents/kinds';
 
 /** Which server family speaks at the base URL. Decides auth header, change vs action, not-found shape. */
 export type MjFlavour = 'novicezk' | 'plus' | 'trueai' | 'gateway';
@@ -113,33 +114,8 @@ export type FailReasonKind =
   | 'internal'
   | 'unknown';
 
-export type UpscaleHdVariant = 'subtle' | 'creative' | '2x' | '4x';
-export type PanDirection = 'left' | 'right' | 'up' | 'down';
-export type Motion = 'high' | 'low';
-export type Index4 = 1 | 2 | 3 | 4;
-
-/** What a button does, read from its customId (§7). Pipelines and callers name buttons this way. */
-export type IntentSpec =
-  | { kind: 'upscale'; index: Index4 }
-  | { kind: 'variation'; index: Index4 }
-  | { kind: 'reroll' }
-  | { kind: 'upscale-hd'; variant: UpscaleHdVariant }
-  | { kind: 'vary-subtle' }
-  | { kind: 'vary-strong' }
-  | { kind: 'vary-region' }
-  | { kind: 'zoom-out'; factor: 2 | 1.5 }
-  | { kind: 'custom-zoom' }
-  | { kind: 'pan'; direction: PanDirection }
-  | { kind: 'animate'; motion: Motion }
-  | { kind: 'video-upscale'; index: Index4 }
-  | { kind: 'video-extend'; motion: Motion }
-  | { kind: 'describe-pick'; index: Index4 }
-  | { kind: 'describe-retry' }
-  | { kind: 'describe-imagine-all' }
-  | { kind: 'shorten-pick'; index: number }
-  | { kind: 'bookmark' }
-  | { kind: 'unknown'; customId: string };
-
+/** Button intents (§7) are declared with their catalogue (src/mj/intents); re-exported here for `import type`. */
+export type { Index4, IntentKind, IntentSpec, Motion, PanDirection, UpscaleHdVariant } from './intents/kinds';
 /** An intent plus whether the resulting task always parks in MODAL (Vary Region, Custom Zoom, describe pick). */
 export type ButtonIntent = IntentSpec & { alwaysModal: boolean };
 

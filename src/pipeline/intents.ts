@@ -3,15 +3,11 @@
  * and annotated with what a person must supply when the intent always parks in MODAL.
  */
 import { formatIntent, intentAlwaysModal, parseIntent } from '../mj';
+import { intentModalNeeds, intentYields, kindsOfferedOn, type OutputStage } from '../mj/intents';
 import type { IntentSpec } from '../mj/types';
 import type { EntryKind, ModalNeed, PipelineIntent } from '../shared/pipeline-types';
 
-/** Intents that do not create exactly one new task, so a pipeline step cannot wait for their result. */
-const NOT_IN_PIPELINES: Partial<Record<IntentSpec['kind'], string>> = {
-  bookmark: 'bookmark creates no new task',
-  'describe-imagine-all': 'describe-imagine-all creates several tasks; use an imagine step with promptFrom',
-  unknown: 'raw customIds are not accepted; name the intent (e.g. "U2", "zoom-out 2")',
-};
+export type { OutputStage };
 
 /** A short, id-safe label: `U2`, `V1`, `zoom-out-2`, `pan-left`, `upscale-hd-subtle`, `vary-region`. */
 export function intentLabel(spec: IntentSpec): string {
@@ -19,11 +15,12 @@ export function intentLabel(spec: IntentSpec): string {
   return spec.kind === 'unknown' ? 'unknown' : formatIntent(spec).replace(/ /g, '-');
 }
 
-/** What a person supplies for this intent's modal: Vary (Region) a prompt and a mask, Custom Zoom a prompt (§8). */
+/**
+ * What a person supplies for this intent's modal when it always parks in MODAL (Vary (Region) a prompt and a mask,
+ * Custom Zoom and describe picks a prompt, §8); nothing for the others.
+ */
 export function intentNeeds(spec: IntentSpec): ModalNeed[] {
-  if (spec.kind === 'vary-region') return ['prompt', 'mask'];
-  if (spec.kind === 'custom-zoom') return ['prompt'];
-  return [];
+  return intentAlwaysModal(spec) ? intentModalNeeds(spec) : [];
 }
 
 export type IntentParse =
@@ -37,19 +34,14 @@ export function toPipelineIntent(text: unknown): IntentParse {
   } catch (err) {
     return { ok: false, rule: 'unknown-intent', message: `unknown intent: ${(err as Error).message}` };
   }
-  const refusal = NOT_IN_PIPELINES[intent.kind];
-  if (refusal) return { ok: false, rule: 'intent-not-supported', message: refusal };
+  // Intents that do not create exactly one new task: a pipeline step cannot wait for their result.
+  const yields = intentYields(intent);
+  if (typeof yields !== 'string') return { ok: false, rule: 'intent-not-supported', message: yields.noSingleTask };
   return {
     ok: true,
     value: { label: intentLabel(intent), intent, alwaysModal: intentAlwaysModal(intent), needs: intentNeeds(intent) },
   };
 }
-
-/**
- * What a step's task is once it succeeded; it decides which buttons the task offers (contract §7, as the simulator
- * models it for versions 6.1, 7 and 8).
- */
-export type OutputStage = 'grid' | 'upscale' | 'upscale-hd' | 'describe' | 'shorten' | 'video' | 'video-upscale';
 
 export const ENTRY_STAGE: Record<EntryKind, OutputStage> = {
   imagine: 'grid',
@@ -60,45 +52,19 @@ export const ENTRY_STAGE: Record<EntryKind, OutputStage> = {
   video: 'video',
 };
 
-/** The stage of the task an intent creates: upscales and videos keep their own buttons, the rest make a grid. */
+/** The stage of the task an intent creates (the catalogue's `yields`): upscales and videos keep their own buttons. */
 export function stageAfter(intent: IntentSpec): OutputStage {
-  switch (intent.kind) {
-    case 'upscale':
-      return 'upscale';
-    case 'upscale-hd':
-      return 'upscale-hd';
-    case 'animate':
-    case 'video-extend':
-      return 'video';
-    case 'video-upscale':
-      return 'video-upscale';
-    case 'describe-retry':
-      return 'describe';
-    default:
-      return 'grid';
-  }
+  const yields = intentYields(intent);
+  // Intents that create no single task never reach a step (refused above); 'grid' keeps the old answer for them.
+  return typeof yields === 'string' ? yields : 'grid';
 }
 
-const EDITS: IntentSpec['kind'][] = ['vary-subtle', 'vary-strong', 'vary-region', 'zoom-out', 'custom-zoom', 'animate'];
-
-/** Every intent a stage may offer in some supported version (a union: only impossible pairs are refused). */
-const OFFERED: Record<OutputStage, ReadonlySet<IntentSpec['kind']>> = {
-  grid: new Set(['upscale', 'variation', 'reroll']),
-  upscale: new Set(['upscale-hd', ...EDITS, 'pan', 'reroll', 'bookmark']),
-  // After an HD upscale: vary, zoom, animate and reroll, but no pan (contract §15).
-  'upscale-hd': new Set([...EDITS, 'reroll', 'bookmark']),
-  describe: new Set(['describe-pick', 'describe-retry', 'describe-imagine-all']),
-  shorten: new Set(['shorten-pick']),
-  video: new Set(['video-upscale']),
-  'video-upscale': new Set(['video-extend']),
-};
-
-/** Whether a task of one of `stages` can offer `intent`. */
+/** Whether a task of one of `stages` can offer `intent` in some supported version (only impossible pairs are refused). */
 export function stageOffers(stages: ReadonlySet<OutputStage>, intent: IntentSpec): boolean {
-  return [...stages].some((s) => OFFERED[s].has(intent.kind));
+  return [...stages].some((s) => kindsOfferedOn(s).includes(intent.kind));
 }
 
 /** The intents a stage offers, for messages. */
 export function offeredBy(stages: ReadonlySet<OutputStage>): string[] {
-  return [...new Set([...stages].flatMap((s) => [...OFFERED[s]]))];
+  return [...new Set([...stages].flatMap(kindsOfferedOn))];
 }

@@ -1,7 +1,7 @@
 /**
  * The upstream `action` of each kind of job (contract §6): what the task reports, what the `MjAction` search
- * attribute and the gateway show, and what the ledger prices. One list; an action job's own name comes from its
- * button intent (each reader maps intents for its purpose). Workflow-safe.
+ * attribute and the gateway show, and what the ledger prices. One list; an action job's names come from its button
+ * intent's entry in the intent catalogue (src/mj/intents: `proxyAction`, `pricedAction`). Workflow-safe.
  */
 import type { PricedAction } from '../upstreams/types';
 import type { JobKind } from './types';

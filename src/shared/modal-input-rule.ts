@@ -4,29 +4,24 @@
  * input check, the pipeline workflow's step-input validator, the pipeline spec (zod refinement) and the client, so
  * bad input is refused with the same field and rule wherever it enters, before it reaches history.
  */
-import type { IntentSpec } from '../mj/types';
+import { intentAlwaysModal, intentModalNeeds, intentPromptNeedsZoom } from '../mj/intents';
+import type { IntentSpec, ModalNeed } from '../mj/intents';
 import { MAX_IMAGE_BYTES, MAX_PROMPT_LENGTH } from './defaults';
 import type { AssetRef, ModalInput } from './types';
 
-export type ModalNeed = 'prompt' | 'mask';
+export type { ModalNeed };
 
 /**
- * Intents whose new task always parks in MODAL (contract §8): the job asks a person first and presses the button
- * only once the input is there, so no upstream MODAL waits on a person.
+ * True when the intent's new task always parks in MODAL (contract §8): the job asks a person first and presses the
+ * button only once the input is there, so no upstream MODAL waits on a person. From the intent catalogue.
  */
-export const ALWAYS_MODAL_INTENTS = [
-  'vary-region',
-  'custom-zoom',
-  'describe-pick',
-] as const satisfies readonly IntentSpec['kind'][];
-
 export function isAlwaysModal(intent: IntentSpec | undefined): boolean {
-  return intent !== undefined && (ALWAYS_MODAL_INTENTS as readonly string[]).includes(intent.kind);
+  return intent !== undefined && intentAlwaysModal(intent);
 }
 
 /** Every MODAL submits a prompt (T clears the child's prompt for Vary Region); Vary Region also needs a mask. */
 export function modalNeeds(intent?: IntentSpec): ModalNeed[] {
-  return intent?.kind === 'vary-region' ? ['prompt', 'mask'] : ['prompt'];
+  return intentModalNeeds(intent);
 }
 
 export interface ModalInputProblem {
@@ -68,7 +63,7 @@ function checkPrompt(prompt: unknown, intent: IntentSpec | undefined): ModalInpu
   if (prompt.length > MAX_PROMPT_LENGTH) {
     return problem('prompt', 'max-length', `is longer than ${MAX_PROMPT_LENGTH} characters`);
   }
-  if (intent?.kind === 'custom-zoom') {
+  if (intentPromptNeedsZoom(intent)) {
     const zoom = ZOOM_RE.exec(prompt);
     if (!zoom) return problem('prompt', 'zoom-required', 'needs "--zoom <1..2>" for Custom Zoom');
     const factor = Number(zoom[1]);

@@ -2,68 +2,78 @@
  * Button sets per stage and version with the customId shapes real proxies report (contract §7), and the reverse:
  * what an `/action` customId asks for.
  */
+import { customIdOf, type CustomIdContext, type IntentSpec, type OutputStage } from '../mj/intents';
 import type { MjButton } from '../mj/types';
 import type { MjVersion } from './prompt';
 
-/** What a finished task holds; decides its buttons, its images and how long it runs. */
-export type ResultKind = 'grid' | 'upscale' | 'upscale-hd' | 'describe' | 'shorten' | 'video' | 'video-upscale';
+/** What a finished task holds; decides its buttons, its images and how long it runs (the catalogue's stages). */
+export type ResultKind = OutputStage;
 
-function button(customId: string, label = '', emoji = ''): MjButton {
-  return { customId, emoji, label, type: 2, style: 2 };
+/** A button printed with the catalogue's customId form for `spec`, so the simulator and `classifyButton` agree. */
+function button(
+  spec: IntentSpec,
+  hash: string,
+  label = '',
+  emoji = '',
+  at: Omit<CustomIdContext, 'hash'> = {}
+): MjButton {
+  return { customId: customIdOf(spec, { hash, ...at }), emoji, label, type: 2, style: 2 };
 }
 
 const DIGIT_EMOJI = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣'];
+const INDEX4 = [1, 2, 3, 4] as const;
 
 /** U1–U4, reroll, V1–V4: the order of a real grid message. */
 export function gridButtons(hash: string): MjButton[] {
-  const ups = [1, 2, 3, 4].map((i) => button(`MJ::JOB::upsample::${i}::${hash}`, `U${i}`));
-  const vars = [1, 2, 3, 4].map((i) => button(`MJ::JOB::variation::${i}::${hash}`, `V${i}`));
-  return [...ups, button(`MJ::JOB::reroll::0::${hash}::SOLO`, '', '🔄'), ...vars];
+  const ups = INDEX4.map((index) => button({ kind: 'upscale', index }, hash, `U${index}`));
+  const vars = INDEX4.map((index) => button({ kind: 'variation', index }, hash, `V${index}`));
+  return [...ups, button({ kind: 'reroll' }, hash, '', '🔄'), ...vars];
 }
 
 function hdButtons(version: MjVersion, hash: string): MjButton[] {
   if (!version.hdStem) return [];
+  const at = { hdStem: version.hdStem };
   if (version.hdStyle === 'scale') {
     return [
-      button(`MJ::JOB::${version.hdStem}_2x::1::${hash}::SOLO`, 'Upscale (2x)', 'upscale_1'),
-      button(`MJ::JOB::${version.hdStem}_4x::1::${hash}::SOLO`, 'Upscale (4x)', 'upscale_1'),
+      button({ kind: 'upscale-hd', variant: '2x' }, hash, 'Upscale (2x)', 'upscale_1', at),
+      button({ kind: 'upscale-hd', variant: '4x' }, hash, 'Upscale (4x)', 'upscale_1', at),
     ];
   }
   return [
-    button(`MJ::JOB::${version.hdStem}_2x_subtle::1::${hash}::SOLO`, 'Upscale (Subtle)', 'upscale_1'),
-    button(`MJ::JOB::${version.hdStem}_2x_creative::1::${hash}::SOLO`, 'Upscale (Creative)', 'upscale_1'),
+    button({ kind: 'upscale-hd', variant: 'subtle' }, hash, 'Upscale (Subtle)', 'upscale_1', at),
+    button({ kind: 'upscale-hd', variant: 'creative' }, hash, 'Upscale (Creative)', 'upscale_1', at),
   ];
 }
 
 function editButtons(version: MjVersion, hash: string, withPan: boolean): MjButton[] {
   const out = [
-    button(`MJ::JOB::low_variation::1::${hash}::SOLO`, 'Vary (Subtle)', '🪄'),
-    button(`MJ::JOB::high_variation::1::${hash}::SOLO`, 'Vary (Strong)', '🪄'),
-    button(`MJ::Inpaint::1::${hash}::SOLO`, 'Vary (Region)', '🖌️'),
+    button({ kind: 'vary-subtle' }, hash, 'Vary (Subtle)', '🪄'),
+    button({ kind: 'vary-strong' }, hash, 'Vary (Strong)', '🪄'),
+    button({ kind: 'vary-region' }, hash, 'Vary (Region)', '🖌️'),
   ];
   if (version.zoomPan) {
     out.push(
-      button(`MJ::Outpaint::50::1::${hash}::SOLO`, 'Zoom Out 2x', '🔍'),
-      button(`MJ::Outpaint::75::1::${hash}::SOLO`, 'Zoom Out 1.5x', '🔍'),
-      button(`MJ::CustomZoom::${hash}`, 'Custom Zoom', '🔍')
+      button({ kind: 'zoom-out', factor: 2 }, hash, 'Zoom Out 2x', '🔍'),
+      button({ kind: 'zoom-out', factor: 1.5 }, hash, 'Zoom Out 1.5x', '🔍'),
+      button({ kind: 'custom-zoom' }, hash, 'Custom Zoom', '🔍')
     );
     if (withPan) {
       out.push(
-        button(`MJ::JOB::pan_left::1::${hash}::SOLO`, '', '⬅️'),
-        button(`MJ::JOB::pan_right::1::${hash}::SOLO`, '', '➡️'),
-        button(`MJ::JOB::pan_up::1::${hash}::SOLO`, '', '⬆️'),
-        button(`MJ::JOB::pan_down::1::${hash}::SOLO`, '', '⬇️')
+        button({ kind: 'pan', direction: 'left' }, hash, '', '⬅️'),
+        button({ kind: 'pan', direction: 'right' }, hash, '', '➡️'),
+        button({ kind: 'pan', direction: 'up' }, hash, '', '⬆️'),
+        button({ kind: 'pan', direction: 'down' }, hash, '', '⬇️')
       );
     }
   }
   if (version.animate) {
     out.push(
-      button(`MJ::JOB::animate_high::1::${hash}::SOLO`, 'Animate (High motion)', '🎞️'),
-      button(`MJ::JOB::animate_low::1::${hash}::SOLO`, 'Animate (Low motion)', '🎞️')
+      button({ kind: 'animate', motion: 'high' }, hash, 'Animate (High motion)', '🎞️'),
+      button({ kind: 'animate', motion: 'low' }, hash, 'Animate (Low motion)', '🎞️')
     );
   }
   // The bookmark's exact customId is unconfirmed (contract §15); clients only test for "MJ::BOOKMARK".
-  out.push(button(`MJ::BOOKMARK::${hash}`, '', '❤️'), button(`MJ::JOB::reroll::0::${hash}::SOLO`, '', '🔄'));
+  out.push(button({ kind: 'bookmark' }, hash, '', '❤️'), button({ kind: 'reroll' }, hash, '', '🔄'));
   return out;
 }
 
@@ -84,23 +94,21 @@ export function buttonsFor(
       return editButtons(version, hash, false);
     case 'describe':
       return [
-        ...[1, 2, 3, 4].map((i) => button(`MJ::Job::PicReader::${i}`, '', DIGIT_EMOJI[i - 1])),
-        button('MJ::Picread::Retry', '', '🔄'),
-        button('MJ::Job::PicReader::all', 'Imagine all', '🎉'),
+        ...INDEX4.map((index) => button({ kind: 'describe-pick', index }, hash, '', DIGIT_EMOJI[index - 1])),
+        button({ kind: 'describe-retry' }, hash, '', '🔄'),
+        button({ kind: 'describe-imagine-all' }, hash, 'Imagine all', '🎉'),
       ];
     case 'shorten':
-      return [1, 2, 3, 4, 5].map((i) => button(`MJ::Job::PromptAnalyzer::${i}`, '', DIGIT_EMOJI[i - 1]));
+      return [1, 2, 3, 4, 5].map((index) => button({ kind: 'shorten-pick', index }, hash, '', DIGIT_EMOJI[index - 1]));
     case 'video': {
       const n = opts.batch ?? 4;
-      return Array.from({ length: n }, (_, i) =>
-        button(`MJ::JOB::video_virtual_upscale::${i + 1}::${hash}`, `U${i + 1}`)
-      );
+      return INDEX4.slice(0, n).map((index) => button({ kind: 'video-upscale', index }, hash, `U${index}`));
     }
     case 'video-upscale': {
-      const i = opts.index ?? 1;
+      const clip = opts.index ?? 1;
       return [
-        button(`MJ::JOB::animate_high_extend::${i}::${hash}`, 'Extend (High motion)', '🎞️'),
-        button(`MJ::JOB::animate_low_extend::${i}::${hash}`, 'Extend (Low motion)', '🎞️'),
+        button({ kind: 'video-extend', motion: 'high' }, hash, 'Extend (High motion)', '🎞️', { clip }),
+        button({ kind: 'video-extend', motion: 'low' }, hash, 'Extend (Low motion)', '🎞️', { clip }),
       ];
     }
   }

@@ -7,45 +7,15 @@
  */
 import type { MjClient } from '../mj/client';
 import type { MjFlavour, SpeedMode } from '../mj/types';
+import type { PricedAction, UpstreamFeature } from '../mj/intents/upstream-terms';
 
-/** Optional features an upstream may or may not offer; a job needing one is routed only where it is listed. */
-export const UPSTREAM_FEATURES = [
-  'vary-region',
-  'custom-zoom',
-  'pan',
-  'remix',
-  'video',
-  'niji',
-  'edits',
-  'blend',
-  'describe',
-  'shorten',
-  'upload',
-] as const;
-export type UpstreamFeature = (typeof UPSTREAM_FEATURES)[number];
+/** The feature and priced-action lists live with the intent catalogue, which names them per intent. */
+export { PRICED_ACTIONS, UPSTREAM_FEATURES } from '../mj/intents/upstream-terms';
+export type { PricedAction, UpstreamFeature } from '../mj/intents/upstream-terms';
 
 /** Routing rules (one list): least-loaded is the default. `cheapest` orders by price, then least-loaded. */
 export const ROUTING_RULES = ['least-loaded', 'weighted', 'round-robin', 'fill-in-order', 'cheapest'] as const;
 export type RoutingRule = (typeof ROUTING_RULES)[number];
-
-/** The upstream action a submit pays for (the `action` field of the task). */
-export const PRICED_ACTIONS = [
-  'IMAGINE',
-  'UPSCALE',
-  'VARIATION',
-  'REROLL',
-  'ZOOM',
-  'PAN',
-  'INPAINT',
-  'CUSTOM_ZOOM',
-  'BLEND',
-  'DESCRIBE',
-  'SHORTEN',
-  'EDIT',
-  'VIDEO',
-  'ACTION',
-] as const;
-export type PricedAction = (typeof PRICED_ACTIONS)[number];
 
 /** Prices of one upstream: per action and mode, falling back to `default` per mode. Unit: `currency` per task. */
 export interface PriceTable {

@@ -1,6 +1,6 @@
 /** Small renderers shared by the pages: state badges, times, button labels, image links. */
 import { classifyButton } from '../../mj/buttons';
-import type { IntentSpec } from '../../mj/types';
+import { intentDisplayName, intentModalNeeds, intentOfStoredText, intentPromptNeedsZoom } from '../../mj/intents';
 import type { ConsoleButton, ConsoleJob, ConsoleState } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
 
@@ -35,47 +35,28 @@ export function duration(fromMs: number | undefined, toMs: number | undefined): 
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-/** Readable names for buttons whose upstream label is empty or an emoji only. */
-function intentName(spec: IntentSpec): string {
-  switch (spec.kind) {
-    case 'upscale':
-      return `Upscale ${spec.index}`;
-    case 'variation':
-      return `Vary ${spec.index}`;
-    case 'reroll':
-      return 'Reroll';
-    case 'upscale-hd':
-      return `Upscale (${spec.variant})`;
-    case 'vary-subtle':
-      return 'Vary (Subtle)';
-    case 'vary-strong':
-      return 'Vary (Strong)';
-    case 'vary-region':
-      return 'Vary (Region)';
-    case 'zoom-out':
-      return `Zoom Out ${spec.factor}x`;
-    case 'custom-zoom':
-      return 'Custom Zoom';
-    case 'pan':
-      return `Pan ${spec.direction}`;
-    case 'animate':
-      return `Animate (${spec.motion} motion)`;
-    case 'bookmark':
-      return 'Bookmark';
-    case 'unknown':
-      return spec.customId.split('::').slice(1, 3).join(' ') || 'Button';
-    default:
-      return spec.kind.replace(/-/g, ' ');
-  }
-}
-
 /** The upstream's own emoji and label, with a readable name when the label says too little. */
 export function buttonText(b: ConsoleButton): { emoji: string; label: string; title: string } {
-  const readable = intentName(classifyButton(b.customId));
+  // The catalogue's readable name, for buttons whose upstream label is empty or an emoji only.
+  const readable = intentDisplayName(classifyButton(b.customId));
   const label = b.label.trim() || readable;
   // Discord custom emoji come as names (`upscale_1`); only a real emoji character is worth showing.
   const emoji = /^[\w:.-]*$/.test(b.emoji) ? '' : b.emoji;
   return { emoji, label, title: label === readable ? label : `${label} — ${readable}` };
+}
+
+/**
+ * The readable name ("Vary (Region)") of the intent given as its short text when its MODAL takes a mask: input pages
+ * with the mask painter are titled with it. Undefined for any other text.
+ */
+export function maskIntentName(text: string | null | undefined): string | undefined {
+  const spec = intentOfStoredText(text);
+  return spec && intentModalNeeds(spec).includes('mask') ? intentDisplayName(spec) : undefined;
+}
+
+/** True when the intent given as its short text takes `--zoom <1..2>` in its MODAL prompt (Custom Zoom). */
+export function inputNeedsZoom(text: string | null | undefined): boolean {
+  return intentPromptNeedsZoom(intentOfStoredText(text));
 }
 
 export function imageUrl(base: string, jobId: string, index: number): string {

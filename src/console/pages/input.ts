@@ -4,6 +4,7 @@
  */
 import type { InputNeed } from '../backend';
 import { html, type SafeHtml } from '../html';
+import { inputNeedsZoom } from './format';
 import { csrfField, layout, notice, type PageContext } from './layout';
 
 export interface InputFormSpec {
@@ -93,7 +94,7 @@ export function inputPage(ctx: PageContext, spec: InputFormSpec): SafeHtml {
           : ''
       }
       ${
-        spec.intent === 'custom-zoom'
+        inputNeedsZoom(spec.intent)
           ? html`<p class="muted">Custom Zoom needs <code>--zoom</code> with a factor from 1 to 2 in the prompt.</p>`
           : ''
       }

@@ -26,7 +26,8 @@ export function checkModal(
   needs: readonly ModalNeed[],
   what: string
 ): ModalInput {
-  // An intent that always parks in MODAL is submitted by the job with its own needs (a prompt at least).
+  // An intent that always parks in MODAL is submitted by the job with the catalogue's needs (a prompt at least);
+  // `needs` can be fewer: a subset still missing, or a pipeline parsed when describe picks listed no prompt.
   const all = intent.alwaysModal ? [...new Set([...needs, ...modalNeeds(intent.intent)])] : needs;
   const problem = checkModalInput(modal, intent.intent, all);
   if (problem) {
