@@ -1,6 +1,7 @@
 import { matchKey, newApiKey, keyIdOf } from '../../../src/gateway/api-keys';
 import { keyCandidates } from '../../../src/gateway/auth';
 import { checkHook, isPrivateAddress } from '../../../src/gateway/hook-guard';
+import { addDefaults, gatewayOptionsFromEnv } from '../../../src/gateway/options';
 import { RateLimiter } from '../../../src/gateway/rate-limit';
 import { UrlSigner } from '../../../src/gateway/image-urls';
 import { tenantWebhookSecret } from '../../../src/gateway/secrets';
@@ -92,6 +93,15 @@ describe('keys and tokens', () => {
     expect(() => signer.uploadPath('acme', 0, 'images/x/abc.png')).toThrow(/stored input/);
     expect(tenantWebhookSecret('s'.repeat(32), 'a')).not.toBe(tenantWebhookSecret('s'.repeat(32), 'b'));
   });
+});
+
+test('image URL lifetime: 24 h by default, from MJ_GATEWAY_IMAGE_URL_TTL_MS, a minute to a week', () => {
+  const secret = 's'.repeat(32);
+  expect(addDefaults({ secret }).imageUrlTtlMs).toBe(24 * 3600_000);
+  const env = { MJ_GATEWAY_SECRET: secret, MJ_GATEWAY_IMAGE_URL_TTL_MS: String(48 * 3600_000) };
+  expect(addDefaults(gatewayOptionsFromEnv(env)).imageUrlTtlMs).toBe(48 * 3600_000);
+  for (const bad of [59_999, 8 * 24 * 3600_000, 1.5e6 + 0.5])
+    expect(() => addDefaults({ secret, imageUrlTtlMs: bad })).toThrow(/imageUrlTtlMs \(MJ_GATEWAY_IMAGE_URL_TTL_MS\)/);
 });
 
 test('rate limiter: burst, then Retry-After seconds, then refill', () => {
