@@ -129,6 +129,9 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   async function signIn(c: RequestContext): Promise<void> {
     const preCookie = parseCookies(c.req.headers.cookie)[names.pre];
     if (c.req.method !== 'POST') {
+      // A second sign-in tab keeps the first one's form valid: a live form cookie is reused.
+      const live = sealer.signInToken(preCookie);
+      if (live) return sendHtml(c.res, 200, signInPage(c.page, live));
       const pre = sealer.createSignIn(Date.now() + 3600_000);
       sendHtml(c.res, 200, signInPage(c.page, pre.token), {
         'set-cookie': cookie(names.pre, pre.value, cookieOpts(3600)),
