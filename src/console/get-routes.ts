@@ -2,6 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { CONSOLE_STATES, type ConsoleState, type JobFilter } from './backend';
 import type { SignedIn } from './context';
+import { flashText } from './flash';
 import { enc } from './html';
 import { redirect, sendBytes, sendFragment, sendHtml } from './http';
 import { streamEvents } from './live';
@@ -63,7 +64,7 @@ async function jobRoutes(c: SignedIn, id: string, sub: string | undefined, arg: 
   if (sub === undefined) {
     if (job.kind !== 'job')
       return (redirect(c.res, `${base}/${job.kind === 'pipeline' ? 'pipelines' : 'batches'}/${enc(id)}`), true);
-    sendHtml(c.res, 200, jobPage(c.page, job, backend.temporalUiUrl(id), c.url.searchParams.get('flash') ?? undefined));
+    sendHtml(c.res, 200, jobPage(c.page, job, backend.temporalUiUrl(id), flashText(c.url)));
     return true;
   }
   if (sub === 'card') return (sendFragment(c.res, jobCard(c.page, job)), true);
@@ -139,11 +140,7 @@ export async function handleGet(c: SignedIn): Promise<boolean> {
       await streamEvents(c);
       return true;
     case 'inbox':
-      sendHtml(
-        c.res,
-        200,
-        inboxPage(c.page, await backend.inbox(c.session.tenant), c.url.searchParams.get('flash') ?? undefined)
-      );
+      sendHtml(c.res, 200, inboxPage(c.page, await backend.inbox(c.session.tenant), flashText(c.url)));
       return true;
     case 'answer': {
       const spec = await answerPageSpec(c, {

@@ -8,4 +8,6 @@ export { TemporalConsoleBackend, type TemporalConsoleBackendOptions } from './te
 export { MJ_TENANT, StaticTenantKeys, tenantStartInterceptor } from './tenancy';
 export { CONTENT_SECURITY_POLICY } from './http';
 export { checkMask } from './mask';
+export { MemorySessionEnds, type SessionEnds } from './session';
+export { StoreSessionEnds } from './session-ends';
 export { mountConsole, consoleSessionSecret, type MountConsoleOptions } from './mount';

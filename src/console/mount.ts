@@ -1,12 +1,17 @@
 /**
  * Mounts the console into a running gateway (contract C9): the same process serves `/console`, signs people in with
  * the gateway's tenant keys, and reads and starts jobs through the gateway's `MjJobsClient`. The session key is
- * derived from the gateway's deployment secret, so every gateway process accepts the same sessions.
+ * derived from the gateway's deployment secret, so every gateway process accepts the same sessions; sign-outs are
+ * recorded in the asset store (session-ends.ts), so every process refuses a signed-out cookie, also after a restart.
+ * Cookies are `__Host-` cookies when the gateway's public URL (`MJ_GATEWAY_PUBLIC_URL`) is https. A key is checked
+ * on every request against the tenants directory, which caches the registry for `tenantCacheMs`: a revoked key ends
+ * its sessions within that time.
  *
  * @example const gw = await startGateway({...}); const { url } = mountConsole(gw, { temporalUiUrl });
  */
 import { createHmac } from 'node:crypto';
 import type { RunningGateway } from '../gateway/gateway';
+import { StoreSessionEnds } from './session-ends';
 import { createConsoleHandler, type ConsoleHandler, type ConsoleOptions } from './router';
 import { TemporalConsoleBackend, type TemporalConsoleBackendOptions } from './temporal-backend';
 
@@ -32,6 +37,9 @@ export function mountConsole(
   });
   const { temporalUiUrl: _ui, jobDefaults: _jd, ...rest } = opts;
   const handler = createConsoleHandler({
+    secureCookies: gw.options.publicBaseUrl?.startsWith('https://') ?? false,
+    keyRecheckMs: 0,
+    sessionEnds: new StoreSessionEnds(gw.app.store, { recheckMs: gw.options.tenantCacheMs }),
     ...rest,
     backend,
     sessionSecret: consoleSessionSecret(gw.options.secret),

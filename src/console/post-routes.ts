@@ -8,6 +8,7 @@ import type { SpeedMode } from '../mj/types';
 import type { ModalAnswer } from './backend';
 import type { SignedIn } from './context';
 import { describeError } from './errors';
+import { flashQuery } from './flash';
 import { enc } from './html';
 import { redirect, sendHtml, type Form } from './http';
 import { checkMask, imageSize, maskBytes } from './mask';
@@ -84,7 +85,7 @@ async function postAnswer(c: SignedIn, form: Form): Promise<void> {
     const input = await modalInput(form, image);
     await backend.answer(c.session.tenant, { ...target, choice }, input);
     const where = target.step ? `${c.settings.base}/pipelines/${enc(target.targetId)}` : jobPath(c, target.targetId);
-    redirect(c.res, `${where}?flash=${enc('Answer sent; the job goes on.')}`);
+    redirect(c.res, `${where}?${flashQuery('answer-sent')}`);
   } catch (err) {
     const e = describeError(err);
     if (e.status >= 500 && !e.shown) throw err;

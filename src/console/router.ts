@@ -2,8 +2,10 @@
  * The console as one request handler, `(req, res) => Promise<boolean>` (true = handled), so the gateway's server
  * mounts it at `/console` beside its API (contract C9), and a test or a dev process can serve it alone.
  *
- * Order per request: static files; sign-in and sign-out; then the session (an encrypted cookie whose key is checked
- * again against the backend, so a revoked key ends the session), and for a POST the CSRF token, before any route.
+ * Order per request: static files; a POST from another origin is refused; sign-in; then the session (a sealed cookie
+ * whose key is checked again against the backend, so a revoked key ends the session, and which sign-out ends on the
+ * server), the session's rate limit, and for a POST the CSRF token, before any route. Live event streams are capped
+ * per session.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,15 +19,16 @@ import { handleGet } from './get-routes';
 import { errorPage, type PageContext } from './pages/layout';
 import { signInPage } from './pages/sign-in';
 import { handlePost } from './post-routes';
+import { RateLimiter } from '../gateway/rate-limit';
 import {
   cookie,
-  newToken,
+  MemorySessionEnds,
   parseCookies,
-  PRE_SESSION_COOKIE,
-  SESSION_COOKIE,
+  sessionCookies,
   SessionSealer,
   tokensEqual,
   type Session,
+  type SessionEnds,
 } from './session';
 import { serveStatic } from './static-files';
 
@@ -35,8 +38,14 @@ export interface ConsoleOptions {
   basePath?: string;
   /** 32 bytes shared by every process serving the console. @default random per process */
   sessionSecret?: Uint8Array;
-  /** Mark cookies `Secure` (serve over HTTPS). @default false */
+  /** Served over HTTPS: `__Host-` cookies (Path=/, Secure). @default false */
   secureCookies?: boolean;
+  /** Where signed-out sessions are recorded, so a copied cookie stops working. @default this process's memory */
+  sessionEnds?: SessionEnds;
+  /** Requests one session may make (token bucket, per process), static files aside. @default { perSecond: 10, burst: 60 } */
+  sessionRate?: { perSecond: number; burst: number };
+  /** Live event streams (`<base>/events`) one session may hold open at once (per process). @default 4 */
+  maxStreamsPerSession?: number;
   /** @default 12 h @unit ms */
   sessionTtlMs?: number;
   /** How long a key, once checked, is trusted before it is checked again. @default 30 s @unit ms */
@@ -53,9 +62,12 @@ export interface ConsoleOptions {
 
 export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
-function addDefaults(
-  o: ConsoleOptions
-): ConsoleSettings & Required<Pick<ConsoleOptions, 'secureCookies' | 'sessionTtlMs' | 'keyRecheckMs'>> {
+type Settings = ConsoleSettings &
+  Required<
+    Pick<ConsoleOptions, 'secureCookies' | 'sessionTtlMs' | 'keyRecheckMs' | 'sessionRate' | 'maxStreamsPerSession'>
+  >;
+
+function addDefaults(o: ConsoleOptions): Settings {
   return {
     backend: o.backend,
     base: (o.basePath ?? '/console').replace(/\/+$/, ''),
@@ -65,19 +77,43 @@ function addDefaults(
     secureCookies: o.secureCookies ?? false,
     sessionTtlMs: o.sessionTtlMs ?? 12 * 3600_000,
     keyRecheckMs: o.keyRecheckMs ?? 30_000,
+    sessionRate: o.sessionRate ?? { perSecond: 10, burst: 60 },
+    maxStreamsPerSession: o.maxStreamsPerSession ?? 4,
   };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * False for a browser's post from another origin (a forged form, a sibling host): `Sec-Fetch-Site` other than
+ * `same-origin`, else an `Origin` that is not this host. A client that sends neither is no browser (nothing to
+ * forge a post with); the CSRF token still applies to it.
+ */
+export function fromOwnOrigin(req: IncomingMessage): boolean {
+  const site = header(req, 'sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin';
+  const origin = header(req, 'origin');
+  if (origin === undefined) return true;
+  return URL.canParse(origin) && new URL(origin).host === req.headers.host;
 }
 
 export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   const s = addDefaults(opts);
   const sealer = new SessionSealer(opts.sessionSecret);
+  const ends = opts.sessionEnds ?? new MemorySessionEnds();
+  const names = sessionCookies(s.base, s.secureCookies);
+  const limiter = new RateLimiter();
+  const streams = new Map<string, number>();
   const checked = new Map<string, { tenant: TenantId; at: number }>();
-  const cookieOpts = (maxAgeS: number) => ({ path: s.base, maxAgeS, secure: s.secureCookies });
+  const cookieOpts = (maxAgeS: number) => ({ path: names.path, maxAgeS, secure: names.secure });
 
-  /** The session, if its key still names its tenant. */
+  /** The session, if it was not signed out and its key still names its tenant. */
   async function sessionOf(req: IncomingMessage): Promise<Session | null> {
-    const session = sealer.open(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
-    if (!session) return null;
+    const session = sealer.open(parseCookies(req.headers.cookie)[names.session]);
+    if (!session || (await ends.isEnded(session))) return null;
     const digest = createHash('sha256').update(session.apiKey).digest('hex');
     const hit = checked.get(digest);
     if (hit && Date.now() - hit.at < s.keyRecheckMs) return hit.tenant === session.tenant ? session : null;
@@ -91,26 +127,30 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   }
 
   async function signIn(c: RequestContext): Promise<void> {
-    const pre = parseCookies(c.req.headers.cookie)[PRE_SESSION_COOKIE];
+    const preCookie = parseCookies(c.req.headers.cookie)[names.pre];
     if (c.req.method !== 'POST') {
-      const token = pre ?? newToken();
-      sendHtml(c.res, 200, signInPage(c.page, token), {
-        'set-cookie': cookie(PRE_SESSION_COOKIE, token, cookieOpts(3600)),
+      // A second sign-in tab keeps the first one's form valid: a live form cookie is reused.
+      const live = sealer.signInToken(preCookie);
+      if (live) return sendHtml(c.res, 200, signInPage(c.page, live));
+      const pre = sealer.createSignIn(Date.now() + 3600_000);
+      sendHtml(c.res, 200, signInPage(c.page, pre.token), {
+        'set-cookie': cookie(names.pre, pre.value, cookieOpts(3600)),
       });
       return;
     }
     const form = await readForm(c.req, 64 * 1024);
-    if (!tokensEqual(form.get('_csrf'), pre)) return refuseCsrf(c);
+    const expected = sealer.signInToken(preCookie);
+    if (!tokensEqual(form.get('_csrf'), expected)) return refuseCsrf(c);
     const apiKey = form.get('apiKey')?.trim() ?? '';
     const tenant = apiKey ? await s.backend.authenticate(apiKey) : null;
     if (!tenant) {
-      sendHtml(c.res, 401, signInPage(c.page, pre!, 'That API key is not valid.'));
+      sendHtml(c.res, 401, signInPage(c.page, expected!, 'That API key is not valid.'));
       return;
     }
-    const session: Session = { tenant, apiKey, csrf: newToken(), exp: Date.now() + s.sessionTtlMs };
+    const { value } = sealer.create(tenant, apiKey, Date.now() + s.sessionTtlMs);
     redirect(c.res, `${s.base}/jobs`, [
-      cookie(SESSION_COOKIE, sealer.seal(session), cookieOpts(Math.floor(s.sessionTtlMs / 1000))),
-      cookie(PRE_SESSION_COOKIE, '', cookieOpts(0)),
+      cookie(names.session, value, cookieOpts(Math.floor(s.sessionTtlMs / 1000))),
+      cookie(names.pre, '', cookieOpts(0)),
     ]);
   }
 
@@ -122,9 +162,33 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     );
   }
 
+  function tooMany(c: RequestContext, waitS: number, what: string): true {
+    sendHtml(c.res, 429, errorPage(c.page, 429, 'Slow down', `${what}; try again in ${waitS} s.`), {
+      'retry-after': String(waitS),
+    });
+    return true;
+  }
+
+  /** The event stream, counted against the session's cap while it is open. */
+  async function stream(c: SignedIn): Promise<boolean> {
+    const sid = c.session.sid;
+    const open = streams.get(sid) ?? 0;
+    if (open >= s.maxStreamsPerSession)
+      return tooMany(c, 5, `At most ${s.maxStreamsPerSession} live pages per session are open`);
+    streams.set(sid, open + 1);
+    try {
+      return await handleGet(c);
+    } finally {
+      const left = (streams.get(sid) ?? 1) - 1;
+      if (left > 0) streams.set(sid, left);
+      else streams.delete(sid);
+    }
+  }
+
   async function route(c: RequestContext): Promise<boolean> {
     const [first, second] = c.segments;
     if (first === 'static' && second && c.req.method === 'GET') return serveStatic(c.res, second);
+    if (c.req.method === 'POST' && !fromOwnOrigin(c.req)) return (refuseCsrf(c), true);
     if (first === 'sign-in' && c.segments.length === 1) return (await signIn(c), true);
     const session = await sessionOf(c.req);
     if (!session) {
@@ -134,12 +198,16 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
       return true;
     }
     const signed: SignedIn = { ...c, session, page: { base: s.base, tenant: session.tenant, csrf: session.csrf } };
+    const wait = limiter.take(session.sid, s.sessionRate.perSecond, s.sessionRate.burst);
+    if (wait > 0) return tooMany(signed, wait, 'Too many requests from this session');
+    if (first === 'events' && c.req.method === 'GET') return stream(signed);
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return handleGet(signed);
     if (c.req.method !== 'POST') return false;
     const form = await readForm(c.req, s.maxBodyBytes);
     if (!tokensEqual(form.get('_csrf'), session.csrf)) return (refuseCsrf(signed), true);
     if (first === 'sign-out' && c.segments.length === 1) {
-      redirect(c.res, `${s.base}/sign-in`, [cookie(SESSION_COOKIE, '', cookieOpts(0))]);
+      await ends.end(session);
+      redirect(c.res, `${s.base}/sign-in`, [cookie(names.session, '', cookieOpts(0))]);
       return true;
     }
     return handlePost(signed, form);

@@ -1,54 +1,85 @@
 /**
- * Console sessions in an AES-256-GCM encrypted cookie: the tenant, its API key (so every request re-checks it and a
- * revoked key ends the session) and the CSRF token. The key lives only inside the sealed cookie, which is `HttpOnly`
- * and `SameSite=Strict`; no page ever contains it. With several gateway processes, give them the same secret.
+ * Console sessions in an AES-256-GCM sealed cookie: a random session id, the tenant, its API key (so every request
+ * re-checks it and a revoked key ends the session) and the expiry. The key lives only inside the sealed cookie,
+ * which is `HttpOnly` and `SameSite=Strict`; no page ever contains it. The CSRF token of a form is an HMAC of the
+ * session id (of the sign-in form's own nonce before a session exists), so a token fits one session only. Over
+ * HTTPS the cookies are `__Host-` cookies (Path=/, Secure, no Domain: a sibling host cannot set them). With several
+ * gateway processes, give them the same secret.
  */
-import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Sealer } from '../gateway/sealed';
 import type { TenantId } from './backend';
 
 export interface Session {
+  /** Random id: what sign-out records as ended, and what the CSRF token and rate limits are bound to. */
+  sid: string;
   tenant: TenantId;
   apiKey: string;
+  /** The CSRF token forms of this session carry (derived from `sid`, not stored). */
   csrf: string;
   /** Epoch ms after which the cookie is refused. */
   exp: number;
 }
 
-export const SESSION_COOKIE = 'mjc_session';
-/** The sign-in form's CSRF token, before a session exists (double submit: cookie and form field must match). */
-export const PRE_SESSION_COOKIE = 'mjc_pre';
+/** Cookie names and path: `__Host-` names at `/` over HTTPS, plain names at the mount path otherwise. */
+export interface SessionCookies {
+  session: string;
+  /** The sign-in form's sealed nonce, before a session exists. */
+  pre: string;
+  path: string;
+  secure: boolean;
+}
+
+export function sessionCookies(base: string, secure: boolean): SessionCookies {
+  return secure
+    ? { session: '__Host-mjc_session', pre: '__Host-mjc_pre', path: '/', secure }
+    : { session: 'mjc_session', pre: 'mjc_pre', path: base || '/', secure };
+}
+
+type Stored = Pick<Session, 'sid' | 'tenant' | 'apiKey' | 'exp'>;
 
 export class SessionSealer {
-  private readonly key: Buffer;
+  private readonly sealer: Sealer;
+  private readonly macKey: Buffer;
 
   /** @param secret 32 bytes; a random one (sessions end when the process does) when absent. */
   constructor(secret?: Uint8Array) {
     if (secret !== undefined && secret.byteLength !== 32) throw new TypeError('session secret must be 32 bytes');
-    this.key = secret ? Buffer.from(secret) : randomBytes(32);
+    const key = secret ? Buffer.from(secret) : randomBytes(32);
+    this.sealer = new Sealer(key);
+    this.macKey = createHmac('sha256', key).update('csrf').digest();
   }
 
-  seal(session: Session): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const body = Buffer.concat([cipher.update(JSON.stringify(session), 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  private token(purpose: string, id: string): string {
+    return createHmac('sha256', this.macKey).update(`${purpose}\n${id}`).digest('base64url');
+  }
+
+  /** A new session's cookie value and the session. */
+  create(tenant: TenantId, apiKey: string, exp: number): { value: string; session: Session } {
+    const stored: Stored = { sid: newToken(), tenant, apiKey, exp };
+    return { value: this.sealer.seal(stored), session: { ...stored, csrf: this.token('session', stored.sid) } };
   }
 
   /** The session in a cookie value, or null when it is forged, damaged or expired. */
   open(value: string | undefined, now = Date.now()): Session | null {
-    if (!value) return null;
-    try {
-      const raw = Buffer.from(value, 'base64url');
-      if (raw.length < 29) return null;
-      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-      const s = JSON.parse(text) as Session;
-      if (typeof s.tenant !== 'string' || typeof s.csrf !== 'string' || typeof s.apiKey !== 'string') return null;
-      return s.exp > now ? s : null;
-    } catch {
-      return null;
-    }
+    const s = this.sealer.open(value) as Partial<Stored> | null;
+    if (!s || typeof s !== 'object') return null;
+    if (typeof s.sid !== 'string' || typeof s.tenant !== 'string' || typeof s.apiKey !== 'string') return null;
+    if (typeof s.exp !== 'number' || s.exp <= now) return null;
+    return { sid: s.sid, tenant: s.tenant, apiKey: s.apiKey, exp: s.exp, csrf: this.token('session', s.sid) };
+  }
+
+  /** The sign-in form's cookie value (a sealed nonce) and the token its form carries. */
+  createSignIn(exp: number): { value: string; token: string } {
+    const nonce = newToken();
+    return { value: this.sealer.seal({ nonce, exp }), token: this.token('sign-in', nonce) };
+  }
+
+  /** The token a sign-in form must carry with this cookie, or null when the cookie is forged or expired. */
+  signInToken(value: string | undefined, now = Date.now()): string | null {
+    const v = this.sealer.open(value) as { nonce?: unknown; exp?: unknown } | null;
+    if (!v || typeof v.nonce !== 'string' || typeof v.exp !== 'number' || v.exp <= now) return null;
+    return this.token('sign-in', v.nonce);
   }
 }
 
@@ -57,7 +88,7 @@ export function newToken(): string {
 }
 
 /** Constant-time comparison of two tokens. */
-export function tokensEqual(a: string | undefined, b: string | undefined): boolean {
+export function tokensEqual(a: string | null | undefined, b: string | null | undefined): boolean {
   if (typeof a !== 'string' || typeof b !== 'string') return false;
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -79,4 +110,33 @@ export function cookie(name: string, value: string, opts: { path: string; maxAge
   const parts = [`${name}=${value}`, `Path=${opts.path}`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${opts.maxAgeS}`];
   if (opts.secure) parts.push('Secure');
   return parts.join('; ');
+}
+
+/** What {@link SessionEnds} needs of a session. */
+export type SessionRef = Pick<Session, 'sid' | 'exp'>;
+
+/**
+ * Sessions ended before their expiry (signed out), so a copied cookie stops working on the server, not only in the
+ * browser that signed out. `end` is called once per sign-out; `isEnded` on every signed-in request.
+ */
+export interface SessionEnds {
+  end(session: SessionRef): Promise<void>;
+  isEnded(session: SessionRef): Promise<boolean>;
+}
+
+/** {@link SessionEnds} in this process only (a console served alone); an ended session is forgotten at its expiry. */
+export class MemorySessionEnds implements SessionEnds {
+  private readonly ended = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async end(session: SessionRef): Promise<void> {
+    const t = this.now();
+    for (const [sid, exp] of this.ended) if (exp <= t) this.ended.delete(sid);
+    this.ended.set(session.sid, session.exp);
+  }
+
+  async isEnded(session: SessionRef): Promise<boolean> {
+    return this.ended.has(session.sid);
+  }
 }

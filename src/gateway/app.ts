@@ -11,6 +11,7 @@ import type { MjClient } from '../mj';
 import type { SpeedMode } from '../mj/types';
 import { tooMany } from './errors';
 import type { Body } from './fields';
+import type { UrlSigner } from './image-urls';
 import type { GatewayOptionsWithDefaults } from './options';
 import { RateLimiter } from './rate-limit';
 import { countOpenJobs } from './read-path';
@@ -25,6 +26,8 @@ export interface GatewayApp {
   tenants: TenantDirectory;
   options: GatewayOptionsWithDefaults;
   limiter: RateLimiter;
+  /** Signs and checks our image and upload URLs. */
+  urls: UrlSigner;
   log: Logger;
   /** For `image-seed` (the seed is not part of the job memo). */
   upstream?: MjClient;

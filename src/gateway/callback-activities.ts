@@ -14,7 +14,7 @@ import { signWebhook, SIGNATURE_HEADER } from '../webhook/signing';
 import type { DeliverCallbackInput, DeliverCallbackResult } from '../workflows/callback/messages';
 import { GATEWAY_MEMO_KEY, type GatewayMemo } from './gateway-memo';
 import { checkHookUrl, hookDispatcher, HookRefusedError, type HookResolver } from './hook-guard';
-import { imageUrls } from './image-urls';
+import { imageUrls, type UrlSigner } from './image-urls';
 import { tenantWebhookSecret } from './secrets';
 import { toProxyTask } from './task-view';
 
@@ -23,9 +23,13 @@ export const SEQUENCE_HEADER = 'X-MJ-Sequence';
 export interface CallbackActivityDeps {
   client: Client;
   deploymentSecret: string;
+  /** Signs the image URLs in the task JSON. */
+  urls: UrlSigner;
   allowPrivateHooks: boolean;
   /** Tenant's allow-list, read from the registry. */
   allowList(tenant: string): Promise<readonly string[] | undefined>;
+  /** Tenant's key generation, read from the registry (signed image URLs carry it). */
+  keyGeneration(tenant: string): Promise<number>;
   publicBaseUrl?: string;
   /** Resolver of hook hosts, checked at each connection. @default dns.lookup (all addresses) */
   resolve?: HookResolver;
@@ -50,7 +54,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps) {
       const base = deps.publicBaseUrl ?? gateway.baseUrl ?? '';
       const task = toProxyTask(
         { gateway, job: input.memo, execution: 'RUNNING' },
-        imageUrls(base, deps.deploymentSecret, input.tenant)
+        imageUrls(base, deps.urls, input.tenant, await deps.keyGeneration(input.tenant))
       );
       const body = JSON.stringify({ ...task, sequence: input.seq });
       const signature = signWebhook(tenantWebhookSecret(deps.deploymentSecret, input.tenant), body);

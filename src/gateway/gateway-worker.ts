@@ -8,12 +8,14 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { payloadCodecsFor } from '../client';
 import type { Config } from '../config';
 import { createCallbackActivities } from './callback-activities';
+import type { UrlSigner } from './image-urls';
 import type { TenantDirectory } from './tenant-directory';
 
 export interface GatewayWorkerOptions {
   config: Config;
   taskQueue: string;
   deploymentSecret: string;
+  urls: UrlSigner;
   allowPrivateHooks: boolean;
   tenants: TenantDirectory;
   publicBaseUrl?: string;
@@ -42,8 +44,10 @@ export async function createGatewayWorker(o: GatewayWorkerOptions): Promise<Gate
     activities: createCallbackActivities({
       client,
       deploymentSecret: o.deploymentSecret,
+      urls: o.urls,
       allowPrivateHooks: o.allowPrivateHooks,
       allowList: async (tenant) => (await o.tenants.options(tenant)).hookAllowList,
+      keyGeneration: (tenant) => o.tenants.keyGeneration(tenant),
       publicBaseUrl: o.publicBaseUrl,
     }),
     dataConverter,

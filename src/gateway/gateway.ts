@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../logger';
 import { MjClient } from '../mj';
 import type { GatewayApp } from './app';
 import { BudgetGuard } from './budget-guard';
+import { UrlSigner } from './image-urls';
 import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
 import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from './options';
 import { RateLimiter } from './rate-limit';
@@ -59,6 +60,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
         ...(o.config.mj.authScheme ? { authScheme: o.config.mj.authScheme } : {}),
       })
     : undefined;
+  const urls = new UrlSigner(options.secret, { ttlMs: options.imageUrlTtlMs });
   const app: GatewayApp = {
     mj,
     client: mj.client,
@@ -66,6 +68,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     tenants,
     options,
     limiter: new RateLimiter(),
+    urls,
     views: new ViewCache({ openTtlMs: options.readCacheOpenMs, closedTtlMs: options.readCacheClosedMs }),
     // A ledger that cannot answer lets submits through: the submit activity checks the budget again.
     budgets: new BudgetGuard(mj.cost, { onError: (err) => log.warn({ err: String(err) }, 'budget pre-check skipped') }),
@@ -85,6 +88,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       config: o.config,
       taskQueue: options.taskQueue,
       deploymentSecret: options.secret,
+      urls,
       allowPrivateHooks: options.allowPrivateHooks,
       tenants,
       publicBaseUrl: options.publicBaseUrl,

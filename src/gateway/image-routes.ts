@@ -1,25 +1,35 @@
 /**
  * `GET /mj/image/{id}` (the whole image) and `/mj/image/{id}/{1-4}` (grid quadrants): our stored copies, with CORS
- * (chatgpt-web draws them on a canvas). An `<img>` sends no API key, so the URLs we hand out carry a token bound to
- * tenant and task (`?t=`); a request with the tenant's key works too. Without either, or for another tenant's task,
- * the answer is the same 404 as for a task that never existed. `GET /mj/upload/<key>` serves uploaded images
- * (content-addressed keys).
+ * (chatgpt-web draws them on a canvas). An `<img>` sends no API key, so the URLs we hand out carry a grant bound to
+ * tenant, task, expiry and the tenant's key generation (`?t=`, image-urls.ts); a request with the tenant's key works
+ * too. Without either, with an expired grant or one made before a key of the tenant was revoked, or for another
+ * tenant's task, the answer is the same 404 as for a task that never existed. `GET /mj/upload/<grant>.<ext>` serves
+ * a stored input under the same rules (a grant only, as upload-discord-images hands out).
  */
 import type http from 'node:http';
 import { AssetNotFoundError, contentTypeForKey, InvalidAssetKeyError } from '../assets';
 import type { GatewayApp } from './app';
 import { readTask } from './read-path';
-import { checkImageToken } from './secrets';
+import type { UrlGrant } from './image-urls';
 import { normaliseTaskId } from './task-id';
 
-function sendBytes(res: http.ServerResponse, bytes: Uint8Array, type: string, cors: string): void {
+/** Longest a client may cache what it was served. @unit s */
+const MAX_CACHE_S = 86_400;
+
+/** `maxAgeS`: how long the client may keep the bytes (no longer than the grant they were served under lives). */
+function sendBytes(res: http.ServerResponse, bytes: Uint8Array, type: string, cors: string, maxAgeS: number): void {
   res.writeHead(200, {
     'content-type': type,
     'content-length': bytes.byteLength,
-    'cache-control': 'private, max-age=86400, immutable',
+    'cache-control': `private, max-age=${Math.max(0, Math.min(MAX_CACHE_S, maxAgeS))}`,
     'access-control-allow-origin': cors,
   });
   res.end(bytes);
+}
+
+/** The grant's tenant while the tenant's key generation is still the grant's (no key revoked since). */
+async function liveGrant(app: GatewayApp, grant: UrlGrant | undefined): Promise<UrlGrant | undefined> {
+  return grant && grant.gen === (await app.tenants.keyGeneration(grant.tenant)) ? grant : undefined;
 }
 
 export async function serveImage(
@@ -32,8 +42,10 @@ export async function serveImage(
   const taskId = normaliseTaskId(params[0]);
   const index = params[1] === undefined ? 0 : Number(params[1]);
   if (!taskId || !Number.isInteger(index) || index < 0 || index > 4) return notFound();
-  const tenant = auth.tenant ?? (auth.token ? checkImageToken(app.options.secret, auth.token, taskId) : undefined);
+  const grant = auth.tenant ? undefined : await liveGrant(app, app.urls.openImage(auth.token, taskId));
+  const tenant = auth.tenant ?? grant?.tenant;
   if (!tenant) return notFound();
+  const maxAgeS = grant ? grant.exp - app.urls.nowS() : MAX_CACHE_S;
   const view = await readTask(app.client, tenant, taskId);
   const asset = view?.job?.assets?.find((a) => a.index === index);
   if (!view || !asset) {
@@ -47,7 +59,7 @@ export async function serveImage(
   }
   try {
     const bytes = await app.store.get(asset.key);
-    sendBytes(res, bytes, asset.contentType ?? 'image/png', app.options.corsOrigin);
+    sendBytes(res, bytes, asset.contentType ?? 'image/png', app.options.corsOrigin, maxAgeS);
   } catch (err) {
     if (err instanceof AssetNotFoundError) return notFound();
     throw err;
@@ -57,13 +69,14 @@ export async function serveImage(
 export async function serveUpload(
   app: GatewayApp,
   res: http.ServerResponse,
-  key: string,
+  name: string,
   notFound: () => void
 ): Promise<void> {
-  if (!/^inputs\/[0-9a-f]{64}\.[a-z0-9]{2,5}$/.test(key)) return notFound();
+  const grant = await liveGrant(app, app.urls.openUpload(name));
+  if (!grant) return notFound();
   try {
-    const bytes = await app.store.get(key);
-    sendBytes(res, bytes, contentTypeForKey(key), app.options.corsOrigin);
+    const bytes = await app.store.get(grant.subject);
+    sendBytes(res, bytes, contentTypeForKey(grant.subject), app.options.corsOrigin, grant.exp - app.urls.nowS());
   } catch (err) {
     if (err instanceof AssetNotFoundError || err instanceof InvalidAssetKeyError) return notFound();
     throw err;

@@ -54,9 +54,18 @@ export interface GatewayOptions {
   readCacheClosedMs?: number;
   /** Prompts containing one of these words are refused with code 24. `MJ_GATEWAY_BANNED_WORDS` (comma-separated). @default [] */
   bannedWords?: string[];
+  /**
+   * How long our image and upload URLs work after they are handed out (rounded up by at most an hour); revoking any
+   * of the tenant's keys ends them sooner. `MJ_GATEWAY_IMAGE_URL_TTL_MS`, 1 minute to 7 days.
+   * @default 86400000 (24 h) @unit ms
+   */
+  imageUrlTtlMs?: number;
   /** Retry policy of callback deliveries. @default 1 s doubling to 5 min, for 25 h */
   callbackRetry?: DeliveryRetry;
 }
+
+const MIN_URL_TTL_MS = 60_000;
+const MAX_URL_TTL_MS = 7 * 24 * 3600_000;
 
 export type GatewayOptionsWithDefaults = Required<Omit<GatewayOptions, 'publicBaseUrl' | 'callbackRetry'>> &
   Pick<GatewayOptions, 'publicBaseUrl' | 'callbackRetry'>;
@@ -64,6 +73,14 @@ export type GatewayOptionsWithDefaults = Required<Omit<GatewayOptions, 'publicBa
 export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
   if (typeof o.secret !== 'string' || o.secret.length < 32) {
     throw new TypeError('gateway secret (MJ_GATEWAY_SECRET) must be at least 32 characters');
+  }
+  if (
+    o.imageUrlTtlMs !== undefined &&
+    (!Number.isInteger(o.imageUrlTtlMs) || o.imageUrlTtlMs < MIN_URL_TTL_MS || o.imageUrlTtlMs > MAX_URL_TTL_MS)
+  ) {
+    throw new TypeError(
+      `imageUrlTtlMs (MJ_GATEWAY_IMAGE_URL_TTL_MS) must be an integer from ${MIN_URL_TTL_MS} to ${MAX_URL_TTL_MS}`
+    );
   }
   const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as GatewayOptions;
   return {
@@ -83,6 +100,7 @@ export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
     readCacheOpenMs: 1_000,
     readCacheClosedMs: 600_000,
     bannedWords: [],
+    imageUrlTtlMs: 24 * 3600_000,
     ...defined,
   };
 }
@@ -112,6 +130,7 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, secret = env.MJ_GA
     maxOpenJobs: intEnv(env, 'MJ_GATEWAY_MAX_OPEN_JOBS'),
     readCacheOpenMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_MS'),
     readCacheClosedMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_CLOSED_MS'),
+    imageUrlTtlMs: intEnv(env, 'MJ_GATEWAY_IMAGE_URL_TTL_MS'),
     bannedWords: env.MJ_GATEWAY_BANNED_WORDS?.split(',')
       .map((w) => w.trim())
       .filter(Boolean),

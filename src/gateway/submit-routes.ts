@@ -136,14 +136,18 @@ export async function video(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
 }
 
 /**
- * Stores the images and answers their URLs (`result` is an array of strings, as chatgpt-web expects). The URLs
- * are content-addressed copies served by this gateway, for `--cref`/`--sref` or reference images.
+ * Stores the images and answers their URLs (`result` is an array of strings, as chatgpt-web expects), for
+ * `--cref`/`--sref` or reference images: copies served by this gateway under a grant signed for the tenant, which
+ * expires (`imageUrlTtlMs`) and ends when one of the tenant's keys is revoked (image-urls.ts).
  */
 export async function uploadImages(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   const list = imageList(ctx.body, 10);
   if (list.length === 0) throw badInput('base64Array', 'is required (1 to 10 image data URLs)');
   const refs = await storeImages(app.store, list);
-  const urls = refs.map((r) => ('url' in r ? r.url : `${ctx.baseUrl}/mj/upload/${r.asset.key}`));
+  const gen = await app.tenants.keyGeneration(ctx.tenant);
+  const urls = refs.map((r) =>
+    'url' in r ? r.url : `${ctx.baseUrl}${app.urls.uploadPath(ctx.tenant, gen, r.asset.key)}`
+  );
   return { body: { code: 1, description: 'Submit success', result: urls, properties: {} } };
 }
 

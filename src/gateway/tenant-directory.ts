@@ -84,6 +84,14 @@ export class TenantDirectory {
     return undefined;
   }
 
+  /**
+   * How many of the tenant's keys were ever revoked (keys are never deleted, so it only grows). Signed image and
+   * upload URLs carry it: a revocation ends every URL made before it.
+   */
+  async keyGeneration(tenant: string): Promise<number> {
+    return ((await this.memo()).tenants[tenant]?.keys ?? []).filter((k) => k.revokedAt !== undefined).length;
+  }
+
   async options(tenant: string): Promise<TenantOptions> {
     return (await this.memo()).tenants[tenant]?.options ?? {};
   }

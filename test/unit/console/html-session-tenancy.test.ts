@@ -28,24 +28,37 @@ describe('html', () => {
 });
 
 describe('sessions', () => {
-  const session = { tenant: 'acme', apiKey: 'acme-key-0123456789', csrf: 'tok', exp: Date.now() + 60_000 };
+  const exp = Date.now() + 60_000;
   test('a sealed session opens with the same secret only, and never shows the key', () => {
     const secret = Buffer.alloc(32, 7);
-    const sealed = new SessionSealer(secret).seal(session);
+    const { value: sealed, session } = new SessionSealer(secret).create('acme', 'acme-key-0123456789', exp);
     expect(sealed).not.toContain('acme');
     expect(Buffer.from(sealed, 'base64url').toString('latin1')).not.toContain(session.apiKey);
     expect(new SessionSealer(secret).open(sealed)).toEqual(session);
     expect(new SessionSealer(Buffer.alloc(32, 8)).open(sealed)).toBeNull();
   });
+  test('the CSRF token is bound to the session: another session of the same tenant has another', () => {
+    const s = new SessionSealer(Buffer.alloc(32, 7));
+    const a = s.create('acme', 'acme-key-0123456789', exp).session;
+    const b = s.create('acme', 'acme-key-0123456789', exp).session;
+    expect(a.csrf).not.toBe(b.csrf);
+    expect(a.sid).not.toBe(b.sid);
+    // The sign-in form's token fits its own cookie only.
+    const pre = s.createSignIn(exp);
+    expect(s.signInToken(pre.value)).toBe(pre.token);
+    expect(s.signInToken(s.createSignIn(exp).value)).not.toBe(pre.token);
+    expect(s.signInToken(pre.value, exp + 1)).toBeNull();
+    expect(new SessionSealer(Buffer.alloc(32, 8)).signInToken(pre.value)).toBeNull();
+  });
   test('tampered, truncated and expired cookies are refused', () => {
     const s = new SessionSealer();
-    const sealed = s.seal(session);
+    const { value: sealed } = s.create('acme', 'acme-key-0123456789', exp);
     const flipped = Buffer.from(sealed, 'base64url');
     flipped[flipped.length - 1]! ^= 1;
     expect(s.open(flipped.toString('base64url'))).toBeNull();
     expect(s.open(sealed.slice(0, 20))).toBeNull();
     expect(s.open(undefined)).toBeNull();
-    expect(s.open(sealed, session.exp + 1)).toBeNull();
+    expect(s.open(sealed, exp + 1)).toBeNull();
   });
   test('a session secret must be 32 bytes', () => {
     expect(() => new SessionSealer(Buffer.alloc(16))).toThrow(/32 bytes/);

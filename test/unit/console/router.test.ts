@@ -6,8 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConsoleBackend, ConsoleJob, TenantId } from '../../../src/console/backend';
 import { AnswerTimeoutError, withinDeadline } from '../../../src/console/deadline';
-import { createConsoleHandler } from '../../../src/console/router';
+import { createConsoleHandler, type ConsoleOptions } from '../../../src/console/router';
 import { StaticTenantKeys } from '../../../src/console/tenancy';
+import { eventually } from '../../helpers/eventually';
 
 const KEY = 'acme-key-0123456789abcdef';
 const OTHER = 'globex-key-0123456789abcd';
@@ -28,7 +29,10 @@ function job(id: string, prompt: string): ConsoleJob {
 }
 
 class FakeBackend implements ConsoleBackend {
-  readonly jobs: Record<TenantId, ConsoleJob[]> = { acme: [job('mj-job-a1', XSS)], globex: [] };
+  readonly jobs: Record<TenantId, ConsoleJob[]> = {
+    acme: [job('mj-job-a1', XSS), { ...job('mj-job-run', 'still running'), state: 'running', progressPct: 10 }],
+    globex: [],
+  };
   started: string[] = [];
   private keys = new StaticTenantKeys({ acme: KEY, globex: OTHER });
   authenticate = (k: string) => this.keys.authenticate(k);
@@ -53,40 +57,58 @@ class FakeBackend implements ConsoleBackend {
   temporalUiUrl = () => undefined;
 }
 
-let server: Server;
-let base: string;
 let backend: FakeBackend;
 
-beforeAll(async () => {
-  backend = new FakeBackend();
-  const handler = createConsoleHandler({ backend, keyRecheckMs: 0 });
-  server = createServer((req, res) => {
+/** A console on a loopback server; `url` is its mount. */
+async function serve(opts: Partial<ConsoleOptions> = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const handler = createConsoleHandler({ backend, keyRecheckMs: 0, ...opts });
+  const server: Server = createServer((req, res) => {
     void handler(req, res).then((handled) => {
       if (!handled) res.writeHead(418).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/console`;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/console`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+let main: Awaited<ReturnType<typeof serve>>;
+let base: string;
+
+beforeAll(async () => {
+  backend = new FakeBackend();
+  main = await serve();
+  base = main.url;
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => main.close());
 
-async function signIn(key: string): Promise<{ cookie: string; csrf: string }> {
-  const page = await fetch(`${base}/sign-in`);
+function sessionCookieOf(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .find((c) => c.includes('mjc_session='))!
+    .split(';')[0]!;
+}
+
+async function signIn(key: string, at = base): Promise<{ cookie: string; csrf: string }> {
+  const page = await fetch(`${at}/sign-in`);
   const pre = page.headers.getSetCookie()[0]!.split(';')[0]!;
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-  const res = await fetch(`${base}/sign-in`, {
+  const res = await fetch(`${at}/sign-in`, {
     method: 'POST',
     redirect: 'manual',
     headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: token, apiKey: key }),
   });
   expect(res.status).toBe(303);
-  const cookie = res.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('mjc_session='))!
-    .split(';')[0]!;
-  const start = await (await fetch(`${base}/start`, { headers: { cookie } })).text();
+  const cookie = sessionCookieOf(res);
+  const start = await (await fetch(`${at}/start`, { headers: { cookie } })).text();
   return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(start)![1]! };
 }
 
@@ -227,4 +249,103 @@ test('the start page has no duplicate element ids (two forms have a mode)', asyn
   const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
   expect(ids.length).toBeGreaterThan(0);
   expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+});
+
+describe('sessions', () => {
+  test('plain HTTP: cookies at the mount path; HTTPS: __Host- cookies at / with Secure', async () => {
+    const plain = await fetch(`${base}/sign-in`);
+    expect(plain.headers.getSetCookie()[0]).toMatch(/^mjc_pre=[\w-]+; Path=\/console; HttpOnly; SameSite=Strict;/);
+    const https = await serve({ secureCookies: true });
+    try {
+      const page = await fetch(`${https.url}/sign-in`);
+      expect(page.headers.getSetCookie()[0]).toMatch(/^__Host-mjc_pre=[\w-]+; Path=\/; .*; Secure$/);
+      const { cookie } = await signIn(KEY, https.url);
+      expect(cookie).toMatch(/^__Host-mjc_session=/);
+      // The plain name is not read when the console is served over HTTPS.
+      const plainName = await fetch(`${https.url}/jobs`, {
+        redirect: 'manual',
+        headers: { cookie: cookie.replace('__Host-', '') },
+      });
+      expect(plainName.status).toBe(303);
+    } finally {
+      await https.close();
+    }
+  });
+
+  test('a signed-in post from another origin is refused even with the session’s token', async () => {
+    const { cookie, csrf } = await signIn(KEY);
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/start/imagine`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, ...headers },
+        body: new URLSearchParams({ _csrf: csrf, prompt: 'cross-site fox' }),
+      });
+    expect((await post({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
+    expect(backend.started).not.toContain('acme:cross-site fox');
+    expect((await post({ 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+  });
+
+  test('sign-out ends the session on the server: the copied cookie is refused', async () => {
+    const { cookie, csrf } = await signIn(KEY);
+    const out = await fetch(`${base}/sign-out`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
+    expect(out.status).toBe(303);
+    const copied = await fetch(`${base}/jobs`, { redirect: 'manual', headers: { cookie } });
+    expect(copied.status).toBe(303);
+    expect(copied.headers.get('location')).toMatch(/\/console\/sign-in/);
+  });
+
+  test('per-session rate limit: 429 with Retry-After past the burst; another session is unaffected', async () => {
+    // A refill of one request per 1000 s: the bucket does not refill within the test.
+    const limited = await serve({ sessionRate: { perSecond: 0.001, burst: 3 } });
+    try {
+      const { cookie } = await signIn(KEY, limited.url); // its /start read takes the first token
+      for (let i = 0; i < 2; i++)
+        expect((await fetch(`${limited.url}/jobs`, { headers: { cookie } })).status).toBe(200);
+      const refused = await fetch(`${limited.url}/jobs`, { headers: { cookie } });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      const other = await signIn(KEY, limited.url);
+      expect((await fetch(`${limited.url}/jobs`, { headers: { cookie: other.cookie } })).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('live event streams are capped per session; a closed one frees its place', async () => {
+    const live = await serve({ maxStreamsPerSession: 2, liveIntervalMs: 20 });
+    const aborts: AbortController[] = [];
+    const open = async (cookie: string) => {
+      const ac = new AbortController();
+      aborts.push(ac);
+      return fetch(`${live.url}/events?ids=mj-job-run`, { headers: { cookie }, signal: ac.signal });
+    };
+    try {
+      const { cookie } = await signIn(KEY, live.url);
+      expect((await open(cookie)).status).toBe(200);
+      expect((await open(cookie)).status).toBe(200);
+      const third = await open(cookie);
+      expect(third.status).toBe(429);
+      expect(third.headers.get('retry-after')).toBe('5');
+      // Another session has its own places.
+      const other = await signIn(KEY, live.url);
+      expect((await open(other.cookie)).status).toBe(200);
+      aborts[0]!.abort();
+      await eventually(async () => {
+        const r = await open(cookie);
+        if (r.status === 200) return true;
+        await r.text();
+        return undefined;
+      }, 'a stream place freed by the closed stream');
+    } finally {
+      for (const ac of aborts) ac.abort();
+      await live.close();
+    }
+  });
 });

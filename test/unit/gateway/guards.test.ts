@@ -1,8 +1,10 @@
 import { matchKey, newApiKey, keyIdOf } from '../../../src/gateway/api-keys';
 import { keyCandidates } from '../../../src/gateway/auth';
 import { checkHook, isPrivateAddress } from '../../../src/gateway/hook-guard';
+import { addDefaults, gatewayOptionsFromEnv } from '../../../src/gateway/options';
 import { RateLimiter } from '../../../src/gateway/rate-limit';
-import { checkImageToken, imageToken, tenantWebhookSecret } from '../../../src/gateway/secrets';
+import { UrlSigner } from '../../../src/gateway/image-urls';
+import { tenantWebhookSecret } from '../../../src/gateway/secrets';
 
 describe('notifyHook guard', () => {
   const resolveTo = (addrs: string[]) => async () => addrs;
@@ -70,13 +72,46 @@ describe('keys and tokens', () => {
     expect(keyCandidates({ 'mj-api-secret': 'D', authorization: 'Bearer D' })).toEqual(['D']);
   });
 
-  test('image tokens are bound to tenant and task', () => {
-    const t = imageToken('s'.repeat(32), 'acme', '1712345678901123');
-    expect(checkImageToken('s'.repeat(32), t, '1712345678901123')).toBe('acme');
-    expect(checkImageToken('s'.repeat(32), t, '1712345678901124')).toBeUndefined();
-    expect(checkImageToken('s'.repeat(32), t.replace('acme', 'evil'), '1712345678901123')).toBeUndefined();
+  test('image and upload grants are bound to tenant, subject, expiry and key generation', () => {
+    let now = Date.UTC(2026, 0, 1, 0, 5);
+    const signer = new UrlSigner('s'.repeat(32), { ttlMs: 24 * 3600_000, now: () => now });
+    const token = (path: string) => new URL(path, 'http://x').searchParams.get('t') ?? undefined;
+    const path = signer.imagePath('acme', 2, '1712345678901123', 3);
+    expect(path).toMatch(/^\/mj\/image\/1712345678901123\/3\?t=[\w-]+$/);
+    // The same grant a minute later: clients can cache the URL.
+    now += 60_000;
+    expect(signer.imagePath('acme', 2, '1712345678901123', 3)).toBe(path);
+    const g = signer.openImage(token(path), '1712345678901123')!;
+    expect(g).toMatchObject({ tenant: 'acme', gen: 2 });
+    // Lives a day, rounded up by at most an hour.
+    expect(g.exp * 1000 - now).toBeGreaterThanOrEqual(24 * 3600_000 - 60_000);
+    expect(g.exp * 1000 - now).toBeLessThanOrEqual(25 * 3600_000);
+    expect(signer.openImage(token(path), '1712345678901124')).toBeUndefined();
+    expect(new UrlSigner('o'.repeat(32), { ttlMs: 1000 }).openImage(token(path), '1712345678901123')).toBeUndefined();
+    const t = token(path)!;
+    expect(signer.openImage(`${t.slice(0, -2)}${t.endsWith('AA') ? 'BB' : 'AA'}`, '1712345678901123')).toBeUndefined();
+    now = g.exp * 1000;
+    expect(signer.openImage(token(path), '1712345678901123')).toBeUndefined();
+
+    const key = `inputs/${'ab'.repeat(32)}.png`;
+    const upload = signer.uploadPath('acme', 0, key);
+    expect(upload).toMatch(/^\/mj\/upload\/[\w-]+\.png$/);
+    expect(upload).not.toContain('ab'.repeat(32));
+    expect(signer.openUpload(upload.slice('/mj/upload/'.length))).toMatchObject({ tenant: 'acme', subject: key });
+    // A task's grant is no upload grant, and an upload URL names stored inputs only.
+    expect(signer.openUpload(`${t}.png`)).toBeUndefined();
+    expect(() => signer.uploadPath('acme', 0, 'images/x/abc.png')).toThrow(/stored input/);
     expect(tenantWebhookSecret('s'.repeat(32), 'a')).not.toBe(tenantWebhookSecret('s'.repeat(32), 'b'));
   });
+});
+
+test('image URL lifetime: 24 h by default, from MJ_GATEWAY_IMAGE_URL_TTL_MS, a minute to a week', () => {
+  const secret = 's'.repeat(32);
+  expect(addDefaults({ secret }).imageUrlTtlMs).toBe(24 * 3600_000);
+  const env = { MJ_GATEWAY_SECRET: secret, MJ_GATEWAY_IMAGE_URL_TTL_MS: String(48 * 3600_000) };
+  expect(addDefaults(gatewayOptionsFromEnv(env)).imageUrlTtlMs).toBe(48 * 3600_000);
+  for (const bad of [59_999, 8 * 24 * 3600_000, 1.5e6 + 0.5])
+    expect(() => addDefaults({ secret, imageUrlTtlMs: bad })).toThrow(/imageUrlTtlMs \(MJ_GATEWAY_IMAGE_URL_TTL_MS\)/);
 });
 
 test('rate limiter: burst, then Retry-After seconds, then refill', () => {

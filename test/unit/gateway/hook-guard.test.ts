@@ -14,6 +14,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { request } from 'undici';
 import { createCallbackActivities } from '../../../src/gateway/callback-activities';
 import { GATEWAY_MEMO_KEY, type GatewayMemo } from '../../../src/gateway/gateway-memo';
+import { UrlSigner } from '../../../src/gateway/image-urls';
 import {
   checkHook,
   hookDispatcher,
@@ -239,6 +240,8 @@ describe('delivery on loopback', () => {
       deploymentSecret: 's'.repeat(32),
       allowPrivateHooks,
       allowList: async () => undefined,
+      keyGeneration: async () => 0,
+      urls: new UrlSigner('u'.repeat(32), { ttlMs: 3_600_000 }),
       resolve,
       timeoutMs: 5_000,
     });
