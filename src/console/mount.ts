@@ -37,5 +37,5 @@ export function mountConsole(
     sessionSecret: consoleSessionSecret(gw.options.secret),
   });
   gw.server.addHandler(handler);
-  return { url: `${gw.server.url}${(opts.basePath ?? '/console').replace(/\/+$/, '')}`, handler };
+  return { url: `${gw.server.publicUrl}${(opts.basePath ?? '/console').replace(/\/+$/, '')}`, handler };
 }

@@ -25,7 +25,8 @@ export interface CallbackActivityDeps {
   allowPrivateHooks: boolean;
   /** Tenant's allow-list, read from the registry. */
   allowList(tenant: string): Promise<readonly string[] | undefined>;
-  publicBaseUrl?: string;
+  /** Base of the payload's image URLs, given the job's memo `baseUrl` (public-url.ts `callbackBaseUrl`). */
+  baseUrl(memoBaseUrl: string | undefined): string;
   dispatcher?: Dispatcher;
   /** @default 10000 @unit ms */
   timeoutMs?: number;
@@ -47,7 +48,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps) {
       const d = await deps.client.workflow.getHandle(input.jobWorkflowId).describe();
       const gateway = d.memo?.[GATEWAY_MEMO_KEY] as GatewayMemo | undefined;
       if (!gateway) throw rejected('job has no gateway memo');
-      const base = deps.publicBaseUrl ?? gateway.baseUrl ?? '';
+      const base = deps.baseUrl(gateway.baseUrl);
       const task = toProxyTask(
         { gateway, job: input.memo, execution: 'RUNNING' },
         imageUrls(base, deps.deploymentSecret, input.tenant)

@@ -16,7 +16,8 @@ export interface GatewayWorkerOptions {
   deploymentSecret: string;
   allowPrivateHooks: boolean;
   tenants: TenantDirectory;
-  publicBaseUrl?: string;
+  /** Base of callback payloads' image URLs, given the job's memo `baseUrl` (public-url.ts `callbackBaseUrl`). */
+  baseUrl(memoBaseUrl: string | undefined): string;
   connection?: NativeConnection;
   namespace?: string;
   workflowBundle?: WorkflowBundleOption;
@@ -44,7 +45,7 @@ export async function createGatewayWorker(o: GatewayWorkerOptions): Promise<Gate
       deploymentSecret: o.deploymentSecret,
       allowPrivateHooks: o.allowPrivateHooks,
       allowList: async (tenant) => (await o.tenants.options(tenant)).hookAllowList,
-      publicBaseUrl: o.publicBaseUrl,
+      baseUrl: o.baseUrl,
     }),
     dataConverter,
     shutdownGraceTime: '10s',

@@ -13,6 +13,7 @@ import type { GatewayApp } from './app';
 import { BudgetGuard } from './budget-guard';
 import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
 import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from './options';
+import { callbackBaseUrl } from './public-url';
 import { RateLimiter } from './rate-limit';
 import { startGatewayServer, type ExtraHandler, type GatewayServer } from './server';
 import { TenantDirectory } from './tenant-directory';
@@ -87,7 +88,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       deploymentSecret: options.secret,
       allowPrivateHooks: options.allowPrivateHooks,
       tenants,
-      publicBaseUrl: options.publicBaseUrl,
+      baseUrl: (memoBaseUrl) => callbackBaseUrl(options, server.url, memoBaseUrl),
       connection: o.nativeConnection,
       namespace: o.namespace,
       workflowBundle: o.workflowBundle,
@@ -96,7 +97,12 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       .run()
       .catch((err: unknown) => log.error({ err: (err as Error).message }, 'gateway worker failed'));
   }
-  log.info({ url: server.url }, 'gateway listening');
+  if (!options.publicBaseUrl && !options.trustProxy && /^(0\.0\.0\.0|::)$/.test(options.host))
+    log.warn(
+      { url: server.url },
+      'MJ_GATEWAY_PUBLIC_URL is not set: absolute URLs (images, uploads, callbacks) name the listen address'
+    );
+  log.info({ url: server.url, publicUrl: server.publicUrl }, 'gateway listening');
   return {
     server,
     app,

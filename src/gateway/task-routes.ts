@@ -17,7 +17,7 @@ import type { JobView } from './gateway-memo';
 const MAX_IDS = 500;
 
 async function present(app: GatewayApp, ctx: RequestCtx, views: JobView[]) {
-  const urls = imageUrls(app.options.publicBaseUrl ?? ctx.baseUrl, app.options.secret, ctx.tenant);
+  const urls = imageUrls(ctx.baseUrl, app.options.secret, ctx.tenant);
   // Webhook progress kept beside running jobs (the job is not woken for it): newer than the memo, so it wins.
   const store = app.mj.progressStore;
   const fresh = await Promise.all(
