@@ -6,7 +6,9 @@
  * @example const gw = await startGateway({...}); const { url } = mountConsole(gw, { temporalUiUrl });
  */
 import { createHmac } from 'node:crypto';
+import { admitWrite } from '../gateway/app';
 import type { RunningGateway } from '../gateway/gateway';
+import { admitStorage } from '../gateway/storage-quota';
 import { createConsoleHandler, type ConsoleHandler, type ConsoleOptions } from './router';
 import { TemporalConsoleBackend, type TemporalConsoleBackendOptions } from './temporal-backend';
 
@@ -20,6 +22,17 @@ export function consoleSessionSecret(deploymentSecret: string): Buffer {
   return createHmac('sha256', deploymentSecret).update('console-session').digest();
 }
 
+/**
+ * The gateway's metering of image writes for the console's starts and answers: the tenant's submit rate, then its
+ * storage quota (src/gateway/storage-quota.ts), before the job service stores anything.
+ */
+export function consoleWriteMeter(gw: RunningGateway): (tenant: string, bytes: number) => Promise<void> {
+  return async (tenant, bytes) => {
+    await admitWrite(gw.app, tenant);
+    admitStorage(gw.app, tenant, bytes);
+  };
+}
+
 export function mountConsole(
   gw: RunningGateway,
   opts: MountConsoleOptions = {}
@@ -29,6 +42,7 @@ export function mountConsole(
     authenticate: async (key) => (await gw.tenants.authenticate(key)) ?? null,
     temporalUiUrl: opts.temporalUiUrl,
     jobDefaults: opts.jobDefaults,
+    beforeWrite: consoleWriteMeter(gw),
   });
   const { temporalUiUrl: _ui, jobDefaults: _jd, ...rest } = opts;
   const handler = createConsoleHandler({

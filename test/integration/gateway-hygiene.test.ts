@@ -9,7 +9,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { request } from 'undici';
-import { mountConsole } from '../../src/console/mount';
+import { describeError } from '../../src/console/errors';
+import { consoleWriteMeter, mountConsole } from '../../src/console/mount';
+import { TemporalConsoleBackend } from '../../src/console/temporal-backend';
 import { BudgetGuard } from '../../src/gateway/budget-guard';
 import { GATEWAY_MEMO_KEY, type GatewayMemo } from '../../src/gateway/gateway-memo';
 import { startGateway, type RunningGateway } from '../../src/gateway/gateway';
@@ -332,5 +334,23 @@ describe('writes are metered before anything is stored', () => {
     const other = await call(at, 'POST', '/mj/submit/upload-discord-images', { key, body: { base64Array: [b] } });
     expect(other.json.code).toBe(1);
     expect(storedInputs().length).toBe(written.length + 1);
+  });
+
+  test("the console's starts and answers pass the same meter before the job service stores anything", async () => {
+    const { gw } = await otherGateway({ storageBytesPerDay: 0 });
+    const backend = new TemporalConsoleBackend({
+      mj: gw.app.mj,
+      authenticate: async () => null,
+      beforeWrite: consoleWriteMeter(gw),
+    });
+    const bytes = Buffer.from(png(30).split(',')[1]!, 'base64');
+    const before = storedInputs();
+    const err = await backend.imagine('hyg', { prompt: 'from the console', images: [bytes] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 413, extra: { rule: 'storage-quota' } });
+    expect(describeError(err)).toMatchObject({ status: 413, message: expect.stringContaining('storage quota') });
+    expect(storedInputs()).toEqual(before);
+    // URLs store nothing and are not metered.
+    const jobId = await backend.imagine('hyg', { prompt: 'a url reference', images: ['https://example.com/a.png'] });
+    expect(jobId).toEqual(expect.any(String));
   });
 });
