@@ -26,6 +26,8 @@ jest.setTimeout(240_000);
 
 let stack: GatewayStack;
 let key: string;
+/** A grid to press buttons on (the first test's, else the modal test makes one). */
+let gridId: string | undefined;
 const extra: RunningGateway[] = [];
 
 /** Spoofed by the "attacker" on every request where absolute URLs matter. */
@@ -116,6 +118,7 @@ describe('absolute URLs come from configuration', () => {
     const d = await stack.env.client.workflow.getHandle(jobWorkflowId('hyg', taskId)).describe();
     expect((d.memo?.[GATEWAY_MEMO_KEY] as GatewayMemo).baseUrl).toBe(stack.url);
     await waitForStatus(stack, key, taskId, ['SUCCESS']);
+    gridId = taskId;
     const fetched = await call(stack, 'GET', `/mj/task/${taskId}/fetch`, { key, headers: EVIL });
     expect(fetched.json.imageUrl).toMatch(new RegExp(`^${stack.url}/mj/image/${taskId}\\?t=`));
     for (const u of fetched.json.imageUrls as { url: string }[]) expect(u.url.startsWith(`${stack.url}/`)).toBe(true);
@@ -352,5 +355,36 @@ describe('writes are metered before anything is stored', () => {
     // URLs store nothing and are not metered.
     const jobId = await backend.imagine('hyg', { prompt: 'a url reference', images: ['https://example.com/a.png'] });
     expect(jobId).toEqual(expect.any(String));
+  });
+
+  test('a Vary (Region) mask passes the meter before it is stored; a blank modal prompt is refused', async () => {
+    const id: string =
+      gridId ?? (await call(stack, 'POST', '/mj/submit/imagine', { key, body: { prompt: 'a grid' } })).json.result;
+    const grid = await waitForStatus(stack, key, id, ['SUCCESS']);
+    const u1 = grid.buttons.find((b: { label: string }) => b.label === 'U1');
+    const upId = (await call(stack, 'POST', '/mj/submit/action', { key, body: { taskId: id, customId: u1.customId } }))
+      .json.result;
+    const up = await waitForStatus(stack, key, upId, ['SUCCESS']);
+    const region = up.buttons.find((b: { customId: string }) => b.customId.startsWith('MJ::Inpaint::1'));
+    const act = await call(stack, 'POST', '/mj/submit/action', {
+      key,
+      body: { taskId: upId, customId: region.customId },
+    });
+    expect(act.json.code).toBe(21);
+    const modalId = act.json.result as string;
+
+    const blank = await call(stack, 'POST', '/mj/submit/modal', {
+      key,
+      body: { taskId: modalId, prompt: '\u200b\u200d\ufeff', maskBase64: png(40) },
+    });
+    expect(blank.json).toMatchObject({ code: 4, properties: { field: 'prompt' } });
+    const { at } = await otherGateway({ storageBytesPerDay: 0 });
+    const before = storedInputs();
+    const refused = await call(at, 'POST', '/mj/submit/modal', {
+      key,
+      body: { taskId: modalId, prompt: 'a red hat', maskBase64: png(41) },
+    });
+    expect(refused).toMatchObject({ status: 413, json: { code: 4, properties: { rule: 'storage-quota' } } });
+    expect(storedInputs()).toEqual(before);
   });
 });
