@@ -29,7 +29,7 @@ export function consoleSessionSecret(deploymentSecret: string): Buffer {
 export function consoleWriteMeter(gw: RunningGateway): (tenant: string, bytes: number) => Promise<void> {
   return async (tenant, bytes) => {
     await admitWrite(gw.app, tenant);
-    admitStorage(gw.app, tenant, bytes);
+    await admitStorage(gw.app, tenant, bytes);
   };
 }
 

@@ -1,9 +1,9 @@
 /**
  * Metered image writes. Every route that stores an image (uploads, Vary Region masks, the base64 inputs of
  * imagine/blend/describe/edits/video) passes the tenant's submit rate (`admitWrite`/`admitSubmit`) and this
- * per-tenant storage quota before anything is written: `storageBytesPerDay` bytes a day, a byte bucket of the
- * process's {@link RateLimiter} (full at first, refilling over a day; per process, like the rate limits). A refused
- * request stores nothing.
+ * per-tenant storage quota before anything is written: `storageBytesPerDay` bytes a day (the tenant's registry
+ * option, else the gateway's), a byte bucket of the process's rate limiter (full at first, refilling over a day;
+ * per process, like the rate limits). A refused request stores nothing.
  */
 import type { AssetRef, ImageRef } from '../shared/types';
 import type { GatewayApp } from './app';
@@ -12,10 +12,13 @@ import { bytesToStore, storePrepared, type Prepared } from './image-inputs';
 
 const DAY_SEC = 86_400;
 
-/** Takes `bytes` from the tenant's storage quota, or refuses: 413 (more than a day's quota) or 429 with Retry-After. */
-export function admitStorage(app: GatewayApp, tenant: string, bytes: number): void {
+/**
+ * Takes `bytes` from the tenant's storage quota (its registry option, else the gateway's), or refuses: 413 (more
+ * than a whole day's quota) or 429 with Retry-After.
+ */
+export async function admitStorage(app: GatewayApp, tenant: string, bytes: number): Promise<void> {
   if (bytes === 0) return;
-  const perDay = app.options.storageBytesPerDay;
+  const perDay = (await app.tenants.options(tenant)).storageBytesPerDay ?? app.options.storageBytesPerDay;
   if (bytes > perDay)
     throw new GatewayError(413, 4, `images of ${bytes} bytes exceed the storage quota of ${perDay} bytes per day`, {
       field: 'body',
@@ -33,7 +36,7 @@ export async function storeMetered(
   images: readonly Prepared[],
   prefix: 'inputs' | 'masks' = 'inputs'
 ): Promise<ImageRef[]> {
-  admitStorage(app, tenant, bytesToStore(images));
+  await admitStorage(app, tenant, bytesToStore(images));
   return storePrepared(app.store, images, prefix);
 }
 

@@ -310,10 +310,14 @@ describe('writes are metered before anything is stored', () => {
   test('the storage quota: writes within it pass, the next is a 429, one body over it a 413; nothing stored', async () => {
     const a = png(20);
     const b = png(21);
+    // Keys first: the other gateway reads the registry at its first request and trusts that copy for 200 ms.
+    const q = (await stack.gateway.tenants.createKey('hyg-quota')).apiKey;
+    const roomy = (await stack.gateway.tenants.createKey('hyg-roomy', { options: { storageBytesPerDay: 1_000_000 } }))
+      .apiKey;
+    const tight = (await stack.gateway.tenants.createKey('hyg-tight', { options: { storageBytesPerDay: 10 } })).apiKey;
     // Room for `a` and all of `b` but one byte; a frozen clock refills nothing.
     const { gw, at } = await otherGateway({ storageBytesPerDay: pngBytes(a) + pngBytes(b) - 1 });
     gw.app.limiter = new RateLimiter(() => 1_000);
-    const q = (await stack.gateway.tenants.createKey('hyg-quota')).apiKey;
     const before = storedInputs();
     const ok = await call(at, 'POST', '/mj/submit/upload-discord-images', { key: q, body: { base64Array: [a] } });
     expect(ok.json.code).toBe(1);
@@ -337,6 +341,18 @@ describe('writes are metered before anything is stored', () => {
     const other = await call(at, 'POST', '/mj/submit/upload-discord-images', { key, body: { base64Array: [b] } });
     expect(other.json.code).toBe(1);
     expect(storedInputs().length).toBe(written.length + 1);
+
+    // A tenant's own quota (its registry option) counts instead of the gateway's.
+    const big = await call(at, 'POST', '/mj/submit/upload-discord-images', {
+      key: roomy,
+      body: { base64Array: [png(22, 64)] },
+    });
+    expect(big.json).toMatchObject({ code: 1 });
+    const small = await call(stack, 'POST', '/mj/submit/upload-discord-images', {
+      key: tight,
+      body: { base64Array: [png(23)] },
+    });
+    expect(small).toMatchObject({ status: 413, json: { properties: { rule: 'storage-quota' } } });
   });
 
   test("the console's starts and answers pass the same meter before the job service stores anything", async () => {
