@@ -6,6 +6,8 @@
  * quota before anything is stored (a refused submit stores nothing).
  */
 import { readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { request } from 'undici';
@@ -91,14 +93,31 @@ async function otherGateway(o: Partial<GatewayOptions>): Promise<{ gw: RunningGa
   return { gw, at: { ...stack, url: gw.server.url } };
 }
 
+/** Callback bodies a loopback receiver got. */
+const delivered: { status?: string; imageUrl?: string }[] = [];
+let receiver: http.Server;
+let hookUrl: string;
+
 beforeAll(async () => {
-  stack = await startGatewayStack();
+  receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      delivered.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  // Callbacks go to the loopback receiver above.
+  stack = await startGatewayStack({ gateway: { allowPrivateHooks: true } });
   key = (await stack.gateway.tenants.createKey('hyg')).apiKey;
   mountConsole(stack.gateway);
 });
 afterAll(async () => {
   for (const gw of extra) await gw.stop();
   await stack?.stop();
+  await new Promise((r) => receiver?.close(r));
 });
 
 describe('absolute URLs come from configuration', () => {
@@ -111,7 +130,11 @@ describe('absolute URLs come from configuration', () => {
     expect(up.json.code).toBe(1);
     expect(up.json.result[0]).toMatch(new RegExp(`^${stack.url}/mj/upload/inputs/[0-9a-f]{64}\\.png$`));
 
-    const sub = await call(stack, 'POST', '/mj/submit/imagine', { key, body: { prompt: 'a url test' }, headers: EVIL });
+    const sub = await call(stack, 'POST', '/mj/submit/imagine', {
+      key,
+      body: { prompt: 'a url test', notifyHook: hookUrl },
+      headers: EVIL,
+    });
     expect(sub.json.code).toBe(1);
     const taskId = sub.json.result as string;
     // The memo's baseUrl (callbacks' image URLs) is the configured one too.
@@ -122,6 +145,12 @@ describe('absolute URLs come from configuration', () => {
     const fetched = await call(stack, 'GET', `/mj/task/${taskId}/fetch`, { key, headers: EVIL });
     expect(fetched.json.imageUrl).toMatch(new RegExp(`^${stack.url}/mj/image/${taskId}\\?t=`));
     for (const u of fetched.json.imageUrls as { url: string }[]) expect(u.url.startsWith(`${stack.url}/`)).toBe(true);
+    // The callback of the SUCCESS change (delivered durably, so it may come a moment after fetch shows it).
+    const deadline = Date.now() + 60_000;
+    while (!delivered.some((d) => d.status === 'SUCCESS') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const success = delivered.find((d) => d.status === 'SUCCESS');
+    expect(success?.imageUrl).toMatch(new RegExp(`^${stack.url}/mj/image/${taskId}\\?t=`));
     const listed = await call(stack, 'POST', '/mj/task/list-by-condition', {
       key,
       body: { ids: [taskId] },
