@@ -12,6 +12,8 @@ import { checkJsonContentType } from '../../../src/gateway/http-io';
 import { addDefaults, gatewayOptionsFromEnv } from '../../../src/gateway/options';
 import { callbackBaseUrl, configuredBaseUrl, requestBaseUrl } from '../../../src/gateway/public-url';
 import { RateLimiter } from '../../../src/gateway/rate-limit';
+import { imagineRequestSchema } from '../../../src/mj/schemas';
+import { promptSchema } from '../../../src/pipeline/schemas';
 import { MjInputError } from '../../../src/mj/errors';
 
 const SECRET = 's'.repeat(32);
@@ -130,6 +132,9 @@ describe('one prompt rule', () => {
     expect(() => checkPrompt(blank)).toThrow(/prompt must be a non-empty string/);
     expect(prompt({ prompt: ' \u200bcat ' })).toBe('\u200bcat');
     expect(checkPrompt(' \u200bcat ')).toBe('\u200bcat');
+    // Pipeline and batch files (parsed by the client) and MjClient's request schemas follow it too.
+    expect(promptSchema.safeParse(blank).success).toBe(false);
+    expect(imagineRequestSchema.safeParse({ prompt: blank }).success).toBe(false);
   });
 });
 
