@@ -80,6 +80,9 @@ export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
   }
   const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as GatewayOptions;
   if (defined.publicBaseUrl !== undefined) defined.publicBaseUrl = checkPublicUrl(defined.publicBaseUrl);
+  const quota = defined.storageBytesPerDay;
+  if (quota !== undefined && (!Number.isSafeInteger(quota) || quota < 0))
+    throw new TypeError('storageBytesPerDay (MJ_GATEWAY_STORAGE_BYTES_PER_DAY) must be a non-negative integer');
   return {
     port: 8090,
     host: '127.0.0.1',

@@ -70,6 +70,7 @@ describe('options', () => {
     expect(gatewayOptionsFromEnv({ MJ_GATEWAY_TRUST_PROXY: '0' }, SECRET).trustProxy).toBe(false);
     expect(() => gatewayOptionsFromEnv({ MJ_GATEWAY_TRUST_PROXY: 'yes' }, SECRET)).toThrow(/MJ_GATEWAY_TRUST_PROXY/);
     expect(gatewayOptionsFromEnv({ MJ_GATEWAY_STORAGE_BYTES_PER_DAY: '1000' }, SECRET).storageBytesPerDay).toBe(1000);
+    expect(() => addDefaults({ secret: SECRET, storageBytesPerDay: 1.5 })).toThrow(/MJ_GATEWAY_STORAGE_BYTES_PER_DAY/);
     expect(() => gatewayOptionsFromEnv({ MJ_GATEWAY_STORAGE_BYTES_PER_DAY: '-1' }, SECRET)).toThrow(
       /MJ_GATEWAY_STORAGE_BYTES_PER_DAY/
     );
