@@ -175,7 +175,7 @@ export async function startStack(
       return startGw('0');
     });
     cleanup.push(() => gateway.stop());
-    const gatewayUrl = gateway.options.publicBaseUrl ?? gateway.server.url;
+    const gatewayUrl = gateway.server.publicUrl;
     const consoleMount =
       opts.console === false ? undefined : mountConsole(gateway, { ...opts.console, temporalUiUrl: dev?.uiUrl });
     const consolePath = new URL(consoleMount?.url ?? gatewayUrl).pathname;

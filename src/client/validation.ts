@@ -4,22 +4,19 @@
  */
 import { TENANT_RE } from '../gateway/task-id';
 import { MjInputError } from '../mj/errors';
+import { checkPromptText } from '../mj/prompt-rule';
 import type { SpeedMode } from '../mj/types';
-import { MAX_PROMPT_LENGTH } from '../shared/defaults';
 import { isSpeedMode, SPEED_MODES } from '../shared/speed-modes';
 import type { StartOptions } from './options';
 
 const ID_RE = /^[\w.:/-]{1,200}$/;
 const ACCOUNT_RE = /^[\w.-]{1,100}$/;
 
+/** The prompt rule of src/mj/prompt-rule.ts (shared with the gateway), as an `MjInputError` naming `field`. */
 export function checkPrompt(prompt: unknown, field = 'prompt'): string {
-  if (typeof prompt !== 'string' || prompt.trim().length === 0) {
-    throw new MjInputError(field, 'must be a non-empty string');
-  }
-  if (prompt.length > MAX_PROMPT_LENGTH) {
-    throw new MjInputError(field, `must be at most ${MAX_PROMPT_LENGTH} characters`);
-  }
-  return prompt.trim();
+  const c = checkPromptText(prompt);
+  if (!c.ok) throw new MjInputError(field, c.rule);
+  return c.prompt;
 }
 
 export function checkId(id: unknown, field = 'jobId'): string {

@@ -1,5 +1,9 @@
-/** How a failure reads on a page: bad input names its field (400); a missing job is 404; the rest is 500/503. */
+/**
+ * How a failure reads on a page: bad input names its field (400); a missing job is 404; a refused write (rate limit,
+ * storage quota) its own status; the rest is 500/503.
+ */
 import { JobNotFoundError } from '../client';
+import { GatewayError } from '../gateway/errors';
 import { MjInputError } from '../mj/errors';
 import { BatchSpecError, PipelineSpecError } from '../pipeline';
 import { AnswerTimeoutError } from './deadline';
@@ -26,6 +30,8 @@ export function describeError(err: unknown): PageError {
       shown: true,
     };
   }
+  // The gateway's write metering (mount.ts): a rate limit or storage quota, told as is.
+  if (err instanceof GatewayError && err.status < 500) return { status: err.status, message: err.message };
   if (err instanceof SyntaxError) return { status: 400, message: `The file is not valid JSON: ${err.message}` };
   return { status: 500, message: 'Something went wrong on our side; the job service may be unavailable.' };
 }

@@ -10,8 +10,10 @@
  * @example const gw = await startGateway({...}); const { url } = mountConsole(gw, { temporalUiUrl });
  */
 import { createHmac } from 'node:crypto';
+import { admitWrite } from '../gateway/app';
 import type { RunningGateway } from '../gateway/gateway';
 import { StoreSessionEnds } from './session-ends';
+import { admitStorage } from '../gateway/storage-quota';
 import { createConsoleHandler, type ConsoleHandler, type ConsoleOptions } from './router';
 import { TemporalConsoleBackend, type TemporalConsoleBackendOptions } from './temporal-backend';
 
@@ -25,6 +27,17 @@ export function consoleSessionSecret(deploymentSecret: string): Buffer {
   return createHmac('sha256', deploymentSecret).update('console-session').digest();
 }
 
+/**
+ * The gateway's metering of image writes for the console's starts and answers: the tenant's submit rate, then its
+ * storage quota (src/gateway/storage-quota.ts), before the job service stores anything.
+ */
+export function consoleWriteMeter(gw: RunningGateway): (tenant: string, bytes: number) => Promise<void> {
+  return async (tenant, bytes) => {
+    await admitWrite(gw.app, tenant);
+    await admitStorage(gw.app, tenant, bytes);
+  };
+}
+
 export function mountConsole(
   gw: RunningGateway,
   opts: MountConsoleOptions = {}
@@ -34,6 +47,7 @@ export function mountConsole(
     authenticate: async (key) => (await gw.tenants.authenticate(key)) ?? null,
     temporalUiUrl: opts.temporalUiUrl,
     jobDefaults: opts.jobDefaults,
+    beforeWrite: consoleWriteMeter(gw),
   });
   const { temporalUiUrl: _ui, jobDefaults: _jd, ...rest } = opts;
   const handler = createConsoleHandler({
@@ -45,5 +59,5 @@ export function mountConsole(
     sessionSecret: consoleSessionSecret(gw.options.secret),
   });
   gw.server.addHandler(handler);
-  return { url: `${gw.server.url}${(opts.basePath ?? '/console').replace(/\/+$/, '')}`, handler };
+  return { url: `${gw.server.publicUrl}${(opts.basePath ?? '/console').replace(/\/+$/, '')}`, handler };
 }

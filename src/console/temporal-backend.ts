@@ -73,6 +73,12 @@ export interface TemporalConsoleBackendOptions {
    * confirmed, instead of hanging. @default 20000 @unit ms
    */
   answerTimeoutMs?: number;
+  /**
+   * Called with the bytes a start or an answer is about to store (reference images, a mask) before anything is
+   * written; throws to refuse. The gateway's mount passes its rate limit and storage quota (mount.ts).
+   * @default nothing is metered
+   */
+  beforeWrite?: (tenant: TenantId, bytes: number) => Promise<void>;
 }
 
 type Described = WorkflowExecutionDescription | WorkflowExecutionInfo;
@@ -256,7 +262,14 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   // ---------------------------------------------------------------------------------------------------------------
   // Starting and answering
 
+  /** Meters what a start or an answer will store (URLs store nothing). */
+  private async metered(tenant: TenantId, items: readonly (Uint8Array | string | undefined)[]): Promise<void> {
+    const bytes = items.reduce((n, i) => n + (i instanceof Uint8Array ? i.byteLength : 0), 0);
+    if (bytes > 0) await this.opts.beforeWrite?.(tenant, bytes);
+  }
+
   async imagine(tenant: TenantId, request: ImagineRequest): Promise<string> {
+    await this.metered(tenant, request.images ?? []);
     const handle = await this.forTenant(tenant).imagine(request.prompt, {
       ...this.opts.jobDefaults,
       mode: request.mode,
@@ -270,6 +283,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     if (!job || job.kind !== 'job') throw new MjInputError('jobId', `must name one of your jobs (${jobId})`);
     const button = job.buttons.find((b) => b.customId === customId);
     if (!button) throw new MjInputError('customId', 'must be one of the task’s buttons');
+    await this.metered(tenant, [input?.mask]);
     const handle = await this.forTenant(tenant).action(jobId, classifyButton(customId), {
       ...this.opts.jobDefaults,
       modal: input && (input.prompt !== undefined || input.mask !== undefined) ? input : undefined,
@@ -284,6 +298,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   ): Promise<void> {
     const info = await this.owned(tenant, target.targetId);
     if (!info) throw new MjInputError('targetId', `must name one of your jobs (${target.targetId})`);
+    await this.metered(tenant, [input.mask]);
     // A pipeline step is answered on the pipeline (its update returns once the branch is ready; the child job is
     // started afterwards with the input), a parked job on the job itself (its update returns once the upstream took
     // the modal submit). Either waits for a worker, so both are bounded.

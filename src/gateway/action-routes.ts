@@ -17,11 +17,12 @@ import { classifyButton, formatIntent, intentAlwaysModal } from '../mj/buttons';
 import type { IntentSpec } from '../mj/types';
 import type { JobRequest, ModalInput } from '../shared/types';
 import { provideModalInputUpdate } from '../workflows';
-import type { Answer, GatewayApp, RequestCtx } from './app';
+import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from './app';
 import { badInput, GatewayError, taskNotFound } from './errors';
-import { optBool, optString, reqString } from './fields';
+import { optBool, optPrompt, optString, reqString } from './fields';
 import type { JobView } from './gateway-memo';
-import { storeMask } from './image-inputs';
+import { prepareMask } from './image-inputs';
+import { storeMeteredMask } from './storage-quota';
 import { readTask } from './read-path';
 import { normaliseTaskId, jobWorkflowId } from './task-id';
 import { viewStatus } from './task-view';
@@ -155,7 +156,7 @@ async function maskedImageSize(
  */
 export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   const taskId = taskIdField(ctx.body.taskId);
-  const promptIn = optString(ctx.body, 'prompt', 8192);
+  const promptIn = optPrompt(ctx.body);
   const maskIn = optString(ctx.body, 'maskBase64', 50_000_000);
   const view = await readTask(app.client, ctx.tenant, taskId);
   if (!view) throw taskNotFound();
@@ -172,7 +173,11 @@ export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   if (view.gateway.action === 'CUSTOM_ZOOM' && !/--zoom\s/.test(fallback)) fallback = `${fallback} --zoom 2`;
   const input: ModalInput = { prompt: (promptIn ?? fallback).trim() };
   if (!input.prompt) throw badInput('prompt', 'is required (the task has no prompt to fall back to)');
-  if (maskIn) input.mask = await storeMask(app.store, maskIn, { size: await maskedImageSize(app, ctx.tenant, view) });
+  if (maskIn) {
+    const mask = prepareMask(maskIn, { size: await maskedImageSize(app, ctx.tenant, view) });
+    await admitWrite(app, ctx.tenant);
+    input.mask = await storeMeteredMask(app, ctx.tenant, mask);
+  }
   await provideModal(app, jobWorkflowId(ctx.tenant, taskId), input);
   app.views?.invalidate(jobWorkflowId(ctx.tenant, taskId));
   return submitAnswer(taskId);

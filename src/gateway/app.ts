@@ -62,11 +62,17 @@ export async function admitRead(app: GatewayApp, tenant: string): Promise<void> 
   if (wait > 0) throw tooMany('read rate limit reached', wait);
 }
 
-export async function admitSubmit(app: GatewayApp, tenant: string): Promise<void> {
+/** The tenant's submit rate (`submitsPerMinute`): every submit, and every other write (uploads, modal masks). */
+export async function admitWrite(app: GatewayApp, tenant: string): Promise<void> {
   const opts = await app.tenants.options(tenant);
   const perMin = opts.submitsPerMinute ?? app.options.submitsPerMinute;
   const wait = app.limiter.take(`s:${tenant}`, perMin / 60, Math.max(1, Math.ceil(perMin / 6)));
   if (wait > 0) throw tooMany('submit rate limit reached', wait);
+}
+
+export async function admitSubmit(app: GatewayApp, tenant: string): Promise<void> {
+  await admitWrite(app, tenant);
+  const opts = await app.tenants.options(tenant);
   const cap = opts.maxOpenJobs ?? app.options.maxOpenJobs;
   if ((await countOpenJobs(app.client, tenant)) >= cap) throw tooMany(`at most ${cap} open jobs per tenant`, 30);
 }

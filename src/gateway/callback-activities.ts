@@ -30,7 +30,8 @@ export interface CallbackActivityDeps {
   allowList(tenant: string): Promise<readonly string[] | undefined>;
   /** Tenant's key generation, read from the registry (signed image URLs carry it). */
   keyGeneration(tenant: string): Promise<number>;
-  publicBaseUrl?: string;
+  /** Base of the payload's image URLs, given the job's memo `baseUrl` (public-url.ts `callbackBaseUrl`). */
+  baseUrl(memoBaseUrl: string | undefined): string;
   /** Resolver of hook hosts, checked at each connection. @default dns.lookup (all addresses) */
   resolve?: HookResolver;
   /** @default 10000 @unit ms */
@@ -51,7 +52,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps) {
       const d = await deps.client.workflow.getHandle(input.jobWorkflowId).describe();
       const gateway = d.memo?.[GATEWAY_MEMO_KEY] as GatewayMemo | undefined;
       if (!gateway) throw rejected('job has no gateway memo');
-      const base = deps.publicBaseUrl ?? gateway.baseUrl ?? '';
+      const base = deps.baseUrl(gateway.baseUrl);
       const task = toProxyTask(
         { gateway, job: input.memo, execution: 'RUNNING' },
         imageUrls(base, deps.urls, input.tenant, await deps.keyGeneration(input.tenant))

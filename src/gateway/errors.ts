@@ -42,9 +42,9 @@ export function unauthorized(): GatewayError {
   });
 }
 
-export function tooMany(what: string, retryAfterSec: number): GatewayError {
+export function tooMany(what: string, retryAfterSec: number, rule = 'rate-limit'): GatewayError {
   return new GatewayError(429, 23, `${what}; retry after ${retryAfterSec} s`, {
-    rule: 'rate-limit',
+    rule,
     retryAfterSec,
   });
 }

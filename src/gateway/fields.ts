@@ -2,7 +2,7 @@
  * Reading request bodies the way loose clients send them (docs/mj-clients.md §4.15): unknown fields ignored,
  * `""` for `notifyHook`/`state` meaning absent, and every refusal a {@link badInput} naming the field.
  */
-import { MAX_PROMPT_LENGTH } from '../shared/defaults';
+import { checkPromptText } from '../mj/prompt-rule';
 import { badInput } from './errors';
 
 export type Body = Record<string, unknown>;
@@ -21,8 +21,17 @@ export function reqString(body: Body, field: string, max = 10_000): string {
   return v;
 }
 
+/** A required prompt, by the one prompt rule (src/mj/prompt-rule.ts): blank once invisible characters go is refused. */
 export function prompt(body: Body, field = 'prompt'): string {
-  return reqString(body, field, MAX_PROMPT_LENGTH).trim();
+  const c = checkPromptText(body[field]);
+  if (!c.ok) throw badInput(field, c.rule);
+  return c.prompt;
+}
+
+/** An optional prompt (absent, null or `""` = none); one given follows the same rule as {@link prompt}. */
+export function optPrompt(body: Body, field = 'prompt'): string | undefined {
+  const v = body[field];
+  return v === undefined || v === null || v === '' ? undefined : prompt(body, field);
 }
 
 export function optBool(body: Body, field: string): boolean | undefined {

@@ -18,7 +18,8 @@ export interface GatewayWorkerOptions {
   urls: UrlSigner;
   allowPrivateHooks: boolean;
   tenants: TenantDirectory;
-  publicBaseUrl?: string;
+  /** Base of callback payloads' image URLs, given the job's memo `baseUrl` (public-url.ts `callbackBaseUrl`). */
+  baseUrl(memoBaseUrl: string | undefined): string;
   connection?: NativeConnection;
   namespace?: string;
   workflowBundle?: WorkflowBundleOption;
@@ -48,7 +49,7 @@ export async function createGatewayWorker(o: GatewayWorkerOptions): Promise<Gate
       allowPrivateHooks: o.allowPrivateHooks,
       allowList: async (tenant) => (await o.tenants.options(tenant)).hookAllowList,
       keyGeneration: (tenant) => o.tenants.keyGeneration(tenant),
-      publicBaseUrl: o.publicBaseUrl,
+      baseUrl: o.baseUrl,
     }),
     dataConverter,
     shutdownGraceTime: '10s',

@@ -14,6 +14,7 @@ import { BudgetGuard } from './budget-guard';
 import { UrlSigner } from './image-urls';
 import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
 import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from './options';
+import { callbackBaseUrl } from './public-url';
 import { RateLimiter } from './rate-limit';
 import { startGatewayServer, type ExtraHandler, type GatewayServer } from './server';
 import { TenantDirectory } from './tenant-directory';
@@ -91,7 +92,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       urls,
       allowPrivateHooks: options.allowPrivateHooks,
       tenants,
-      publicBaseUrl: options.publicBaseUrl,
+      baseUrl: (memoBaseUrl) => callbackBaseUrl(options, server.url, memoBaseUrl),
       connection: o.nativeConnection,
       namespace: o.namespace,
       workflowBundle: o.workflowBundle,
@@ -102,7 +103,12 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
   }
   if (options.allowPrivateHooks)
     log.warn('MJ_GATEWAY_ALLOW_PRIVATE_HOOKS is on: notifyHook targets may be loopback, private or link-local');
-  log.info({ url: server.url }, 'gateway listening');
+  if (!options.publicBaseUrl && !options.trustProxy && /^(0\.0\.0\.0|::)$/.test(options.host))
+    log.warn(
+      { url: server.url },
+      'MJ_GATEWAY_PUBLIC_URL is not set: absolute URLs (images, uploads, callbacks) name the listen address'
+    );
+  log.info({ url: server.url, publicUrl: server.publicUrl }, 'gateway listening');
   return {
     server,
     app,

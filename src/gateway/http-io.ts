@@ -75,3 +75,25 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
     throw new GatewayError(400, 4, 'body must be a JSON object', { field: 'body', rule: 'object' });
   return v as Record<string, unknown>;
 }
+
+/**
+ * JSON routes take `application/json` (parameters allowed; a charset, if named, UTF-8), what every client of
+ * docs/mj-clients.md sends. A POST without a content type passes only with an empty body (`required` is false
+ * before the body is read). Anything else is a 415 naming `content-type`.
+ */
+export function checkJsonContentType(headers: http.IncomingHttpHeaders, required = false): void {
+  const raw = headers['content-type'];
+  if (raw === undefined && !required) return;
+  const [type, ...params] = (raw ?? '').split(';').map((p) => p.trim().toLowerCase());
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
+  if (type === 'application/json' && (charset === undefined || charset === 'utf-8' || charset === 'utf8')) return;
+  throw new GatewayError(
+    415,
+    4,
+    `content-type must be application/json${raw === undefined ? ' (none was sent)' : `, not ${JSON.stringify(raw.slice(0, 100))}`}`,
+    { field: 'content-type', rule: 'application-json' }
+  );
+}

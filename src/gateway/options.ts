@@ -18,8 +18,18 @@ export interface GatewayOptions {
   port?: number;
   /** `MJ_GATEWAY_HOST`. @default '127.0.0.1' */
   host?: string;
-  /** `MJ_GATEWAY_PUBLIC_URL`: base of absolute URLs we hand out. @default from the request's Host header */
+  /**
+   * `MJ_GATEWAY_PUBLIC_URL`: base of every absolute URL we hand out (image and upload URLs, callback payloads, the
+   * console's address), an http(s) URL without credentials, query or fragment. The request's `Host` and
+   * `X-Forwarded-*` headers never count unless {@link trustProxy} is set (and this is not).
+   * @default the listen address (`http://<host>:<port>`)
+   */
   publicBaseUrl?: string;
+  /**
+   * A proxy in front sets `X-Forwarded-Proto`/`X-Forwarded-Host` and strips what callers send: without
+   * {@link publicBaseUrl}, absolute URLs follow them. `MJ_GATEWAY_TRUST_PROXY`. @default false
+   */
+  trustProxy?: boolean;
   /** Task queue of the gateway's own workflows (tenants registry, callbacks). `MJ_GATEWAY_TASK_QUEUE`. @default 'mj-gateway' */
   taskQueue?: string;
   /** Speed mode of submits that name none. @default 'FAST' */
@@ -41,6 +51,12 @@ export interface GatewayOptions {
   readsPerSecond?: number;
   /** @default 100 */
   maxOpenJobs?: number;
+  /**
+   * Per-tenant storage quota: bytes of images (uploads, masks, base64 inputs) a tenant may store per day, counted
+   * before anything is written (a token bucket per process, like the rate limits; 0 = no image writes).
+   * `MJ_GATEWAY_STORAGE_BYTES_PER_DAY`. @default 1073741824 @unit bytes
+   */
+  storageBytesPerDay?: number;
   /** How long a process trusts its copy of the tenants registry (revocation takes at most this). @default 5000 @unit ms */
   tenantCacheMs?: number;
   /** How long `/submit/modal` waits for the job to accept the input. @default 20000 @unit ms */
@@ -83,6 +99,10 @@ export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
     );
   }
   const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as GatewayOptions;
+  if (defined.publicBaseUrl !== undefined) defined.publicBaseUrl = checkPublicUrl(defined.publicBaseUrl);
+  const quota = defined.storageBytesPerDay;
+  if (quota !== undefined && (!Number.isSafeInteger(quota) || quota < 0))
+    throw new TypeError('storageBytesPerDay (MJ_GATEWAY_STORAGE_BYTES_PER_DAY) must be a non-negative integer');
   return {
     port: 8090,
     host: '127.0.0.1',
@@ -95,6 +115,8 @@ export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
     submitsPerMinute: 60,
     readsPerSecond: 100,
     maxOpenJobs: 100,
+    storageBytesPerDay: 1024 * 1024 * 1024,
+    trustProxy: false,
     tenantCacheMs: 5_000,
     modalAcceptMs: 20_000,
     readCacheOpenMs: 1_000,
@@ -103,6 +125,26 @@ export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
     imageUrlTtlMs: 24 * 3600_000,
     ...defined,
   };
+}
+
+/** The public base URL without its trailing slashes; a TypeError naming the variable unless it is a plain http(s) URL. */
+function checkPublicUrl(value: string): string {
+  const bad = new TypeError(
+    `publicBaseUrl (MJ_GATEWAY_PUBLIC_URL) must be an absolute http(s) URL without credentials, query or fragment, not ${JSON.stringify(value.slice(0, 200))}`
+  );
+  const trimmed = value.trim().replace(/\/+$/, '');
+  if (!URL.canParse(trimmed)) throw bad;
+  const u = new URL(trimmed);
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || u.search || u.hash) throw bad;
+  return trimmed;
+}
+
+function boolEnv(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const v = env[name]?.trim().toLowerCase();
+  if (v === undefined || v === '') return undefined;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new TypeError(`${name} must be true, false, 1 or 0`);
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -119,15 +161,17 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, secret = env.MJ_GA
     secret: secret ?? '',
     port: intEnv(env, 'MJ_GATEWAY_PORT'),
     host: env.MJ_GATEWAY_HOST || undefined,
-    publicBaseUrl: env.MJ_GATEWAY_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
+    publicBaseUrl: env.MJ_GATEWAY_PUBLIC_URL || undefined,
+    trustProxy: boolEnv(env, 'MJ_GATEWAY_TRUST_PROXY'),
     taskQueue: env.MJ_GATEWAY_TASK_QUEUE || undefined,
     defaultMode: (env.MJ_MODE as SpeedMode) || undefined,
     maxImageBodyBytes: intEnv(env, 'MJ_GATEWAY_MAX_BODY'),
-    allowPrivateHooks: env.MJ_GATEWAY_ALLOW_PRIVATE_HOOKS === 'true' || env.MJ_GATEWAY_ALLOW_PRIVATE_HOOKS === '1',
+    allowPrivateHooks: boolEnv(env, 'MJ_GATEWAY_ALLOW_PRIVATE_HOOKS'),
     corsOrigin: env.MJ_GATEWAY_CORS_ORIGIN || undefined,
     submitsPerMinute: intEnv(env, 'MJ_GATEWAY_SUBMITS_PER_MINUTE'),
     readsPerSecond: intEnv(env, 'MJ_GATEWAY_READS_PER_SECOND'),
     maxOpenJobs: intEnv(env, 'MJ_GATEWAY_MAX_OPEN_JOBS'),
+    storageBytesPerDay: intEnv(env, 'MJ_GATEWAY_STORAGE_BYTES_PER_DAY'),
     readCacheOpenMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_MS'),
     readCacheClosedMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_CLOSED_MS'),
     imageUrlTtlMs: intEnv(env, 'MJ_GATEWAY_IMAGE_URL_TTL_MS'),

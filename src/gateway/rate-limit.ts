@@ -14,8 +14,11 @@ export class RateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Takes one token from `key`'s bucket (`ratePerSec`, burst `burst`); 0 = allowed, else seconds to wait. */
-  take(key: string, ratePerSec: number, burst: number): number {
+  /**
+   * Takes `cost` tokens (one request, or a number of bytes) from `key`'s bucket (`ratePerSec`, burst `burst`);
+   * 0 = allowed, else seconds to wait. A cost above the burst never fits: callers refuse it before asking.
+   */
+  take(key: string, ratePerSec: number, burst: number, cost = 1): number {
     const t = this.now();
     let b = this.buckets.get(key);
     if (!b) {
@@ -25,10 +28,10 @@ export class RateLimiter {
     }
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * ratePerSec);
     b.at = t;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    if (b.tokens >= cost) {
+      b.tokens -= cost;
       return 0;
     }
-    return Math.max(1, Math.ceil((1 - b.tokens) / ratePerSec));
+    return Math.max(1, Math.ceil((cost - b.tokens) / ratePerSec));
   }
 }

@@ -5,9 +5,11 @@
  * tried before the API routes.
  *
  * Order per request: CORS preflight → health → extra handlers → images (token or key) → key → route → read
- * limit → body (capped) → handler. Every answer is compact JSON with `code`, `description` and `result`; business
- * refusals of submits are HTTP 200 with code 4/24 (as novicezk and trueai answer, which clients are written for),
- * unknown tasks on task endpoints HTTP 404 with code 4, and protocol errors 400/401/405/413/429 with JSON bodies.
+ * limit → content type (POST: application/json) → body (capped) → handler. Every answer is compact JSON with
+ * `code`, `description` and `result`, and carries `X-Content-Type-Options: nosniff`; business refusals of submits
+ * are HTTP 200 with code 4/24 (as novicezk and trueai answer, which clients are written for), unknown tasks on task
+ * endpoints HTTP 404 with code 4, and protocol errors 400/401/405/413/415/429 with JSON bodies. Absolute URLs in
+ * answers come from configuration (public-url.ts), never from the request's Host header.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,15 +19,19 @@ import type { SpeedMode } from '../mj/types';
 import { admitRead, type GatewayApp, type RequestCtx } from './app';
 import { keyCandidates } from './auth';
 import { badInput, GatewayError, unauthorized } from './errors';
-import { errorBody, parseJsonObject, readBody, sendJson } from './http-io';
+import { checkJsonContentType, errorBody, parseJsonObject, readBody, sendJson } from './http-io';
 import { serveImage, serveUpload } from './image-routes';
+import { configuredBaseUrl, listenUrl, requestBaseUrl } from './public-url';
 import { ROUTES, type Route } from './routes';
 
 /** An extra handler (e.g. the console at `/console`): resolves true when it answered the request. */
 export type ExtraHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 
 export interface GatewayServer {
+  /** The listen address, `http://<host>:<port>`. */
   readonly url: string;
+  /** Base of the absolute URLs handed out: `publicBaseUrl`, else {@link url} (public-url.ts). */
+  readonly publicUrl: string;
   readonly port: number;
   /** Adds a handler tried before the API routes (C9). */
   addHandler(h: ExtraHandler): void;
@@ -41,14 +47,6 @@ function corsHeaders(app: GatewayApp): Record<string, string> {
     'access-control-expose-headers': 'retry-after',
     vary: 'origin',
   };
-}
-
-function baseUrlOf(app: GatewayApp, req: http.IncomingMessage): string {
-  if (app.options.publicBaseUrl) return app.options.publicBaseUrl;
-  const proto = String(req.headers['x-forwarded-proto'] ?? 'http')
-    .split(',')[0]!
-    .trim();
-  return `${proto === 'https' ? 'https' : 'http'}://${req.headers.host ?? `${app.options.host}:${app.options.port}`}`;
 }
 
 async function authenticate(app: GatewayApp, req: http.IncomingMessage): Promise<string | undefined> {
@@ -91,7 +89,8 @@ async function handleApi(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   path: string,
-  mode?: SpeedMode
+  mode: SpeedMode | undefined,
+  listen: string
 ) {
   const url = new URL(req.url ?? '/', 'http://x');
   const notFound = () =>
@@ -131,14 +130,16 @@ async function handleApi(
         : new GatewayError(404, 4, `unknown endpoint /mj${path}`, { field: 'path', rule: 'known-endpoint' });
     }
     if (route.kind === 'read') await admitRead(app, tenant);
+    if (route.method === 'POST') checkJsonContentType(req.headers);
     // GET with a body is served (new-api sends `null` with GET image-seed); the body is read and ignored.
     const raw = await readBody(req, route.images ? app.options.maxImageBodyBytes : app.options.maxJsonBytes);
+    if (route.method === 'POST' && raw.length > 0) checkJsonContentType(req.headers, true);
     const ctx: RequestCtx = {
       tenant,
       body: route.method === 'POST' ? parseJsonObject(raw) : {},
       params,
       modeFromPath: mode,
-      baseUrl: baseUrlOf(app, req),
+      baseUrl: requestBaseUrl(app.options, listen, req),
       idempotencyKey: idempotencyKey(req),
     };
     const answer = await route.handler(app, ctx);
@@ -154,7 +155,8 @@ async function handleApi(
         ? { status: 503, body: errorBody(9, 'Temporal is unreachable; try again'), headers: { 'retry-after': '5' } }
         : { status: 500, body: errorBody(9, 'internal error'), headers: {} };
     }
-    if (a.status === 413) {
+    // The unread rest of a refused body is not drained on a kept-alive connection.
+    if (a.status === 413 || a.status === 415) {
       res.setHeader('connection', 'close');
       res.once('finish', () => req.socket.destroySoon());
     }
@@ -168,7 +170,10 @@ const DRAIN_MS = 5_000;
 export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] = []): Promise<GatewayServer> {
   const handlers = [...extra];
   const inFlight = new InFlight();
+  let listen = '';
   const server = http.createServer((req, res) => {
+    // Every answer (JSON, images, errors, 404s, the console's pages) is only what its content-type says.
+    res.setHeader('x-content-type-options', 'nosniff');
     const work = (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (req.method === 'OPTIONS') {
@@ -193,7 +198,14 @@ export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] 
       const prefix = PREFIX_RE.exec(url.pathname);
       const path = prefix ? url.pathname.slice(prefix[0].length) : url.pathname;
       if (path === '/mj' || path.startsWith('/mj/'))
-        return handleApi(app, req, res, path.slice(3), prefix ? (prefix[1]!.toUpperCase() as SpeedMode) : undefined);
+        return handleApi(
+          app,
+          req,
+          res,
+          path.slice(3),
+          prefix ? (prefix[1]!.toUpperCase() as SpeedMode) : undefined,
+          listen
+        );
       sendJson(
         res,
         404,
@@ -214,8 +226,10 @@ export async function startGatewayServer(app: GatewayApp, extra: ExtraHandler[] 
     server.listen(app.options.port, app.options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  listen = listenUrl(app.options.host, port);
   return {
-    url: `http://${app.options.host.includes(':') ? `[${app.options.host}]` : app.options.host}:${port}`,
+    url: listen,
+    publicUrl: configuredBaseUrl(app.options, listen),
     port,
     addHandler: (h) => void handlers.push(h),
     close: async () => {

@@ -1,13 +1,16 @@
 /**
- * Shared steps of every submit: speed mode, idempotency, notifyHook guard, banned words, admission, start, answer.
+ * Shared steps of every submit: speed mode, idempotency, notifyHook guard, banned words, admission, budget, the
+ * metered write of the request's images (storage-quota.ts), start, answer.
  */
 import type { SpeedMode } from '../mj/types';
-import type { JobRequest, ModalInput } from '../shared/types';
+import type { ImageRef, JobRequest, ModalInput } from '../shared/types';
 import { admitSubmit, type Answer, type GatewayApp, type RequestCtx } from './app';
 import { badInput, GatewayError } from './errors';
 import { notifyHook, state as stateField, type Body } from './fields';
 import { checkHook } from './hook-guard';
+import type { Prepared } from './image-inputs';
 import { findIdempotent, startGatewayJob } from './job-starter';
+import { storeMetered } from './storage-quota';
 
 const MODES: readonly SpeedMode[] = ['FAST', 'RELAX', 'TURBO'];
 
@@ -43,7 +46,10 @@ export function submitAnswer(taskId: string, modal?: { finalPrompt: string }): A
 
 export interface SubmitPlan {
   endpoint: string;
-  request: JobRequest;
+  /** The job's request; with {@link images}, built from their references once they are stored. */
+  request: JobRequest | ((stored: ImageRef[]) => JobRequest);
+  /** Checked images not stored yet: written after admission, the budget check and the storage quota. */
+  images?: readonly Prepared[];
   mode: SpeedMode;
   prompt: string;
   modal?: ModalInput;
@@ -83,6 +89,10 @@ export async function submit(app: GatewayApp, ctx: RequestCtx, plan: SubmitPlan)
   }
   await admitSubmit(app, ctx.tenant);
   await app.budgets?.check(ctx.tenant);
+  const request =
+    typeof plan.request === 'function'
+      ? plan.request(await storeMetered(app, ctx.tenant, plan.images ?? []))
+      : plan.request;
   const { taskId } = await startGatewayJob(
     {
       client: app.client,
@@ -93,7 +103,7 @@ export async function submit(app: GatewayApp, ctx: RequestCtx, plan: SubmitPlan)
     {
       tenant: ctx.tenant,
       endpoint: plan.endpoint,
-      request: plan.request,
+      request,
       mode: plan.mode,
       prompt: plan.prompt,
       modal: plan.modal,

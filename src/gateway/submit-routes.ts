@@ -1,13 +1,14 @@
 /**
  * `POST /mj/submit/{imagine,blend,describe,shorten,edits,video,upload-discord-images}` and the endpoints this
- * service does not run (`insight-face/swap`, `retexture`: code 4). Each reads its body leniently (fields.ts), stores
- * images first, and starts a job through {@link submit}.
+ * service does not run (`insight-face/swap`, `retexture`: code 4). Each reads its body leniently (fields.ts) and
+ * checks its images, and starts a job through {@link submit}, which stores them only once the submit is admitted.
  */
 import type { BotType, BlendDimensions } from '../shared/types';
-import type { Answer, GatewayApp, RequestCtx } from './app';
+import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from './app';
 import { badInput, GatewayError } from './errors';
 import { optBool, optEnum, optString, optStringArray, prompt as promptField, type Body } from './fields';
-import { storeImages } from './image-inputs';
+import { prepareImages } from './image-inputs';
+import { storeMetered } from './storage-quota';
 import { checkBanned, resolveMode, submit } from './submit-common';
 
 function botType(body: Body): BotType | undefined {
@@ -33,15 +34,15 @@ export async function imagine(app: GatewayApp, ctx: RequestCtx): Promise<Answer>
   const p = promptField(ctx.body);
   checkBanned(app, p);
   const bt = botType(ctx.body);
-  const refs = await storeImages(app.store, imageList(ctx.body, 5));
   return submit(app, ctx, {
     endpoint: 'imagine',
-    request: {
+    images: prepareImages(imageList(ctx.body, 5)),
+    request: (refs) => ({
       kind: 'imagine',
       prompt: p,
       ...(refs.length ? { referenceImages: refs } : {}),
       ...(bt ? { botType: bt } : {}),
-    },
+    }),
     mode: resolveMode(ctx, app.options.defaultMode, p),
     prompt: p,
   });
@@ -52,10 +53,15 @@ export async function blend(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   if (images.length < 2 || images.length > 5) throw badInput('base64Array', 'must hold 2 to 5 images');
   const dimensions = optEnum<BlendDimensions>(ctx.body, 'dimensions', ['PORTRAIT', 'SQUARE', 'LANDSCAPE']);
   const bt = botType(ctx.body);
-  const refs = await storeImages(app.store, images);
   return submit(app, ctx, {
     endpoint: 'blend',
-    request: { kind: 'blend', images: refs, ...(dimensions ? { dimensions } : {}), ...(bt ? { botType: bt } : {}) },
+    images: prepareImages(images),
+    request: (refs) => ({
+      kind: 'blend',
+      images: refs,
+      ...(dimensions ? { dimensions } : {}),
+      ...(bt ? { botType: bt } : {}),
+    }),
     mode: resolveMode(ctx, app.options.defaultMode),
     prompt: '',
   });
@@ -65,13 +71,12 @@ export async function describe(app: GatewayApp, ctx: RequestCtx): Promise<Answer
   const b64 = optString(ctx.body, 'base64', 50_000_000);
   const link = optString(ctx.body, 'link', 2000);
   if (!b64 && !link) throw badInput('base64', 'is required (an image data URL), or give link (an http(s) URL)');
-  const [image] = await storeImages(app.store, [
-    b64 ? { value: b64, field: 'base64' } : { value: link!, field: 'link' },
-  ]);
+  const images = prepareImages([b64 ? { value: b64, field: 'base64' } : { value: link!, field: 'link' }]);
   const bt = botType(ctx.body);
   return submit(app, ctx, {
     endpoint: 'describe',
-    request: { kind: 'describe', image: image!, ...(bt ? { botType: bt } : {}) },
+    images,
+    request: ([image]) => ({ kind: 'describe', image: image!, ...(bt ? { botType: bt } : {}) }),
     mode: resolveMode(ctx, app.options.defaultMode),
     prompt: '',
   });
@@ -94,10 +99,10 @@ export async function edits(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   checkBanned(app, p);
   const img = optString(ctx.body, 'image', 50_000_000);
   if (!img) throw badInput('image', 'is required (an http(s) URL or base64 image)');
-  const [image] = await storeImages(app.store, [{ value: img, field: 'image' }], { bareBase64: true });
   return submit(app, ctx, {
     endpoint: 'edits',
-    request: { kind: 'edits', prompt: p, image: image! },
+    images: prepareImages([{ value: img, field: 'image' }], { bareBase64: true }),
+    request: ([image]) => ({ kind: 'edits', prompt: p, image: image! }),
     mode: resolveMode(ctx, app.options.defaultMode, p),
     prompt: p,
   });
@@ -118,10 +123,10 @@ export async function video(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   const end = optString(ctx.body, 'endImage', 50_000_000);
   if (first) imgs.push({ value: first, field: ctx.body.image ? 'image' : 'base64' });
   if (end) imgs.push({ value: end, field: 'endImage' });
-  const refs = await storeImages(app.store, imgs, { bareBase64: true });
   return submit(app, ctx, {
     endpoint: 'video',
-    request: {
+    images: prepareImages(imgs, { bareBase64: true }),
+    request: (refs) => ({
       kind: 'video',
       prompt: p,
       ...(first ? { image: refs[0] } : {}),
@@ -129,7 +134,7 @@ export async function video(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
       ...(motion ? { motion } : {}),
       ...(loop !== undefined ? { loop } : {}),
       ...(batchSize ? { batchSize: batchSize as 1 | 2 | 4 } : {}),
-    },
+    }),
     mode: resolveMode(ctx, app.options.defaultMode, p),
     prompt: p,
   });
@@ -138,12 +143,15 @@ export async function video(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
 /**
  * Stores the images and answers their URLs (`result` is an array of strings, as chatgpt-web expects), for
  * `--cref`/`--sref` or reference images: copies served by this gateway under a grant signed for the tenant, which
- * expires (`imageUrlTtlMs`) and ends when one of the tenant's keys is revoked (image-urls.ts).
+ * expires (`imageUrlTtlMs`) and ends when one of the tenant's keys is revoked (image-urls.ts). Checked first, then
+ * the tenant's submit rate and storage quota, then written.
  */
 export async function uploadImages(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   const list = imageList(ctx.body, 10);
   if (list.length === 0) throw badInput('base64Array', 'is required (1 to 10 image data URLs)');
-  const refs = await storeImages(app.store, list);
+  const images = prepareImages(list);
+  await admitWrite(app, ctx.tenant);
+  const refs = await storeMetered(app, ctx.tenant, images);
   const gen = await app.tenants.keyGeneration(ctx.tenant);
   const urls = refs.map((r) =>
     'url' in r ? r.url : `${ctx.baseUrl}${app.urls.uploadPath(ctx.tenant, gen, r.asset.key)}`

@@ -18,7 +18,7 @@ const MAX_IDS = 500;
 
 async function present(app: GatewayApp, ctx: RequestCtx, views: JobView[]) {
   const gen = await app.tenants.keyGeneration(ctx.tenant);
-  const urls = imageUrls(app.options.publicBaseUrl ?? ctx.baseUrl, app.urls, ctx.tenant, gen);
+  const urls = imageUrls(ctx.baseUrl, app.urls, ctx.tenant, gen);
   // Webhook progress kept beside running jobs (the job is not woken for it): newer than the memo, so it wins.
   const store = app.mj.progressStore;
   const fresh = await Promise.all(

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_PROMPT_LENGTH, MAX_STATE_LENGTH } from '../shared/defaults';
+import { isBlankText } from './prompt-rule';
 import { httpUrlProblem, imageDataUrlProblem, imageRefProblem, pngDataUrlProblem } from './data-url';
 import { MjInputError } from './errors';
 import type { MjButton, MjMediaUrl, MjTask, SpeedMode } from './types';
@@ -25,7 +26,7 @@ function refineWith(problem: (v: unknown) => string | null) {
 const promptSchema = z
   .string()
   .max(MAX_PROMPT_LENGTH, { error: `must be at most ${MAX_PROMPT_LENGTH} characters` })
-  .refine((s) => s.trim().length > 0, { error: 'must not be empty or whitespace' });
+  .refine((s) => !isBlankText(s), { error: 'must not be empty or whitespace' });
 
 /** True when `s` holds whitespace or an ASCII control character (unsafe in ids, header values and paths). */
 export function hasWhitespaceOrControl(s: string): boolean {
@@ -207,7 +208,7 @@ export const videoRequestSchema = baseSubmitSchema
       if (req.taskId === undefined)
         ctx.addIssue({ code: 'custom', path: ['taskId'], message: 'is required to extend' });
       if (req.index === undefined) ctx.addIssue({ code: 'custom', path: ['index'], message: 'is required to extend' });
-    } else if (req.prompt === undefined || req.prompt.trim() === '') {
+    } else if (req.prompt === undefined || isBlankText(req.prompt)) {
       ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'must not be empty or whitespace' });
     }
   });

@@ -6,6 +6,7 @@
 import { SPEED_MODES } from '../shared/speed-modes';
 import { z } from 'zod';
 import type { SpeedMode } from '../mj/types';
+import { isBlankText } from '../mj/prompt-rule';
 import { MAX_IMAGE_BYTES, MAX_PROMPT_LENGTH } from '../shared/defaults';
 import { isDuration, type Duration } from '../shared/duration';
 import type { SpecIssue, SpecRule } from '../shared/pipeline-types';
@@ -51,10 +52,10 @@ export const speedModeSchema = z.enum(SPEED_MODES) satisfies z.ZodType<SpeedMode
 export const accountSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be an account key');
 export const botTypeSchema = z.enum(['MID_JOURNEY', 'NIJI_JOURNEY']);
 
-/** A prompt: trimmed, not empty, at most MAX_PROMPT_LENGTH characters. */
+/** A prompt: trimmed, not blank (src/mj/prompt-rule.ts: invisible characters do not count), at most MAX_PROMPT_LENGTH. */
 export const promptSchema = z.string().transform((s, ctx) => {
   const t = s.trim();
-  if (!t) {
+  if (isBlankText(t)) {
     ruleIssue(ctx, 'prompt-empty', 'prompt is empty');
     return z.NEVER;
   }

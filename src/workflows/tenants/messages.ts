@@ -19,6 +19,8 @@ export interface TenantOptions {
   readsPerSecond?: number;
   /** Jobs of the tenant open at once (counted in visibility, so across processes). */
   maxOpenJobs?: number;
+  /** Bytes of images the tenant may store per day (per gateway process); the gateway's `storageBytesPerDay` else. */
+  storageBytesPerDay?: number;
   /** notifyHook hosts allowed (`example.com` exact, `*.example.com` any subdomain); absent = any public host. */
   hookAllowList?: string[];
 }

@@ -31,7 +31,8 @@ export function checkTenantOptions(o: TenantOptions | undefined, prefix = 'optio
   const bad =
     positiveInt(o.submitsPerMinute, `${prefix}.submitsPerMinute`, 100_000) ??
     positiveInt(o.readsPerSecond, `${prefix}.readsPerSecond`, 100_000) ??
-    positiveInt(o.maxOpenJobs, `${prefix}.maxOpenJobs`, 1_000_000);
+    positiveInt(o.maxOpenJobs, `${prefix}.maxOpenJobs`, 1_000_000) ??
+    positiveInt(o.storageBytesPerDay, `${prefix}.storageBytesPerDay`, 2 ** 50);
   if (bad) return bad;
   if (o.hookAllowList !== undefined) {
     const list = o.hookAllowList;

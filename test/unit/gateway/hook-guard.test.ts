@@ -241,6 +241,7 @@ describe('delivery on loopback', () => {
       allowPrivateHooks,
       allowList: async () => undefined,
       keyGeneration: async () => 0,
+      baseUrl: () => 'http://127.0.0.1:1',
       urls: new UrlSigner('u'.repeat(32), { ttlMs: 3_600_000 }),
       resolve,
       timeoutMs: 5_000,
