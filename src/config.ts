@@ -16,6 +16,8 @@ import { z } from 'zod';
 import { loadBudgets, type BudgetsConfig } from './ledger/config';
 import type { MjAuthScheme, MjFlavour, SpeedMode } from './mj/types';
 import { TASK_QUEUE } from './shared/constants';
+import { DEFAULT_FLAVOUR, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from './shared/flavours';
+import { SPEED_MODES } from './shared/speed-modes';
 import { DEFAULT_HTTP_TIMEOUT_MS } from './shared/defaults';
 import { durationToMs, isDuration, msToDuration, type Duration } from './shared/duration';
 import { loadUpstreams, type UpstreamsConfig } from './upstreams/config';
@@ -250,10 +252,10 @@ const previousKeys = z.string().refine(
 const envSchema = z.object({
   MJ_CONFIG_FILE: z.string().optional(),
   MJ_BASE_URL: httpUrl.optional(),
-  MJ_FLAVOUR: oneOf(['novicezk', 'plus', 'trueai', 'gateway']).default('trueai'),
+  MJ_FLAVOUR: oneOf(MJ_FLAVOURS).default(DEFAULT_FLAVOUR),
   MJ_API_KEY: z.string().optional(),
-  MJ_AUTH_SCHEME: oneOf(['mj-api-secret', 'raw-authorization', 'bearer']).optional(),
-  MJ_MODE: oneOf(['FAST', 'RELAX', 'TURBO']).optional(),
+  MJ_AUTH_SCHEME: oneOf(MJ_AUTH_SCHEMES).optional(),
+  MJ_MODE: oneOf(SPEED_MODES).optional(),
   MJ_HTTP_TIMEOUT: duration.default(msToDuration(DEFAULT_HTTP_TIMEOUT_MS)),
   MJ_HTTP_CONNECT_TIMEOUT: duration.default('10s'),
   MJ_REFRESH_INTERVAL: duration.optional(),

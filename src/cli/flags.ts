@@ -1,16 +1,13 @@
 /** Option parsers and the flags every start command shares. */
 import type { Command } from 'commander';
 import type { StartOptions } from '../client';
-import { SPEED_MODES } from '../client';
-import type { SpeedMode } from '../mj/types';
+import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../shared/speed-modes';
 import { CliInputError } from './exit-codes';
 
 export function parseMode(v: string): SpeedMode {
-  const m = v.toUpperCase();
-  if (!(SPEED_MODES as readonly string[]).includes(m)) {
-    throw new CliInputError('--mode', `must be one of ${SPEED_MODES.join(', ')}`);
-  }
-  return m as SpeedMode;
+  const m = speedModeOf(v);
+  if (m === undefined) throw new CliInputError('--mode', `must be one of ${SPEED_MODE_LIST}`);
+  return m;
 }
 
 export function parsePositiveInt(name: string) {
@@ -35,7 +32,7 @@ export function startOptions(f: StartFlags): StartOptions {
 export function withStartFlags(cmd: Command): Command {
   return cmd
     .option('--id <jobId>', 'your own job id (idempotency key): the same id returns the same job')
-    .option('--mode <mode>', SPEED_MODES.join(', '), parseMode)
+    .option('--mode <mode>', SPEED_MODE_LIST, parseMode)
     .option('--account <account>', 'account key for slot accounting')
     .option('--no-capture', 'do not copy result images into the asset store')
     .option('--wait', 'wait for the result (live progress on stderr)');

@@ -7,7 +7,7 @@ import { WorkflowNotFoundError, WithStartWorkflowOperation, type Client } from '
 import { BudgetExceededError } from '../ledger/errors';
 import { ledgerFailure } from '../ledger/ledger-recorder';
 import { MjInputError } from '../mj/errors';
-import { SPEED_MODES } from '../shared/speed-modes';
+import { isSpeedMode, SPEED_MODE_LIST } from '../shared/speed-modes';
 import type { BudgetVerdict, CostTags } from '../upstreams/types';
 import { budgetListProblems } from '../workflows/ledger/budget-rules';
 import {
@@ -38,8 +38,8 @@ function checkFilter(f: SpendFilter): void {
       throw new MjInputError(k, 'must be a string of 1-500 characters', 'cost');
     }
   }
-  if (f.mode !== undefined && !SPEED_MODES.includes(f.mode)) {
-    throw new MjInputError('mode', `must be one of ${SPEED_MODES.join(', ')}`, 'cost');
+  if (f.mode !== undefined && !isSpeedMode(f.mode)) {
+    throw new MjInputError('mode', `must be one of ${SPEED_MODE_LIST}`, 'cost');
   }
   if (f.since !== undefined && (!Number.isFinite(f.since) || f.since < 0)) {
     throw new MjInputError('since', 'must be epoch milliseconds', 'cost');

@@ -16,8 +16,7 @@ import { errorPage } from './pages/layout';
 import { spendPage } from './pages/spend';
 import { startPage } from './pages/start';
 import { answerPageSpec } from './answer-spec';
-
-const MODES = ['FAST', 'RELAX', 'TURBO'] as const;
+import { isSpeedMode } from '../shared/speed-modes';
 
 export function notFound(c: SignedIn): void {
   // The same answer for another tenant's job and for one that never existed.
@@ -30,7 +29,7 @@ function filterOf(url: URL): JobFilter {
   const text = url.searchParams.get('q')?.trim() ?? '';
   return {
     state: (CONSOLE_STATES as readonly string[]).includes(state) ? (state as ConsoleState) : undefined,
-    mode: (MODES as readonly string[]).includes(mode) ? (mode as JobFilter['mode']) : undefined,
+    mode: isSpeedMode(mode) ? mode : undefined,
     text: text ? text.slice(0, 200) : undefined,
   };
 }

@@ -7,6 +7,10 @@ import { classifyButton, formatIntent } from '../mj/buttons';
 import type { MjButton } from '../mj/types';
 import { intentNeeds } from '../pipeline';
 import type { JobMemo } from '../shared/job-memo';
+import { parseProgress } from '../shared/progress';
+
+/** Re-exported for the console's readers; the rule lives in src/shared/job-phases.ts. */
+export { isTerminalPhase } from '../shared/job-phases';
 import type { JobPhase, JobProgress, JobResult } from '../shared/types';
 import type { ConsoleButton, ConsoleJob, ConsoleJobKind, ConsoleState } from './backend';
 
@@ -76,12 +80,6 @@ export function consoleButton(b: Pick<MjButton, 'customId' | 'emoji' | 'label'>)
   };
 }
 
-/** Percentage from the proxy's progress text ("46%"), or null. */
-export function parsePct(progress: string | undefined): number | null {
-  const m = progress ? /(\d{1,3})\s*%/.exec(progress) : null;
-  return m ? Math.min(100, Number(m[1])) : null;
-}
-
 function base(f: ExecutionFacts): ConsoleJob {
   return {
     id: f.id,
@@ -113,7 +111,7 @@ export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
     action: memo.action,
     intent: memo.intent,
     status: memo.status,
-    progressPct: memo.phase === 'succeeded' ? 100 : parsePct(memo.progress),
+    progressPct: memo.phase === 'succeeded' ? 100 : parseProgress(memo.progress),
     taskId: memo.taskId,
     parentTaskId: memo.parentTaskId,
     submitTime: memo.submitTime,
@@ -149,11 +147,6 @@ export function jobFromProgress(f: ExecutionFacts, p: JobProgress): ConsoleJob {
         }
       : undefined,
   };
-}
-
-/** True for the phases after which a job changes no more. */
-export function isTerminalPhase(phase: string): boolean {
-  return phase === 'succeeded' || phase === 'failed' || phase === 'cancelled';
 }
 
 /** A running job: what its memo says (prompt, intent, buttons), with the fresher answer of its progress query. */

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { SpeedMode } from '../mj/types';
+import { isSpeedMode, type SpeedMode } from '../shared/speed-modes';
 import type { ModalAnswer } from './backend';
 import type { SignedIn } from './context';
 import { describeError } from './errors';
@@ -18,10 +18,8 @@ import { inputPage } from './pages/input';
 import { errorPage } from './pages/layout';
 import { ASPECTS, startPage, VERSION_FLAGS, type StartErrors, type StartValues } from './pages/start';
 
-const MODES: readonly string[] = ['FAST', 'RELAX', 'TURBO'];
-
 function modeOf(v: string | undefined): SpeedMode | undefined {
-  return v && MODES.includes(v) ? (v as SpeedMode) : undefined;
+  return isSpeedMode(v) ? v : undefined;
 }
 
 function jobPath(c: SignedIn, id: string): string {

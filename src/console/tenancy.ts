@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { PipelineInput } from '../shared/pipeline-types';
-import { TENANT_RE } from '../gateway/task-id';
+import { isTenantName, TENANT_NAME_RULE } from '../shared/tenant-name';
 import { MJ_TENANT } from '../shared/search-attributes';
 import type { JobInput } from '../shared/types';
 import { jobStaticSummary } from '../workflows/job/memo';
@@ -73,7 +73,8 @@ export class StaticTenantKeys {
   }
 
   add(tenant: TenantId, apiKey: string): void {
-    if (!TENANT_RE.test(tenant)) throw new TypeError(`tenant must match ${TENANT_RE} (got ${JSON.stringify(tenant)})`);
+    if (!isTenantName(tenant))
+      throw new TypeError(`tenant must be ${TENANT_NAME_RULE} (got ${JSON.stringify(tenant)})`);
     if (apiKey.length < 16) throw new TypeError(`the API key of tenant ${tenant} must be at least 16 characters`);
     this.digests.push({ tenant, digest: digest(apiKey) });
   }

@@ -12,7 +12,7 @@ import type { JobMemo } from '../shared/job-memo';
 import { MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
 import type { JobResult } from '../shared/types';
 import type { JobView } from './gateway-memo';
-import { TERMINAL_PHASES } from './status-map';
+import { isTerminalPhase } from '../shared/job-phases';
 
 const PHASE_BY_STATUS: Record<string, JobMemo['phase']> = {
   NOT_START: 'queued',
@@ -25,7 +25,7 @@ const PHASE_BY_STATUS: Record<string, JobMemo['phase']> = {
 /** True when the memo still is the one the gateway wrote at start while the workflow moved on. */
 export function memoLags(view: JobView, sa: TypedSearchAttributes | undefined): boolean {
   const phase: string = view.job?.phase ?? 'submitting';
-  if (view.execution !== 'RUNNING') return !TERMINAL_PHASES.has(phase);
+  if (view.execution !== 'RUNNING') return !isTerminalPhase(phase);
   return (phase === 'submitting' || phase === 'waiting-input') && !view.job?.taskId && sa?.get(MJ_STATUS) !== undefined;
 }
 

@@ -1,7 +1,10 @@
 /** The proxy `action` name a caller sees for each kind of job and button intent (one list; contract §6). */
 import { intentTable } from '../mj/intents';
 
-/** The action of each kind of job: one list, shared with the job workflow and the ledger. */
+/**
+ * @deprecated Import `ACTION_OF_KIND` from src/shared/action-names.ts (one name for one table); kept until
+ * `job-starter.ts` does.
+ */
 export { ACTION_OF_KIND as ACTION_BY_KIND } from '../shared/action-names';
 
 /** The action of a button's job until the upstream names it: the intent catalogue's `proxyAction`. */

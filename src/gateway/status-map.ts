@@ -4,9 +4,10 @@
  * an empty `failReason`, because new-api counts any non-empty failReason before "100%" as a failure and refunds it.
  */
 import type { KnownTaskStatus } from '../mj/types';
+import { TERMINAL_JOB_PHASES, type JobPhase } from '../shared/job-phases';
 
 export interface StatusRow {
-  phase: string;
+  phase: JobPhase;
   status: KnownTaskStatus;
   /** What a reader sees as progress; `undefined` = the job's last upstream progress. */
   progress?: string;
@@ -33,10 +34,11 @@ export const STATUS_BY_EXECUTION: Readonly<Record<string, KnownTaskStatus>> = {
   TIMED_OUT: 'FAILURE',
 };
 
-const BY_PHASE = new Map(STATUS_BY_PHASE.map((r) => [r.phase, r]));
+const BY_PHASE = new Map<string, StatusRow>(STATUS_BY_PHASE.map((r) => [r.phase, r]));
 
 export function statusRow(phase: string | undefined): StatusRow {
   return BY_PHASE.get(phase ?? 'submitting') ?? BY_PHASE.get('submitting')!;
 }
 
-export const TERMINAL_PHASES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
+/** @deprecated `isTerminalPhase` (src/shared/job-phases.ts); kept until `task-view.ts` calls it. */
+export const TERMINAL_PHASES: ReadonlySet<string> = new Set(TERMINAL_JOB_PHASES);

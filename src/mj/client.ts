@@ -55,6 +55,8 @@ import {
 import { interpretSubmitResponse, type InterpretedSubmit } from './submit-outcome';
 import { collapseDuplicateTasks, parseTask, parseTaskList } from './task';
 import type { MjAuthScheme, MjFeature, MjFlavour, MjTask, SpeedMode, SubmitOutcome } from './types';
+import { DEFAULT_FLAVOUR, isMjAuthScheme, isMjFlavour, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from '../shared/flavours';
+import { isSpeedMode, SPEED_MODE_LIST } from '../shared/speed-modes';
 
 /** A submit that went through: anything but `rejected` (rejections are thrown). */
 export type SubmitSuccess = Exclude<SubmitOutcome, { kind: 'rejected' }>;
@@ -148,10 +150,6 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default connect timeout of the client's own Agent. @unit milliseconds */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-const FLAVOURS: readonly MjFlavour[] = ['novicezk', 'plus', 'trueai', 'gateway'];
-const AUTH_SCHEMES: readonly MjAuthScheme[] = ['mj-api-secret', 'raw-authorization', 'bearer'];
-const SPEED_MODES: readonly SpeedMode[] = ['FAST', 'RELAX', 'TURBO'];
-
 /** How stale a flavour's fetch can be by design (see {@link MjClientOptions.refreshIntervalMs}). @unit milliseconds */
 export const DEFAULT_REFRESH_INTERVAL_MS: Record<MjFlavour, number> = {
   novicezk: 0,
@@ -189,7 +187,7 @@ const FEATURES: Record<MjFlavour, ReadonlySet<MjFeature>> = {
 
 /** Fills in every default of {@link MjClientOptions}; the only place defaults live. */
 export function addDefaults(options: MjClientOptions): MjClientOptionsWithDefaults {
-  const flavour = options.flavour ?? 'trueai';
+  const flavour = options.flavour ?? DEFAULT_FLAVOUR;
   return {
     baseUrl: options.baseUrl,
     flavour,
@@ -212,16 +210,16 @@ function positiveMs(name: string, value: unknown): void {
 
 function checkOptions(options: MjClientOptions): { origin: string; basePath: string } {
   if (typeof options !== 'object' || options === null) throw new TypeError('MjClient options must be an object');
-  if (options.flavour !== undefined && !FLAVOURS.includes(options.flavour)) {
-    throw new TypeError(`flavour must be one of ${FLAVOURS.join(', ')}`);
+  if (options.flavour !== undefined && !isMjFlavour(options.flavour)) {
+    throw new TypeError(`flavour must be one of ${MJ_FLAVOURS.join(', ')}`);
   }
-  if (options.authScheme !== undefined && !AUTH_SCHEMES.includes(options.authScheme)) {
-    throw new TypeError(`authScheme must be one of ${AUTH_SCHEMES.join(', ')}`);
+  if (options.authScheme !== undefined && !isMjAuthScheme(options.authScheme)) {
+    throw new TypeError(`authScheme must be one of ${MJ_AUTH_SCHEMES.join(', ')}`);
   }
-  if (options.mode !== undefined && !SPEED_MODES.includes(options.mode)) {
-    throw new TypeError(`mode must be one of ${SPEED_MODES.join(', ')}`);
+  if (options.mode !== undefined && !isSpeedMode(options.mode)) {
+    throw new TypeError(`mode must be one of ${SPEED_MODE_LIST}`);
   }
-  if (options.mode !== undefined && !FEATURES[options.flavour ?? 'trueai'].has('mode-prefix')) {
+  if (options.mode !== undefined && !FEATURES[options.flavour ?? DEFAULT_FLAVOUR].has('mode-prefix')) {
     throw new TypeError(`mode: the ${options.flavour} flavour has no speed-mode routes; set the mode on the account`);
   }
   if (options.apiKey !== undefined) {
@@ -657,8 +655,8 @@ export class MjClient {
   }
 
   async #send(spec: CallSpec, o: MjRequestOptions = {}): Promise<RawResponse> {
-    if (o.mode !== undefined && !SPEED_MODES.includes(o.mode)) {
-      throw new TypeError(`mode must be one of ${SPEED_MODES.join(', ')}`);
+    if (o.mode !== undefined && !isSpeedMode(o.mode)) {
+      throw new TypeError(`mode must be one of ${SPEED_MODE_LIST}`);
     }
     if (o.timeoutMs !== undefined) positiveMs('timeoutMs', o.timeoutMs);
     const timeoutMs = o.timeoutMs ?? this.#timeoutMs;

@@ -133,10 +133,13 @@ export const SLOT_MANAGER_ID_PREFIX = 'mj-slots';
 export const MAX_SLOT_LIMIT = 100;
 
 /**
- * Slots: how often a manager checks that its holders still run (jittered ±20%), so a slot of a terminated or timed-out
+ * Slots: how often a manager checks that its holders still run (jittered by RECLAIM_JITTER), so a slot of a terminated or timed-out
  * job comes back within about this long. Costs about 11 history events per check, only while slots are held.
  */
 export const SLOT_RECLAIM_INTERVAL = '1m';
+
+/** Spread of the slot and upstream managers' reclaim checks: ±20 %. */
+export const RECLAIM_JITTER = 0.2;
 
 /**
  * Slots: a holder still waiting repeats its (idempotent) request after this long, then twice as long each time up to
@@ -152,3 +155,12 @@ export const SLOT_COOL_DOWN = { default: '30s', max: '10m' } as const;
  * waiting queue is carried along, so keep it below a few thousand requests (about 200 bytes each).
  */
 export const SLOT_MANAGER_CONTINUE_AS_NEW_EVENTS = 2_000;
+
+/** Cost ledger: continue as new past this many events (the carry holds the totals and at most 1000 recent charges). */
+export const LEDGER_CONTINUE_AS_NEW_EVENTS = 4_000;
+
+/** Tenants registry: continue as new past this many events (the carry is the registry: tenants and key hashes). */
+export const TENANTS_CONTINUE_AS_NEW_EVENTS = 2_000;
+
+/** Upstream pool: continue as new past this many events (about 5 per reserve, report or release). */
+export const UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS = 2_000;

@@ -5,6 +5,7 @@
 import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
 import type { JobNotify } from './job-memo';
+import type { JobPhase } from './job-phases';
 import type { CostTags, PricedAction, TaskOwner } from '../upstreams/types';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
@@ -210,12 +211,8 @@ export interface TaskRoute {
   currency: string;
 }
 
-/**
- * `waiting-input`: an intent that always needs input (Vary Region, Custom Zoom, describe pick) waits for a person
- * before anything is pressed upstream; `waiting-modal`: an upstream MODAL nobody asked for waits for a person.
- */
-export type JobPhase =
-  'waiting-input' | 'submitting' | 'queued' | 'running' | 'waiting-modal' | 'succeeded' | 'failed' | 'cancelled';
+/** The job's phases are listed in `./job-phases` (`JOB_PHASES`). */
+export type { JobPhase };
 
 export interface JobTimings {
   /** Epoch ms (workflow time). */

@@ -3,6 +3,7 @@
  * Prints the URL on stdout (one line, for scripts to read) and stops cleanly on SIGINT or SIGTERM.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_FLAVOUR, MJ_FLAVOURS } from '../shared/flavours';
 import { startSimulator, type SimulatorOptions } from './index';
 
 function number(name: string, min: number) {
@@ -18,11 +19,7 @@ export function optionsFromArgv(argv: string[]): SimulatorOptions {
   const program = new Command()
     .name('mj-simulator')
     .description('A midjourney-proxy simulator on loopback HTTP')
-    .addOption(
-      new Option('--flavour <flavour>', 'API family to imitate')
-        .choices(['novicezk', 'plus', 'trueai', 'gateway'])
-        .default('trueai')
-    )
+    .addOption(new Option('--flavour <flavour>', 'API family to imitate').choices(MJ_FLAVOURS).default(DEFAULT_FLAVOUR))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = random)', number('--port', 0), 0)
     .option(

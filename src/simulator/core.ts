@@ -10,12 +10,13 @@ import { GatewayLayer, type GatewayCounters } from './gateway';
 import { FaultPlan } from './faults';
 import { actionName, failReasonText } from './flavour';
 import { ImageCache, paletteFromHash, UploadStore, UrlSigner } from './images';
-import type { ResolvedOptions, SimFlavour } from './options';
+import type { MjFlavour } from '../shared/flavours';
+import type { ResolvedOptions } from './options';
 import { STATE_FORMAT, STATE_VERSION, type SimSnapshot, type StateFile } from './persistence';
 import type { ParsedPrompt } from './prompt';
 import { SeededRandom } from './random';
 import { Renderer } from './render';
-import type { ModalNeed, SimTask, TaskPlan, UploadRef } from './task';
+import type { SimModalKind, SimTask, TaskPlan, UploadRef } from './task';
 import { WebhookNotifier } from './webhooks';
 
 /** One entry of the request log. Never holds headers, so never credentials. */
@@ -83,7 +84,7 @@ export interface TaskInit {
   inputUpload?: UploadRef | null;
   inputLink?: string | null;
   resultLines?: string[];
-  modal?: ModalNeed | null;
+  modal?: SimModalKind | null;
   extraProps?: Record<string, unknown>;
 }
 
@@ -205,7 +206,7 @@ export class SimCore {
     this.notifier.resume(saved.webhooks);
   }
 
-  get flavour(): SimFlavour {
+  get flavour(): MjFlavour {
     return this.opts.flavour;
   }
 

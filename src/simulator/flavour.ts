@@ -4,7 +4,7 @@
  * passes through carry novicezk/plus wording.
  */
 import type { Op } from './buttons';
-import type { SimFlavour } from './options';
+import type { MjFlavour } from '../shared/flavours';
 import type { FailCause } from './task';
 
 /** Route keys: the path after `/mj/` with ids replaced by the endpoint's name. */
@@ -31,7 +31,7 @@ export type EndpointKey =
   | 'task/image-seed'
   | 'image';
 
-const SUPPORT: Record<SimFlavour, readonly EndpointKey[]> = {
+const SUPPORT: Record<MjFlavour, readonly EndpointKey[]> = {
   novicezk: [
     'submit/imagine',
     'submit/change',
@@ -105,7 +105,7 @@ const GET_ENDPOINTS: ReadonlySet<EndpointKey> = new Set([
 ]);
 
 /** Whether the flavour serves this endpoint (others answer 404). */
-export function supports(flavour: SimFlavour, key: EndpointKey): boolean {
+export function supports(flavour: MjFlavour, key: EndpointKey): boolean {
   return SUPPORT[flavour].includes(key);
 }
 
@@ -115,12 +115,12 @@ export function methodOf(key: EndpointKey): 'GET' | 'POST' {
 }
 
 /** novicezk's context path is only `/mj`; the others also route `/mj-fast/mj`, `/mj-turbo/mj`, `/mj-relax/mj`. */
-export function acceptsSpeedPrefix(flavour: SimFlavour): boolean {
+export function acceptsSpeedPrefix(flavour: MjFlavour): boolean {
   return flavour !== 'novicezk';
 }
 
 /** The `action` string each flavour stores for an operation (contract §6). */
-export function actionName(flavour: SimFlavour, op: Op, parentAction?: string): string {
+export function actionName(flavour: MjFlavour, op: Op, parentAction?: string): string {
   if (flavour === 'gateway') {
     const g: Partial<Record<Op, string>> = {
       'upscale-hd': 'UPSCALE',
@@ -181,7 +181,7 @@ const EMBEDS: Record<
 };
 
 /** failReason text: T joins embed title and text with a comma, the Java builds use `[title] text`. */
-export function failReasonText(flavour: SimFlavour, cause: FailCause): string {
+export function failReasonText(flavour: MjFlavour, cause: FailCause): string {
   if (cause === 'cancelled') return '取消任务';
   // No proxy words this; it stands for a MODAL row its task store no longer holds.
   if (cause === 'modal-expired') return 'Modal expired: no /submit/modal arrived in time (窗口确认已过期)';

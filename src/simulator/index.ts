@@ -18,7 +18,8 @@ import type { AddressInfo } from 'node:net';
 import { ManualClock, ScaledClock, type SimClock } from './clock';
 import { SimCore, type SimStats } from './core';
 import type { FaultPlan } from './faults';
-import { resolveOptions, type SimFlavour, type SimulatorOptions } from './options';
+import type { MjFlavour } from '../shared/flavours';
+import { resolveOptions, type SimulatorOptions } from './options';
 import { SimStateError, StateFile } from './persistence';
 import { RequestRouter, send } from './server';
 
@@ -30,7 +31,6 @@ export {
   DEFAULT_DURATIONS,
   type ModeDurations,
   type SimDefaultVersion,
-  type SimFlavour,
   type SimulatorOptions,
 } from './options';
 export { SIM_FAIL_KINDS, type SimFailKind } from './prompt';
@@ -40,7 +40,7 @@ export { SimStateError } from './persistence';
 export interface Simulator {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string;
-  readonly flavour: SimFlavour;
+  readonly flavour: MjFlavour;
   /** Scripted faults: `faults.add(rule)` returns an id; `faults.clear()`. */
   readonly faults: FaultPlan;
   readonly clock: SimClock;

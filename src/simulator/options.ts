@@ -2,11 +2,9 @@
  * Simulator options, documented once and defaulted in one place ({@link resolveOptions}).
  */
 import type { SpeedMode } from '../mj/types';
+import { DEFAULT_FLAVOUR, isMjFlavour, MJ_FLAVOURS, type MjFlavour } from '../shared/flavours';
 import { ScaledClock, type SimClock } from './clock';
 import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway';
-
-/** Which member of the midjourney-proxy family the simulator imitates (contract §0). */
-export type SimFlavour = 'novicezk' | 'plus' | 'trueai' | 'gateway';
 
 /** MidJourney versions whose button sets the simulator knows (contract §7). */
 export type SimDefaultVersion = '6.1' | '7' | '8';
@@ -21,8 +19,8 @@ export interface ModeDurations {
 
 /** Options of {@link startSimulator}; every field is optional. */
 export interface SimulatorOptions {
-  /** @default 'trueai' */
-  flavour?: SimFlavour;
+  /** Which member of the midjourney-proxy family the simulator imitates (contract §0). @default 'trueai' */
+  flavour?: MjFlavour;
   /** @default '127.0.0.1' */
   host?: string;
   /** @default 0 (a random free port) */
@@ -107,7 +105,7 @@ export const DEFAULT_BANNED_WORDS = ['bannedword', 'nsfw-test'];
 
 /** {@link SimulatorOptions} with every default applied. */
 export interface ResolvedOptions {
-  flavour: SimFlavour;
+  flavour: MjFlavour;
   host: string;
   port: number;
   apiKey: string | undefined;
@@ -130,7 +128,6 @@ export interface ResolvedOptions {
   gateway: GatewayOptions;
 }
 
-const FLAVOURS: readonly SimFlavour[] = ['novicezk', 'plus', 'trueai', 'gateway'];
 const VERSIONS: readonly SimDefaultVersion[] = ['6.1', '7', '8'];
 
 function nonNegative(name: string, value: number): number {
@@ -143,8 +140,8 @@ function nonNegative(name: string, value: number): number {
  * here starts (a resumed state's saved time). @default now
  */
 export function resolveOptions(opts: SimulatorOptions = {}, clockStart?: number): ResolvedOptions {
-  const flavour = opts.flavour ?? 'trueai';
-  if (!FLAVOURS.includes(flavour)) throw new TypeError(`unknown flavour "${flavour}"; use ${FLAVOURS.join(', ')}`);
+  const flavour = opts.flavour ?? DEFAULT_FLAVOUR;
+  if (!isMjFlavour(flavour)) throw new TypeError(`unknown flavour "${flavour}"; use ${MJ_FLAVOURS.join(', ')}`);
   const defaultVersion = opts.defaultVersion ?? '7';
   if (!VERSIONS.includes(defaultVersion)) throw new TypeError(`defaultVersion must be one of ${VERSIONS.join(', ')}`);
   if (opts.clock && opts.timeScale !== undefined) {

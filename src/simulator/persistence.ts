@@ -18,7 +18,7 @@ import {
 import path from 'node:path';
 import type { EngineSnapshot } from './engine';
 import type { GatewaySnapshot } from './gateway';
-import type { SimFlavour } from './options';
+import type { MjFlavour } from '../shared/flavours';
 import type { PendingWebhook, WebhookCounters } from './webhooks';
 
 /** Marks the document so an unrelated JSON file is never taken for a simulator state. */
@@ -36,7 +36,7 @@ export interface SavedUploadFile {
 export interface SimSnapshot {
   format: typeof STATE_FORMAT;
   version: typeof STATE_VERSION;
-  flavour: SimFlavour;
+  flavour: MjFlavour;
   /** Simulated epoch ms at the time of saving; the clock resumes here. */
   clockNow: number;
   /** How many times this state was resumed; varies the seeded streams so a resumed run draws new hashes. */

@@ -5,7 +5,7 @@
 import type { SimClock } from './clock';
 import { numbered, shortenMarkdown } from './content';
 import { URL_TTL_MS, type UrlSigner } from './images';
-import type { SimFlavour } from './options';
+import type { MjFlavour } from '../shared/flavours';
 import type { SimTask, UploadRef } from './task';
 
 type Json = Record<string, unknown>;
@@ -28,7 +28,7 @@ function fresh(issuedAt: number, now: number): number {
 /** Turns a {@link SimTask} into the flavour's JSON and issues its URLs. */
 export class Renderer {
   constructor(
-    private readonly flavour: SimFlavour,
+    private readonly flavour: MjFlavour,
     private readonly clock: SimClock,
     private readonly signer: UrlSigner,
     private readonly baseUrl: () => string

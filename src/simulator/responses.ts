@@ -2,7 +2,7 @@
  * Response envelopes per flavour (contract §1, §3, §4): SubmitResultVO, T's second error envelope, the gateway's
  * `{description, type, code}` errors and its 21/22 → 1 rewrite.
  */
-import type { SimFlavour } from './options';
+import type { MjFlavour } from '../shared/flavours';
 
 /** What a handler answers; the server turns it into bytes. */
 export interface Reply {
@@ -27,7 +27,7 @@ export const EMPTY_200: Reply = { status: 200 };
  * becomes 1; only the code changes, as new-api rewrites the upstream body textually.
  */
 export function submitResult(
-  flavour: SimFlavour,
+  flavour: MjFlavour,
   code: number,
   description: string,
   result: string | string[] | null,
@@ -58,7 +58,7 @@ export interface RejectOptions {
 }
 
 /** A business error: SubmitResultVO with a non-1 code, or the gateway's own 400 envelope. */
-export function reject(flavour: SimFlavour, code: number, description: string, opts: RejectOptions = {}): Reply {
+export function reject(flavour: MjFlavour, code: number, description: string, opts: RejectOptions = {}): Reply {
   // new-api's own refusals all carry its MjRequestError code, 4, whatever the upstream would have said.
   if (flavour === 'gateway' && opts.gatewayOwn) return gatewayError(4, opts.gatewayDescription ?? description);
   const status = flavour === 'trueai' ? (opts.trueaiStatus ?? 200) : 200;
@@ -84,7 +84,7 @@ export function springError(status: number, error: string, path: string, now: nu
 }
 
 /** An unknown route, per flavour: Spring JSON, ASP.NET empty body, gin plain text. */
-export function notFound(flavour: SimFlavour, path: string, now: number): Reply {
+export function notFound(flavour: MjFlavour, path: string, now: number): Reply {
   if (flavour === 'novicezk' || flavour === 'plus') return springError(404, 'Not Found', path, now);
   if (flavour === 'trueai') return { status: 404 };
   return { status: 404, text: '404 page not found', contentType: 'text/plain; charset=utf-8' };

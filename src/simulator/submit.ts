@@ -3,6 +3,7 @@
  * goes through `launch()`, which applies admission faults, content policy, queue capacity and the 1/22 answer.
  */
 import type { SpeedMode } from '../mj/types';
+import { speedModeOf } from '../shared/speed-modes';
 import { planCustomId, type Op } from './buttons';
 import { describeLines, shortenLines } from './content';
 import type { SimCore, TaskInit } from './core';
@@ -10,7 +11,7 @@ import { actionName, MSG, type EndpointKey } from './flavour';
 import { isPng, parseDataUrl } from './images';
 import { findBannedWord, parsePrompt, stripSpeedFlags, type ParsedPrompt } from './prompt';
 import { reject, submitResult, trueaiLogicError, type Reply } from './responses';
-import type { ModalNeed, SimTask, TaskPlan, UploadRef } from './task';
+import type { SimModalKind, SimTask, TaskPlan, UploadRef } from './task';
 
 /** A parsed `/mj` call. */
 export interface MjCall {
@@ -30,8 +31,6 @@ interface Common {
   filterRemix: boolean;
   botType: 'MID_JOURNEY' | 'NIJI_JOURNEY';
 }
-
-const MODES: readonly SpeedMode[] = ['FAST', 'RELAX', 'TURBO'];
 
 function str(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
@@ -62,13 +61,13 @@ function readCommon(core: SimCore, call: MjCall): Common | Reply {
     core.flavour !== 'novicezk' && typeof b.accountFilter === 'object' && b.accountFilter
       ? (b.accountFilter as Record<string, unknown>)
       : {};
-  const modes = Array.isArray(filter.modes) ? filter.modes.map((m) => String(m).toUpperCase()) : [];
+  const modes: unknown[] = Array.isArray(filter.modes) ? filter.modes : [];
   const bot = String(b.botType ?? '').toUpperCase();
   return {
     state,
     notifyHook,
     account: str(filter.instanceId) || undefined,
-    filterMode: MODES.find((m) => m === modes[0]),
+    filterMode: modes.length > 0 ? speedModeOf(String(modes[0])) : undefined,
     filterRemix: filter.remix === true,
     botType: core.flavour !== 'novicezk' && (bot === 'NIJI_JOURNEY' || bot === 'NIJI') ? 'NIJI_JOURNEY' : 'MID_JOURNEY',
   };
@@ -249,7 +248,7 @@ function code3AfterSuccess(core: SimCore, call: MjCall, c: Common, parent: SimTa
 interface ChildSpec {
   op: Op;
   index: number;
-  modal: ModalNeed | null;
+  modal: SimModalKind | null;
   description: string;
   finalPrompt?: string;
   batch?: number;

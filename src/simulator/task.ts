@@ -16,8 +16,11 @@ export type TaskPlan =
   | { outcome: 'fail'; cause: FailCause; stage: 'pre-start' | 'submitted' | 'mid' }
   | { outcome: 'timeout' };
 
-/** Which modal input a MODAL task waits for. */
-export type ModalNeed = 'mask' | 'zoom' | 'prompt';
+/**
+ * Which modal a MODAL task waits in: a mask (Vary Region), a zoom factor (Custom Zoom) or a prompt (Remix). Not
+ * `ModalNeed` (src/mj/intents), which lists what a person supplies.
+ */
+export type SimModalKind = 'mask' | 'zoom' | 'prompt';
 
 /** A stored upload (reference image, describe input, blend input). */
 export interface UploadRef {
@@ -82,7 +85,7 @@ export interface SimTask {
   inputLink: string | null;
   /** Video clips in the batch. */
   batch: number;
-  modal: ModalNeed | null;
+  modal: SimModalKind | null;
   /** Describe or shorten result lines. */
   resultLines: string[];
   /** Discord interaction nonce and the bot message id, as the proxies leak them in properties. */

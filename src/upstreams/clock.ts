@@ -2,20 +2,13 @@
  * UTC-day and wall-clock arithmetic shared by routing (daily caps, work hours) and the pool's day rollover.
  * Pure functions of epoch milliseconds; workflow-safe.
  */
+import { DAY_MS } from '../shared/utc-calendar';
 import type { WorkHours } from './types';
 
-export const DAY_MS = 86_400_000;
+/** The UTC calendar lives in src/shared/utc-calendar.ts (the ledger and the slot managers count days too). */
+export { DAY_MS, nextUtcDayStart, utcDay } from '../shared/utc-calendar';
+
 const MINUTE_MS = 60_000;
-
-/** `YYYY-MM-DD` of the UTC day holding `nowMs`. */
-export function utcDay(nowMs: number): string {
-  return new Date(Math.floor(nowMs / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** Epoch ms of the next UTC midnight after `nowMs` (when daily caps reset). */
-export function nextUtcDayStart(nowMs: number): number {
-  return (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS;
-}
 
 /** Minutes since midnight of an 'HH:MM' string (validated by the config). */
 export function minutesOf(hhmm: string): number {

@@ -6,12 +6,13 @@
 import { z } from 'zod';
 import { isHttpUrl } from '../config';
 import { isDuration } from '../shared/duration';
-import { SPEED_MODES } from '../shared/speed-modes';
+import { DEFAULT_FLAVOUR, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from '../shared/flavours';
+import { SPEED_MODE_LIST, SPEED_MODES, type SpeedMode } from '../shared/speed-modes';
 import { PRICED_ACTIONS, ROUTING_RULES, UPSTREAM_FEATURES } from './types';
 
 /** Highest per-mode concurrency accepted (a gateway key may front many accounts). */
 export const MAX_UPSTREAM_CONCURRENCY = 1_000;
-export const DEFAULT_MODE_PREFERENCE = ['FAST', 'TURBO', 'RELAX'] as const;
+export const DEFAULT_MODE_PREFERENCE = ['FAST', 'TURBO', 'RELAX'] as const satisfies readonly SpeedMode[];
 
 const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
   z.enum(values, { error: `must be one of ${values.join(', ')}` });
@@ -30,7 +31,7 @@ const modeLimits = z.strictObject({
 const modes = z
   .strictObject({ FAST: modeLimits.optional(), RELAX: modeLimits.optional(), TURBO: modeLimits.optional() })
   .refine((m) => Object.values(m).some((v) => v !== undefined), {
-    error: 'must offer at least one of FAST, RELAX, TURBO',
+    error: `must offer at least one of ${SPEED_MODE_LIST}`,
   });
 const perMode = z.strictObject({
   FAST: nonNegative.optional(),
@@ -51,7 +52,7 @@ export const upstreamSchema = z.strictObject({
   id: z
     .string({ error: 'must be a string' })
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be a slug of 1-63 characters [a-z0-9-]' }),
-  flavour: oneOf(['novicezk', 'plus', 'trueai', 'gateway']).default('trueai'),
+  flavour: oneOf(MJ_FLAVOURS).default(DEFAULT_FLAVOUR),
   baseUrl: z
     .string({ error: 'must be an http(s) URL' })
     .refine((v) => isHttpUrl(v), { error: 'must be an http(s) URL without credentials' })
@@ -61,7 +62,7 @@ export const upstreamSchema = z.strictObject({
     .string({ error: 'must be the name of an environment variable' })
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be the name of an environment variable' })
     .optional(),
-  authScheme: oneOf(['mj-api-secret', 'raw-authorization', 'bearer']).optional(),
+  authScheme: oneOf(MJ_AUTH_SCHEMES).optional(),
   refreshInterval: z
     .string({ error: 'must be a duration such as "15s"' })
     .refine((v) => isDuration(v), { error: 'must be a duration such as "15s"' })
@@ -79,7 +80,7 @@ export const upstreamSchema = z.strictObject({
 export const routingSchema = z.strictObject({
   rule: oneOf(ROUTING_RULES).default('least-loaded'),
   modePreference: z
-    .array(oneOf(SPEED_MODES), { error: 'must be a list of FAST, RELAX, TURBO' })
+    .array(oneOf(SPEED_MODES), { error: `must be a list of ${SPEED_MODE_LIST}` })
     .min(1, { error: 'must name at least one mode' })
     .default([...DEFAULT_MODE_PREFERENCE]),
 });

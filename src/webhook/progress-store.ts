@@ -10,7 +10,7 @@
  */
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseProgress } from '../mj/task';
+import { parseProgress } from '../shared/progress';
 import { progressRank } from '../workflows/job/poll';
 import type { TaskStatus } from '../mj/types';
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ApiKeySummary } from '../../client';
 import type { CliContext } from '../context';
+import { TENANT_NAME_RULE } from '../../shared/tenant-name';
 
 /**
  * `keys create|list|revoke`: the gateway's API keys per tenant (`client.keys`). `create` prints the key once (with
@@ -11,7 +12,7 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
   keys
     .command('create')
     .description('create a key for a tenant (and the tenant with its first key); the key is shown once')
-    .argument('<tenant>', 'tenant name: 1-40 of [a-z0-9_-]')
+    .argument('<tenant>', `tenant name: ${TENANT_NAME_RULE}`)
     .option('--label <text>', 'a note kept with the key (who or what uses it)')
     .action(async (tenant: string, f: { label?: string }) => {
       const created = await (await ctx.client()).keys.create(tenant, { label: f.label });

@@ -3,8 +3,7 @@ import { CONSOLE_STATES, type ConsoleJob, type JobFilter } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
 import { imageUrl, isTerminal, jobUrl, progressBar, stateBadge, time } from './format';
 import { layout, type PageContext } from './layout';
-
-const MODES = ['FAST', 'RELAX', 'TURBO'];
+import { SPEED_MODES } from '../../shared/speed-modes';
 
 export function jobCard(ctx: PageContext, job: ConsoleJob): SafeHtml {
   const href = jobUrl(ctx.base, job);
@@ -59,7 +58,7 @@ function filters(ctx: PageContext, f: JobFilter): SafeHtml {
     <label
       >Mode
       <select name="mode">
-        ${opt('', f.mode, 'any')}${MODES.map((m) => opt(m, f.mode))}
+        ${opt('', f.mode, 'any')}${SPEED_MODES.map((m) => opt(m, f.mode))}
       </select>
     </label>
     <label class="grow"

@@ -1,6 +1,7 @@
 /** Start: an imagine (mode, version flags, reference images), a pipeline from a file or an example, a batch. */
 import { html, type SafeHtml } from '../html';
 import { csrfField, layout, notice, type PageContext } from './layout';
+import { SPEED_MODES } from '../../shared/speed-modes';
 
 export const VERSION_FLAGS = ['', '--v 7', '--v 6.1', '--niji 6'] as const;
 export const ASPECTS = ['', '--ar 1:1', '--ar 3:2', '--ar 2:3', '--ar 16:9'] as const;
@@ -29,8 +30,6 @@ function select(name: string, options: readonly string[], current: string | unde
   </select>`;
 }
 
-const MODES = ['FAST', 'RELAX', 'TURBO'];
-
 export function startPage(
   ctx: PageContext,
   examples: string[],
@@ -46,7 +45,7 @@ export function startPage(
           ${csrfField(ctx)}
           <label class="block">Prompt <textarea name="prompt" rows="4" required>${v.prompt ?? ''}</textarea></label>
           <div class="row">
-            <label>Mode ${select('mode', MODES, v.mode ?? 'FAST', '')}</label>
+            <label>Mode ${select('mode', SPEED_MODES, v.mode ?? 'FAST', '')}</label>
             <label>Version ${select('version', VERSION_FLAGS, v.version, 'as in prompt')}</label>
             <label>Aspect ${select('aspect', ASPECTS, v.aspect, 'as in prompt')}</label>
           </div>
@@ -86,7 +85,7 @@ export function startPage(
           </label>
           <label class="block">or a prompt file <input type="file" name="file" accept=".txt,text/plain" /></label>
           <div class="row">
-            <label>Mode ${select('mode', MODES, v.mode ?? 'RELAX', '')}</label>
+            <label>Mode ${select('mode', SPEED_MODES, v.mode ?? 'RELAX', '')}</label>
             <label
               >Concurrency <input type="number" name="concurrency" min="1" max="50" value="${v.concurrency ?? '3'}"
             /></label>

@@ -3,9 +3,8 @@
  * Workflow-safe and testable without a server.
  */
 import type { JobChanged } from '../../shared/job-memo';
+import { isTerminalPhase } from '../../shared/job-phases';
 import type { DeliverCallbackResult, DeliveryLogView, DeliveryRecord } from './messages';
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 export class DeliveryLog {
   private readonly queue: JobChanged[] = [];
@@ -27,7 +26,7 @@ export class DeliveryLog {
     this.queue.push(c);
     this.queue.sort((a, b) => a.seq - b.seq);
     this.highestSeq = Math.max(this.highestSeq, c.seq);
-    if (TERMINAL.has(c.memo.phase)) this.terminalSeen = true;
+    if (isTerminalPhase(c.memo.phase)) this.terminalSeen = true;
     return true;
   }
 

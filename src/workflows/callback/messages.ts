@@ -2,11 +2,12 @@
  * Messages of the callback delivery workflow: the job's `jobChanged` signal (contract C4), the delivery log query and
  * the replay update. Activities and the gateway import these; nothing here does I/O.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { JOB_CHANGED_SIGNAL, type JobChanged, type JobMemo } from '../../shared/job-memo';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { JobMemo } from '../../shared/job-memo';
 import type { Duration } from '../../shared/duration';
 
-export const jobChangedSignal = defineSignal<[JobChanged]>(JOB_CHANGED_SIGNAL);
+/** The job's signal, defined once by the job's messages (the job sends it, this workflow handles it). */
+export { jobChangedSignal } from '../job/messages';
 
 /** Retry policy of one delivery (at least a day by default, so a receiver down for hours misses nothing). */
 export interface DeliveryRetry {

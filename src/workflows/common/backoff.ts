@@ -4,6 +4,8 @@
  * Retry-After wins over the schedule) or `undefined` when that wait would pass the deadline, so each loop decides
  * what giving up means. Pure: the workflow passes its deterministic clock and seeded random; unit tests pass theirs.
  */
+import { jittered } from './jitter';
+
 export interface BackoffOptions {
   /** First wait. @unit ms */
   initialMs: number;
@@ -39,8 +41,7 @@ export class Backoff {
       this.options.maxMs,
       Math.max(this.options.initialMs, this.waitMs * (this.options.coefficient ?? 2))
     );
-    const jitter = this.options.jitter ?? 0;
-    const wait = Math.max(1, Math.round(base * (1 + jitter * (2 * this.clock.random() - 1))));
+    const wait = jittered(base, this.options.jitter ?? 0, () => this.clock.random());
     return this.clock.now() + wait > this.deadlineAt ? undefined : wait;
   }
 

@@ -28,6 +28,7 @@ import { DEFAULT_ACCOUNT } from '../../shared/defaults';
 import { ACTIVITY_FAILURE } from '../../shared/failure-types';
 import { JOB_MEMO_KEY, type JobMemo } from '../../shared/job-memo';
 import type { JobInput, JobResult } from '../../shared/types';
+import { historyIsLong } from '../common/history';
 import { reportSlotBackPressure, withAccountSlot } from '../slots/account-slot';
 import { JobRun, type JobActivities, type JobHost, type KeywordKey } from './job-run';
 import { getProgressQuery, jobChangedSignal, provideModalInputUpdate, taskChangedSignal } from './messages';
@@ -125,7 +126,7 @@ function workflowHost(input: JobInput): JobHost {
     random: () => Math.random(),
     sleep: (ms) => sleep(ms),
     condition: (fn, timeoutMs) => (timeoutMs === undefined ? condition(fn).then(() => true) : condition(fn, timeoutMs)),
-    historyIsLong: (limit) => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit,
+    historyIsLong,
     async continueAsNew(next) {
       await condition(allHandlersFinished);
       // The next run is a new history on today's code: it takes today's paths without their markers.

@@ -7,6 +7,7 @@ import type { SpeedMode, TaskStatus } from '../../mj/types';
 import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_CAP, WEBHOOK_INTERVAL_FACTOR } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
 import { JOB_FAILURE } from '../../shared/failure-types';
+import { parseProgress } from '../../shared/progress';
 import type { PollPolicy } from '../../shared/types';
 
 /** A {@link PollPolicy} in milliseconds. */
@@ -94,15 +95,8 @@ export function hintNeedsFetch(status: string | undefined): boolean {
   return status === undefined || !(status === 'NOT_START' || status === 'SUBMITTED' || status === 'IN_PROGRESS');
 }
 
-/** Up to `jitter` below `ms`, never above: a safety net that must not stretch past its bound still spreads jobs. */
-export function jitteredBelow(ms: number, jitter: number, random: () => number): number {
-  return Math.max(1, Math.round(ms * (1 - jitter * random())));
-}
-
-/** ± `jitter` spread so jobs started together do not wake together; `random` is the workflow's seeded Math.random. */
-export function jittered(ms: number, jitter: number, random: () => number): number {
-  return Math.max(1, Math.round(ms * (1 + jitter * (2 * random() - 1))));
-}
+/** The job's poll waits use the one jitter formula (job-run.ts imports them from here). */
+export { jittered, jitteredBelow } from '../common/jitter';
 
 export type DeadlineKind = 'queued' | 'stall' | 'total';
 
@@ -165,6 +159,6 @@ const STATUS_RANK: Record<string, number> = {
 export function progressRank(status: TaskStatus | undefined, progress: string | undefined): number {
   if (!status) return -1;
   const base = STATUS_RANK[status] ?? 2;
-  const pct = /(\d+(?:\.\d+)?)\s*%/.exec(progress ?? '');
-  return status === 'IN_PROGRESS' && pct ? base + Math.min(100, Number(pct[1])) / 100 : base;
+  const pct = parseProgress(progress);
+  return status === 'IN_PROGRESS' && pct !== null ? base + pct / 100 : base;
 }

@@ -7,8 +7,10 @@
  * History: about 5 events per charge, refund, hold or release (update accepted/completed and its workflow task);
  * reads are queries. Holds are taken only for tags a budget applies to, so unbudgeted jobs add nothing here.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { LEDGER_CONTINUE_AS_NEW_EVENTS } from '../../shared/defaults';
 import { rejection } from '../../shared/rejection';
+import { historyIsLong } from '../common/history';
 import { budgetListProblems, type BudgetProblem } from './budget-rules';
 import { LedgerBook } from './ledger-book';
 import {
@@ -26,9 +28,6 @@ import {
   type CostLedgerInput,
 } from './messages';
 import { chargeProblem, holdProblem, refundProblem, releaseProblem } from './record-rules';
-
-/** Continue as new past this many events (the carry holds the totals and at most 1000 recent charges). */
-export const LEDGER_CONTINUE_AS_NEW_EVENTS = 4_000;
 
 function reject(p: BudgetProblem | null | undefined): void {
   if (p) throw rejection(LEDGER_REJECTION, `${p.field}: ${p.rule}`, { field: p.field, rule: p.rule });
@@ -57,7 +56,7 @@ export async function costLedgerWorkflow(input: CostLedgerInput = {}): Promise<v
   setHandler(holdQuery, ({ key, at }) => book.holdOf(key, at));
 
   const limit = input.continueAsNewAfterEvents ?? LEDGER_CONTINUE_AS_NEW_EVENTS;
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit);
+  await condition(() => historyIsLong(limit));
   await condition(allHandlersFinished);
   await continueAsNew<typeof costLedgerWorkflow>({
     continueAsNewAfterEvents: input.continueAsNewAfterEvents,

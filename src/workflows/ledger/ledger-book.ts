@@ -14,6 +14,7 @@
  *   hold in one step; the charge of the same key replaces it, `releaseHold` drops it, and it expires after
  *   `holdTtlMs` of workflow time. Holds are few (submits under way), so they are summed by a scan, not totalled.
  */
+import { DAY_MS, utcDay, utcMonth } from '../../shared/utc-calendar';
 import type { BudgetHold, BudgetVerdict, Charge, CostTags, Refund } from '../../upstreams/types';
 import { normalBudget } from './budget-rules';
 import {
@@ -33,8 +34,6 @@ import {
   type SpendReport,
   type SpendTotals,
 } from './messages';
-
-const DAY_MS = 86_400_000;
 
 /** Limits of what the ledger keeps; each has a default sized so a continue-as-new payload stays well under 1 MB. */
 export interface LedgerLimits {
@@ -74,8 +73,6 @@ type Buckets = Record<string, MicroTotals>;
 
 export const toMicros = (amount: number): number => Math.round(amount * 1e6);
 const fromMicros = (micros: number): number => micros / 1e6;
-export const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
-export const utcMonth = (at: number): string => new Date(at).toISOString().slice(0, 7);
 
 function bucketKey(dim: TotalDimension, id: string, currency: string): string {
   return JSON.stringify([dim, id, currency]);

@@ -7,6 +7,7 @@ import { durationToMs, isDuration } from '../../shared/duration';
 import type { SpeedMode } from '../../mj/types';
 import type { SlotLimits } from '../../shared/types';
 import type { RejectionDetails } from '../../shared/rejection';
+import { DAY_MS, nextUtcDayStart, utcDay } from '../../shared/utc-calendar';
 import type {
   SlotRequest,
   SlotRelease,
@@ -18,8 +19,6 @@ import type {
   SlotTotals,
   SlotManagerCarry,
 } from './messages';
-
-const DAY_MS = 86_400_000;
 
 /** Why limits are unusable: the field at fault, a stable rule name and a sentence for people. */
 export interface SlotLimitsProblem extends RejectionDetails {
@@ -193,7 +192,7 @@ export class SlotBook {
     if (this.holders.size >= this.limits.limit) return { by: 'limit' };
     const gates: { by: SlotBlock; until: number }[] = [];
     if (this.limits.dailyCap !== undefined && this.grantedTodayAt(now) >= this.limits.dailyCap) {
-      gates.push({ by: 'daily-cap', until: (Math.floor(now / DAY_MS) + 1) * DAY_MS });
+      gates.push({ by: 'daily-cap', until: nextUtcDayStart(now) });
     }
     if (this.coolDownUntil !== undefined && this.coolDownUntil > now)
       gates.push({ by: 'cool-down', until: this.coolDownUntil });
@@ -237,7 +236,7 @@ export class SlotBook {
       pinned: this.pinned,
       holders: [...this.holders.values()],
       waiting: [...this.waiting],
-      day: new Date(Math.floor(now / DAY_MS) * DAY_MS).toISOString().slice(0, 10),
+      day: utcDay(now),
       grantedToday: this.grantedTodayAt(now),
       blocked: this.blocked(now),
       coolDownUntil: cool,

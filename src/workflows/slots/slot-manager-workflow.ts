@@ -25,10 +25,11 @@ import {
   log,
   proxyActivities,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { createSlotActivities } from '../../activities/slots';
-import { SLOT_MANAGER_CONTINUE_AS_NEW_EVENTS, SLOT_RECLAIM_INTERVAL } from '../../shared/defaults';
+import { RECLAIM_JITTER, SLOT_MANAGER_CONTINUE_AS_NEW_EVENTS, SLOT_RECLAIM_INTERVAL } from '../../shared/defaults';
+import { historyIsLong } from '../common/history';
+import { jittered } from '../common/jitter';
 import { durationToMs } from '../../shared/duration';
 import {
   acquireSlotSignal,
@@ -52,10 +53,6 @@ const { describeSlotHolders } = proxyActivities<SlotActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
 });
-
-function jittered(ms: number, fraction: number): number {
-  return Math.max(1, Math.round(ms * (1 + (Math.random() * 2 - 1) * fraction)));
-}
 
 function invalidLimits({ message, ...details }: SlotLimitsProblem): ApplicationFailure {
   return rejection(SLOT_FAILURE.invalidLimits, message, details);
@@ -137,11 +134,7 @@ export async function slotManagerWorkflow(input: SlotManagerInput): Promise<void
   }
 
   function shouldContinueAsNew(): boolean {
-    const info = workflowInfo();
-    return (
-      info.continueAsNewSuggested ||
-      info.historyLength > (input.continueAsNewAfterEvents ?? SLOT_MANAGER_CONTINUE_AS_NEW_EVENTS)
-    );
+    return historyIsLong(input.continueAsNewAfterEvents ?? SLOT_MANAGER_CONTINUE_AS_NEW_EVENTS);
   }
 
   for (;;) {
@@ -150,7 +143,7 @@ export async function slotManagerWorkflow(input: SlotManagerInput): Promise<void
     if (grants.length > 0) await Promise.all(grants.map(sendGrant));
 
     if (book.holders.size === 0) reclaimAt = undefined;
-    else reclaimAt ??= now() + jittered(reclaimMs, 0.2);
+    else reclaimAt ??= now() + jittered(reclaimMs, RECLAIM_JITTER, () => Math.random());
 
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
@@ -170,7 +163,7 @@ export async function slotManagerWorkflow(input: SlotManagerInput): Promise<void
 
     if (reclaimAt !== undefined && now() >= reclaimAt) {
       await reclaimClosedHolders();
-      reclaimAt = book.holders.size > 0 ? now() + jittered(reclaimMs, 0.2) : undefined;
+      reclaimAt = book.holders.size > 0 ? now() + jittered(reclaimMs, RECLAIM_JITTER, () => Math.random()) : undefined;
     }
   }
 }

@@ -11,8 +11,9 @@ import {
   continueAsNew,
   setHandler,
   upsertMemo,
-  workflowInfo,
 } from '@temporalio/workflow';
+import { TENANTS_CONTINUE_AS_NEW_EVENTS } from '../../shared/defaults';
+import { historyIsLong } from '../common/history';
 import {
   createKeyUpdate,
   getTenantsQuery,
@@ -74,7 +75,7 @@ export async function tenantsWorkflow(carry?: TenantsMemo): Promise<void> {
     }
   );
 
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2_000);
+  await condition(() => historyIsLong(TENANTS_CONTINUE_AS_NEW_EVENTS));
   await condition(allHandlersFinished);
   await continueAsNew<typeof tenantsWorkflow>(registry.snapshot());
 }

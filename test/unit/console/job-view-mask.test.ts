@@ -6,7 +6,6 @@ import {
   jobFromMemo,
   jobFromResult,
   overlayProgress,
-  parsePct,
   phaseState,
   type ExecutionFacts,
 } from '../../../src/console/job-view';
@@ -58,10 +57,9 @@ describe('job views', () => {
     });
     expect(buttonText(hd).emoji).toBe('');
   });
-  test('progress text parses to a percentage', () => {
-    expect(parsePct('46%')).toBe(46);
-    expect(parsePct('Waiting to start')).toBeNull();
-    expect(parsePct(undefined)).toBeNull();
+  test("the memo's progress text becomes a percentage, decimals included", () => {
+    expect(jobFromMemo(facts(), { ...memo, phase: 'running', progress: '46.5%' }).progressPct).toBe(46.5);
+    expect(jobFromMemo(facts(), { ...memo, phase: 'running', progress: 'Waiting to start' }).progressPct).toBeNull();
   });
   const memo: JobMemo = {
     v: 1,
