@@ -2,7 +2,7 @@
  * Checks every client method runs before anything is stored or started, each throwing `MjInputError` naming the
  * field and the rule.
  */
-import { TENANT_RE } from '../gateway/task-id';
+import { isTenantName, TENANT_NAME_RULE } from '../shared/tenant-name';
 import { MjInputError } from '../mj/errors';
 import { checkPromptText } from '../mj/prompt-rule';
 import type { SpeedMode } from '../mj/types';
@@ -28,8 +28,8 @@ export function checkId(id: unknown, field = 'jobId'): string {
 
 /** A gateway tenant name, as the tenants registry accepts it. */
 export function checkTenant(tenant: unknown): asserts tenant is string {
-  if (typeof tenant !== 'string' || !TENANT_RE.test(tenant)) {
-    throw new MjInputError('tenant', 'must be 1-40 of [a-z0-9_-], starting with a letter or digit');
+  if (!isTenantName(tenant)) {
+    throw new MjInputError('tenant', `must be ${TENANT_NAME_RULE}`);
   }
 }
 

@@ -3,9 +3,9 @@
  * Workflow-safe.
  */
 import type { CreateKeyAck, CreateKeyRequest, TenantOptions, TenantsMemo } from './messages';
+import { TENANT_NAME_RE, TENANT_NAME_RULE } from '../../shared/tenant-name';
 import { TENANTS_MEMO_VERSION } from './messages';
 
-export const TENANT_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const KEY_ID_RE = /^[a-z0-9]{8,32}$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
 const HOST_RULE_RE = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -58,7 +58,7 @@ export class TenantRegistry {
       return {
         field: 'tenant',
         rule: 'name',
-        message: 'tenant must be 1-40 of [a-z0-9_-], starting with a letter or digit',
+        message: `tenant must be ${TENANT_NAME_RULE}`,
       };
     if (typeof r.keyId !== 'string' || !KEY_ID_RE.test(r.keyId))
       return { field: 'keyId', rule: 'format', message: 'keyId must be 8-32 of [a-z0-9]' };
