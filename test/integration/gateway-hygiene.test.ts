@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { request } from 'undici';
+import { readImageHeader } from '../../src/assets';
 import { describeError } from '../../src/console/errors';
 import { consoleWriteMeter, mountConsole } from '../../src/console/mount';
 import { TemporalConsoleBackend } from '../../src/console/temporal-backend';
@@ -39,8 +40,8 @@ const EVIL = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forw
  * A distinct PNG data URL per `n` (the store is content-addressed: new bytes, new file); `size` > 4 fills it with
  * fixed noise (a linear congruential sequence), so it does not compress below a few bytes per pixel.
  */
-function png(n: number, size = 4): string {
-  const p = new PNG({ width: size, height: size });
+function png(n: number, size = 4, height = size): string {
+  const p = new PNG({ width: size, height });
   let x = n;
   for (let i = 0; i < p.data.length; i += 4) {
     x = (x * 1103515245 + 12345) >>> 0;
@@ -128,7 +129,7 @@ describe('absolute URLs come from configuration', () => {
       headers: EVIL,
     });
     expect(up.json.code).toBe(1);
-    expect(up.json.result[0]).toMatch(new RegExp(`^${stack.url}/mj/upload/inputs/[0-9a-f]{64}\\.png$`));
+    expect(up.json.result[0]).toMatch(new RegExp(`^${stack.url}/mj/upload/[A-Za-z0-9_-]{40,}\\.png$`));
 
     const sub = await call(stack, 'POST', '/mj/submit/imagine', {
       key,
@@ -167,7 +168,7 @@ describe('absolute URLs come from configuration', () => {
       body: { base64Array: [png(2)] },
       headers: EVIL,
     });
-    expect(up.json.result[0]).toMatch(/^https:\/\/mj\.example\.com\/base\/mj\/upload\/inputs\//);
+    expect(up.json.result[0]).toMatch(/^https:\/\/mj\.example\.com\/base\/mj\/upload\/[A-Za-z0-9_-]{40,}\.png$/);
     expect(mountConsole(gw).url).toBe('https://mj.example.com/base/console');
   });
 
@@ -418,16 +419,18 @@ describe('writes are metered before anything is stored', () => {
     expect(act.json.code).toBe(21);
     const modalId = act.json.result as string;
 
+    // The mask must have the size of the image it masks (read from the parent's header).
+    const { width, height } = readImageHeader(new Uint8Array(await (await fetch(up.imageUrl)).arrayBuffer()))!;
     const blank = await call(stack, 'POST', '/mj/submit/modal', {
       key,
-      body: { taskId: modalId, prompt: '\u200b\u200d\ufeff', maskBase64: png(40) },
+      body: { taskId: modalId, prompt: '\u200b\u200d\ufeff', maskBase64: png(40, width, height) },
     });
     expect(blank.json).toMatchObject({ code: 4, properties: { field: 'prompt' } });
     const { at } = await otherGateway({ storageBytesPerDay: 0 });
     const before = storedInputs();
     const refused = await call(at, 'POST', '/mj/submit/modal', {
       key,
-      body: { taskId: modalId, prompt: 'a red hat', maskBase64: png(41) },
+      body: { taskId: modalId, prompt: 'a red hat', maskBase64: png(41, width, height) },
     });
     expect(refused).toMatchObject({ status: 413, json: { code: 4, properties: { rule: 'storage-quota' } } });
     expect(storedInputs()).toEqual(before);
