@@ -3,6 +3,8 @@
  * flavours; our task JSON is compared field by field with the simulator's own JSON of the same upstream task. A field
  * may differ only when `PROXY_TASK_OWN_FIELDS` (task-view.ts, the README's table) says the gateway answers its own.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { classifyButton, parseTask } from '../../src/mj';
 import type { IntentSpec, MjTask } from '../../src/mj/types';
@@ -35,6 +37,9 @@ interface Ctx {
   stack: GatewayStack;
   key: string;
   flavour: SimFlavour;
+  /** Callback deliveries received (bodies parsed), and the notifyHook URL that receives them. */
+  delivered: (ProxyTask & { sequence: number })[];
+  hook: string;
   /** Finished tasks by op name, for ops that press their buttons. */
   done: Map<string, Promise<Pair>>;
 }
@@ -116,7 +121,11 @@ const OPS: Op[] = [
     needs: ['submit/blend'],
     submit: async (c) => submit(c, 'blend', { base64Array: [png(), png(8, 8, true)] }),
   },
-  { name: 'describe', needs: ['submit/describe'], submit: async (c) => submit(c, 'describe', { base64: png() }) },
+  {
+    name: 'describe',
+    needs: ['submit/describe'],
+    submit: async (c) => submit(c, 'describe', { base64: png(), notifyHook: c.hook }),
+  },
   {
     name: 'describe-pick (modal)',
     needs: MODAL,
@@ -128,7 +137,10 @@ const OPS: Op[] = [
     name: 'shorten',
     needs: ['submit/shorten'],
     submit: async (c) =>
-      submit(c, 'shorten', { prompt: 'a very long and wordy prompt about a lighthouse on a cliff at dusk, cinematic' }),
+      submit(c, 'shorten', {
+        prompt: 'a very long and wordy prompt about a lighthouse on a cliff at dusk, cinematic',
+        notifyHook: c.hook,
+      }),
   },
   { name: 'shorten-pick', needs: ACTION, after: 'shorten', refusedBy: ['gateway'], submit: press('shorten-pick') },
   {
@@ -142,6 +154,16 @@ const OPS: Op[] = [
     submit: async (c) => submit(c, 'video', { prompt: 'the fox runs', image: png(), motion: 'low' }),
   },
 ];
+
+/** The callback delivery of the task's terminal change; waits for it (deliveries follow the change). */
+async function terminalDelivery(ctx: Ctx, id: string): Promise<ProxyTask & { sequence: number }> {
+  for (let i = 0; i < 600; i++) {
+    const last = ctx.delivered.filter((d) => d.id === id).sort((a, b) => b.sequence - a.sequence)[0];
+    if (last && (last.status === 'SUCCESS' || last.status === 'FAILURE')) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no terminal callback for ${id}: ${JSON.stringify(ctx.delivered.filter((d) => d.id === id))}`);
+}
 
 /** The upstream task JSON of one of our tasks, as the simulator's fetch would answer it now, parsed. */
 async function upstreamOf(ctx: Ctx, ours: ProxyTask): Promise<MjTask> {
@@ -200,12 +222,23 @@ const FLAVOURS: SimFlavour[] = ['trueai', 'plus', 'novicezk', 'gateway'];
 
 describe.each(FLAVOURS)('%s', (flavour) => {
   const ops = OPS.filter((op) => op.needs.every((e) => supports(flavour, e)));
-  const ctx = { flavour, done: new Map() } as Ctx;
+  const ctx = { flavour, done: new Map(), delivered: [] as Ctx['delivered'] } as Ctx;
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      ctx.delivered.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Ctx['delivered'][number]);
+      res.writeHead(200).end('ok');
+    });
+  });
 
   beforeAll(async () => {
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    ctx.hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     ctx.stack = await startGatewayStack({
       sim: { flavour, ...(flavour === 'gateway' ? { gateway: { refreshMs: 0, duplicateRows: false } } : {}) },
       env: { MJ_FLAVOUR: flavour, ...(flavour === 'gateway' ? { MJ_REFRESH_INTERVAL: '0s' } : {}) },
+      gateway: { allowPrivateHooks: true },
     });
     ctx.key = (await ctx.stack.gateway.tenants.createKey(TENANT)).apiKey;
     // Every op at once, each after the op it starts from; a failure is reported by that op's test.
@@ -215,7 +248,11 @@ describe.each(FLAVOURS)('%s', (flavour) => {
       ctx.done.set(op.name, p);
     }
   });
-  afterAll(async () => ctx.stack?.stop());
+  afterAll(async () => {
+    await ctx.stack?.stop();
+    receiver.closeAllConnections();
+    await new Promise((r) => receiver.close(r));
+  });
 
   test.each(ops.map((op) => [op.name, op] as const))(
     '%s: every field the upstream said, but our own',
@@ -240,6 +277,12 @@ describe.each(FLAVOURS)('%s', (flavour) => {
         for (const e of NUMBER_EMOJI.slice(0, 4)) expect(ours.properties.finalPrompt).toContain(e);
       }
       if (op.name === 'shorten') expect(ours.properties.finalPrompt).toContain('## Shortened prompts');
+      // A callback carries the task JSON fetch answers (and its sequence).
+      if (op.name === 'describe' || op.name === 'shorten') {
+        const { sequence, ...delivered } = await terminalDelivery(ctx, ours.id);
+        expect(sequence).toBeGreaterThan(0);
+        expect(delivered).toEqual(ours);
+      }
       // plus and new-api add the Chinese twin (contract §11); it is its own text, not a copy of finalPrompt.
       if ((op.name === 'describe' || op.name === 'shorten') && (flavour === 'plus' || flavour === 'gateway')) {
         expect(ours.properties.finalZhPrompt).toMatch(/[\u4e00-\u9fff]/);
