@@ -27,10 +27,13 @@ function png(w = 8, h = 8, white = false): string {
   return `data:image/png;base64,${PNG.sync.write(p).toString('base64')}`;
 }
 
+/** The upstream's task, parsed, with its `properties` as sent. */
+type Upstream = MjTask & { rawProperties: Record<string, unknown> };
+
 /** A finished task of ours and the upstream's JSON of the same task (none when the upstream refused the submit). */
 interface Pair {
   ours: ProxyTask;
-  upstream?: MjTask;
+  upstream?: Upstream;
 }
 
 interface Ctx {
@@ -165,12 +168,16 @@ async function terminalDelivery(ctx: Ctx, id: string): Promise<ProxyTask & { seq
   throw new Error(`no terminal callback for ${id}: ${JSON.stringify(ctx.delivered.filter((d) => d.id === id))}`);
 }
 
-/** The upstream task JSON of one of our tasks, as the simulator's fetch would answer it now, parsed. */
-async function upstreamOf(ctx: Ctx, ours: ProxyTask): Promise<MjTask> {
+/**
+ * The upstream task of one of our tasks: the simulator's JSON as its fetch would answer it now, parsed, and the raw
+ * `properties` (read here, not through our parser, so a parser that drops a result text fails the comparison).
+ */
+async function upstreamOf(ctx: Ctx, ours: ProxyTask): Promise<Upstream> {
   const d = await ctx.stack.env.client.workflow.getHandle(jobWorkflowId(TENANT, ours.id)).describe();
   const memo = d.memo?.[JOB_MEMO_KEY] as JobMemo | undefined;
   if (!memo?.taskId) throw new Error(`task ${ours.id} has no upstream task id in its memo`);
-  return parseTask(ctx.stack.sim.task(memo.taskId));
+  const raw = ctx.stack.sim.task(memo.taskId) as { properties?: Record<string, unknown> };
+  return { ...parseTask(raw), rawProperties: raw.properties ?? {} };
 }
 
 async function run(ctx: Ctx, op: Op): Promise<Pair> {
@@ -192,8 +199,10 @@ async function run(ctx: Ctx, op: Op): Promise<Pair> {
   return { ours, upstream: await upstreamOf(ctx, ours) };
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 /** What the upstream said, in the shape of our task JSON (the parser's nulls as the contract's empty values). */
-function expectedFromUpstream(t: MjTask): Omit<ProxyTask, 'properties'> & { properties: Record<string, unknown> } {
+function expectedFromUpstream(t: Upstream): Omit<ProxyTask, 'properties'> & { properties: Record<string, unknown> } {
   return {
     id: t.id,
     action: t.action,
@@ -214,7 +223,7 @@ function expectedFromUpstream(t: MjTask): Omit<ProxyTask, 'properties'> & { prop
     parentId: t.parentId,
     mode: t.mode ?? '',
     buttons: t.buttons,
-    properties: { finalPrompt: t.finalPrompt ?? '', finalZhPrompt: t.finalZhPrompt ?? '' },
+    properties: { finalPrompt: text(t.rawProperties.finalPrompt), finalZhPrompt: text(t.rawProperties.finalZhPrompt) },
   };
 }
 
