@@ -9,12 +9,14 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { request, type Dispatcher } from 'undici';
+import type { MjCostClient } from '../client/cost';
 import { signWebhook, SIGNATURE_HEADER } from '../webhook/signing';
 import type { DeliverCallbackInput, DeliverCallbackResult } from '../workflows/callback/messages';
 import { GATEWAY_MEMO_KEY, type GatewayMemo } from './gateway-memo';
 import { checkHook } from './hook-guard';
 import { imageUrls } from './image-urls';
 import { tenantWebhookSecret } from './secrets';
+import { taskCosts } from './task-cost';
 import { toProxyTask } from './task-view';
 
 export const SEQUENCE_HEADER = 'X-MJ-Sequence';
@@ -26,6 +28,8 @@ export interface CallbackActivityDeps {
   /** Tenant's allow-list, read from the registry. */
   allowList(tenant: string): Promise<readonly string[] | undefined>;
   publicBaseUrl?: string;
+  /** The cost ledger, for a routed task's `properties.cost` (as `fetch` shows it). @default no cost shown */
+  cost?: Pick<MjCostClient, 'chargesOf'>;
   dispatcher?: Dispatcher;
   /** @default 10000 @unit ms */
   timeoutMs?: number;
@@ -48,10 +52,10 @@ export function createCallbackActivities(deps: CallbackActivityDeps) {
       const gateway = d.memo?.[GATEWAY_MEMO_KEY] as GatewayMemo | undefined;
       if (!gateway) throw rejected('job has no gateway memo');
       const base = deps.publicBaseUrl ?? gateway.baseUrl ?? '';
-      const task = toProxyTask(
-        { gateway, job: input.memo, execution: 'RUNNING' },
-        imageUrls(base, deps.deploymentSecret, input.tenant)
-      );
+      const view = { gateway, job: input.memo, execution: 'RUNNING' };
+      // The task JSON fetch answers for this change, routed tasks' cost included.
+      const costs = deps.cost ? await taskCosts(deps.cost, [view]) : undefined;
+      const task = toProxyTask(view, imageUrls(base, deps.deploymentSecret, input.tenant), costs?.get(gateway.taskId));
       const body = JSON.stringify({ ...task, sequence: input.seq });
       const signature = signWebhook(tenantWebhookSecret(deps.deploymentSecret, input.tenant), body);
       let status: number;

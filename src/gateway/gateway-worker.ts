@@ -7,6 +7,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { payloadCodecsFor } from '../client';
 import type { Config } from '../config';
+import type { MjCostClient } from '../client/cost';
 import { createCallbackActivities } from './callback-activities';
 import type { TenantDirectory } from './tenant-directory';
 
@@ -17,6 +18,8 @@ export interface GatewayWorkerOptions {
   allowPrivateHooks: boolean;
   tenants: TenantDirectory;
   publicBaseUrl?: string;
+  /** The cost ledger, so callbacks show a routed task's cost as fetch does. */
+  cost?: Pick<MjCostClient, 'chargesOf'>;
   connection?: NativeConnection;
   namespace?: string;
   workflowBundle?: WorkflowBundleOption;
@@ -45,6 +48,7 @@ export async function createGatewayWorker(o: GatewayWorkerOptions): Promise<Gate
       allowPrivateHooks: o.allowPrivateHooks,
       allowList: async (tenant) => (await o.tenants.options(tenant)).hookAllowList,
       publicBaseUrl: o.publicBaseUrl,
+      cost: o.cost,
     }),
     dataConverter,
     shutdownGraceTime: '10s',

@@ -88,6 +88,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       allowPrivateHooks: options.allowPrivateHooks,
       tenants,
       publicBaseUrl: options.publicBaseUrl,
+      cost: mj.cost,
       connection: o.nativeConnection,
       namespace: o.namespace,
       workflowBundle: o.workflowBundle,
