@@ -49,7 +49,8 @@ export interface ProxyTask {
  * checks every field not named here against the upstream's own JSON of the task.
  */
 export const PROXY_TASK_OWN_FIELDS = {
-  id: 'our 16-digit task id (the upstream task id never leaves the gateway)',
+  id: 'our 16-digit task id',
+  description: "the upstream's, with the upstream ids of the task and its parent replaced by ours",
   action: "our action name for the endpoint and button (`proxy-actions.ts`), whatever the upstream's flavour calls it",
   status: 'our status of the job (`status-map.ts`): MODAL while it waits for a person, FAILURE for a cancel',
   progress: '"0%" while queued or waiting, the upstream\'s percent while running, "100%" once terminal',
@@ -97,6 +98,18 @@ export function viewStatus(view: JobView): { status: string; progress: string; f
 }
 
 /**
+ * `text` with the upstream task ids the job knows (its task's and its parent's) replaced by ours: proxies name them
+ * in `description` ("/up 1796… U1", "/blend 1796… 2"), and callers only ever see our ids.
+ */
+function withOurIds(text: string, { gateway: gw, job }: JobView): string {
+  const ids: [string | undefined, string | undefined][] = [
+    [job?.taskId, gw.taskId],
+    [job?.parentTaskId, gw.parentId],
+  ];
+  return ids.reduce((t, [theirs, ours]) => (theirs && ours ? t.split(theirs).join(ours) : t), text);
+}
+
+/**
  * The task JSON of a view. Every field is what the upstream task said (`job.reported`, the memo's status, progress,
  * buttons and failure) except where {@link PROXY_TASK_OWN_FIELDS} says the gateway answers its own.
  */
@@ -116,7 +129,7 @@ export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): 
     status,
     prompt,
     promptEn,
-    description: up.description ?? `/${gw.endpoint} ${gw.parentId ?? ''}`.trim(),
+    description: up.description ? withOurIds(up.description, view) : `/${gw.endpoint} ${gw.parentId ?? ''}`.trim(),
     state: gw.state ?? '',
     submitTime: gw.submitTime,
     ...taskTimes(status, { submitTime: gw.submitTime, startTime: job?.startTime, finishTime: job?.finishTime }),

@@ -280,6 +280,13 @@ describe.each(FLAVOURS)('%s', (flavour) => {
         if (field in PROXY_TASK_OWN_FIELDS) continue;
         expect({ field, value: ours[field] }).toEqual({ field, value: expected[field] });
       }
+      // description: the upstream's, naming our ids where it names upstream task ids.
+      const parent = op.after ? await ctx.done.get(op.after)! : undefined;
+      let description = upstream!.description.split(upstream!.id).join(ours.id);
+      if (parent?.upstream) description = description.split(parent.upstream.id).join(parent.ours.id);
+      expect(ours.description).toBe(description);
+      if (parent?.upstream) expect(ours.description).not.toContain(parent.upstream.id);
+      expect(ours.description).not.toContain(upstream!.id);
       // The result texts are the upstream's in the real format, so a parser that drops them fails here.
       if (op.name === 'describe') {
         expect(ours.properties.finalPrompt.startsWith(`${NUMBER_EMOJI[0]} `)).toBe(true);
