@@ -2,7 +2,7 @@
  * The proxy task object (contract §5) built from a job's memos, the way real clients decode it (docs/mj-clients.md
  * §4): string id/status/progress, epoch-ms integer times or null, `progress` "0%" at start and "100%" when
  * terminal, `failReason` empty unless failed for good, buttons with string customId/emoji/label, absolute imageUrl,
- * `properties.finalPrompt`/`finalZhPrompt` strings and `videoUrls` as `[{url}]`. Pure: no I/O.
+ * `properties.finalPrompt`/`finalZhPrompt` strings and media lists as `[{url}]`. Pure: no I/O.
  */
 import type { MjMediaUrl } from '../mj/types';
 import { STATUS_BY_EXECUTION, statusRow, TERMINAL_PHASES } from './status-map';

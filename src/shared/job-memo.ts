@@ -1,7 +1,8 @@
 /**
  * The job's read model: a compact snapshot the job workflow keeps in its memo (key `JOB_MEMO_KEY`), so readers
  * (the gateway's `fetch` and `list-by-condition`, the console, `status` on a closed job) answer from
- * `describe`/visibility without a worker and without replaying history. Workflow-safe: types and constants only.
+ * `describe`/visibility without a worker and without replaying history. Workflow-safe: types, constants and pure
+ * functions only.
  *
  * The workflow upserts it when something a reader shows changes (phase, status, upstream task id, image, buttons,
  * failure, what it waits for), not on every progress webhook: per-percentage progress is kept beside the workflow
