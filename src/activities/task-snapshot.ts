@@ -1,6 +1,6 @@
 /**
  * The task as workflows see it. `properties` is dropped because proxies put the notify hook (with its secret token)
- * and Discord internals there, and history is forever.
+ * and Discord internals there, and history is forever; only its two texts (`finalPrompt`, `finalZhPrompt`) are kept.
  */
 import { classifyButton, classifyFailReason } from '../mj';
 import type { MjTask } from '../mj/types';
@@ -30,7 +30,10 @@ export function toTaskSnapshot(t: MjTask): TaskSnapshot {
     action: t.action,
     status: t.status,
     prompt: t.prompt,
+    promptEn: t.promptEn,
+    description: t.description,
     finalPrompt: t.finalPrompt,
+    finalZhPrompt: t.finalZhPrompt,
     progress: t.progress,
     progressPct: t.progressPct,
     imageUrl: t.imageUrl,

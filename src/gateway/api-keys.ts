@@ -23,6 +23,11 @@ export function keyIdOf(key: string): string | undefined {
   return KEY_RE.exec(key)?.[1];
 }
 
+/** The secret (random) part of a well-formed key, else undefined; its 43 characters may include `_` and `-`. */
+export function keySecretOf(key: string): string | undefined {
+  return KEY_RE.exec(key)?.[2];
+}
+
 const DUMMY = hashKey('mjk_000000000000_none');
 
 /** Constant-time comparison of a presented key with a stored hash (a missing hash still costs one compare). */

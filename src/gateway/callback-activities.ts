@@ -10,12 +10,14 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { request } from 'undici';
+import type { MjCostClient } from '../client/cost';
 import { signWebhook, SIGNATURE_HEADER } from '../webhook/signing';
 import type { DeliverCallbackInput, DeliverCallbackResult } from '../workflows/callback/messages';
 import { GATEWAY_MEMO_KEY, type GatewayMemo } from './gateway-memo';
 import { checkHookUrl, hookDispatcher, HookRefusedError, type HookResolver } from './hook-guard';
 import { imageUrls, type UrlSigner } from './image-urls';
 import { tenantWebhookSecret } from './secrets';
+import { taskCosts } from './task-cost';
 import { toProxyTask } from './task-view';
 
 export const SEQUENCE_HEADER = 'X-MJ-Sequence';
@@ -34,6 +36,8 @@ export interface CallbackActivityDeps {
   baseUrl(memoBaseUrl: string | undefined): string;
   /** Resolver of hook hosts, checked at each connection. @default dns.lookup (all addresses) */
   resolve?: HookResolver;
+  /** The cost ledger, for a routed task's `properties.cost` (as `fetch` shows it). @default no cost shown */
+  cost?: Pick<MjCostClient, 'chargesOf'>;
   /** @default 10000 @unit ms */
   timeoutMs?: number;
 }
@@ -53,9 +57,13 @@ export function createCallbackActivities(deps: CallbackActivityDeps) {
       const gateway = d.memo?.[GATEWAY_MEMO_KEY] as GatewayMemo | undefined;
       if (!gateway) throw rejected('job has no gateway memo');
       const base = deps.baseUrl(gateway.baseUrl);
+      const view = { gateway, job: input.memo, execution: 'RUNNING' };
+      // The task JSON fetch answers for this change, routed tasks' cost included.
+      const costs = deps.cost ? await taskCosts(deps.cost, [view]) : undefined;
       const task = toProxyTask(
-        { gateway, job: input.memo, execution: 'RUNNING' },
-        imageUrls(base, deps.urls, input.tenant, await deps.keyGeneration(input.tenant))
+        view,
+        imageUrls(base, deps.urls, input.tenant, await deps.keyGeneration(input.tenant)),
+        costs?.get(gateway.taskId)
       );
       const body = JSON.stringify({ ...task, sequence: input.seq });
       const signature = signWebhook(tenantWebhookSecret(deps.deploymentSecret, input.tenant), body);

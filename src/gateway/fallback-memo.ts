@@ -8,7 +8,7 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { classifyButton, formatIntent } from '../mj/buttons';
-import type { JobMemo } from '../shared/job-memo';
+import { reportedTask, type JobMemo } from '../shared/job-memo';
 import { MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
 import type { JobResult } from '../shared/types';
 import type { JobView } from './gateway-memo';
@@ -39,7 +39,6 @@ function fromResult(base: JobMemo, r: JobResult): JobMemo {
     progress: '100%',
     action: t.action,
     imageUrl: t.imageUrl ?? undefined,
-    ...(t.finalPrompt ? { finalPrompt: t.finalPrompt } : {}),
     assets: r.images.map((i) => ({ index: i.index, key: i.asset.key, contentType: i.asset.contentType })),
     buttons: t.buttons.map((b) => ({
       customId: b.customId,
@@ -49,7 +48,8 @@ function fromResult(base: JobMemo, r: JobResult): JobMemo {
     })),
     startTime: t.startTime ?? undefined,
     finishTime: t.finishTime ?? r.timings.finishedAt,
-  } as JobMemo;
+    reported: reportedTask(t),
+  };
 }
 
 export async function fillLaggingMemo(

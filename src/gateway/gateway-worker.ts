@@ -7,6 +7,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { payloadCodecsFor } from '../client';
 import type { Config } from '../config';
+import type { MjCostClient } from '../client/cost';
 import { createCallbackActivities } from './callback-activities';
 import type { UrlSigner } from './image-urls';
 import type { TenantDirectory } from './tenant-directory';
@@ -20,6 +21,8 @@ export interface GatewayWorkerOptions {
   tenants: TenantDirectory;
   /** Base of callback payloads' image URLs, given the job's memo `baseUrl` (public-url.ts `callbackBaseUrl`). */
   baseUrl(memoBaseUrl: string | undefined): string;
+  /** The cost ledger, so callbacks show a routed task's cost as fetch does. */
+  cost?: Pick<MjCostClient, 'chargesOf'>;
   connection?: NativeConnection;
   namespace?: string;
   workflowBundle?: WorkflowBundleOption;
@@ -50,6 +53,7 @@ export async function createGatewayWorker(o: GatewayWorkerOptions): Promise<Gate
       allowList: async (tenant) => (await o.tenants.options(tenant)).hookAllowList,
       keyGeneration: (tenant) => o.tenants.keyGeneration(tenant),
       baseUrl: o.baseUrl,
+      cost: o.cost,
     }),
     dataConverter,
     shutdownGraceTime: '10s',

@@ -93,6 +93,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       allowPrivateHooks: options.allowPrivateHooks,
       tenants,
       baseUrl: (memoBaseUrl) => callbackBaseUrl(options, server.url, memoBaseUrl),
+      cost: mj.cost,
       connection: o.nativeConnection,
       namespace: o.namespace,
       workflowBundle: o.workflowBundle,

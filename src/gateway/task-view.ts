@@ -2,9 +2,11 @@
  * The proxy task object (contract §5) built from a job's memos, the way real clients decode it (docs/mj-clients.md
  * §4): string id/status/progress, epoch-ms integer times or null, `progress` "0%" at start and "100%" when
  * terminal, `failReason` empty unless failed for good, buttons with string customId/emoji/label, absolute imageUrl,
- * `properties.finalPrompt`/`finalZhPrompt` strings and `videoUrls` as `[{url}]`. Pure: no I/O.
+ * `properties.finalPrompt`/`finalZhPrompt` strings and media lists as `[{url}]`. Pure: no I/O.
  */
+import type { MjMediaUrl } from '../mj/types';
 import { STATUS_BY_EXECUTION, statusRow, TERMINAL_PHASES } from './status-map';
+import { reportedTexts } from '../shared/job-memo';
 import type { JobView } from './gateway-memo';
 import type { TaskCost } from './task-cost';
 import { taskTimes } from './task-times';
@@ -30,9 +32,9 @@ export interface ProxyTask {
   finishTime: number | null;
   progress: string;
   imageUrl: string | null;
-  imageUrls: { url: string }[];
+  imageUrls: MjMediaUrl[];
   videoUrl: string | null;
-  videoUrls: { url: string }[];
+  videoUrls: MjMediaUrl[];
   failReason: string;
   parentId: string | null;
   mode: string;
@@ -40,6 +42,27 @@ export interface ProxyTask {
   /** `cost`: a routed task's upstream, mode, price and refunds (issue 13); absent for a job with one upstream. */
   properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost };
 }
+
+/**
+ * The fields of the task JSON the gateway answers on its own, and why; every other field is what the upstream task
+ * said. The README's gateway section shows this table, and the parity test (test/integration/gateway-parity.test.ts)
+ * checks every field not named here against the upstream's own JSON of the task.
+ */
+export const PROXY_TASK_OWN_FIELDS = {
+  id: 'our 16-digit task id',
+  description: "the upstream's, with the upstream ids of the task and its parent replaced by ours",
+  action: "our action name for the endpoint and button (`proxy-actions.ts`), whatever the upstream's flavour calls it",
+  status: 'our status of the job (`status-map.ts`): MODAL while it waits for a person, FAILURE for a cancel',
+  progress: '"0%" while queued or waiting, the upstream\'s percent while running, "100%" once terminal',
+  parentId: 'our id of the parent task',
+  state: "the caller's `state` (the upstream's holds the job's state key)",
+  submitTime: "the caller's submit, epoch ms on our clock",
+  startTime: 'when the job saw the task start (else the submit, once started), epoch ms on our clock',
+  finishTime: 'when the job saw the task finish, epoch ms on our clock',
+  imageUrl: 'our stored copy (`/mj/image/<id>`), once captured; before that the upstream URL',
+  imageUrls: "our stored grid quadrants (`/mj/image/<id>/1..4`), once captured; else the upstream's list",
+  mode: 'the mode the job runs in (FAST, RELAX, TURBO), also where the upstream reports none',
+} as const satisfies Partial<Record<keyof ProxyTask, string>>;
 
 /** How image URLs are made: our stored copy (absolute, signed) or the upstream's. */
 export interface ImageUrls {
@@ -68,37 +91,53 @@ export function viewStatus(view: JobView): { status: string; progress: string; f
   const row = statusRow(phase);
   const progress = row.progress ?? (job?.progress && /^\d{1,3}%$/.test(job.progress) ? job.progress : '0%');
   let failReason = '';
-  if (phase === 'failed') failReason = job?.failReason || job?.failureType || 'failed';
+  // The upstream's own words when it said why; the job's message names the upstream task, which stays ours.
+  if (phase === 'failed') failReason = job?.reported?.failReason || job?.failReason || job?.failureType || 'failed';
   if (phase === 'cancelled') failReason = 'cancelled';
   return { status: row.status, progress, failReason, phase };
 }
 
+/**
+ * `text` with the upstream task ids the job knows (its task's and its parent's) replaced by ours: proxies name them
+ * in `description` ("/up 1796… U1", "/blend 1796… 2"), and callers only ever see our ids.
+ */
+function withOurIds(text: string, { gateway: gw, job }: JobView): string {
+  const ids: [string | undefined, string | undefined][] = [
+    [job?.taskId, gw.taskId],
+    [job?.parentTaskId, gw.parentId],
+  ];
+  return ids.reduce((t, [theirs, ours]) => (theirs && ours ? t.split(theirs).join(ours) : t), text);
+}
+
+/**
+ * The task JSON of a view. Every field is what the upstream task said (`job.reported`, the memo's status, progress,
+ * buttons and failure) except where {@link PROXY_TASK_OWN_FIELDS} says the gateway answers its own.
+ */
 export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): ProxyTask {
   const { gateway: gw, job } = view;
+  const up = job?.reported ?? {};
   const { status, progress, failReason } = viewStatus(view);
   const stored = new Set((job?.assets ?? []).map((a) => a.index));
   const imageUrl = stored.has(0) ? images.stored(gw.taskId, 0) : (job?.imageUrl ?? null);
-  const isVideo = gw.action === 'VIDEO';
   const quadrants = [1, 2, 3, 4].filter((i) => stored.has(i)).map((i) => ({ url: images.stored(gw.taskId, i) }));
-  const prompt = job?.prompt ?? gw.prompt;
-  // Describe and shorten put their result text in finalPrompt (a memo field once the job keeps it).
-  const finalPrompt = (job as { finalPrompt?: string } | undefined)?.finalPrompt ?? prompt;
+  // Until the upstream has said anything: the prompt the job sent (the caller's, or a modal's once given).
+  const { prompt, promptEn, finalPrompt } = reportedTexts(job?.reported, job?.prompt ?? gw.prompt);
   const buttons = status === 'SUCCESS' ? (job?.buttons ?? []) : [];
   return {
     id: gw.taskId,
     action: gw.action,
     status,
-    prompt: gw.prompt,
-    promptEn: prompt,
-    description: `/${gw.endpoint} ${gw.parentId ?? ''}`.trim(),
+    prompt,
+    promptEn,
+    description: up.description ? withOurIds(up.description, view) : `/${gw.endpoint} ${gw.parentId ?? ''}`.trim(),
     state: gw.state ?? '',
     submitTime: gw.submitTime,
     ...taskTimes(status, { submitTime: gw.submitTime, startTime: job?.startTime, finishTime: job?.finishTime }),
     progress,
-    imageUrl: isVideo ? null : imageUrl,
-    imageUrls: quadrants,
-    videoUrl: isVideo ? imageUrl : null,
-    videoUrls: isVideo && imageUrl ? [{ url: imageUrl }] : [],
+    imageUrl,
+    imageUrls: quadrants.length > 0 ? quadrants : (up.imageUrls ?? []),
+    videoUrl: up.videoUrl ?? null,
+    videoUrls: up.videoUrls ?? [],
     failReason,
     parentId: gw.parentId ?? null,
     mode: job?.mode ?? 'FAST',
@@ -109,6 +148,10 @@ export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): 
       type: 2,
       style: 2,
     })),
-    properties: { finalPrompt, finalZhPrompt: '', ...(cost ? { cost } : {}) },
+    properties: {
+      finalPrompt,
+      finalZhPrompt: up.finalZhPrompt ?? '',
+      ...(cost ? { cost } : {}),
+    },
   };
 }

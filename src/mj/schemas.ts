@@ -344,8 +344,8 @@ export type TaskResponse = z.infer<typeof taskResponseSchema>;
 
 // Compile-time check that the parsed shape plus derived fields is exactly MjTask.
 type _TaskShapeCheck =
-  Omit<MjTask, 'progressPct' | 'finalPrompt' | 'stub'> extends TaskResponse
-    ? TaskResponse extends Omit<MjTask, 'progressPct' | 'finalPrompt' | 'stub'>
+  Omit<MjTask, 'progressPct' | 'finalPrompt' | 'finalZhPrompt' | 'stub'> extends TaskResponse
+    ? TaskResponse extends Omit<MjTask, 'progressPct' | 'finalPrompt' | 'finalZhPrompt' | 'stub'>
       ? true
       : never
     : never;

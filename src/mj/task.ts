@@ -34,14 +34,18 @@ export function tryParseTask(body: unknown): { ok: true; task: MjTask } | { ok: 
   const r = taskResponseSchema.safeParse(body);
   if (!r.success) return { ok: false, issues: summarizeIssues(r.error) };
   const raw = r.data;
-  const finalPrompt = raw.properties.finalPrompt;
+  const text = (key: string): string | null => {
+    const v = raw.properties[key];
+    return typeof v === 'string' ? v : null;
+  };
   return {
     ok: true,
     task: {
       ...raw,
       // Some builds leave progress at the last partial value on SUCCESS; the terminal state wins.
       progressPct: raw.status === 'SUCCESS' ? 100 : parseProgress(raw.progress),
-      finalPrompt: typeof finalPrompt === 'string' ? finalPrompt : null,
+      finalPrompt: text('finalPrompt'),
+      finalZhPrompt: text('finalZhPrompt'),
       // A new-api row its poller has not filled yet (issue 17): no status at all.
       stub: raw.status.trim() === '',
     },

@@ -57,6 +57,8 @@ export interface MjTask {
   mode: SpeedMode | null;
   /** properties.finalPrompt: for describe and shorten this is the result text. */
   finalPrompt: string | null;
+  /** properties.finalZhPrompt (plus, new-api): the Chinese twin of `finalPrompt`; null when the flavour has none. */
+  finalZhPrompt: string | null;
   properties: Record<string, unknown>;
   /** Always an array; empty until SUCCESS and on novicezk. */
   buttons: MjButton[];

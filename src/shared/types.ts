@@ -229,8 +229,21 @@ export interface TaskButton extends MjButton {
   intent: ButtonIntent;
 }
 
-/** The normalised upstream task as workflows see it: no free-form `properties` (they can leak hook URLs). */
-export interface TaskSnapshot extends Omit<MjTask, 'promptEn' | 'description' | 'state' | 'properties' | 'buttons'> {
+/**
+ * The normalised upstream task as workflows see it: no free-form `properties` (they can leak hook URLs), only the
+ * texts readers show from them. `promptEn`, `description` and `finalZhPrompt` are optional because snapshots recorded
+ * in histories before they were kept have none; what readers take from a snapshot is `reportedTask` (job-memo.ts).
+ */
+export interface TaskSnapshot extends Omit<
+  MjTask,
+  'promptEn' | 'description' | 'state' | 'properties' | 'buttons' | 'finalZhPrompt'
+> {
+  /** The upstream's prompt after its translation and rewriting. */
+  promptEn?: string;
+  /** The upstream's description of the task ("/imagine …", "Submit success", …). */
+  description?: string;
+  /** properties.finalZhPrompt: the Chinese twin of `finalPrompt` (plus, new-api), null when the flavour has none. */
+  finalZhPrompt?: string | null;
   buttons: TaskButton[];
   /** On FAILURE: what the failReason means (classified by the fetch activity, so workflows never parse text). */
   failKind?: FailReasonKind;

@@ -3,7 +3,7 @@
  * internal fields and uses null, G keeps its own trimmed copy with zero values and `state: ""`.
  */
 import type { SimClock } from './clock';
-import { numbered, shortenMarkdown } from './content';
+import { chineseTwin, numbered, shortenMarkdown } from './content';
 import { URL_TTL_MS, type UrlSigner } from './images';
 import type { MjFlavour } from '../shared/flavours';
 import type { SimTask, UploadRef } from './task';
@@ -58,6 +58,12 @@ export class Renderer {
     if (t.status === 'SUCCESS' && t.kind === 'describe') return numbered(t.resultLines);
     if (t.status === 'SUCCESS' && t.kind === 'shorten') return shortenMarkdown(t.prompt, t.resultLines);
     return t.finalPrompt;
+  }
+
+  /** properties.finalZhPrompt (plus, and new-api relaying it): the result text's Chinese twin, else the echo. */
+  finalZhPrompt(t: SimTask): string {
+    const text = this.finalPrompt(t);
+    return t.status === 'SUCCESS' && (t.kind === 'describe' || t.kind === 'shorten') ? chineseTwin(text) : text;
   }
 
   /** The imageUrl: final image on SUCCESS, a preview while running, the input for describe. */
@@ -123,7 +129,7 @@ export class Renderer {
       nonce: t.nonce,
       finalPrompt: this.finalPrompt(t),
       ...(this.started(t) ? { messageId: t.messageId, messageHash: t.hash, progressMessageId: t.messageId } : {}),
-      ...(plus ? { finalZhPrompt: this.finalPrompt(t) } : {}),
+      ...(plus ? { finalZhPrompt: this.finalZhPrompt(t) } : {}),
       ...t.extraProps,
     };
     const out: Json = {

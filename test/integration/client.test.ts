@@ -85,6 +85,12 @@ describe('MjJobsClient', () => {
     gridJobId = h.jobId;
   });
 
+  it('describe → the four numbered prompts in result.task.finalPrompt', async () => {
+    const r = await (await jobs.describe(maskPng())).result();
+    expect(r.task).toMatchObject({ status: 'SUCCESS', action: 'DESCRIBE' });
+    expect(r.task.finalPrompt).toMatch(/^1️⃣ .+\n\n2️⃣ .+\n\n3️⃣ .+\n\n4️⃣ .+$/s);
+  });
+
   it('is idempotent for a caller-supplied jobId (same id, same workflow, even after it finished)', async () => {
     const key = `order-${randomUUID()}`;
     const first = await jobs.imagine('a blue heron', { jobId: key });

@@ -34,7 +34,7 @@ import {
 } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
 import { ACTIVITY_FAILURE, JOB_FAILURE, MJ_ERROR_CODE, MODAL_INPUT_REJECTION } from '../../shared/failure-types';
-import type { JobMemo } from '../../shared/job-memo';
+import { reportedTask, type JobMemo, type JobMemoReported } from '../../shared/job-memo';
 import { checkModalInput, isAlwaysModal, modalNeeds } from '../../shared/modal-input-rule';
 import { ACTION_OF_KIND } from '../../shared/action-names';
 import { intentText } from '../../shared/intent-text';
@@ -175,6 +175,8 @@ export class JobRun {
   // Rebuilt by the first fetch of a run.
   progressPct: number | null = null;
   previewUrl: string | null = null;
+  /** What the latest confirmed snapshot reported for readers (result texts, media URLs). */
+  reported: JobMemoReported | undefined;
   action: string | undefined;
   buttons: TaskButton[] = [];
   failReason: string | undefined;
@@ -307,13 +309,20 @@ export class JobRun {
         ? this.images.map((i) => ({ index: i.index, key: i.asset.key, contentType: i.asset.contentType }))
         : undefined,
       owner: this.owner,
+      reported: this.reported,
     });
   }
 
-  /** Publishes the memo when something a reader sees changed since the last publish. */
+  /**
+   * Publishes the memo when something a reader sees changed since the last publish. `reported` is left out of the
+   * comparison: it changes with the status or progress the memo already shows (a describe's text comes with its
+   * SUCCESS), and an upsert of its own would be a command histories recorded before it lack. The terminal publish
+   * comes after the last snapshot, so the final memo always carries the final `reported`.
+   */
   async publish(): Promise<void> {
     const memo = this.memo();
-    const json = JSON.stringify(memo);
+    const { reported: _rides, ...compared } = memo;
+    const json = JSON.stringify(compared);
     if (json === this.lastMemoJson) return;
     this.lastMemoJson = json;
     await this.host.publish(memo, ++this.memoSeq, jobDetailsMarkdown(memo));
@@ -842,6 +851,7 @@ export class JobRun {
     const moved = changed && this.lastStatus !== undefined;
     this.progressPct = t.progressPct;
     this.previewUrl = t.imageUrl;
+    this.reported = reportedTask(t);
     this.action = t.action || this.action;
     this.buttons = t.buttons;
     this.failReason = t.failReason ?? undefined;

@@ -3,7 +3,7 @@
  * Temporal Web UI shows (`setCurrentDetails`). Pure functions of the job's state, unit-tested without a server.
  */
 import { intentText } from '../../shared/intent-text';
-import { JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
+import { JOB_MEMO_VERSION, type JobMemo, type JobMemoReported } from '../../shared/job-memo';
 import type { JobInput, JobPhase, JobTimings, JobWaitingFor, TaskButton } from '../../shared/types';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
 import type { TaskOwner } from '../../upstreams/types';
@@ -25,6 +25,7 @@ export interface JobView {
   modalPrompt?: string;
   assets?: JobMemo['assets'];
   owner?: TaskOwner;
+  reported?: JobMemoReported;
 }
 
 function memoWaitingFor(w: JobWaitingFor | undefined): JobMemo['waitingFor'] {
@@ -73,6 +74,7 @@ export function buildJobMemo(request: JobInput['request'], v: JobView): JobMemo 
     failureType: v.failure?.type,
     waitingFor: memoWaitingFor(v.waitingFor),
     owner: v.owner,
+    reported: v.reported,
   };
   return JSON.parse(JSON.stringify(memo)) as JobMemo;
 }

@@ -1,4 +1,4 @@
-import { matchKey, newApiKey, keyIdOf } from '../../../src/gateway/api-keys';
+import { matchKey, newApiKey, keyIdOf, keySecretOf } from '../../../src/gateway/api-keys';
 import { keyCandidates } from '../../../src/gateway/auth';
 import { checkHook, isPrivateAddress } from '../../../src/gateway/hook-guard';
 import { addDefaults, gatewayOptionsFromEnv } from '../../../src/gateway/options';
@@ -62,6 +62,14 @@ describe('keys and tokens', () => {
     expect(matchKey(`${k.key}x`, k.hash)).toBe(false);
     expect(matchKey(k.key, undefined)).toBe(false);
     expect(k.hash).not.toContain(k.key);
+  });
+
+  test('the secret part is read whole whatever its characters (a leading or inner `_`)', () => {
+    const secret = `_a${'-_Z9'.repeat(10)}b`;
+    expect(secret).toHaveLength(43);
+    expect(keySecretOf(`mjk_abcdefghij12_${secret}`)).toBe(secret);
+    expect(keyIdOf(`mjk_abcdefghij12_${secret}`)).toBe('abcdefghij12');
+    expect(keySecretOf('mjk_abcdefghij12_short')).toBeUndefined();
   });
 
   test('the three header forms; empty headers and the new-api placeholder are absent', () => {

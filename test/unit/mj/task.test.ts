@@ -96,6 +96,16 @@ describe('parseTask tolerance (§14.10)', () => {
     expect(parseTask({ ...minimal, properties: { finalPrompt: 7 } }).finalPrompt).toBeNull();
   });
 
+  test("finalZhPrompt, the Chinese twin, is lifted like finalPrompt (plus's shorten)", () => {
+    const raw = loadFixture('p-task-shorten.json') as { properties: { finalPrompt: string; finalZhPrompt: string } };
+    const task = parseTask(raw);
+    expect(task.finalPrompt).toBe(raw.properties.finalPrompt);
+    expect(task.finalZhPrompt).toBe(raw.properties.finalZhPrompt);
+    expect(task.finalZhPrompt).toContain('## 简化提示\n1️⃣ ');
+    expect(parseTask({ ...minimal, properties: { finalPrompt: 'a' } }).finalZhPrompt).toBeNull();
+    expect(parseTask({ ...minimal, properties: { finalZhPrompt: 7 } }).finalZhPrompt).toBeNull();
+  });
+
   test('imageUrls / videoUrls accept {url, thumbnail} objects and bare strings', () => {
     const task = parseTask({
       ...minimal,
