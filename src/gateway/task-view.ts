@@ -39,7 +39,7 @@ export interface ProxyTask {
   parentId: string | null;
   mode: string;
   buttons: ProxyButton[];
-  /** `cost`: a routed task's upstream, mode, price and refunds (issue 13); absent for a job with one upstream. */
+  /** `cost`: a routed task's upstream, mode, price and refunds; absent for a job with one upstream. */
   properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost };
 }
 
