@@ -171,7 +171,7 @@ export interface Config {
   };
   /**
    * `MJ_UPSTREAMS_FILE` (a JSON file) or `MJ_UPSTREAMS` (the same JSON inline): several upstreams with routing
-   * (issue 13, see `src/upstreams/config.ts`). Unset: undefined, the single `MJ_BASE_URL` upstream, no routing.
+   * (see `src/upstreams/config.ts`). Unset: undefined, the single `MJ_BASE_URL` upstream, no routing.
    */
   upstreams: UpstreamsConfig | undefined;
   /** From `@temporalio/envconfig`. */

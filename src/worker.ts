@@ -153,7 +153,7 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   const needsDispatcher = !overrides.mj || (routed && !overrides.upstreams);
   const upstream = needsDispatcher ? createUpstreamDispatcher(config, metrics, overrides.dispatcher) : undefined;
   const ownsUpstream = upstream !== undefined && overrides.dispatcher === undefined;
-  // Several upstreams (issue 13): one client per configured id; routing and the pool exist only then.
+  // Several upstreams: one client per configured id; routing and the pool exist only then.
   const ownSet: ConfiguredUpstreamSet | undefined =
     routed && !overrides.upstreams
       ? createUpstreamSet(config, upstream!, overrides.upstreamWebhook ? { webhook: overrides.upstreamWebhook } : {})
@@ -174,7 +174,7 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
   // upstream pool reuses their describe to reclaim reservations of closed workflows.
   const slotActivities = createSlotActivities({ client });
   const router = upstreams ? new PoolRouterClient({ client, taskQueue, upstreams }) : undefined;
-  // The cost ledger records routed submits only: without upstreams there is no price to record (K2).
+  // The cost ledger records routed submits only: without upstreams there is no price to record.
   const ledger = upstreams ? createLedgerRecorder({ client, taskQueue, budgets: config.budgets, metrics }) : undefined;
   const activities = createActivities({
     mj,

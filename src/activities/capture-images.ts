@@ -25,7 +25,7 @@ export const IMAGE_TOO_LARGE = 'ImageTooLarge';
 /**
  * `ApplicationFailure.type` when a gateway's image relay says the image is gone for good (non-retryable): new-api's
  * `/mj/image/<id>` answers 404 `{"error":"This content is no longer available."}` once the upstream's signed link
- * expired, and never polls a finished task again, so a refetched task only repeats the dead relay URL (issue 17).
+ * expired, and never polls a finished task again, so a refetched task only repeats the dead relay URL.
  * Details: `{ taskId, field: 'imageUrl', rule: 'relay-alive', status: 404 }`.
  */
 export const IMAGE_EXPIRED = 'ImageExpired';

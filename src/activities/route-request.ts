@@ -1,5 +1,5 @@
 /**
- * What a job step asks routing for (issue 13): the action it pays for, the features an upstream must offer for it,
+ * What a job step asks routing for: the action it pays for, the features an upstream must offer for it,
  * and its price on a given upstream. Pure functions of the request, so the submit and the reconciliation price a
  * task the same way.
  */

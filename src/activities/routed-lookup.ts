@@ -1,5 +1,5 @@
 /**
- * Reconciling a routed submit whose outcome is unknown (issue 13): the task is looked for by `state` on the SAME
+ * Reconciling a routed submit whose outcome is unknown: the task is looked for by `state` on the SAME
  * upstream the attempt went to, before anything is sent elsewhere. Found: the pool counts it and the ledger charges
  * it (its budget hold becomes the charge). Proven absent: the reservation and the budget hold are given back and the
  * job may submit again (routing decides where; a new hold is taken then).

@@ -1,5 +1,5 @@
 /**
- * `submitTask` with several upstreams (issue 13, contract K1): one attempt that reserves an upstream in the pool,
+ * `submitTask` with several upstreams: one attempt that reserves an upstream in the pool,
  * holds the price against the budgets in the ledger (so concurrent submits cannot together pass one), submits to
  * that upstream's client with its own hook URL, and tells the pool what happened. The hold becomes the charge on
  * acceptance, is released when the submit is known not accepted, and is kept for an unknown outcome (the reconcile

@@ -25,7 +25,7 @@ export interface SubmitTaskInput {
   /** From `makeStateKey(workflowId, step)`: lets `findTaskByState` find this submit if its answer is lost. */
   stateKey: string;
   /**
-   * Routed (issue 13): modes in order of preference; the one routing chose is in the result. Empty: the pool's
+   * Routed: modes in order of preference; the one routing chose is in the result. Empty: the pool's
    * `routing.modePreference` (the job named no mode). @default [mode]
    */
   modes?: SpeedMode[];
@@ -46,7 +46,7 @@ export interface SubmitTaskResult {
    * that long; absent for live proxies. @unit ms
    */
   refreshMs?: number;
-  /** Routed (issue 13): the owner's reservation (upstream, mode, price); absent with one upstream. */
+  /** Routed: the owner's reservation (upstream, mode, price); absent with one upstream. */
   route?: TaskRoute;
   /**
    * Routed: the parts of the acceptance's bookkeeping that failed (pool down, ledger down); absent when all were done.

@@ -7,7 +7,7 @@ import type { MjTask } from '../mj/types';
 import type { TaskSnapshot } from '../shared/types';
 
 /**
- * What `fetchTask` returns: the snapshot, plus two facts a workflow needs behind a new-api gateway (issue 17). Both
+ * What `fetchTask` returns: the snapshot, plus two facts a workflow needs behind a new-api gateway. Both
  * are absent where they do not apply, so histories of live proxies look as they did.
  */
 export interface FetchedTask extends TaskSnapshot {

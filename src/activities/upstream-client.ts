@@ -1,5 +1,5 @@
 /**
- * The client a task's calls go to (issue 13, contract K3): its owner's when the input names one, else the legacy
+ * The client a task's calls go to: its owner's when the input names one, else the legacy
  * single upstream. An owner this worker does not know is a typed, non-retryable failure, never a silent fallback
  * to another upstream (a task id means nothing there).
  */

@@ -54,7 +54,7 @@ function gifSize(b: Uint8Array): { width: number; height: number } | null {
   return size(d.getUint16(6, true), d.getUint16(8, true));
 }
 
-/** Start-of-frame markers: C0–CF except DHT (C4), JPG (C8) and DAC (CC). */
+/** Start-of-frame markers: 0xC0–0xCF except DHT (0xC4), JPG (0xC8) and DAC (0xCC). */
 function isStartOfFrame(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }

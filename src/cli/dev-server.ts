@@ -47,7 +47,7 @@ export interface DevServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** The `start-dev` arguments (exported for tests and the README). */
+/** The `start-dev` arguments (exported for tests and docs/deployment.md). */
 export function devServerArgs(opts: DevServerOptions): string[] {
   const port = opts.port ?? 7233;
   const args = [

@@ -65,7 +65,7 @@ export interface StartedStack {
 
 /** Starts the whole local stack. */
 export interface StartStackOptions {
-  /** Extra HTTP handlers of the gateway (the console, C9). */
+  /** Extra HTTP handlers of the gateway (the console). */
   handlers?: ExtraHandler[];
   /**
    * The web console, mounted in the gateway at `/console` (its options, e.g. a faster live interval), or false for

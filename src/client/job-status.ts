@@ -1,6 +1,6 @@
 /**
  * `status()`: what a workflow is doing. A running workflow answers its own progress query; a closed job is read
- * without a worker (a query on a closed workflow needs one to replay it), from `describe`, its memo (C4) and its
+ * without a worker (a query on a closed workflow needs one to replay it), from `describe`, its memo and its
  * result or failure, which the server keeps in history.
  */
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';

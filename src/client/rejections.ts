@@ -1,5 +1,5 @@
 /**
- * What a failed input update means to the caller, read from the failure's structured details (contract C1), never
+ * What a failed input update means to the caller, read from the failure's structured details, never
  * from its message text: the workflow's validator refused the input (nothing was recorded) → {@link
  * InputRejectedError} naming the field and the rule; a finished job → `MjInputError` on `jobId` (the SDK reports a
  * closed workflow as not found); a job that does not exist → `JobNotFoundError`; anything else as is.

@@ -1,5 +1,5 @@
 /**
- * `client.upstreams`: what operators need of the upstream pool (`mj-upstream-pool`, issue 13): the health of every
+ * `client.upstreams`: what operators need of the upstream pool (`mj-upstream-pool`): the health of every
  * upstream (in flight, today's counts, cooldowns, disables; never URLs or keys) and taking one out or putting it back.
  * A namespace whose pool never started (no routed job yet) reads as `null`; switching needs a running pool, because
  * only a worker knows the upstream configuration to start one with.

@@ -1,5 +1,5 @@
 /**
- * The web console for the people in the loop (issue 12): mount `createConsoleHandler({ backend })` in any Node HTTP
+ * The web console for the people in the loop: mount `createConsoleHandler({ backend })` in any Node HTTP
  * server (the gateway serves it at `/console`); `TemporalConsoleBackend` is the backend over the project's parts.
  */
 export * from './backend';

@@ -1,6 +1,6 @@
 /**
  * Turns what Temporal knows about a job (execution status, the job memo, the progress query, the result) into the
- * console's {@link ConsoleJob}. Pure: unit-tested without a server. The memo (contract C4) is preferred, because it
+ * console's {@link ConsoleJob}. Pure: unit-tested without a server. The memo is preferred, because it
  * answers without a worker; the progress query and the result are the fallbacks for jobs that carry no memo.
  */
 import { classifyButton, formatIntent } from '../mj/buttons';
@@ -98,7 +98,7 @@ function base(f: ExecutionFacts): ConsoleJob {
   };
 }
 
-/** A job from its memo (contract C4): everything a page shows, without a worker. */
+/** A job from its memo: everything a page shows, without a worker. */
 export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
   const job = base(f);
   const closed = f.executionStatus !== 'RUNNING';

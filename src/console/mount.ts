@@ -1,5 +1,5 @@
 /**
- * Mounts the console into a running gateway (contract C9): the same process serves `/console`, signs people in with
+ * Mounts the console into a running gateway: the same process serves `/console`, signs people in with
  * the gateway's tenant keys, and reads and starts jobs through the gateway's `MjJobsClient`. The session key is
  * derived from the gateway's deployment secret, so every gateway process accepts the same sessions; sign-outs are
  * recorded in the asset store (session-ends.ts), so every process refuses a signed-out cookie, also after a restart.

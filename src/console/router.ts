@@ -1,6 +1,6 @@
 /**
  * The console as one request handler, `(req, res) => Promise<boolean>` (true = handled), so the gateway's server
- * mounts it at `/console` beside its API (contract C9), and a test or a dev process can serve it alone.
+ * mounts it at `/console` beside its API, and a test or a dev process can serve it alone.
  *
  * Order per request: static files; a POST from another origin is refused; sign-in; then the session (a sealed cookie
  * whose key is checked again against the backend, so a revoked key ends the session, and which sign-out ends on the

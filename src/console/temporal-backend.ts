@@ -1,6 +1,6 @@
 /**
  * {@link ConsoleBackend} over the project's own parts: `MjJobsClient` starts and answers jobs, visibility finds a
- * tenant's workflows by the `MjTenant` search attribute (contract C7), and the job memo (contract C4) tells what a
+ * tenant's workflows by the `MjTenant` search attribute, and the job memo tells what a
  * job shows without a worker. Jobs without a memo fall back to the progress query (running) or the result
  * (finished, read from history); closed results are cached, since they never change.
  */

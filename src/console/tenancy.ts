@@ -1,5 +1,5 @@
 /**
- * Tenancy as the gateway defines it (contract C7): every job of a tenant carries the `MjTenant` keyword search
+ * Tenancy as the gateway defines it: every job of a tenant carries the `MjTenant` keyword search
  * attribute, so the tenant's gallery is one visibility query and ownership is one `describe`. A pipeline's or a
  * batch's child jobs (`<rootId>/<step>/<branch>`, `<rootId>/<item>`) belong to whoever owns the root.
  */

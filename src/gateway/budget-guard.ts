@@ -1,5 +1,5 @@
 /**
- * The gateway's budget pre-check (issue 13): a submit of a tenant whose refusing budget is already used up is
+ * The gateway's budget pre-check: a submit of a tenant whose refusing budget is already used up is
  * answered with code 4 and a description naming the budget, before any workflow starts. The gateway does not know
  * which upstream (and so which price) routing will pick, so it refuses only a budget with nothing left; the submit
  * activity checks the exact price again and fails the job `BudgetExceeded` when it would pass the limit.

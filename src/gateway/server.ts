@@ -1,7 +1,7 @@
 /**
  * The gateway's HTTP server: a midjourney-proxy API (`/mj/...`, also under `/mj-fast|/mj-turbo|/mj-relax`) in front
  * of the durable jobs. Stateless: everything it answers comes from Temporal (memos, visibility, the tenants
- * registry), so any number of processes can serve the same tenants. Extra route handlers (the console, C9) are
+ * registry), so any number of processes can serve the same tenants. Extra route handlers (the console) are
  * tried before the API routes.
  *
  * Order per request: CORS preflight → health → extra handlers → images (token or key) → key → route → read
@@ -33,7 +33,7 @@ export interface GatewayServer {
   /** Base of the absolute URLs handed out: `publicBaseUrl`, else {@link url} (public-url.ts). */
   readonly publicUrl: string;
   readonly port: number;
-  /** Adds a handler tried before the API routes (C9). */
+  /** Adds a handler tried before the API routes. */
   addHandler(h: ExtraHandler): void;
   close(): Promise<void>;
 }

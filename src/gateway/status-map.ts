@@ -1,5 +1,5 @@
 /**
- * Durable job phases → the proxy's status vocabulary (the README's status table is this list). Callers of the proxy
+ * Durable job phases → the proxy's status vocabulary (the status table of docs/gateway.md is this list). Callers of the proxy
  * API know SUBMITTED, IN_PROGRESS, MODAL, SUCCESS and FAILURE; our queueing and durable retries stay SUBMITTED with
  * an empty `failReason`, because new-api counts any non-empty failReason before "100%" as a failure and refunds it.
  */

@@ -1,5 +1,5 @@
 /**
- * What a routed task cost, for the task view's `properties.cost` (issue 13): the owner (upstream, mode) from the
+ * What a routed task cost, for the task view's `properties.cost`: the owner (upstream, mode) from the
  * job memo, the price and refunds from the cost ledger, read for every task of a page in ONE query with a short
  * deadline. A job without an owner (one upstream, no routing) costs no read at all; a ledger that does not answer
  * in time leaves the price out rather than holding the read path.
@@ -20,7 +20,7 @@ export interface TaskCost {
   refunded?: number;
 }
 
-/** The owner a routed job's memo records (JobMemo.owner, issue 13). */
+/** The owner a routed job's memo records (JobMemo.owner). */
 export function ownerOf(view: JobView): TaskOwner | undefined {
   const owner = (view.job as { owner?: TaskOwner } | undefined)?.owner;
   return owner && typeof owner.upstreamId === 'string' ? owner : undefined;

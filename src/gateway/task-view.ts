@@ -39,13 +39,13 @@ export interface ProxyTask {
   parentId: string | null;
   mode: string;
   buttons: ProxyButton[];
-  /** `cost`: a routed task's upstream, mode, price and refunds (issue 13); absent for a job with one upstream. */
+  /** `cost`: a routed task's upstream, mode, price and refunds; absent for a job with one upstream. */
   properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost };
 }
 
 /**
  * The fields of the task JSON the gateway answers on its own, and why; every other field is what the upstream task
- * said. The README's gateway section shows this table, and the parity test (test/integration/gateway-parity.test.ts)
+ * said. docs/gateway.md shows this table, and the parity test (test/integration/gateway-parity.test.ts)
  * checks every field not named here against the upstream's own JSON of the task.
  */
 export const PROXY_TASK_OWN_FIELDS = {

@@ -1,5 +1,5 @@
 /**
- * Budgets configuration (contract K5): `MJ_BUDGETS_FILE` (path of a JSON file) or `MJ_BUDGETS` (the JSON inline),
+ * Budgets configuration: `MJ_BUDGETS_FILE` (path of a JSON file) or `MJ_BUDGETS` (the JSON inline),
  * `{ "budgets": [{ "scope", "id"?, "limit", "currency"?, "period", "onExceed" }] }`. Each bad field is one
  * {@link ConfigIssue} naming its path, e.g. `MJ_BUDGETS.budgets[0].limit: must be a number > 0`. Validation is the
  * ledger's own rule (`budget-rules.ts`), so what the config accepts the ledger's `setBudgets` accepts too.

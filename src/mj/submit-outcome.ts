@@ -59,7 +59,7 @@ export function classifyRejection(code: number, description: string, httpStatus?
       return rejected(code, 'system', true, d);
     case 5:
       // new-api's code 5 "unmarshal_response_body_failed": the upstream answered something that is not JSON, which
-      // is its plain-text 401 for a wrong channel key (issue 17).
+      // is its plain-text 401 for a wrong channel key.
       if (includesAny(d, ['unmarshal_response_body_failed'])) return rejected(code, 'upstream-auth', true, d);
       return rejected(code, 'system', true, d);
     default:

@@ -46,7 +46,7 @@ export function tryParseTask(body: unknown): { ok: true; task: MjTask } | { ok: 
       progressPct: raw.status === 'SUCCESS' ? 100 : parseProgress(raw.progress),
       finalPrompt: text('finalPrompt'),
       finalZhPrompt: text('finalZhPrompt'),
-      // A new-api row its poller has not filled yet (issue 17): no status at all.
+      // A new-api row its poller has not filled yet: no status at all.
       stub: raw.status.trim() === '',
     },
   };

@@ -94,7 +94,7 @@ function entryItem(raw: unknown, path: string, issues: SpecIssue[]): BatchItem |
   }
   return {
     id: id ?? '',
-    // A batch file names upstream tasks, not our jobs: a parent the upstream does not know fails in seconds (issue 16).
+    // A batch file names upstream tasks, not our jobs: a parent the upstream does not know fails in seconds.
     request: request
       ? request.kind === 'action'
         ? { ...request, parentOrigin: 'external' }

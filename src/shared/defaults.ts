@@ -44,7 +44,7 @@ export const DEFAULT_POLL_POLICY: Record<SpeedMode, PollPolicy> = {
 export const WEBHOOK_INTERVAL_FACTOR = 6;
 
 /**
- * ... but a lost terminal webhook must still be noticed within this, jitter included (issue 15): the default safety
+ * ... but a lost terminal webhook must still be noticed within this, jitter included: the default safety
  * net of a relax job (6 × 5 min) is cut to 10 min ÷ (1 + jitter). An explicit `webhookInterval` is taken as given.
  */
 export const WEBHOOK_INTERVAL_CAP = '10m';
@@ -118,7 +118,7 @@ export const MAX_UPSTREAM_AUTH_RETRIES = 2;
 export const RECONCILE_DELAY = '2s';
 
 /**
- * Routed jobs (issue 13): shortest wait before asking the pool again after it answered "busy", so a cooldown that
+ * Routed jobs: shortest wait before asking the pool again after it answered "busy", so a cooldown that
  * ends now does not turn into a tight loop of reservations.
  */
 export const MIN_UPSTREAM_WAIT = '1s';

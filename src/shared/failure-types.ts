@@ -54,7 +54,7 @@ export const JOB_FAILURE = {
   /** The upstream task succeeded but its images could not be stored; details carry the task id. */
   captureFailed: 'CaptureFailed',
   /**
-   * A new job would pass a budget (issue 13); details `{ field: 'budget', rule: 'limit', budget, limit, spent, price }`.
+   * A new job would pass a budget; details `{ field: 'budget', rule: 'limit', budget, limit, spent, price }`.
    * Nothing was sent upstream.
    */
   budgetExceeded: 'BudgetExceeded',
@@ -99,7 +99,7 @@ export const ACTIVITY_FAILURE = {
   /** An activity argument is unusable (mask not a PNG, asset missing): retrying cannot help. */
   invalidInput: 'InvalidActivityInput',
   /**
-   * Routing (issue 13): nothing can take the submit now; details `{ retryAfterMs, reason, upstreamId? }`. The job
+   * Routing: nothing can take the submit now; details `{ retryAfterMs, reason, upstreamId? }`. The job
    * waits on a durable timer and asks again (a pinned follow-up keeps waiting for its owner).
    */
   upstreamsBusy: 'UpstreamsBusy',
@@ -146,7 +146,7 @@ export interface ActivityFailureDetails {
   /** Retry-After, repeated here because `nextRetryDelay` does not survive the trip into workflow code. */
   retryAfterMs?: number;
   /**
-   * Routed submits (issue 13): the upstream the attempt went to, and `failover: true` when it proved the task was not
+   * Routed submits: the upstream the attempt went to, and `failover: true` when it proved the task was not
    * accepted there (the pool cooled or disabled it; the next attempt may go elsewhere).
    */
   upstreamId?: string;

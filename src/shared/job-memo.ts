@@ -142,7 +142,7 @@ export interface JobMemo {
         intent?: undefined;
         expiresAt?: undefined;
       };
-  /** With several upstreams (issue 13): the upstream, task and mode of the job; its follow-ups go there. */
+  /** With several upstreams: the upstream, task and mode of the job; its follow-ups go there. */
   owner?: TaskOwner;
   /**
    * What the upstream task reported (result texts, media URLs), from the latest confirmed snapshot. It rides along

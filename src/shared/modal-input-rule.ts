@@ -1,5 +1,5 @@
 /**
- * The MODAL-input rule (contract C2), in one workflow-safe module: which intents always park in MODAL, what a person
+ * The MODAL-input rule, in one workflow-safe module: which intents always park in MODAL, what a person
  * must supply for them, and whether a given input will do. Used by the job's update validator and pre-supplied
  * input check, the pipeline workflow's step-input validator, the pipeline spec (zod refinement) and the client, so
  * bad input is refused with the same field and rule wherever it enters, before it reaches history.

@@ -96,7 +96,7 @@ export interface PipelineInput {
   policy?: Partial<PollPolicy>;
   captureImages?: boolean;
   submitPolicy?: 'at-most-once' | 'at-least-once';
-  /** Cost attribution of every child (issue 13); the pipeline adds its own id as `pipelineId`. */
+  /** Cost attribution of every child; the pipeline adds its own id as `pipelineId`. */
   costTags?: CostTags;
 }
 
@@ -239,7 +239,7 @@ export interface BatchInput {
   policy?: Partial<PollPolicy>;
   captureImages?: boolean;
   submitPolicy?: 'at-most-once' | 'at-least-once';
-  /** Cost attribution of every item's job (issue 13); the batch adds its own id as `batchId`. */
+  /** Cost attribution of every item's job; the batch adds its own id as `batchId`. */
   costTags?: CostTags;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Structured rejections (contract C1): every update-validator rejection and every input-related job failure is an
+ * Structured rejections: every update-validator rejection and every input-related job failure is an
  * `ApplicationFailure` whose `details[0]` is a {@link RejectionDetails}. Callers (the client, the gateway) read the
  * field and rule from there and never parse the message text, which stays free to change. Workflow-safe.
  */

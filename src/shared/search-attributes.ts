@@ -7,7 +7,7 @@ export const MJ_TASK_ID = defineSearchAttributeKey('MjTaskId', SearchAttributeTy
 export const MJ_STATUS = defineSearchAttributeKey('MjStatus', SearchAttributeType.KEYWORD);
 export const MJ_ACTION = defineSearchAttributeKey('MjAction', SearchAttributeType.KEYWORD);
 export const MJ_MODE = defineSearchAttributeKey('MjMode', SearchAttributeType.KEYWORD);
-/** The gateway tenant that owns a job (set at start by the gateway; contract C7). */
+/** The gateway tenant that owns a job (set at start by the gateway). */
 export const MJ_TENANT = defineSearchAttributeKey('MjTenant', SearchAttributeType.KEYWORD);
 
 /** Every key this service writes; the dev server and the tests register these. */

@@ -38,7 +38,7 @@ export type JobRequest =
        */
       parentOrigin?: 'job' | 'external';
       /**
-       * The parent's owner (issue 13): with several upstreams the action goes only there, never elsewhere (a task id
+       * The parent's owner: with several upstreams the action goes only there, never elsewhere (a task id
        * means nothing on another upstream). Filled from the parent job's memo by pipelines and `client.action`.
        * @default undefined (one upstream, or the parent's owner is not known: routing decides)
        */
@@ -117,7 +117,7 @@ export interface JobInput {
   /** Speed mode; selects the path prefix and the default poll policy. @default 'FAST' */
   mode?: SpeedMode;
   /**
-   * With several upstreams (issue 13): modes in order of preference; routing takes the first one some upstream can
+   * With several upstreams: modes in order of preference; routing takes the first one some upstream can
    * run now, and the job then runs (and polls) in that mode. @default [mode]; neither given: the pool's
    * `routing.modePreference`
    */
@@ -135,7 +135,7 @@ export interface JobInput {
    * 'auto' answers it with the task's own `finalPrompt`; 'ask' waits for a person. @default 'ask'
    */
   remix?: 'auto' | 'ask';
-  /** Observer workflow signalled `jobChanged` at each memo change (contract C4). @default undefined */
+  /** Observer workflow signalled `jobChanged` at each memo change. @default undefined */
   notify?: JobNotify;
   /** Download the result images into the asset store on SUCCESS. @default true */
   captureImages?: boolean;
@@ -199,7 +199,7 @@ export interface JobCarry {
 }
 
 /**
- * The reservation a routed submit made (issue 13): what the submit activity reports back, so later calls free the
+ * The reservation a routed submit made: what the submit activity reports back, so later calls free the
  * pool's slot (`requestId`) and the mode routing chose is the one the job runs in. No secrets.
  */
 export interface TaskRoute {
@@ -264,7 +264,7 @@ export interface JobResult {
   timings: JobTimings;
   submits: number;
   fetches: number;
-  /** Several upstreams (issue 13): where the task ran; follow-ups of this job go there. */
+  /** Several upstreams: where the task ran; follow-ups of this job go there. */
   owner?: TaskOwner;
   /** Submits refused by an upstream (proven not accepted) and sent elsewhere. */
   failovers?: number;
@@ -274,7 +274,7 @@ export interface JobResult {
 export type JobWaitingFor = ModalWaitingFor | UpstreamWaitingFor;
 
 /**
- * A routed job that cannot submit now (issue 13): every upstream busy or cooling down, its pinned owner down
+ * A routed job that cannot submit now: every upstream busy or cooling down, its pinned owner down
  * (`upstreamId` set), or a budget that parks it (`reason: 'budget'`). Nothing is asked of a person (`needs` empty).
  */
 export interface UpstreamWaitingFor {
@@ -339,7 +339,7 @@ export interface TaskChangedHint {
   status?: string;
   progress?: string;
   /**
-   * The upstream whose per-upstream webhook token the delivery used (issue 13); absent for the legacy token. A job
+   * The upstream whose per-upstream webhook token the delivery used; absent for the legacy token. A job
    * ignores a hint from another upstream than its owner.
    */
   upstreamId?: string;

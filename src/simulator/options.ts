@@ -9,7 +9,7 @@ import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway';
 /** MidJourney versions whose button sets the simulator knows (contract §7). */
 export type SimDefaultVersion = '6.1' | '7' | '8';
 
-/** Simulated durations of one grid job (an imagine) in a speed mode. Other jobs scale these (see README). */
+/** Simulated durations of one grid job (an imagine) in a speed mode. Other jobs scale these (see docs/simulator.md, Timing). */
 export interface ModeDurations {
   /** Time from SUBMITTED to the first IN_PROGRESS step ("Waiting to start"), simulated ms. */
   queueMs: number;

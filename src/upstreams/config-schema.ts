@@ -1,5 +1,5 @@
 /**
- * The JSON shape of `MJ_UPSTREAMS_FILE` / `MJ_UPSTREAMS` (issue 13), one zod schema per part, every leaf with a
+ * The JSON shape of `MJ_UPSTREAMS_FILE` / `MJ_UPSTREAMS`, one zod schema per part, every leaf with a
  * rule text that names what is expected and never echoes the value (an API key may sit next to a typo).
  * Cross-field rules (unique ids, API key sources, mode preference) live in `./config-rules/`.
  */

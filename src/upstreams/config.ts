@@ -1,5 +1,5 @@
 /**
- * Several upstreams (issue 13): `MJ_UPSTREAMS_FILE` (path of a JSON file) or `MJ_UPSTREAMS` (the same JSON inline),
+ * Several upstreams: `MJ_UPSTREAMS_FILE` (path of a JSON file) or `MJ_UPSTREAMS` (the same JSON inline),
  * `{ "upstreams": [...], "routing": { "rule", "modePreference" } }`, validated into {@link UpstreamsConfig}. Each bad
  * field is one `ConfigIssue` naming its path, e.g. `MJ_UPSTREAMS.upstreams[1].prices.default.FAST: must be a number
  * ≥ 0`. Unset: undefined, and the service runs its single legacy upstream (`MJ_BASE_URL`) without routing.

@@ -1,5 +1,5 @@
 /**
- * Price lookup of one upstream (issue 13): the action's own price for the mode, else the table's default for the
+ * Price lookup of one upstream: the action's own price for the mode, else the table's default for the
  * mode, else 0 (an upstream configured without prices costs nothing as far as the ledger knows). Workflow-safe.
  */
 import type { SpeedMode } from '../mj/types';

@@ -1,5 +1,5 @@
 /**
- * The activity side of the upstream pool (`UpstreamRouter`, issue 13): every call is one
+ * The activity side of the upstream pool (`UpstreamRouter`): every call is one
  * `executeUpdateWithStart` on `mj-upstream-pool` (conflict policy USE_EXISTING), so the first call starts the pool
  * with this worker's views and settings and later calls reach the running one. No retries here (Temporal retries
  * the calling activity); each update is idempotent by request id.

@@ -1,5 +1,5 @@
 /**
- * The pure routing function of several upstreams (issue 13). The pool workflow runs it inside its update handler,
+ * The pure routing function of several upstreams. The pool workflow runs it inside its update handler,
  * so it must be deterministic: no clock (the caller passes `nowMs`), no randomness (the caller passes `cursor`, a
  * counter it increments per routed reservation), no Node imports.
  *

@@ -1,5 +1,5 @@
 /**
- * Contract of several upstreams (issue 13): what routing, the upstream pool, the job's activities and the cost
+ * Contract of several upstreams: what routing, the upstream pool, the job's activities and the cost
  * ledger exchange. Workflow-safe (types and constant lists only), so workflows and activities import the same shapes.
  *
  * Secrets never appear here: an {@link UpstreamView} is what goes into workflow history; the base URL, API key and

@@ -1,7 +1,7 @@
 /**
- * The worker's upstreams (issue 13): one {@link MjClient} per configured id, built like the legacy client
+ * The worker's upstreams: one {@link MjClient} per configured id, built like the legacy client
  * (`createMjClient` in `src/worker.ts`: same timeouts, the worker's dispatcher with its metrics interceptor). API
- * keys are revealed here and nowhere else; the hook URL per upstream carries that upstream's derived token (K4).
+ * keys are revealed here and nowhere else; the hook URL per upstream carries that upstream's derived token.
  */
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config';

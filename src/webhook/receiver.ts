@@ -28,7 +28,7 @@ export interface WebhookReceiverOptions {
   /** The secret path segment; a {@link Secret} or a plain string. */
   token: string | Secret;
   /**
-   * Several upstreams (issue 13, K4): their ids. Each one's derived token (`upstreamToken(token, id)`) is accepted
+   * Several upstreams: their ids. Each one's derived token (`upstreamToken(token, id)`) is accepted
    * too, and its deliveries carry `upstreamId` in the hint; the plain token keeps working without one.
    * @default [] (only the plain token)
    */

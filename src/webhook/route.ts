@@ -25,7 +25,7 @@ export function taskIdQuery(taskId: string): string {
   return `${MJ_TASK_ID.name} = "${escaped}" AND ExecutionStatus = "Running"`;
 }
 
-/** The hint of a delivery; `upstreamId` when it came through that upstream's own token (K4). */
+/** The hint of a delivery; `upstreamId` when it came through that upstream's own token. */
 export function hintOf(task: Pick<MjTask, 'id' | 'status' | 'progress'>, upstreamId?: string): TaskChangedHint {
   return {
     taskId: task.id,

@@ -1,6 +1,6 @@
 /**
  * The webhook's only credential is a secret path segment (proxies send no signature, contract §10). Comparing it must
- * not leak, through timing, how much of a guess was right. With several upstreams (issue 13, K4) each one gets its
+ * not leak, through timing, how much of a guess was right. With several upstreams each one gets its
  * own segment derived from `MJ_WEBHOOK_TOKEN`, so a delivery tells which upstream sent it.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';

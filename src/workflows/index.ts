@@ -1,5 +1,5 @@
 /**
- * Every workflow and message definition the worker registers and clients import (contract C3). The worker's
+ * Every workflow and message definition the worker registers and clients import. The worker's
  * `workflowsPath` points here, so everything exported must be workflow-safe. One folder per workflow, each with its
  * `messages.ts`; activities import only those messages modules.
  */

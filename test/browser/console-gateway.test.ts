@@ -1,5 +1,5 @@
 /**
- * The console mounted in the real gateway (C9): signed in with a key from the gateway's tenant directory, it shows a
+ * The console mounted in the real gateway: signed in with a key from the gateway's tenant directory, it shows a
  * job submitted through the midjourney-proxy API, presses its U1, and a revoked key ends the session.
  */
 import type { Browser } from 'playwright-core';

@@ -1,5 +1,5 @@
 /**
- * Chaos over three upstreams (issue 13): jobs routed by the real upstream pool across three simulators on loopback,
+ * Chaos over three upstreams: jobs routed by the real upstream pool across three simulators on loopback,
  * each follow-up (an upscale of a finished grid) pinned to its parent's owner, while the suite SIGKILLs worker
  * processes, kills and restarts the Temporal server, kills one simulator mid-run and brings it back on the same port
  * (its tasks kept in its state file), and the simulators refuse submits (429 with Retry-After), drop answers after

@@ -1,7 +1,7 @@
 /**
  * Bad input, table-driven: every case names its entry point, the bad input, and the typed rejection it must get
  * (error type, stable code, the field, and the rule). {@link rejectionOf} reads any of our error shapes into one
- * {@link Rejection}; {@link markdownTable} prints the cases tried (the README table is generated from it).
+ * {@link Rejection}; {@link markdownTable} prints the cases tried (the tables of docs/reliability.md are generated from it).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';

@@ -153,7 +153,7 @@ export async function updateRejection(p: Promise<unknown>): Promise<string> {
   const cause = (err as WorkflowUpdateFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   expect((cause as ApplicationFailure).type).toBe(PIPELINE_FAILURE.inputRejected);
-  // Contract C1: every rejection names its field and rule in details[0].
+  // Every rejection names its field and rule in details[0].
   expect(readRejection(cause as ApplicationFailure)).toMatchObject({
     field: expect.any(String),
     rule: expect.any(String),
@@ -161,7 +161,7 @@ export async function updateRejection(p: Promise<unknown>): Promise<string> {
   return (cause as ApplicationFailure).message;
 }
 
-/** The structured details of a rejected step input (contract C1). */
+/** The structured details of a rejected step input. */
 export async function rejectionDetails(p: Promise<unknown>): Promise<RejectionDetails | undefined> {
   const err = await p.then(
     () => undefined,

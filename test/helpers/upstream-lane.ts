@@ -1,5 +1,5 @@
 /**
- * Several upstreams end to end (issue 13): one real dev server, N simulators on loopback (each with its own state
+ * Several upstreams end to end: one real dev server, N simulators on loopback (each with its own state
  * file, so one can be killed and brought back on the same port with its tasks), and an in-process worker with the
  * real activities, the real upstream pool workflow and its router client. Each lane uses its own pool id, so suites
  * do not share upstream health. With `budgets`, the worker also has the real ledger recorder (each lane has its own

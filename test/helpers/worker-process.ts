@@ -29,7 +29,7 @@ export interface WorkerProcessConfig {
   assetDir: string;
   notifyHookUrl?: string;
   /**
-   * Several upstreams (issue 13): the worker routes through the pool workflow `poolId` over these simulators
+   * Several upstreams: the worker routes through the pool workflow `poolId` over these simulators
    * (`simUrl` stays the client of unrouted calls). @default undefined (one upstream)
    */
   upstreams?: { views: UpstreamView[]; routing: RoutingSettings; urls: Record<string, string>; poolId: string };

@@ -1,5 +1,5 @@
 /**
- * Budgets are exact under concurrency (issue 13, cost ledger): a real dev server, two simulators on loopback, the
+ * Budgets are exact under concurrency (cost ledger): a real dev server, two simulators on loopback, the
  * real pool, the real ledger and the real routed submit. A refusing budget with room for exactly K jobs, 3K jobs of
  * that tenant started at once: exactly K reach an upstream (the simulators' own submit counts), the others fail
  * `BudgetExceeded`, spend ends at the limit and nothing stays held. Before holds (a query, then the charge after

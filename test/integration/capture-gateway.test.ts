@@ -1,5 +1,5 @@
 /**
- * captureImages behind the simulator's new-api gateway over loopback (issue 17, item 4): the relay URL a SUCCESS
+ * captureImages behind the simulator's new-api gateway over loopback (behaviour 4 of the simulator's new-api model): the relay URL a SUCCESS
  * carries works while the upstream's signed link lives, and once it expired the relay's 404 ends capture at once
  * with the typed, non-retryable `ImageExpired`, without refetching a task that can only repeat the dead URL.
  */

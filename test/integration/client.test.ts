@@ -329,7 +329,7 @@ describe('MjJobsClient', () => {
     });
     const bad = await jobs.status(failed.jobId);
     expect(bad).toMatchObject({ kind: 'job', executionStatus: 'FAILED', source: 'closed' });
-    // The memo (C4) supplies what the failure does not: the upstream task and its last status.
+    // The memo supplies what the failure does not: the upstream task and its last status.
     expect(bad.kind === 'job' && bad.progress).toMatchObject({
       phase: 'failed',
       failure: { type: JOB_FAILURE.contentPolicy },

@@ -59,7 +59,7 @@ test('a used-up tenant budget refuses the submit before anything starts; other t
   const input = JSON.parse(Buffer.from(started!.input!.payloads![0]!.data!).toString('utf8'));
   expect(input.costTags).toEqual({ tenant: 'beta' });
 
-  // A routed task (memo owner, issue 13) reads its price and refund from the ledger in one query.
+  // A routed task (memo owner) reads its price and refund from the ledger in one query.
   const routedId = jobWorkflowId('acme', '1700000000000042');
   await recorder.charge(charge(3, routedId, { price: 0.08 }));
   await recorder.refund({ key: `${routedId}/submit#3`, reason: 'gateway-timeout', at: Date.now() });

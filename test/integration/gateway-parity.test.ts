@@ -1,7 +1,7 @@
 /**
  * Field parity: every operation the gateway accepts, run through the gateway against the simulator in each of its
  * flavours; our task JSON is compared field by field with the simulator's own JSON of the same upstream task. A field
- * may differ only when `PROXY_TASK_OWN_FIELDS` (task-view.ts, the README's table) says the gateway answers its own.
+ * may differ only when `PROXY_TASK_OWN_FIELDS` (task-view.ts, the table in docs/gateway.md) says the gateway answers its own.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

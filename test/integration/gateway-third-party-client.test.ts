@@ -1,6 +1,6 @@
 /**
  * A real third-party client of the midjourney-proxy API, installed from npm as a test-only dependency, completing
- * jobs through the gateway against a real dev server, the simulator and a job worker (issue 11, Tests).
+ * jobs through the gateway against a real dev server, the simulator and a job worker.
  *
  * The client is `uniai` (pinned in devDependencies). Its MidJourney provider (`src/providers/MidJourney.ts`, read in
  * node_modules/uniai/dist/index.js) speaks the proxy API with axios: `POST {proxy}/mj/submit/imagine` with

@@ -57,8 +57,8 @@ const lanes: Record<string, Lane> = {};
 
 async function openLane(name: string, sim: SimulatorOptions, clientKey?: string): Promise<void> {
   const s = await startSimulator({ timeScale: TIME_SCALE, seed: 11, ...sim });
-  // The client's refresh period follows the simulated gateway's (0 there: refreshed on every read), so the poll floor
-  // of issue 17 does not hold these tests at new-api's 15 s.
+  // The client's refresh period follows the simulated gateway's (0 there: refreshed on every read), so the gateway
+  // poll floor does not hold these tests at new-api's 15 s.
   const mj = new MjClient({
     baseUrl: s.url,
     flavour: s.flavour,
@@ -111,7 +111,7 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook/${HOOK_TOKEN}`;
   await Promise.all([
     openLane('trueai', { flavour: 'trueai' }),
-    // Refreshed on every read and one row per task: these tests predate the new-api model (issue 17).
+    // Refreshed on every read and one row per task: these tests predate the new-api model.
     openLane('gateway', { flavour: 'gateway', remix: true, gateway: { refreshMs: 0, duplicateRows: false } }),
     openLane('novicezk', { flavour: 'novicezk' }),
     openLane('locked', { flavour: 'trueai', apiKey: 'the-right-key' }, 'a-wrong-key'),

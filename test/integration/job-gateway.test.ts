@@ -1,5 +1,5 @@
 /**
- * The job workflow behind the simulator's new-api gateway (issue 17), end to end: a real dev server, real activities
+ * The job workflow behind the simulator's new-api gateway, end to end: a real dev server, real activities
  * and MjClient, the gateway flavour over loopback HTTP with new-api's defaults (a 15 s refresh, stubs, duplicate
  * rows, the image relay, the dropped speed prefix). Simulated time runs {@link SCALE} times faster than real time,
  * so the client's refresh setting and every policy below are in real milliseconds: 15 simulated seconds are 150 ms.

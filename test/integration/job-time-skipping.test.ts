@@ -341,7 +341,7 @@ describe('MODAL', () => {
     const { handle, log } = await start({ script: imagineScript(30_000), submits: [{ ok: 'modal' }] }, varyRegion);
     await env.sleep('1d');
     const waiting = await handle.query(getProgressQuery);
-    // Vary (Region) always needs input: the job asks first and the upstream has seen nothing yet (issue 10).
+    // Vary (Region) always needs input: the job asks first and the upstream has seen nothing yet.
     expect(waiting.phase).toBe('waiting-input');
     expect(log.submits).toBe(0);
     expect(waiting.waitingFor).toMatchObject({ kind: 'modal', needs: ['prompt', 'mask'] });

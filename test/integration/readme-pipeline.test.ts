@@ -1,6 +1,6 @@
 /**
- * The README's pipeline example, exactly as printed (its JSON block is read from README.md and must equal
- * examples/cat-pipeline.json): with `"input": "ask"` on the Vary (Region) step, nothing is opened upstream for that
+ * The documented pipeline example, exactly as printed (its JSON block is read from docs/pipelines-and-batches.md
+ * and must equal examples/cat-pipeline.json): with `"input": "ask"` on the Vary (Region) step, nothing is opened upstream for that
  * step until a person gives `modal` — no button press, no MODAL task — while every other branch runs to the end.
  * Real dev server, real workers and activities, the simulator counting every submit.
  */
@@ -16,12 +16,12 @@ jest.setTimeout(120_000);
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** The first ```json block after "A pipeline file is JSON" in the README. */
-async function readmeExample(): Promise<unknown> {
-  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
-  const from = readme.indexOf('A pipeline file is JSON');
+/** The first ```json block after "A pipeline file is JSON" in docs/pipelines-and-batches.md. */
+async function documentedExample(): Promise<unknown> {
+  const doc = await readFile(path.join(ROOT, 'docs/pipelines-and-batches.md'), 'utf8');
+  const from = doc.indexOf('A pipeline file is JSON');
   expect(from).toBeGreaterThan(0);
-  const block = /```json\n([\s\S]*?)```/.exec(readme.slice(from));
+  const block = /```json\n([\s\S]*?)```/.exec(doc.slice(from));
   expect(block).not.toBeNull();
   return JSON.parse(block![1]!);
 }
@@ -34,11 +34,11 @@ afterAll(() => lane?.close());
 
 it('prints the same pipeline as examples/cat-pipeline.json', async () => {
   const file = JSON.parse(await readFile(path.join(ROOT, 'examples/cat-pipeline.json'), 'utf8')) as unknown;
-  expect(await readmeExample()).toEqual(file);
+  expect(await documentedExample()).toEqual(file);
 });
 
 it('opens no upstream task for the "ask" step until modal is given, then exactly one press and one modal', async () => {
-  const spec = (await readmeExample()) as Record<string, unknown>;
+  const spec = (await documentedExample()) as Record<string, unknown>;
   const input = parsePipelineSpec({ ...spec, policy: { initialInterval: '300ms', maxInterval: '1s', jitter: 0.1 } });
   const { env, sim, store, taskQueue } = lane;
   const handle = await env.client.workflow.start(pipelineWorkflow, {

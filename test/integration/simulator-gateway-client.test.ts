@@ -1,5 +1,5 @@
 /**
- * `MjClient` against the simulator's new-api gateway over real loopback HTTP (issue 17, client side): a stub is
+ * `MjClient` against the simulator's new-api gateway over real loopback HTTP (client side): a stub is
  * "not yet known", duplicate rows collapse, middleware refusals and code 5 map to typed errors, and the client knows
  * how often the gateway refreshes.
  */

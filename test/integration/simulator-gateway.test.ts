@@ -1,5 +1,5 @@
 /**
- * The gateway flavour as a new-api front (issue 17, items 1–8), over real loopback HTTP on a ManualClock: its own
+ * The gateway flavour as a new-api front (the eight behaviours of docs/simulator.md), over real loopback HTTP on a ManualClock: its own
  * table refreshed by a 15 s poller, stub rows, duplicate rows after a modal, frozen fields, the image relay and its
  * expiry, both error envelopes, code 5 on a bad upstream key, stripped prefix/accountFilter/notifyHook, echoed state.
  */

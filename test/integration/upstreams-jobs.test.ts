@@ -1,5 +1,5 @@
 /**
- * Jobs over several upstreams end to end (issue 13): a real dev server, three simulators on loopback with different
+ * Jobs over several upstreams end to end: a real dev server, three simulators on loopback with different
  * prices, modes and faults, the real upstream pool workflow and the real activities. Routing rule and mode
  * preference; failover with one upstream answering 23, one answering auth errors and one killed mid-run and brought
  * back; a follow-up pinned to a down owner that waits (and says why) and completes on that owner once it is back;

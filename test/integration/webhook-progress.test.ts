@@ -1,5 +1,5 @@
 /**
- * Progress-only webhooks wake nobody (issue 15): against a real dev server, the simulator, a job worker, the webhook
+ * Progress-only webhooks wake nobody: against a real dev server, the simulator, a job worker, the webhook
  * receiver with a progress directory and the gateway reading the same directory, each posted percentage shows in
  * the client's `progress` and `status` (the CLI's bars) and in the gateway's `progress` field within a second,
  * while the job's history gets no signal for any of them.

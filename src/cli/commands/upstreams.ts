@@ -4,7 +4,7 @@ import type { CliContext } from '../context';
 import { CliNotFoundError } from '../exit-codes';
 
 /**
- * `upstreams`: health of every routed upstream (issue 13); `upstreams disable <id> [--message]` and `upstreams enable
+ * `upstreams`: health of every routed upstream; `upstreams disable <id> [--message]` and `upstreams enable
  * <id>` take one out of routing or put it back. Thin over `client.upstreams`; never prints a URL or key (the pool has
  * none).
  */

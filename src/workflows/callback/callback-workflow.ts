@@ -1,7 +1,7 @@
 /**
  * `callbackDeliveryWorkflow`: delivers every change of one gateway job to the caller's notifyHook, durably. The
  * gateway starts it before the job (id `mj-gw-cb-<tenant>-<taskId>`, gateway task queue); the job signals
- * `jobChanged` with a growing `seq` at each memo change (C4). Changes are delivered one at a time in `seq` order by
+ * `jobChanged` with a growing `seq` at each memo change. Changes are delivered one at a time in `seq` order by
  * an activity that Temporal retries with backoff for a day, so a receiver that is down for hours misses nothing and
  * sees them in order. The log (query) says what happened to each; an update replays one or all.
  */

@@ -1,5 +1,5 @@
 /**
- * Messages of the callback delivery workflow: the job's `jobChanged` signal (contract C4), the delivery log query and
+ * Messages of the callback delivery workflow: the job's `jobChanged` signal, the delivery log query and
  * the replay update. Activities and the gateway import these; nothing here does I/O.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';

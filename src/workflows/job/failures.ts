@@ -164,7 +164,7 @@ export function upstreamTaskFailure(task: TaskSnapshot): ApplicationFailure {
   });
 }
 
-/** A routed submit's failure the job answers itself (issue 13); anything else is read by {@link classifySubmitFailure}. */
+/** A routed submit's failure the job answers itself; anything else is read by {@link classifySubmitFailure}. */
 export type RoutedFailure =
   | { kind: 'busy'; retryAfterMs: number; reason: string; upstreamId?: string; message: string }
   | { kind: 'no-upstream'; rule: string; message: string }

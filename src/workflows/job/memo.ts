@@ -1,5 +1,5 @@
 /**
- * What readers see of a job without a worker: the memo (`JobMemo`, contract C4) and the Markdown details the
+ * What readers see of a job without a worker: the memo (`JobMemo`) and the Markdown details the
  * Temporal Web UI shows (`setCurrentDetails`). Pure functions of the job's state, unit-tested without a server.
  */
 import { intentText } from '../../shared/intent-text';

@@ -114,7 +114,7 @@ export interface DeadlineClock {
   /**
    * The task does not report the mode it runs in (a new-api gateway drops `mode`), so the requested mode may not be
    * the one that runs: while it runs, the total deadline is {@link ALIVE_TOTAL_CAP_MS} and the stall deadline (a task
-   * that stops advancing) decides. Absent on histories recorded before issue 17.
+   * that stops advancing) decides. Absent on histories recorded before the new-api gateway paths.
    */
   modeUnconfirmed?: boolean;
 }

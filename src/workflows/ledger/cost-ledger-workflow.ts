@@ -1,7 +1,7 @@
 /**
  * `costLedgerWorkflow`: the durable cost ledger (one per namespace, id `mj-cost-ledger`, on the worker's task queue).
  * Every accepted upstream task is charged here by the submit activity, refunds come from the poll, and budgets are
- * checked here before a submit (contract K5). The rules live in {@link LedgerBook}; this function only wires the
+ * checked here before a submit. The rules live in {@link LedgerBook}; this function only wires the
  * messages and continues as new with the totals when history grows.
  *
  * History: about 5 events per charge, refund, hold or release (update accepted/completed and its workflow task);

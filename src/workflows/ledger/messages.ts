@@ -40,7 +40,7 @@ export type BudgetAction = (typeof BUDGET_ACTIONS)[number];
 /** Currency of a budget or price that names none. */
 export const DEFAULT_CURRENCY = 'USD';
 
-/** One budget (contract K5). */
+/** One budget. */
 export interface Budget {
   scope: BudgetScope;
   /** The tenant, batch or pipeline id. Absent with scope tenant/batch/pipeline: applies to each one separately. */

@@ -1,6 +1,6 @@
 /**
  * Messages of `pipelineWorkflow`: the step-input update a person answers with and the progress query, with their
- * payload types. Workflow-safe. Rejections carry `RejectionDetails` (contract C1).
+ * payload types. Workflow-safe. Rejections carry `RejectionDetails`.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { PipelineProgress, StepInput, StepInputAck } from '../../shared/pipeline-types';

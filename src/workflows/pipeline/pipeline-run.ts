@@ -64,7 +64,7 @@ export interface Branch {
   prompt?: string;
   waitingFor?: WaitingFor;
   taskId?: string;
-  /** Several upstreams (issue 13): where the branch's task lives; its follow-ups are pinned there. */
+  /** Several upstreams: where the branch's task lives; its follow-ups are pinned there. */
   upstreamId?: string;
   result?: JobSummary;
   failure?: FailureInfo;

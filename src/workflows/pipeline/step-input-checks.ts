@@ -2,7 +2,7 @@
  * The rules a step input (`provideStepInputUpdate`) must pass that do not depend on the pipeline's state: how a
  * rejection is built, the modal input an intent takes, and a prompt number. {@link PipelineRun.resolve} applies
  * them to the branch that waits. Every rejection is a `StepInputRejected` with `field`, `rule` and, for timing
- * rules, `phase` in its details (contract C1). Workflow-safe.
+ * rules, `phase` in its details. Workflow-safe.
  */
 import { PIPELINE_FAILURE } from '../../shared/failure-types';
 import type { ModalNeed, PipelineIntent } from '../../shared/pipeline-types';

@@ -1,5 +1,5 @@
 /**
- * The activities with several upstreams (issue 13) against two mocked proxies (undici MockAgent) and fakes of the
+ * The activities with several upstreams against two mocked proxies (undici MockAgent) and fakes of the
  * pool (UpstreamRouter), the worker's UpstreamSet and the ledger: what each submit answer tells the pool, what the
  * workflow gets back, and that every call on a task goes to its owner.
  */

@@ -1,5 +1,5 @@
 /**
- * Eager workflow start (issue 15): `MjJobsClient` asks for it only on a connection that can do it (a NativeConnection,
+ * Eager workflow start: `MjJobsClient` asks for it only on a connection that can do it (a NativeConnection,
  * which a worker in the same process may share); on any other connection the SDK would refuse the start outright.
  */
 import { InternalConnectionLikeSymbol, type Client } from '@temporalio/client';

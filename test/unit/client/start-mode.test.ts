@@ -1,5 +1,5 @@
 /**
- * The mode a client start puts into the job (issue 13): a job that names neither `mode` nor `modes` carries no mode,
+ * The mode a client start puts into the job: a job that names neither `mode` nor `modes` carries no mode,
  * so with several upstreams the pool's `routing.modePreference` applies; a configured default mode (MJ_MODE) and a
  * named mode are passed as that single mode.
  */

@@ -279,7 +279,7 @@ describe('errorFromRejection', () => {
   });
 });
 
-describe("new-api's middleware envelope and code 5 (issue 17)", () => {
+describe("new-api's middleware envelope and code 5", () => {
   const envelope = (message: string) => ({ error: { message, type: 'new_api_error' } });
 
   test.each<[number, string, RejectReason, boolean]>([

@@ -175,7 +175,7 @@ describe('parseTask tolerance (§14.10)', () => {
   });
 });
 
-describe('gateway rows (issue 17)', () => {
+describe('gateway rows', () => {
   const row = (status: string, progress: string) => ({ ...minimal, status, progress });
 
   test('a row with no status is a stub: "not yet known", never a status to act on', () => {

@@ -73,7 +73,7 @@ const cat = (extra: Record<string, unknown> = {}) => ({
 
 const status = (run: PipelineRun, key: string) => run.branches.get(key)!.status;
 
-/** The rejection a step input gets: its type, field, rule and phase (contract C1). */
+/** The rejection a step input gets: its type, field, rule and phase. */
 function rejectionOf(run: PipelineRun, input: StepInput) {
   try {
     run.resolve(input);

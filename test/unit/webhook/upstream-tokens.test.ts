@@ -1,4 +1,4 @@
-/** Per-upstream webhook tokens (issue 13, K4): derivation, and the receiver mapping a token to its upstream. */
+/** Per-upstream webhook tokens: derivation, and the receiver mapping a token to its upstream. */
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { makeStateKey } from '../../../src/shared/state-key';
@@ -10,7 +10,7 @@ const TOKEN = 'tok_3f9a2c71e4b85d06a1c94e7f';
 
 describe('upstreamToken', () => {
   it('is HMAC-SHA256(token, id) hex, 32 characters, different per upstream and per secret', () => {
-    // The contract's derivation (K4), so a receiver in another language can compute the same paths.
+    // A fixed derivation, so a receiver in another language can compute the same paths.
     const expected = createHmac('sha256', TOKEN).update('b').digest('hex').slice(0, 32);
     expect(upstreamToken(TOKEN, 'b')).toBe(expected);
     expect(upstreamToken(TOKEN, 'b')).toMatch(/^[0-9a-f]{32}$/);

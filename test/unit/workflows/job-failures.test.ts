@@ -31,7 +31,7 @@ describe('classifySubmitFailure', () => {
     ['MJ_UPSTREAM_5XX', 'back-pressure'],
     ['MJ_TIMEOUT', 'back-pressure'],
     ['MJ_BAD_RESPONSE', 'outcome-unknown'],
-    // A gateway's code 5 (issue 17): bounded by the job, not plain back-pressure.
+    // A gateway's code 5: bounded by the job, not plain back-pressure.
     ['MJ_UPSTREAM_AUTH', 'upstream-auth'],
   ])('%s → %s', (code, kind) => {
     expect(classifySubmitFailure(mjFailure(code)).kind).toBe(kind);

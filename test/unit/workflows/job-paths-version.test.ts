@@ -1,5 +1,5 @@
 /**
- * `JobInput.pathsVersion` (issue 15): a run whose starter names today's paths takes them without a `patched()`
+ * `JobInput.pathsVersion`: a run whose starter names today's paths takes them without a `patched()`
  * marker; anything else keeps asking, so histories recorded without it, and patches added after it, replay.
  */
 import { JOB_PATCH, JOB_PATHS_VERSION, startedWithPath, type JobPatchId } from '../../../src/workflows/job/patches';

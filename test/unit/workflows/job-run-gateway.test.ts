@@ -1,5 +1,5 @@
 /**
- * `JobRun` behind a new-api gateway (issue 17), without a server: a stub is "not yet known", no read comes sooner
+ * `JobRun` behind a new-api gateway, without a server: a stub is "not yet known", no read comes sooner
  * than the gateway refreshes, deadlines do not assume the requested mode ran, code 5 is bounded, and a dead image
  * relay ends the job with a typed reason. Each change is also checked on its pre-issue path (`patched()` false),
  * which is what a replay of an old history takes.

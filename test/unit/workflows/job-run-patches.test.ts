@@ -67,7 +67,7 @@ describe('JobRun patches: one marker for a run on the current paths', () => {
     for (const id of Object.values(JOB_PATCH)) none.unpatched.add(id);
     const old = await runWith(none);
     const current = await runWith(new FakeHost('mj-patch-none-b', stubThenSuccess('T4')));
-    // Before issue 17 the stub's status was observed and published; the current paths leave it unknown.
+    // Before the gateway patches the stub's status was observed and published; the current paths leave it unknown.
     expect(old.run.progress().fetches).toBe(current.run.progress().fetches);
     expect(none.published.map((p) => p.memo.status)).toContain('SUBMITTED');
   });

@@ -1,5 +1,5 @@
 /**
- * `JobRun` with several upstreams (issue 13), without a server: failover before acceptance, durable waits while the
+ * `JobRun` with several upstreams, without a server: failover before acceptance, durable waits while the
  * pool is busy, follow-ups pinned to a down owner, reconciliation on the same upstream, budgets, and the owner in
  * carry, progress and memo. The activities answer as `src/activities/routed-submit.ts` does.
  */

@@ -1,6 +1,6 @@
 /**
  * `JobRun` without a server: the order of upstream calls, what a person is asked and when, unasked MODALs, the
- * typed failures of issue 10 and 16, and what readers see (memo, details).
+ * typed failures (a person asked first, an unknown external parent), and what readers see (memo, details).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { JOB_FAILURE, MJ_ERROR_CODE, MODAL_INPUT_REJECTION } from '../../../src/shared/failure-types';
@@ -229,7 +229,7 @@ describe('JobRun: MODALs nobody asked for', () => {
 });
 
 describe('JobRun: typed failures', () => {
-  it('fails an external parent the upstream does not know at once with ParentTaskNotFound (C5)', async () => {
+  it('fails an external parent the upstream does not know at once with ParentTaskNotFound', async () => {
     const host = new FakeHost('mj-job-ext', {
       submitTask: () => Promise.reject(mjFailure(MJ_ERROR_CODE.taskNotFound, {}, 'MjTaskNotFoundError')),
     });
