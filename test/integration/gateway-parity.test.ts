@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
+import { readImageHeader } from '../../src/assets';
 import { classifyButton, parseTask } from '../../src/mj';
 import type { IntentSpec, MjTask } from '../../src/mj/types';
 import { JOB_MEMO_KEY, type JobMemo } from '../../src/shared/job-memo';
@@ -71,12 +72,15 @@ async function submit(
 }
 
 /** Presses the parent's button of this intent kind (the first one). */
-function press(kind: IntentSpec['kind'], modal?: (parent: ProxyTask) => Record<string, unknown>): Op['submit'] {
+function press(
+  kind: IntentSpec['kind'],
+  modal?: (parent: ProxyTask) => Promise<Record<string, unknown>>
+): Op['submit'] {
   return async (ctx, parent) => {
     const b = parent!.buttons.find((x) => classifyButton(x).kind === kind);
     if (!b) throw new Error(`no ${kind} button on ${parent!.action}: ${parent!.buttons.map((x) => x.customId).join()}`);
     const r = await submit(ctx, 'action', { taskId: parent!.id, customId: b.customId });
-    return { id: r.id, ...(r.code === 21 && modal ? { modal: modal(parent!) } : {}) };
+    return { id: r.id, ...(r.code === 21 && modal ? { modal: await modal(parent!) } : {}) };
   };
 }
 
@@ -109,9 +113,13 @@ const OPS: Op[] = [
     name: 'vary-region (modal)',
     needs: MODAL,
     after: 'upscale',
-    submit: press('vary-region', () => ({ prompt: 'a red hat', maskBase64: png(8, 8, true) })),
+    submit: press('vary-region', async (parent) => {
+      // The mask has the size of the image it masks (the gateway reads it from the parent's header).
+      const { width, height } = readImageHeader(new Uint8Array(await (await fetch(parent.imageUrl!)).arrayBuffer()))!;
+      return { prompt: 'a red hat', maskBase64: png(width, height, true) };
+    }),
   },
-  { name: 'custom-zoom (modal)', needs: MODAL, after: 'upscale', submit: press('custom-zoom', () => ({})) },
+  { name: 'custom-zoom (modal)', needs: MODAL, after: 'upscale', submit: press('custom-zoom', async () => ({})) },
   {
     name: 'animate',
     needs: ['submit/action', 'submit/video'],
@@ -134,7 +142,7 @@ const OPS: Op[] = [
     needs: MODAL,
     after: 'describe',
     refusedBy: ['gateway'],
-    submit: press('describe-pick', () => ({ prompt: 'the picked prompt' })),
+    submit: press('describe-pick', async () => ({ prompt: 'the picked prompt' })),
   },
   {
     name: 'shorten',
