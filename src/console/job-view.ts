@@ -8,9 +8,6 @@ import type { MjButton } from '../mj/types';
 import { intentNeeds } from '../pipeline';
 import type { JobMemo } from '../shared/job-memo';
 import { parseProgress } from '../shared/progress';
-
-/** Re-exported for the console's readers; the rule lives in src/shared/job-phases.ts. */
-export { isTerminalPhase } from '../shared/job-phases';
 import type { JobPhase, JobProgress, JobResult } from '../shared/types';
 import type { ConsoleButton, ConsoleJob, ConsoleJobKind, ConsoleState } from './backend';
 

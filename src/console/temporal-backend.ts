@@ -38,9 +38,9 @@ import type {
   TenantId,
   TenantSpend,
 } from './backend';
+import { isTerminalPhase } from '../shared/job-phases';
 import {
   executionState,
-  isTerminalPhase,
   overlayProgress,
   jobFromFailure,
   jobFromMemo,

@@ -4,7 +4,7 @@
  * an empty `failReason`, because new-api counts any non-empty failReason before "100%" as a failure and refunds it.
  */
 import type { KnownTaskStatus } from '../mj/types';
-import { TERMINAL_JOB_PHASES, type JobPhase } from '../shared/job-phases';
+import type { JobPhase } from '../shared/job-phases';
 
 export interface StatusRow {
   phase: JobPhase;
@@ -41,4 +41,3 @@ export function statusRow(phase: string | undefined): StatusRow {
 }
 
 /** @deprecated `isTerminalPhase` (src/shared/job-phases.ts); kept until `task-view.ts` calls it. */
-export const TERMINAL_PHASES: ReadonlySet<string> = new Set(TERMINAL_JOB_PHASES);

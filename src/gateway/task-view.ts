@@ -5,7 +5,9 @@
  * `properties.finalPrompt`/`finalZhPrompt` strings and media lists as `[{url}]`. Pure: no I/O.
  */
 import type { MjMediaUrl } from '../mj/types';
-import { STATUS_BY_EXECUTION, statusRow, TERMINAL_PHASES } from './status-map';
+import { isTerminalPhase } from '../shared/job-phases';
+import { progressText } from '../shared/progress';
+import { STATUS_BY_EXECUTION, statusRow } from './status-map';
 import { reportedTexts } from '../shared/job-memo';
 import type { JobView } from './gateway-memo';
 import type { TaskCost } from './task-cost';
@@ -79,7 +81,7 @@ export function viewStatus(view: JobView): { status: string; progress: string; f
   const job = view.job;
   const phase = job?.phase ?? 'submitting';
   const closedStatus = STATUS_BY_EXECUTION[view.execution];
-  if (closedStatus && !TERMINAL_PHASES.has(phase)) {
+  if (closedStatus && !isTerminalPhase(phase)) {
     // The workflow closed but its memo does not say so (terminated by an operator, timed out, …).
     return {
       status: closedStatus,
@@ -89,7 +91,7 @@ export function viewStatus(view: JobView): { status: string; progress: string; f
     };
   }
   const row = statusRow(phase);
-  const progress = row.progress ?? (job?.progress && /^\d{1,3}%$/.test(job.progress) ? job.progress : '0%');
+  const progress = row.progress ?? progressText(job?.progress) ?? '0%';
   let failReason = '';
   // The upstream's own words when it said why; the job's message names the upstream task, which stays ours.
   if (phase === 'failed') failReason = job?.reported?.failReason || job?.failReason || job?.failureType || 'failed';
