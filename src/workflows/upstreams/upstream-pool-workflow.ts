@@ -21,8 +21,10 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -37,10 +39,12 @@ import {
   releaseUpstreamUpdate,
   reportUpstreamUpdate,
   reserveUpstreamUpdate,
+  POOL_PATCH,
   setUpstreamEnabledUpdate,
   UPSTREAM_POOL_FAILURE,
   type UpstreamPoolInput,
 } from './messages';
+import { upstreamAvailableSignal } from '../job/messages';
 import { checkConfig, checkReport, checkReserve } from './pool-validation';
 import { UpstreamBook } from './upstream-book';
 
@@ -148,6 +152,35 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
     }
   }
 
+  /**
+   * Tells the waiting workflows that an upstream came back (enabled, or a new config), so a pinned follow-up asks
+   * again within seconds rather than at the end of its wait. A workflow that ended meanwhile is simply skipped.
+   */
+  let sending = false;
+  async function wakeLoop(): Promise<never> {
+    for (;;) {
+      await condition(() => book.wakes.length > 0);
+      const wakes = book.takeWakes();
+      // Pools recorded before the wake replay without signals (their waiters were never told).
+      if (!patched(POOL_PATCH.wakeWaiters)) continue;
+      sending = true;
+      await Promise.all(
+        wakes.map(async ({ workflowId, upstreamId }) => {
+          try {
+            await getExternalWorkflowHandle(workflowId).signal(
+              upstreamAvailableSignal,
+              upstreamId ? { upstreamId } : {}
+            );
+          } catch (err) {
+            if (isCancellation(err)) throw err;
+            log.info('waiting workflow not woken (it ended)', { workflowId, error: String(err) });
+          }
+        })
+      );
+      sending = false;
+    }
+  }
+
   const shouldContinueAsNew = (): boolean => {
     const info = workflowInfo();
     return (
@@ -157,7 +190,9 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
   };
 
   // Cooldowns need no timer either: routing compares them with the clock at each reserve.
-  await Promise.race([reclaimLoop(), condition(shouldContinueAsNew)]);
+  await Promise.race([reclaimLoop(), wakeLoop(), condition(shouldContinueAsNew)]);
   await condition(allHandlersFinished);
+  // Wakes queued by the last messages go out before the next run starts (it carries the waiters, not the wakes).
+  await condition(() => book.wakes.length === 0 && !sending);
   await continueAsNew<typeof upstreamPoolWorkflow>({ ...input, config: book.config, carry: book.toCarry() });
 }
