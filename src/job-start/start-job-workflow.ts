@@ -15,6 +15,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { SpeedMode } from '../mj/types';
+import { JOB_WORKFLOW_TYPE } from '../shared/pipeline-types';
 import { MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
 import type { JobInput } from '../shared/types';
 // Started by type name (typed by `import type`): a door loads message definitions, never workflow code.
@@ -45,7 +46,7 @@ export async function startJobWorkflow(s: JobStart): Promise<{ alreadyStarted: b
   const typedSearchAttributes: SearchAttributePair[] = [{ key: MJ_MODE, value: s.modeAttribute }];
   if (s.tenant !== undefined) typedSearchAttributes.push({ key: MJ_TENANT, value: s.tenant });
   try {
-    await s.client.workflow.start<typeof mjJobWorkflow>('mjJobWorkflow', {
+    await s.client.workflow.start<typeof mjJobWorkflow>(JOB_WORKFLOW_TYPE, {
       workflowId: s.workflowId,
       taskQueue: s.taskQueue,
       args: [{ ...s.input, pathsVersion: JOB_PATHS_VERSION }],

@@ -2,8 +2,8 @@
  * Follow-ups pressed through every door with several upstreams: the gateway's `/mj/submit/action` and
  * `/mj/submit/change`, and the console's backend, on grids owned by each of three upstreams (cheapest first, so
  * anything not pinned would go to "x"). A press goes to the grid's owner with the owner up; with the owner disabled
- * or down it waits there (never moved) and completes there once an operator enables it, woken by the pool before its
- * own re-check. A real dev server, three simulators on loopback, the real pool, activities, gateway and console
+ * or down it waits there (never moved) and completes there, woken by the pool before its own re-check: when an
+ * operator enables the disabled owner, and when the down owner answers the pool's probe again. A real dev server, three simulators on loopback, the real pool, activities, gateway and console
  * backend.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -189,17 +189,33 @@ test('with the owner disabled, presses wait for it and are woken by "upstreams e
   }
 });
 
-test('with the owner down, presses wait (never moved) and complete on it once it is back and enabled', async () => {
+test('with the owner down, presses wait (never moved) and are woken when it answers again, before its cooldown ends', async () => {
   const acceptedElsewhere = () => lane.accepted('x') + lane.accepted('y');
   const before = acceptedElsewhere();
   await lane.kill('z');
+  // The outage as the pool learns it from a refused submit, with a long cooldown so the order below has room.
+  const outage = { requestId: `outage-${randomUUID()}`, workflowId: 'outage', action: 'IMAGINE' as const };
+  expect(await lane.router.reserve({ ...outage, features: [], modes: ['FAST'], pin: 'z' })).toMatchObject({
+    kind: 'routed',
+    upstreamId: 'z',
+  });
+  await lane.router.report(outage.requestId, 'z', {
+    kind: 'failover',
+    reason: 'connection',
+    retryAfterMs: 4 * 60_000,
+    message: 'connection refused',
+  });
   const viaGateway = await pressViaGateway('z', 'V2');
   const viaConsole = await pressViaConsole('z', 'V3');
-  await Promise.all([viaGateway, viaConsole].map((id) => waitingOn(id, 'z')));
+  const waits = await Promise.all([viaGateway, viaConsole].map((id) => waitingOn(id, 'z')));
+  for (const w of waits) expect(w.reason).toBe('cooldown:connection');
 
+  // No operator: the pool's probe finds it answering again and wakes the presses.
   await lane.revive('z');
-  await lane.router.setEnabled({ upstreamId: 'z', enabled: true });
   const results = await Promise.all([viaGateway, viaConsole].map(resultOf));
-  for (const r of results) expect(r.owner?.upstreamId).toBe('z');
+  for (const [i, r] of results.entries()) {
+    expect(r.owner?.upstreamId).toBe('z');
+    expect(r.timings.submittedAt!).toBeLessThan(waits[i]!.until!);
+  }
   expect(acceptedElsewhere()).toBe(before);
 });

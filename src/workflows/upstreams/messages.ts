@@ -145,6 +145,11 @@ export const POOL_PATCH = {
    * or the config changes. Pools recorded before it replay false and send nothing.
    */
   wakeWaiters: 'pool-wakes-waiters',
+  /**
+   * While workflows wait for an upstream cooling down after connection failures, the pool probes it every few
+   * seconds (`probeUpstream` activity) and ends the cooldown once it answers. Pools recorded before it never probe.
+   */
+  probeDown: 'pool-probes-down-upstreams',
 } as const;
 
 export interface UpstreamPoolInput {

@@ -185,6 +185,33 @@ export class UpstreamBook {
     }
   }
 
+  /**
+   * Upstreams worth probing now: cooling down after connection failures (a down proxy, which answers nothing) while
+   * a workflow waits that one of them would let through. Other cooldowns (23, 429, 5xx) end on their own time: an
+   * answering proxy says nothing of its room.
+   */
+  probeTargets(now: number): string[] {
+    if (this.waiters.size === 0) return [];
+    const wanted = new Set(this.waiters.values());
+    return this.config.views
+      .map((v) => v.id)
+      .filter((id) => wanted.has(id) || wanted.has(ANY_UPSTREAM))
+      .filter((id) => {
+        const s = this.states.get(id);
+        return s?.cooldownReason === 'connection' && s.cooldownUntil !== undefined && s.cooldownUntil > now;
+      });
+  }
+
+  /** A probe found `upstreamId` answering again: its connection cooldown ends now and its waiters are woken. */
+  cameBack(upstreamId: string, now: number): void {
+    const s = this.state(upstreamId, now);
+    if (s.cooldownReason !== 'connection') return;
+    delete s.cooldownUntil;
+    delete s.cooldownReason;
+    s.failures = 0;
+    this.wake(upstreamId);
+  }
+
   /** The queued wakes, emptied. */
   takeWakes(): { workflowId: string; upstreamId?: string }[] {
     return this.wakes.splice(0);

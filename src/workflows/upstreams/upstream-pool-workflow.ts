@@ -30,6 +30,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { createActivities } from '../../activities';
 import type { createSlotActivities } from '../../activities/slots';
 import { durationToMs } from '../../shared/duration';
 import { rejection } from '../../shared/rejection';
@@ -52,6 +53,8 @@ type SlotActivities = ReturnType<typeof createSlotActivities>;
 
 /** @default for `reclaimInterval` */
 export const UPSTREAM_RECLAIM_INTERVAL = '1m';
+/** How often an upstream down for connection failures is probed while workflows wait for it. @unit ms */
+export const UPSTREAM_PROBE_INTERVAL_MS = 5_000;
 /** @default for `continueAsNewAfterEvents` */
 export const UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS = 2_000;
 
@@ -61,12 +64,19 @@ const { describeSlotHolders } = proxyActivities<SlotActivities>({
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
 });
 
+// A probe is one read; a worker that cannot answer in time counts as "still down" until the next round.
+const { probeUpstream } = proxyActivities<Pick<ReturnType<typeof createActivities>, 'probeUpstream'>>({
+  startToCloseTimeout: '15s',
+  retry: { maximumAttempts: 1 },
+});
+
 function jittered(ms: number, fraction: number): number {
   return Math.max(1, Math.round(ms * (1 + (Math.random() * 2 - 1) * fraction)));
 }
 
+const now = (): number => Date.now();
+
 function installHandlers(book: UpstreamBook): void {
-  const now = (): number => Date.now();
   setHandler(
     reserveUpstreamUpdate,
     (req) => {
@@ -181,6 +191,36 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
     }
   }
 
+  /**
+   * While a workflow waits for an upstream down for connection failures, probe it every few seconds and end its
+   * cooldown once it answers (its waiters are then woken). About 8 history events per round, only during such waits.
+   */
+  async function probeLoop(): Promise<never> {
+    await condition(() => book.probeTargets(now()).length > 0);
+    // Pools recorded before probing replay without these timers and activities: they never probe in this run.
+    if (!patched(POOL_PATCH.probeDown)) await condition(() => false);
+    for (;;) {
+      await sleep(UPSTREAM_PROBE_INTERVAL_MS);
+      const targets = book.probeTargets(now());
+      if (targets.length === 0) {
+        await condition(() => book.probeTargets(now()).length > 0);
+        continue;
+      }
+      await Promise.all(
+        targets.map(async (upstreamId) => {
+          try {
+            if ((await probeUpstream({ upstreamId })) === 'up') {
+              book.cameBack(upstreamId, now());
+              log.info('upstream answers again; its waiters are woken', { upstreamId });
+            }
+          } catch (err) {
+            if (isCancellation(err)) throw err;
+          }
+        })
+      );
+    }
+  }
+
   const shouldContinueAsNew = (): boolean => {
     const info = workflowInfo();
     return (
@@ -190,7 +230,7 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
   };
 
   // Cooldowns need no timer either: routing compares them with the clock at each reserve.
-  await Promise.race([reclaimLoop(), wakeLoop(), condition(shouldContinueAsNew)]);
+  await Promise.race([reclaimLoop(), wakeLoop(), probeLoop(), condition(shouldContinueAsNew)]);
   await condition(allHandlersFinished);
   // Wakes queued by the last messages go out before the next run starts (it carries the waiters, not the wakes).
   await condition(() => book.wakes.length === 0 && !sending);

@@ -242,4 +242,27 @@ describe('UpstreamBook', () => {
     next.configure({ ...config(), version: 'v2' });
     expect(next.takeWakes()).toEqual([{ workflowId: 'wf-p-b' }]);
   });
+
+  it('probes only an upstream down for connection failures that a waiter needs; its return wakes them', () => {
+    const book = new UpstreamBook(config());
+    const refuse = (id: string, upstreamId: string, reason: 'connection' | 'queue-full') => {
+      book.reserve(req(id, { pin: upstreamId }), T0);
+      book.report({ requestId: id, upstreamId, report: { kind: 'failover', reason, message: '' } }, T0);
+    };
+    refuse('r-a', 'a', 'connection');
+    refuse('r-b', 'b', 'queue-full');
+    expect(book.probeTargets(T0)).toEqual([]);
+    expect(book.reserve(req('w-a', { pin: 'a' }), T0 + 1)).toMatchObject({ kind: 'wait', upstreamId: 'a' });
+    expect(book.reserve(req('w-b', { pin: 'b' }), T0 + 1)).toMatchObject({ kind: 'wait', upstreamId: 'b' });
+    // A queue-full cooldown ends on its own time; only the silent upstream is probed, and only during its cooldown.
+    expect(book.probeTargets(T0 + 1)).toEqual(['a']);
+    expect(book.probeTargets(T0 + cooldownMs(1))).toEqual([]);
+    book.cameBack('b', T0 + 2);
+    expect(book.takeWakes()).toEqual([]);
+    book.cameBack('a', T0 + 2);
+    expect(health(book, 'a', T0 + 2)).toMatchObject({ failures: 0 });
+    expect(health(book, 'a', T0 + 2).blocked).toBeUndefined();
+    expect(book.takeWakes()).toEqual([{ workflowId: 'wf-w-a', upstreamId: 'a' }]);
+    expect(book.probeTargets(T0 + 2)).toEqual([]);
+  });
 });
