@@ -13,6 +13,8 @@
  * - Views and settings (never secrets) come with the start and later with `configureUpstreamsUpdate`: each reserve
  *   carries only the config version, and a mismatch answers `stale-config` so the worker sends its config.
  * - Operators enable / disable an upstream with `setUpstreamEnabledUpdate` and read `getUpstreamHealthQuery`.
+ * - A workflow told to wait is remembered; when its upstream is enabled, the config changes, or an upstream down for
+ *   connection failures answers the pool's probe again, it is signalled (`upstreamAvailableSignal`) and asks again.
  *
  * History: about 5 events per reserve, report or release (a workflow task, update accepted + completed), plus
  * about 10 per reclaim check while reservations exist; continue-as-new carries the book.
