@@ -58,6 +58,7 @@ import { bundleJobWorkflows, historiesOfChain, uniqueId } from '../test/helpers/
 import { createDevServerEnv } from '../test/helpers/temporal';
 import { testCharge, testHold } from '../test/helpers/ledger-charges';
 import { bandMaskPng } from '../test/helpers/mask-png';
+import { startUpstreamLane } from '../test/helpers/upstream-lane';
 
 const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
 const POLL: Partial<PollPolicy> = { initialInterval: '200ms', maxInterval: '400ms', jitter: 0.1 };
@@ -73,7 +74,8 @@ interface Recorder {
   env: TestWorkflowEnvironment;
   bundle: Awaited<ReturnType<typeof bundleJobWorkflows>>;
   queues: Record<'trueai' | 'gateway', Queue>;
-  save(file: string, handle: WorkflowHandle, runId?: string): Promise<void>;
+  /** Saves the history of `handle` (read through `client`, by default the recorder's own server). */
+  save(file: string, handle: WorkflowHandle, runId?: string, client?: Client): Promise<void>;
 }
 
 /** A scenario and the fixture files it writes; it runs only when one of them is missing (or with `--force`). */
@@ -504,7 +506,64 @@ const ENTITY_SCENARIOS: Scenario[] = [
   },
 ];
 
-const SCENARIOS = [...JOB_SCENARIOS, ...PIPELINE_SCENARIOS, ...BATCH_SCENARIOS, ...SLOT_SCENARIOS, ...ENTITY_SCENARIOS];
+/** Several upstreams (their own server, simulators and pool: `test/helpers/upstream-lane.ts`). */
+const UPSTREAM_SCENARIOS: Scenario[] = [
+  {
+    // A follow-up pinned to a disabled owner waits, and the pool's signal on "upstreams enable" ends its wait.
+    files: ['job-pinned-woken-by-pool'],
+    async run(r) {
+      const sim = { durations: { FAST: { queueMs: 200, runMs: 800 } }, seed: 3 };
+      const views = ['x', 'y'].map((id, i) => ({
+        id,
+        flavour: 'trueai' as const,
+        priority: 0,
+        weight: 1,
+        features: [],
+        modes: { FAST: { concurrency: 3 } },
+        prices: { currency: 'USD', default: { FAST: 0.01 * (i + 1) } },
+      }));
+      const lane = await startUpstreamLane(
+        'record-up',
+        views.map((view) => ({ view, sim })),
+        { rule: 'cheapest', modePreference: ['FAST'] }
+      );
+      try {
+        const start = (name: string, request: JobInput['request']) =>
+          lane.env.client.workflow.start(mjJobWorkflow, {
+            taskQueue: lane.taskQueue,
+            workflowId: uniqueId(`job-${name}`),
+            args: [{ mode: 'FAST', policy: POLL, captureImages: false, request, pathsVersion: JOB_PATHS_VERSION }],
+          });
+        const grid = await (await start('pinned-grid', { kind: 'imagine', prompt: 'a pinned grid' })).result();
+        const owner = grid.owner!.upstreamId;
+        await lane.router.setEnabled({ upstreamId: owner, enabled: false });
+        const up = await start('pinned-woken', {
+          kind: 'action',
+          parentTaskId: grid.taskId,
+          intent: { kind: 'upscale', index: 1 },
+          upstreamId: owner,
+        });
+        await until('the upscale waiting for its owner', async () => {
+          return (await up.query(getProgressQuery)).waitingFor?.kind === 'upstream';
+        });
+        await lane.router.setEnabled({ upstreamId: owner, enabled: true });
+        await up.result();
+        await r.save('job-pinned-woken-by-pool', up, undefined, lane.env.client);
+      } finally {
+        await lane.close();
+      }
+    },
+  },
+];
+
+const SCENARIOS = [
+  ...JOB_SCENARIOS,
+  ...PIPELINE_SCENARIOS,
+  ...BATCH_SCENARIOS,
+  ...SLOT_SCENARIOS,
+  ...ENTITY_SCENARIOS,
+  ...UPSTREAM_SCENARIOS,
+];
 
 const exists = (file: string) =>
   access(path.join(OUT_DIR, `${file}.json`)).then(
@@ -570,12 +629,12 @@ async function main(): Promise<void> {
       env,
       bundle,
       queues: { trueai: trueai.queue, gateway: gateway.queue },
-      async save(file, handle, runId) {
+      async save(file, handle, runId, client = env.client) {
         if (!force && (await exists(file))) {
           console.log(`kept ${file} (recorded already)`);
           return;
         }
-        const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+        const history = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
         await writeFile(path.join(OUT_DIR, `${file}.json`), `${historyToJSON(history)}\n`);
         console.log(`recorded ${file}: ${history.events?.length ?? 0} events`);
       },

@@ -21,6 +21,7 @@ import { fetchSnapshot, findByState } from './task-lookup';
 import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';
 import type { FetchedTask } from './task-snapshot';
 import { clientFor, hookFor } from './upstream-client';
+import { probeUpstreamOf, type ProbeVerdict } from './probe-upstream';
 
 export type { SubmitTaskInput, SubmitTaskResult } from './submit-task';
 export type { RoutedLookupInput as FindTaskByStateInput, FoundTask } from './routed-lookup';
@@ -199,6 +200,10 @@ export function createActivities(deps: ActivityDeps) {
         return { cancelled: true };
       });
     },
+
+    /** Does an upstream down for connection failures answer again? ('down' for one this worker does not know.) */
+    probeUpstream: (input: { upstreamId: string }): Promise<ProbeVerdict> =>
+      probeUpstreamOf(upstreams, input.upstreamId),
 
     /**
      * Copies the result images into the store. Heartbeats while it runs, so a worker that dies mid-capture is noticed

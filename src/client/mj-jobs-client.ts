@@ -3,11 +3,9 @@
  * resolution, image inputs, status, rejections, schedules, downloads), each in its own module of `src/client/`.
  */
 import {
-  InternalConnectionLikeSymbol,
   WorkflowExecutionAlreadyStartedError,
   type Client,
   type Connection,
-  type InternalConnectionLike,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
@@ -28,7 +26,6 @@ import { MJ_MODE } from '../shared/search-attributes';
 import type { JobInput, JobProgress, JobRequest, JobResult, ModalInput } from '../shared/types';
 // Workflows are started by type name (typed by `import type`): the client loads message definitions, never workflow code.
 import type { batchWorkflow } from '../workflows/batch/batch-workflow';
-import type { mjJobWorkflow } from '../workflows/job/job-workflow';
 import { getProgressQuery, provideModalInputUpdate } from '../workflows/job/messages';
 import { provideStepInputUpdate } from '../workflows/pipeline/messages';
 import type { pipelineWorkflow } from '../workflows/pipeline/pipeline-workflow';
@@ -64,7 +61,8 @@ import { MjKeysClient } from './keys';
 import { MjCostClient } from './cost';
 import { MjUpstreamsClient } from './upstreams';
 import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
-import { JOB_PATHS_VERSION } from '../workflows/job/patches';
+import { followUpRequest } from '../job-start/follow-up';
+import { canStartEagerly, startJobWorkflow } from '../job-start/start-job-workflow';
 import { withStoredProgress } from '../webhook/progress-overlay';
 import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
 
@@ -176,15 +174,10 @@ export class MjJobsClient {
     const modal = opts.modal ? await this.presuppliedModal(opts.modal, spec) : undefined;
     const parent: ParentTask = origin === 'job' ? await resolveParentJob(this.client, jobId, spec) : { taskId: jobId };
     return this.startJob(
-      {
-        kind: 'action',
-        parentTaskId: parent.taskId,
-        intent: spec,
+      followUpRequest(parent, spec, {
         enableRemix: opts.enableRemix,
         ...(origin === 'external' ? { parentOrigin: 'external' as const } : {}),
-        // Several upstreams: the parent's task exists only on its owner, so the press goes there.
-        ...(parent.upstreamId ? { upstreamId: parent.upstreamId } : {}),
-      },
+      }),
       { ...opts, mode: opts.mode ?? parent.mode },
       modal
     );
@@ -414,11 +407,21 @@ export class MjJobsClient {
       modal,
       ...(opts.modes ? { modes: opts.modes } : {}),
       ...(opts.costTags ? { costTags: opts.costTags } : {}),
-      pathsVersion: JOB_PATHS_VERSION,
     };
-    return this.startWorkflow<JobResult>('job', opts.jobId, mode ?? opts.modes?.[0], (workflowId, common) =>
-      this.client.workflow.start<typeof mjJobWorkflow>('mjJobWorkflow', { ...common, workflowId, args: [input] })
-    );
+    const workflowId = newWorkflowId('job', opts.jobId);
+    const { alreadyStarted } = await startJobWorkflow({
+      client: this.client,
+      taskQueue: this.taskQueue,
+      workflowId,
+      input,
+      modeAttribute: this.modeAttribute(mode ?? opts.modes?.[0]),
+    });
+    return { jobId: workflowId, alreadyStarted, result: () => this.awaitResult<JobResult>(workflowId) };
+  }
+
+  /** The `MjMode` a start shows: the job's mode, else the client's default, else the service's. */
+  private modeAttribute(mode: SpeedMode | undefined): SpeedMode {
+    return checkMode(mode) ?? this.defaultMode ?? DEFAULT_MODE;
   }
 
   /**
@@ -435,10 +438,8 @@ export class MjJobsClient {
     const common: StartCommon = {
       taskQueue: this.taskQueue,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [{ key: MJ_MODE, value: checkMode(mode) ?? this.defaultMode ?? DEFAULT_MODE }],
-      // Issue 15: a client on a worker's NativeConnection (a service that embeds its worker) asks the server to hand
-      // the first workflow task back with the start: no task-queue round trip. Any other connection cannot (the SDK
-      // refuses the option there), so it is asked only where it can work.
+      typedSearchAttributes: [{ key: MJ_MODE, value: this.modeAttribute(mode) }],
+      // Issue 15: an eager start where the connection allows it (see `canStartEagerly`).
       requestEagerStart: canStartEagerly(this.client),
     };
     let alreadyStarted = false;
@@ -476,12 +477,6 @@ interface StartCommon {
   workflowIdReusePolicy: WorkflowIdReusePolicy;
   typedSearchAttributes: [{ key: typeof MJ_MODE; value: string }];
   requestEagerStart: boolean;
-}
-
-/** The client's connection is a NativeConnection, which a worker in this process may share (eager start). */
-function canStartEagerly(client: Client): boolean {
-  const connection = client.connection as InternalConnectionLike | undefined;
-  return connection?.[InternalConnectionLikeSymbol]?.supportsEagerStart === true;
 }
 
 function stepInput(opts: { step?: string; branch?: string; choice?: string }, modal: ModalInput) {

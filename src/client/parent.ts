@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { formatIntent, intentEquals } from '../mj/buttons';
 import { MjInputError } from '../mj/errors';
 import type { IntentSpec, SpeedMode } from '../mj/types';
-import { JOB_MEMO_KEY, type JobMemo } from '../shared/job-memo';
+import { parentOwner } from '../job-start/follow-up';
 import type { JobResult } from '../shared/types';
 import { getProgressQuery } from '../workflows/job/messages';
 import { jobError } from './errors';
@@ -20,12 +20,6 @@ export interface ParentTask {
   mode?: SpeedMode;
   /** Several upstreams (issue 13): the parent's owner, where the action must go. */
   upstreamId?: string;
-}
-
-/** The owner recorded in a job's memo (issue 13), for a parent whose result does not say. */
-function memoOwner(memo: Record<string, unknown> | undefined): string | undefined {
-  const owner = (memo?.[JOB_MEMO_KEY] as JobMemo | undefined)?.owner;
-  return typeof owner?.upstreamId === 'string' ? owner.upstreamId : undefined;
 }
 
 /** The upstream task of the job `id` names, checked to offer `intent`; throws `JobNotFoundError` for no job. */
@@ -40,7 +34,7 @@ export async function resolveParentJob(client: Client, id: string, intent: Inten
       .result()
       .catch((err: unknown) => Promise.reject(jobError(workflowId, err)))) as JobResult;
     checkOffered(result, intent);
-    const upstreamId = result.owner?.upstreamId ?? memoOwner(info.memo);
+    const upstreamId = parentOwner(result.owner, info.memo);
     return { taskId: result.taskId, mode: result.task.mode ?? undefined, ...(upstreamId ? { upstreamId } : {}) };
   }
   if (info.status.name !== 'RUNNING') {
@@ -48,7 +42,7 @@ export async function resolveParentJob(client: Client, id: string, intent: Inten
   }
   const progress = await handle.query(getProgressQuery);
   if (progress.phase === 'succeeded' && progress.taskId) {
-    const upstreamId = progress.owner?.upstreamId ?? memoOwner(info.memo);
+    const upstreamId = parentOwner(progress.owner, info.memo);
     return { taskId: progress.taskId, mode: progress.mode, ...(upstreamId ? { upstreamId } : {}) };
   }
   throw new MjInputError('jobId', `must name a job that succeeded (it is ${progress.phase})`);

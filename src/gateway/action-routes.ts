@@ -15,7 +15,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { AssetNotFoundError, readImageHeader } from '../assets';
 import { classifyButton, formatIntent, intentAlwaysModal } from '../mj/buttons';
 import type { IntentSpec } from '../mj/types';
-import type { JobRequest, ModalInput } from '../shared/types';
+import { followUpRequest, memoOwner } from '../job-start/follow-up';
+import type { ModalInput } from '../shared/types';
 import { provideModalInputUpdate } from '../workflows';
 import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from './app';
 import { badInput, GatewayError, taskNotFound } from './errors';
@@ -58,14 +59,11 @@ async function startAction(
   const job = parent.job!;
   const parentPrompt = job.prompt ?? parent.gateway.prompt;
   const holds = intentAlwaysModal(intent);
-  const request = {
-    kind: 'action',
-    parentTaskId: job.taskId!,
-    intent,
-    ...(enableRemix !== undefined ? { enableRemix } : {}),
-    // Jobs v2 (C5): the parent is our own job's task, known to exist.
+  // Jobs v2 (C5): the parent is our own job's task, known to exist; with several upstreams only its owner has it.
+  const request = followUpRequest({ taskId: job.taskId!, upstreamId: memoOwner(job) }, intent, {
+    enableRemix,
     parentOrigin: 'job',
-  } as JobRequest;
+  });
   return submit(app, ctx, {
     endpoint,
     request,

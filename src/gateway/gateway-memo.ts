@@ -28,6 +28,8 @@ export interface GatewayMemo {
   notify?: boolean;
   /** Base URL the caller used, for absolute image URLs in callbacks. */
   baseUrl?: string;
+  /** With an `Idempotency-Key`: the fingerprint of the request the key was first used with (see job-starter). */
+  requestHash?: string;
 }
 
 /** A job as read from describe/visibility: the two memos and the Temporal execution status. */

@@ -1,26 +1,29 @@
 /**
  * Starts the durable job behind a submit and answers with our task id at once, before any worker or upstream has
- * seen it. With an idempotency key (header, or non-empty `state`) the task id and so the workflow id are derived
- * from tenant and key, and a second start meets the first workflow (conflict policy USE_EXISTING while it runs,
- * REJECT_DUPLICATE after): the same id comes back, with no state in the process. The start carries the memos, so
- * `fetch` answers from `describe` even before the first workflow task; the job later upserts its own memo.
+ * seen it. With an `Idempotency-Key` header the task id and so the workflow id are derived from tenant and key, and
+ * a second start meets the first workflow (conflict policy USE_EXISTING while it runs, REJECT_DUPLICATE after): the
+ * same id comes back, with no state in the process. The key is bound to the request it came with: the gateway memo
+ * keeps a fingerprint of endpoint and normalised body, and the same key with another request is refused (409, code
+ * 4, field `Idempotency-Key`) rather than answered with the first task. `state` is the caller's echo field, never a
+ * key. The start carries the memos, so `fetch` answers from `describe` even before the first workflow task; the job
+ * later upserts its own memo.
  *
- * Jobs are started through the Temporal client of `MjJobsClient` rather than its `imagine`/`action` methods,
- * because those cannot yet set a search attribute (`MjTenant`), `notify` or the conflict policy (see the report).
+ * The job itself is started by `startJobWorkflow` (`src/job-start/`), the one starter every door uses.
  */
+import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { startJobWorkflow } from '../job-start/start-job-workflow';
 import { formatIntent } from '../mj/buttons';
 import { intentModalNeeds } from '../mj/intents';
 import type { SpeedMode } from '../mj/types';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
-import { MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
+import { MJ_TENANT } from '../shared/search-attributes';
 import type { JobInput, JobRequest, ModalInput } from '../shared/types';
 import type { CostTags } from '../upstreams/types';
-import { mjJobWorkflow } from '../workflows';
 import { callbackDeliveryWorkflow } from '../workflows/callback/callback-workflow';
 import type { DeliveryRetry } from '../workflows/callback/messages';
-import { JOB_PATHS_VERSION } from '../workflows/job/patches';
+import { GatewayError } from './errors';
 import { GATEWAY_MEMO_KEY, GATEWAY_MEMO_VERSION, type GatewayMemo } from './gateway-memo';
 import { ACTION_BY_INTENT, ACTION_BY_KIND } from './proxy-actions';
 import { callbackWorkflowId, idempotentTaskId, jobWorkflowId, newTaskId } from './task-id';
@@ -36,11 +39,42 @@ export interface StartSpec {
   /** Our id of the parent task. */
   parentId?: string;
   notifyHook?: string;
-  /** From the Idempotency-Key header, else a non-empty `state`. */
-  idempotency?: { kind: 'header' | 'state'; key: string };
+  /** From the Idempotency-Key header, with the fingerprint of the request it came with ({@link requestFingerprint}). */
+  idempotency?: Idempotency;
   baseUrl: string;
   /** The job waits for `/submit/modal` before pressing anything (Vary Region, Custom Zoom): the task is MODAL. */
   waitsForInput?: boolean;
+}
+
+export interface Idempotency {
+  key: string;
+  fingerprint: string;
+}
+
+/** JSON with object keys sorted at every level, so two spellings of one body are one request. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x ?? null)).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** What an idempotency key is bound to: the endpoint (with its speed-mode path prefix) and the normalised body. */
+export function requestFingerprint(endpoint: string, modeFromPath: string | undefined, body: unknown): string {
+  const text = canonicalJson({ endpoint, mode: modeFromPath ?? null, body });
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+}
+
+/** The same key with another request: refused, naming the header. */
+function keyReused(): GatewayError {
+  return new GatewayError(409, 4, 'Idempotency-Key was used for another request (endpoint or body differ)', {
+    field: 'Idempotency-Key',
+    rule: 'same-request',
+  });
 }
 
 export interface StartDeps {
@@ -77,6 +111,7 @@ export function initialMemos(spec: StartSpec, taskId: string, now: number): { ga
     ...(spec.state ? { state: spec.state } : {}),
     ...(spec.parentId ? { parentId: spec.parentId } : {}),
     ...(spec.notifyHook ? { notify: true } : {}),
+    ...(spec.idempotency ? { requestHash: spec.idempotency.fingerprint } : {}),
   };
   const job: JobMemo = {
     v: JOB_MEMO_VERSION,
@@ -102,25 +137,32 @@ export function initialMemos(spec: StartSpec, taskId: string, now: number): { ga
   return { gateway, job };
 }
 
-/** True when the task (of this tenant) exists. */
-async function exists(client: Client, workflowId: string): Promise<boolean> {
+/** The fingerprint a task was started with ('' for a task started before keys were bound); undefined: no task. */
+async function startedWith(client: Client, workflowId: string): Promise<string | undefined> {
   try {
-    await client.workflow.getHandle(workflowId).describe();
-    return true;
+    const { memo } = await client.workflow.getHandle(workflowId).describe();
+    return (memo?.[GATEWAY_MEMO_KEY] as GatewayMemo | undefined)?.requestHash ?? '';
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
+    if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
 }
 
+/**
+ * The task a keyed submit already started, if any; throws 409 when that task was started by another request. A task
+ * started before keys were bound has no fingerprint and answers as it did.
+ */
 export async function findIdempotent(
   client: Client,
   tenant: string,
-  idem: StartSpec['idempotency']
+  idem: Idempotency | undefined
 ): Promise<string | undefined> {
   if (!idem) return undefined;
-  const taskId = idempotentTaskId(tenant, idem.kind, idem.key);
-  return (await exists(client, jobWorkflowId(tenant, taskId))) ? taskId : undefined;
+  const taskId = idempotentTaskId(tenant, idem.key);
+  const fingerprint = await startedWith(client, jobWorkflowId(tenant, taskId));
+  if (fingerprint === undefined) return undefined;
+  if (fingerprint !== '' && fingerprint !== idem.fingerprint) throw keyReused();
+  return taskId;
 }
 
 /** Starts the task's callback workflow; false when a random id collided with another task's. */
@@ -153,9 +195,7 @@ async function startCallback(deps: StartDeps, spec: StartSpec, taskId: string): 
 export async function startGatewayJob(deps: StartDeps, spec: StartSpec): Promise<{ taskId: string }> {
   const now = (deps.now ?? Date.now)();
   for (let attempt = 0; attempt < 5; attempt++) {
-    const taskId = spec.idempotency
-      ? idempotentTaskId(spec.tenant, spec.idempotency.kind, spec.idempotency.key)
-      : newTaskId(now + attempt);
+    const taskId = spec.idempotency ? idempotentTaskId(spec.tenant, spec.idempotency.key) : newTaskId(now + attempt);
     const workflowId = jobWorkflowId(spec.tenant, taskId);
     // The observer exists before the job, so no change of the job is signalled into the void.
     if (spec.notifyHook && !(await startCallback(deps, spec, taskId))) continue;
@@ -168,28 +208,26 @@ export async function startGatewayJob(deps: StartDeps, spec: StartSpec): Promise
       costTags: { tenant: spec.tenant },
       ...(spec.modal ? { modal: spec.modal } : {}),
       ...(notify ? { notify } : {}),
-      pathsVersion: JOB_PATHS_VERSION,
     };
-    try {
-      await deps.client.workflow.start(mjJobWorkflow, {
-        workflowId,
-        taskQueue: deps.jobTaskQueue,
-        args: [input],
-        // A running job with this id is the answer (idempotent retry); a closed one too (REJECT_DUPLICATE throws).
-        workflowIdConflictPolicy: spec.idempotency ? 'USE_EXISTING' : 'FAIL',
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: MJ_TENANT, value: spec.tenant },
-          { key: MJ_MODE, value: spec.mode },
-        ],
-        memo: { [GATEWAY_MEMO_KEY]: memos.gateway, [JOB_MEMO_KEY]: memos.job },
-      });
+    const { alreadyStarted } = await startJobWorkflow({
+      client: deps.client,
+      taskQueue: deps.jobTaskQueue,
+      workflowId,
+      input,
+      modeAttribute: spec.mode,
+      tenant: spec.tenant,
+      memo: { [GATEWAY_MEMO_KEY]: memos.gateway, [JOB_MEMO_KEY]: memos.job },
+      // A running job with this id is the answer (idempotent retry); a closed one too (already started).
+      conflict: spec.idempotency ? 'USE_EXISTING' : 'FAIL',
+    });
+    if (spec.idempotency) {
+      // Two requests with one key may both have found nothing: the one whose start met the other's job is refused
+      // unless it is the same request.
+      await findIdempotent(deps.client, spec.tenant, spec.idempotency);
       return { taskId };
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      if (spec.idempotency) return { taskId };
-      // Two random ids met in the same millisecond (1 in 1000): draw again.
     }
+    if (!alreadyStarted) return { taskId };
+    // Two random ids met in the same millisecond (1 in 1000): draw again.
   }
   throw new Error('could not draw a free task id');
 }

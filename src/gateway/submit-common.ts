@@ -9,7 +9,7 @@ import { badInput, GatewayError } from './errors';
 import { notifyHook, state as stateField, type Body } from './fields';
 import { checkHook } from './hook-guard';
 import type { Prepared } from './image-inputs';
-import { findIdempotent, startGatewayJob } from './job-starter';
+import { findIdempotent, requestFingerprint, startGatewayJob } from './job-starter';
 import { storeMetered } from './storage-quota';
 
 const MODES: readonly SpeedMode[] = ['FAST', 'RELAX', 'TURBO'];
@@ -67,17 +67,16 @@ export function checkBanned(app: GatewayApp, prompt: string): void {
 }
 
 /**
- * The idempotency key (Idempotency-Key header, else non-empty `state`) and the hook are read first; a repeat of a
- * submit that already started answers its id with code 1 before limits are counted.
+ * The idempotency key (the `Idempotency-Key` header only; `state` is echoed, never a key) and the hook are read first;
+ * a repeat of a submit that already started answers its id with code 1 before limits are counted, and the same key
+ * with another request (endpoint or body) is refused with 409.
  */
 export async function submit(app: GatewayApp, ctx: RequestCtx, plan: SubmitPlan): Promise<Answer> {
   const st = stateField(ctx.body);
   const hook = notifyHook(ctx.body);
   const idempotency = ctx.idempotencyKey
-    ? { kind: 'header' as const, key: ctx.idempotencyKey }
-    : st
-      ? { kind: 'state' as const, key: st }
-      : undefined;
+    ? { key: ctx.idempotencyKey, fingerprint: requestFingerprint(plan.endpoint, ctx.modeFromPath, ctx.body) }
+    : undefined;
   const existing = await findIdempotent(app.client, ctx.tenant, idempotency);
   if (existing) return submitAnswer(existing, plan.needsModal);
   if (hook) {

@@ -20,12 +20,12 @@ export function newTaskId(now = Date.now()): string {
 }
 
 /**
- * The id a submit with an idempotency key (header or non-empty `state`) gets: '5' and 15 digits of a SHA-256 of
- * tenant, key kind and key. The leading 5 keeps it apart from time-based ids (which start with 1 until 2286) and
- * below 2^53.
+ * The id a submit with an `Idempotency-Key` header gets: '5' and 15 digits of a SHA-256 of tenant and key. The
+ * leading 5 keeps it apart from time-based ids (which start with 1 until 2286) and below 2^53. The hashed text keeps
+ * the word `header` it always had, so a retry of a submit accepted before `state` stopped being a key finds its task.
  */
-export function idempotentTaskId(tenant: string, kind: 'header' | 'state', key: string): string {
-  const digest = createHash('sha256').update(`${tenant}\n${kind}\n${key}`, 'utf8').digest();
+export function idempotentTaskId(tenant: string, key: string): string {
+  const digest = createHash('sha256').update(`${tenant}\nheader\n${key}`, 'utf8').digest();
   const n = digest.readBigUInt64BE(0) % 1_000_000_000_000_000n;
   return `5${n.toString().padStart(15, '0')}`;
 }

@@ -115,16 +115,62 @@ describe('submits', () => {
     expect(await openJobs()).toBe(before + 1);
   });
 
-  test('the same non-empty state from the same tenant returns the first id; state "" and notifyHook "" are absent', async () => {
-    const a = await imagine({ prompt: 'idem state', state: 'st-1' });
-    const b = await imagine({ prompt: 'idem state', state: 'st-1' });
-    expect(b.json.result).toBe(a.json.result);
-    expect(b.json.code).toBe(1);
+  test('state is echoed, never a key: two submits with one state both run their own prompt', async () => {
+    const a = await imagine({ prompt: 'first prompt of chat 42', state: 'chat-42' });
+    const b = await imagine({ prompt: 'second prompt of chat 42', state: 'chat-42' });
+    expect([a.json.code, b.json.code]).toEqual([1, 1]);
+    expect(b.json.result).not.toBe(a.json.result);
+    const [ta, tb] = await Promise.all([
+      waitForStatus(stack, key, a.json.result, ['SUCCESS']),
+      waitForStatus(stack, key, b.json.result, ['SUCCESS']),
+    ]);
+    expect([ta.prompt, ta.state]).toEqual(['first prompt of chat 42', 'chat-42']);
+    expect([tb.prompt, tb.state]).toEqual(['second prompt of chat 42', 'chat-42']);
     const c = await imagine({ prompt: 'empty', state: '', notifyHook: '' });
     const d = await imagine({ prompt: 'empty', state: '', notifyHook: '' });
     expect(c.json.code).toBe(1);
     expect(d.json.result).not.toBe(c.json.result);
-    expect((await call(stack, 'GET', `/mj/task/${a.json.result}/fetch`, { key })).json.state).toBe('st-1');
+  });
+
+  test('an Idempotency-Key is bound to its request: the same body (keys in any order) answers the first task', async () => {
+    const before = await openJobs();
+    const a = await imagine({ prompt: 'bound key', state: 's-1' }, { 'idempotency-key': 'bound-1' });
+    const b = await imagine({ state: 's-1', prompt: 'bound key' }, { 'idempotency-key': 'bound-1' });
+    expect(a.json).toMatchObject({ code: 1 });
+    expect(b.json).toEqual(a.json);
+    expect(await openJobs()).toBe(before + 1);
+  });
+
+  test('the same Idempotency-Key with another body or endpoint is refused with 409, and starts nothing', async () => {
+    const a = await imagine({ prompt: 'key reuse' }, { 'idempotency-key': 'reuse-1' });
+    expect(a.json).toMatchObject({ code: 1 });
+    const before = await openJobs();
+    const otherBody = await imagine({ prompt: 'another prompt' }, { 'idempotency-key': 'reuse-1' });
+    const otherEndpoint = await call(stack, 'POST', '/mj/submit/shorten', {
+      key,
+      body: { prompt: 'key reuse' },
+      headers: { 'idempotency-key': 'reuse-1' },
+    });
+    const otherMode = await call(stack, 'POST', '/mj-relax/mj/submit/imagine', {
+      key,
+      body: { prompt: 'key reuse' },
+      headers: { 'idempotency-key': 'reuse-1' },
+    });
+    for (const r of [otherBody, otherEndpoint, otherMode]) {
+      expect(r.status).toBe(409);
+      expect(r.json).toMatchObject({ code: 4, result: null, properties: { field: 'Idempotency-Key' } });
+      expect(r.json.description).toContain('Idempotency-Key');
+    }
+    expect(await openJobs()).toBe(before);
+    // Keys are per tenant: another tenant's same key is its own first use.
+    const other = (await stack.gateway.tenants.createKey('acme-2')).apiKey;
+    const b = await call(stack, 'POST', '/mj/submit/imagine', {
+      key: other,
+      body: { prompt: 'another prompt' },
+      headers: { 'idempotency-key': 'reuse-1' },
+    });
+    expect(b.json).toMatchObject({ code: 1 });
+    expect(b.json.result).not.toBe(a.json.result);
   });
 
   test('the legacy single base64 field is a reference image', async () => {

@@ -70,7 +70,11 @@ test('a revoked key stops working within the cache time; keys list shows it revo
 test('per-tenant submit and read rates: 429 with Retry-After and a JSON body', async () => {
   const c = (await stack.gateway.tenants.createKey('tenant-c', { options: { submitsPerMinute: 1, readsPerSecond: 1 } }))
     .apiKey;
-  const first = await call(stack, 'POST', '/mj/submit/shorten', { key: c, body: { prompt: 'one', state: 'x' } });
+  const first = await call(stack, 'POST', '/mj/submit/shorten', {
+    key: c,
+    body: { prompt: 'one', state: 'x' },
+    headers: { 'idempotency-key': 'rate-1' },
+  });
   expect(first.json.code).toBe(1);
   const second = await call(stack, 'POST', '/mj/submit/shorten', { key: c, body: { prompt: 'two' } });
   expect(second.status).toBe(429);
@@ -79,8 +83,12 @@ test('per-tenant submit and read rates: 429 with Retry-After and a JSON body', a
   const reads = [];
   for (let i = 0; i < 4; i++) reads.push(await call(stack, 'GET', '/mj/task/list', { key: c }));
   expect(reads.map((r) => r.status)).toContain(429);
-  // A retried submit (same state) is answered with its first id even at the limit: nothing new starts.
-  const idem = await call(stack, 'POST', '/mj/submit/shorten', { key: c, body: { prompt: 'one', state: 'x' } });
+  // A retried submit (same Idempotency-Key and body) is answered with its first id even at the limit.
+  const idem = await call(stack, 'POST', '/mj/submit/shorten', {
+    key: c,
+    body: { prompt: 'one', state: 'x' },
+    headers: { 'idempotency-key': 'rate-1' },
+  });
   expect(idem.json).toMatchObject({ code: 1, result: first.json.result });
 });
 

@@ -181,6 +181,8 @@ export class JobRun {
   buttons: TaskButton[] = [];
   failReason: string | undefined;
   hintPending = false;
+  /** The pool said an upstream came back since the last wait for one (see onUpstreamAvailable). */
+  upstreamWake = false;
   modalPending = false;
   /** Workflow time the current MODAL child appeared, to judge its age when a person answers. */
   modalChildSince: number | undefined;
@@ -354,6 +356,15 @@ export class JobRun {
       return;
     }
     this.hintPending = true;
+  }
+
+  /**
+   * The pool signals the jobs it told to wait when an upstream is enabled or the config changes. Kept until the next
+   * wait for an upstream: a signal that beats the submit's answer (the pool recorded the waiter first) still ends
+   * that wait at once.
+   */
+  onUpstreamAvailable(): void {
+    if (!this.finished()) this.upstreamWake = true;
   }
 
   /** The update validator: throws a structured rejection (contract C1); records nothing. */
@@ -727,7 +738,10 @@ export class JobRun {
     const since = this.waitingFor?.kind === 'upstream' ? this.waitingFor.since : now;
     this.waitingFor = { kind: 'upstream', reason, since, until, needs: [], ...(upstreamId ? { upstreamId } : {}) };
     await this.publish();
-    await this.host.sleep(until - now);
+    if (!this.host.patched(JOB_PATCH.wakeOnUpstream)) return this.host.sleep(until - now);
+    // Same timer as before; the pool's signal cancels it (the job then asks the pool again).
+    await this.host.condition(() => this.upstreamWake, until - now);
+    this.upstreamWake = false;
   }
 
   /** A poll's routing fields: the owner, and the reservation to free once the task ends. */

@@ -31,7 +31,13 @@ import type { JobInput, JobResult } from '../../shared/types';
 import { historyIsLong } from '../common/history';
 import { reportSlotBackPressure, withAccountSlot } from '../slots/account-slot';
 import { JobRun, type JobActivities, type JobHost, type KeywordKey } from './job-run';
-import { getProgressQuery, jobChangedSignal, provideModalInputUpdate, taskChangedSignal } from './messages';
+import {
+  getProgressQuery,
+  jobChangedSignal,
+  provideModalInputUpdate,
+  taskChangedSignal,
+  upstreamAvailableSignal,
+} from './messages';
 import { JOB_PATCH, JOB_PATHS_VERSION, startedWithPath, type JobPatchId } from './patches';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -160,6 +166,7 @@ export async function mjJobWorkflow(input: JobInput): Promise<JobResult> {
   const run = new JobRun(input, workflowHost(input));
   setHandler(getProgressQuery, () => run.progress());
   setHandler(taskChangedSignal, (hint) => run.onTaskChanged(hint));
+  setHandler(upstreamAvailableSignal, () => run.onUpstreamAvailable());
   setHandler(provideModalInputUpdate, (modal) => run.provideModalInput(modal), {
     validator: (modal) => run.validateModalInput(modal),
   });

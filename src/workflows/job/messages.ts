@@ -13,6 +13,18 @@ export type { JobProgress, ModalAck, ModalInput, TaskChangedHint } from '../../s
 /** A webhook saw the task change. A hint only: the workflow confirms with a fetch; repeats and stale hints are harmless. */
 export const taskChangedSignal = defineSignal<[TaskChangedHint]>('taskChanged');
 
+/** What {@link upstreamAvailableSignal} says: which upstream may take work again (none: routing changed). */
+export interface UpstreamAvailable {
+  upstreamId?: string;
+}
+
+/**
+ * Sent by the upstream pool to the jobs whose submit it told to wait, when an upstream is enabled or the routing
+ * config changes: the job asks again at once instead of at the end of its wait. A hint only: the pool's answer to the
+ * next reservation decides.
+ */
+export const upstreamAvailableSignal = defineSignal<[UpstreamAvailable]>('upstreamAvailable');
+
 /**
  * A person's answer to a modal step (prompt, mask). Accepted while the job waits for input (`waiting-input`: nothing
  * was pressed upstream yet) or parks on an unasked MODAL (`waiting-modal`); completes once the upstream took the

@@ -29,6 +29,12 @@ export const JOB_PATCH = {
   currentPaths: 'issue-15-current-paths',
   /** Jobs 2: with account slots, a wait for a person comes before taking the slot, not inside it. */
   waitOutsideSlot: 'wait-for-input-outside-slot',
+  /**
+   * A wait for an upstream (a pinned follow-up whose owner is down or disabled) ends early when the pool signals
+   * that an upstream came back (`upstreamAvailableSignal`): the timer is cancelled and the job asks again. Not in
+   * paths version 1: every run asks it.
+   */
+  wakeOnUpstream: 'wake-on-upstream-available',
 } as const;
 
 export type JobPatchId = (typeof JOB_PATCH)[keyof typeof JOB_PATCH];
@@ -43,8 +49,17 @@ export type JobPatchId = (typeof JOB_PATCH)[keyof typeof JOB_PATCH];
  */
 export const JOB_PATHS_VERSION = 1;
 
-/** The patch ids each paths version takes without asking (version 1: every id above). */
-const PATHS_OF_VERSION: Record<number, readonly JobPatchId[]> = { 1: Object.values(JOB_PATCH) };
+/** The patch ids each paths version takes without asking (version 1: every id above up to `waitOutsideSlot`). */
+const PATHS_OF_VERSION: Record<number, readonly JobPatchId[]> = {
+  1: [
+    JOB_PATCH.stubNotYetKnown,
+    JOB_PATCH.deadlineFromProgress,
+    JOB_PATCH.upstreamAuthBounded,
+    JOB_PATCH.jobCost,
+    JOB_PATCH.currentPaths,
+    JOB_PATCH.waitOutsideSlot,
+  ],
+};
 
 /** True when the run's starter asked for a paths version that includes `id` (see {@link JOB_PATHS_VERSION}). */
 export function startedWithPath(input: { pathsVersion?: number }, id: JobPatchId): boolean {

@@ -131,7 +131,26 @@ export interface UpstreamPoolCarry {
   cursor: number;
   totals: UpstreamPoolTotals;
   generation: number;
+  /** Workflows told to wait, by workflow id: the upstream they wait for, or {@link ANY_UPSTREAM}. */
+  waiters?: Record<string, string>;
 }
+
+/** A waiter that is not pinned: any upstream coming back may let it through. */
+export const ANY_UPSTREAM = '*';
+
+/** `patched()` ids of the pool workflow (one list, so an id is never reused for another change). */
+export const POOL_PATCH = {
+  /**
+   * The pool signals the workflows it told to wait (`upstreamAvailableSignal`) when an operator enables an upstream
+   * or the config changes. Pools recorded before it replay false and send nothing.
+   */
+  wakeWaiters: 'pool-wakes-waiters',
+  /**
+   * While workflows wait for an upstream cooling down after connection failures, the pool probes it every few
+   * seconds (`probeUpstream` activity) and ends the cooldown once it answers. Pools recorded before it never probe.
+   */
+  probeDown: 'pool-probes-down-upstreams',
+} as const;
 
 export interface UpstreamPoolInput {
   config: UpstreamPoolConfig;

@@ -9,22 +9,25 @@ import { nextUtcDayStart, utcDay } from '../../upstreams/clock';
 import { route, type RouteHealth } from '../../upstreams/routing';
 import { ANY_ATTEMPT, type ReserveRequest, type RouteDecision, type SubmitReport } from '../../upstreams/types';
 import { Backoff } from '../common/backoff';
-import type {
-  PoolReportInput,
-  PoolUpstreamState,
-  UpstreamEnableChange,
-  UpstreamHealthSnapshot,
-  UpstreamPoolCarry,
-  UpstreamPoolConfig,
-  UpstreamPoolSnapshot,
-  UpstreamPoolTotals,
-  UpstreamReservation,
+import {
+  ANY_UPSTREAM,
+  type PoolReportInput,
+  type PoolUpstreamState,
+  type UpstreamEnableChange,
+  type UpstreamHealthSnapshot,
+  type UpstreamPoolCarry,
+  type UpstreamPoolConfig,
+  type UpstreamPoolSnapshot,
+  type UpstreamPoolTotals,
+  type UpstreamReservation,
 } from './messages';
 
 /** Cooldown after a failover without Retry-After: 30 s, doubling per failover in a row, at most 10 min. */
 export const COOLDOWN_BACKOFF = { initialMs: 30_000, maxMs: 600_000, coefficient: 2 } as const;
 /** A server's Retry-After is honoured up to this long. @unit ms */
 export const MAX_RETRY_AFTER_MS = 3_600_000;
+/** Waiting workflows the pool remembers for a wake (a waiter forgotten still asks again when its wait ends). */
+export const MAX_WAITERS = 10_000;
 /** Failovers in a row beyond this count no further (the schedule is at its maximum long before). */
 const MAX_FAILURES = 32;
 
@@ -46,6 +49,10 @@ export class UpstreamBook {
   config: UpstreamPoolConfig;
   readonly states = new Map<string, PoolUpstreamState>();
   readonly reservations = new Map<string, UpstreamReservation>();
+  /** Workflows the pool told to wait: the upstream each waits for ({@link ANY_UPSTREAM} when not pinned). */
+  readonly waiters = new Map<string, string>();
+  /** Workflows to tell that an upstream came back, with that upstream (none: the config changed); sent by the pool. */
+  readonly wakes: { workflowId: string; upstreamId?: string }[] = [];
   private cursor: number;
   private readonly totals: UpstreamPoolTotals;
   readonly generation: number;
@@ -54,6 +61,8 @@ export class UpstreamBook {
     this.config = carry?.config ?? config;
     for (const [id, s] of Object.entries(carry?.states ?? {})) this.states.set(id, s);
     for (const r of carry?.reservations ?? []) this.reservations.set(r.requestId, r);
+    for (const [workflowId, upstreamId] of Object.entries(carry?.waiters ?? {}))
+      this.waiters.set(workflowId, upstreamId);
     this.cursor = carry?.cursor ?? 0;
     this.totals = carry?.totals ?? { reserved: 0, accepted: 0, failovers: 0, released: 0, reclaimed: 0 };
     this.generation = carry?.generation ?? 0;
@@ -61,9 +70,12 @@ export class UpstreamBook {
 
   /** Adopts another config; state of upstreams no longer configured is dropped (their reservations stay). */
   configure(config: UpstreamPoolConfig): string {
+    const changed = config.version !== this.config.version;
     this.config = config;
     const ids = new Set(config.views.map((v) => v.id));
     for (const id of [...this.states.keys()]) if (!ids.has(id)) this.states.delete(id);
+    // Another config may route a waiting submit now (an upstream added, a cap raised): every waiter asks again.
+    if (changed) this.wake(undefined);
     return config.version;
   }
 
@@ -72,6 +84,12 @@ export class UpstreamBook {
     const known = this.reservations.get(req.requestId);
     if (known) return this.decisionOf(known);
     const decision = route(this.config.views, this.routeHealth(now), req, this.config.routing, now, this.cursor);
+    this.waiters.delete(req.workflowId);
+    if (decision.kind === 'wait') {
+      this.waiters.set(req.workflowId, req.pin ?? ANY_UPSTREAM);
+      // A waiter whose job ended without asking again stays until the next wake; the oldest go first past the cap.
+      if (this.waiters.size > MAX_WAITERS) this.waiters.delete(this.waiters.keys().next().value!);
+    }
     if (decision.kind !== 'routed') return decision;
     this.cursor++;
     this.totals.reserved++;
@@ -148,10 +166,55 @@ export class UpstreamBook {
       delete s.cooldownReason;
       delete s.fastExhaustedUntil;
       s.failures = 0;
+      this.wake(change.upstreamId);
     } else {
       s.disabled = { reason: 'operator', message: change.message ?? 'disabled by an operator', since: now };
     }
     return this.snapshotOf(change.upstreamId, now);
+  }
+
+  /**
+   * Queues a wake for the waiters `upstreamId` may let through (those pinned to it and those not pinned), or for every
+   * waiter (`undefined`); they leave the list (a waiter told to wait again is recorded again).
+   */
+  wake(upstreamId: string | undefined): void {
+    for (const [workflowId, on] of [...this.waiters]) {
+      if (upstreamId !== undefined && on !== upstreamId && on !== ANY_UPSTREAM) continue;
+      this.waiters.delete(workflowId);
+      this.wakes.push({ workflowId, ...(upstreamId !== undefined ? { upstreamId } : {}) });
+    }
+  }
+
+  /**
+   * Upstreams worth probing now: cooling down after connection failures (a down proxy, which answers nothing) while
+   * a workflow waits that one of them would let through. Other cooldowns (23, 429, 5xx) end on their own time: an
+   * answering proxy says nothing of its room.
+   */
+  probeTargets(now: number): string[] {
+    if (this.waiters.size === 0) return [];
+    const wanted = new Set(this.waiters.values());
+    return this.config.views
+      .map((v) => v.id)
+      .filter((id) => wanted.has(id) || wanted.has(ANY_UPSTREAM))
+      .filter((id) => {
+        const s = this.states.get(id);
+        return s?.cooldownReason === 'connection' && s.cooldownUntil !== undefined && s.cooldownUntil > now;
+      });
+  }
+
+  /** A probe found `upstreamId` answering again: its connection cooldown ends now and its waiters are woken. */
+  cameBack(upstreamId: string, now: number): void {
+    const s = this.state(upstreamId, now);
+    if (s.cooldownReason !== 'connection') return;
+    delete s.cooldownUntil;
+    delete s.cooldownReason;
+    s.failures = 0;
+    this.wake(upstreamId);
+  }
+
+  /** The queued wakes, emptied. */
+  takeWakes(): { workflowId: string; upstreamId?: string }[] {
+    return this.wakes.splice(0);
   }
 
   isConfigured(upstreamId: string): boolean {
@@ -183,6 +246,7 @@ export class UpstreamBook {
       cursor: this.cursor,
       totals: { ...this.totals },
       generation: this.generation + 1,
+      ...(this.waiters.size > 0 ? { waiters: Object.fromEntries(this.waiters) } : {}),
     };
   }
 

@@ -13,6 +13,8 @@
  * - Views and settings (never secrets) come with the start and later with `configureUpstreamsUpdate`: each reserve
  *   carries only the config version, and a mismatch answers `stale-config` so the worker sends its config.
  * - Operators enable / disable an upstream with `setUpstreamEnabledUpdate` and read `getUpstreamHealthQuery`.
+ * - A workflow told to wait is remembered; when its upstream is enabled, the config changes, or an upstream down for
+ *   connection failures answers the pool's probe again, it is signalled (`upstreamAvailableSignal`) and asks again.
  *
  * History: about 5 events per reserve, report or release (a workflow task, update accepted + completed), plus
  * about 10 per reclaim check while reservations exist; continue-as-new carries the book.
@@ -21,13 +23,16 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { createActivities } from '../../activities';
 import type { createSlotActivities } from '../../activities/slots';
 import { durationToMs } from '../../shared/duration';
 import { rejection } from '../../shared/rejection';
@@ -37,10 +42,12 @@ import {
   releaseUpstreamUpdate,
   reportUpstreamUpdate,
   reserveUpstreamUpdate,
+  POOL_PATCH,
   setUpstreamEnabledUpdate,
   UPSTREAM_POOL_FAILURE,
   type UpstreamPoolInput,
 } from './messages';
+import { upstreamAvailableSignal } from '../job/messages';
 import { checkConfig, checkReport, checkReserve } from './pool-validation';
 import { UpstreamBook } from './upstream-book';
 
@@ -48,6 +55,8 @@ type SlotActivities = ReturnType<typeof createSlotActivities>;
 
 /** @default for `reclaimInterval` */
 export const UPSTREAM_RECLAIM_INTERVAL = '1m';
+/** How often an upstream down for connection failures is probed while workflows wait for it. @unit ms */
+export const UPSTREAM_PROBE_INTERVAL_MS = 5_000;
 /** @default for `continueAsNewAfterEvents` */
 export const UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS = 2_000;
 
@@ -57,12 +66,19 @@ const { describeSlotHolders } = proxyActivities<SlotActivities>({
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
 });
 
+// A probe is one read; a worker that cannot answer in time counts as "still down" until the next round.
+const { probeUpstream } = proxyActivities<Pick<ReturnType<typeof createActivities>, 'probeUpstream'>>({
+  startToCloseTimeout: '15s',
+  retry: { maximumAttempts: 1 },
+});
+
 function jittered(ms: number, fraction: number): number {
   return Math.max(1, Math.round(ms * (1 + (Math.random() * 2 - 1) * fraction)));
 }
 
+const now = (): number => Date.now();
+
 function installHandlers(book: UpstreamBook): void {
-  const now = (): number => Date.now();
   setHandler(
     reserveUpstreamUpdate,
     (req) => {
@@ -148,6 +164,65 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
     }
   }
 
+  /**
+   * Tells the waiting workflows that an upstream came back (enabled, or a new config), so a pinned follow-up asks
+   * again within seconds rather than at the end of its wait. A workflow that ended meanwhile is simply skipped.
+   */
+  let sending = false;
+  async function wakeLoop(): Promise<never> {
+    for (;;) {
+      await condition(() => book.wakes.length > 0);
+      const wakes = book.takeWakes();
+      // Pools recorded before the wake replay without signals (their waiters were never told).
+      if (!patched(POOL_PATCH.wakeWaiters)) continue;
+      sending = true;
+      await Promise.all(
+        wakes.map(async ({ workflowId, upstreamId }) => {
+          try {
+            await getExternalWorkflowHandle(workflowId).signal(
+              upstreamAvailableSignal,
+              upstreamId ? { upstreamId } : {}
+            );
+          } catch (err) {
+            if (isCancellation(err)) throw err;
+            log.info('waiting workflow not woken (it ended)', { workflowId, error: String(err) });
+          }
+        })
+      );
+      sending = false;
+    }
+  }
+
+  /**
+   * While a workflow waits for an upstream down for connection failures, probe it every few seconds and end its
+   * cooldown once it answers (its waiters are then woken). About 8 history events per round, only during such waits.
+   */
+  async function probeLoop(): Promise<never> {
+    await condition(() => book.probeTargets(now()).length > 0);
+    // Pools recorded before probing replay without these timers and activities: they never probe in this run.
+    if (!patched(POOL_PATCH.probeDown)) await condition(() => false);
+    for (;;) {
+      await sleep(UPSTREAM_PROBE_INTERVAL_MS);
+      const targets = book.probeTargets(now());
+      if (targets.length === 0) {
+        await condition(() => book.probeTargets(now()).length > 0);
+        continue;
+      }
+      await Promise.all(
+        targets.map(async (upstreamId) => {
+          try {
+            if ((await probeUpstream({ upstreamId })) === 'up') {
+              book.cameBack(upstreamId, now());
+              log.info('upstream answers again; its waiters are woken', { upstreamId });
+            }
+          } catch (err) {
+            if (isCancellation(err)) throw err;
+          }
+        })
+      );
+    }
+  }
+
   const shouldContinueAsNew = (): boolean => {
     const info = workflowInfo();
     return (
@@ -157,7 +232,9 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
   };
 
   // Cooldowns need no timer either: routing compares them with the clock at each reserve.
-  await Promise.race([reclaimLoop(), condition(shouldContinueAsNew)]);
+  await Promise.race([reclaimLoop(), wakeLoop(), probeLoop(), condition(shouldContinueAsNew)]);
   await condition(allHandlersFinished);
+  // Wakes queued by the last messages go out before the next run starts (it carries the waiters, not the wakes).
+  await condition(() => book.wakes.length === 0 && !sending);
   await continueAsNew<typeof upstreamPoolWorkflow>({ ...input, config: book.config, carry: book.toCarry() });
 }

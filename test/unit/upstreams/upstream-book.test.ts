@@ -213,4 +213,56 @@ describe('UpstreamBook', () => {
     expect(book.states.has('b')).toBe(false);
     expect(book.reservations.size).toBe(1);
   });
+
+  it('remembers the workflows it told to wait and queues a wake for them when their upstream is enabled', () => {
+    const book = new UpstreamBook(config());
+    book.setEnabled({ upstreamId: 'a', enabled: false }, T0);
+    book.setEnabled({ upstreamId: 'b', enabled: false }, T0);
+    expect(book.reserve(req('p-a', { pin: 'a' }), T0)).toMatchObject({ kind: 'wait', upstreamId: 'a' });
+    expect(book.reserve(req('p-b', { pin: 'b' }), T0)).toMatchObject({ kind: 'wait', upstreamId: 'b' });
+    expect(book.reserve(req('any'), T0)).toMatchObject({ kind: 'wait' });
+    expect(book.takeWakes()).toEqual([]);
+    // The waiters survive a continue-as-new.
+    const next = new UpstreamBook(config(), JSON.parse(JSON.stringify(book.toCarry())));
+    next.setEnabled({ upstreamId: 'a', enabled: true }, T0 + 1);
+    // Those pinned to "a" and those that any upstream may take; not the one pinned to "b".
+    expect(next.takeWakes()).toEqual([
+      { workflowId: 'wf-p-a', upstreamId: 'a' },
+      { workflowId: 'wf-any', upstreamId: 'a' },
+    ]);
+    expect(next.takeWakes()).toEqual([]);
+    // A waiter that got through is forgotten; one told to wait again is remembered again.
+    expect(next.reserve(req('p-a2', { pin: 'a', workflowId: 'wf-p-a' }), T0 + 2)).toMatchObject({ kind: 'routed' });
+    expect(next.reserve(req('p-b2', { pin: 'b', workflowId: 'wf-p-b' }), T0 + 2)).toMatchObject({ kind: 'wait' });
+    next.setEnabled({ upstreamId: 'a', enabled: true }, T0 + 3);
+    expect(next.takeWakes()).toEqual([]);
+    // Another config wakes every waiter; the same config again wakes nobody.
+    next.configure(config());
+    expect(next.takeWakes()).toEqual([]);
+    next.configure({ ...config(), version: 'v2' });
+    expect(next.takeWakes()).toEqual([{ workflowId: 'wf-p-b' }]);
+  });
+
+  it('probes only an upstream down for connection failures that a waiter needs; its return wakes them', () => {
+    const book = new UpstreamBook(config());
+    const refuse = (id: string, upstreamId: string, reason: 'connection' | 'queue-full') => {
+      book.reserve(req(id, { pin: upstreamId }), T0);
+      book.report({ requestId: id, upstreamId, report: { kind: 'failover', reason, message: '' } }, T0);
+    };
+    refuse('r-a', 'a', 'connection');
+    refuse('r-b', 'b', 'queue-full');
+    expect(book.probeTargets(T0)).toEqual([]);
+    expect(book.reserve(req('w-a', { pin: 'a' }), T0 + 1)).toMatchObject({ kind: 'wait', upstreamId: 'a' });
+    expect(book.reserve(req('w-b', { pin: 'b' }), T0 + 1)).toMatchObject({ kind: 'wait', upstreamId: 'b' });
+    // A queue-full cooldown ends on its own time; only the silent upstream is probed, and only during its cooldown.
+    expect(book.probeTargets(T0 + 1)).toEqual(['a']);
+    expect(book.probeTargets(T0 + cooldownMs(1))).toEqual([]);
+    book.cameBack('b', T0 + 2);
+    expect(book.takeWakes()).toEqual([]);
+    book.cameBack('a', T0 + 2);
+    expect(health(book, 'a', T0 + 2)).toMatchObject({ failures: 0 });
+    expect(health(book, 'a', T0 + 2).blocked).toBeUndefined();
+    expect(book.takeWakes()).toEqual([{ workflowId: 'wf-w-a', upstreamId: 'a' }]);
+    expect(book.probeTargets(T0 + 2)).toEqual([]);
+  });
 });

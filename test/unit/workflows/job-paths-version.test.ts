@@ -5,10 +5,24 @@
 import { JOB_PATCH, JOB_PATHS_VERSION, startedWithPath, type JobPatchId } from '../../../src/workflows/job/patches';
 
 describe('startedWithPath', () => {
+  /** The ids version 1 was defined with: a later id never joins it (CONTRIBUTING, replay rule 1). */
+  const VERSION_1: JobPatchId[] = [
+    JOB_PATCH.stubNotYetKnown,
+    JOB_PATCH.deadlineFromProgress,
+    JOB_PATCH.upstreamAuthBounded,
+    JOB_PATCH.jobCost,
+    JOB_PATCH.currentPaths,
+    JOB_PATCH.waitOutsideSlot,
+  ];
+
   it('takes every patch of version 1 without asking', () => {
-    for (const id of Object.values(JOB_PATCH)) {
-      expect(startedWithPath({ pathsVersion: JOB_PATHS_VERSION }, id)).toBe(true);
-    }
+    for (const id of VERSION_1) expect(startedWithPath({ pathsVersion: JOB_PATHS_VERSION }, id)).toBe(true);
+  });
+
+  it('asks for every patch added after version 1, even on a run of version 1', () => {
+    const later = Object.values(JOB_PATCH).filter((id) => !VERSION_1.includes(id));
+    expect(later).toEqual([JOB_PATCH.wakeOnUpstream]);
+    for (const id of later) expect(startedWithPath({ pathsVersion: 1 }, id)).toBe(false);
   });
 
   it('asks for a run without a paths version (recorded before it, or a starter that sets none)', () => {

@@ -347,6 +347,36 @@ describe('JobRun with several upstreams: follow-ups pinned to the owner', () => 
     expect(host.time - T0).toBe(60 * 60_000);
   });
 
+  it.each([
+    ['the pool signals that the owner came back', true],
+    ['no signal comes (the wait runs to its end)', false],
+  ])('a wait for a disabled owner ends when %s', async (_what, signalled) => {
+    const s = script(busy(5 * 60_000, 'disabled:operator', 'b'), accepted('U1', route('b', { action: 'UPSCALE' })));
+    const host = new FakeHost('mj-job-woken', { ...s, fetchTask: async (i) => snapshot(i.taskId, 'SUCCESS') });
+    const run = new JobRun(upscale(), host);
+    const done = settle(run.run());
+    await host.until(() => run.waitingFor?.kind === 'upstream', 'waiting for b');
+    if (signalled) run.onUpstreamAvailable();
+    expect(await done).toMatchObject({ taskId: 'U1', owner: { upstreamId: 'b' } });
+    expect(host.patchesAsked.has('wake-on-upstream-available')).toBe(true);
+    // The fake clock: the second submit came before the wait's timer (woken), or at its end (not woken).
+    const submittedAfter = (run.progress().timings.submittedAt ?? 0) - T0;
+    if (signalled) expect(submittedAfter).toBeLessThan(5 * 60_000);
+    else expect(submittedAfter).toBe(5 * 60_000);
+  });
+
+  it('a history recorded before the wake sleeps its whole wait, signal or not (patch unasked there)', async () => {
+    const s = script(busy(5 * 60_000, 'disabled:operator', 'b'), accepted('U1', route('b', { action: 'UPSCALE' })));
+    const host = new FakeHost('mj-job-old-wait', { ...s, fetchTask: async (i) => snapshot(i.taskId, 'SUCCESS') });
+    host.unpatched.add('wake-on-upstream-available');
+    const run = new JobRun(upscale(), host);
+    const done = settle(run.run());
+    await host.until(() => run.waitingFor?.kind === 'upstream', 'waiting for b');
+    run.onUpstreamAvailable();
+    await done;
+    expect((run.progress().timings.submittedAt ?? 0) - T0).toBe(5 * 60_000);
+  });
+
   it('ignores a webhook hint from another upstream than the owner', async () => {
     const host = new FakeHost('mj-job-hint', {
       ...script(accepted('T1', route('a'))),
