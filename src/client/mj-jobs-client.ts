@@ -2,13 +2,7 @@
  * `MjJobsClient`: the typed facade over the job, pipeline and batch workflows, made of small parts (ids, parent
  * resolution, image inputs, status, rejections, schedules, downloads), each in its own module of `src/client/`.
  */
-import {
-  WorkflowExecutionAlreadyStartedError,
-  type Client,
-  type Connection,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { type Client, type Connection } from '@temporalio/client';
 import { createAssetStore, type AssetStore } from '../assets';
 import { loadConfig } from '../config';
 import { parseIntent } from '../mj/buttons';
@@ -22,7 +16,6 @@ import { TASK_QUEUE } from '../shared/constants';
 import { DEFAULT_MODE } from '../shared/defaults';
 import { checkModalInput } from '../shared/modal-input-rule';
 import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
-import { MJ_MODE } from '../shared/search-attributes';
 import type { JobInput, JobProgress, JobRequest, JobResult, ModalInput } from '../shared/types';
 // Workflows are started by type name (typed by `import type`): the client loads message definitions, never workflow code.
 import type { batchWorkflow } from '../workflows/batch/batch-workflow';
@@ -32,7 +25,7 @@ import type { pipelineWorkflow } from '../workflows/pipeline/pipeline-workflow';
 import { downloadImages } from './download';
 import { jobError } from './errors';
 import { ImageInputs } from './image-input';
-import { newWorkflowId, resolveJob, resolveJobId, type WorkflowKind } from './job-ids';
+import { newWorkflowId, resolveJob, resolveJobId } from './job-ids';
 import { readStatus } from './job-status';
 import { listJobs } from './list';
 import type {
@@ -62,7 +55,8 @@ import { MjCostClient } from './cost';
 import { MjUpstreamsClient } from './upstreams';
 import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
 import { followUpRequest } from '../job-start/follow-up';
-import { canStartEagerly, startJobWorkflow } from '../job-start/start-job-workflow';
+import { startJobWorkflow, startOnce } from '../job-start/start-job-workflow';
+import type { Workflow } from '@temporalio/common';
 import { withStoredProgress } from '../webhook/progress-overlay';
 import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
 
@@ -258,9 +252,7 @@ export class MjJobsClient {
   async pipeline(spec: unknown, opts: { jobId?: string } = {}): Promise<JobHandle<PipelineResult>> {
     const input = parsePipelineSpec(spec);
     if (opts.jobId !== undefined) checkId(opts.jobId);
-    return this.startWorkflow<PipelineResult>('pipeline', opts.jobId, input.mode, (workflowId, common) =>
-      this.client.workflow.start<typeof pipelineWorkflow>('pipelineWorkflow', { ...common, workflowId, args: [input] })
-    );
+    return this.startKeyed<typeof pipelineWorkflow>('pipeline', opts.jobId, input.mode, [input]);
   }
 
   /**
@@ -272,9 +264,7 @@ export class MjJobsClient {
     const { jobId, ...specOptions } = opts;
     const input = parseBatchSpec(spec, specOptions);
     if (jobId !== undefined) checkId(jobId);
-    return this.startWorkflow<BatchReport>('batch', jobId, input.mode, (workflowId, common) =>
-      this.client.workflow.start<typeof batchWorkflow>('batchWorkflow', { ...common, workflowId, args: [input] })
-    );
+    return this.startKeyed<typeof batchWorkflow>('batch', jobId, input.mode, [input]);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -424,35 +414,25 @@ export class MjJobsClient {
     return checkMode(mode) ?? this.defaultMode ?? DEFAULT_MODE;
   }
 
-  /**
-   * Starts a workflow of `kind` under the caller's key; an id already taken (running or finished) is the answer: the
-   * reuse policy is REJECT_DUPLICATE and the "already started" answer becomes a handle with `alreadyStarted: true`.
-   */
-  private async startWorkflow<R>(
-    kind: WorkflowKind,
+  /** Starts a pipeline or batch under the caller's key; an id already taken is answered `alreadyStarted: true`. */
+  private async startKeyed<W extends Workflow>(
+    kind: 'pipeline' | 'batch',
     key: string | undefined,
     mode: SpeedMode | undefined,
-    starter: (workflowId: string, common: StartCommon) => Promise<WorkflowHandle>
-  ): Promise<JobHandle<R>> {
-    const id = newWorkflowId(kind, key);
-    const common: StartCommon = {
+    args: Parameters<W>
+  ): Promise<JobHandle<Awaited<ReturnType<W>>>> {
+    const workflowId = newWorkflowId(kind, key);
+    const type = kind === 'pipeline' ? 'pipelineWorkflow' : 'batchWorkflow';
+    const { alreadyStarted } = await startOnce<W>(type, args, {
+      client: this.client,
       taskQueue: this.taskQueue,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [{ key: MJ_MODE, value: this.modeAttribute(mode) }],
-      // Issue 15: an eager start where the connection allows it (see `canStartEagerly`).
-      requestEagerStart: canStartEagerly(this.client),
-    };
-    let alreadyStarted = false;
-    try {
-      await starter(id, common);
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      alreadyStarted = true;
-    }
-    return { jobId: id, alreadyStarted, result: () => this.awaitResult<R>(id) };
+      workflowId,
+      modeAttribute: this.modeAttribute(mode),
+    });
+    return { jobId: workflowId, alreadyStarted, result: () => this.awaitResult(workflowId) };
   }
 
-  /** Modal input given with the action, checked by the same rule the job applies (C2), so a bad one starts nothing. */
+  /** Modal input given with the action, checked by the same rule the job applies, so a bad one starts nothing. */
   private async presuppliedModal(arg: ModalInputArg, intent: IntentSpec): Promise<ModalInput> {
     const modal = await this.inputs.modalInput(arg);
     const problem = checkModalInput(modal, intent);
@@ -470,13 +450,6 @@ export class MjJobsClient {
       throw jobError(workflowId, err);
     }
   }
-}
-
-interface StartCommon {
-  taskQueue: string;
-  workflowIdReusePolicy: WorkflowIdReusePolicy;
-  typedSearchAttributes: [{ key: typeof MJ_MODE; value: string }];
-  requestEagerStart: boolean;
 }
 
 function stepInput(opts: { step?: string; branch?: string; choice?: string }, modal: ModalInput) {

@@ -50,6 +50,7 @@ import {
 } from './job-view';
 import { withJobCost, tenantSpend } from './cost-view';
 import { withinDeadline } from './deadline';
+import { batchViewOfProgress, batchViewOfReport } from './batch-view';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
 import { MJ_TENANT } from '../shared/search-attributes';
 import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
@@ -170,35 +171,9 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     const info = await this.owned(tenant, id);
     if (!info || info.type !== 'batchWorkflow') return null;
     const f = facts(info);
-    if (f.executionStatus === 'COMPLETED') {
-      const report = await this.closedResult<BatchReport>(info);
-      const counts = { ...report.summary, pending: 0, running: 0 };
-      const items = report.items.map((i) => ({
-        id: i.id,
-        status: i.status,
-        jobId: i.jobId,
-        taskId: i.taskId,
-        failure: i.failure?.message,
-      }));
-      return { id, name: report.name ?? id, state: 'succeeded', counts, items };
-    }
+    if (f.executionStatus === 'COMPLETED') return batchViewOfReport(id, await this.closedResult<BatchReport>(info));
     const p = await this.query<BatchProgress>(info, getBatchProgressQuery.name);
-    return {
-      id,
-      name: id,
-      state: executionState(f.executionStatus),
-      counts: p
-        ? {
-            total: p.total,
-            pending: p.pending,
-            running: p.running,
-            succeeded: p.succeeded,
-            failed: p.failed,
-            cancelled: p.cancelled,
-          }
-        : { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
-      items: (p?.items ?? []).map((i) => ({ ...i, failure: i.failure?.message })),
-    };
+    return batchViewOfProgress(id, executionState(f.executionStatus), p);
   }
 
   async image(tenant: TenantId, id: string, index: number): Promise<{ bytes: Uint8Array; contentType: string } | null> {

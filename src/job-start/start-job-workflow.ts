@@ -13,7 +13,7 @@ import {
   type Client,
   type InternalConnectionLike,
 } from '@temporalio/client';
-import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { WorkflowIdReusePolicy, type SearchAttributePair, type Workflow } from '@temporalio/common';
 import type { SpeedMode } from '../mj/types';
 import { JOB_WORKFLOW_TYPE } from '../shared/pipeline-types';
 import { MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
@@ -43,13 +43,27 @@ export interface JobStart {
 
 /** Starts the job; `alreadyStarted` when a job with this id exists (running or closed) and no new one started. */
 export async function startJobWorkflow(s: JobStart): Promise<{ alreadyStarted: boolean }> {
+  const { input, ...rest } = s;
+  return startOnce<typeof mjJobWorkflow>(JOB_WORKFLOW_TYPE, [{ ...input, pathsVersion: JOB_PATHS_VERSION }], rest);
+}
+
+/**
+ * Starts a workflow of `type` (a job, pipeline or batch) the way every door does: REJECT_DUPLICATE reuse, the search
+ * attributes, an eager start where the connection allows it, and "already started" as an answer, not an error.
+ */
+export async function startOnce<W extends Workflow>(
+  type: string,
+  args: Parameters<W>,
+  s: Omit<JobStart, 'input'>
+): Promise<{ alreadyStarted: boolean }> {
   const typedSearchAttributes: SearchAttributePair[] = [{ key: MJ_MODE, value: s.modeAttribute }];
   if (s.tenant !== undefined) typedSearchAttributes.push({ key: MJ_TENANT, value: s.tenant });
   try {
-    await s.client.workflow.start<typeof mjJobWorkflow>(JOB_WORKFLOW_TYPE, {
+    // Typed by the caller's `W`; Temporal's own overload takes the type name with plain arguments.
+    await s.client.workflow.start(type, {
       workflowId: s.workflowId,
       taskQueue: s.taskQueue,
-      args: [{ ...s.input, pathsVersion: JOB_PATHS_VERSION }],
+      args: args as unknown[],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       ...(s.conflict ? { workflowIdConflictPolicy: s.conflict } : {}),
       typedSearchAttributes,
@@ -64,7 +78,7 @@ export async function startJobWorkflow(s: JobStart): Promise<{ alreadyStarted: b
 }
 
 /**
- * Issue 15: a client on a worker's NativeConnection (a service that embeds its worker) asks the server to hand the
+ * A client on a worker's NativeConnection (a service that embeds its worker) asks the server to hand the
  * first workflow task back with the start: no task-queue round trip. Any other connection cannot (the SDK refuses the
  * option there), so it is asked only where it can work.
  */
