@@ -44,7 +44,7 @@ export interface ActivityDeps {
   /** Download settings of image capture (dispatcher, timeouts, size caps). */
   capture?: Omit<CaptureDeps, 'store' | 'mj'>;
   /**
-   * Several upstreams (issue 13): their clients and hook URLs. When set, submits are routed through `router` and
+   * Several upstreams: their clients and hook URLs. When set, submits are routed through `router` and
    * every call on a task goes to its owner; `mj` stays the client of jobs recorded before routing.
    * @default undefined (one upstream: `mj`)
    */
@@ -55,7 +55,7 @@ export interface ActivityDeps {
   ledger?: LedgerRecorder;
 }
 
-/** A call on an existing task: its owner (issue 13) when routed; absent = the legacy single upstream (`mj`). */
+/** A call on an existing task: its owner when routed; absent = the legacy single upstream (`mj`). */
 export interface OwnedTask {
   taskId: string;
   upstreamId?: string;

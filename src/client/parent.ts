@@ -1,6 +1,6 @@
 /**
  * The parent of an `action`: the upstream task a button is pressed on. A job id (or the key the caller chose)
- * resolves to its job's result task; anything else is refused before anything starts (issue 16), because a typo
+ * resolves to its job's result task; anything else is refused before anything starts, because a typo
  * taken for an upstream task id would start a job that fails a minute later. A bare upstream task id is accepted
  * only when the caller says so (`parentOrigin: 'external'`).
  */
@@ -18,7 +18,7 @@ export interface ParentTask {
   taskId: string;
   /** The parent job's mode, the default of the new job. */
   mode?: SpeedMode;
-  /** Several upstreams (issue 13): the parent's owner, where the action must go. */
+  /** Several upstreams: the parent's owner, where the action must go. */
   upstreamId?: string;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Follow-ups: `action` (a real button of the parent, by customId), `change`/`simple-change` (U/V/reroll by index),
  * and `modal` (the input a MODAL task waits for). Parents and modal tasks are OUR ids; an unknown one, or another
- * tenant's, is code 4 "task not found" and nothing starts (issue 16). A click maps to the parent job and an intent;
+ * tenant's, is code 4 "task not found" and nothing starts. A click maps to the parent job and an intent;
  * intents that always need input (Vary Region, Custom Zoom) answer code 21 and the task waits, held by us, until
  * `/submit/modal` arrives with the same task id.
  */
@@ -59,7 +59,7 @@ async function startAction(
   const job = parent.job!;
   const parentPrompt = job.prompt ?? parent.gateway.prompt;
   const holds = intentAlwaysModal(intent);
-  // Jobs v2 (C5): the parent is our own job's task, known to exist; with several upstreams only its owner has it.
+  // The parent is our own job's task, known to exist; with several upstreams only its owner has it.
   const request = followUpRequest({ taskId: job.taskId!, upstreamId: memoOwner(job) }, intent, {
     enableRemix,
     parentOrigin: 'job',

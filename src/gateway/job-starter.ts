@@ -88,8 +88,8 @@ export interface StartDeps {
 }
 
 /**
- * A job as the job workflow will see it; `notify` and `parentOrigin` are the jobs-v2 fields (C4, C5), `costTags` the
- * ledger's (K5: spend and budgets per tenant).
+ * A job as the job workflow will see it; `notify` and `parentOrigin` are the fields by which a job reports to its observer and knows its parent, `costTags` the
+ * ledger's (spend and budgets per tenant).
  */
 type GatewayJobInput = JobInput & { notify?: { workflowId: string }; costTags?: CostTags };
 

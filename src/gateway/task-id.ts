@@ -1,5 +1,5 @@
 /**
- * Our task ids and the workflow ids they name (contract C7). A task id is 16 digits like the proxies' (epoch ms plus
+ * Our task ids and the workflow ids they name. A task id is 16 digits like the proxies' (epoch ms plus
  * three random digits); a submit with an idempotency key gets an id derived from tenant and key instead, so a retry
  * lands on the same workflow id without any state in the gateway process. Tenant and id together name the workflow,
  * so another tenant's id resolves to a workflow that does not exist: isolation by construction.

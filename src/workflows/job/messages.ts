@@ -28,12 +28,12 @@ export const upstreamAvailableSignal = defineSignal<[UpstreamAvailable]>('upstre
 /**
  * A person's answer to a modal step (prompt, mask). Accepted while the job waits for input (`waiting-input`: nothing
  * was pressed upstream yet) or parks on an unasked MODAL (`waiting-modal`); completes once the upstream took the
- * modal submit. Rejections carry `RejectionDetails` (contract C1).
+ * modal submit. Rejections carry `RejectionDetails` (src/shared/rejection.ts).
  */
 export const provideModalInputUpdate = defineUpdate<ModalAck, [ModalInput]>('provideModalInput');
 
 /** Phase, status, progress, preview, buttons, timings and counters; `waitingFor` while a person is asked. */
 export const getProgressQuery = defineQuery<JobProgress>('getProgress');
 
-/** Sent by a job to its observer (`JobInput.notify`) at each memo change (contract C4). */
+/** Sent by a job to its observer (`JobInput.notify`) at each memo change (see `JOB_CHANGED_SIGNAL` in src/shared/job-memo.ts). */
 export const jobChangedSignal = defineSignal<[JobChanged]>(JOB_CHANGED_SIGNAL);

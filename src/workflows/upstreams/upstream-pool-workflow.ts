@@ -1,6 +1,6 @@
 /**
  * `upstreamPoolWorkflow`: the one entity workflow (id `mj-upstream-pool`) that routes submits across several
- * upstreams and keeps their health durably (issue 13), so a worker or server restart loses no in-flight count,
+ * upstreams and keeps their health durably, so a worker or server restart loses no in-flight count,
  * daily count, cooldown or disable.
  *
  * - The submit activity reserves with `reserveUpstreamUpdate` (update-with-start through the router client): the
