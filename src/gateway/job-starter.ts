@@ -25,7 +25,8 @@ import { callbackDeliveryWorkflow } from '../workflows/callback/callback-workflo
 import type { DeliveryRetry } from '../workflows/callback/messages';
 import { GatewayError } from './errors';
 import { GATEWAY_MEMO_KEY, GATEWAY_MEMO_VERSION, type GatewayMemo } from './gateway-memo';
-import { ACTION_BY_INTENT, ACTION_BY_KIND } from './proxy-actions';
+import { ACTION_OF_KIND } from '../shared/action-names';
+import { ACTION_BY_INTENT } from './proxy-actions';
 import { callbackWorkflowId, idempotentTaskId, jobWorkflowId, newTaskId } from './task-id';
 
 export interface StartSpec {
@@ -94,7 +95,7 @@ export interface StartDeps {
 type GatewayJobInput = JobInput & { notify?: { workflowId: string }; costTags?: CostTags };
 
 function proxyAction(request: JobRequest): string {
-  return request.kind === 'action' ? ACTION_BY_INTENT[request.intent.kind] : ACTION_BY_KIND[request.kind];
+  return request.kind === 'action' ? ACTION_BY_INTENT[request.intent.kind] : ACTION_OF_KIND[request.kind];
 }
 
 export function initialMemos(spec: StartSpec, taskId: string, now: number): { gateway: GatewayMemo; job: JobMemo } {

@@ -7,12 +7,11 @@ import type { ImageRef, JobRequest, ModalInput } from '../shared/types';
 import { admitSubmit, type Answer, type GatewayApp, type RequestCtx } from './app';
 import { badInput, GatewayError } from './errors';
 import { notifyHook, state as stateField, type Body } from './fields';
+import { SPEED_MODE_LIST, speedModeOf } from '../shared/speed-modes';
 import { checkHook } from './hook-guard';
 import type { Prepared } from './image-inputs';
 import { findIdempotent, requestFingerprint, startGatewayJob } from './job-starter';
 import { storeMetered } from './storage-quota';
-
-const MODES: readonly SpeedMode[] = ['FAST', 'RELAX', 'TURBO'];
 
 /** Path prefix, else `accountFilter.modes[0]`, else a `--fast/--relax/--turbo` flag in the prompt, else default. */
 export function resolveMode(ctx: RequestCtx, fallback: SpeedMode, prompt = ''): SpeedMode {
@@ -22,13 +21,13 @@ export function resolveMode(ctx: RequestCtx, fallback: SpeedMode, prompt = ''): 
     if (typeof af !== 'object' || Array.isArray(af)) throw badInput('accountFilter', 'must be an object');
     const modes = (af as Body).modes;
     if (modes !== undefined && modes !== null) {
-      if (!Array.isArray(modes) || !modes.every((m) => MODES.includes(String(m).toUpperCase() as SpeedMode)))
-        throw badInput('accountFilter.modes', `must be an array of ${MODES.join(', ')}`);
-      if (modes.length > 0) return String(modes[0]).toUpperCase() as SpeedMode;
+      if (!Array.isArray(modes) || !modes.every((m) => speedModeOf(String(m)) !== undefined))
+        throw badInput('accountFilter.modes', `must be an array of ${SPEED_MODE_LIST}`);
+      if (modes.length > 0) return speedModeOf(String(modes[0]))!;
     }
   }
   const flag = /(?:^|\s)--(fast|relax|turbo)(?:\s|$)/i.exec(prompt);
-  return flag ? (flag[1]!.toUpperCase() as SpeedMode) : fallback;
+  return flag ? (speedModeOf(flag[1]) ?? fallback) : fallback;
 }
 
 export function submitAnswer(taskId: string, modal?: { finalPrompt: string }): Answer {

@@ -5,11 +5,9 @@
  * so another tenant's id resolves to a workflow that does not exist: isolation by construction.
  */
 import { createHash, randomInt } from 'node:crypto';
+import { TENANT_NAME_PATTERN } from '../shared/tenant-name';
 
 export const TASK_ID_RE = /^\d{16}$/;
-
-/** Tenant names: lower-case letters, digits, `_` and `-`; part of workflow ids and of a search attribute. */
-export const TENANT_RE = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
 /** Prefix of every gateway job's workflow id. */
 export const GATEWAY_JOB_PREFIX = 'mj-gw';
@@ -39,9 +37,11 @@ export function callbackWorkflowId(tenant: string, taskId: string): string {
   return `${GATEWAY_JOB_PREFIX}-cb-${tenant}-${taskId}`;
 }
 
+const JOB_WORKFLOW_ID_RE = new RegExp(`^${GATEWAY_JOB_PREFIX}-(${TENANT_NAME_PATTERN})-(\\d{16})$`);
+
 /** Splits a gateway job workflow id back into tenant and task id; undefined for any other id. */
 export function parseJobWorkflowId(workflowId: string): { tenant: string; taskId: string } | undefined {
-  const m = /^mj-gw-([a-z0-9][a-z0-9_-]{0,39})-(\d{16})$/.exec(workflowId);
+  const m = JOB_WORKFLOW_ID_RE.exec(workflowId);
   if (!m || m[1]!.startsWith('cb-')) return undefined;
   return { tenant: m[1]!, taskId: m[2]! };
 }

@@ -30,7 +30,6 @@ import {
   proxyActivities,
   setHandler,
   sleep,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import type { createSlotActivities } from '../../activities/slots';
@@ -50,6 +49,9 @@ import {
 import { upstreamAvailableSignal } from '../job/messages';
 import { checkConfig, checkReport, checkReserve } from './pool-validation';
 import { UpstreamBook } from './upstream-book';
+import { RECLAIM_JITTER, UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS } from '../../shared/defaults';
+import { historyIsLong } from '../common/history';
+import { jittered } from '../common/jitter';
 
 type SlotActivities = ReturnType<typeof createSlotActivities>;
 
@@ -57,8 +59,6 @@ type SlotActivities = ReturnType<typeof createSlotActivities>;
 export const UPSTREAM_RECLAIM_INTERVAL = '1m';
 /** How often an upstream down for connection failures is probed while workflows wait for it. @unit ms */
 export const UPSTREAM_PROBE_INTERVAL_MS = 5_000;
-/** @default for `continueAsNewAfterEvents` */
-export const UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS = 2_000;
 
 // Describe calls are cheap reads; a failed check is simply tried again at the next interval.
 const { describeSlotHolders } = proxyActivities<SlotActivities>({
@@ -71,10 +71,6 @@ const { probeUpstream } = proxyActivities<Pick<ReturnType<typeof createActivitie
   startToCloseTimeout: '15s',
   retry: { maximumAttempts: 1 },
 });
-
-function jittered(ms: number, fraction: number): number {
-  return Math.max(1, Math.round(ms * (1 + (Math.random() * 2 - 1) * fraction)));
-}
 
 const now = (): number => Date.now();
 
@@ -159,7 +155,7 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
   async function reclaimLoop(): Promise<never> {
     for (;;) {
       await condition(() => book.reservations.size > 0);
-      await sleep(jittered(reclaimMs, 0.2));
+      await sleep(jittered(reclaimMs, RECLAIM_JITTER, () => Math.random()));
       if (book.reservations.size > 0) await reclaimClosedHolders();
     }
   }
@@ -223,13 +219,8 @@ export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<vo
     }
   }
 
-  const shouldContinueAsNew = (): boolean => {
-    const info = workflowInfo();
-    return (
-      info.continueAsNewSuggested ||
-      info.historyLength > (input.continueAsNewAfterEvents ?? UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS)
-    );
-  };
+  const shouldContinueAsNew = (): boolean =>
+    historyIsLong(input.continueAsNewAfterEvents ?? UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS);
 
   // Cooldowns need no timer either: routing compares them with the clock at each reserve.
   await Promise.race([reclaimLoop(), wakeLoop(), probeLoop(), condition(shouldContinueAsNew)]);

@@ -2,7 +2,6 @@
  * Enumerations and small rules declared once (src/shared): each now serves several callers, so each is tested here
  * on every form its former copies handled, and the callers that still hold a copy are checked against it.
  */
-import { TENANT_RE } from '../../../src/gateway/task-id';
 import { STATUS_BY_PHASE } from '../../../src/gateway/status-map';
 import type * as MjTypes from '../../../src/mj/types';
 import {
@@ -15,7 +14,8 @@ import {
 import { isTerminalPhase, JOB_PHASES, TERMINAL_JOB_PHASES } from '../../../src/shared/job-phases';
 import { parseProgress, progressText } from '../../../src/shared/progress';
 import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../../../src/shared/speed-modes';
-import { isTenantName, TENANT_NAME_RE, TENANT_NAME_RULE } from '../../../src/shared/tenant-name';
+import { isTenantName, TENANT_NAME_RULE } from '../../../src/shared/tenant-name';
+import { jobWorkflowId, parseJobWorkflowId } from '../../../src/gateway/task-id';
 import { DAY_MS, nextUtcDayStart, utcDay, utcMonth } from '../../../src/shared/utc-calendar';
 import { optionsFromArgv } from '../../../src/simulator/cli';
 import { resolveOptions } from '../../../src/simulator/options';
@@ -79,8 +79,12 @@ describe('tenant names', () => {
   test.each(['', '-a', '_a', 'Acme', 'a.b', 'a b', 'a'.repeat(41), 7])('%j is not', (name) => {
     expect(isTenantName(name)).toBe(false);
   });
-  test('the gateway and the registry test the same pattern', () => {
-    expect(TENANT_RE.source).toBe(TENANT_NAME_RE.source);
+  test("a gateway job's workflow id carries exactly the tenant names the rule allows", () => {
+    const id = '1712345678901234';
+    for (const tenant of ['a', 'team_1', 'x-y', 'a'.repeat(40)])
+      expect(parseJobWorkflowId(jobWorkflowId(tenant, id))).toEqual({ tenant, taskId: id });
+    for (const tenant of ['-a', 'Acme', 'a.b', 'a'.repeat(41)])
+      expect(parseJobWorkflowId(jobWorkflowId(tenant, id))).toBeUndefined();
   });
   test('the wording names the length and the characters', () => {
     expect(TENANT_NAME_RULE).toBe('1-40 of [a-z0-9_-], starting with a letter or digit');
