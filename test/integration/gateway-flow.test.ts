@@ -2,6 +2,7 @@
  * The seed document's curl flow through the gateway (imagine → poll fetch → U1 by customId → poll), against a real
  * dev server, the simulator and a job worker; plus the answers real clients rely on along the way.
  */
+import { PNG } from 'pngjs';
 import { jobWorkflowId } from '../../src/gateway/task-id';
 import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
@@ -65,4 +66,25 @@ test('imagine, poll, U1 with the customId, poll: the seed flow', async () => {
   });
   expect(listed.status).toBe(200);
   expect(listed.json.map((t: { id: string }) => t.id).sort()).toEqual([id, act.json.result].sort());
+});
+
+test("describe and shorten: the seed flow's other entries answer their result text", async () => {
+  const png = new PNG({ width: 8, height: 8 });
+  png.data.fill(200);
+  const base64 = `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+  const described = await call(stack, 'POST', '/mj/submit/describe', { key, body: { base64 } });
+  expect(described.json).toMatchObject({ code: 1, result: expect.stringMatching(/^\d{16}$/) });
+  const d = await waitForStatus(stack, key, described.json.result, ['SUCCESS', 'FAILURE']);
+  expect(d).toMatchObject({ status: 'SUCCESS', action: 'DESCRIBE' });
+  // Four numbered prompts, as every proxy answers a describe (not the empty text the gateway once gave).
+  for (const n of ['1️⃣', '2️⃣', '3️⃣', '4️⃣']) expect(d.properties.finalPrompt).toContain(n);
+  expect(d.promptEn.length).toBeGreaterThan(0);
+
+  const long = 'a very long and wordy prompt about a small red fox sitting in deep fresh snow at golden hour';
+  const shortened = await call(stack, 'POST', '/mj/submit/shorten', { key, body: { prompt: long } });
+  expect(shortened.json).toMatchObject({ code: 1 });
+  const s = await waitForStatus(stack, key, shortened.json.result, ['SUCCESS', 'FAILURE']);
+  expect(s).toMatchObject({ status: 'SUCCESS', action: 'SHORTEN', prompt: long });
+  expect(s.properties.finalPrompt).toContain('Shortened prompts');
+  expect(s.properties.finalPrompt).not.toBe(long);
 });
