@@ -1,7 +1,7 @@
 /**
  * The worker process: runs every MidJourney workflow and activity on the task queue.
  *
- * `npm run worker` (dev, tsx) or `node lib/worker.js` (built image). Configuration: see `src/config.ts`; the Temporal
+ * `npm run worker` (dev, tsx) or `node lib/worker.js` (built image). Configuration: see `src/config/index.ts`; the Temporal
  * connection comes from `@temporalio/envconfig` (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, …).
  * Scale horizontally by running more copies: all share the task queue, and Temporal spreads the work.
  */

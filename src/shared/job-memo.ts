@@ -165,7 +165,5 @@ export interface JobChanged {
   memo: JobMemo;
 }
 
-export interface JobNotify {
-  /** Workflow id of the observer to signal (started before the job, e.g. by the gateway). */
-  workflowId: string;
-}
+/** The observer named in `JobInput.notify`; declared with the job input. */
+export type { JobNotify } from './types';

@@ -13,7 +13,7 @@ import { jobWorkflowId } from '../../src/gateway/task-id';
 import { PROXY_TASK_OWN_FIELDS, type ProxyTask } from '../../src/gateway/task-view';
 import { NUMBER_EMOJI } from '../../src/simulator/content';
 import { supports, type EndpointKey } from '../../src/simulator/flavour';
-import type { MjFlavour as SimFlavour } from '../../src/shared/flavours';
+import type { MjFlavour as SimFlavour } from '../../src/mj/terms/flavours';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(300_000);

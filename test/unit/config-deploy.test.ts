@@ -63,7 +63,7 @@ describe('deployment files', () => {
     }
     expect(compose).toMatch(/MJ_API_KEY: \$\{MJ_API_KEY:\?/);
     expect(compose).toMatch(/MJ_WEBHOOK_TOKEN: \$\{MJ_WEBHOOK_TOKEN:\?/);
-    // Known: a setting of src/config.ts, or one the gateway reads (src/gateway/options.ts).
+    // Known: a setting of src/config/index.ts, or one the gateway reads (src/gateway/options.ts).
     const known = new Set([...CONFIG_KEYS, ...gatewayEnvKeys()]);
     const mjKeys = [...compose.matchAll(/^\s+(MJ_[A-Z0-9_]+):/gm)].map((m) => m[1]!);
     for (const key of mjKeys) expect({ key, known: known.has(key) }).toEqual({ key, known: true });

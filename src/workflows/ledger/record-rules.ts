@@ -3,7 +3,7 @@
  * record is refused with the field and rule, and never enters the totals. Workflow-safe.
  */
 import { PRICED_ACTIONS, type BudgetHold, type Charge, type Refund } from '../../upstreams/types';
-import { SPEED_MODES } from '../../shared/speed-modes';
+import { SPEED_MODES } from '../../mj/terms/speed-modes';
 import type { BudgetProblem } from './budget-rules';
 
 const MAX_ID = 500;

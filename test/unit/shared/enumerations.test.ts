@@ -11,10 +11,10 @@ import {
   MJ_FLAVOURS,
   type MjAuthScheme,
   type MjFlavour,
-} from '../../../src/shared/flavours';
+} from '../../../src/mj/terms/flavours';
 import { isTerminalPhase, JOB_PHASES, TERMINAL_JOB_PHASES } from '../../../src/shared/job-phases';
 import { parseProgress, progressText } from '../../../src/shared/progress';
-import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../../../src/shared/speed-modes';
+import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../../../src/mj/terms/speed-modes';
 import { isTenantName, TENANT_NAME_RE, TENANT_NAME_RULE } from '../../../src/shared/tenant-name';
 import { DAY_MS, nextUtcDayStart, utcDay, utcMonth } from '../../../src/shared/utc-calendar';
 import { optionsFromArgv } from '../../../src/simulator/cli';

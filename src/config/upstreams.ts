@@ -8,14 +8,14 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import type { ConfigIssue, Secret } from '../config';
+import type { ConfigIssue, Secret } from './values';
 import type { MjAuthScheme } from '../mj/types';
 import type { Duration } from '../shared/duration';
-import { apiKeyOf } from './config-rules/api-key';
-import { modePreferenceIssues } from './config-rules/mode-preference';
-import { uniqueIdIssues } from './config-rules/unique-ids';
-import { upstreamsFileSchema, type UpstreamEntry } from './config-schema';
-import type { RoutingSettings, UpstreamView } from './types';
+import { apiKeyOf } from './upstreams-rules/api-key';
+import { modePreferenceIssues } from './upstreams-rules/mode-preference';
+import { uniqueIdIssues } from './upstreams-rules/unique-ids';
+import { upstreamsFileSchema, type UpstreamEntry } from './upstreams-schema';
+import type { RoutingSettings, UpstreamView } from '../upstreams/types';
 
 /** One configured upstream: its view (recorded in history) plus where and how to reach it (never recorded). */
 export interface UpstreamConfig extends UpstreamView {

@@ -1,6 +1,6 @@
 /** Config rule: the default mode preference names at least one mode some upstream offers (else nothing routes). */
-import type { ConfigIssue } from '../../config';
-import type { UpstreamEntry, UpstreamsFile } from '../config-schema';
+import type { ConfigIssue } from '../values';
+import type { UpstreamEntry, UpstreamsFile } from '../upstreams-schema';
 
 export function modePreferenceIssues(file: UpstreamsFile, at: string): ConfigIssue[] {
   const offered = (u: UpstreamEntry) => file.routing.modePreference.some((m) => u.modes[m] !== undefined);

@@ -1,6 +1,6 @@
 /** Config rule: upstream ids are unique (they key health, owners, tokens and ledger entries). */
-import type { ConfigIssue } from '../../config';
-import type { UpstreamEntry } from '../config-schema';
+import type { ConfigIssue } from '../values';
+import type { UpstreamEntry } from '../upstreams-schema';
 
 export function uniqueIdIssues(upstreams: readonly UpstreamEntry[], at: string): ConfigIssue[] {
   const seen = new Map<string, number>();

@@ -13,38 +13,17 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { loadBudgets, type BudgetsConfig } from './ledger/config';
-import type { MjAuthScheme, MjFlavour, SpeedMode } from './mj/types';
-import { TASK_QUEUE } from './shared/constants';
-import { DEFAULT_FLAVOUR, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from './shared/flavours';
-import { SPEED_MODES } from './shared/speed-modes';
-import { DEFAULT_HTTP_TIMEOUT_MS } from './shared/defaults';
-import { durationToMs, isDuration, msToDuration, type Duration } from './shared/duration';
-import { loadUpstreams, type UpstreamsConfig } from './upstreams/config';
+import { loadBudgets, type BudgetsConfig } from './budgets';
+import { isHttpUrl, REDACTED, Secret, type ConfigIssue } from './values';
+import type { MjAuthScheme, MjFlavour, SpeedMode } from '../mj/types';
+import { TASK_QUEUE } from '../shared/constants';
+import { DEFAULT_FLAVOUR, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from '../mj/terms/flavours';
+import { SPEED_MODES } from '../mj/terms/speed-modes';
+import { DEFAULT_HTTP_TIMEOUT_MS } from '../shared/defaults';
+import { durationToMs, isDuration, msToDuration, type Duration } from '../shared/duration';
+import { loadUpstreams, type UpstreamsConfig } from './upstreams';
 
-const REDACTED = '[redacted]';
-
-/** A secret value that never prints itself. Call {@link Secret.reveal} only where the value is used. */
-export class Secret {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-    Object.freeze(this);
-  }
-  /** The raw value; pass it straight to the one API that needs it, never to a logger. */
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return REDACTED;
-  }
-  toJSON(): string {
-    return REDACTED;
-  }
-  [inspect.custom](): string {
-    return REDACTED;
-  }
-}
+export { isHttpUrl, Secret, type ConfigIssue } from './values';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -152,7 +131,7 @@ export interface Config {
      */
     workflowBundle: string | undefined;
   };
-  /** `MJ_BUDGETS` / `MJ_BUDGETS_FILE` (src/ledger/config.ts). Unset: the ledger keeps the budgets it has. */
+  /** `MJ_BUDGETS` / `MJ_BUDGETS_FILE` (src/config/budgets.ts). Unset: the ledger keeps the budgets it has. */
   budgets: BudgetsConfig | undefined;
   /** `MJ_LOG_LEVEL`. @default 'info' */
   logLevel: LogLevel;
@@ -171,7 +150,7 @@ export interface Config {
   };
   /**
    * `MJ_UPSTREAMS_FILE` (a JSON file) or `MJ_UPSTREAMS` (the same JSON inline): several upstreams with routing
-   * (see `src/upstreams/config.ts`). Unset: undefined, the single `MJ_BASE_URL` upstream, no routing.
+   * (see `src/config/upstreams.ts`). Unset: undefined, the single `MJ_BASE_URL` upstream, no routing.
    */
   upstreams: UpstreamsConfig | undefined;
   /** From `@temporalio/envconfig`. */
@@ -180,12 +159,6 @@ export interface Config {
   configFile: string | undefined;
   /** Non-fatal findings (unknown `MJ_*` variables). */
   warnings: readonly string[];
-}
-
-/** One bad setting: the variable and the rule it broke (never its value, which may be a secret). */
-export interface ConfigIssue {
-  field: string;
-  rule: string;
 }
 
 /** Thrown by {@link loadConfig} when any setting is invalid; lists every bad field at once. */
@@ -199,15 +172,6 @@ export class ConfigError extends Error {
 
 const HTTP_URL_RULE = 'must be an http(s) URL';
 const TOKEN_MIN = 24;
-
-export function isHttpUrl(v: string): boolean {
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
-  } catch {
-    return false;
-  }
-}
 
 const httpUrl = z
   .string()

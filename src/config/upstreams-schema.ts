@@ -1,14 +1,14 @@
 /**
  * The JSON shape of `MJ_UPSTREAMS_FILE` / `MJ_UPSTREAMS`, one zod schema per part, every leaf with a
  * rule text that names what is expected and never echoes the value (an API key may sit next to a typo).
- * Cross-field rules (unique ids, API key sources, mode preference) live in `./config-rules/`.
+ * Cross-field rules (unique ids, API key sources, mode preference) live in `./upstreams-rules/`.
  */
 import { z } from 'zod';
-import { isHttpUrl } from '../config';
+import { isHttpUrl } from './values';
 import { isDuration } from '../shared/duration';
-import { DEFAULT_FLAVOUR, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from '../shared/flavours';
-import { SPEED_MODE_LIST, SPEED_MODES, type SpeedMode } from '../shared/speed-modes';
-import { PRICED_ACTIONS, ROUTING_RULES, UPSTREAM_FEATURES } from './types';
+import { DEFAULT_FLAVOUR, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from '../mj/terms/flavours';
+import { SPEED_MODE_LIST, SPEED_MODES, type SpeedMode } from '../mj/terms/speed-modes';
+import { PRICED_ACTIONS, ROUTING_RULES, UPSTREAM_FEATURES } from '../upstreams/types';
 
 /** Highest per-mode concurrency accepted (a gateway key may front many accounts). */
 export const MAX_UPSTREAM_CONCURRENCY = 1_000;

@@ -5,7 +5,7 @@
  * ledger's own rule (`budget-rules.ts`), so what the config accepts the ledger's `setBudgets` accepts too.
  */
 import { readFileSync } from 'node:fs';
-import type { ConfigIssue } from '../config';
+import type { ConfigIssue } from './values';
 import { budgetsDocumentProblems, normalBudget } from '../workflows/ledger/budget-rules';
 import type { BudgetsConfig } from '../workflows/ledger/messages';
 

@@ -2,8 +2,8 @@
  * Config rule: an upstream's API key comes from exactly one place, inline `apiKey` or `apiKeyEnv` naming a set
  * environment variable (or neither, for an open proxy). The rule text names the variable, never the key.
  */
-import { Secret, type ConfigIssue } from '../../config';
-import type { UpstreamEntry } from '../config-schema';
+import { Secret, type ConfigIssue } from '../values';
+import type { UpstreamEntry } from '../upstreams-schema';
 
 export type KeyResult = { ok: true; apiKey: Secret | undefined } | { ok: false; issue: ConfigIssue };
 
