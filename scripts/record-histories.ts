@@ -35,7 +35,7 @@ import { createLogger } from '../src/logger';
 import { MjClient } from '../src/mj';
 import { parseBatchSpec, parsePipelineSpec } from '../src/pipeline';
 import { PoolRouterClient } from '../src/upstreams/router-client';
-import type { ReserveRequest, RoutingSettings, UpstreamView } from '../src/upstreams/types';
+import type { ReserveRequest, RoutingSettings, UpstreamView } from '../src/shared/upstreams/types';
 import { startSimulator, type Simulator } from '../src/simulator';
 import type { JobInput, PollPolicy } from '../src/shared/types';
 import {

@@ -19,7 +19,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { createActivities } from './activities';
 import { createSlotActivities } from './activities/slots';
 import { createAssetStore, type AssetStore } from './assets';
-import { assetStoreConfig, payloadCodecsFor } from './client';
+import { assetStoreConfig, payloadCodecsFor } from './config/process-wiring';
 import { ConfigError, loadConfig, notifyHookUrl, redactConfig, type Config } from './config';
 import { createLogger, PinoSdkLogger, type Logger } from './logger';
 import { createMetrics, serveMetrics, type Metrics, type MetricsServer } from './metrics';
@@ -27,7 +27,7 @@ import { MjClient } from './mj';
 import { durationToMs } from './shared/duration';
 import { createLedgerRecorder } from './ledger/ledger-recorder';
 import { PoolRouterClient } from './upstreams/router-client';
-import type { UpstreamSet } from './upstreams/types';
+import type { UpstreamSet } from './shared/upstreams/types';
 import { createUpstreamSet, type ConfiguredUpstreamSet } from './upstreams/upstream-set';
 
 /** Everything a test or an embedding process (npm start) may replace. */

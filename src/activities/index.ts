@@ -11,7 +11,7 @@ import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
 import type { ModalInput } from '../shared/types';
 import type { SpeedMode } from '../mj/types';
-import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSet } from '../upstreams/types';
+import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSet } from '../shared/upstreams/types';
 import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';

@@ -12,7 +12,13 @@
 import type { MjRequestOptions } from '../mj';
 import type { SpeedMode } from '../mj/types';
 import type { TaskRoute, TaskSnapshot } from '../shared/types';
-import { anyAttemptOf, PRICED_ACTIONS, type CostTags, type PricedAction, type SettlePart } from '../upstreams/types';
+import {
+  anyAttemptOf,
+  PRICED_ACTIONS,
+  type CostTags,
+  type PricedAction,
+  type SettlePart,
+} from '../shared/upstreams/types';
 import type { ActivityLogger } from './failures';
 import { priceOn } from './route-request';
 import { releaseBudgetHold, settleAccepted, type RoutedDeps } from './routed-submit';

@@ -21,7 +21,7 @@ import {
   type SubmitReport,
   type UpstreamRouter,
   type UpstreamSet,
-} from '../upstreams/types';
+} from '../shared/upstreams/types';
 import { toApplicationFailure, type ActivityLogger, type Redactor } from './failures';
 import { featuresOf, pricedActionOf } from './route-request';
 import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';

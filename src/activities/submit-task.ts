@@ -15,7 +15,7 @@ import type { SubmitSuccess } from '../mj/client';
 import { INTENTS, type ChangeAction } from '../mj/intents';
 import type { IntentSpec, MjTask, SpeedMode } from '../mj/types';
 import type { JobRequest, TaskRoute } from '../shared/types';
-import type { CostTags, SettlePart } from '../upstreams/types';
+import type { CostTags, SettlePart } from '../shared/upstreams/types';
 import { invalidInput, type ActivityLogger } from './failures';
 import { requireDataUrl, resolveImageRef } from './image-refs';
 

@@ -44,5 +44,5 @@ export { DownloadFailedError } from './download';
 export { MjInputError } from '../mj/errors';
 export { SPEED_MODES } from '../mj/terms/speed-modes';
 export { InputRejectedError } from './rejections';
-export { assetStoreConfig, createTemporalClient, payloadCodecsFor } from './process-wiring';
+export { assetStoreConfig, createTemporalClient, payloadCodecsFor } from '../config/process-wiring';
 export type * from './options';

@@ -56,7 +56,7 @@ import type {
   VideoOptions,
 } from './options';
 import { resolveParentJob, type ParentTask } from './parent';
-import { assetStoreConfig, createTemporalClient } from './process-wiring';
+import { assetStoreConfig, createTemporalClient } from '../config/process-wiring';
 import { updateRejection } from './rejections';
 import { MjSchedulesClient } from './schedules';
 import { MjDeliveriesClient } from './deliveries';

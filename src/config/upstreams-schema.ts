@@ -8,7 +8,7 @@ import { isHttpUrl } from './values';
 import { isDuration } from '../shared/duration';
 import { DEFAULT_FLAVOUR, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from '../mj/terms/flavours';
 import { SPEED_MODE_LIST, SPEED_MODES, type SpeedMode } from '../mj/terms/speed-modes';
-import { PRICED_ACTIONS, ROUTING_RULES, UPSTREAM_FEATURES } from '../upstreams/types';
+import { PRICED_ACTIONS, ROUTING_RULES, UPSTREAM_FEATURES } from '../shared/upstreams/types';
 
 /** Highest per-mode concurrency accepted (a gateway key may front many accounts). */
 export const MAX_UPSTREAM_CONCURRENCY = 1_000;

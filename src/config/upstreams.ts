@@ -15,7 +15,7 @@ import { apiKeyOf } from './upstreams-rules/api-key';
 import { modePreferenceIssues } from './upstreams-rules/mode-preference';
 import { uniqueIdIssues } from './upstreams-rules/unique-ids';
 import { upstreamsFileSchema, type UpstreamEntry } from './upstreams-schema';
-import type { RoutingSettings, UpstreamView } from '../upstreams/types';
+import type { RoutingSettings, UpstreamView } from '../shared/upstreams/types';
 
 /** One configured upstream: its view (recorded in history) plus where and how to reach it (never recorded). */
 export interface UpstreamConfig extends UpstreamView {

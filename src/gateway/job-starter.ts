@@ -16,7 +16,7 @@ import type { SpeedMode } from '../mj/types';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
 import { MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
 import type { JobInput, JobRequest, ModalInput } from '../shared/types';
-import type { CostTags } from '../upstreams/types';
+import type { CostTags } from '../shared/upstreams/types';
 import { mjJobWorkflow } from '../workflows';
 import { callbackDeliveryWorkflow } from '../workflows/callback/callback-workflow';
 import type { DeliveryRetry } from '../workflows/callback/messages';

@@ -5,7 +5,7 @@
  * in time leaves the price out rather than holding the read path.
  */
 import type { MjCostClient } from '../client/cost';
-import type { TaskOwner } from '../upstreams/types';
+import type { TaskOwner } from '../shared/upstreams/types';
 import type { ChargeRecord } from '../workflows/ledger/messages';
 import type { JobView } from './gateway-memo';
 import { jobWorkflowId } from './task-id';

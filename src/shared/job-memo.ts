@@ -13,7 +13,7 @@
  * task snapshot: a field a reader needs from upstream is added there once.
  */
 import type { MjMediaUrl, SpeedMode, TaskStatus } from '../mj/types';
-import type { TaskOwner } from '../upstreams/types';
+import type { TaskOwner } from './upstreams/types';
 import type { JobPhase, TaskSnapshot } from './types';
 
 export const JOB_MEMO_KEY = 'mjTask';

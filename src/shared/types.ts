@@ -5,7 +5,7 @@
 import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
 import type { JobPhase } from './job-phases';
-import type { CostTags, PricedAction, TaskOwner } from '../upstreams/types';
+import type { CostTags, PricedAction, TaskOwner } from './upstreams/types';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
 export interface AssetRef {

@@ -21,7 +21,7 @@ import type {
 import type { SubmitTaskResult } from '../../activities/submit-task';
 import type { CaptureImagesInput } from '../../activities/capture-images';
 import type { IntentSpec, SpeedMode, TaskStatus } from '../../mj/types';
-import type { SettlePart, TaskOwner } from '../../upstreams/types';
+import type { SettlePart, TaskOwner } from '../../shared/upstreams/types';
 import {
   BUDGET_PARK_RECHECK,
   CONTINUE_AS_NEW_EVENTS,

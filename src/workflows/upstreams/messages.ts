@@ -15,7 +15,7 @@ import type {
   RoutingSettings,
   SubmitReport,
   UpstreamView,
-} from '../../upstreams/types';
+} from '../../shared/upstreams/types';
 
 /** The one pool of a namespace. */
 export const UPSTREAM_POOL_ID = 'mj-upstream-pool';

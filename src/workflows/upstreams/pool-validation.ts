@@ -5,7 +5,7 @@
 import type { ApplicationFailure } from '@temporalio/workflow';
 import { isSpeedMode, SPEED_MODES } from '../../mj/terms/speed-modes';
 import { rejection } from '../../shared/rejection';
-import { PRICED_ACTIONS, type SubmitReport } from '../../upstreams/types';
+import { PRICED_ACTIONS, type SubmitReport } from '../../shared/upstreams/types';
 import {
   UPSTREAM_POOL_FAILURE,
   type PoolReportInput,

@@ -3,7 +3,7 @@
  * operator), cooling down after a failover, out of fast hours (FAST and TURBO only), outside its work hours, or
  * excluded by this attempt. Each block says when to look again. Workflow-safe.
  */
-import type { SpeedMode } from '../../mj/types';
+import type { SpeedMode } from '../../../mj/types';
 import { workHoursState } from '../clock';
 import type { UpstreamView } from '../types';
 import type { RouteBlock, RouteHealth } from './candidate';

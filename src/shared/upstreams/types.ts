@@ -5,13 +5,13 @@
  * Secrets never appear here: an {@link UpstreamView} is what goes into workflow history; the base URL, API key and
  * webhook token live only in the worker's {@link UpstreamSet}.
  */
-import type { MjClient } from '../mj/client';
-import type { MjFlavour, SpeedMode } from '../mj/types';
-import type { PricedAction, UpstreamFeature } from '../mj/intents/upstream-terms';
+import type { MjClient } from '../../mj/client';
+import type { MjFlavour, SpeedMode } from '../../mj/types';
+import type { PricedAction, UpstreamFeature } from '../../mj/intents/upstream-terms';
 
 /** The feature and priced-action lists live with the intent catalogue, which names them per intent. */
-export { PRICED_ACTIONS, UPSTREAM_FEATURES } from '../mj/intents/upstream-terms';
-export type { PricedAction, UpstreamFeature } from '../mj/intents/upstream-terms';
+export { PRICED_ACTIONS, UPSTREAM_FEATURES } from '../../mj/intents/upstream-terms';
+export type { PricedAction, UpstreamFeature } from '../../mj/intents/upstream-terms';
 
 /** Routing rules (one list): least-loaded is the default. `cheapest` orders by price, then least-loaded. */
 export const ROUTING_RULES = ['least-loaded', 'weighted', 'round-robin', 'fill-in-order', 'cheapest'] as const;

@@ -2,7 +2,7 @@
  * Capability rule: which upstreams could ever take the request (its pin, its features, its modes), before any
  * health or load is looked at. Failing here is final (`none`), never a wait. Workflow-safe.
  */
-import type { SpeedMode } from '../../mj/types';
+import type { SpeedMode } from '../../../mj/types';
 import type { RouteDecision, RouteRequest, UpstreamView } from '../types';
 
 export type CapabilityResult =

@@ -2,11 +2,11 @@
  * UTC-day and wall-clock arithmetic shared by routing (daily caps, work hours) and the pool's day rollover.
  * Pure functions of epoch milliseconds; workflow-safe.
  */
-import { DAY_MS } from '../shared/utc-calendar';
+import { DAY_MS } from '../utc-calendar';
 import type { WorkHours } from './types';
 
 /** The UTC calendar lives in src/shared/utc-calendar.ts (the ledger and the slot managers count days too). */
-export { DAY_MS, nextUtcDayStart, utcDay } from '../shared/utc-calendar';
+export { DAY_MS, nextUtcDayStart, utcDay } from '../utc-calendar';
 
 const MINUTE_MS = 60_000;
 

@@ -2,7 +2,7 @@
  * Caps rule: a healthy upstream takes a task of a mode only while its in-flight count is below the mode's
  * concurrency and today's accepted count (UTC day) below the mode's daily cap. Workflow-safe.
  */
-import type { SpeedMode } from '../../mj/types';
+import type { SpeedMode } from '../../../mj/types';
 import { nextUtcDayStart, utcDay } from '../clock';
 import type { ModeLimits, UpstreamView } from '../types';
 import type { RouteBlock, RouteHealth } from './candidate';

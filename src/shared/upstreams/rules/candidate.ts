@@ -3,7 +3,7 @@
  * another one cannot (a block, with the earliest time it may). Workflow-safe.
  */
 import type { ModeLimits, UpstreamHealth, UpstreamView } from '../types';
-import type { SpeedMode } from '../../mj/types';
+import type { SpeedMode } from '../../../mj/types';
 
 /**
  * Health as routing reads it: the pool's {@link UpstreamHealth}, except that a disable reason may be any string

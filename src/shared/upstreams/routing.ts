@@ -7,7 +7,7 @@
  * cooldown, fast hours, work hours, excluded) → caps (in-flight, daily cap) → best priority tier → the rule. The
  * first mode some upstream can take now wins; when none can, `wait` names the earliest time one may.
  */
-import type { SpeedMode } from '../mj/types';
+import type { SpeedMode } from '../../mj/types';
 import { priceOf } from './prices';
 import { capsBlock, modeLoad } from './rules/caps';
 import { capableUpstreams } from './rules/capability';

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { AssetStoreConfig } from '../assets';
 import { AesGcmCodec } from '../codec';
-import type { Config } from '../config';
+import type { Config } from './';
 
 /** The asset store backend named by config (secrets revealed here, straight into the store). */
 export function assetStoreConfig(config: Config): AssetStoreConfig {
