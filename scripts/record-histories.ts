@@ -29,7 +29,7 @@ import { LocalAssetStore } from '../src/assets';
 import { MjUpstreamsClient } from '../src/client/upstreams';
 import { loadConfig } from '../src/config';
 import { startGateway } from '../src/gateway/gateway';
-import { callbackWorkflowId } from '../src/gateway/task-id';
+import { callbackWorkflowId } from '../src/tenancy/task-id';
 import { createLedgerRecorder } from '../src/ledger/ledger-recorder';
 import { createLogger } from '../src/logger';
 import { MjClient } from '../src/mj';

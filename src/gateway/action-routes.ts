@@ -24,7 +24,7 @@ import type { JobView } from './gateway-memo';
 import { prepareMask } from './image-inputs';
 import { storeMeteredMask } from './storage-quota';
 import { readTask } from './read-path';
-import { normaliseTaskId, jobWorkflowId } from './task-id';
+import { normaliseTaskId, jobWorkflowId } from '../tenancy/task-id';
 import { viewStatus } from './task-view';
 import { submit, submitAnswer } from './submit-common';
 

@@ -12,10 +12,10 @@ import type { SpeedMode } from '../mj/types';
 import { tooMany } from './errors';
 import type { Body } from './fields';
 import type { UrlSigner } from './image-urls';
-import type { GatewayOptionsWithDefaults } from './options';
+import type { GatewayOptionsWithDefaults } from '../config/gateway';
 import { RateLimiter } from './rate-limit';
 import { countOpenJobs } from './read-path';
-import type { TenantDirectory } from './tenant-directory';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
 import type { ViewCache } from './view-cache';
 import type { BudgetGuard } from './budget-guard';
 

@@ -10,7 +10,7 @@ import type { Config } from '../config';
 import type { MjCostClient } from '../client/cost';
 import { createCallbackActivities } from './callback-activities';
 import type { UrlSigner } from './image-urls';
-import type { TenantDirectory } from './tenant-directory';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
 
 export interface GatewayWorkerOptions {
   config: Config;

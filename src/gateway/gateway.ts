@@ -13,11 +13,11 @@ import type { GatewayApp } from './app';
 import { BudgetGuard } from './budget-guard';
 import { UrlSigner } from './image-urls';
 import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
-import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from './options';
+import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from '../config/gateway';
 import { callbackBaseUrl } from './public-url';
 import { RateLimiter } from './rate-limit';
 import { startGatewayServer, type ExtraHandler, type GatewayServer } from './server';
-import { TenantDirectory } from './tenant-directory';
+import { TenantDirectory } from '../tenancy/tenant-directory';
 import { ViewCache } from './view-cache';
 
 export interface StartGatewayOptions {

@@ -11,7 +11,7 @@ import { AssetNotFoundError, contentTypeForKey, InvalidAssetKeyError } from '../
 import type { GatewayApp } from './app';
 import { readTask } from './read-path';
 import type { UrlGrant } from './image-urls';
-import { normaliseTaskId } from './task-id';
+import { normaliseTaskId } from '../tenancy/task-id';
 
 /** Longest a client may cache what it was served. @unit s */
 const MAX_CACHE_S = 86_400;

@@ -23,7 +23,7 @@ import type { DeliveryRetry } from '../workflows/callback/messages';
 import { JOB_PATHS_VERSION } from '../workflows/job/patches';
 import { GATEWAY_MEMO_KEY, GATEWAY_MEMO_VERSION, type GatewayMemo } from './gateway-memo';
 import { ACTION_BY_INTENT, ACTION_BY_KIND } from './proxy-actions';
-import { callbackWorkflowId, idempotentTaskId, jobWorkflowId, newTaskId } from './task-id';
+import { callbackWorkflowId, idempotentTaskId, jobWorkflowId, newTaskId } from '../tenancy/task-id';
 
 export interface StartSpec {
   tenant: string;

@@ -8,7 +8,7 @@ import type { MjCostClient } from '../client/cost';
 import type { TaskOwner } from '../shared/upstreams/types';
 import type { ChargeRecord } from '../workflows/ledger/messages';
 import type { JobView } from './gateway-memo';
-import { jobWorkflowId } from './task-id';
+import { jobWorkflowId } from '../tenancy/task-id';
 
 export interface TaskCost {
   upstreamId: string;

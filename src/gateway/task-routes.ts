@@ -9,7 +9,7 @@ import { badInput, GatewayError, taskNotFound } from './errors';
 import { imageUrls } from './image-urls';
 import { memoWithStoredProgress } from '../webhook/progress-overlay';
 import { readTask, readTasks, recentTasks } from './read-path';
-import { jobWorkflowId, normaliseTaskId } from './task-id';
+import { jobWorkflowId, normaliseTaskId } from '../tenancy/task-id';
 import { taskCosts } from './task-cost';
 import { toProxyTask, viewStatus } from './task-view';
 import type { JobView } from './gateway-memo';

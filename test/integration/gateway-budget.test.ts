@@ -6,7 +6,7 @@
 import type { Charge } from '../../src/shared/upstreams/types';
 import { createLedgerRecorder } from '../../src/ledger/ledger-recorder';
 import { taskCosts } from '../../src/gateway/task-cost';
-import { jobWorkflowId } from '../../src/gateway/task-id';
+import { jobWorkflowId } from '../../src/tenancy/task-id';
 import type { JobView } from '../../src/gateway/gateway-memo';
 import { testCharge } from '../helpers/ledger-charges';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';

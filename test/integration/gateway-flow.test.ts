@@ -2,7 +2,7 @@
  * The seed document's curl flow through the gateway (imagine → poll fetch → U1 by customId → poll), against a real
  * dev server, the simulator and a job worker; plus the answers real clients rely on along the way.
  */
-import { jobWorkflowId } from '../../src/gateway/task-id';
+import { jobWorkflowId } from '../../src/tenancy/task-id';
 import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 

@@ -9,7 +9,7 @@ import { PNG } from 'pngjs';
 import { classifyButton, parseTask } from '../../src/mj';
 import type { IntentSpec, MjTask } from '../../src/mj/types';
 import { JOB_MEMO_KEY, type JobMemo } from '../../src/shared/job-memo';
-import { jobWorkflowId } from '../../src/gateway/task-id';
+import { jobWorkflowId } from '../../src/tenancy/task-id';
 import { PROXY_TASK_OWN_FIELDS, type ProxyTask } from '../../src/gateway/task-view';
 import { NUMBER_EMOJI } from '../../src/simulator/content';
 import { supports, type EndpointKey } from '../../src/simulator/flavour';

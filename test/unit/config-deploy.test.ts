@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { devServerArgs } from '../../src/cli/dev-server';
 import { CONFIG_KEYS } from '../../src/config';
-import { gatewayOptionsFromEnv } from '../../src/gateway/options';
+import { gatewayOptionsFromEnv } from '../../src/config/gateway';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..', '..');

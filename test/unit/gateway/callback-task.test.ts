@@ -11,7 +11,7 @@ import { createCallbackActivities } from '../../../src/gateway/callback-activiti
 import { GATEWAY_MEMO_KEY, type GatewayMemo } from '../../../src/gateway/gateway-memo';
 import { imageUrls, UrlSigner } from '../../../src/gateway/image-urls';
 import { costOf } from '../../../src/gateway/task-cost';
-import { jobWorkflowId } from '../../../src/gateway/task-id';
+import { jobWorkflowId } from '../../../src/tenancy/task-id';
 import { toProxyTask } from '../../../src/gateway/task-view';
 import type { JobMemo } from '../../../src/shared/job-memo';
 import type { ChargeRecord } from '../../../src/workflows/ledger/messages';

@@ -9,7 +9,7 @@ import { checkPromptText, isBlankText } from '../../../src/mj/prompt-rule';
 import { GatewayError } from '../../../src/gateway/errors';
 import { prompt } from '../../../src/gateway/fields';
 import { checkJsonContentType } from '../../../src/gateway/http-io';
-import { addDefaults, gatewayOptionsFromEnv } from '../../../src/gateway/options';
+import { addDefaults, gatewayOptionsFromEnv } from '../../../src/config/gateway';
 import { callbackBaseUrl, configuredBaseUrl, requestBaseUrl } from '../../../src/gateway/public-url';
 import { RateLimiter } from '../../../src/gateway/rate-limit';
 import { imagineRequestSchema } from '../../../src/mj/schemas';

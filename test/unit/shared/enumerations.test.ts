@@ -2,7 +2,7 @@
  * Enumerations and small rules declared once (src/shared): each now serves several callers, so each is tested here
  * on every form its former copies handled, and the callers that still hold a copy are checked against it.
  */
-import { TENANT_RE } from '../../../src/gateway/task-id';
+import { TENANT_RE } from '../../../src/tenancy/task-id';
 import { STATUS_BY_PHASE } from '../../../src/gateway/status-map';
 import type * as MjTypes from '../../../src/mj/types';
 import {
