@@ -9,7 +9,6 @@
 import { Context, log as temporalLog } from '@temporalio/activity';
 import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
-import type { ModalInput } from '../shared/types';
 import type { SpeedMode } from '../mj/types';
 import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSet } from '../shared/upstreams/types';
 import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
@@ -21,6 +20,10 @@ import { fetchSnapshot, findByState } from './task-lookup';
 import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';
 import type { FetchedTask } from './task-snapshot';
 import { clientFor, hookFor } from './upstream-client';
+import type { CancelUpstreamResult, FetchTaskInput, OwnedTask, SubmitModalInput } from '../shared/job-activities';
+import type { JobActivities } from '../workflows/job/job-run';
+
+export type { CancelUpstreamResult, FetchTaskInput, OwnedTask, SubmitModalInput } from '../shared/job-activities';
 
 export type { SubmitTaskInput, SubmitTaskResult } from './submit-task';
 export type { RoutedLookupInput as FindTaskByStateInput, FoundTask } from './routed-lookup';
@@ -54,31 +57,7 @@ export interface ActivityDeps {
   ledger?: LedgerRecorder;
 }
 
-/** A call on an existing task: its owner (issue 13) when routed; absent = the legacy single upstream (`mj`). */
-export interface OwnedTask {
-  taskId: string;
-  upstreamId?: string;
-}
-
-export interface SubmitModalInput extends OwnedTask {
-  /** The MODAL child (the id a code-21 answer or a MODAL fetch showed), never its parent. */
-  taskId: string;
-  input: ModalInput;
-  mode?: SpeedMode;
-}
-
-export interface FetchTaskInput extends OwnedTask {
-  /** Routed: the reservation to free once the task is terminal, and the charge's key (the state key) to refund. */
-  requestId?: string;
-  stateKey?: string;
-}
-
 const TERMINAL = new Set(['SUCCESS', 'FAILURE', 'CANCEL']);
-
-export interface CancelUpstreamResult {
-  cancelled: boolean;
-  reason?: string;
-}
 
 export function createActivities(deps: ActivityDeps) {
   const { mj, store, notifyHookUrl, upstreams, router } = deps;
@@ -225,3 +204,7 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 }
+
+/** Compile-time check that the worker's activities give the job workflow every activity it declares it calls. */
+export type WorkerActivities = ProvidesJobActivities<ReturnType<typeof createActivities>>;
+type ProvidesJobActivities<T extends JobActivities> = T;

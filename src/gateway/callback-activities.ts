@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { request } from 'undici';
 import type { MjCostClient } from '../client/cost';
 import { signWebhook, SIGNATURE_HEADER } from '../webhook/signing';
-import type { DeliverCallbackInput, DeliverCallbackResult } from '../workflows/callback/messages';
+import type { CallbackActivities, DeliverCallbackInput, DeliverCallbackResult } from '../workflows/callback/messages';
 import { GATEWAY_MEMO_KEY, type GatewayMemo } from './gateway-memo';
 import { checkHookUrl, hookDispatcher, HookRefusedError, type HookResolver } from './hook-guard';
 import { imageUrls, type UrlSigner } from './image-urls';
@@ -46,7 +46,7 @@ function rejected(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'CallbackRejected', message, nonRetryable: true });
 }
 
-export function createCallbackActivities(deps: CallbackActivityDeps) {
+export function createCallbackActivities(deps: CallbackActivityDeps): CallbackActivities {
   const dispatcher = hookDispatcher({ allowPrivate: deps.allowPrivateHooks, resolve: deps.resolve });
   return {
     async deliverCallback(input: DeliverCallbackInput): Promise<DeliverCallbackResult> {

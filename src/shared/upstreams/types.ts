@@ -107,7 +107,7 @@ export interface RouteRequest {
   exclude?: string[];
 }
 
-/** The pure routing function's answer (see `src/upstreams/routing.ts`). */
+/** The pure routing function's answer (see `src/shared/upstreams/routing.ts`). */
 export type RouteDecision =
   | { kind: 'routed'; upstreamId: string; mode: SpeedMode; price: number; currency: string }
   /** Nothing can take it now; the earliest time something may (a cooldown or a cap's reset). */

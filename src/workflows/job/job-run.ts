@@ -9,17 +9,17 @@
 import { isCancellation, type ApplicationFailure } from '@temporalio/workflow';
 import type {
   CancelUpstreamResult,
+  CaptureImagesInput,
   FetchedTask,
   FetchTaskInput,
-  FindTaskByStateInput,
+  RoutedLookupInput as FindTaskByStateInput,
   FoundTask,
   OwnedTask,
-  SettleRoutedInput,
+  SettleInput as SettleRoutedInput,
   SubmitModalInput,
   SubmitTaskInput,
-} from '../../activities';
-import type { SubmitTaskResult } from '../../activities/submit-task';
-import type { CaptureImagesInput } from '../../activities/capture-images';
+  SubmitTaskResult,
+} from '../../shared/job-activities';
 import type { IntentSpec, SpeedMode, TaskStatus } from '../../mj/types';
 import type { SettlePart, TaskOwner } from '../../shared/upstreams/types';
 import {

@@ -28,7 +28,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createSlotActivities } from '../../activities/slots';
+import type { SlotActivities } from '../slots/messages';
 import { durationToMs } from '../../shared/duration';
 import { rejection } from '../../shared/rejection';
 import {
@@ -43,8 +43,6 @@ import {
 } from './messages';
 import { checkConfig, checkReport, checkReserve } from './pool-validation';
 import { UpstreamBook } from './upstream-book';
-
-type SlotActivities = ReturnType<typeof createSlotActivities>;
 
 /** @default for `reclaimInterval` */
 export const UPSTREAM_RECLAIM_INTERVAL = '1m';

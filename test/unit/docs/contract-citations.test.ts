@@ -30,7 +30,7 @@ const LABELS_NOT_YET_CHECKED = [
   'src/gateway/job-starter.ts',
   'src/gateway/action-routes.ts',
   'src/gateway/submit-common.ts',
-  'src/gateway/task-id.ts',
+  'src/tenancy/task-id.ts',
   'src/client/mj-jobs-client.ts',
   'src/client/parent.ts',
   'src/job-start/',
