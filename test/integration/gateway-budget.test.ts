@@ -5,9 +5,9 @@
  */
 import type { Charge } from '../../src/shared/upstreams/types';
 import { createLedgerRecorder } from '../../src/ledger/ledger-recorder';
-import { taskCosts } from '../../src/gateway/task-cost';
+import { taskCosts } from '../../src/gateway/tasks/task-cost';
 import { jobWorkflowId } from '../../src/tenancy/task-id';
-import type { JobView } from '../../src/gateway/gateway-memo';
+import type { JobView } from '../../src/gateway/tasks/gateway-memo';
 import { testCharge } from '../helpers/ledger-charges';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SEQUENCE_HEADER } from '../../src/gateway/callback-activities';
+import { SEQUENCE_HEADER } from '../../src/gateway/callbacks/callback-activities';
 import { tenantWebhookSecret } from '../../src/gateway/secrets';
 import { callbackWorkflowId } from '../../src/tenancy/task-id';
 import type { JobChanged, JobMemo } from '../../src/shared/job-memo';

@@ -27,9 +27,9 @@ const FOREIGN = ['docs/api.md', 'issue'];
  */
 const LABELS_NOT_YET_CHECKED = [
   'src/workflows/job/job-run.ts',
-  'src/gateway/job-starter.ts',
-  'src/gateway/action-routes.ts',
-  'src/gateway/submit-common.ts',
+  'src/gateway/routes/job-starter.ts',
+  'src/gateway/routes/action-routes.ts',
+  'src/gateway/routes/submit-common.ts',
   'src/tenancy/task-id.ts',
   'src/client/mj-jobs-client.ts',
   'src/client/parent.ts',

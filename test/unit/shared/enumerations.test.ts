@@ -3,7 +3,7 @@
  * on every form its former copies handled, and the callers that still hold a copy are checked against it.
  */
 import { TENANT_RE } from '../../../src/tenancy/task-id';
-import { STATUS_BY_PHASE } from '../../../src/gateway/status-map';
+import { STATUS_BY_PHASE } from '../../../src/gateway/tasks/status-map';
 import type * as MjTypes from '../../../src/mj/types';
 import {
   DEFAULT_FLAVOUR,

@@ -10,20 +10,20 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { formatIntent } from '../mj/buttons';
-import { intentModalNeeds } from '../mj/intents';
-import type { SpeedMode } from '../mj/types';
-import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
-import { MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
-import type { JobInput, JobRequest, ModalInput } from '../shared/types';
-import type { CostTags } from '../shared/upstreams/types';
-import { mjJobWorkflow } from '../workflows';
-import { callbackDeliveryWorkflow } from '../workflows/callback/callback-workflow';
-import type { DeliveryRetry } from '../workflows/callback/messages';
-import { JOB_PATHS_VERSION } from '../workflows/job/patches';
-import { GATEWAY_MEMO_KEY, GATEWAY_MEMO_VERSION, type GatewayMemo } from './gateway-memo';
+import { formatIntent } from '../../mj/buttons';
+import { intentModalNeeds } from '../../mj/intents';
+import type { SpeedMode } from '../../mj/types';
+import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
+import { MJ_MODE, MJ_TENANT } from '../../shared/search-attributes';
+import type { JobInput, JobRequest, ModalInput } from '../../shared/types';
+import type { CostTags } from '../../shared/upstreams/types';
+import { mjJobWorkflow } from '../../workflows';
+import { callbackDeliveryWorkflow } from '../../workflows/callback/callback-workflow';
+import type { DeliveryRetry } from '../../workflows/callback/messages';
+import { JOB_PATHS_VERSION } from '../../workflows/job/patches';
+import { GATEWAY_MEMO_KEY, GATEWAY_MEMO_VERSION, type GatewayMemo } from '../tasks/gateway-memo';
 import { ACTION_BY_INTENT, ACTION_BY_KIND } from './proxy-actions';
-import { callbackWorkflowId, idempotentTaskId, jobWorkflowId, newTaskId } from '../tenancy/task-id';
+import { callbackWorkflowId, idempotentTaskId, jobWorkflowId, newTaskId } from '../../tenancy/task-id';
 
 export interface StartSpec {
   tenant: string;

@@ -2,15 +2,15 @@
  * Shared steps of every submit: speed mode, idempotency, notifyHook guard, banned words, admission, budget, the
  * metered write of the request's images (storage-quota.ts), start, answer.
  */
-import type { SpeedMode } from '../mj/types';
-import type { ImageRef, JobRequest, ModalInput } from '../shared/types';
-import { admitSubmit, type Answer, type GatewayApp, type RequestCtx } from './app';
-import { badInput, GatewayError } from './errors';
+import type { SpeedMode } from '../../mj/types';
+import type { ImageRef, JobRequest, ModalInput } from '../../shared/types';
+import { admitSubmit, type Answer, type GatewayApp, type RequestCtx } from '../app';
+import { badInput, GatewayError } from '../errors';
 import { notifyHook, state as stateField, type Body } from './fields';
-import { checkHook } from './hook-guard';
+import { checkHook } from '../guards/hook-guard';
 import type { Prepared } from './image-inputs';
 import { findIdempotent, startGatewayJob } from './job-starter';
-import { storeMetered } from './storage-quota';
+import { storeMetered } from '../guards/storage-quota';
 
 const MODES: readonly SpeedMode[] = ['FAST', 'RELAX', 'TURBO'];
 

@@ -10,7 +10,7 @@
  * Only the path is signed: callers put it behind the absolute base URL they answer with.
  */
 import { createHmac } from 'node:crypto';
-import { Sealer } from './sealed';
+import { Sealer } from '../sealed';
 import type { ImageUrls } from './task-view';
 
 /** What a signed URL grants. */

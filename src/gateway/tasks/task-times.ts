@@ -6,7 +6,7 @@
  * caller's submit, when our durable job began working on it (never later than the true start, never before the
  * submit). A task still SUBMITTED or MODAL has none, as on the proxies.
  */
-import type { KnownTaskStatus } from '../mj/types';
+import type { KnownTaskStatus } from '../../mj/types';
 
 const STARTED: ReadonlySet<string> = new Set<KnownTaskStatus>(['IN_PROGRESS', 'SUCCESS', 'FAILURE']);
 

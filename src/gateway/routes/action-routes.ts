@@ -12,20 +12,20 @@ import {
   WorkflowUpdateStage,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AssetNotFoundError, readImageHeader } from '../assets';
-import { classifyButton, formatIntent, intentAlwaysModal } from '../mj/buttons';
-import type { IntentSpec } from '../mj/types';
-import type { JobRequest, ModalInput } from '../shared/types';
-import { provideModalInputUpdate } from '../workflows';
-import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from './app';
-import { badInput, GatewayError, taskNotFound } from './errors';
+import { AssetNotFoundError, readImageHeader } from '../../assets';
+import { classifyButton, formatIntent, intentAlwaysModal } from '../../mj/buttons';
+import type { IntentSpec } from '../../mj/types';
+import type { JobRequest, ModalInput } from '../../shared/types';
+import { provideModalInputUpdate } from '../../workflows';
+import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from '../app';
+import { badInput, GatewayError, taskNotFound } from '../errors';
 import { optBool, optPrompt, optString, reqString } from './fields';
-import type { JobView } from './gateway-memo';
+import type { JobView } from '../tasks/gateway-memo';
 import { prepareMask } from './image-inputs';
-import { storeMeteredMask } from './storage-quota';
-import { readTask } from './read-path';
-import { normaliseTaskId, jobWorkflowId } from '../tenancy/task-id';
-import { viewStatus } from './task-view';
+import { storeMeteredMask } from '../guards/storage-quota';
+import { readTask } from '../tasks/read-path';
+import { normaliseTaskId, jobWorkflowId } from '../../tenancy/task-id';
+import { viewStatus } from '../tasks/task-view';
 import { submit, submitAnswer } from './submit-common';
 
 function taskIdField(v: unknown, field = 'taskId'): string {

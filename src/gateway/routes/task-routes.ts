@@ -4,15 +4,15 @@
  * (read-path.ts): no worker and no replay on this path.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Answer, GatewayApp, RequestCtx } from './app';
-import { badInput, GatewayError, taskNotFound } from './errors';
-import { imageUrls } from './image-urls';
-import { memoWithStoredProgress } from '../webhook/progress-overlay';
-import { readTask, readTasks, recentTasks } from './read-path';
-import { jobWorkflowId, normaliseTaskId } from '../tenancy/task-id';
-import { taskCosts } from './task-cost';
-import { toProxyTask, viewStatus } from './task-view';
-import type { JobView } from './gateway-memo';
+import type { Answer, GatewayApp, RequestCtx } from '../app';
+import { badInput, GatewayError, taskNotFound } from '../errors';
+import { imageUrls } from '../tasks/image-urls';
+import { memoWithStoredProgress } from '../../webhook/progress-overlay';
+import { readTask, readTasks, recentTasks } from '../tasks/read-path';
+import { jobWorkflowId, normaliseTaskId } from '../../tenancy/task-id';
+import { taskCosts } from '../tasks/task-cost';
+import { toProxyTask, viewStatus } from '../tasks/task-view';
+import type { JobView } from '../tasks/gateway-memo';
 
 const MAX_IDS = 500;
 

@@ -4,9 +4,9 @@
  * terminal, `failReason` empty unless failed for good, buttons with string customId/emoji/label, absolute imageUrl,
  * `properties.finalPrompt`/`finalZhPrompt` strings and media lists as `[{url}]`. Pure: no I/O.
  */
-import type { MjMediaUrl } from '../mj/types';
+import type { MjMediaUrl } from '../../mj/types';
 import { STATUS_BY_EXECUTION, statusRow, TERMINAL_PHASES } from './status-map';
-import { reportedTexts } from '../shared/job-memo';
+import { reportedTexts } from '../../shared/job-memo';
 import type { JobView } from './gateway-memo';
 import type { TaskCost } from './task-cost';
 import { taskTimes } from './task-times';

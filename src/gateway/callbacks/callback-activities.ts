@@ -10,15 +10,19 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { request } from 'undici';
-import type { MjCostClient } from '../client/cost';
-import { signWebhook, SIGNATURE_HEADER } from '../webhook/signing';
-import type { CallbackActivities, DeliverCallbackInput, DeliverCallbackResult } from '../workflows/callback/messages';
-import { GATEWAY_MEMO_KEY, type GatewayMemo } from './gateway-memo';
-import { checkHookUrl, hookDispatcher, HookRefusedError, type HookResolver } from './hook-guard';
-import { imageUrls, type UrlSigner } from './image-urls';
-import { tenantWebhookSecret } from './secrets';
-import { taskCosts } from './task-cost';
-import { toProxyTask } from './task-view';
+import type { MjCostClient } from '../../client/cost';
+import { signWebhook, SIGNATURE_HEADER } from '../../webhook/signing';
+import type {
+  CallbackActivities,
+  DeliverCallbackInput,
+  DeliverCallbackResult,
+} from '../../workflows/callback/messages';
+import { GATEWAY_MEMO_KEY, type GatewayMemo } from '../tasks/gateway-memo';
+import { checkHookUrl, hookDispatcher, HookRefusedError, type HookResolver } from '../guards/hook-guard';
+import { imageUrls, type UrlSigner } from '../tasks/image-urls';
+import { tenantWebhookSecret } from '../secrets';
+import { taskCosts } from '../tasks/task-cost';
+import { toProxyTask } from '../tasks/task-view';
 
 export const SEQUENCE_HEADER = 'X-MJ-Sequence';
 

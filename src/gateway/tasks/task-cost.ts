@@ -4,11 +4,11 @@
  * deadline. A job without an owner (one upstream, no routing) costs no read at all; a ledger that does not answer
  * in time leaves the price out rather than holding the read path.
  */
-import type { MjCostClient } from '../client/cost';
-import type { TaskOwner } from '../shared/upstreams/types';
-import type { ChargeRecord } from '../workflows/ledger/messages';
+import type { MjCostClient } from '../../client/cost';
+import type { TaskOwner } from '../../shared/upstreams/types';
+import type { ChargeRecord } from '../../workflows/ledger/messages';
 import type { JobView } from './gateway-memo';
-import { jobWorkflowId } from '../tenancy/task-id';
+import { jobWorkflowId } from '../../tenancy/task-id';
 
 export interface TaskCost {
   upstreamId: string;

@@ -6,11 +6,11 @@
  * wrote and the job upserts.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
-import { MJ_TENANT } from '../shared/search-attributes';
+import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
+import { MJ_TENANT } from '../../shared/search-attributes';
 import { GATEWAY_MEMO_KEY, type GatewayMemo, type JobView } from './gateway-memo';
 import { fillLaggingMemo, memoLags } from './fallback-memo';
-import { jobWorkflowId } from '../tenancy/task-id';
+import { jobWorkflowId } from '../../tenancy/task-id';
 import type { ViewCache } from './view-cache';
 
 function viewOf(memo: Record<string, unknown> | undefined, execution: string, tenant: string): JobView | undefined {

@@ -3,7 +3,7 @@
  * {@link JobMemo}: set once at start (the job never writes it), so a reader has the caller-facing facts (our id,
  * the caller's submit time and `state`, the proxy action name) from `describe` or visibility alone.
  */
-import type { JobMemo } from '../shared/job-memo';
+import type { JobMemo } from '../../shared/job-memo';
 
 export const GATEWAY_MEMO_KEY = 'mjGateway';
 export const GATEWAY_MEMO_VERSION = 1;

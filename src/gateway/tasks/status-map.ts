@@ -3,8 +3,8 @@
  * API know SUBMITTED, IN_PROGRESS, MODAL, SUCCESS and FAILURE; our queueing and durable retries stay SUBMITTED with
  * an empty `failReason`, because new-api counts any non-empty failReason before "100%" as a failure and refunds it.
  */
-import type { KnownTaskStatus } from '../mj/types';
-import { TERMINAL_JOB_PHASES, type JobPhase } from '../shared/job-phases';
+import type { KnownTaskStatus } from '../../mj/types';
+import { TERMINAL_JOB_PHASES, type JobPhase } from '../../shared/job-phases';
 
 export interface StatusRow {
   phase: JobPhase;

@@ -7,11 +7,11 @@
  * a stored input under the same rules (a grant only, as upload-discord-images hands out).
  */
 import type http from 'node:http';
-import { AssetNotFoundError, contentTypeForKey, InvalidAssetKeyError } from '../assets';
-import type { GatewayApp } from './app';
-import { readTask } from './read-path';
-import type { UrlGrant } from './image-urls';
-import { normaliseTaskId } from '../tenancy/task-id';
+import { AssetNotFoundError, contentTypeForKey, InvalidAssetKeyError } from '../../assets';
+import type { GatewayApp } from '../app';
+import { readTask } from '../tasks/read-path';
+import type { UrlGrant } from '../tasks/image-urls';
+import { normaliseTaskId } from '../../tenancy/task-id';
 
 /** Longest a client may cache what it was served. @unit s */
 const MAX_CACHE_S = 86_400;

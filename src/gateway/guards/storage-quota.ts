@@ -5,10 +5,10 @@
  * option, else the gateway's), a byte bucket of the process's rate limiter (full at first, refilling over a day;
  * per process, like the rate limits). A refused request stores nothing.
  */
-import type { AssetRef, ImageRef } from '../shared/types';
-import type { GatewayApp } from './app';
-import { GatewayError, tooMany } from './errors';
-import { bytesToStore, storePrepared, type Prepared } from './image-inputs';
+import type { AssetRef, ImageRef } from '../../shared/types';
+import type { GatewayApp } from '../app';
+import { GatewayError, tooMany } from '../errors';
+import { bytesToStore, storePrepared, type Prepared } from '../routes/image-inputs';
 
 const DAY_SEC = 86_400;
 

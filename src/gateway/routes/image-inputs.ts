@@ -5,10 +5,10 @@
  * their header only (`checkImage`: type, bytes, width × height against the pixel cap and, for a mask, the size of the
  * image it masks); nothing here decodes. The routes meter the writes in between (storage-quota.ts).
  */
-import { checkImage, ImageInputError, parseDataUrl, type AssetStore, type ImageLimits } from '../assets';
-import { MAX_IMAGE_BYTES } from '../shared/defaults';
-import type { ImageRef } from '../shared/types';
-import { badInput, GatewayError } from './errors';
+import { checkImage, ImageInputError, parseDataUrl, type AssetStore, type ImageLimits } from '../../assets';
+import { MAX_IMAGE_BYTES } from '../../shared/defaults';
+import type { ImageRef } from '../../shared/types';
+import { badInput, GatewayError } from '../errors';
 
 const HTTP_RE = /^https?:\/\//i;
 const BARE_BASE64_RE = /^[A-Za-z0-9+/=\s]+$/;

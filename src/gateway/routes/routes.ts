@@ -1,5 +1,5 @@
 /** The route table: method, path pattern under `/mj`, body cap, handler. One list, read by the server. */
-import type { Answer, GatewayApp, RequestCtx } from './app';
+import type { Answer, GatewayApp, RequestCtx } from '../app';
 import { action, changeRoute, modal, simpleChange } from './action-routes';
 import { blend, describe, edits, imagine, shorten, unsupported, uploadImages, video } from './submit-routes';
 import { cancel, fetchTask, imageSeed, listByCondition, listTasks, queue } from './task-routes';

@@ -2,8 +2,8 @@
  * Reading request bodies the way loose clients send them (docs/mj-clients.md §4.15): unknown fields ignored,
  * `""` for `notifyHook`/`state` meaning absent, and every refusal a {@link badInput} naming the field.
  */
-import { checkPromptText } from '../mj/prompt-rule';
-import { badInput } from './errors';
+import { checkPromptText } from '../../mj/prompt-rule';
+import { badInput } from '../errors';
 
 export type Body = Record<string, unknown>;
 

@@ -3,12 +3,12 @@
  * service does not run (`insight-face/swap`, `retexture`: code 4). Each reads its body leniently (fields.ts) and
  * checks its images, and starts a job through {@link submit}, which stores them only once the submit is admitted.
  */
-import type { BotType, BlendDimensions } from '../shared/types';
-import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from './app';
-import { badInput, GatewayError } from './errors';
+import type { BotType, BlendDimensions } from '../../shared/types';
+import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from '../app';
+import { badInput, GatewayError } from '../errors';
 import { optBool, optEnum, optString, optStringArray, prompt as promptField, type Body } from './fields';
 import { prepareImages } from './image-inputs';
-import { storeMetered } from './storage-quota';
+import { storeMetered } from '../guards/storage-quota';
 import { checkBanned, resolveMode, submit } from './submit-common';
 
 function botType(body: Body): BotType | undefined {

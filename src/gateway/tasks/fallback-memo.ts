@@ -7,12 +7,12 @@
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
-import { classifyButton, formatIntent } from '../mj/buttons';
-import { reportedTask, type JobMemo } from '../shared/job-memo';
-import { MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
-import type { JobResult } from '../shared/types';
+import { classifyButton, formatIntent } from '../../mj/buttons';
+import { reportedTask, type JobMemo } from '../../shared/job-memo';
+import { MJ_STATUS, MJ_TASK_ID } from '../../shared/search-attributes';
+import type { JobResult } from '../../shared/types';
 import type { JobView } from './gateway-memo';
-import { isTerminalPhase } from '../shared/job-phases';
+import { isTerminalPhase } from '../../shared/job-phases';
 
 const PHASE_BY_STATUS: Record<string, JobMemo['phase']> = {
   NOT_START: 'queued',

@@ -10,9 +10,9 @@
  * The budgets are read from the ledger with one query, kept a second (a burst of submits asks once), and a ledger
  * that does not answer in time lets the submit through: the submit's own check still holds.
  */
-import type { MjCostClient } from '../client/cost';
-import type { BudgetStatus } from '../workflows/ledger/messages';
-import { GatewayError } from './errors';
+import type { MjCostClient } from '../../client/cost';
+import type { BudgetStatus } from '../../workflows/ledger/messages';
+import { GatewayError } from '../errors';
 
 export interface BudgetGuardOptions {
   /** How long the budgets read stays fresh. @unit ms @default 1000 */
