@@ -35,7 +35,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'src/mj/intents/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'src/mj/intents/**/*.ts', 'src/mj/terms/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -48,8 +48,9 @@ export default tseslint.config(
               allowTypeImports: true,
             },
             {
-              // src/mj except src/mj/intents (the intent catalogue), which is pure data and functions for workflows too.
-              regex: '(^|/)mj(/(?!intents(/|$)).*)?$',
+              // src/mj except its workflow-safe parts: src/mj/intents (the intent catalogue) and src/mj/terms (flavours,
+              // speed modes, limits), pure data and functions for workflows too.
+              regex: '(^|/)mj(/(?!(intents|terms)(/|$)).*)?$',
               message: 'Workflow code must stay deterministic.',
               allowTypeImports: true,
             },

@@ -29,13 +29,13 @@ import { LocalAssetStore } from '../src/assets';
 import { MjUpstreamsClient } from '../src/client/upstreams';
 import { loadConfig } from '../src/config';
 import { startGateway } from '../src/gateway/gateway';
-import { callbackWorkflowId } from '../src/gateway/task-id';
+import { callbackWorkflowId } from '../src/tenancy/task-id';
 import { createLedgerRecorder } from '../src/ledger/ledger-recorder';
 import { createLogger } from '../src/logger';
 import { MjClient } from '../src/mj';
 import { parseBatchSpec, parsePipelineSpec } from '../src/pipeline';
 import { PoolRouterClient } from '../src/upstreams/router-client';
-import type { ReserveRequest, RoutingSettings, UpstreamView } from '../src/upstreams/types';
+import type { ReserveRequest, RoutingSettings, UpstreamView } from '../src/shared/upstreams/types';
 import { startSimulator, type Simulator } from '../src/simulator';
 import type { JobInput, PollPolicy } from '../src/shared/types';
 import {

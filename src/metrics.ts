@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { LogLevel as SdkLogLevel, LogMetadata } from '@temporalio/common';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { Dispatcher } from 'undici';
-import type { Charge, Refund } from './upstreams/types';
+import type { Charge, Refund } from './shared/upstreams/types';
 
 /** Distinct tenant label values per process before the rest are counted as `other` (label cardinality). */
 export const MAX_TENANT_LABELS = 100;

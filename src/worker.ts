@@ -1,7 +1,7 @@
 /**
  * The worker process: runs every MidJourney workflow and activity on the task queue.
  *
- * `npm run worker` (dev, tsx) or `node lib/worker.js` (built image). Configuration: see `src/config.ts`; the Temporal
+ * `npm run worker` (dev, tsx) or `node lib/worker.js` (built image). Configuration: see `src/config/index.ts`; the Temporal
  * connection comes from `@temporalio/envconfig` (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, …).
  * Scale horizontally by running more copies: all share the task queue, and Temporal spreads the work.
  */
@@ -19,7 +19,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { createActivities } from './activities';
 import { createSlotActivities } from './activities/slots';
 import { createAssetStore, type AssetStore } from './assets';
-import { assetStoreConfig, payloadCodecsFor } from './client';
+import { assetStoreConfig, payloadCodecsFor } from './config/process-wiring';
 import { ConfigError, loadConfig, notifyHookUrl, redactConfig, type Config } from './config';
 import { createLogger, PinoSdkLogger, type Logger } from './logger';
 import { createMetrics, serveMetrics, type Metrics, type MetricsServer } from './metrics';
@@ -27,7 +27,7 @@ import { MjClient } from './mj';
 import { durationToMs } from './shared/duration';
 import { createLedgerRecorder } from './ledger/ledger-recorder';
 import { PoolRouterClient } from './upstreams/router-client';
-import type { UpstreamSet } from './upstreams/types';
+import type { UpstreamSet } from './shared/upstreams/types';
 import { createUpstreamSet, type ConfiguredUpstreamSet } from './upstreams/upstream-set';
 
 /** Everything a test or an embedding process (npm start) may replace. */

@@ -15,6 +15,9 @@ import type { CapturedImage, TaskSnapshot } from '../shared/types';
 import { toApplicationFailure } from './failures';
 import type { MjClient, MjTask } from '../mj';
 import { onlyOnGrid, SINGLE_IMAGE_KINDS } from '../mj/intents';
+import type { CaptureImagesInput } from '../shared/job-activities';
+
+export type { CaptureImagesInput } from '../shared/job-activities';
 
 /** `ApplicationFailure.type` when the image cannot be had even from a refetched task (retryable). */
 export const IMAGE_UNAVAILABLE = 'ImageUnavailable';
@@ -49,12 +52,6 @@ export interface CaptureDeps {
   maxVideoBytes?: number;
   /** Clock for the `ex` expiry check of CDN links. @default Date.now */
   now?: () => number;
-}
-
-export interface CaptureImagesInput {
-  /** Names the key prefix `images/<jobId>`. */
-  jobId: string;
-  task: TaskSnapshot;
 }
 
 /** Actions whose result is a 2×2 grid when the task carries no buttons to tell (N has none, §5). */

@@ -9,9 +9,8 @@
 import { Context, log as temporalLog } from '@temporalio/activity';
 import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
-import type { ModalInput } from '../shared/types';
 import type { SpeedMode } from '../mj/types';
-import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSet } from '../upstreams/types';
+import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSet } from '../shared/upstreams/types';
 import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
@@ -22,6 +21,11 @@ import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submi
 import type { FetchedTask } from './task-snapshot';
 import { clientFor, hookFor } from './upstream-client';
 import { probeUpstreamOf, type ProbeVerdict } from './probe-upstream';
+import type { CancelUpstreamResult, FetchTaskInput, OwnedTask, SubmitModalInput } from '../shared/job-activities';
+import type { JobActivities } from '../workflows/job/job-run';
+import type { ProbeActivities } from '../workflows/upstreams/messages';
+
+export type { CancelUpstreamResult, FetchTaskInput, OwnedTask, SubmitModalInput } from '../shared/job-activities';
 
 export type { SubmitTaskInput, SubmitTaskResult } from './submit-task';
 export type { RoutedLookupInput as FindTaskByStateInput, FoundTask } from './routed-lookup';
@@ -55,31 +59,7 @@ export interface ActivityDeps {
   ledger?: LedgerRecorder;
 }
 
-/** A call on an existing task: its owner when routed; absent = the legacy single upstream (`mj`). */
-export interface OwnedTask {
-  taskId: string;
-  upstreamId?: string;
-}
-
-export interface SubmitModalInput extends OwnedTask {
-  /** The MODAL child (the id a code-21 answer or a MODAL fetch showed), never its parent. */
-  taskId: string;
-  input: ModalInput;
-  mode?: SpeedMode;
-}
-
-export interface FetchTaskInput extends OwnedTask {
-  /** Routed: the reservation to free once the task is terminal, and the charge's key (the state key) to refund. */
-  requestId?: string;
-  stateKey?: string;
-}
-
 const TERMINAL = new Set(['SUCCESS', 'FAILURE', 'CANCEL']);
-
-export interface CancelUpstreamResult {
-  cancelled: boolean;
-  reason?: string;
-}
 
 export function createActivities(deps: ActivityDeps) {
   const { mj, store, notifyHookUrl, upstreams, router } = deps;
@@ -230,3 +210,10 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 }
+
+/** Compile-time check that the worker's activities give the job workflow every activity it declares it calls. */
+export type WorkerActivities = ProvidesJobActivities<ReturnType<typeof createActivities>>;
+type ProvidesJobActivities<T extends JobActivities> = T;
+/** Likewise for the upstream pool's probe. */
+export type WorkerProbeActivities = ProvidesProbeActivities<ReturnType<typeof createActivities>>;
+type ProvidesProbeActivities<T extends ProbeActivities> = T;

@@ -6,12 +6,13 @@
  */
 import { Context } from '@temporalio/activity';
 import { MjConnectionError, MjGatewayError, MjServerError, MjTimeoutError, type MjClient } from '../mj';
-import type { UpstreamSet } from '../upstreams/types';
+import type { UpstreamSet } from '../shared/upstreams/types';
 
 /** A task id no upstream hands out (proxies' ids are epoch-based, never all zeros). */
 export const PROBE_TASK_ID = '0000000000000000';
 
-export type ProbeVerdict = 'up' | 'down';
+export type { ProbeVerdict } from '../workflows/upstreams/messages';
+import type { ProbeVerdict } from '../workflows/upstreams/messages';
 
 export async function probeUpstream(client: MjClient, signal?: AbortSignal): Promise<ProbeVerdict> {
   try {

@@ -7,7 +7,7 @@ import { INTENTS } from '../mj/intents';
 import type { SpeedMode } from '../mj/types';
 import { ACTION_OF_KIND } from '../shared/action-names';
 import type { JobRequest } from '../shared/types';
-import type { PricedAction, UpstreamFeature, UpstreamView } from '../upstreams/types';
+import type { PricedAction, UpstreamFeature, UpstreamView } from '../shared/upstreams/types';
 
 /** The action the ledger charges for this request (a button's is the intent catalogue's `pricedAction`). */
 export function pricedActionOf(request: JobRequest): PricedAction {

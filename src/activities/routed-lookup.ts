@@ -11,29 +11,16 @@
  */
 import type { MjRequestOptions } from '../mj';
 import type { SpeedMode } from '../mj/types';
-import type { TaskRoute, TaskSnapshot } from '../shared/types';
-import { anyAttemptOf, PRICED_ACTIONS, type CostTags, type PricedAction, type SettlePart } from '../upstreams/types';
+import type { TaskRoute } from '../shared/types';
+import { anyAttemptOf, PRICED_ACTIONS, type PricedAction } from '../shared/upstreams/types';
 import type { ActivityLogger } from './failures';
 import { priceOn } from './route-request';
 import { releaseBudgetHold, settleAccepted, type RoutedDeps } from './routed-submit';
-import { findByState, type FindTaskByStateInput } from './task-lookup';
+import { findByState } from './task-lookup';
 import { upstreamClient } from './upstream-client';
+import type { FoundTask, RoutedLookupInput } from '../shared/job-activities';
 
-/**
- * A reconciled task and, for a routed one, where it lives and the parts of its bookkeeping still to do (see
- * `SubmitTaskResult.unsettled`).
- */
-export type FoundTask = TaskSnapshot & { route?: TaskRoute; unsettled?: SettlePart[] };
-
-export interface RoutedLookupInput extends FindTaskByStateInput {
-  /** The upstream the unknown attempt went to (from its failure details). */
-  upstreamId?: string;
-  /** Its reservation, to settle or give back. */
-  route?: TaskRoute;
-  costTags?: CostTags;
-  /** The job's mode and action, to price a task found without a known route. */
-  mode?: SpeedMode;
-}
+export type { FoundTask, RoutedLookupInput } from '../shared/job-activities';
 
 type Deps = Pick<RoutedDeps, 'upstreams' | 'router' | 'ledger'> & { log: ActivityLogger };
 

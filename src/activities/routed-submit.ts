@@ -15,17 +15,19 @@ import { ACTIVITY_FAILURE, MJ_ERROR_CODE, type ActivityFailureDetails } from '..
 import type { TaskRoute } from '../shared/types';
 import {
   SETTLE_PARTS,
-  type CostTags,
   type LedgerRecorder,
   type SettlePart,
   type SubmitReport,
   type UpstreamRouter,
   type UpstreamSet,
-} from '../upstreams/types';
+} from '../shared/upstreams/types';
 import { toApplicationFailure, type ActivityLogger, type Redactor } from './failures';
 import { featuresOf, pricedActionOf } from './route-request';
 import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submit-task';
 import { upstreamClient } from './upstream-client';
+import type { SettleInput } from '../shared/job-activities';
+
+export type { SettleInput } from '../shared/job-activities';
 
 export interface RoutedDeps {
   upstreams: UpstreamSet;
@@ -209,17 +211,6 @@ export async function releaseBudgetHold(
   } catch (err) {
     deps.log.warn('budget hold not released; it expires', { upstreamId, error: String(err) });
   }
-}
-
-/** What settling an accepted routed task needs; also the input of the `settleRoutedSubmit` activity. */
-export interface SettleInput {
-  route: TaskRoute;
-  taskId: string;
-  /** The submit's state key: the charge's key, so a charge made twice is recorded once. */
-  stateKey: string;
-  costTags?: CostTags;
-  /** The parts to do. @default both */
-  parts?: SettlePart[];
 }
 
 const partsOf = (input: SettleInput): readonly SettlePart[] => input.parts ?? SETTLE_PARTS;

@@ -6,11 +6,11 @@
  */
 import { Context, log as temporalLog } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
-import type { SpeedMode } from '../mj/types';
-import type { SlotLimits } from '../shared/types';
 import {
   acquireSlotSignal,
   SLOT_MANAGER_WORKFLOW_TYPE,
+  type AcquireSlotInput,
+  type SlotActivities,
   type SlotHolderRef,
   type SlotHolderState,
   type SlotManagerInput,
@@ -28,14 +28,6 @@ export interface SlotActivityDeps {
   log?: ActivityLogger;
 }
 
-export interface AcquireSlotInput {
-  managerId: string;
-  account: string;
-  mode: SpeedMode;
-  limits: SlotLimits;
-  request: SlotRequest;
-}
-
 const CLOSED = new Set<WorkflowExecutionStatusName>([
   'COMPLETED',
   'FAILED',
@@ -45,7 +37,7 @@ const CLOSED = new Set<WorkflowExecutionStatusName>([
   'CONTINUED_AS_NEW',
 ]);
 
-export function createSlotActivities(deps: SlotActivityDeps) {
+export function createSlotActivities(deps: SlotActivityDeps): SlotActivities {
   const { client } = deps;
   const log = (): ActivityLogger => deps.log ?? temporalLog;
 

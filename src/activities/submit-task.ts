@@ -13,47 +13,13 @@ import {
 } from '../mj';
 import type { SubmitSuccess } from '../mj/client';
 import { INTENTS, type ChangeAction } from '../mj/intents';
-import type { IntentSpec, MjTask, SpeedMode } from '../mj/types';
-import type { JobRequest, TaskRoute } from '../shared/types';
-import type { CostTags, SettlePart } from '../upstreams/types';
+import type { IntentSpec, MjTask } from '../mj/types';
+import type { JobRequest } from '../shared/types';
 import { invalidInput, type ActivityLogger } from './failures';
 import { requireDataUrl, resolveImageRef } from './image-refs';
+import type { SubmitTaskInput, SubmitTaskResult } from '../shared/job-activities';
 
-export interface SubmitTaskInput {
-  request: JobRequest;
-  mode: SpeedMode;
-  /** From `makeStateKey(workflowId, step)`: lets `findTaskByState` find this submit if its answer is lost. */
-  stateKey: string;
-  /**
-   * Routed: modes in order of preference; the one routing chose is in the result. Empty: the pool's
-   * `routing.modePreference` (the job named no mode). @default [mode]
-   */
-  modes?: SpeedMode[];
-  /** Routed: upstreams that already refused this submit (failover), skipped by this attempt. */
-  exclude?: string[];
-  /** Routed: cost attribution for the ledger's budgets and charge. */
-  costTags?: CostTags;
-}
-
-/** The task the proxy created: accepted (code 1), queued (22), parked in MODAL (21 on P/T), or legacy existed (N 21). */
-export interface SubmitTaskResult {
-  kind: 'accepted' | 'queued' | 'modal' | 'existed';
-  taskId: string;
-  /** Tasks ahead in the proxy's queue (code 22), when it said. */
-  ahead?: number | null;
-  /**
-   * How often the server refreshes what fetch answers (a new-api gateway: 15 s), so the first poll waits at least
-   * that long; absent for live proxies. @unit ms
-   */
-  refreshMs?: number;
-  /** Routed: the owner's reservation (upstream, mode, price); absent with one upstream. */
-  route?: TaskRoute;
-  /**
-   * Routed: the parts of the acceptance's bookkeeping that failed (pool down, ledger down); absent when all were done.
-   * The job then runs `settleRoutedSubmit` (retried by Temporal) for them.
-   */
-  unsettled?: SettlePart[];
-}
+export type { SubmitTaskInput, SubmitTaskResult } from '../shared/job-activities';
 
 export interface SubmitDeps {
   mj: MjClient;

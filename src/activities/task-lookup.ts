@@ -6,12 +6,9 @@ import type { MjClient, MjRequestOptions } from '../mj';
 import { ACTIVITY_FAILURE } from '../shared/failure-types';
 import type { TaskSnapshot } from '../shared/types';
 import { pickBest, toFetchedTask, toTaskSnapshot, type FetchedTask } from './task-snapshot';
+import type { FindTaskByStateInput } from '../shared/job-activities';
 
-export interface FindTaskByStateInput {
-  stateKey: string;
-  /** A task id that may be the one; checked first, by id. */
-  taskIdHint?: string;
-}
+export type { FindTaskByStateInput } from '../shared/job-activities';
 
 /**
  * The task submitted with `stateKey`, or null when the proxy proves it has none. With a hint, list-by-condition on

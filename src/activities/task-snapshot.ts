@@ -5,16 +5,9 @@
 import { classifyButton, classifyFailReason } from '../mj';
 import type { MjTask } from '../mj/types';
 import type { TaskSnapshot } from '../shared/types';
+import type { FetchedTask } from '../shared/job-activities';
 
-/**
- * What `fetchTask` returns: the snapshot, plus two facts a workflow needs behind a new-api gateway. Both
- * are absent where they do not apply, so histories of live proxies look as they did.
- */
-export interface FetchedTask extends TaskSnapshot {
-  // `stub` (from MjTask) is set, true only: the gateway's placeholder row before its first poll, "not yet known".
-  /** How often the server refreshes what fetch answers (the client's `refreshIntervalMs`); absent when live. @unit ms */
-  refreshMs?: number;
-}
+export type { FetchedTask } from '../shared/job-activities';
 
 /** A snapshot with the gateway facts of {@link FetchedTask}. */
 export function toFetchedTask(t: MjTask, refreshMs: number): FetchedTask {

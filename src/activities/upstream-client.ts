@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { MjClient } from '../mj';
 import { ACTIVITY_FAILURE } from '../shared/failure-types';
-import type { UpstreamSet } from '../upstreams/types';
+import type { UpstreamSet } from '../shared/upstreams/types';
 
 export function unknownUpstream(upstreamId: string): ApplicationFailure {
   return ApplicationFailure.create({

@@ -56,7 +56,7 @@ export class CliContext {
       this.jobs = await MjJobsClient.connect({
         config,
         connection: this.connection,
-        // Where the gateway's registry runs (`keys`); the gateway reads the same variable (src/gateway/options.ts).
+        // Where the gateway's registry runs (`keys`); the gateway reads the same variable (src/config/gateway.ts).
         gatewayTaskQueue: this.env.MJ_GATEWAY_TASK_QUEUE || undefined,
       });
     }

@@ -1,7 +1,7 @@
 /** Option parsers and the flags every start command shares. */
 import type { Command } from 'commander';
 import type { StartOptions } from '../client';
-import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../shared/speed-modes';
+import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../mj/terms/speed-modes';
 import { CliInputError } from './exit-codes';
 
 export function parseMode(v: string): SpeedMode {

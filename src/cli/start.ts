@@ -26,7 +26,7 @@ import { openProgressStore } from '../webhook/progress-pruner';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhook/receiver';
 import { startGateway, type RunningGateway } from '../gateway/gateway';
 import { devApiKey, devGatewaySecret, writeEndpoints, type Endpoints } from '../gateway/dev-setup';
-import { gatewayOptionsFromEnv } from '../gateway/options';
+import { gatewayOptionsFromEnv } from '../config/gateway';
 import type { ExtraHandler } from '../gateway/server';
 import { mountConsole, type MountConsoleOptions } from '../console/mount';
 import { createWorker } from '../worker';

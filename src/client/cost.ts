@@ -7,8 +7,8 @@ import { WorkflowNotFoundError, WithStartWorkflowOperation, type Client } from '
 import { BudgetExceededError } from '../ledger/errors';
 import { ledgerFailure } from '../ledger/ledger-recorder';
 import { MjInputError } from '../mj/errors';
-import { isSpeedMode, SPEED_MODE_LIST } from '../shared/speed-modes';
-import type { BudgetVerdict, CostTags } from '../upstreams/types';
+import { isSpeedMode, SPEED_MODE_LIST } from '../mj/terms/speed-modes';
+import type { BudgetVerdict, CostTags } from '../shared/upstreams/types';
 import { budgetListProblems } from '../workflows/ledger/budget-rules';
 import {
   authorizeQuery,

@@ -7,8 +7,8 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { callbackWorkflowId, jobWorkflowId, normaliseTaskId } from '../gateway/task-id';
-import type { TenantDirectory } from '../gateway/tenant-directory';
+import { callbackWorkflowId, jobWorkflowId, normaliseTaskId } from '../tenancy/task-id';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
 import { MjInputError } from '../mj/errors';
 import { getDeliveriesQuery, replayDeliveriesUpdate, type DeliveryRecord } from '../workflows/callback/messages';
 import { GatewayTaskNotFoundError } from './errors';

@@ -42,7 +42,7 @@ export {
 } from './errors';
 export { DownloadFailedError } from './download';
 export { MjInputError } from '../mj/errors';
-export { SPEED_MODES } from '../shared/speed-modes';
+export { SPEED_MODES } from '../mj/terms/speed-modes';
 export { InputRejectedError } from './rejections';
-export { assetStoreConfig, createTemporalClient, payloadCodecsFor } from './process-wiring';
+export { assetStoreConfig, createTemporalClient, payloadCodecsFor } from '../config/process-wiring';
 export type * from './options';

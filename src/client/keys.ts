@@ -4,8 +4,8 @@
  * its SHA-256, `list` shows ids and the public prefix only. Input is checked before anything reaches the server.
  */
 import type { Client } from '@temporalio/client';
-import { keyIdOf } from '../gateway/api-keys';
-import { TenantDirectory, TenantRequestError, type KeyRow } from '../gateway/tenant-directory';
+import { keyIdOf } from '../tenancy/api-keys';
+import { TenantDirectory, TenantRequestError, type KeyRow } from '../tenancy/tenant-directory';
 import { MjInputError } from '../mj/errors';
 import { TENANTS_WORKFLOW_ID } from '../workflows/tenants/messages';
 import { ApiKeyNotFoundError } from './errors';

@@ -10,8 +10,8 @@ import { MjInputError } from '../mj/errors';
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import { parseBatchSpec } from '../pipeline/batch';
 import { parsePipelineSpec } from '../pipeline/spec';
-import { DEFAULT_GATEWAY_TASK_QUEUE } from '../gateway/options';
-import { TenantDirectory } from '../gateway/tenant-directory';
+import { DEFAULT_GATEWAY_TASK_QUEUE } from '../config/gateway';
+import { TenantDirectory } from '../tenancy/tenant-directory';
 import { TASK_QUEUE } from '../shared/constants';
 import { DEFAULT_MODE } from '../shared/defaults';
 import { checkModalInput } from '../shared/modal-input-rule';
@@ -46,7 +46,7 @@ import type {
   VideoOptions,
 } from './options';
 import { resolveParentJob, type ParentTask } from './parent';
-import { assetStoreConfig, createTemporalClient } from './process-wiring';
+import { assetStoreConfig, createTemporalClient } from '../config/process-wiring';
 import { updateRejection } from './rejections';
 import { MjSchedulesClient } from './schedules';
 import { MjDeliveriesClient } from './deliveries';

@@ -6,7 +6,7 @@ import { isTenantName, TENANT_NAME_RULE } from '../shared/tenant-name';
 import { MjInputError } from '../mj/errors';
 import { checkPromptText } from '../mj/prompt-rule';
 import type { SpeedMode } from '../mj/types';
-import { isSpeedMode, SPEED_MODES } from '../shared/speed-modes';
+import { isSpeedMode, SPEED_MODES } from '../mj/terms/speed-modes';
 import type { StartOptions } from './options';
 
 const ID_RE = /^[\w.:/-]{1,200}$/;

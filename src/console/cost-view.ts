@@ -5,9 +5,9 @@
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { MjJobsClient } from '../client';
-import { costOf, type TaskCost } from '../gateway/task-cost';
+import { costOf, type TaskCost } from '../gateway/tasks/task-cost';
 import { JOB_MEMO_KEY } from '../shared/job-memo';
-import type { TaskOwner } from '../upstreams/types';
+import type { TaskOwner } from '../shared/upstreams/types';
 import type { ConsoleJob, TenantId, TenantSpend } from './backend';
 
 /** Longest wait for the ledger on a page. @unit ms */

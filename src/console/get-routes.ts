@@ -16,7 +16,7 @@ import { errorPage } from './pages/layout';
 import { spendPage } from './pages/spend';
 import { startPage } from './pages/start';
 import { answerPageSpec } from './answer-spec';
-import { isSpeedMode } from '../shared/speed-modes';
+import { isSpeedMode } from '../mj/terms/speed-modes';
 
 export function notFound(c: SignedIn): void {
   // The same answer for another tenant's job and for one that never existed.

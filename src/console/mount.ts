@@ -13,7 +13,7 @@ import { createHmac } from 'node:crypto';
 import { admitWrite } from '../gateway/app';
 import type { RunningGateway } from '../gateway/gateway';
 import { StoreSessionEnds } from './session-ends';
-import { admitStorage } from '../gateway/storage-quota';
+import { admitStorage } from '../gateway/guards/storage-quota';
 import { createConsoleHandler, type ConsoleHandler, type ConsoleOptions } from './router';
 import { TemporalConsoleBackend, type TemporalConsoleBackendOptions } from './temporal-backend';
 
@@ -29,7 +29,7 @@ export function consoleSessionSecret(deploymentSecret: string): Buffer {
 
 /**
  * The gateway's metering of image writes for the console's starts and answers: the tenant's submit rate, then its
- * storage quota (src/gateway/storage-quota.ts), before the job service stores anything.
+ * storage quota (src/gateway/guards/storage-quota.ts), before the job service stores anything.
  */
 export function consoleWriteMeter(gw: RunningGateway): (tenant: string, bytes: number) => Promise<void> {
   return async (tenant, bytes) => {

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isSpeedMode, type SpeedMode } from '../shared/speed-modes';
+import { isSpeedMode, type SpeedMode } from '../mj/terms/speed-modes';
 import type { ModalAnswer } from './backend';
 import type { SignedIn } from './context';
 import { describeError } from './errors';

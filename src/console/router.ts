@@ -19,7 +19,7 @@ import { handleGet } from './get-routes';
 import { errorPage, type PageContext } from './pages/layout';
 import { signInPage } from './pages/sign-in';
 import { handlePost } from './post-routes';
-import { RateLimiter } from '../gateway/rate-limit';
+import { RateLimiter } from '../gateway/guards/rate-limit';
 import {
   cookie,
   MemorySessionEnds,

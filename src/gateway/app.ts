@@ -10,14 +10,14 @@ import type { Logger } from '../logger';
 import type { MjClient } from '../mj';
 import type { SpeedMode } from '../mj/types';
 import { tooMany } from './errors';
-import type { Body } from './fields';
-import type { UrlSigner } from './image-urls';
-import type { GatewayOptionsWithDefaults } from './options';
-import { RateLimiter } from './rate-limit';
-import { countOpenJobs } from './read-path';
-import type { TenantDirectory } from './tenant-directory';
-import type { ViewCache } from './view-cache';
-import type { BudgetGuard } from './budget-guard';
+import type { Body } from './routes/fields';
+import type { UrlSigner } from './tasks/image-urls';
+import type { GatewayOptionsWithDefaults } from '../config/gateway';
+import { RateLimiter } from './guards/rate-limit';
+import { countOpenJobs } from './tasks/read-path';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
+import type { ViewCache } from './tasks/view-cache';
+import type { BudgetGuard } from './guards/budget-guard';
 
 export interface GatewayApp {
   mj: MjJobsClient;

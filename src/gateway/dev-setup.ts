@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TenantDirectory } from './tenant-directory';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
 
 export const DEV_TENANT = 'dev';
 

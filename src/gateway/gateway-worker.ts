@@ -8,9 +8,9 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { payloadCodecsFor } from '../client';
 import type { Config } from '../config';
 import type { MjCostClient } from '../client/cost';
-import { createCallbackActivities } from './callback-activities';
-import type { UrlSigner } from './image-urls';
-import type { TenantDirectory } from './tenant-directory';
+import { createCallbackActivities } from './callbacks/callback-activities';
+import type { UrlSigner } from './tasks/image-urls';
+import type { TenantDirectory } from '../tenancy/tenant-directory';
 
 export interface GatewayWorkerOptions {
   config: Config;

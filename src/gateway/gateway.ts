@@ -10,15 +10,15 @@ import type { Config } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { MjClient } from '../mj';
 import type { GatewayApp } from './app';
-import { BudgetGuard } from './budget-guard';
-import { UrlSigner } from './image-urls';
+import { BudgetGuard } from './guards/budget-guard';
+import { UrlSigner } from './tasks/image-urls';
 import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
-import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from './options';
+import { addDefaults, type GatewayOptions, type GatewayOptionsWithDefaults } from '../config/gateway';
 import { callbackBaseUrl } from './public-url';
-import { RateLimiter } from './rate-limit';
+import { RateLimiter } from './guards/rate-limit';
 import { startGatewayServer, type ExtraHandler, type GatewayServer } from './server';
-import { TenantDirectory } from './tenant-directory';
-import { ViewCache } from './view-cache';
+import { TenantDirectory } from '../tenancy/tenant-directory';
+import { ViewCache } from './tasks/view-cache';
 
 export interface StartGatewayOptions {
   config: Config;

@@ -6,7 +6,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { startGateway } from './gateway';
-import { gatewayOptionsFromEnv } from './options';
+import { gatewayOptionsFromEnv } from '../config/gateway';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

@@ -5,7 +5,7 @@
  * when the operator trusts a proxy in front (`MJ_GATEWAY_TRUST_PROXY`) and set no public URL.
  */
 import type http from 'node:http';
-import type { GatewayOptionsWithDefaults } from './options';
+import type { GatewayOptionsWithDefaults } from '../config/gateway';
 
 type UrlOptions = Pick<GatewayOptionsWithDefaults, 'publicBaseUrl' | 'trustProxy'>;
 

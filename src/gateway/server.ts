@@ -17,12 +17,12 @@ import { InFlight } from '../in-flight';
 import { MjInputError } from '../mj/errors';
 import type { SpeedMode } from '../mj/types';
 import { admitRead, type GatewayApp, type RequestCtx } from './app';
-import { keyCandidates } from './auth';
+import { keyCandidates } from './guards/auth';
 import { badInput, GatewayError, unauthorized } from './errors';
 import { checkJsonContentType, errorBody, parseJsonObject, readBody, sendJson } from './http-io';
-import { serveImage, serveUpload } from './image-routes';
+import { serveImage, serveUpload } from './routes/image-routes';
 import { configuredBaseUrl, listenUrl, requestBaseUrl } from './public-url';
-import { ROUTES, type Route } from './routes';
+import { ROUTES, type Route } from './routes/routes';
 
 /** An extra handler (e.g. the console at `/console`): resolves true when it answered the request. */
 export type ExtraHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;

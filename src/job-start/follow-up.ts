@@ -7,7 +7,7 @@
 import type { IntentSpec } from '../mj/types';
 import { JOB_MEMO_KEY, type JobMemo } from '../shared/job-memo';
 import type { JobRequest } from '../shared/types';
-import type { TaskOwner } from '../upstreams/types';
+import type { TaskOwner } from '../shared/upstreams/types';
 
 /** The parent of a follow-up: its upstream task and, with several upstreams, the upstream that owns it. */
 export interface FollowUpParent {

@@ -2,7 +2,7 @@
  * Typed errors of the ledger's callers (recorder, client, gateway), each with a stable `code` and the structured
  * details of the rule, never a message to parse.
  */
-import type { BudgetVerdict } from '../upstreams/types';
+import type { BudgetVerdict } from '../shared/upstreams/types';
 
 /** The ledger refused a record or budgets (its update validator): `field` and `rule` name what is wrong. */
 export class LedgerRejectedError extends Error {

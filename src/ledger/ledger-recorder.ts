@@ -22,7 +22,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { SpendObserver } from '../metrics';
 import { TASK_QUEUE } from '../shared/constants';
 import { readRejection } from '../shared/rejection';
-import type { BudgetHold, BudgetVerdict, Charge, CostTags, LedgerRecorder, Refund } from '../upstreams/types';
+import type { BudgetHold, BudgetVerdict, Charge, CostTags, LedgerRecorder, Refund } from '../shared/upstreams/types';
 import {
   authorizeQuery,
   holdBudgetUpdate,

@@ -55,8 +55,8 @@ import {
 import { interpretSubmitResponse, type InterpretedSubmit } from './submit-outcome';
 import { collapseDuplicateTasks, parseTask, parseTaskList } from './task';
 import type { MjAuthScheme, MjFeature, MjFlavour, MjTask, SpeedMode, SubmitOutcome } from './types';
-import { DEFAULT_FLAVOUR, isMjAuthScheme, isMjFlavour, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from '../shared/flavours';
-import { isSpeedMode, SPEED_MODE_LIST } from '../shared/speed-modes';
+import { DEFAULT_FLAVOUR, isMjAuthScheme, isMjFlavour, MJ_AUTH_SCHEMES, MJ_FLAVOURS } from './terms/flavours';
+import { isSpeedMode, SPEED_MODE_LIST } from './terms/speed-modes';
 
 /** A submit that went through: anything but `rejected` (rejections are thrown). */
 export type SubmitSuccess = Exclude<SubmitOutcome, { kind: 'rejected' }>;

@@ -1,9 +1,9 @@
 /**
- * The one rule for a prompt a caller hands in: the gateway's `prompt` fields (src/gateway/fields.ts) and
+ * The one rule for a prompt a caller hands in: the gateway's `prompt` fields (src/gateway/routes/fields.ts) and
  * `MjJobsClient`'s prompt arguments (src/client/validation.ts) both apply it. A prompt is a string, not blank once
  * invisible characters are removed, and at most {@link MAX_PROMPT_LENGTH} characters; it is kept trimmed.
  */
-import { MAX_PROMPT_LENGTH } from '../shared/defaults';
+import { MAX_PROMPT_LENGTH } from './terms/limits';
 
 /**
  * Characters that show nothing: format characters (Unicode category Cf: zero-width space and joiners, the BOM, bidi

@@ -4,7 +4,7 @@
  * are normalised, unknown enum strings are kept.
  */
 import { z } from 'zod';
-import { MAX_PROMPT_LENGTH, MAX_STATE_LENGTH } from '../shared/defaults';
+import { MAX_PROMPT_LENGTH, MAX_STATE_LENGTH } from './terms/limits';
 import { isBlankText } from './prompt-rule';
 import { httpUrlProblem, imageDataUrlProblem, imageRefProblem, pngDataUrlProblem } from './data-url';
 import { MjInputError } from './errors';

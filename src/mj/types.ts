@@ -4,13 +4,11 @@
  */
 import type { IntentSpec } from './intents/kinds';
 
-/** Which server family speaks at the base URL. Decides auth header, change vs action, not-found shape. */
-export type MjFlavour = 'novicezk' | 'plus' | 'trueai' | 'gateway';
+import type { SpeedMode } from './terms/speed-modes';
 
-/** How the API key is sent (§1). */
-export type MjAuthScheme = 'mj-api-secret' | 'raw-authorization' | 'bearer';
-
-export type SpeedMode = 'FAST' | 'RELAX' | 'TURBO';
+/** Flavours, auth schemes and speed modes, each derived from its one list in `terms/`. */
+export type { MjAuthScheme, MjFlavour } from './terms/flavours';
+export type { SpeedMode };
 
 export type KnownTaskStatus = 'NOT_START' | 'SUBMITTED' | 'MODAL' | 'IN_PROGRESS' | 'FAILURE' | 'SUCCESS' | 'CANCEL';
 /** Unknown status strings are kept verbatim (§14.10). */

@@ -3,7 +3,7 @@
  * policy overrides. Custom issues carry `params.rule` (a {@link SpecRule}); {@link issuesFromZod} turns zod issues
  * into {@link SpecIssue}s with `steps[2].blend.images`-style paths.
  */
-import { SPEED_MODES } from '../shared/speed-modes';
+import { SPEED_MODES } from '../mj/terms/speed-modes';
 import { z } from 'zod';
 import type { SpeedMode } from '../mj/types';
 import { isBlankText } from '../mj/prompt-rule';

@@ -3,7 +3,7 @@
  * attribute and the gateway show, and what the ledger prices. One list; an action job's names come from its button
  * intent's entry in the intent catalogue (src/mj/intents: `proxyAction`, `pricedAction`). Workflow-safe.
  */
-import type { PricedAction } from '../upstreams/types';
+import type { PricedAction } from './upstreams/types';
 import type { JobKind } from './types';
 
 export const ACTION_OF_KIND = {

@@ -55,11 +55,8 @@ export const DEFAULT_ACCOUNT = 'default';
 /** A job continues as new once its history passes this many events (server suggests it at 4,096). */
 export const CONTINUE_AS_NEW_EVENTS = 1_000;
 
-/** T caps `state` at 255 characters (§2.1). */
-export const MAX_STATE_LENGTH = 255;
-
-/** Generous but bounded: MJ prompts are a few hundred characters; proxies reject far longer ones. */
-export const MAX_PROMPT_LENGTH = 6_000;
+/** The contract's limits, kept in the contract library (src/mj/terms/limits.ts) and listed here with the rest. */
+export { MAX_PROMPT_LENGTH, MAX_STATE_LENGTH } from '../mj/terms/limits';
 
 /** Largest mask or reference image the client will store. */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;

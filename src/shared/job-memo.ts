@@ -13,7 +13,7 @@
  * task snapshot: a field a reader needs from upstream is added there once.
  */
 import type { MjMediaUrl, SpeedMode, TaskStatus } from '../mj/types';
-import type { TaskOwner } from '../upstreams/types';
+import type { TaskOwner } from './upstreams/types';
 import type { JobPhase, TaskSnapshot } from './types';
 
 export const JOB_MEMO_KEY = 'mjTask';
@@ -165,7 +165,5 @@ export interface JobChanged {
   memo: JobMemo;
 }
 
-export interface JobNotify {
-  /** Workflow id of the observer to signal (started before the job, e.g. by the gateway). */
-  workflowId: string;
-}
+/** The observer named in `JobInput.notify`; declared with the job input. */
+export type { JobNotify } from './types';

@@ -21,7 +21,7 @@ export type EntryKind = EntryRequest['kind'];
 /** What a modal step needs from a person (the MODAL-input rule's type). */
 export type { ModalNeed } from './modal-input-rule';
 import type { ModalNeed } from './modal-input-rule';
-import type { CostTags } from '../upstreams/types';
+import type { CostTags } from './upstreams/types';
 
 /** An intent of an action or pick step, normalised at parse time. */
 export interface PipelineIntent {

@@ -4,9 +4,8 @@
  */
 import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
-import type { JobNotify } from './job-memo';
 import type { JobPhase } from './job-phases';
-import type { CostTags, PricedAction, TaskOwner } from '../upstreams/types';
+import type { CostTags, PricedAction, TaskOwner } from './upstreams/types';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
 export interface AssetRef {
@@ -110,6 +109,12 @@ export interface SlotLimits {
   dailyCap?: number;
   /** Least time between two grants (so two submits) of this account and mode. @default no spacing */
   minSpacing?: Duration;
+}
+
+/** An observer of a job (the gateway's callback delivery): signalled `jobChanged` (job-memo.ts) at each memo change. */
+export interface JobNotify {
+  /** Workflow id of the observer to signal (started before the job, e.g. by the gateway). */
+  workflowId: string;
 }
 
 export interface JobInput {

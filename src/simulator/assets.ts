@@ -3,7 +3,7 @@
  * the `0_<i>.png` cells which mimic cdn.midjourney.com), `/__sim/attachments/<uploadId>/<n>.png` and
  * `/__sim/video/<taskId>/0_<i>.mp4`.
  */
-import type { SimCore } from './core';
+import type { SimHost } from './host';
 import { fakeMp4, PREVIEW_SIZE, renderGrid, renderSingle, SINGLE_SIZE } from './images';
 import type { Reply } from './responses';
 import type { SimTask } from './task';
@@ -25,7 +25,7 @@ const isGridLike = (t: SimTask) => t.kind === 'grid' || t.kind === 'video';
  * The PNG for a task file. `file` null means "the current picture" (the gateway's proxy): final image when done,
  * else the latest preview. Undefined when the file does not exist for this task.
  */
-export function renderTaskImage(core: SimCore, task: SimTask, file: string | null): Reply | undefined {
+export function renderTaskImage(core: SimHost, task: SimTask, file: string | null): Reply | undefined {
   const key = `${task.id}/${file ?? `current-${task.status}-${task.preview?.pct ?? ''}`}`;
   const make = (): Buffer | undefined => {
     if (file === null) {
@@ -57,7 +57,7 @@ export function renderTaskImage(core: SimCore, task: SimTask, file: string | nul
 }
 
 /** Routes `/__sim/images|attachments|video/...`; undefined when the path is not an asset path. */
-export function serveAsset(core: SimCore, path: string, params: URLSearchParams): Reply | undefined {
+export function serveAsset(core: SimHost, path: string, params: URLSearchParams): Reply | undefined {
   let m: RegExpExecArray | null;
   if ((m = /^\/__sim\/images\/(\d+)\/([\w.-]+)$/.exec(path))) {
     const task = core.engine.get(m[1]);

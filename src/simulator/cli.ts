@@ -3,7 +3,7 @@
  * Prints the URL on stdout (one line, for scripts to read) and stops cleanly on SIGINT or SIGTERM.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_FLAVOUR, MJ_FLAVOURS } from '../shared/flavours';
+import { DEFAULT_FLAVOUR, MJ_FLAVOURS } from '../mj/terms/flavours';
 import { startSimulator, type SimulatorOptions } from './index';
 
 function number(name: string, min: number) {

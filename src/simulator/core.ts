@@ -6,11 +6,13 @@ import { randomBytes } from 'node:crypto';
 import type { SpeedMode } from '../mj/types';
 import { resultKindOf, type Op } from './buttons';
 import { Engine } from './engine';
-import { GatewayLayer, type GatewayCounters } from './gateway';
+import { GatewayLayer } from './gateway';
+import type { GatewayCounters } from './gateway-table';
+import type { SimHost } from './host';
 import { FaultPlan } from './faults';
 import { actionName, failReasonText } from './flavour';
 import { ImageCache, paletteFromHash, UploadStore, UrlSigner } from './images';
-import type { MjFlavour } from '../shared/flavours';
+import type { MjFlavour } from '../mj/terms/flavours';
 import type { ResolvedOptions } from './options';
 import { STATE_FORMAT, STATE_VERSION, type SimSnapshot, type StateFile } from './persistence';
 import type { ParsedPrompt } from './prompt';
@@ -89,7 +91,7 @@ export interface TaskInit {
 }
 
 /** Owns all simulator state; one per running simulator. */
-export class SimCore {
+export class SimCore implements SimHost {
   readonly engine: Engine;
   /** The gateway flavour's table and poller; undefined for the other flavours. */
   readonly gateway?: GatewayLayer;

@@ -4,7 +4,7 @@
  * passes through carry novicezk/plus wording.
  */
 import type { Op } from './buttons';
-import type { MjFlavour } from '../shared/flavours';
+import type { MjFlavour } from '../mj/terms/flavours';
 import type { FailCause } from './task';
 
 /** Route keys: the path after `/mj/` with ids replaced by the endpoint's name. */

@@ -22,105 +22,14 @@ import type { MjButton, SpeedMode } from '../mj/types';
 import { serveAsset } from './assets';
 import { gatewayAcceptsCustomId } from './buttons';
 import type { SimTimer } from './clock';
-import type { SimCore } from './core';
 import { actionName, type EndpointKey } from './flavour';
+import type { GatewayCounters, GatewayOptions, GatewayRow, GatewaySnapshot } from './gateway-table';
+import type { SimHost } from './host';
 import { gatewayError, jsonReply, type Reply } from './responses';
 import type { SimTask } from './task';
 
 /** The failReason new-api writes when it gives up on a task after an hour (controller/midjourney.go). */
 export const GATEWAY_TIMEOUT_REASON = '上游任务超时（超过1小时）';
-
-/** Switches of the gateway model; each default is what new-api does out of the box. */
-export interface GatewayOptions {
-  /**
-   * Period of the poller that refreshes the gateway's copy from the upstream (new-api: 15 s). 0 refreshes the rows a
-   * read touches just before answering it: no stub and no staleness, everything else as configured.
-   * @default 15_000
-   * @unit simulated milliseconds
-   */
-  refreshMs: number;
-  /** A modal inserts a second row for the child's id (list shows it twice, fetch serves the older row). @default true */
-  duplicateRows: boolean;
-  /** `action`, `prompt` and `description` stay as new-api derived them at submit; false shows the upstream's. @default true */
-  frozenFields: boolean;
-  /** `MjForwardUrlEnabled`: imageUrl is the gateway's `/mj/image/<id>` relay. @default true */
-  imageRelay: boolean;
-  /**
-   * `ServerAddress`, the base of relay links. new-api's default is `http://localhost:3000` whatever its port; set
-   * that to reproduce the misconfiguration. @default the simulator's own URL
-   */
-  serverAddress?: string;
-  /** `MjNotifyEnabled`: notifyHook reaches the upstream (which then calls it directly). @default false */
-  forwardNotifyHook: boolean;
-  /** `MjAccountFilterEnabled`: accountFilter reaches the upstream. @default false */
-  forwardAccountFilter: boolean;
-  /** `/mj-relax/…` reaches the upstream with its prefix; new-api strips it and the channel's mode runs. @default false */
-  keepSpeedPrefix: boolean;
-  /** The upstream's `state` is copied into the row at each poll (new-api does); false keeps `state: ""`. @default true */
-  echoState: boolean;
-  /**
-   * The channel's key is right. false: the upstream answers every relayed call 401, which new-api turns into code 5
-   * `unmarshal_response_body_failed` for submits and silent poller failures. @default true
-   */
-  upstreamKeyValid: boolean;
-}
-
-export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
-  refreshMs: 15_000,
-  duplicateRows: true,
-  frozenFields: true,
-  imageRelay: true,
-  forwardNotifyHook: false,
-  forwardAccountFilter: false,
-  keepSpeedPrefix: false,
-  echoState: true,
-  upstreamKeyValid: true,
-};
-
-/** One row of new-api's `midjourneys` table, as the simulator keeps it. */
-export interface GatewayRow {
-  rowId: number;
-  mjId: string;
-  code: number;
-  /** Derived by new-api at submit (INPAINT, MODAL, …); frozen. */
-  action: string;
-  /** The submit's prompt, or the parent row's prompt for actions and modals; frozen. */
-  prompt: string;
-  /** The submit answer's description ("提交成功", "Waiting for window confirm"); frozen. */
-  description: string;
-  promptEn: string;
-  state: string;
-  submitTime: number;
-  startTime: number;
-  finishTime: number;
-  imageUrl: string;
-  status: string;
-  progress: string;
-  failReason: string;
-  buttons: MjButton[] | null;
-  properties: { finalPrompt: string; finalZhPrompt: string } | null;
-}
-
-/** What a saved simulator keeps of the gateway. */
-export interface GatewaySnapshot {
-  rows: GatewayRow[];
-  rowSeq: number;
-  counters: GatewayCounters;
-}
-
-/** Gateway counters in `stats().gateway`. */
-export interface GatewayCounters {
-  /** Poller cycles that called the upstream's list-by-condition. */
-  polls: number;
-  /** Ids sent by those calls, duplicates included. */
-  polledIds: number;
-  /** Cycles whose upstream call failed (a bad upstream key): no row changed. */
-  pollsFailed: number;
-  /** Rows failed by the one-hour rule. */
-  timeouts: number;
-  /** The `ids` of the latest upstream call, as sent (an id twice for a modal's two rows). */
-  lastPollIds: string[];
-}
 
 /** What new-api's table and poller do; one per gateway-flavour simulator. */
 export class GatewayLayer {
@@ -132,7 +41,7 @@ export class GatewayLayer {
   counters: GatewayCounters = { polls: 0, polledIds: 0, pollsFailed: 0, timeouts: 0, lastPollIds: [] };
 
   constructor(
-    private readonly core: SimCore,
+    private readonly core: SimHost,
     readonly options: GatewayOptions
   ) {
     this.loopStart = core.now();
@@ -435,7 +344,7 @@ function parentIdOf(key: EndpointKey, body: Record<string, unknown>): string | u
  * (`MjActionCheckSuccessEnabled`), then the upstream's 401 for a bad channel key (code 5).
  */
 export function gatewayFront(
-  core: SimCore,
+  core: SimHost,
   key: EndpointKey,
   body: Record<string, unknown>,
   noChannel: boolean,

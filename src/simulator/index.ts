@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { ManualClock, ScaledClock, type SimClock } from './clock';
 import { SimCore, type SimStats } from './core';
 import type { FaultPlan } from './faults';
-import type { MjFlavour } from '../shared/flavours';
+import type { MjFlavour } from '../mj/terms/flavours';
 import { resolveOptions, type SimulatorOptions } from './options';
 import { SimStateError, StateFile } from './persistence';
 import { RequestRouter, send } from './server';

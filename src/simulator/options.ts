@@ -2,9 +2,9 @@
  * Simulator options, documented once and defaulted in one place ({@link resolveOptions}).
  */
 import type { SpeedMode } from '../mj/types';
-import { DEFAULT_FLAVOUR, isMjFlavour, MJ_FLAVOURS, type MjFlavour } from '../shared/flavours';
+import { DEFAULT_FLAVOUR, isMjFlavour, MJ_FLAVOURS, type MjFlavour } from '../mj/terms/flavours';
 import { ScaledClock, type SimClock } from './clock';
-import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway';
+import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway-table';
 
 /** MidJourney versions whose button sets the simulator knows (contract §7). */
 export type SimDefaultVersion = '6.1' | '7' | '8';

@@ -17,8 +17,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { EngineSnapshot } from './engine';
-import type { GatewaySnapshot } from './gateway';
-import type { MjFlavour } from '../shared/flavours';
+import type { GatewaySnapshot } from './gateway-table';
+import type { MjFlavour } from '../mj/terms/flavours';
 import type { PendingWebhook, WebhookCounters } from './webhooks';
 
 /** Marks the document so an unrelated JSON file is never taken for a simulator state. */

@@ -5,7 +5,7 @@
 import type { SimClock } from './clock';
 import { chineseTwin, numbered, shortenMarkdown } from './content';
 import { URL_TTL_MS, type UrlSigner } from './images';
-import type { MjFlavour } from '../shared/flavours';
+import type { MjFlavour } from '../mj/terms/flavours';
 import type { SimTask, UploadRef } from './task';
 
 type Json = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Response envelopes per flavour (contract §1, §3, §4): SubmitResultVO, T's second error envelope, the gateway's
  * `{description, type, code}` errors and its 21/22 → 1 rewrite.
  */
-import type { MjFlavour } from '../shared/flavours';
+import type { MjFlavour } from '../mj/terms/flavours';
 
 /** What a handler answers; the server turns it into bytes. */
 export interface Reply {

@@ -3,7 +3,7 @@
  * goes through `launch()`, which applies admission faults, content policy, queue capacity and the 1/22 answer.
  */
 import type { SpeedMode } from '../mj/types';
-import { speedModeOf } from '../shared/speed-modes';
+import { speedModeOf } from '../mj/terms/speed-modes';
 import { planCustomId, type Op } from './buttons';
 import { describeLines, shortenLines } from './content';
 import type { SimCore, TaskInit } from './core';

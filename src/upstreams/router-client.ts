@@ -27,7 +27,13 @@ import {
   type UpstreamPoolSnapshot,
 } from '../workflows/upstreams/messages';
 import { UpstreamPoolConfigError } from './errors';
-import type { ReserveRequest, RouteDecision, SubmitReport, UpstreamRouter, UpstreamSet } from './types';
+import type {
+  ReserveRequest,
+  RouteDecision,
+  SubmitReport,
+  UpstreamRouter,
+  UpstreamSet,
+} from '../shared/upstreams/types';
 
 export interface RouterClientOptions {
   /** A client with the worker's data converter (payload codec). */

@@ -8,9 +8,9 @@ import type { Config } from '../config';
 import { MjClient } from '../mj';
 import { durationToMs } from '../shared/duration';
 import { upstreamToken } from '../webhook/token';
-import { viewOf, type UpstreamConfig, type UpstreamsConfig } from './config';
+import { viewOf, type UpstreamConfig, type UpstreamsConfig } from '../config/upstreams';
 import { UnknownUpstreamError } from './errors';
-import type { RoutingSettings, UpstreamSet, UpstreamView } from './types';
+import type { RoutingSettings, UpstreamSet, UpstreamView } from '../shared/upstreams/types';
 
 export interface UpstreamSetOptions {
   /** Requests go through this dispatcher (the worker's Agent under the metrics interceptor). */

@@ -2,7 +2,7 @@
  * Process entry of the webhook receiver (`node lib/webhook/main.js` in the image; `tsx src/webhook/main.ts` in dev).
  * Stateless: run as many replicas as needed behind a load balancer; each one only signals Temporal.
  */
-import { createTemporalClient } from '../client';
+import { createTemporalClient } from '../config/process-wiring';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createMetrics, serveMetrics } from '../metrics';

@@ -28,7 +28,7 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../src
 import type { FaultRule } from '../../src/simulator/faults';
 import { makeStateKey, parseStateKey } from '../../src/shared/state-key';
 import type { JobInput, JobResult } from '../../src/shared/types';
-import type { RoutingSettings, UpstreamView } from '../../src/upstreams/types';
+import type { RoutingSettings, UpstreamView } from '../../src/shared/upstreams/types';
 import { getProgressQuery } from '../../src/workflows/job/messages';
 import { getUpstreamHealthQuery } from '../../src/workflows/upstreams/messages';
 import { chaosSettings, SeededRandom, table } from '../helpers/chaos-harness';

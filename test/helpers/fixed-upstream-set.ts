@@ -4,7 +4,7 @@
  */
 import { MjClient } from '../../src/mj';
 import type { MjFlavour } from '../../src/mj/types';
-import type { RoutingSettings, UpstreamSet, UpstreamView } from '../../src/upstreams/types';
+import type { RoutingSettings, UpstreamSet, UpstreamView } from '../../src/shared/upstreams/types';
 
 export class FixedUpstreamSet implements UpstreamSet {
   constructor(

@@ -1,5 +1,5 @@
 /** A charge as the submit activity records it, for ledger tests: 0.05 USD, FAST imagine of tenant acme, now. */
-import type { BudgetHold, Charge } from '../../src/upstreams/types';
+import type { BudgetHold, Charge } from '../../src/shared/upstreams/types';
 
 export function testCharge(jobId: string, n: number, extra: Partial<Charge> = {}): Charge {
   return {

@@ -17,7 +17,7 @@ import { LocalAssetStore } from '../../src/assets';
 import { createLedgerRecorder } from '../../src/ledger/ledger-recorder';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { PoolRouterClient } from '../../src/upstreams/router-client';
-import type { RoutingSettings, UpstreamView } from '../../src/upstreams/types';
+import type { RoutingSettings, UpstreamView } from '../../src/shared/upstreams/types';
 import type { BudgetsConfig } from '../../src/workflows/ledger/messages';
 import { FixedUpstreamSet } from './fixed-upstream-set';
 import { bundleJobWorkflows } from './job-env';

@@ -16,7 +16,7 @@ import { createActivities } from '../../src/activities';
 import { LocalAssetStore } from '../../src/assets';
 import { MjClient } from '../../src/mj';
 import type { MjFlavour } from '../../src/mj/types';
-import type { RoutingSettings, UpstreamView } from '../../src/upstreams/types';
+import type { RoutingSettings, UpstreamView } from '../../src/shared/upstreams/types';
 
 export interface WorkerProcessConfig {
   address: string;

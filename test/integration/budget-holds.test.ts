@@ -13,7 +13,7 @@ import type { SimulatorOptions } from '../../src/simulator';
 import { JOB_FAILURE } from '../../src/shared/failure-types';
 import { makeStateKey } from '../../src/shared/state-key';
 import type { JobInput, JobResult } from '../../src/shared/types';
-import type { BudgetHold, UpstreamView } from '../../src/upstreams/types';
+import type { BudgetHold, UpstreamView } from '../../src/shared/upstreams/types';
 import {
   budgetsQuery,
   COST_LEDGER_WORKFLOW_ID,

@@ -15,7 +15,7 @@ import { BudgetExceededError, LedgerRejectedError } from '../../src/ledger/error
 import { createLedgerRecorder, type CostLedgerRecorder } from '../../src/ledger/ledger-recorder';
 import { createMetrics } from '../../src/metrics';
 import { LocalAssetStore } from '../../src/assets';
-import type { BudgetHold, Charge } from '../../src/upstreams/types';
+import type { BudgetHold, Charge } from '../../src/shared/upstreams/types';
 import {
   COST_LEDGER_WORKFLOW_ID,
   COST_LEDGER_WORKFLOW_TYPE,

@@ -3,11 +3,11 @@
  * whose refusing budget is used up gets code 4 naming the budget and nothing starts; another tenant's submit runs,
  * carries `costTags.tenant` into the job input, and a routed task's view reads its price from the ledger.
  */
-import type { Charge } from '../../src/upstreams/types';
+import type { Charge } from '../../src/shared/upstreams/types';
 import { createLedgerRecorder } from '../../src/ledger/ledger-recorder';
-import { taskCosts } from '../../src/gateway/task-cost';
-import { jobWorkflowId } from '../../src/gateway/task-id';
-import type { JobView } from '../../src/gateway/gateway-memo';
+import { taskCosts } from '../../src/gateway/tasks/task-cost';
+import { jobWorkflowId } from '../../src/tenancy/task-id';
+import type { JobView } from '../../src/gateway/tasks/gateway-memo';
 import { testCharge } from '../helpers/ledger-charges';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 

@@ -4,9 +4,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SEQUENCE_HEADER } from '../../src/gateway/callback-activities';
+import { SEQUENCE_HEADER } from '../../src/gateway/callbacks/callback-activities';
 import { tenantWebhookSecret } from '../../src/gateway/secrets';
-import { callbackWorkflowId } from '../../src/gateway/task-id';
+import { callbackWorkflowId } from '../../src/tenancy/task-id';
 import type { JobChanged, JobMemo } from '../../src/shared/job-memo';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../src/webhook/signing';
 import { getDeliveriesQuery, jobChangedSignal, replayDeliveriesUpdate } from '../../src/workflows/callback/messages';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { SEQUENCE_HEADER } from '../../src/gateway/callback-activities';
+import { SEQUENCE_HEADER } from '../../src/gateway/callbacks/callback-activities';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(240_000);

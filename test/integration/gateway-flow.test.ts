@@ -3,7 +3,7 @@
  * dev server, the simulator and a job worker; plus the answers real clients rely on along the way.
  */
 import { PNG } from 'pngjs';
-import { jobWorkflowId } from '../../src/gateway/task-id';
+import { jobWorkflowId } from '../../src/tenancy/task-id';
 import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 

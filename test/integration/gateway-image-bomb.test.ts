@@ -7,7 +7,7 @@
  */
 import sharp from 'sharp';
 import { mountConsole } from '../../src/console';
-import { jobWorkflowId } from '../../src/gateway/task-id';
+import { jobWorkflowId } from '../../src/tenancy/task-id';
 import { MAX_IMAGE_PIXELS } from '../../src/shared/defaults';
 import { bombDataUrl, bombPng } from '../helpers/bomb-png';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';

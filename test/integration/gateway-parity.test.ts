@@ -10,11 +10,11 @@ import { readImageHeader } from '../../src/assets';
 import { classifyButton, parseTask } from '../../src/mj';
 import type { IntentSpec, MjTask } from '../../src/mj/types';
 import { JOB_MEMO_KEY, type JobMemo } from '../../src/shared/job-memo';
-import { jobWorkflowId } from '../../src/gateway/task-id';
-import { PROXY_TASK_OWN_FIELDS, type ProxyTask } from '../../src/gateway/task-view';
+import { jobWorkflowId } from '../../src/tenancy/task-id';
+import { PROXY_TASK_OWN_FIELDS, type ProxyTask } from '../../src/gateway/tasks/task-view';
 import { NUMBER_EMOJI } from '../../src/simulator/content';
 import { supports, type EndpointKey } from '../../src/simulator/flavour';
-import type { MjFlavour as SimFlavour } from '../../src/shared/flavours';
+import type { MjFlavour as SimFlavour } from '../../src/mj/terms/flavours';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(300_000);

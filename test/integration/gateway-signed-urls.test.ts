@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { mountConsole } from '../../src/console';
-import { UrlSigner } from '../../src/gateway/image-urls';
+import { UrlSigner } from '../../src/gateway/tasks/image-urls';
 import { call, startGatewayStack, waitForStatus, type GatewayStack, type Reply } from '../helpers/gateway-harness';
 
 jest.setTimeout(240_000);

@@ -3,8 +3,8 @@
  * (another tenant's id answers exactly like one that never existed), rate limits and the open-jobs cap with 429 and
  * Retry-After, and the notifyHook guard with a per-tenant allow-list.
  */
-import { keySecretOf } from '../../src/gateway/api-keys';
-import { TenantDirectory } from '../../src/gateway/tenant-directory';
+import { keySecretOf } from '../../src/tenancy/api-keys';
+import { TenantDirectory } from '../../src/tenancy/tenant-directory';
 import { TENANTS_MEMO_KEY, TENANTS_WORKFLOW_ID } from '../../src/workflows/tenants/messages';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 

@@ -14,7 +14,7 @@ import { MjUpstreamsClient } from '../../src/client/upstreams';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { PoolRouterClient } from '../../src/upstreams/router-client';
-import type { ReserveRequest, RoutingSettings, UpstreamView } from '../../src/upstreams/types';
+import type { ReserveRequest, RoutingSettings, UpstreamView } from '../../src/shared/upstreams/types';
 import { createUpstreamSet } from '../../src/upstreams/upstream-set';
 import { upstreamToken } from '../../src/webhook/token';
 import { upstreamPoolWorkflow } from '../../src/workflows';

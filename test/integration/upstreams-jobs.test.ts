@@ -11,7 +11,7 @@ import { resolveParentJob } from '../../src/client/parent';
 import type { SimulatorOptions } from '../../src/simulator';
 import { makeStateKey } from '../../src/shared/state-key';
 import type { JobInput, JobProgress, JobResult } from '../../src/shared/types';
-import type { UpstreamView } from '../../src/upstreams/types';
+import type { UpstreamView } from '../../src/shared/upstreams/types';
 import { getProgressQuery } from '../../src/workflows/job/messages';
 import { eventually } from '../helpers/eventually';
 import { uniqueId } from '../helpers/job-env';

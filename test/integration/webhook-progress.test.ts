@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 import { LocalAssetStore } from '../../src/assets';
 import { MjJobsClient } from '../../src/client';
-import { jobWorkflowId } from '../../src/gateway/task-id';
+import { jobWorkflowId } from '../../src/tenancy/task-id';
 import { makeStateKey } from '../../src/shared/state-key';
 import { DirProgressStore } from '../../src/webhook/progress-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/webhook/receiver';

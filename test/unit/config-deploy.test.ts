@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { devServerArgs } from '../../src/cli/dev-server';
 import { CONFIG_KEYS } from '../../src/config';
-import { gatewayOptionsFromEnv } from '../../src/gateway/options';
+import { gatewayOptionsFromEnv } from '../../src/config/gateway';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
 
-/** Every variable the gateway reads (`gatewayOptionsFromEnv` in src/gateway/options.ts), recorded as it reads them. */
+/** Every variable the gateway reads (`gatewayOptionsFromEnv` in src/config/gateway.ts), recorded as it reads them. */
 function gatewayEnvKeys(): string[] {
   const seen = new Set<string>();
   const env = new Proxy({} as NodeJS.ProcessEnv, {
@@ -63,7 +63,7 @@ describe('deployment files', () => {
     }
     expect(compose).toMatch(/MJ_API_KEY: \$\{MJ_API_KEY:\?/);
     expect(compose).toMatch(/MJ_WEBHOOK_TOKEN: \$\{MJ_WEBHOOK_TOKEN:\?/);
-    // Known: a setting of src/config.ts, or one the gateway reads (src/gateway/options.ts).
+    // Known: a setting of src/config/index.ts, or one the gateway reads (src/config/gateway.ts).
     const known = new Set([...CONFIG_KEYS, ...gatewayEnvKeys()]);
     const mjKeys = [...compose.matchAll(/^\s+(MJ_[A-Z0-9_]+):/gm)].map((m) => m[1]!);
     for (const key of mjKeys) expect({ key, known: known.has(key) }).toEqual({ key, known: true });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ConfigIssue } from '../../config';
-import { parseBudgets } from '../../ledger/config';
+import { parseBudgets } from '../../config/budgets';
 import { durationToMs, isDuration } from '../../shared/duration';
 import type { BudgetStatus, SpendFilter, SpendReport } from '../../workflows/ledger/messages';
 import type { CliContext } from '../context';

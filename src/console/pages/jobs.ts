@@ -3,7 +3,7 @@ import { CONSOLE_STATES, type ConsoleJob, type JobFilter } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
 import { imageUrl, isTerminal, jobUrl, progressBar, stateBadge, time } from './format';
 import { layout, type PageContext } from './layout';
-import { SPEED_MODES } from '../../shared/speed-modes';
+import { SPEED_MODES } from '../../mj/terms/speed-modes';
 
 export function jobCard(ctx: PageContext, job: ConsoleJob): SafeHtml {
   const href = jobUrl(ctx.base, job);

@@ -1,7 +1,7 @@
 /** Start: an imagine (mode, version flags, reference images), a pipeline from a file or an example, a batch. */
 import { html, type SafeHtml } from '../html';
 import { csrfField, layout, notice, type PageContext } from './layout';
-import { SPEED_MODES } from '../../shared/speed-modes';
+import { SPEED_MODES } from '../../mj/terms/speed-modes';
 
 export const VERSION_FLAGS = ['', '--v 7', '--v 6.1', '--niji 6'] as const;
 export const ASPECTS = ['', '--ar 1:1', '--ar 3:2', '--ar 2:3', '--ar 16:9'] as const;

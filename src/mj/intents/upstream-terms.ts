@@ -1,6 +1,6 @@
 /**
  * Names the routing layer shares with the intent catalogue: the actions the ledger prices and the optional features
- * an upstream may offer. Constant lists only, workflow-safe; `src/upstreams/types.ts` re-exports them.
+ * an upstream may offer. Constant lists only, workflow-safe; `src/shared/upstreams/types.ts` re-exports them.
  */
 
 /** The upstream action a submit pays for (the `action` field of the task). */

@@ -13,12 +13,15 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { createCallbackActivities } from '../../gateway/callback-activities';
 import type { Duration } from '../../shared/duration';
 import { DeliveryLog } from './delivery-log';
-import { getDeliveriesQuery, jobChangedSignal, replayDeliveriesUpdate, type CallbackInput } from './messages';
-
-type CallbackActivities = ReturnType<typeof createCallbackActivities>;
+import {
+  getDeliveriesQuery,
+  jobChangedSignal,
+  replayDeliveriesUpdate,
+  type CallbackActivities,
+  type CallbackInput,
+} from './messages';
 
 function activitiesFor(input: CallbackInput) {
   const r = input.retry ?? {};

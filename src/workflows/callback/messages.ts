@@ -76,3 +76,8 @@ export interface DeliverCallbackResult {
 export const getDeliveriesQuery = defineQuery<DeliveryLogView>('getDeliveries');
 /** Re-sends one change (by `seq`) or all delivered ones; answers how many were queued. */
 export const replayDeliveriesUpdate = defineUpdate<{ queued: number }, [{ seq?: number }]>('replayDeliveries');
+
+/** The activity the callback workflow calls; `createCallbackActivities` in the gateway provides it. */
+export interface CallbackActivities {
+  deliverCallback(input: DeliverCallbackInput): Promise<DeliverCallbackResult>;
+}

@@ -4,17 +4,17 @@
  */
 import type {
   CancelUpstreamResult,
+  CaptureImagesInput,
   FetchedTask,
   FetchTaskInput,
-  FindTaskByStateInput,
+  RoutedLookupInput as FindTaskByStateInput,
   FoundTask,
   OwnedTask,
-  SettleRoutedInput,
+  SettleInput as SettleRoutedInput,
   SubmitModalInput,
   SubmitTaskInput,
-} from '../../activities';
-import type { SubmitTaskResult } from '../../activities/submit-task';
-import type { CaptureImagesInput } from '../../activities/capture-images';
+  SubmitTaskResult,
+} from '../../shared/job-activities';
 import type { JobMemo } from '../../shared/job-memo';
 import type { MJ_TASK_ID } from '../../shared/search-attributes';
 import type { CapturedImage, JobInput } from '../../shared/types';

@@ -5,7 +5,7 @@
  */
 import type { ApplicationFailure } from '@temporalio/workflow';
 import type { IntentSpec, SpeedMode } from '../../mj/types';
-import type { FetchTaskInput } from '../../activities';
+import type { FetchTaskInput } from '../../shared/job-activities';
 import { DEFAULT_MODE, DEFAULT_SUBMIT_BACKOFF } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
 import type { JobMemoReported } from '../../shared/job-memo';

@@ -23,7 +23,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../../activities';
 import { DEFAULT_ACCOUNT } from '../../shared/defaults';
 import { ACTIVITY_FAILURE } from '../../shared/failure-types';
 import { JOB_MEMO_KEY, type JobMemo } from '../../shared/job-memo';
@@ -40,7 +39,7 @@ import {
 } from './messages';
 import { JOB_PATCH, JOB_PATHS_VERSION, startedWithPath, type JobPatchId } from './patches';
 
-type Activities = ReturnType<typeof createActivities>;
+type Activities = JobActivities;
 
 // Never retried by Temporal: a blind retry after a timeout could create a second paid task. The workflow owns the
 // loop so it knows each failure's kind. The heartbeat timeout notices a dead worker in seconds, not after the full

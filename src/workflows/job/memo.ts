@@ -6,7 +6,7 @@ import { intentText } from '../../shared/intent-text';
 import { JOB_MEMO_VERSION, type JobMemo, type JobMemoReported } from '../../shared/job-memo';
 import type { JobInput, JobPhase, JobTimings, JobWaitingFor, TaskButton } from '../../shared/types';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
-import type { TaskOwner } from '../../upstreams/types';
+import type { TaskOwner } from '../../shared/upstreams/types';
 
 /** The part of a job's state a reader sees. */
 export interface JobView {

@@ -3,9 +3,8 @@
  * whose outcome is unknown, routing (failover, waiting for a busy pool or a budget) and adopting the accepted task.
  */
 import { isCancellation } from '@temporalio/workflow';
-import type { FoundTask, SubmitTaskInput } from '../../activities';
-import type { SubmitTaskResult } from '../../activities/submit-task';
-import type { SettlePart } from '../../upstreams/types';
+import type { FoundTask, SubmitTaskInput, SubmitTaskResult } from '../../shared/job-activities';
+import type { SettlePart } from '../../shared/upstreams/types';
 import {
   BUDGET_PARK_RECHECK,
   MAX_PARENT_UNAVAILABLE_RETRIES,

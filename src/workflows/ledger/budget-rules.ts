@@ -1,5 +1,5 @@
 /**
- * The one validation rule of budgets, shared by `MJ_BUDGETS` (src/ledger/config.ts) and the ledger's
+ * The one validation rule of budgets, shared by `MJ_BUDGETS` (src/config/budgets.ts) and the ledger's
  * `setBudgets` validator, so a budget the config accepts is one the ledger accepts. Workflow-safe.
  */
 import { BUDGET_ACTIONS, BUDGET_PERIODS, BUDGET_SCOPES, DEFAULT_CURRENCY, type Budget } from './messages';

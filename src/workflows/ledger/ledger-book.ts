@@ -15,7 +15,7 @@
  *   `holdTtlMs` of workflow time. Holds are few (submits under way), so they are summed by a scan, not totalled.
  */
 import { DAY_MS, utcDay, utcMonth } from '../../shared/utc-calendar';
-import type { BudgetHold, BudgetVerdict, Charge, CostTags, Refund } from '../../upstreams/types';
+import type { BudgetHold, BudgetVerdict, Charge, CostTags, Refund } from '../../shared/upstreams/types';
 import { normalBudget } from './budget-rules';
 import {
   DEFAULT_CURRENCY,

@@ -14,7 +14,7 @@
  * the submit is known not accepted; a hold nobody resolves expires (`LedgerLimits.holdTtlMs`).
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { BudgetHold, BudgetVerdict, Charge, CostTags, Refund } from '../../upstreams/types';
+import type { BudgetHold, BudgetVerdict, Charge, CostTags, Refund } from '../../shared/upstreams/types';
 import type { SpeedMode } from '../../mj/types';
 
 /** One ledger per namespace: every worker, gateway and CLI finds it by this id. */

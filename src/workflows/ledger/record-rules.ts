@@ -2,8 +2,8 @@
  * The validation rule of charges, refunds and budget holds sent to the ledger (the update validators): a malformed
  * record is refused with the field and rule, and never enters the totals. Workflow-safe.
  */
-import { PRICED_ACTIONS, type BudgetHold, type Charge, type Refund } from '../../upstreams/types';
-import { SPEED_MODES } from '../../shared/speed-modes';
+import { PRICED_ACTIONS, type BudgetHold, type Charge, type Refund } from '../../shared/upstreams/types';
+import { SPEED_MODES } from '../../mj/terms/speed-modes';
 import type { BudgetProblem } from './budget-rules';
 
 const MAX_ID = 500;

@@ -15,7 +15,6 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createSlotActivities } from '../../activities/slots';
 import type { SpeedMode } from '../../mj/types';
 import { SLOT_REQUEST_REFRESH } from '../../shared/defaults';
 import { durationToMs, type Duration } from '../../shared/duration';
@@ -28,12 +27,11 @@ import {
   slotGrantedSignal,
   slotManagerId,
   type SlotGrant,
+  type SlotActivities,
   type SlotRequest,
 } from './messages';
 import { slotLimitsProblem } from './slot-book';
 import { rejection } from '../../shared/rejection';
-
-type SlotActivities = ReturnType<typeof createSlotActivities>;
 
 // One signal-with-start; retried for a short while only, because it runs outside cancellation (see below).
 const { acquireSlot } = proxyActivities<SlotActivities>({

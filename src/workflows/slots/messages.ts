@@ -167,3 +167,20 @@ export const configureSlotsUpdate = defineUpdate<SlotLimits, [SlotConfigChange]>
 export function slotManagerId(account: string, mode: SpeedMode): string {
   return `${SLOT_MANAGER_ID_PREFIX}-${account}-${mode.toLowerCase()}`;
 }
+
+/** What a slot manager's caller asks the slot activity to deliver (signal-with-start to `managerId`). */
+export interface AcquireSlotInput {
+  managerId: string;
+  account: string;
+  mode: SpeedMode;
+  limits: SlotLimits;
+  request: SlotRequest;
+}
+
+/** The slot activities workflows call; `createSlotActivities` in src/activities/slots.ts provides them. */
+export interface SlotActivities {
+  /** Delivers a slot request to the account × mode manager, starting the manager if it does not run. Idempotent. */
+  acquireSlot(input: AcquireSlotInput): Promise<void>;
+  /** Whether each holder's execution chain still runs (in input order). */
+  describeSlotHolders(input: { holders: SlotHolderRef[] }): Promise<SlotHolderState[]>;
+}

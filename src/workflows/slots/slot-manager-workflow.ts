@@ -26,7 +26,6 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { createSlotActivities } from '../../activities/slots';
 import { RECLAIM_JITTER, SLOT_MANAGER_CONTINUE_AS_NEW_EVENTS, SLOT_RECLAIM_INTERVAL } from '../../shared/defaults';
 import { historyIsLong } from '../common/history';
 import { jittered } from '../common/jitter';
@@ -42,11 +41,10 @@ import {
   type SlotHolder,
   type SlotHolderState,
   type SlotManagerInput,
+  type SlotActivities,
 } from './messages';
 import { SlotBook, slotLimitsProblem, type SlotLimitsProblem } from './slot-book';
 import { rejection } from '../../shared/rejection';
-
-type SlotActivities = ReturnType<typeof createSlotActivities>;
 
 // Describe calls are cheap reads; a failed check is simply tried again at the next interval.
 const { describeSlotHolders } = proxyActivities<SlotActivities>({

@@ -15,7 +15,7 @@ import type {
   RoutingSettings,
   SubmitReport,
   UpstreamView,
-} from '../../upstreams/types';
+} from '../../shared/upstreams/types';
 
 /** The one pool of a namespace. */
 export const UPSTREAM_POOL_ID = 'mj-upstream-pool';
@@ -176,3 +176,11 @@ export const setUpstreamEnabledUpdate = defineUpdate<UpstreamHealthSnapshot, [Up
 );
 /** Health of every upstream: in flight, today's counts, cooldowns, disables. */
 export const getUpstreamHealthQuery = defineQuery<UpstreamPoolSnapshot>('getUpstreamHealth');
+
+/** Whether a probed upstream answered: 'up' ends its cooldown and wakes its waiters. */
+export type ProbeVerdict = 'up' | 'down';
+
+/** The activity the pool calls to probe an upstream that waiters need (implemented in src/activities). */
+export interface ProbeActivities {
+  probeUpstream(input: { upstreamId: string }): Promise<ProbeVerdict>;
+}

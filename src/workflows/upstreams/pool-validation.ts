@@ -3,9 +3,9 @@
  * structured rejection naming the field and the rule. Workflow-safe.
  */
 import type { ApplicationFailure } from '@temporalio/workflow';
-import { isSpeedMode, SPEED_MODES } from '../../shared/speed-modes';
+import { isSpeedMode, SPEED_MODES } from '../../mj/terms/speed-modes';
 import { rejection } from '../../shared/rejection';
-import { PRICED_ACTIONS, type SubmitReport } from '../../upstreams/types';
+import { PRICED_ACTIONS, type SubmitReport } from '../../shared/upstreams/types';
 import {
   UPSTREAM_POOL_FAILURE,
   type PoolReportInput,

@@ -5,9 +5,9 @@
  * Retry-After), fast hours exhausted, disables. Workflow-safe.
  */
 import type { SpeedMode } from '../../mj/types';
-import { nextUtcDayStart, utcDay } from '../../upstreams/clock';
-import { route, type RouteHealth } from '../../upstreams/routing';
-import { ANY_ATTEMPT, type ReserveRequest, type RouteDecision, type SubmitReport } from '../../upstreams/types';
+import { nextUtcDayStart, utcDay } from '../../shared/upstreams/clock';
+import { route, type RouteHealth } from '../../shared/upstreams/routing';
+import { ANY_ATTEMPT, type ReserveRequest, type RouteDecision, type SubmitReport } from '../../shared/upstreams/types';
 import { Backoff } from '../common/backoff';
 import {
   ANY_UPSTREAM,

@@ -31,8 +31,7 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { createActivities } from '../../activities';
-import type { createSlotActivities } from '../../activities/slots';
+import type { SlotActivities } from '../slots/messages';
 import { durationToMs } from '../../shared/duration';
 import { rejection } from '../../shared/rejection';
 import {
@@ -44,6 +43,7 @@ import {
   POOL_PATCH,
   setUpstreamEnabledUpdate,
   UPSTREAM_POOL_FAILURE,
+  type ProbeActivities,
   type UpstreamPoolInput,
 } from './messages';
 import { upstreamAvailableSignal } from '../job/messages';
@@ -52,8 +52,6 @@ import { UpstreamBook } from './upstream-book';
 import { RECLAIM_JITTER, UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS } from '../../shared/defaults';
 import { historyIsLong } from '../common/history';
 import { jittered } from '../common/jitter';
-
-type SlotActivities = ReturnType<typeof createSlotActivities>;
 
 /** @default for `reclaimInterval` */
 export const UPSTREAM_RECLAIM_INTERVAL = '1m';
@@ -67,7 +65,7 @@ const { describeSlotHolders } = proxyActivities<SlotActivities>({
 });
 
 // A probe is one read; a worker that cannot answer in time counts as "still down" until the next round.
-const { probeUpstream } = proxyActivities<Pick<ReturnType<typeof createActivities>, 'probeUpstream'>>({
+const { probeUpstream } = proxyActivities<ProbeActivities>({
   startToCloseTimeout: '15s',
   retry: { maximumAttempts: 1 },
 });

@@ -27,7 +27,7 @@ import type {
   UpstreamRouter,
   UpstreamSet,
   UpstreamView,
-} from '../../../src/upstreams/types';
+} from '../../../src/shared/upstreams/types';
 
 const ORIGINS = { a: 'http://a.test', b: 'http://b.test' } as const;
 const STATE = 'mjt1|job-1|0';

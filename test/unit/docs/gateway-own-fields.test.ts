@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROXY_TASK_OWN_FIELDS } from '../../../src/gateway/task-view';
+import { PROXY_TASK_OWN_FIELDS } from '../../../src/gateway/tasks/task-view';
 
 const GATEWAY_DOC = readFileSync(path.resolve(__dirname, '../../../docs/gateway.md'), 'utf8');
 const HEADER = "| field | what the gateway answers instead of the upstream's value |";

@@ -7,12 +7,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createCallbackActivities } from '../../../src/gateway/callback-activities';
-import { GATEWAY_MEMO_KEY, type GatewayMemo } from '../../../src/gateway/gateway-memo';
-import { imageUrls, UrlSigner } from '../../../src/gateway/image-urls';
-import { costOf } from '../../../src/gateway/task-cost';
-import { jobWorkflowId } from '../../../src/gateway/task-id';
-import { toProxyTask } from '../../../src/gateway/task-view';
+import { createCallbackActivities } from '../../../src/gateway/callbacks/callback-activities';
+import { GATEWAY_MEMO_KEY, type GatewayMemo } from '../../../src/gateway/tasks/gateway-memo';
+import { imageUrls, UrlSigner } from '../../../src/gateway/tasks/image-urls';
+import { costOf } from '../../../src/gateway/tasks/task-cost';
+import { jobWorkflowId } from '../../../src/tenancy/task-id';
+import { toProxyTask } from '../../../src/gateway/tasks/task-view';
 import type { JobMemo } from '../../../src/shared/job-memo';
 import type { ChargeRecord } from '../../../src/workflows/ledger/messages';
 

@@ -1,9 +1,9 @@
-import { matchKey, newApiKey, keyIdOf, keySecretOf } from '../../../src/gateway/api-keys';
-import { keyCandidates } from '../../../src/gateway/auth';
-import { checkHook, isPrivateAddress } from '../../../src/gateway/hook-guard';
-import { addDefaults, gatewayOptionsFromEnv } from '../../../src/gateway/options';
-import { RateLimiter } from '../../../src/gateway/rate-limit';
-import { UrlSigner } from '../../../src/gateway/image-urls';
+import { matchKey, newApiKey, keyIdOf, keySecretOf } from '../../../src/tenancy/api-keys';
+import { keyCandidates } from '../../../src/gateway/guards/auth';
+import { checkHook, isPrivateAddress } from '../../../src/gateway/guards/hook-guard';
+import { addDefaults, gatewayOptionsFromEnv } from '../../../src/config/gateway';
+import { RateLimiter } from '../../../src/gateway/guards/rate-limit';
+import { UrlSigner } from '../../../src/gateway/tasks/image-urls';
 import { tenantWebhookSecret } from '../../../src/gateway/secrets';
 
 describe('notifyHook guard', () => {

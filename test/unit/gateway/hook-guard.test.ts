@@ -12,16 +12,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { request } from 'undici';
-import { createCallbackActivities } from '../../../src/gateway/callback-activities';
-import { GATEWAY_MEMO_KEY, type GatewayMemo } from '../../../src/gateway/gateway-memo';
-import { UrlSigner } from '../../../src/gateway/image-urls';
+import { createCallbackActivities } from '../../../src/gateway/callbacks/callback-activities';
+import { GATEWAY_MEMO_KEY, type GatewayMemo } from '../../../src/gateway/tasks/gateway-memo';
+import { UrlSigner } from '../../../src/gateway/tasks/image-urls';
 import {
   checkHook,
   hookDispatcher,
   hookLookup,
   HookRefusedError,
   type HookResolver,
-} from '../../../src/gateway/hook-guard';
+} from '../../../src/gateway/guards/hook-guard';
 import type { DeliverCallbackInput } from '../../../src/workflows/callback/messages';
 
 /** A resolver from a fixed table; unknown names fail like NXDOMAIN. */

@@ -1,5 +1,5 @@
 /** What an Idempotency-Key is bound to: endpoint, mode prefix and the body with its keys in any order. */
-import { requestFingerprint } from '../../../src/gateway/job-starter';
+import { requestFingerprint } from '../../../src/gateway/routes/job-starter';
 
 test('one request in two spellings is one fingerprint; endpoint, mode prefix and any value tell requests apart', () => {
   const base = requestFingerprint('imagine', undefined, { prompt: 'a fox', state: 'chat-1', base64Array: ['a', 'b'] });

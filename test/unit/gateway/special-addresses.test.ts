@@ -3,7 +3,7 @@ import {
   formatAddress,
   parseAddress,
   SPECIAL_PURPOSE_BLOCKS,
-} from '../../../src/gateway/special-addresses';
+} from '../../../src/gateway/guards/special-addresses';
 
 /** The block (CIDR) that refuses `text`, or 'global'. */
 function verdict(text: string): string {

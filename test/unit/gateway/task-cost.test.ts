@@ -1,8 +1,8 @@
-import { BudgetGuard, exhaustedBudget } from '../../../src/gateway/budget-guard';
+import { BudgetGuard, exhaustedBudget } from '../../../src/gateway/guards/budget-guard';
 import { GatewayError } from '../../../src/gateway/errors';
-import type { JobView } from '../../../src/gateway/gateway-memo';
-import { costOf, taskCosts } from '../../../src/gateway/task-cost';
-import { toProxyTask } from '../../../src/gateway/task-view';
+import type { JobView } from '../../../src/gateway/tasks/gateway-memo';
+import { costOf, taskCosts } from '../../../src/gateway/tasks/task-cost';
+import { toProxyTask } from '../../../src/gateway/tasks/task-view';
 import type { BudgetStatus, ChargeRecord } from '../../../src/workflows/ledger/messages';
 
 const images = { stored: (id: string, i: number) => `http://gw/mj/image/${id}/${i}` };

@@ -4,7 +4,7 @@ import {
   newTaskId,
   normaliseTaskId,
   parseJobWorkflowId,
-} from '../../../src/gateway/task-id';
+} from '../../../src/tenancy/task-id';
 
 test('new ids are 16 digits, below 2^53, time-based', () => {
   const id = newTaskId(1_712_345_678_901);

@@ -1,4 +1,4 @@
-import { taskTimes } from '../../../src/gateway/task-times';
+import { taskTimes } from '../../../src/gateway/tasks/task-times';
 
 describe('task times', () => {
   test('an observed start and finish are reported as they are', () => {

@@ -1,6 +1,6 @@
-import type { JobView } from '../../../src/gateway/gateway-memo';
-import { STATUS_BY_PHASE } from '../../../src/gateway/status-map';
-import { toProxyTask, viewStatus } from '../../../src/gateway/task-view';
+import type { JobView } from '../../../src/gateway/tasks/gateway-memo';
+import { STATUS_BY_PHASE } from '../../../src/gateway/tasks/status-map';
+import { toProxyTask, viewStatus } from '../../../src/gateway/tasks/task-view';
 
 const images = { stored: (id: string, i: number) => `http://gw/mj/image/${id}${i ? `/${i}` : ''}?t=x` };
 

@@ -1,5 +1,5 @@
-import type { JobView } from '../../../src/gateway/gateway-memo';
-import { ViewCache } from '../../../src/gateway/view-cache';
+import type { JobView } from '../../../src/gateway/tasks/gateway-memo';
+import { ViewCache } from '../../../src/gateway/tasks/view-cache';
 
 function view(execution: string, phase = 'running'): JobView {
   return {

@@ -1,4 +1,4 @@
-import type { Charge } from '../../../src/upstreams/types';
+import type { Charge } from '../../../src/shared/upstreams/types';
 import { budgetListProblems, budgetsDocumentProblems } from '../../../src/workflows/ledger/budget-rules';
 import { LedgerBook } from '../../../src/workflows/ledger/ledger-book';
 import type { Budget } from '../../../src/workflows/ledger/messages';

@@ -3,7 +3,7 @@
  * refused; a charge turns its hold into spend (counted once); release and expiry free the room; hold and release are
  * idempotent; holds survive the continue-as-new carry, and a carry written before holds existed still loads.
  */
-import type { BudgetHold, Charge } from '../../../src/upstreams/types';
+import type { BudgetHold, Charge } from '../../../src/shared/upstreams/types';
 import { LedgerBook } from '../../../src/workflows/ledger/ledger-book';
 import type { Budget, LedgerCarry } from '../../../src/workflows/ledger/messages';
 import { holdProblem, releaseProblem } from '../../../src/workflows/ledger/record-rules';

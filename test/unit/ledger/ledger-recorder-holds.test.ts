@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { CostLedgerRecorder } from '../../../src/ledger/ledger-recorder';
-import type { BudgetHold } from '../../../src/upstreams/types';
+import type { BudgetHold } from '../../../src/shared/upstreams/types';
 import { LedgerBook } from '../../../src/workflows/ledger/ledger-book';
 import type { AuthorizeRequest, Budget } from '../../../src/workflows/ledger/messages';
 import { testHold } from '../../helpers/ledger-charges';

@@ -6,7 +6,7 @@
 import { featuresOf, pricedActionOf } from '../../../src/activities/route-request';
 import { isGridTask } from '../../../src/activities/capture-images';
 import { buttonText, inputNeedsZoom, maskIntentName } from '../../../src/console/pages/format';
-import { ACTION_BY_INTENT } from '../../../src/gateway/proxy-actions';
+import { ACTION_BY_INTENT } from '../../../src/gateway/routes/proxy-actions';
 import {
   classifyButton,
   findButton,

@@ -2,7 +2,7 @@
  * Enumerations and small rules declared once (src/shared): each now serves several callers, so each is tested here
  * on every form its former copies handled, and the callers that still hold a copy are checked against it.
  */
-import { STATUS_BY_PHASE } from '../../../src/gateway/status-map';
+import { STATUS_BY_PHASE } from '../../../src/gateway/tasks/status-map';
 import type * as MjTypes from '../../../src/mj/types';
 import {
   DEFAULT_FLAVOUR,
@@ -10,12 +10,12 @@ import {
   MJ_FLAVOURS,
   type MjAuthScheme,
   type MjFlavour,
-} from '../../../src/shared/flavours';
+} from '../../../src/mj/terms/flavours';
 import { isTerminalPhase, JOB_PHASES, TERMINAL_JOB_PHASES } from '../../../src/shared/job-phases';
 import { parseProgress, progressText } from '../../../src/shared/progress';
-import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../../../src/shared/speed-modes';
+import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../../../src/mj/terms/speed-modes';
 import { isTenantName, TENANT_NAME_RULE } from '../../../src/shared/tenant-name';
-import { jobWorkflowId, parseJobWorkflowId } from '../../../src/gateway/task-id';
+import { jobWorkflowId, parseJobWorkflowId } from '../../../src/tenancy/task-id';
 import { DAY_MS, nextUtcDayStart, utcDay, utcMonth } from '../../../src/shared/utc-calendar';
 import { optionsFromArgv } from '../../../src/simulator/cli';
 import { resolveOptions } from '../../../src/simulator/options';

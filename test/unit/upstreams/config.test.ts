@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, redactConfig } from '../../../src/config';
-import { viewOf } from '../../../src/upstreams/config';
+import { viewOf } from '../../../src/config/upstreams';
 
 const KEY_A = 'sk-inline-key-of-upstream-a';
 const KEY_B = 'sk-env-key-of-upstream-b';

@@ -1,5 +1,5 @@
 /** One upstream view for routing and pool tests: FAST 4 / RELAX 2, priced 0.10 / 0.02 USD, unless overridden. */
-import type { UpstreamView } from '../../../src/upstreams/types';
+import type { UpstreamView } from '../../../src/shared/upstreams/types';
 
 export const upstreamView = (id: string, extra: Partial<UpstreamView> = {}): UpstreamView => ({
   id,

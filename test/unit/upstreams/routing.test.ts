@@ -1,10 +1,10 @@
 /** The pure routing function: every stage and rule, without a server. */
 import type { SpeedMode } from '../../../src/mj/types';
-import { route, type RouteHealth } from '../../../src/upstreams/routing';
-import { BUSY_RECHECK_MS } from '../../../src/upstreams/rules/caps';
-import { DISABLED_RECHECK_MS, EXCLUDED_RECHECK_MS } from '../../../src/upstreams/rules/health';
-import { unitHash } from '../../../src/upstreams/rules/weighted';
-import type { RouteRequest, RoutingRule, RoutingSettings } from '../../../src/upstreams/types';
+import { route, type RouteHealth } from '../../../src/shared/upstreams/routing';
+import { BUSY_RECHECK_MS } from '../../../src/shared/upstreams/rules/caps';
+import { DISABLED_RECHECK_MS, EXCLUDED_RECHECK_MS } from '../../../src/shared/upstreams/rules/health';
+import { unitHash } from '../../../src/shared/upstreams/rules/weighted';
+import type { RouteRequest, RoutingRule, RoutingSettings } from '../../../src/shared/upstreams/types';
 import { upstreamView } from './fixtures';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);

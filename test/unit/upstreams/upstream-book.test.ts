@@ -1,5 +1,5 @@
 /** The pool's state class: reservations, reports, cooldowns, day rollover, operator switches, carry. */
-import type { ReserveRequest, UpstreamView } from '../../../src/upstreams/types';
+import type { ReserveRequest, UpstreamView } from '../../../src/shared/upstreams/types';
 import { cooldownMs, COOLDOWN_BACKOFF, UpstreamBook } from '../../../src/workflows/upstreams/upstream-book';
 import type { UpstreamPoolConfig } from '../../../src/workflows/upstreams/messages';
 import { upstreamView } from './fixtures';
