@@ -1,6 +1,7 @@
 /** Human renderings of results and statuses, and the start/wait/watch flow every start command shares. */
 import type { JobHandle, JobStatus, MjJobsClient } from '../client';
 import { formatIntent } from '../mj/buttons';
+import { reportedTask, resultText } from '../shared/job-memo';
 import type { BatchReport, PipelineResult } from '../shared/pipeline-types';
 import type { JobProgress, JobResult } from '../shared/types';
 import type { CliContext } from './context';
@@ -13,7 +14,8 @@ const MAX_CHILDREN = 20;
 
 export function describeResult(jobId: string, r: JobResult): string {
   const lines = [`${jobId}: ${r.task.status} (${r.task.action}, task ${r.taskId})`];
-  if (r.task.finalPrompt && /DESCRIBE|SHORTEN/.test(r.task.action)) lines.push(`  text: ${r.task.finalPrompt}`);
+  const text = resultText(r.task.action, reportedTask(r.task));
+  if (text) lines.push(`  text: ${text}`);
   if (r.task.imageUrl) lines.push(`  image: ${r.task.imageUrl}`);
   if (r.task.videoUrl) lines.push(`  video: ${r.task.videoUrl}`);
   if (r.images.length > 0) lines.push(`  stored: ${r.images.length} file(s), e.g. ${r.images[0]!.asset.key}`);
@@ -32,6 +34,10 @@ export function describeStatus(s: JobStatus): string {
     body.push(
       `  waiting for ${s.progress.waitingFor.needs.join(' + ')}: npm run cli -- modal ${s.jobId} --prompt … --mask mask.png`
     );
+  }
+  if (s.kind === 'job') {
+    const text = resultText(s.progress.action, s.progress.reported);
+    if (text) body.push(`  text: ${text}`);
   }
   if (s.kind === 'job' && s.progress.failure) body.push(`  failure: ${s.progress.failure.message}`);
   if (s.kind === 'pipeline' && s.progress.waiting.length > 0) {

@@ -4,7 +4,7 @@
  * result or failure, which the server keeps in history.
  */
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
+import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo, reportedTask } from '../shared/job-memo';
 import type { JobPhase, JobProgress, JobResult } from '../shared/types';
 import { getBatchProgressQuery } from '../workflows/batch/messages';
 import { getProgressQuery } from '../workflows/job/messages';
@@ -60,6 +60,8 @@ async function closedJobProgress(
     failure = { type: failureType(err.cause), message: err.cause?.message ?? err.message };
   }
   const task = result?.task;
+  // A memo of a worker older than `reported` has none; the result's task says the same.
+  const reported = memo?.reported ?? (task && reportedTask(task));
   return {
     phase,
     taskId: result?.taskId ?? memo?.taskId,
@@ -78,5 +80,6 @@ async function closedJobProgress(
     submits: result?.submits ?? 0,
     fetches: result?.fetches ?? 0,
     wakeups: 0,
+    ...(reported ? { reported } : {}),
   };
 }

@@ -37,7 +37,10 @@ export interface ConsoleJob {
   state: ConsoleState;
   /** Prompt, pipeline or batch name: what the card shows as its title. */
   title: string;
+  /** The caller's prompt, else the upstream's (an action's is its parent's). */
   prompt?: string;
+  /** A describe's or shorten's result text (its numbered prompts), as the upstream reported it. */
+  resultText?: string;
   mode?: string;
   /** Upstream action (IMAGINE, UPSCALE, …) and the intent of an action job ('U1', 'vary-region'). */
   action?: string;

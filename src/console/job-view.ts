@@ -2,11 +2,13 @@
  * Turns what Temporal knows about a job (execution status, the job memo, the progress query, the result) into the
  * console's {@link ConsoleJob}. Pure: unit-tested without a server. The memo is preferred, because it
  * answers without a worker; the progress query and the result are the fallbacks for jobs that carry no memo.
+ * What the upstream said (its prompt, a describe's or shorten's result text, its fail reason) is read from the read
+ * model's `reported` (`src/shared/job-read-model.ts`), whichever of the three carries it.
  */
 import { classifyButton, formatIntent } from '../mj/buttons';
 import type { MjButton } from '../mj/types';
 import { intentNeeds } from '../pipeline';
-import type { JobMemo } from '../shared/job-memo';
+import { type JobMemo, reportedTask, resultText } from '../shared/job-memo';
 import { parseProgress } from '../shared/progress';
 import type { JobPhase, JobProgress, JobResult } from '../shared/types';
 import type { ConsoleButton, ConsoleJob, ConsoleJobKind, ConsoleState } from './backend';
@@ -99,11 +101,13 @@ function base(f: ExecutionFacts): ConsoleJob {
 export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
   const job = base(f);
   const closed = f.executionStatus !== 'RUNNING';
+  const prompt = memo.prompt ?? memo.reported?.prompt;
   return {
     ...job,
     state: closed ? executionState(f.executionStatus) : phaseState(memo.phase),
-    title: memo.prompt ?? memo.intent ?? memo.kind,
-    prompt: memo.prompt,
+    title: prompt ?? memo.intent ?? memo.kind,
+    prompt,
+    resultText: resultText(memo.action, memo.reported),
     mode: memo.mode,
     action: memo.action,
     intent: memo.intent,
@@ -114,7 +118,7 @@ export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
     submitTime: memo.submitTime,
     startTime: memo.startTime,
     finishTime: memo.finishTime ?? f.closeTime,
-    failure: memo.failReason ?? (memo.failureType ? memo.failureType : undefined),
+    failure: memo.failReason ?? memo.reported?.failReason ?? (memo.failureType ? memo.failureType : undefined),
     images: (memo.assets ?? []).map((a) => a.index).sort((a, b) => a - b),
     buttons: (memo.buttons ?? []).map(consoleButton),
     waitingFor: memo.waitingFor
@@ -134,8 +138,10 @@ export function jobFromProgress(f: ExecutionFacts, p: JobProgress): ConsoleJob {
     status: p.status ?? job.status,
     taskId: p.taskId ?? job.taskId,
     progressPct: p.progressPct,
+    prompt: p.reported?.prompt,
+    resultText: resultText(p.action, p.reported),
     startTime: p.timings.firstProgressAt ?? p.timings.submittedAt,
-    failure: p.failure?.message,
+    failure: p.failure?.message ?? p.reported?.failReason,
     waitingFor: p.waitingFor
       ? {
           needs: p.waitingFor.needs,
@@ -158,6 +164,8 @@ export function overlayProgress(job: ConsoleJob, p: JobProgress): ConsoleJob {
     status: fresh.status ?? job.status,
     progressPct: fresh.progressPct ?? job.progressPct,
     taskId: fresh.taskId ?? job.taskId,
+    prompt: job.prompt ?? fresh.prompt,
+    resultText: fresh.resultText ?? job.resultText,
     startTime: fresh.startTime ?? job.startTime,
     failure: fresh.failure ?? job.failure,
     waitingFor: fresh.waitingFor
@@ -173,12 +181,14 @@ export function overlayProgress(job: ConsoleJob, p: JobProgress): ConsoleJob {
 export function jobFromResult(f: ExecutionFacts, r: JobResult, memo?: JobMemo): ConsoleJob {
   const job = base(f);
   const t = r.task;
-  const prompt = memo?.prompt ?? (t.prompt || undefined);
+  const reported = memo?.reported ?? reportedTask(t);
+  const prompt = memo?.prompt ?? reported?.prompt;
   return {
     ...job,
     state: 'succeeded',
     title: prompt ?? t.action,
     prompt,
+    resultText: resultText(t.action, reported),
     intent: memo?.intent,
     mode: t.mode ?? job.mode,
     action: t.action,
@@ -197,6 +207,8 @@ export function jobFromResult(f: ExecutionFacts, r: JobResult, memo?: JobMemo): 
 /** A job that failed, was cancelled or timed out, without a memo: only what the failure says. */
 export function jobFromFailure(f: ExecutionFacts, message: string | undefined, memo?: JobMemo): ConsoleJob {
   const job = base(f);
-  const title = memo?.prompt ?? memo?.intent ?? job.title;
-  return { ...job, title, prompt: memo?.prompt, intent: memo?.intent, failure: message ?? memo?.failReason };
+  const prompt = memo?.prompt ?? memo?.reported?.prompt;
+  const title = prompt ?? memo?.intent ?? job.title;
+  const failure = message ?? memo?.failReason ?? memo?.reported?.failReason;
+  return { ...job, title, prompt, intent: memo?.intent, resultText: resultText(memo?.action, memo?.reported), failure };
 }

@@ -15,7 +15,14 @@ import { MjJobsClient } from '../client';
 import { classifyButton, formatIntent } from '../mj/buttons';
 import { MjInputError } from '../mj/errors';
 import type { SpeedMode } from '../mj/types';
-import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../shared/job-memo';
+import {
+  JOB_MEMO_KEY,
+  JOB_MEMO_VERSION,
+  type JobMemo,
+  reportedTask,
+  reportedTexts,
+  resultText,
+} from '../shared/job-memo';
 import type {
   BatchProgress,
   BatchReport,
@@ -144,13 +151,16 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       const input = await this.startInput<JobInput>(info.workflowId);
       if (input) job = withRequest(job, input.request);
     }
-    // The memo carries the caller's prompt only, so a finished action (an upscale) has none; its upstream task has
-    // the prompt it was made from, which the Vary (Region), Custom Zoom and Remix forms (and a pipeline step asked
-    // about this image) prefill. Without it the required prompt field stayed empty and the form never posted.
+    // A finished action (an upscale) has no prompt of the caller's; its upstream task has the prompt it was made
+    // from, which the Vary (Region), Custom Zoom and Remix forms (and a pipeline step asked about this image)
+    // prefill. The memo's `reported` carries it; a memo written before `reported` existed has none, so the result
+    // is read. Without it the required prompt field stayed empty and the form never posted.
     if (!job.prompt && info.status.name === 'COMPLETED') {
       const t = (await this.closedResult<JobResult>(info)).task;
-      const prompt = t.prompt || t.finalPrompt || undefined;
-      if (prompt) job = { ...job, prompt };
+      const reported = reportedTask(t);
+      const texts = reportedTexts(reported, '');
+      const prompt = texts.prompt || texts.finalPrompt || undefined;
+      if (prompt) job = { ...job, prompt, resultText: job.resultText ?? resultText(t.action, reported) };
     }
     return withJobCost(this.mj, info, job);
   }

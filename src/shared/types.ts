@@ -5,6 +5,7 @@
 import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
 import type { JobPhase } from './job-phases';
+import type { JobReadFields } from './job-read-model';
 import type { CostTags, PricedAction, TaskOwner } from './upstreams/types';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
@@ -308,21 +309,14 @@ export interface ModalWaitingFor {
   needs: ('prompt' | 'mask')[];
 }
 
-/** Answer of the progress query. */
-export interface JobProgress {
-  phase: JobPhase;
-  taskId?: string;
-  status?: TaskStatus;
+/** Answer of the progress query: the read model's fields ({@link JobReadFields}) and what only the query has. */
+export interface JobProgress extends JobReadFields {
   progressPct: number | null;
   previewUrl: string | null;
-  action?: string;
-  mode: SpeedMode;
   buttons: ButtonIntent[];
   timings: JobTimings;
   /** Set while the job waits for a person, or (routed) for an upstream or a budget. */
   waitingFor?: JobWaitingFor;
-  /** With several upstreams: where the task lives. */
-  owner?: TaskOwner;
   failure?: { type: string; message: string };
   submits: number;
   fetches: number;

@@ -5,6 +5,7 @@
 import { PNG } from 'pngjs';
 import { jobWorkflowId } from '../../src/tenancy/task-id';
 import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
+import { extractNumberedPrompts } from '../../src/workflows/pipeline/plan';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(180_000);
@@ -79,6 +80,19 @@ test("describe and shorten: the seed flow's other entries answer their result te
   // Four numbered prompts, as every proxy answers a describe (not the empty text the gateway once gave).
   for (const n of ['1️⃣', '2️⃣', '3️⃣', '4️⃣']) expect(d.properties.finalPrompt).toContain(n);
   expect(d.promptEn.length).toBeGreaterThan(0);
+
+  // A describe pick prefills the prompt it picks, and a bare {taskId} modal (chatgpt-web, MjProxy) runs that prompt.
+  const line2 = extractNumberedPrompts(d.properties.finalPrompt)[1];
+  const pick = d.buttons.find((b: { customId: string }) => /PicReader::2$/.test(b.customId));
+  const picked = await call(stack, 'POST', '/mj/submit/action', {
+    key,
+    body: { taskId: d.id, customId: pick.customId },
+  });
+  expect(picked.json).toMatchObject({ code: 21, properties: { finalPrompt: line2 } });
+  const confirmed = await call(stack, 'POST', '/mj/submit/modal', { key, body: { taskId: picked.json.result } });
+  expect(confirmed.json).toMatchObject({ code: 1, result: picked.json.result });
+  const imagined = await waitForStatus(stack, key, picked.json.result, ['SUCCESS', 'FAILURE']);
+  expect(imagined).toMatchObject({ status: 'SUCCESS', prompt: line2, parentId: d.id });
 
   const long = 'a very long and wordy prompt about a small red fox sitting in deep fresh snow at golden hour';
   const shortened = await call(stack, 'POST', '/mj/submit/shorten', { key, body: { prompt: long } });

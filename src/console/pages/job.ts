@@ -91,7 +91,8 @@ export function jobLive(ctx: PageContext, job: ConsoleJob, uiUrl: string | undef
     <div class="job-grid">
       <div>${images(ctx, job)}</div>
       <div>
-        ${job.prompt ? html`<h2 class="prompt">${job.prompt}</h2>` : ''} ${progressBar(job)}
+        ${job.prompt ? html`<h2 class="prompt">${job.prompt}</h2>` : ''}
+        ${job.resultText ? html`<p class="result-text">${job.resultText}</p>` : ''} ${progressBar(job)}
         ${
           job.state === 'failed' || job.state === 'cancelled'
             ? notice(

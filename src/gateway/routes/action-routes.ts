@@ -18,6 +18,8 @@ import type { IntentSpec } from '../../mj/types';
 import { followUpRequest, memoOwner } from '../../job-start/follow-up';
 import type { ModalInput } from '../../shared/types';
 import { provideModalInputUpdate } from '../../workflows';
+import { extractNumberedPrompts } from '../../workflows/pipeline/plan';
+import { resultText } from '../../shared/job-memo';
 import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from '../app';
 import { badInput, GatewayError, taskNotFound } from '../errors';
 import { optBool, optPrompt, optString, reqString } from './fields';
@@ -26,7 +28,7 @@ import { prepareMask } from './image-inputs';
 import { storeMeteredMask } from '../guards/storage-quota';
 import { readTask } from '../tasks/read-path';
 import { normaliseTaskId, jobWorkflowId } from '../../tenancy/task-id';
-import { viewStatus } from '../tasks/task-view';
+import { viewStatus, viewTexts } from '../tasks/task-view';
 import { submit, submitAnswer } from './submit-common';
 
 function taskIdField(v: unknown, field = 'taskId'): string {
@@ -48,6 +50,20 @@ async function parentOf(app: GatewayApp, tenant: string, taskId: string): Promis
   return view;
 }
 
+/**
+ * The prompt an action on `parent` starts from (its task's prompt, the MODAL's prefill): for a describe or shorten
+ * pick, the numbered prompt it picks from the parent's result text (the upstream's MODAL carries that line);
+ * otherwise the parent task's prompt as its task JSON shows it.
+ */
+export function actionPrompt(parent: JobView, intent: IntentSpec): string {
+  if (intent.kind === 'describe-pick' || intent.kind === 'shorten-pick') {
+    const job = parent.job;
+    const line = extractNumberedPrompts(resultText(job?.action, job?.reported))[intent.index - 1];
+    if (line) return line;
+  }
+  return viewTexts(parent).prompt;
+}
+
 async function startAction(
   app: GatewayApp,
   ctx: RequestCtx,
@@ -57,7 +73,7 @@ async function startAction(
   enableRemix?: boolean
 ): Promise<Answer> {
   const job = parent.job!;
-  const parentPrompt = job.prompt ?? parent.gateway.prompt;
+  const parentPrompt = actionPrompt(parent, intent);
   const holds = intentAlwaysModal(intent);
   // The parent is our own job's task, known to exist; with several upstreams only its owner has it.
   const request = followUpRequest({ taskId: job.taskId!, upstreamId: memoOwner(job) }, intent, {
@@ -166,7 +182,7 @@ export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
     });
   const needs = view.job?.waitingFor?.needs ?? [];
   if (needs.includes('mask') && !maskIn) throw badInput('maskBase64', 'is required for Vary (Region) (a PNG data URL)');
-  let fallback = view.job?.prompt ?? view.gateway.prompt;
+  let fallback = viewTexts(view).prompt;
   // Discord prefills Custom Zoom's form with the prompt and `--zoom 2`; a bare `{taskId}` gets the same.
   if (view.gateway.action === 'CUSTOM_ZOOM' && !/--zoom\s/.test(fallback)) fallback = `${fallback} --zoom 2`;
   const input: ModalInput = { prompt: (promptIn ?? fallback).trim() };

@@ -112,6 +112,15 @@ function withOurIds(text: string, { gateway: gw, job }: JobView): string {
 }
 
 /**
+ * A task's three prompt texts as its task JSON shows them: the upstream's words (`job.reported`), and until the
+ * upstream has said anything the prompt the job sent (the caller's, or a modal's once given). What a bare
+ * `{taskId}` modal falls back to and what an action on the task starts from.
+ */
+export function viewTexts(view: JobView): ReturnType<typeof reportedTexts> {
+  return reportedTexts(view.job?.reported, view.job?.prompt ?? view.gateway.prompt);
+}
+
+/**
  * The task JSON of a view. Every field is what the upstream task said (`job.reported`, the memo's status, progress,
  * buttons and failure) except where {@link PROXY_TASK_OWN_FIELDS} says the gateway answers its own.
  */
@@ -122,8 +131,7 @@ export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): 
   const stored = new Set((job?.assets ?? []).map((a) => a.index));
   const imageUrl = stored.has(0) ? images.stored(gw.taskId, 0) : (job?.imageUrl ?? null);
   const quadrants = [1, 2, 3, 4].filter((i) => stored.has(i)).map((i) => ({ url: images.stored(gw.taskId, i) }));
-  // Until the upstream has said anything: the prompt the job sent (the caller's, or a modal's once given).
-  const { prompt, promptEn, finalPrompt } = reportedTexts(job?.reported, job?.prompt ?? gw.prompt);
+  const { prompt, promptEn, finalPrompt } = viewTexts(view);
   const buttons = status === 'SUCCESS' ? (job?.buttons ?? []) : [];
   return {
     id: gw.taskId,

@@ -8,7 +8,7 @@ import type { IntentSpec, SpeedMode } from '../../mj/types';
 import type { FetchTaskInput } from '../../shared/job-activities';
 import { DEFAULT_MODE, DEFAULT_SUBMIT_BACKOFF } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
-import type { JobMemoReported } from '../../shared/job-memo';
+import type { JobReported } from '../../shared/job-read-model';
 import { makeStateKey } from '../../shared/state-key';
 import type {
   CapturedImage,
@@ -47,7 +47,7 @@ export interface JobState {
   progressPct: number | null;
   previewUrl: string | null;
   /** What the latest confirmed snapshot reported for readers (result texts, media URLs). */
-  reported: JobMemoReported | undefined;
+  reported: JobReported | undefined;
   action: string | undefined;
   buttons: TaskButton[];
   failReason: string | undefined;

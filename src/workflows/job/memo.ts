@@ -3,13 +3,17 @@
  * Temporal Web UI shows (`setCurrentDetails`). Pure functions of the job's state, unit-tested without a server.
  */
 import { intentText } from '../../shared/intent-text';
-import { JOB_MEMO_VERSION, type JobMemo, type JobMemoReported } from '../../shared/job-memo';
+import { JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
+import type { JobReported } from '../../shared/job-read-model';
 import type { JobInput, JobPhase, JobTimings, JobWaitingFor, TaskButton } from '../../shared/types';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
 import type { TaskOwner } from '../../shared/upstreams/types';
 
-/** The part of a job's state a reader sees. */
-export interface JobView {
+/**
+ * The part of a job's state a reader sees, as `ReadModel` gathers it for {@link buildJobMemo} (the job's own state;
+ * the gateway's `JobView` is its view of a task).
+ */
+export interface JobReadState {
   phase: JobPhase;
   mode: SpeedMode;
   taskId?: string;
@@ -25,7 +29,7 @@ export interface JobView {
   modalPrompt?: string;
   assets?: JobMemo['assets'];
   owner?: TaskOwner;
-  reported?: JobMemoReported;
+  reported?: JobReported;
 }
 
 function memoWaitingFor(w: JobWaitingFor | undefined): JobMemo['waitingFor'] {
@@ -47,7 +51,7 @@ function promptOf(request: JobInput['request']): string | undefined {
 }
 
 /** The memo for this state; keys without a value are left out, so equal states give equal JSON. */
-export function buildJobMemo(request: JobInput['request'], v: JobView): JobMemo {
+export function buildJobMemo(request: JobInput['request'], v: JobReadState): JobMemo {
   const intent = request.kind === 'action' ? intentText(request.intent) : undefined;
   const memo: JobMemo = {
     v: JOB_MEMO_VERSION,

@@ -36,6 +36,7 @@ export class ReadModel {
       fetches: c.fetches,
       wakeups: c.wakeups,
       upstreamCancel: s.upstreamCancel,
+      ...(s.reported ? { reported: s.reported } : {}),
     };
   }
 
