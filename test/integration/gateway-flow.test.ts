@@ -5,7 +5,7 @@
 import { PNG } from 'pngjs';
 import { jobWorkflowId } from '../../src/tenancy/task-id';
 import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
-import { extractNumberedPrompts } from '../../src/workflows/pipeline/plan';
+import { extractNumberedPrompts } from '../../src/mj/terms/numbered-prompts';
 import { call, startGatewayStack, waitForStatus, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(180_000);

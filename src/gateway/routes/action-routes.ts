@@ -18,7 +18,7 @@ import type { IntentSpec } from '../../mj/types';
 import { followUpRequest, memoOwner } from '../../job-start/follow-up';
 import type { ModalInput } from '../../shared/types';
 import { provideModalInputUpdate } from '../../workflows';
-import { extractNumberedPrompts } from '../../workflows/pipeline/plan';
+import { extractNumberedPrompts } from '../../mj/terms/numbered-prompts';
 import { resultText } from '../../shared/job-memo';
 import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from '../app';
 import { badInput, GatewayError, taskNotFound } from '../errors';

@@ -29,7 +29,8 @@ import type {
 import type { JobInput, JobRequest, ModalInput } from '../../shared/types';
 import { summariseJob, type ChildOutcome } from '../common/child-jobs';
 import { childWorkflowId } from '../common/child-ids';
-import { canonicalLabel, extractNumberedPrompts, type PlanBranch } from './plan';
+import { extractNumberedPrompts } from '../../mj/terms/numbered-prompts';
+import { canonicalLabel, type PlanBranch } from './plan';
 import { checkModal, checkPromptNumber, reject } from './step-input-checks';
 
 /** What the workflow gives a pipeline run: Temporal's timers, child workflows and logger. */

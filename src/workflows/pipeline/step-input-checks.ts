@@ -37,7 +37,7 @@ export function checkModal(
   return normaliseModalInput(modal as ModalInput);
 }
 
-/** "1".."9", or its keycap (`1️⃣`) as a describe result numbers its prompts (see `extractNumberedPrompts`). */
+/** "1".."9", or its keycap (`1️⃣`) as a describe result numbers its prompts (see `extractNumberedPrompts` in src/mj/terms/numbered-prompts.ts). */
 const PROMPT_NUMBER = /^\s*([1-9])\s*(?:\uFE0F?\u20E3)?\s*$/u;
 
 /**

@@ -1,10 +1,6 @@
 import { parsePipelineSpec } from '../../../src/pipeline';
-import {
-  branchLabel,
-  extractNumberedPrompts,
-  nodesFromSteps,
-  planPipeline,
-} from '../../../src/workflows/pipeline/plan';
+import { extractNumberedPrompts } from '../../../src/mj/terms/numbered-prompts';
+import { branchLabel, nodesFromSteps, planPipeline } from '../../../src/workflows/pipeline/plan';
 
 describe('planPipeline', () => {
   it('lists the branches of the cat example in dependency order', () => {
