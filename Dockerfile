@@ -7,7 +7,9 @@ ARG NODE_IMAGE=node:20-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV npm_config_audit=false npm_config_fund=false
+# The workspace's package.json too: `npm ci` checks the lockfile against every workspace.
 COPY package.json package-lock.json ./
+COPY packages/client/package.json ./packages/client/
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

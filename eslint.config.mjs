@@ -6,7 +6,17 @@ import { builtinModules } from 'node:module';
 const workflowBans = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'undici', 'zod', 'pino', 'sharp'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'lib/**', 'data/**', '.temporal/**', 'coverage/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'lib/**',
+      'packages/*/lib/**',
+      'data/**',
+      '.temporal/**',
+      'coverage/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -17,19 +17,10 @@ import type { AddressInfo } from 'node:net';
 import type { LogLevel as SdkLogLevel, LogMetadata } from '@temporalio/common';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { Dispatcher } from 'undici';
-import type { Charge, Refund } from './shared/upstreams/types';
+import type { SpendObserver } from './shared/upstreams/types';
 
 /** Distinct tenant label values per process before the rest are counted as `other` (label cardinality). */
 export const MAX_TENANT_LABELS = 100;
-
-/** What the ledger recorder reports (counted once per recorded charge or refund). */
-export interface SpendObserver {
-  observeCharge(c: Pick<Charge, 'upstreamId' | 'mode' | 'tenant' | 'price' | 'currency'>): void;
-  observeRefund(
-    c: Pick<Charge, 'upstreamId' | 'mode' | 'tenant' | 'price' | 'currency'>,
-    reason: Refund['reason']
-  ): void;
-}
 
 export type WebhookResult =
   | 'signaled'

@@ -2,7 +2,7 @@
  * The typed facade a backend service imports to run MidJourney jobs durably.
  *
  * ```ts
- * import { MjJobsClient } from 'mj-temporal/client';
+ * import { MjJobsClient } from '@mj-temporal/client';
  *
  * const mj = await MjJobsClient.connect(); // TEMPORAL_* and MJ_* from the environment
  * const job = await mj.imagine('a red fox in the snow --ar 3:2', { jobId: 'order-1234' });

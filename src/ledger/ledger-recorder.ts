@@ -19,10 +19,17 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { SpendObserver } from '../metrics';
 import { TASK_QUEUE } from '../shared/constants';
 import { readRejection } from '../shared/rejection';
-import type { BudgetHold, BudgetVerdict, Charge, CostTags, LedgerRecorder, Refund } from '../shared/upstreams/types';
+import type {
+  BudgetHold,
+  BudgetVerdict,
+  Charge,
+  CostTags,
+  LedgerRecorder,
+  Refund,
+  SpendObserver,
+} from '../shared/upstreams/types';
 import {
   authorizeQuery,
   holdBudgetUpdate,

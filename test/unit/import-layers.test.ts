@@ -4,9 +4,10 @@
  * type-only ones (`import type`, `export type … from`) and `import()` included, because a reader follows them too.
  * A new top-level folder or file of `src/` must be placed in {@link LAYERS} before this test passes.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { importGraph, type ImportGraph } from '../helpers/import-graph';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SRC = path.join(ROOT, 'src');
@@ -34,38 +35,6 @@ const LAYERS: readonly (readonly string[])[] = [
   // Process edges and tools.
   ['cli', 'worker.ts', 'simulator'],
 ];
-
-/** Every file's relative imports, resolved to files of the same tree. */
-type ImportGraph = ReadonlyMap<string, readonly string[]>;
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) return sourceFiles(p);
-    return /\.ts$/.test(name) && !/\.d\.ts$/.test(name) ? [p] : [];
-  });
-}
-
-function importGraph(root: string): ImportGraph {
-  const files = sourceFiles(root);
-  const known = new Set(files);
-  const resolve = (from: string, spec: string) => {
-    const base = path.resolve(path.dirname(from), spec);
-    return [base, `${base}.ts`, base.replace(/\.js$/, '.ts'), path.join(base, 'index.ts')].find((p) => known.has(p));
-  };
-  return new Map(
-    files.map((file) => {
-      // The TypeScript scanner: every import and export declaration (type-only too) and `import()`, never comments.
-      const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-      const targets = importedFiles
-        .map((f) => f.fileName)
-        .filter((spec) => spec.startsWith('.'))
-        .map((spec) => resolve(file, spec))
-        .filter((t): t is string => t !== undefined && t !== file);
-      return [file, [...new Set(targets)]];
-    })
-  );
-}
 
 /** The strongly connected parts of two or more nodes (Tarjan), each sorted, as readers list a circle. */
 function circles(graph: ImportGraph): string[][] {

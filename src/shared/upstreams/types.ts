@@ -231,6 +231,18 @@ export type BudgetVerdict =
  */
 export type BudgetHold = Omit<Charge, 'upstreamTaskId'>;
 
+/**
+ * What the ledger recorder reports (counted once per recorded charge or refund); `src/metrics.ts` counts it. Here, not
+ * beside the counters, so the recorder's declarations (and the typed client's) do not reach prom-client.
+ */
+export interface SpendObserver {
+  observeCharge(c: Pick<Charge, 'upstreamId' | 'mode' | 'tenant' | 'price' | 'currency'>): void;
+  observeRefund(
+    c: Pick<Charge, 'upstreamId' | 'mode' | 'tenant' | 'price' | 'currency'>,
+    reason: Refund['reason']
+  ): void;
+}
+
 /** Activity-side access to the cost ledger workflow (implemented in `src/ledger/ledger-recorder.ts`). */
 export interface LedgerRecorder {
   /**
