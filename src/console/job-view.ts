@@ -9,7 +9,7 @@ import { classifyButton, formatIntent } from '../mj/buttons';
 import type { MjButton } from '../mj/types';
 import { intentNeeds } from '../pipeline';
 import { type JobMemo, reportedTask, resultText } from '../shared/job-memo';
-import { parseProgress } from '../shared/progress';
+import { parseProgress } from '../mj/terms/progress';
 import type { JobPhase, JobProgress, JobResult } from '../shared/types';
 import type { ConsoleButton, ConsoleJob, ConsoleJobKind, ConsoleState } from './backend';
 

@@ -8,12 +8,11 @@ import { MAX_PROMPT_LENGTH, MAX_STATE_LENGTH } from './terms/limits';
 import { isBlankText } from './prompt-rule';
 import { httpUrlProblem, imageDataUrlProblem, imageRefProblem, pngDataUrlProblem } from './data-url';
 import { MjInputError } from './errors';
+import { SPEED_MODES, speedModeOf } from './terms/speed-modes';
 import type { MjButton, MjMediaUrl, MjTask, SpeedMode } from './types';
 
 /** T rejects a `notifyHook` longer than this (§2.1). */
 export const MAX_NOTIFY_HOOK_LENGTH = 2000;
-
-const SPEED_MODES = ['RELAX', 'FAST', 'TURBO'] as const;
 
 /** Adds a custom issue when `problem(value)` returns a rule phrase. */
 function refineWith(problem: (v: unknown) => string | null) {
@@ -306,11 +305,7 @@ const mediaList = z
 const speedMode = z
   .unknown()
   .optional()
-  .transform((v): SpeedMode | null => {
-    if (typeof v !== 'string') return null;
-    const upper = v.toUpperCase();
-    return (SPEED_MODES as readonly string[]).includes(upper) ? (upper as SpeedMode) : null;
-  });
+  .transform((v): SpeedMode | null => speedModeOf(v) ?? null);
 
 /** Raw task object (§5) as the proxies send it, normalised field by field. */
 export const taskResponseSchema = z.object({

@@ -4,21 +4,11 @@
  */
 import { MjResponseError, type MjErrorDetails } from './errors';
 import { summarizeIssues, taskResponseSchema } from './schemas';
+import { parseProgress } from './terms/progress';
 import type { MjTask } from './types';
 
-const PERCENT_RE = /(\d{1,3}(?:\.\d+)?)\s*%/;
-
-/**
- * The percentage in a progress text ("46%", "(46%)", "100%"), clamped to 0–100; null for "", "Waiting to start" and
- * anything else without a number.
- */
-export function parseProgress(text: string | null | undefined): number | null {
-  if (!text) return null;
-  const m = PERCENT_RE.exec(text);
-  if (!m) return null;
-  const pct = Number(m[1]);
-  return Number.isFinite(pct) ? Math.min(100, Math.max(0, pct)) : null;
-}
+/** The percentage in a progress text: the one reading of src/mj/terms/progress.ts. */
+export { parseProgress };
 
 /**
  * Parses one task object without throwing: `{ok:true, task}` or `{ok:false, issues}` (a short summary, never the

@@ -10,7 +10,7 @@
  */
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseProgress } from '../shared/progress';
+import { parseProgress } from '../mj/terms/progress';
 import { progressRank } from '../workflows/job/poll';
 import type { TaskStatus } from '../mj/types';
 

@@ -6,7 +6,7 @@
  */
 import type { MjMediaUrl } from '../../mj/types';
 import { isTerminalPhase } from '../../shared/job-phases';
-import { progressText } from '../../shared/progress';
+import { progressText } from '../../mj/terms/progress';
 import { STATUS_BY_EXECUTION, statusRow } from './status-map';
 import { reportedTexts } from '../../shared/job-memo';
 import type { JobView } from './gateway-memo';

@@ -7,7 +7,7 @@ import type { SpeedMode, TaskStatus } from '../../mj/types';
 import { DEFAULT_POLL_POLICY, WEBHOOK_INTERVAL_CAP, WEBHOOK_INTERVAL_FACTOR } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
 import { JOB_FAILURE } from '../../shared/failure-types';
-import { parseProgress } from '../../shared/progress';
+import { parseProgress } from '../../mj/terms/progress';
 import type { PollPolicy } from '../../shared/types';
 
 /** A {@link PollPolicy} in milliseconds. */

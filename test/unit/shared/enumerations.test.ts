@@ -12,7 +12,7 @@ import {
   type MjFlavour,
 } from '../../../src/mj/terms/flavours';
 import { isTerminalPhase, JOB_PHASES, TERMINAL_JOB_PHASES } from '../../../src/shared/job-phases';
-import { parseProgress, progressText } from '../../../src/shared/progress';
+import { parseProgress, progressText } from '../../../src/mj/terms/progress';
 import { SPEED_MODE_LIST, speedModeOf, type SpeedMode } from '../../../src/mj/terms/speed-modes';
 import { isTenantName, TENANT_NAME_RULE } from '../../../src/shared/tenant-name';
 import { jobWorkflowId, parseJobWorkflowId } from '../../../src/tenancy/task-id';
