@@ -5,7 +5,7 @@
 import { DEFAULT_POLL_POLICY } from '../src/shared/defaults';
 import { durationToMs } from '../src/shared/duration';
 import { defaultWebhookMs } from '../src/workflows/job/poll';
-import type { BenchReport, TargetCheck } from './report';
+import type { BenchReport, TargetCheck } from './report-types';
 import type { ThroughputRun } from './phases/throughput';
 
 /**

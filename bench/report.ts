@@ -5,44 +5,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { costTargets } from './cost-targets';
-import type { BenchFlags } from './lib/context';
 import type { Distribution } from './lib/util';
-import type { HistoryPhaseResult } from './phases/history';
-import type { InflightPhaseResult } from './phases/inflight';
-import type { GatewayPhaseResult, GatewayVariant } from './phases/gateway';
-import type { GatewayReadPhaseResult } from './phases/gateway-read';
+import type { GatewayVariant } from './phases/gateway';
 import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
-import type { MixPhaseResult, VariantName } from './phases/mix';
-import type { ThroughputPhaseResult } from './phases/throughput';
-import type { UpstreamsPhaseResult } from './phases/upstreams';
+import type { VariantName } from './phases/mix';
 import { upstreamsSection, upstreamsTargets } from './phases/upstreams-report';
 
-export interface BenchReport {
-  startedAt: string;
-  quick: boolean;
-  flags: BenchFlags;
-  machine: Record<string, unknown>;
-  temporalCli: string;
-  phases: {
-    mix?: MixPhaseResult;
-    gateway?: GatewayPhaseResult;
-    gatewayRead?: GatewayReadPhaseResult;
-    history?: HistoryPhaseResult;
-    upstreams?: UpstreamsPhaseResult;
-    inflight?: InflightPhaseResult;
-    throughput?: ThroughputPhaseResult;
-  };
-  errors: Record<string, string>;
-  durationSec: number;
-  targets?: TargetCheck[];
-}
+import type { BenchReport, TargetCheck } from './report-types';
 
-export interface TargetCheck {
-  target: string;
-  goal: string;
-  measured: string;
-  met: boolean | null;
-}
+export type { BenchReport, TargetCheck };
 
 const RESULTS_DIR = path.resolve(__dirname, 'results');
 

@@ -1,5 +1,5 @@
 /** The "upstreams" phase in the report: its target row (ledger = simulators) and its markdown section. */
-import type { TargetCheck } from '../report';
+import type { TargetCheck } from '../report-types';
 import type { Distribution } from '../lib/util';
 import type { ScenarioName, UpstreamsPhaseResult } from './upstreams';
 
