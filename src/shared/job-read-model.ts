@@ -57,6 +57,48 @@ export interface JobReadFields {
   owner?: TaskOwner;
   /** What the upstream task reported (result texts, media URLs), from the latest confirmed snapshot. */
   reported?: JobReported;
+  /** What produced the images: the prompt's parameters, model version, seed and references. */
+  provenance?: JobProvenance;
+  /** Where the job sits: its parent job, and the pipeline or batch that started it. */
+  lineage?: JobLineage;
+}
+
+/** One value of a prompt parameter as the parameter grammar reads it (`--no` lists are arrays). */
+export type ProvenanceValue = string | number | boolean | readonly string[];
+
+/** An image the prompt refers to, and in which role (image prompt, style, omni or character reference). */
+export interface ProvenanceReference {
+  role: 'image-prompt' | 'sref' | 'oref' | 'cref' | 'moodboard' | 'profile';
+  /** A URL, a style code or a profile/moodboard code, as written in the prompt. */
+  value: string;
+}
+
+/**
+ * What produced a job's images. Filled from the prompt the job sent (parameters, version, references) and, once the
+ * task succeeded, from the upstream (the seed); a key is absent while unknown.
+ */
+export interface JobProvenance {
+  /** The model version the prompt asked for, or the default the rules assume ('7', '6.1', 'niji 7'). */
+  version?: string;
+  /** The prompt's parameters by canonical long name (`stylize`, `chaos`, `no`, …), as the grammar parsed them. */
+  params?: Readonly<Record<string, ProvenanceValue>>;
+  /** Image prompts and references, in prompt order. */
+  references?: readonly ProvenanceReference[];
+  /** The upstream's seed of the task, when the flavour reports it (`image-seed`). */
+  seed?: string;
+}
+
+/** The job's place among other jobs; the console links both ways through it. */
+export interface JobLineage {
+  /** Workflow id of the job whose button this job pressed. */
+  parentJobId?: string;
+  /** Workflow id of the first job of the chain (an imagine, blend, …); absent on that job itself. */
+  rootJobId?: string;
+  /** Workflow id of the pipeline that started it. */
+  pipelineId?: string;
+  /** Workflow id of the batch that started it, and the item's id in that batch. */
+  batchId?: string;
+  batchItemId?: string;
 }
 
 /** The keys of {@link JobReadFields}, for readers and tests that walk them. */
@@ -68,6 +110,8 @@ export const JOB_READ_KEYS = [
   'action',
   'owner',
   'reported',
+  'provenance',
+  'lineage',
 ] as const satisfies readonly (keyof JobReadFields)[];
 
 // Compile-time check: JOB_READ_KEYS names every key of JobReadFields.

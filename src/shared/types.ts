@@ -5,7 +5,7 @@
 import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
 import type { JobPhase } from './job-phases';
-import type { JobReadFields } from './job-read-model';
+import type { JobLineage, JobReadFields } from './job-read-model';
 import type { CostTags, PricedAction, TaskOwner } from './upstreams/types';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
@@ -143,6 +143,8 @@ export interface JobInput {
   remix?: 'auto' | 'ask';
   /** Observer workflow signalled `jobChanged` at each memo change. @default undefined */
   notify?: JobNotify;
+  /** The job's parent job, pipeline and batch; copied into its read model. @default undefined */
+  lineage?: JobLineage;
   /** Download the result images into the asset store on SUCCESS. @default true */
   captureImages?: boolean;
   /**
