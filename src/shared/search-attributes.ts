@@ -9,6 +9,10 @@ export const MJ_ACTION = defineSearchAttributeKey('MjAction', SearchAttributeTyp
 export const MJ_MODE = defineSearchAttributeKey('MjMode', SearchAttributeType.KEYWORD);
 /** The gateway tenant that owns a job (set at start by the gateway). */
 export const MJ_TENANT = defineSearchAttributeKey('MjTenant', SearchAttributeType.KEYWORD);
+/** The job whose button a job pressed (`JobLineage.parentJobId`), so a job's children can be listed. */
+export const MJ_PARENT_JOB = defineSearchAttributeKey('MjParentJob', SearchAttributeType.KEYWORD);
+/** The batch that started a job (`JobLineage.batchId`). */
+export const MJ_BATCH = defineSearchAttributeKey('MjBatch', SearchAttributeType.KEYWORD);
 
 /** Every key this service writes; the dev server and the tests register these. */
-export const SEARCH_ATTRIBUTE_KEYS = [MJ_TASK_ID, MJ_STATUS, MJ_ACTION, MJ_MODE, MJ_TENANT];
+export const SEARCH_ATTRIBUTE_KEYS = [MJ_TASK_ID, MJ_STATUS, MJ_ACTION, MJ_MODE, MJ_TENANT, MJ_PARENT_JOB, MJ_BATCH];
