@@ -299,6 +299,28 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     });
   }
 
+  /**
+   * Starts a job of any kind as the tenant (blend, describe, video, …: what the console's own forms do not offer),
+   * after metering the bytes of `inputs` like every other start here. Resolves to the new job's id.
+   * @example await backend.startAs('acme', [png], (mj) => mj.describe(png));
+   */
+  async startAs(
+    tenant: TenantId,
+    inputs: readonly (Uint8Array | string | undefined)[],
+    start: (mj: MjJobsClient, defaults: TemporalConsoleBackendOptions['jobDefaults']) => Promise<{ jobId: string }>
+  ): Promise<string> {
+    await this.metered(tenant, inputs);
+    return (await start(this.forTenant(tenant), this.opts.jobDefaults)).jobId;
+  }
+
+  /** Cancels the tenant's job; false when the tenant has no job of that id. */
+  async cancel(tenant: TenantId, id: string): Promise<boolean> {
+    const info = await this.owned(tenant, id);
+    if (!info) return false;
+    await this.mj.cancel(info.workflowId);
+    return true;
+  }
+
   async pipeline(tenant: TenantId, spec: unknown): Promise<string> {
     return (await this.forTenant(tenant).pipeline(spec)).jobId;
   }

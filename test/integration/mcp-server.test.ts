@@ -1,0 +1,146 @@
+/**
+ * The MCP server on the gateway, driven by the official TypeScript SDK's client against a real dev server, the
+ * simulator and a job worker: imagine → U2 → Vary (Region) as MCP tasks, the region's prompt and mask answered by
+ * elicitation, with the MCP server and the job worker restarted in between. The tasks are the jobs (task id = job
+ * id), the upstream sees one task per step, and another tenant sees none of it.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { mountMcp, type McpMount } from '../../src/mcp/mount';
+import { bandMaskPng } from '../helpers/mask-png';
+import { startGatewayStack, type GatewayStack } from '../helpers/gateway-harness';
+
+jest.setTimeout(240_000);
+
+let stack: GatewayStack;
+let mount: McpMount;
+let key: string;
+let otherKey: string;
+const clients: Client[] = [];
+const elicited: unknown[] = [];
+const MASK = `data:image/png;base64,${Buffer.from(bandMaskPng()).toString('base64')}`;
+
+beforeAll(async () => {
+  stack = await startGatewayStack();
+  mount = mountMcp(stack.gateway, { callWaitMs: 60_000 });
+  key = (await stack.gateway.tenants.createKey('mcp-a')).apiKey;
+  otherKey = (await stack.gateway.tenants.createKey('mcp-b')).apiKey;
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await mount?.close();
+  await stack?.stop();
+});
+
+async function connect(apiKey: string): Promise<Client> {
+  const client = new Client({ name: 'mcp-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+  client.setRequestHandler(ElicitRequestSchema, (request) => {
+    elicited.push(request.params);
+    return { action: 'accept', content: { prompt: 'a lighthouse wearing a tiny hat', mask: MASK } };
+  });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mount.url), {
+      requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+    })
+  );
+  clients.push(client);
+  return client;
+}
+
+/** Calls a tool as a task and follows it to its result. */
+async function runTask(client: Client, name: string, args: Record<string, unknown>) {
+  let taskId: string | undefined;
+  let result: CallToolResult | undefined;
+  const stream = client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, {
+    task: { ttl: 3_600_000 },
+  });
+  for await (const m of stream) {
+    if (m.type === 'taskCreated') taskId = m.task.taskId;
+    if (m.type === 'result') result = m.result as CallToolResult;
+    if (m.type === 'error') throw m.error;
+  }
+  return { taskId: taskId!, result: result! };
+}
+
+const submits = () => ({ ...stack.sim.stats().submitsByEndpoint });
+const facts = (r: CallToolResult) =>
+  r.structuredContent as { jobId: string; state: string; buttons: { label: string }[] };
+
+test('imagine → U2 → Vary (Region) by elicitation, across MCP server and worker restarts; tenants apart', async () => {
+  const before = submits();
+  let client = await connect(key);
+  const tools = await client.listTools();
+  expect(tools.tools.map((t) => t.name).sort()).toEqual(
+    ['blend', 'describe', 'imagine', 'list', 'press', 'shorten', 'status', 'video'].sort()
+  );
+  expect(tools.tools.find((t) => t.name === 'imagine')?.execution?.taskSupport).toBe('optional');
+
+  // imagine as a task; the client goes away at once, and the MCP server and the job worker restart.
+  const created = await client.experimental.tasks
+    .callToolStream({ name: 'imagine', arguments: { prompt: 'a red fox in the snow' } }, CallToolResultSchema, {
+      task: { ttl: 3_600_000 },
+    })
+    .next();
+  if (created.done || created.value.type !== 'taskCreated') throw new Error('no task created');
+  const imagineId = created.value.task.taskId;
+  expect(imagineId).toMatch(/^mj-job-/);
+  await client.close();
+  await mount.close();
+  await stack.stopJobWorker();
+  mount = mountMcp(stack.gateway, { callWaitMs: 60_000 });
+  await stack.startJobWorker();
+
+  client = await connect(key);
+  const grid = (await client.experimental.tasks.getTaskResult(imagineId, CallToolResultSchema)) as CallToolResult;
+  expect(facts(grid)).toMatchObject({ jobId: imagineId, state: 'succeeded' });
+  expect(grid.content.some((c) => c.type === 'image')).toBe(true);
+  expect(grid.content.filter((c) => c.type === 'resource_link').length).toBeGreaterThanOrEqual(1);
+  expect((await client.experimental.tasks.getTask(imagineId)).status).toBe('completed');
+
+  const up = await runTask(client, 'press', { job: imagineId, button: 'U2' });
+  expect(facts(up.result)).toMatchObject({ jobId: up.taskId, state: 'succeeded' });
+  expect(facts(up.result).buttons.map((b) => b.label)).toContain('Vary (Region)');
+
+  const region = await runTask(client, 'press', { job: up.taskId, button: 'Vary (Region)' });
+  expect(elicited).toHaveLength(1);
+  expect(elicited[0]).toMatchObject({ requestedSchema: { required: expect.arrayContaining(['prompt', 'mask']) } });
+  expect(facts(region.result)).toMatchObject({ jobId: region.taskId, state: 'succeeded' });
+
+  // One upstream task per step: imagine, two buttons, and the region's modal.
+  const after = submits();
+  const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  expect([delta('submit/imagine'), delta('submit/action'), delta('submit/modal')]).toEqual([1, 2, 1]);
+
+  const listed = await client.experimental.tasks.listTasks();
+  expect(listed.tasks.map((t) => t.taskId)).toEqual(expect.arrayContaining([imagineId, up.taskId, region.taskId]));
+  const image = await client.readResource({
+    uri: (grid.content.find((c) => c.type === 'resource_link') as { uri: string }).uri,
+  });
+  expect(image.contents[0]).toMatchObject({ mimeType: expect.stringMatching(/^image\//) });
+
+  // Another tenant: the tasks, the images and the jobs are unknown to it.
+  const other = await connect(otherKey);
+  await expect(other.experimental.tasks.getTask(imagineId)).rejects.toThrow(/not found/i);
+  await expect(other.experimental.tasks.cancelTask(imagineId)).rejects.toThrow(/not found/i);
+  expect((await other.experimental.tasks.listTasks()).tasks).toEqual([]);
+  const status = (await other.callTool({ name: 'status', arguments: { job: imagineId } })) as CallToolResult;
+  expect(status.isError).toBe(true);
+  await expect(other.readResource({ uri: `mj-job://${encodeURIComponent(imagineId)}/image/0` })).rejects.toThrow();
+});
+
+test('a plain call waits for its job; bad arguments name the field; no key is refused', async () => {
+  const client = await connect(key);
+  const r = (await client.callTool({
+    name: 'shorten',
+    arguments: { prompt: 'a very long prompt about a fox' },
+  })) as CallToolResult;
+  expect(facts(r).state).toBe('succeeded');
+  const bad = (await client.callTool({
+    name: 'press',
+    arguments: { job: 'x', button: 'U2', mask: 'nope' },
+  })) as CallToolResult;
+  expect(bad).toMatchObject({ isError: true, structuredContent: { error: { field: 'mask' } } });
+  const res = await fetch(mount.url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+  expect(res.status).toBe(401);
+});
