@@ -4,6 +4,9 @@
  * elicitation, with the MCP server and the job worker restarted in between. The tasks are the jobs (task id = job
  * id), the upstream sees one task per step, and another tenant sees none of it.
  */
+import { execFile, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -63,6 +66,14 @@ async function runTask(client: Client, name: string, args: Record<string, unknow
   return { taskId: taskId!, result: result! };
 }
 
+/** Restarts what a deployment restarts: the MCP server (its sessions are gone) and the job worker. */
+async function restartMcpAndWorker(): Promise<void> {
+  await mount.close();
+  await stack.stopJobWorker();
+  mount = mountMcp(stack.gateway, { callWaitMs: 60_000 });
+  await stack.startJobWorker();
+}
+
 const submits = () => ({ ...stack.sim.stats().submitsByEndpoint });
 const facts = (r: CallToolResult) =>
   r.structuredContent as { jobId: string; state: string; buttons: { label: string }[] };
@@ -86,10 +97,7 @@ test('imagine → U2 → Vary (Region) by elicitation, across MCP server and wor
   const imagineId = created.value.task.taskId;
   expect(imagineId).toMatch(/^mj-job-/);
   await client.close();
-  await mount.close();
-  await stack.stopJobWorker();
-  mount = mountMcp(stack.gateway, { callWaitMs: 60_000 });
-  await stack.startJobWorker();
+  await restartMcpAndWorker();
 
   client = await connect(key);
   const grid = (await client.experimental.tasks.getTaskResult(imagineId, CallToolResultSchema)) as CallToolResult;
@@ -143,4 +151,52 @@ test('a plain call waits for its job; bad arguments name the field; no key is re
   expect(bad).toMatchObject({ isError: true, structuredContent: { error: { field: 'mask' } } });
   const res = await fetch(mount.url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
   expect(res.status).toBe(401);
+});
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+test('the official Python SDK client: imagine → U2 → Vary (Region) by elicitation, across restarts', async () => {
+  // The project's own script installs the pinned SDK into its venv; without it this test fails (never skips).
+  const ensured = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-mcp-python.mjs')], {
+    encoding: 'utf8',
+  });
+  expect({ status: ensured.status, stderr: ensured.stderr }).toMatchObject({ status: 0 });
+  const python = ensured.stdout.trim();
+  const step = async (apiKey: string, tool: string, args: object, answer: string[] = []) => {
+    const script = path.join(ROOT, 'test', 'fixtures', 'mcp', 'python_client.py');
+    const { stdout } = await promisify(execFile)(
+      python,
+      [script, mount.url, apiKey, tool, JSON.stringify(args), ...answer],
+      {
+        timeout: 120_000,
+      }
+    );
+    return JSON.parse(stdout.trim().split('\n').pop()!) as {
+      protocolVersion: string;
+      elicited: { requestedSchema: { required: string[] } }[];
+      isError: boolean;
+      structured: { jobId: string; state: string; buttons: { label: string }[] };
+      contentTypes: string[];
+    };
+  };
+  const before = submits();
+  const grid = await step(key, 'imagine', { prompt: 'a heron at dawn' });
+  // The SDK asks for the 2026-07-28 revision first and falls back to the handshake this server speaks.
+  expect(grid.protocolVersion).toBe('2025-11-25');
+  expect(grid).toMatchObject({ isError: false, structured: { state: 'succeeded' } });
+  expect(grid.contentTypes).toEqual(expect.arrayContaining(['text', 'image', 'resource_link']));
+  await restartMcpAndWorker();
+  const up = await step(key, 'press', { job: grid.structured.jobId, button: 'U2' });
+  expect(up).toMatchObject({ isError: false, elicited: [], structured: { state: 'succeeded' } });
+  await restartMcpAndWorker();
+  const region = await step(key, 'press', { job: up.structured.jobId, button: 'Vary (Region)' }, ['a tiny hat', MASK]);
+  expect(region.elicited).toHaveLength(1);
+  expect(region.elicited[0]!.requestedSchema.required).toEqual(expect.arrayContaining(['prompt', 'mask']));
+  expect(region).toMatchObject({ isError: false, structured: { state: 'succeeded' } });
+  const after = submits();
+  const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  expect([delta('submit/imagine'), delta('submit/action'), delta('submit/modal')]).toEqual([1, 2, 1]);
+
+  const other = await step(otherKey, 'status', { job: region.structured.jobId });
+  expect(other.isError).toBe(true);
 });
