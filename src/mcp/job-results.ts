@@ -55,6 +55,19 @@ export function taskOf(job: ConsoleJob): Task {
   };
 }
 
+/** The task of a job just started, before its view can be read. */
+export function startedTask(jobId: string, now = new Date()): Task {
+  const at = now.toISOString();
+  return {
+    taskId: jobId,
+    status: 'working',
+    createdAt: at,
+    lastUpdatedAt: at,
+    ttl: null,
+    pollInterval: TASK_POLL_INTERVAL_MS,
+  };
+}
+
 /** The facts of a job a model can act on. */
 export function jobFacts(job: ConsoleJob) {
   return {

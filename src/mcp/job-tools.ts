@@ -9,9 +9,9 @@ import type { TemporalConsoleBackend } from '../console/temporal-backend';
 import { formatIntent, parseIntent } from '../mj/buttons';
 import { MjInputError } from '../mj/errors';
 import { modalAnswer } from './modal-input';
-import { parseToolArgs, type ToolArgs, type ToolName } from './tools';
+import { parseToolArgs, type JOB_TOOLS, type ToolArgs } from './tools';
 
-export type JobToolName = Exclude<ToolName, 'status' | 'list'>;
+export type JobToolName = (typeof JOB_TOOLS)[number];
 
 function image(ref: string): Uint8Array | string {
   return ref.startsWith('data:') ? dataUrlToBytes(ref) : ref;
@@ -39,7 +39,8 @@ export async function startJobTool(
   backend: TemporalConsoleBackend,
   tenant: TenantId,
   name: JobToolName,
-  raw: unknown
+  raw: unknown,
+  client: { canElicit: boolean }
 ): Promise<string> {
   switch (name) {
     case 'imagine': {
@@ -53,6 +54,14 @@ export async function startJobTool(
       if (!job || job.kind !== 'job') throw new MjInputError('job', `must name one of your jobs (no job ${a.job})`);
       const pressed = findPressed(job, a.button, a.image);
       const input = modalAnswer(a.prompt, a.mask);
+      // A client that cannot be asked later must give what the button needs now, or its job would wait for nothing.
+      const missing = pressed.needs.find((n) => input[n] === undefined);
+      if (missing && !client.canElicit) {
+        throw new MjInputError(
+          missing,
+          `is required for ${pressed.intent ?? pressed.label} (this client takes no elicitation)`
+        );
+      }
       return backend.action(tenant, job.id, pressed.customId, input.prompt || input.mask ? input : undefined);
     }
     case 'blend': {

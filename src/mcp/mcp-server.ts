@@ -33,8 +33,8 @@ import type { TemporalConsoleBackend } from '../console/temporal-backend';
 import { GatewayError } from '../gateway/errors';
 import { MjInputError } from '../mj/errors';
 import { isTerminalState, watchJob } from './job-watch';
-import { jobResult, parseImageUri, taskOf } from './job-results';
-import { isToolName, parseToolArgs, toolDefinitions, type ToolName } from './tools';
+import { jobResult, parseImageUri, startedTask, taskOf } from './job-results';
+import { isJobTool, isToolName, parseToolArgs, toolDefinitions } from './tools';
 import { elicitModalInput } from './modal-input';
 import { startJobTool } from './job-tools';
 
@@ -76,11 +76,13 @@ export function createMcpServer(o: McpServerOptions): Server {
   const follow = async (jobId: string, extra: Extra, signal: AbortSignal, asTask: boolean): Promise<ConsoleJob> => {
     const token = extra._meta?.progressToken;
     let last: ConsoleJob | undefined;
-    let progress = 0;
+    // Progress only ever goes up (the protocol's rule): a view with no more progress than the last sent sends none.
+    let sent = -1;
     for await (const job of watchJob(backend, tenant, jobId, signal)) {
       last = job;
-      if (token !== undefined && !isTerminalState(job.state)) {
-        progress = Math.max(progress, job.progressPct ?? 0);
+      const progress = job.progressPct ?? 0;
+      if (token !== undefined && !isTerminalState(job.state) && progress > sent) {
+        sent = progress;
         await extra.sendNotification({
           method: 'notifications/progress',
           params: { progressToken: token, progress, total: 100, message: taskOf(job).statusMessage },
@@ -100,6 +102,9 @@ export function createMcpServer(o: McpServerOptions): Server {
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const name = request.params.name;
     if (!isToolName(name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    if (request.params.task && !isJobTool(name)) {
+      throw new McpError(ErrorCode.MethodNotFound, `Tool ${name} does not run as a task (execution.taskSupport)`);
+    }
     try {
       if (name === 'status') {
         const { job: id } = parseToolArgs('status', request.params.arguments);
@@ -108,21 +113,13 @@ export function createMcpServer(o: McpServerOptions): Server {
         return jobResult(backend, tenant, job);
       }
       if (name === 'list') return listResult(backend, tenant, parseToolArgs('list', request.params.arguments));
+      if (!isJobTool(name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
       await o.beforeStart?.();
-      const jobId = await startJobTool(
-        backend,
-        tenant,
-        name as Exclude<ToolName, 'status' | 'list'>,
-        request.params.arguments
-      );
+      const canElicit = server.getClientCapabilities()?.elicitation !== undefined;
+      const jobId = await startJobTool(backend, tenant, name, request.params.arguments, { canElicit });
       if (request.params.task) {
         const job = await backend.getJob(tenant, jobId);
-        const now = new Date().toISOString();
-        return {
-          task: job
-            ? taskOf(job)
-            : { taskId: jobId, status: 'working', createdAt: now, lastUpdatedAt: now, ttl: null, pollInterval: 1000 },
-        };
+        return { task: job ? taskOf(job) : startedTask(jobId) };
       }
       const signal = AbortSignal.any([extra.signal, AbortSignal.timeout(o.callWaitMs)]);
       return jobResult(backend, tenant, await follow(jobId, extra, signal, false));

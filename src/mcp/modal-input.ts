@@ -7,7 +7,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import {
   ElicitResultSchema,
   RELATED_TASK_META_KEY,
-  type ElicitRequest,
+  type ElicitRequestFormParams,
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -26,7 +26,7 @@ const FIELDS: Record<InputNeed, { title: string; description: string }> = {
 };
 
 /** The elicitation form for what `job` waits for. */
-export function inputForm(job: ConsoleJob): ElicitRequest['params'] {
+export function inputForm(job: ConsoleJob): ElicitRequestFormParams {
   const needs = job.waitingFor?.needs ?? [];
   const properties: Record<string, { type: 'string'; title: string; description: string; default?: string }> = {};
   for (const need of needs) {

@@ -24,11 +24,20 @@ export interface MountMcpOptions {
   path?: string;
   /** How long a plain (not task-augmented) tool call waits for its job. @default 90000 @unit ms */
   callWaitMs?: number;
+  /** A session with no request for this long (and none open) is closed; its tasks go on. @default 1800000 @unit ms */
+  sessionIdleMs?: number;
 }
+
+/** How often idle sessions are looked for. @unit ms */
+const SWEEP_MS = 60_000;
 
 interface Session {
   tenant: string;
   transport: StreamableHTTPServerTransport;
+  /** Epoch ms of the last request's start or end. */
+  lastSeen: number;
+  /** Requests being answered now (a `tasks/result` may be open for hours). */
+  open: number;
 }
 
 export interface McpMount {
@@ -63,7 +72,7 @@ export function mountMcp(gw: RunningGateway, opts: MountMcpOptions = {}): McpMou
   const open = async (tenant: string): Promise<StreamableHTTPServerTransport> => {
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, { tenant, transport }),
+      onsessioninitialized: (id) => void sessions.set(id, { tenant, transport, lastSeen: Date.now(), open: 0 }),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
@@ -92,13 +101,13 @@ export function mountMcp(gw: RunningGateway, opts: MountMcpOptions = {}): McpMou
     const sid = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(sid) ? sid[0] : sid;
     let transport: StreamableHTTPServerTransport;
+    const session = sessionId === undefined ? undefined : sessions.get(sessionId);
     if (sessionId !== undefined) {
-      const s = sessions.get(sessionId);
-      if (!s || s.tenant !== tenant) {
+      if (!session || session.tenant !== tenant) {
         sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }, cors);
         return true;
       }
-      transport = s.transport;
+      transport = session.transport;
     } else transport = await open(tenant);
     let body: unknown;
     if (req.method === 'POST') {
@@ -111,16 +120,34 @@ export function mountMcp(gw: RunningGateway, opts: MountMcpOptions = {}): McpMou
       }
     }
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
-    await transport.handleRequest(req, res, body);
+    if (session) {
+      session.open++;
+      session.lastSeen = Date.now();
+    }
+    try {
+      await transport.handleRequest(req, res, body);
+    } finally {
+      if (session) {
+        session.open--;
+        session.lastSeen = Date.now();
+      }
+    }
     // A transport made for a request that did not initialize a session serves nobody after it.
     if (sessionId === undefined && !transport.sessionId) await transport.close();
     return true;
   };
   gw.server.addHandler(handler);
+  const idleMs = opts.sessionIdleMs ?? 1_800_000;
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const s of sessions.values()) if (s.open === 0 && now - s.lastSeen > idleMs) void s.transport.close();
+  }, SWEEP_MS);
+  sweep.unref();
   return {
     url: `${gw.server.publicUrl}${base}`,
     close: async () => {
       closed = true;
+      clearInterval(sweep);
       await Promise.all([...sessions.values()].map((s) => s.transport.close()));
       sessions.clear();
     },

@@ -123,7 +123,7 @@ export interface ToolDefinition {
 /** What `tools/list` answers. */
 export function toolDefinitions(): ToolDefinition[] {
   return (Object.keys(TOOL_SCHEMAS) as ToolName[]).map((name) => {
-    const starts = (JOB_TOOLS as readonly string[]).includes(name);
+    const starts = isJobTool(name);
     const { $schema: _drop, ...schema } = z.toJSONSchema(TOOL_SCHEMAS[name], { io: 'input' }) as Record<
       string,
       unknown
@@ -136,6 +136,10 @@ export function toolDefinitions(): ToolDefinition[] {
       annotations: starts ? { openWorldHint: true, destructiveHint: false } : { readOnlyHint: true },
     };
   });
+}
+
+export function isJobTool(name: ToolName): name is (typeof JOB_TOOLS)[number] {
+  return (JOB_TOOLS as readonly string[]).includes(name);
 }
 
 export function isToolName(name: string): name is ToolName {

@@ -8,6 +8,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mountMcp, type McpMount } from '../../src/mcp/mount';
@@ -15,6 +16,8 @@ import { bandMaskPng } from '../helpers/mask-png';
 import { startGatewayStack, type GatewayStack } from '../helpers/gateway-harness';
 
 jest.setTimeout(240_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
 
 let stack: GatewayStack;
 let mount: McpMount;
@@ -138,6 +141,14 @@ test('imagine → U2 → Vary (Region) by elicitation, across MCP server and wor
 });
 
 test('a plain call waits for its job; bad arguments name the field; no key is refused', async () => {
+  // A client that takes no elicitation must give a Vary (Region) its mask up front: refused before anything starts.
+  const plain = new Client({ name: 'no-elicitation', version: '1.0.0' });
+  await plain.connect(
+    new StreamableHTTPClientTransport(new URL(mount.url), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+    })
+  );
+  clients.push(plain);
   const client = await connect(key);
   const r = (await client.callTool({
     name: 'shorten',
@@ -151,9 +162,53 @@ test('a plain call waits for its job; bad arguments name the field; no key is re
   expect(bad).toMatchObject({ isError: true, structuredContent: { error: { field: 'mask' } } });
   const res = await fetch(mount.url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
   expect(res.status).toBe(401);
+
+  const grid = (await plain.callTool({ name: 'imagine', arguments: { prompt: 'a quiet pond' } })) as CallToolResult;
+  const up = (await plain.callTool({
+    name: 'press',
+    arguments: { job: facts(grid).jobId, button: 'U1' },
+  })) as CallToolResult;
+  const before = submits()['submit/action'] ?? 0;
+  const region = (await plain.callTool({
+    name: 'press',
+    arguments: { job: facts(up).jobId, button: 'Vary (Region)', prompt: 'a duck' },
+  })) as CallToolResult;
+  expect(region).toMatchObject({ isError: true, structuredContent: { error: { field: 'mask' } } });
+  expect(submits()['submit/action'] ?? 0).toBe(before);
 });
 
-const ROOT = path.resolve(__dirname, '..', '..');
+test('stdio: npm run mcp serves the same tenant its jobs', async () => {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const assetDir = stack.config.assets.kind === 'local' ? stack.config.assets.dir : '';
+  const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command: tsx,
+      args: [path.join(ROOT, 'src', 'mcp', 'main.ts')],
+      cwd: ROOT,
+      stderr: 'ignore',
+      env: {
+        PATH: process.env.PATH ?? '',
+        TEMPORAL_ADDRESS: stack.env.address,
+        TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
+        MJ_TASK_QUEUE: stack.config.worker.taskQueue,
+        MJ_ASSET_DIR: assetDir,
+        MJ_GATEWAY_TASK_QUEUE: stack.gateway.options.taskQueue,
+        MJ_MCP_API_KEY: key,
+        MJ_LOG_LEVEL: 'silent',
+      },
+    })
+  );
+  clients.push(client);
+  const listed = await client.experimental.tasks.listTasks();
+  expect(listed.tasks.length).toBeGreaterThanOrEqual(3);
+  const r = (await client.callTool({
+    name: 'shorten',
+    arguments: { prompt: 'a long prompt about a heron' },
+  })) as CallToolResult;
+  expect(facts(r).state).toBe('succeeded');
+  expect((await client.experimental.tasks.getTask(facts(r).jobId)).status).toBe('completed');
+});
 
 test('the official Python SDK client: imagine → U2 → Vary (Region) by elicitation, across restarts', async () => {
   // The project's own script installs the pinned SDK into its venv; without it this test fails (never skips).
