@@ -91,6 +91,15 @@ export interface TemporalConsoleBackendOptions {
 
 type Described = WorkflowExecutionDescription | WorkflowExecutionInfo;
 
+/** What a start stores (bytes are metered; URLs store nothing). */
+type StartInput = Uint8Array | string | undefined;
+
+/** A start as the tenant: the tenant's client and the backend's job defaults in, the new job's handle out. */
+export type TenantStart = (
+  mj: MjJobsClient,
+  defaults: TemporalConsoleBackendOptions['jobDefaults']
+) => Promise<{ jobId: string }>;
+
 const ID_RE = /^[\w.:/-]{1,200}$/;
 const TYPES = ['mjJobWorkflow', 'pipelineWorkflow', 'batchWorkflow'];
 const CACHE_LIMIT = 500;
@@ -248,7 +257,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   // Starting and answering
 
   /** Meters what a start or an answer will store (URLs store nothing). */
-  private async metered(tenant: TenantId, items: readonly (Uint8Array | string | undefined)[]): Promise<void> {
+  private async metered(tenant: TenantId, items: readonly StartInput[]): Promise<void> {
     const bytes = items.reduce((n, i) => n + (i instanceof Uint8Array ? i.byteLength : 0), 0);
     if (bytes > 0) await this.opts.beforeWrite?.(tenant, bytes);
   }
@@ -299,16 +308,8 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     });
   }
 
-  /**
-   * Starts a job of any kind as the tenant (blend, describe, video, …: what the console's own forms do not offer),
-   * after metering the bytes of `inputs` like every other start here. Resolves to the new job's id.
-   * @example await backend.startAs('acme', [png], (mj) => mj.describe(png));
-   */
-  async startAs(
-    tenant: TenantId,
-    inputs: readonly (Uint8Array | string | undefined)[],
-    start: (mj: MjJobsClient, defaults: TemporalConsoleBackendOptions['jobDefaults']) => Promise<{ jobId: string }>
-  ): Promise<string> {
+  /** Starts any kind of job as the tenant, metering `inputs` first. @example startAs(t, [p], (mj) => mj.describe(p)) */
+  async startAs(tenant: TenantId, inputs: readonly StartInput[], start: TenantStart): Promise<string> {
     await this.metered(tenant, inputs);
     return (await start(this.forTenant(tenant), this.opts.jobDefaults)).jobId;
   }

@@ -81,7 +81,7 @@ const submits = () => ({ ...stack.sim.stats().submitsByEndpoint });
 const facts = (r: CallToolResult) =>
   r.structuredContent as { jobId: string; state: string; buttons: { label: string }[] };
 
-test('imagine → U2 → Vary (Region) by elicitation, across MCP server and worker restarts; tenants apart', async () => {
+test('imagine → U2 → Vary (Region) by elicitation, across MCP and worker restarts; tenants apart', async () => {
   const before = submits();
   let client = await connect(key);
   const tools = await client.listTools();
