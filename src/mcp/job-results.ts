@@ -118,7 +118,6 @@ export async function jobResult(backend: ConsoleBackend, tenant: TenantId, job: 
       type: 'resource_link',
       uri: imageUri(job.id, index),
       name: index === 0 ? `${job.id} image` : `${job.id} image ${index}`,
-      mimeType: 'image/png',
     });
   }
   return {
