@@ -4,6 +4,7 @@ import type { GatewayPhaseResult } from './phases/gateway';
 import type { GatewayReadPhaseResult } from './phases/gateway-read';
 import type { HistoryPhaseResult } from './phases/history';
 import type { InflightPhaseResult } from './phases/inflight';
+import type { McpPhaseResult } from './phases/mcp';
 import type { MixPhaseResult } from './phases/mix';
 import type { ThroughputPhaseResult } from './phases/throughput';
 import type { UpstreamsPhaseResult } from './phases/upstreams';
@@ -18,6 +19,7 @@ export interface BenchReport {
     mix?: MixPhaseResult;
     gateway?: GatewayPhaseResult;
     gatewayRead?: GatewayReadPhaseResult;
+    mcp?: McpPhaseResult;
     history?: HistoryPhaseResult;
     upstreams?: UpstreamsPhaseResult;
     inflight?: InflightPhaseResult;

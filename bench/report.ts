@@ -8,6 +8,7 @@ import { costTargets } from './cost-targets';
 import type { Distribution } from './lib/util';
 import type { GatewayVariant } from './phases/gateway';
 import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
+import { mcpSection } from './phases/mcp-report';
 import type { VariantName } from './phases/mix';
 import { upstreamsSection, upstreamsTargets } from './phases/upstreams-report';
 
@@ -240,6 +241,7 @@ export function renderMarkdown(r: BenchReport): string {
     for (const note of gw.notes) L.push(`- ${note}`);
   }
   L.push(...gatewayReadSection(r.phases.gatewayRead));
+  L.push(...mcpSection(r.phases.mcp));
 
   const h = r.phases.history;
   if (h) {

@@ -29,6 +29,7 @@ import { devApiKey, devGatewaySecret, writeEndpoints, type Endpoints } from '../
 import { gatewayOptionsFromEnv } from '../config/gateway';
 import type { ExtraHandler } from '../gateway/server';
 import { mountConsole, type MountConsoleOptions } from '../console/mount';
+import { mountMcp, type MountMcpOptions } from '../mcp/mount';
 import { createWorker } from '../worker';
 import { startDevServer, type DevServer } from './dev-server';
 
@@ -72,6 +73,8 @@ export interface StartStackOptions {
    * none. @default {} (mounted, linking to the dev server's Web UI)
    */
   console?: Omit<MountConsoleOptions, 'temporalUiUrl'> | false;
+  /** The MCP server, mounted in the gateway at `/mcp` (its options), or false for none. @default {} (mounted) */
+  mcp?: MountMcpOptions | false;
 }
 
 export async function startStack(
@@ -179,12 +182,15 @@ export async function startStack(
     const consoleMount =
       opts.console === false ? undefined : mountConsole(gateway, { ...opts.console, temporalUiUrl: dev?.uiUrl });
     const consolePath = new URL(consoleMount?.url ?? gatewayUrl).pathname;
+    const mcp = opts.mcp === false ? undefined : mountMcp(gateway, opts.mcp);
+    if (mcp) cleanup.push(() => mcp.close());
     const endpoints: Endpoints = {
       temporal: config.temporal.connectionOptions.address ?? '127.0.0.1:7233',
       temporalUi: dev?.uiUrl ?? null,
       simulator: simulated ? { url: config.mj.baseUrl! } : null,
       gateway: { baseUrl: gatewayUrl, apiKey: await devApiKey(dataDir, gateway.tenants) },
       console: consoleMount ? { url: `${gatewayUrl}${consolePath}` } : null,
+      mcp: mcp ? { url: mcp.url } : null,
     };
     writeEndpoints(dataDir, endpoints);
 
@@ -229,6 +235,7 @@ function banner(s: StartedStack, env: NodeJS.ProcessEnv): string {
     `  Webhooks      ${redactWebhookPath(`${s.webhook.url}/webhook/mj/x`)}`,
     `  Gateway       ${s.endpoints.gateway.baseUrl}/mj  (key of tenant "dev": ${s.endpoints.gateway.apiKey})`,
     s.endpoints.console ? `  Console       ${s.endpoints.console.url}` : '',
+    s.endpoints.mcp ? `  MCP           ${s.endpoints.mcp.url}  (Authorization: Bearer <the key above>)` : '',
     `  Endpoints     ${path.join(path.resolve(s.config.dev.dataDir), 'endpoints.json')}`,
     '',
     'Submit a job:',

@@ -91,6 +91,15 @@ export interface TemporalConsoleBackendOptions {
 
 type Described = WorkflowExecutionDescription | WorkflowExecutionInfo;
 
+/** What a start stores (bytes are metered; URLs store nothing). */
+type StartInput = Uint8Array | string | undefined;
+
+/** A start as the tenant: the tenant's client and the backend's job defaults in, the new job's handle out. */
+export type TenantStart = (
+  mj: MjJobsClient,
+  defaults: TemporalConsoleBackendOptions['jobDefaults']
+) => Promise<{ jobId: string }>;
+
 const ID_RE = /^[\w.:/-]{1,200}$/;
 const TYPES = ['mjJobWorkflow', 'pipelineWorkflow', 'batchWorkflow'];
 const CACHE_LIMIT = 500;
@@ -248,7 +257,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   // Starting and answering
 
   /** Meters what a start or an answer will store (URLs store nothing). */
-  private async metered(tenant: TenantId, items: readonly (Uint8Array | string | undefined)[]): Promise<void> {
+  private async metered(tenant: TenantId, items: readonly StartInput[]): Promise<void> {
     const bytes = items.reduce((n, i) => n + (i instanceof Uint8Array ? i.byteLength : 0), 0);
     if (bytes > 0) await this.opts.beforeWrite?.(tenant, bytes);
   }
@@ -297,6 +306,20 @@ export class TemporalConsoleBackend implements ConsoleBackend {
         mask: input.mask,
       });
     });
+  }
+
+  /** Starts any kind of job as the tenant, metering `inputs` first. @example startAs(t, [p], (mj) => mj.describe(p)) */
+  async startAs(tenant: TenantId, inputs: readonly StartInput[], start: TenantStart): Promise<string> {
+    await this.metered(tenant, inputs);
+    return (await start(this.forTenant(tenant), this.opts.jobDefaults)).jobId;
+  }
+
+  /** Cancels the tenant's job; false when the tenant has no job of that id. */
+  async cancel(tenant: TenantId, id: string): Promise<boolean> {
+    const info = await this.owned(tenant, id);
+    if (!info) return false;
+    await this.mj.cancel(info.workflowId);
+    return true;
   }
 
   async pipeline(tenant: TenantId, spec: unknown): Promise<string> {

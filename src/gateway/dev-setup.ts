@@ -49,6 +49,8 @@ export interface Endpoints {
   simulator: { url: string } | null;
   gateway: { baseUrl: string; apiKey: string };
   console: { url: string } | null;
+  /** The MCP server (Streamable HTTP; the gateway's API key as `Authorization: Bearer`). */
+  mcp: { url: string } | null;
 }
 
 export function writeEndpoints(dataDir: string, e: Endpoints): string {

@@ -38,7 +38,10 @@ test('endpoints.json, a dev key kept across restarts, and a RELAX job that resum
       simulator: { url: expect.stringMatching(/^http:/) },
       gateway: { baseUrl: expect.stringMatching(/^http:/), apiKey: expect.stringMatching(/^mjk_/) },
       console: { url: `${first.gateway.baseUrl}/console` },
+      mcp: { url: `${first.gateway.baseUrl}/mcp` },
     });
+    // The MCP endpoint is mounted too: it asks for the key.
+    expect((await request(first.mcp!.url, { method: 'POST', body: '{}' })).statusCode).toBe(401);
     expect(running.stdout()).toContain(first.gateway.baseUrl);
     // The console is part of what `npm start` runs: its sign-in page is served by the gateway.
     expect(running.stdout()).toContain(first.console!.url);

@@ -31,7 +31,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['activities', 'upstreams', 'ledger', 'webhook', 'pipeline', 'tenancy'],
   ['job-start'],
   ['client'],
-  ['gateway', 'console'],
+  // The gateway and what is mounted in it: the console, the MCP server.
+  ['gateway', 'console', 'mcp'],
   // Process edges and tools.
   ['cli', 'worker.ts', 'simulator'],
 ];
