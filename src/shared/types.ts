@@ -110,7 +110,20 @@ export interface SlotLimits {
   dailyCap?: number;
   /** Least time between two grants (so two submits) of this account and mode. @default no spacing */
   minSpacing?: Duration;
+  /**
+   * Slots of `limit` never given to batch work (`SlotPriority` 'batch'), kept for people and agents; at most
+   * `limit - 1`. @default SLOT_RESERVED_FOR_INTERACTIVE, capped at `limit - 1`
+   */
+  reservedForInteractive?: number;
 }
+
+/**
+ * Who waits for a job's account slot: a person or an agent ('interactive': a press or a submit through the client,
+ * CLI, console, gateway or MCP) or nobody in particular ('batch': items of a batch, scheduled or not). Interactive
+ * requests are granted ahead of waiting batch ones.
+ */
+export const SLOT_PRIORITIES = ['interactive', 'batch'] as const;
+export type SlotPriority = (typeof SLOT_PRIORITIES)[number];
 
 /** An observer of a job (the gateway's callback delivery): signalled `jobChanged` (job-memo.ts) at each memo change. */
 export interface JobNotify {
@@ -145,6 +158,11 @@ export interface JobInput {
   notify?: JobNotify;
   /** The job's parent job, pipeline and batch; copied into its read model. @default undefined */
   lineage?: JobLineage;
+  /**
+   * Its place in the account's slot queue (with `slots`). Set by the starters (`jobSlotPriority`).
+   * @default 'batch' for a job of a batch (`lineage.batchId` or `costTags.batchId`), else 'interactive'
+   */
+  priority?: SlotPriority;
   /** Download the result images into the asset store on SUCCESS. @default true */
   captureImages?: boolean;
   /**
