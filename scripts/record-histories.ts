@@ -349,6 +349,31 @@ const SLOT_SCENARIOS: Scenario[] = [
       await r.save('slots-manager-two-jobs-one-slot', manager);
     },
   },
+  {
+    // Two batch jobs and a person's job share one slot, on the rule that grants interactive requests first (patch
+    // `slots-interactive-first`): the person is queued behind a batch job and granted ahead of it.
+    files: ['slots-manager-interactive-first'],
+    async run(r) {
+      const account = `replay-prio-${Date.now()}`;
+      const slots = { limit: 1 };
+      const start = (name: string, priority: 'batch' | 'interactive') =>
+        startJob(r, 'trueai', name, { request: { kind: 'imagine', prompt: `a ${name}` }, account, slots, priority });
+      const manager = r.env.client.workflow.getHandle(slotManagerId(account, 'FAST'));
+      const first = await start('batch-fox', 'batch');
+      // The manager starts with the first request: until then the query finds no workflow.
+      await until('the first batch job to hold the slot', async () => {
+        const s = await manager.query(getSlotsQuery).catch(() => undefined);
+        return s?.holders.length === 1;
+      });
+      const rest = [await start('batch-hare', 'batch'), await start('person-owl', 'interactive')];
+      await Promise.all([first, ...rest].map((j) => j.result()));
+      await until('slots released', async () => {
+        const s = await manager.query(getSlotsQuery);
+        return s.holders.length === 0 && s.waiting.length === 0 && s.totals.granted >= 3;
+      });
+      await r.save('slots-manager-interactive-first', manager);
+    },
+  },
 ];
 
 /** A view of one simulated upstream for the pool (no secrets: views never carry any). */
