@@ -1,7 +1,7 @@
 /**
  * The slot priority rule: which class of work a job's account slot request belongs to, and how many slots batch work
  * may hold. One module, used by the starters (`src/job-start/`, the child-job starter of pipelines and batches), the
- * job workflow and the slot manager. Workflow-safe.
+ * job workflow, the slot manager and routing's caps (an upstream mode's `concurrency`). Workflow-safe.
  */
 import { SLOT_RESERVED_FOR_INTERACTIVE } from './defaults';
 import type { JobInput, SlotLimits, SlotPriority } from './types';
@@ -12,9 +12,14 @@ export function jobSlotPriority(input: Pick<JobInput, 'priority' | 'lineage' | '
   return input.lineage?.batchId !== undefined || input.costTags?.batchId !== undefined ? 'batch' : 'interactive';
 }
 
+/** Of `limit` places, how many batch work never takes: `configured`, else the default, at most `limit - 1`. */
+export function keptForInteractive(limit: number, configured: number | undefined): number {
+  return Math.max(0, Math.min(configured ?? SLOT_RESERVED_FOR_INTERACTIVE, limit - 1));
+}
+
 /** Slots of the limit batch work never takes: the configured share, else the default, at most `limit - 1`. */
 export function reservedForInteractive(limits: SlotLimits): number {
-  return Math.max(0, Math.min(limits.reservedForInteractive ?? SLOT_RESERVED_FOR_INTERACTIVE, limits.limit - 1));
+  return keptForInteractive(limits.limit, limits.reservedForInteractive);
 }
 
 /** Most slots batch work may hold at once. */

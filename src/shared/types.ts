@@ -6,6 +6,7 @@ import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedM
 import type { Duration } from './duration';
 import type { JobPhase } from './job-phases';
 import type { JobLineage, JobReadFields } from './job-read-model';
+import type { SlotPriority } from './priority-classes';
 import type { CostTags, PricedAction, TaskOwner } from './upstreams/types';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
@@ -117,13 +118,7 @@ export interface SlotLimits {
   reservedForInteractive?: number;
 }
 
-/**
- * Who waits for a job's account slot: a person or an agent ('interactive': a press or a submit through the client,
- * CLI, console, gateway or MCP) or nobody in particular ('batch': items of a batch, scheduled or not). Interactive
- * requests are granted ahead of waiting batch ones.
- */
-export const SLOT_PRIORITIES = ['interactive', 'batch'] as const;
-export type SlotPriority = (typeof SLOT_PRIORITIES)[number];
+export { SLOT_PRIORITIES, type SlotPriority } from './priority-classes';
 
 /** An observer of a job (the gateway's callback delivery): signalled `jobChanged` (job-memo.ts) at each memo change. */
 export interface JobNotify {
