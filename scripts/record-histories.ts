@@ -457,6 +457,41 @@ const ENTITY_SCENARIOS: Scenario[] = [
     },
   },
   {
+    // (Named to sort after upstreams-reserve-…, the fixture the replay test alters to prove it detects a change.)
+    // A pool on the rule that keeps a share of each mode's places for interactive work (patch
+    // `pool-interactive-share`): batch work takes one of two FAST places and is told to wait for the second, which a
+    // person's submit then takes.
+    files: ['upstreams-share-for-interactive'],
+    async run(r) {
+      const routing: RoutingSettings = { rule: 'least-loaded', modePreference: ['FAST'] };
+      const views = [poolView('a', 0, 0.1)];
+      const pool = new PoolRouterClient({
+        client: r.env.client,
+        taskQueue: r.queues.trueai.taskQueue,
+        workflowId: uniqueId('mj-upstream-pool-share'),
+        upstreams: { views: () => structuredClone(views), routing: () => routing },
+      });
+      const req = (requestId: string, jobPriority: 'batch' | 'interactive'): ReserveRequest => ({
+        requestId,
+        workflowId: `wf-${requestId}`,
+        action: 'IMAGINE',
+        features: [],
+        modes: [],
+        jobPriority,
+      });
+      const decisions = [
+        await pool.reserve(req('b1#1', 'batch')),
+        await pool.reserve(req('b2#1', 'batch')),
+        await pool.reserve(req('p1#1', 'interactive')),
+      ].map((d) => d.kind);
+      if (decisions.join() !== 'routed,wait,routed')
+        throw new Error(`upstreams share scenario: the pool answered ${decisions.join()}`);
+      await pool.release('b1#1', 'a');
+      await pool.release('p1#1', 'a');
+      await r.save('upstreams-share-for-interactive', r.env.client.workflow.getHandle(pool.workflowId));
+    },
+  },
+  {
     // A real gateway: its tenant directory creates keys, sets options and revokes a key; a submit with a notifyHook
     // runs a job that signals its changes, each delivered to a loopback receiver, then one replayed by update.
     files: ['tenants-keys-options-revoke', 'callback-delivered-and-replayed'],
