@@ -349,6 +349,31 @@ const SLOT_SCENARIOS: Scenario[] = [
       await r.save('slots-manager-two-jobs-one-slot', manager);
     },
   },
+  {
+    // Two batch jobs and a person's job share one slot, on the rule that grants interactive requests first (patch
+    // `slots-interactive-first`): the person is queued behind a batch job and granted ahead of it.
+    files: ['slots-manager-interactive-first'],
+    async run(r) {
+      const account = `replay-prio-${Date.now()}`;
+      const slots = { limit: 1 };
+      const start = (name: string, priority: 'batch' | 'interactive') =>
+        startJob(r, 'trueai', name, { request: { kind: 'imagine', prompt: `a ${name}` }, account, slots, priority });
+      const manager = r.env.client.workflow.getHandle(slotManagerId(account, 'FAST'));
+      const first = await start('batch-fox', 'batch');
+      // The manager starts with the first request: until then the query finds no workflow.
+      await until('the first batch job to hold the slot', async () => {
+        const s = await manager.query(getSlotsQuery).catch(() => undefined);
+        return s?.holders.length === 1;
+      });
+      const rest = [await start('batch-hare', 'batch'), await start('person-owl', 'interactive')];
+      await Promise.all([first, ...rest].map((j) => j.result()));
+      await until('slots released', async () => {
+        const s = await manager.query(getSlotsQuery);
+        return s.holders.length === 0 && s.waiting.length === 0 && s.totals.granted >= 3;
+      });
+      await r.save('slots-manager-interactive-first', manager);
+    },
+  },
 ];
 
 /** A view of one simulated upstream for the pool (no secrets: views never carry any). */
@@ -429,6 +454,41 @@ const ENTITY_SCENARIOS: Scenario[] = [
         return health.reservations === 0 && health.totals.reclaimed >= 1;
       });
       await r.save('upstreams-reserve-report-reclaim', r.env.client.workflow.getHandle(pool.workflowId));
+    },
+  },
+  {
+    // (Named to sort after upstreams-reserve-…, the fixture the replay test alters to prove it detects a change.)
+    // A pool on the rule that keeps a share of each mode's places for interactive work (patch
+    // `pool-interactive-share`): batch work takes one of two FAST places and is told to wait for the second, which a
+    // person's submit then takes.
+    files: ['upstreams-share-for-interactive'],
+    async run(r) {
+      const routing: RoutingSettings = { rule: 'least-loaded', modePreference: ['FAST'] };
+      const views = [poolView('a', 0, 0.1)];
+      const pool = new PoolRouterClient({
+        client: r.env.client,
+        taskQueue: r.queues.trueai.taskQueue,
+        workflowId: uniqueId('mj-upstream-pool-share'),
+        upstreams: { views: () => structuredClone(views), routing: () => routing },
+      });
+      const req = (requestId: string, jobPriority: 'batch' | 'interactive'): ReserveRequest => ({
+        requestId,
+        workflowId: `wf-${requestId}`,
+        action: 'IMAGINE',
+        features: [],
+        modes: [],
+        jobPriority,
+      });
+      const decisions = [
+        await pool.reserve(req('b1#1', 'batch')),
+        await pool.reserve(req('b2#1', 'batch')),
+        await pool.reserve(req('p1#1', 'interactive')),
+      ].map((d) => d.kind);
+      if (decisions.join() !== 'routed,wait,routed')
+        throw new Error(`upstreams share scenario: the pool answered ${decisions.join()}`);
+      await pool.release('b1#1', 'a');
+      await pool.release('p1#1', 'a');
+      await r.save('upstreams-share-for-interactive', r.env.client.workflow.getHandle(pool.workflowId));
     },
   },
   {

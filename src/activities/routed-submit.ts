@@ -134,6 +134,7 @@ export async function submitRouted(
     modes: input.modes ?? [input.mode],
     ...(pin ? { pin } : {}),
     ...(input.exclude?.length ? { exclude: input.exclude } : {}),
+    ...(input.priority ? { jobPriority: input.priority } : {}),
   });
   if (decision.kind === 'wait') throw busy(decision);
   if (decision.kind === 'none') throw noUpstream(decision.rule, decision.reason);

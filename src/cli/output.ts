@@ -1,24 +1,47 @@
-/** Human renderings of results and statuses, and the start/wait/watch flow every start command shares. */
+/**
+ * Human renderings of results and statuses, and the start/wait/watch flow every start command shares. Results
+ * name our stored copies of their images (`Locate`: the asset store's `locate`), an upstream URL only when no copy
+ * was stored, labelled, as it expires.
+ */
+import type { AssetStore } from '../assets';
 import type { JobHandle, JobStatus, MjJobsClient } from '../client';
+import { jobImageRefs } from '../client/download';
+import { describeImageLinks, imageLink } from '../client/image-links';
 import { formatIntent } from '../mj/buttons';
 import { reportedTask, resultText } from '../shared/job-memo';
 import type { BatchReport, PipelineResult } from '../shared/pipeline-types';
-import type { JobProgress, JobResult } from '../shared/types';
+import type { CapturedImage, ImageRef, JobProgress, JobResult } from '../shared/types';
 import type { CliContext } from './context';
 import { LiveView, rowsFor } from './progress';
 
 /** How often `watch` and `--wait` redraw. @unit milliseconds */
 const POLL_MS = 1_000;
-/** Most running children (pipeline branches, batch items) whose live progress is fetched per redraw. */
+/** Most running pipeline branches whose live progress is fetched per redraw. */
 const MAX_CHILDREN = 20;
 
-export function describeResult(jobId: string, r: JobResult): string {
+/** Where the asset store keeps a stored asset (a file path or a URL). */
+export type Locate = AssetStore['locate'];
+
+/** ` <where>` for a result's images (stored copies first), or '' when it has none. */
+function imagesText(locate: Locate, refs: readonly ImageRef[]): string {
+  const text = describeImageLinks(refs.map((ref) => imageLink({ locate }, ref)));
+  return text ? ` ${text}` : '';
+}
+
+function jobImagesText(locate: Locate, images: readonly CapturedImage[], imageUrl: string | null): string {
+  return imagesText(
+    locate,
+    jobImageRefs(images, imageUrl).map((i) => i.ref)
+  );
+}
+
+export function describeResult(jobId: string, r: JobResult, locate: Locate): string {
   const lines = [`${jobId}: ${r.task.status} (${r.task.action}, task ${r.taskId})`];
   const text = resultText(r.task.action, reportedTask(r.task));
   if (text) lines.push(`  text: ${text}`);
-  if (r.task.imageUrl) lines.push(`  image: ${r.task.imageUrl}`);
+  const image = jobImagesText(locate, r.images, r.task.imageUrl);
+  if (image) lines.push(`  image:${image}`);
   if (r.task.videoUrl) lines.push(`  video: ${r.task.videoUrl}`);
-  if (r.images.length > 0) lines.push(`  stored: ${r.images.length} file(s), e.g. ${r.images[0]!.asset.key}`);
   const buttons = [
     ...new Set(r.task.buttons.filter((b) => b.intent.kind !== 'unknown').map((b) => formatIntent(b.intent))),
   ];
@@ -48,30 +71,33 @@ export function describeStatus(s: JobStatus): string {
   return [head, ...body].join('\n');
 }
 
-export function describePipeline(r: PipelineResult): string {
+export function describePipeline(r: PipelineResult, locate: Locate): string {
   const lines = [`pipeline ${r.name} (${r.pipelineId}): ${r.summary.succeeded}/${r.summary.total} succeeded`];
   for (const o of r.outcomes) {
     const failure = o.failure ? ` (${o.failure.type})` : '';
-    lines.push(`  ${o.step}/${o.branch}: ${o.status}${failure}${o.result?.imageUrl ? ` ${o.result.imageUrl}` : ''}`);
+    const image = o.result ? jobImagesText(locate, o.result.images, o.result.imageUrl) : '';
+    lines.push(`  ${o.step}/${o.branch}: ${o.status}${failure}${image}`);
   }
   return lines.join('\n');
 }
 
-export function describeBatch(r: BatchReport): string {
+export function describeBatch(r: BatchReport, locate: Locate): string {
   const s = r.summary;
   return [`batch ${r.batchId}: ${s.succeeded}/${s.total} succeeded, ${s.failed} failed, ${s.cancelled} cancelled`]
-    .concat(r.items.map((i) => `  ${i.id}: ${i.status}${i.failure ? ` (${i.failure.type})` : ''}`))
+    .concat(
+      r.items.map(
+        (i) => `  ${i.id}: ${i.status}${i.failure ? ` (${i.failure.type})` : ''}${imagesText(locate, i.images)}`
+      )
+    )
     .join('\n');
 }
 
-/** Live progress of running children (pipeline branches, batch items), best effort. */
+/** Live progress of running pipeline branches, best effort (a batch shows one line of counts, not its items). */
 async function childProgress(jobs: MjJobsClient, s: JobStatus): Promise<Map<string, JobProgress>> {
   const ids =
     s.kind === 'pipeline'
       ? s.progress.steps.flatMap((st) => st.branches.filter((b) => b.status === 'running').map((b) => b.jobId))
-      : s.kind === 'batch'
-        ? s.progress.items.filter((i) => i.status === 'running').map((i) => i.jobId)
-        : [];
+      : [];
   const out = new Map<string, JobProgress>();
   await Promise.all(
     ids.slice(0, MAX_CHILDREN).map(async (id) => {
@@ -88,7 +114,7 @@ export async function watchUntilDone(ctx: CliContext, jobId: string): Promise<Jo
   const view = ctx.json ? undefined : new LiveView(ctx.io.stderr);
   for (;;) {
     const s = await jobs.status(jobId);
-    view?.render(rowsFor(s, await childProgress(jobs, s)));
+    view?.render(rowsFor(s, await childProgress(jobs, s)), s.executionStatus !== 'RUNNING');
     if (s.executionStatus !== 'RUNNING') return s;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -99,7 +125,7 @@ export async function report<R>(
   ctx: CliContext,
   handle: JobHandle<R>,
   wait: boolean | undefined,
-  human: (r: R) => string
+  human: (r: R, locate: Locate) => string
 ): Promise<void> {
   const head = { jobId: handle.jobId, alreadyStarted: handle.alreadyStarted };
   const started = `${handle.alreadyStarted ? 'already started' : 'started'}: ${handle.jobId}`;
@@ -116,5 +142,6 @@ export async function report<R>(
   ctx.info(started);
   if (!ctx.json) await watchUntilDone(ctx, handle.jobId);
   const result = await handle.result();
-  ctx.print({ ...head, result }, () => human(result));
+  const { store } = await ctx.client();
+  ctx.print({ ...head, result }, () => human(result, (ref) => store.locate(ref)));
 }

@@ -1,10 +1,15 @@
 /**
- * Live progress for `watch` and `--wait`: one bar per job, pipeline branch or running batch item, drawn on stderr.
- * On a TTY the block is redrawn in place (`\r`, cursor up, clear line); elsewhere (CI logs, pipes) a line is printed
- * only when a row's text changes, so logs stay readable.
+ * Live progress for `watch` and `--wait`: one bar per job or pipeline branch, and one line per batch (counts, rate,
+ * ETA: `formatBatchLine`), drawn on stderr. On a TTY the block is redrawn in place (`\r`, cursor up, clear line);
+ * elsewhere (CI logs, pipes) a line is printed only when a row's text changes, and a batch's line, whose rate and
+ * ETA change all the time, at most every {@link PERIODIC_LINE_MS} and once more at the end, so logs stay readable.
  */
 import type { JobStatus } from '../client';
+import { formatBatchLine, tallyOfProgress } from '../shared/batch-tally';
 import type { JobProgress } from '../shared/types';
+
+/** Off a TTY, the least time between two printed lines of a batch. @unit milliseconds */
+export const PERIODIC_LINE_MS = 30_000;
 
 export interface ProgressRow {
   /** `mj-job-…`, `grid/main`, `item-3`. */
@@ -13,6 +18,8 @@ export interface ProgressRow {
   pct: number | null;
   /** Short state text: `IN_PROGRESS`, `waiting for prompt+mask`, `succeeded`. */
   state: string;
+  /** Its text changes at every redraw (a batch's rate and ETA): off a TTY it is printed periodically. @default false */
+  periodic?: boolean;
 }
 
 const BAR_WIDTH = 24;
@@ -38,8 +45,15 @@ export function jobState(p: JobProgress): string {
   return p.phase;
 }
 
-/** Rows for a status; `childProgress` supplies live percentages of running pipeline/batch children. */
-export function rowsFor(status: JobStatus, childProgress: ReadonlyMap<string, JobProgress> = new Map()): ProgressRow[] {
+/**
+ * Rows for a status; `childProgress` supplies live percentages of running pipeline branches; `now` (epoch ms)
+ * measures a batch's rate and ETA.
+ */
+export function rowsFor(
+  status: JobStatus,
+  childProgress: ReadonlyMap<string, JobProgress> = new Map(),
+  now = Date.now()
+): ProgressRow[] {
   switch (status.kind) {
     case 'job': {
       const p = status.progress;
@@ -57,42 +71,53 @@ export function rowsFor(status: JobStatus, childProgress: ReadonlyMap<string, Jo
         })
       );
     case 'batch': {
+      // One line, however many items: a line per item does not scale to a batch of thousands.
       const p = status.progress;
-      const done = p.succeeded + p.failed + p.cancelled;
-      const rows: ProgressRow[] = [
+      const finished = p.succeeded + p.failed + p.cancelled;
+      const tally = tallyOfProgress(p, status.startedAt, status.closedAt);
+      return [
         {
           label: status.jobId,
-          pct: p.total === 0 ? 100 : (done / p.total) * 100,
-          state: `${done}/${p.total} done, ${p.running} running, ${p.failed} failed`,
+          pct: p.total === 0 ? 100 : (finished / p.total) * 100,
+          state: formatBatchLine(tally, now),
+          periodic: true,
         },
       ];
-      for (const item of p.items.filter((i) => i.status === 'running')) {
-        const child = childProgress.get(item.jobId);
-        rows.push({
-          label: `  ${item.id}`,
-          pct: child?.progressPct ?? null,
-          state: child ? jobState(child) : 'running',
-        });
-      }
-      return rows;
     }
     default:
       return [{ label: status.jobId, pct: null, state: status.executionStatus }];
   }
 }
 
+export interface LiveViewOptions {
+  /** Off a TTY, the least time between two lines of a periodic row. @default PERIODIC_LINE_MS @unit milliseconds */
+  periodMs?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
 /** Draws rows on a stream, in place on a TTY. */
 export class LiveView {
   private drawn = 0;
   private readonly last = new Map<string, string>();
+  private readonly printedAt = new Map<string, number>();
+  private readonly periodMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly out: Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'> = process.stderr,
+    opts: LiveViewOptions = {}
+  ) {
+    this.periodMs = opts.periodMs ?? PERIODIC_LINE_MS;
+    this.now = opts.now ?? Date.now;
+  }
 
   get isTty(): boolean {
     return this.out.isTTY === true;
   }
 
-  render(rows: ProgressRow[]): void {
+  /** Draws `rows`; `final` (the workflow closed) prints each changed periodic row once more off a TTY. */
+  render(rows: ProgressRow[], final = false): void {
     const width = Math.max(8, ...rows.map((r) => r.label.length));
     const lines = rows.map((r) => formatRow(r, width));
     if (this.isTty) {
@@ -107,12 +132,15 @@ export class LiveView {
       this.drawn = lines.length;
       return;
     }
+    const now = this.now();
     rows.forEach((row, i) => {
       const text = `${row.state}|${row.pct === null ? '' : Math.round(row.pct / 10)}`;
-      if (this.last.get(row.label) !== text) {
-        this.last.set(row.label, text);
-        this.out.write(`${lines[i]}\n`);
-      }
+      if (this.last.get(row.label) === text) return;
+      const at = this.printedAt.get(row.label);
+      if (row.periodic && !final && at !== undefined && now - at < this.periodMs) return;
+      this.last.set(row.label, text);
+      this.printedAt.set(row.label, now);
+      this.out.write(`${lines[i]}\n`);
     });
   }
 }

@@ -54,13 +54,23 @@ export async function downloadImages(
   return files;
 }
 
+/**
+ * The images of one job: its stored copies (named by their index, 0 = the whole image or grid), else its upstream
+ * result URL (which expires) as index 0; none when it has neither.
+ */
+export function jobImageRefs(
+  images: readonly CapturedImage[],
+  imageUrl: string | null | undefined
+): { index: number; ref: ImageRef }[] {
+  if (images.length > 0) return images.map((img) => ({ index: img.index, ref: { asset: img.asset } }));
+  return imageUrl ? [{ index: 0, ref: { url: imageUrl } }] : [];
+}
+
 /** Image files of a finished job, pipeline or batch: stored assets first, else the result URLs. */
 export function imagesOf(result: unknown): { name: string; ref: ImageRef }[] {
   const out: { name: string; ref: ImageRef }[] = [];
   const fromJob = (prefix: string, images: CapturedImage[], imageUrl: string | null | undefined) => {
-    if (images.length > 0) {
-      for (const img of images) out.push({ name: `${prefix}-${img.index}`, ref: { asset: img.asset } });
-    } else if (imageUrl) out.push({ name: `${prefix}-0`, ref: { url: imageUrl } });
+    for (const { index, ref } of jobImageRefs(images, imageUrl)) out.push({ name: `${prefix}-${index}`, ref });
   };
   const r = result as Record<string, unknown>;
   if (Array.isArray(r.outcomes)) {

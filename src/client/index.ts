@@ -41,6 +41,7 @@ export {
   ScheduleNotFoundError,
 } from './errors';
 export { DownloadFailedError } from './download';
+export { describeImageLinks, imageLink, UPSTREAM_URL_LABEL, type ImageLink } from './image-links';
 export { MjInputError } from '../mj/errors';
 export { SPEED_MODES } from '../mj/terms/speed-modes';
 export { InputRejectedError } from './rejections';

@@ -27,7 +27,14 @@ export async function readStatus(client: Client, id: string): Promise<JobStatus>
       case 'pipelineWorkflow':
         return { kind: 'pipeline', jobId, executionStatus, progress: await handle.query(getPipelineProgressQuery) };
       case 'batchWorkflow':
-        return { kind: 'batch', jobId, executionStatus, progress: await handle.query(getBatchProgressQuery) };
+        return {
+          kind: 'batch',
+          jobId,
+          executionStatus,
+          progress: await handle.query(getBatchProgressQuery),
+          startedAt: info.startTime.getTime(),
+          ...(info.closeTime ? { closedAt: info.closeTime.getTime() } : {}),
+        };
       default:
         return { kind: 'other', jobId, executionStatus, type: info.type };
     }

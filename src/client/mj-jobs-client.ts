@@ -22,7 +22,8 @@ import type { batchWorkflow } from '../workflows/batch/batch-workflow';
 import { getProgressQuery, provideModalInputUpdate } from '../workflows/job/messages';
 import { provideStepInputUpdate } from '../workflows/pipeline/messages';
 import type { pipelineWorkflow } from '../workflows/pipeline/pipeline-workflow';
-import { downloadImages } from './download';
+import { downloadImages, imagesOf } from './download';
+import { imageLink, type ImageLink } from './image-links';
 import { jobError } from './errors';
 import { ImageInputs } from './image-input';
 import { newWorkflowId, resolveJob, resolveJobId } from './job-ids';
@@ -371,6 +372,15 @@ export class MjJobsClient {
     if (info.status.name === 'RUNNING') throw new MjInputError('jobId', 'must name a finished job (it is running)');
     const result = await this.awaitResult<unknown>(workflowId);
     return downloadImages(this.store, workflowId, result, dir);
+  }
+
+  /**
+   * Where the images of a job's, pipeline's or batch's result are: our stored copies (file paths or the store's
+   * URLs), else, labelled `stored: false`, the upstream's expiring URLs. Names as `download` gives them.
+   * @example for (const l of mj.imageLinks(await batch.result())) console.log(l.name, l.location);
+   */
+  imageLinks(result: unknown): (ImageLink & { name: string })[] {
+    return imagesOf(result).map(({ name, ref }) => ({ name, ...imageLink(this.store, ref) }));
   }
 
   /**

@@ -124,7 +124,15 @@ export interface JobSummaryRow {
 export type JobStatus =
   | { kind: 'job'; jobId: string; executionStatus: string; progress: JobProgress; source: 'query' | 'closed' }
   | { kind: 'pipeline'; jobId: string; executionStatus: string; progress: PipelineProgress }
-  | { kind: 'batch'; jobId: string; executionStatus: string; progress: BatchProgress }
+  | {
+      kind: 'batch';
+      jobId: string;
+      executionStatus: string;
+      progress: BatchProgress;
+      /** When the batch started and, once closed, ended (epoch ms, server time): its rate and ETA are measured by them. */
+      startedAt: number;
+      closedAt?: number;
+    }
   | { kind: 'other'; jobId: string; executionStatus: string; type: string };
 
 /** A closed job as `status()` reads it without a worker: its memo (when the job kept one) and its outcome. */

@@ -24,10 +24,16 @@ const int = (min: number, max: number) => {
 };
 const hhmm = z.string({ error: 'must be "HH:MM"' }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be "HH:MM"' });
 
-const modeLimits = z.strictObject({
-  concurrency: int(1, MAX_UPSTREAM_CONCURRENCY),
-  dailyCap: int(1, 10_000_000).optional(),
-});
+const modeLimits = z
+  .strictObject({
+    concurrency: int(1, MAX_UPSTREAM_CONCURRENCY),
+    dailyCap: int(1, 10_000_000).optional(),
+    reservedForInteractive: int(0, MAX_UPSTREAM_CONCURRENCY - 1).optional(),
+  })
+  .refine((m) => m.reservedForInteractive === undefined || m.reservedForInteractive < m.concurrency, {
+    error: 'must be below concurrency',
+    path: ['reservedForInteractive'],
+  });
 const modes = z
   .strictObject({ FAST: modeLimits.optional(), RELAX: modeLimits.optional(), TURBO: modeLimits.optional() })
   .refine((m) => Object.values(m).some((v) => v !== undefined), {

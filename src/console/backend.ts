@@ -123,7 +123,17 @@ export interface BatchView {
   name: string;
   state: ConsoleState;
   counts: { total: number; pending: number; running: number; succeeded: number; failed: number; cancelled: number };
-  items: { id: string; status: string; jobId: string; taskId?: string; failure?: string }[];
+  /** The CLI's progress line (`formatBatchLine`): done / failed / running / waiting, rate and ETA. */
+  progressLine?: string;
+  items: {
+    id: string;
+    status: string;
+    jobId: string;
+    taskId?: string;
+    failure?: string;
+    /** The upstream's result URL of an item whose images were not stored (it expires). */
+    upstreamUrl?: string;
+  }[];
 }
 
 export interface ModalAnswer {

@@ -190,9 +190,12 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     const info = await this.owned(tenant, id);
     if (!info || info.type !== 'batchWorkflow') return null;
     const f = facts(info);
-    if (f.executionStatus === 'COMPLETED') return batchViewOfReport(id, await this.closedResult<BatchReport>(info));
+    const times = { startedAt: f.startTime, endedAt: f.closeTime, now: Date.now() };
+    if (f.executionStatus === 'COMPLETED') {
+      return batchViewOfReport(id, await this.closedResult<BatchReport>(info), times);
+    }
     const p = await this.query<BatchProgress>(info, getBatchProgressQuery.name);
-    return batchViewOfProgress(id, executionState(f.executionStatus), p);
+    return batchViewOfProgress(id, executionState(f.executionStatus), p, times);
   }
 
   async image(tenant: TenantId, id: string, index: number): Promise<{ bytes: Uint8Array; contentType: string } | null> {

@@ -17,6 +17,7 @@ import { WorkflowIdReusePolicy, type SearchAttributePair, type Workflow } from '
 import type { SpeedMode } from '../mj/types';
 import { JOB_WORKFLOW_TYPE } from '../shared/pipeline-types';
 import { MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
+import { jobSlotPriority } from '../shared/slot-priority';
 import type { JobInput } from '../shared/types';
 // Started by type name (typed by `import type`): a door loads message definitions, never workflow code.
 import type { mjJobWorkflow } from '../workflows/job/job-workflow';
@@ -26,7 +27,10 @@ export interface JobStart {
   client: Client;
   taskQueue: string;
   workflowId: string;
-  /** `pathsVersion` is set here (today's paths), whatever the caller passed. */
+  /**
+   * `pathsVersion` is set here (today's paths), whatever the caller passed; `priority` when the caller named none
+   * (`jobSlotPriority`: a door's job is interactive unless its lineage places it in a batch).
+   */
   input: JobInput;
   /** The `MjMode` search attribute (the job's mode, or the default a door shows for a job that names none). */
   modeAttribute: SpeedMode;
@@ -44,7 +48,11 @@ export interface JobStart {
 /** Starts the job; `alreadyStarted` when a job with this id exists (running or closed) and no new one started. */
 export async function startJobWorkflow(s: JobStart): Promise<{ alreadyStarted: boolean }> {
   const { input, ...rest } = s;
-  return startOnce<typeof mjJobWorkflow>(JOB_WORKFLOW_TYPE, [{ ...input, pathsVersion: JOB_PATHS_VERSION }], rest);
+  return startOnce<typeof mjJobWorkflow>(
+    JOB_WORKFLOW_TYPE,
+    [{ ...input, priority: jobSlotPriority(input), pathsVersion: JOB_PATHS_VERSION }],
+    rest
+  );
 }
 
 /**

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { DEFAULT_ACCOUNT, DEFAULT_MODE, MAX_BATCH_ITEMS, MAX_CONCURRENCY } from '../shared/defaults';
 import type { BatchInput, BatchItem, SpecIssue } from '../shared/pipeline-types';
 import type { SpeedMode } from '../mj/types';
+import type { SlotLimits } from '../shared/types';
+import { slotLimitsProblem } from '../workflows/slots/slot-book';
 import { BatchSpecError } from './errors';
 import {
   accountSchema,
@@ -45,6 +47,14 @@ export const batchFileSchema = z.strictObject({
   policy: pollPolicySchema.optional(),
   captureImages: z.boolean().optional(),
   submitPolicy: z.enum(['at-most-once', 'at-least-once']).optional(),
+  /** Account slots every item's job holds (`JobInput.slots`); the slot manager's own check names the bad field. */
+  slots: z
+    .custom<SlotLimits>()
+    .superRefine((v, ctx) => {
+      const why = slotLimitsProblem(v);
+      if (why) ctx.addIssue({ code: 'custom', path: [why.field], message: why.message });
+    })
+    .optional(),
   /** A prompt file's text, or a list of prompts. */
   prompts: z
     .union([z.string(), z.array(z.string())], { error: 'must be prompt-file text or a list of prompts' })
@@ -190,5 +200,6 @@ export function parseBatchSpec(input: unknown, options: BatchSpecOptions = {}): 
     ...(file.policy !== undefined ? { policy: file.policy } : {}),
     ...(file.captureImages !== undefined ? { captureImages: file.captureImages } : {}),
     ...(file.submitPolicy !== undefined ? { submitPolicy: file.submitPolicy } : {}),
+    ...(file.slots !== undefined ? { slots: file.slots } : {}),
   };
 }

@@ -161,3 +161,9 @@ export const TENANTS_CONTINUE_AS_NEW_EVENTS = 2_000;
 
 /** Upstream pool: continue as new past this many events (about 5 per reserve, report or release). */
 export const UPSTREAM_POOL_CONTINUE_AS_NEW_EVENTS = 2_000;
+
+/**
+ * Slots: how many of an account's slots batch work never takes (`SlotLimits.reservedForInteractive`), so a person's
+ * press starts at once while a batch fills the account. Capped at `limit - 1`, so a batch always has a slot.
+ */
+export const SLOT_RESERVED_FOR_INTERACTIVE = 1;

@@ -3,7 +3,7 @@
  * src/workflows/job/job-run.ts) and the implementations in src/activities, which import these types. Workflow-safe:
  * types only.
  */
-import type { ModalInput, JobRequest, TaskRoute, TaskSnapshot } from './types';
+import type { ModalInput, JobRequest, SlotPriority, TaskRoute, TaskSnapshot } from './types';
 import type { SpeedMode } from '../mj/types';
 import type { CostTags, SettlePart } from './upstreams/types';
 
@@ -45,6 +45,8 @@ export interface SubmitTaskInput {
   exclude?: string[];
   /** Routed: cost attribution for the ledger's budgets and charge. */
   costTags?: CostTags;
+  /** Routed: batch work stays out of the places an upstream keeps for interactive work. @default 'interactive' */
+  priority?: SlotPriority;
 }
 
 /** The task the proxy created: accepted (code 1), queued (22), parked in MODAL (21 on P/T), or legacy existed (N 21). */

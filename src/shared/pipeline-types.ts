@@ -6,7 +6,7 @@
  */
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import type { Duration } from './duration';
-import type { CapturedImage, ImageRef, JobRequest, ModalInput, PollPolicy } from './types';
+import type { CapturedImage, ImageRef, JobRequest, ModalInput, PollPolicy, SlotLimits } from './types';
 
 /** Workflow type name of the one-task job workflow the pipeline and batch start as children. */
 export const JOB_WORKFLOW_TYPE = 'mjJobWorkflow';
@@ -239,6 +239,8 @@ export interface BatchInput {
   policy?: Partial<PollPolicy>;
   captureImages?: boolean;
   submitPolicy?: 'at-most-once' | 'at-least-once';
+  /** Account slots every item's job holds, as batch work (`JobInput.slots`, `SlotPriority`). @default none */
+  slots?: SlotLimits;
   /** Cost attribution of every item's job; the batch adds its own id as `batchId`. */
   costTags?: CostTags;
 }

@@ -6,6 +6,7 @@ import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedM
 import type { Duration } from './duration';
 import type { JobPhase } from './job-phases';
 import type { JobLineage, JobReadFields } from './job-read-model';
+import type { SlotPriority } from './priority-classes';
 import type { CostTags, PricedAction, TaskOwner } from './upstreams/types';
 
 /** A stored asset (mask, reference image, captured image). Bytes live in the asset store, never in history. */
@@ -110,7 +111,14 @@ export interface SlotLimits {
   dailyCap?: number;
   /** Least time between two grants (so two submits) of this account and mode. @default no spacing */
   minSpacing?: Duration;
+  /**
+   * Slots of `limit` never given to batch work (`SlotPriority` 'batch'), kept for people and agents; at most
+   * `limit - 1`. @default SLOT_RESERVED_FOR_INTERACTIVE, capped at `limit - 1`
+   */
+  reservedForInteractive?: number;
 }
+
+export { SLOT_PRIORITIES, type SlotPriority } from './priority-classes';
 
 /** An observer of a job (the gateway's callback delivery): signalled `jobChanged` (job-memo.ts) at each memo change. */
 export interface JobNotify {
@@ -145,6 +153,11 @@ export interface JobInput {
   notify?: JobNotify;
   /** The job's parent job, pipeline and batch; copied into its read model. @default undefined */
   lineage?: JobLineage;
+  /**
+   * Its place in the account's slot queue (with `slots`). Set by the starters (`jobSlotPriority`).
+   * @default 'batch' for a job of a batch (`lineage.batchId` or `costTags.batchId`), else 'interactive'
+   */
+  priority?: SlotPriority;
   /** Download the result images into the asset store on SUCCESS. @default true */
   captureImages?: boolean;
   /**

@@ -1,6 +1,6 @@
 /**
- * The CLI as a subprocess (tsx) with `--json`, against a dev server, a worker and the simulator in this process:
- * JSON documents on stdout and the documented exit codes.
+ * The CLI as a subprocess (tsx) with `--json` (and once without, for the text a person reads), against a dev server,
+ * a worker and the simulator in this process: JSON documents on stdout and the documented exit codes.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -58,6 +58,15 @@ function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> 
         }
       }
     );
+  });
+}
+
+/** The CLI without `--json`: the text a person reads (stdout) and the live progress (stderr, not a TTY here). */
+function cliText(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(TSX, [CLI, ...args], { env: cliEnv, cwd: dir, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
   });
 }
 
@@ -214,6 +223,26 @@ describe('mj CLI --json', () => {
     expect((listed.json.schedules as { scheduleId: string }[]).map((s) => s.scheduleId)).toContain(id);
     expect((await cli(['schedule', 'delete', id])).code).toBe(0);
     expect((await cli(['schedule', 'create', 'x', '--cron', 'sometimes', '--prompt-file', file])).code).toBe(2);
+  });
+
+  it('batch --wait without --json: one progress line for the batch, and the stored copies in the summary', async () => {
+    const file = path.join(dir, 'prompts-human.txt');
+    writeFileSync(file, 'an owl\na lynx\na stoat\n');
+    const r = await cliText(['batch', file, '--concurrency', '3', '--wait']);
+    expect(r.code).toBe(0);
+    // Off a TTY: the batch's line when first seen and once at the end, never a line per item.
+    const progress = r.stderr.split('\n').filter((l) => l.startsWith('mj-batch-'));
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress.at(-1)).toMatch(/3\/3 done · 0 failed · 0 running · 0 waiting · [\d.]+\/min · (took|ETA) /);
+    expect(r.stderr).not.toMatch(/^\s+item-\d/m);
+    const assets = path.join(dir, 'data', 'assets');
+    for (const item of ['item-1', 'item-2', 'item-3']) {
+      const line = r.stdout.split('\n').find((l) => l.startsWith(`  ${item}: succeeded `));
+      expect(line).toContain(assets);
+      expect(line).not.toContain('upstream URL');
+      const stored = line!.split(' ')[4]!;
+      expect(existsSync(stored)).toBe(true);
+    }
   });
 
   it('config prints no secrets', async () => {

@@ -39,6 +39,6 @@ export function registerActionCommand(program: Command, ctx: CliContext): void {
       modal,
       parentOrigin: f.task !== undefined ? 'external' : 'job',
     });
-    await report(ctx, h, f.wait, (r) => describeResult(h.jobId, r));
+    await report(ctx, h, f.wait, (r, locate) => describeResult(h.jobId, r, locate));
   });
 }

@@ -16,6 +16,6 @@ export function registerBlendCommand(program: Command, ctx: CliContext): void {
   ).action(async (images: string[], f: StartFlags & { dimensions?: Dimensions }) => {
     const jobs = await ctx.client();
     const h = await jobs.blend(images, { ...startOptions(f), dimensions: f.dimensions });
-    await report(ctx, h, f.wait, (r) => describeResult(h.jobId, r));
+    await report(ctx, h, f.wait, (r, locate) => describeResult(h.jobId, r, locate));
   });
 }

@@ -10,6 +10,6 @@ export function registerDescribeCommand(program: Command, ctx: CliContext): void
   ).action(async (image: string, f: StartFlags) => {
     const jobs = await ctx.client();
     const h = await jobs.describe(image, startOptions(f));
-    await report(ctx, h, f.wait, (r) => describeResult(h.jobId, r));
+    await report(ctx, h, f.wait, (r, locate) => describeResult(h.jobId, r, locate));
   });
 }

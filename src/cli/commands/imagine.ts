@@ -14,6 +14,6 @@ export function registerImagineCommand(program: Command, ctx: CliContext): void 
   ).action(async (words: string[], f: StartFlags & { image?: string[] }) => {
     const jobs = await ctx.client();
     const h = await jobs.imagine(words.join(' '), { ...startOptions(f), images: f.image });
-    await report(ctx, h, f.wait, (r) => describeResult(h.jobId, r));
+    await report(ctx, h, f.wait, (r, locate) => describeResult(h.jobId, r, locate));
   });
 }

@@ -9,7 +9,7 @@ export function registerShortenCommand(program: Command, ctx: CliContext): void 
     async (words: string[], f: StartFlags) => {
       const jobs = await ctx.client();
       const h = await jobs.shorten(words.join(' '), startOptions(f));
-      await report(ctx, h, f.wait, (r) => describeResult(h.jobId, r));
+      await report(ctx, h, f.wait, (r, locate) => describeResult(h.jobId, r, locate));
     }
   );
 }

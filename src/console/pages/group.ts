@@ -62,9 +62,12 @@ export function batchLive(ctx: PageContext, b: BatchView): SafeHtml {
   const live = !isTerminal(b.state);
   const c = b.counts;
   return html`<div id="group-live" ${live ? html`data-refresh-src="${ctx.base}/batches/${enc(b.id)}?fragment=1"` : ''}>
-    <p>
-      ${stateBadge(b.state)} ${c.succeeded} done · ${c.running} running · ${c.pending} pending · ${c.failed} failed ·
-      ${c.cancelled} cancelled of ${c.total}
+    <p data-field="batch-progress">
+      ${stateBadge(b.state)}
+      ${
+        b.progressLine ??
+        `${c.succeeded} done · ${c.running} running · ${c.pending} pending · ${c.failed} failed · ${c.cancelled} cancelled of ${c.total}`
+      }
     </p>
     ${b.items.length === 0 ? html`<p class="muted">Loading the batch’s items…</p>` : ''}
     <div class="gallery small">
@@ -72,7 +75,7 @@ export function batchLive(ctx: PageContext, b: BatchView): SafeHtml {
         (i) =>
           html`<article class="card" data-item="${i.id}" data-status="${i.status}">
             ${
-              i.status === 'succeeded'
+              i.status === 'succeeded' && !i.upstreamUrl
                 ? html`<a class="thumb" href="${ctx.base}/jobs/${enc(i.jobId)}"
                     ><img src="${imageUrl(ctx.base, i.jobId, 0)}" alt="${i.id}" loading="lazy"
                   /></a>`
@@ -80,6 +83,14 @@ export function batchLive(ctx: PageContext, b: BatchView): SafeHtml {
             }
             <h3><a href="${ctx.base}/jobs/${enc(i.jobId)}">${i.id}</a></h3>
             <p>${branchStatus(i.status)}</p>
+            ${
+              i.upstreamUrl
+                ? html`<p class="muted">
+                    No stored copy:
+                    <a href="${i.upstreamUrl}" rel="noreferrer noopener" target="_blank">upstream URL (expires)</a>
+                  </p>`
+                : ''
+            }
             ${i.failure ? html`<p class="notice error">${i.failure}</p>` : ''}
           </article>`
       )}

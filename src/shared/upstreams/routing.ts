@@ -33,7 +33,9 @@ function candidatesOf(
     if (!limits) return;
     const h = health[view.id] ?? EMPTY_HEALTH;
     const load = modeLoad(h, mode, nowMs);
-    const block = healthBlock(view, h, mode, nowMs, request.exclude) ?? capsBlock(view, limits, load, nowMs);
+    const block =
+      healthBlock(view, h, mode, nowMs, request.exclude) ??
+      capsBlock(view, limits, load, nowMs, request.jobPriority === 'batch');
     if (block) blocks.push(block);
     else candidates.push({ view, index, mode, limits, ...load, price: priceOf(view.prices, request.action, mode) });
   });

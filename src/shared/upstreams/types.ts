@@ -7,6 +7,7 @@
  */
 import type { MjClient } from '../../mj/client';
 import type { MjFlavour, SpeedMode } from '../../mj/types';
+import type { SlotPriority } from '../priority-classes';
 import type { PricedAction, UpstreamFeature } from '../../mj/intents/upstream-terms';
 
 /** The feature and priced-action lists live with the intent catalogue, which names them per intent. */
@@ -30,6 +31,11 @@ export interface ModeLimits {
   concurrency: number;
   /** Tasks of this mode accepted per UTC day. @default undefined (no cap) */
   dailyCap?: number;
+  /**
+   * Places of `concurrency` batch work never takes, kept for people and agents (`SlotPriority`).
+   * @default SLOT_RESERVED_FOR_INTERACTIVE, capped at `concurrency - 1`
+   */
+  reservedForInteractive?: number;
 }
 
 /** Hours (in a fixed UTC offset) an upstream takes new jobs; outside them it is skipped, never failed over to. */
@@ -105,6 +111,8 @@ export interface RouteRequest {
   pin?: string;
   /** Upstreams this attempt must skip (already refused it). */
   exclude?: string[];
+  /** Whose job it is: batch work stays out of each mode's `reservedForInteractive` places. @default 'interactive' */
+  jobPriority?: SlotPriority;
 }
 
 /** The pure routing function's answer (see `src/shared/upstreams/routing.ts`). */

@@ -107,6 +107,7 @@ export class BatchRun {
       ...(input.policy ? { policy: input.policy } : {}),
       ...(input.captureImages !== undefined ? { captureImages: input.captureImages } : {}),
       ...(input.submitPolicy ? { submitPolicy: input.submitPolicy } : {}),
+      ...(input.slots ? { slots: input.slots, priority: 'batch' as const } : {}),
       costTags: { ...input.costTags, batchId: this.batchId },
     };
   }

@@ -26,6 +26,7 @@ import { JOB_FAILURE, PIPELINE_FAILURE } from '../../shared/failure-types';
 import { jobStaticSummary } from '../job/memo';
 import { JOB_PATHS_VERSION } from '../job/patches';
 import { JOB_WORKFLOW_TYPE, type FailureInfo, type JobSummary } from '../../shared/pipeline-types';
+import { jobSlotPriority } from '../../shared/slot-priority';
 import type { JobInput, JobResult } from '../../shared/types';
 
 type JobWorkflow = (input: JobInput) => Promise<JobResult>;
@@ -58,7 +59,8 @@ async function startAndWait(jobId: string, input: JobInput, onStarted: (jobId: s
     const handle = await startChild<JobWorkflow>(JOB_WORKFLOW_TYPE, {
       workflowId: jobId,
       // Children start on today's paths (no patch markers); only the input changes, which replay does not compare.
-      args: [{ ...input, pathsVersion: JOB_PATHS_VERSION }],
+      // Written into the input, so the child's start event says which slot queue it takes.
+      args: [{ ...input, priority: jobSlotPriority(input), pathsVersion: JOB_PATHS_VERSION }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: jobStaticSummary(input.request),

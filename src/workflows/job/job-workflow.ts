@@ -26,6 +26,7 @@ import {
 import { DEFAULT_ACCOUNT } from '../../shared/defaults';
 import { ACTIVITY_FAILURE } from '../../shared/failure-types';
 import { JOB_MEMO_KEY, type JobMemo } from '../../shared/job-memo';
+import { jobSlotPriority } from '../../shared/slot-priority';
 import type { JobInput, JobResult } from '../../shared/types';
 import { historyIsLong } from '../common/history';
 import { reportSlotBackPressure, withAccountSlot } from '../slots/account-slot';
@@ -138,7 +139,9 @@ function workflowHost(input: JobInput): JobHost {
       return continueAsNew<typeof mjJobWorkflow>({ ...next, pathsVersion: JOB_PATHS_VERSION });
     },
     holdingSlot: (resume, fn) =>
-      input.slots ? withAccountSlot({ account, mode, limits: input.slots, resume }, fn) : fn(),
+      input.slots
+        ? withAccountSlot({ account, mode, limits: input.slots, resume, priority: jobSlotPriority(input) }, fn)
+        : fn(),
     // Jobs that waited for a person inside the slot before this rule replay without the marker (patched() false).
     waitOutsideSlot: () => input.slots !== undefined && askPatched(JOB_PATCH.waitOutsideSlot),
     reportBackPressure: async (retryAfterMs) => {

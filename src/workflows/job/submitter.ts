@@ -15,6 +15,7 @@ import {
 import { durationToMs } from '../../shared/duration';
 import { ACTIVITY_FAILURE, JOB_FAILURE, MJ_ERROR_CODE } from '../../shared/failure-types';
 import { MJ_MODE, MJ_TASK_ID } from '../../shared/search-attributes';
+import { jobSlotPriority } from '../../shared/slot-priority';
 import type { TaskRoute } from '../../shared/types';
 import { Backoff } from '../common/backoff';
 import {
@@ -148,6 +149,8 @@ export class Submitter {
       ...(modes ? { modes } : mode === undefined ? { modes: [] } : {}),
       ...(s.input.costTags ? { costTags: s.input.costTags } : {}),
       ...(s.exclude.length > 0 ? { exclude: [...s.exclude] } : {}),
+      // Only a batch's job says so: an interactive job's submit input stays as it was.
+      ...(jobSlotPriority(s.input) === 'batch' ? { priority: 'batch' as const } : {}),
     };
   }
 

@@ -19,7 +19,7 @@ import type { SpeedMode } from '../../mj/types';
 import { SLOT_REQUEST_REFRESH } from '../../shared/defaults';
 import { durationToMs, type Duration } from '../../shared/duration';
 import { JOB_FAILURE } from '../../shared/failure-types';
-import type { SlotLimits } from '../../shared/types';
+import type { SlotLimits, SlotPriority } from '../../shared/types';
 import { Backoff } from '../common/backoff';
 import {
   releaseSlotSignal,
@@ -51,6 +51,8 @@ export interface AccountSlotOptions {
    * grants at once, even over the limit, should it have lost the slot. @default false
    */
   resume?: boolean;
+  /** Interactive requests are granted ahead of waiting batch ones. @default 'interactive' */
+  priority?: SlotPriority;
   /** A waiting holder first repeats its request after this long, then backs off. @default '15m' */
   refreshInterval?: Duration;
 }
@@ -88,6 +90,8 @@ export async function withAccountSlot<T>(opts: AccountSlotOptions, fn: (slot: Sl
     firstRunId: info.firstExecutionRunId,
     limits: opts.limits,
     ...(opts.resume ? { resume: true } : {}),
+    // Only the activity's input and the signal's payload change: neither is compared on replay.
+    ...(opts.priority === 'batch' ? { priority: opts.priority } : {}),
   };
   const { requestId } = request;
   if (pending.has(requestId)) {

@@ -7,7 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SpeedMode } from '../../mj/types';
 import { SLOT_MANAGER_ID_PREFIX } from '../../shared/defaults';
 import type { Duration } from '../../shared/duration';
-import type { SlotLimits } from '../../shared/types';
+import type { SlotLimits, SlotPriority } from '../../shared/types';
 
 /** Workflow type name of the slot manager, for starts by name (signal-with-start from an activity). */
 export const SLOT_MANAGER_WORKFLOW_TYPE = 'slotManagerWorkflow';
@@ -30,6 +30,8 @@ export interface SlotRequest {
   resume?: boolean;
   /** The limits the holder was started with; adopted unless an operator pinned the manager's limits. */
   limits?: SlotLimits;
+  /** Interactive requests are granted ahead of waiting batch ones. @default 'interactive' */
+  priority?: SlotPriority;
 }
 
 /** Payload of {@link releaseSlotSignal}: withdraws a waiting request or frees a held slot. */
@@ -58,6 +60,7 @@ export interface SlotConfigChange {
   limit?: number;
   dailyCap?: number | null;
   minSpacing?: Duration | null;
+  reservedForInteractive?: number | null;
   /** Keep these limits even when holders ask with others. @default true */
   pin?: boolean;
 }
@@ -69,6 +72,8 @@ export interface SlotHolder {
   lease: number;
   /** Epoch ms (manager workflow time). */
   grantedAt: number;
+  /** @default 'interactive' */
+  priority?: SlotPriority;
 }
 
 export interface SlotWaiter {
@@ -76,9 +81,12 @@ export interface SlotWaiter {
   requestId: string;
   firstRunId: string;
   requestedAt: number;
+  /** @default 'interactive' */
+  priority?: SlotPriority;
 }
 
-export type SlotBlock = 'limit' | 'daily-cap' | 'cool-down' | 'spacing';
+/** `interactive-share`: only batch requests wait, and batch work holds every slot it may (`batchSlotLimit`). */
+export type SlotBlock = 'limit' | 'interactive-share' | 'daily-cap' | 'cool-down' | 'spacing';
 
 /** Answer of {@link getSlotsQuery}. */
 export interface SlotsSnapshot {
@@ -87,7 +95,7 @@ export interface SlotsSnapshot {
   limits: SlotLimits;
   pinned: boolean;
   holders: SlotHolder[];
-  /** In grant order. */
+  /** In arrival order; interactive ones are granted first. */
   waiting: SlotWaiter[];
   /** The current UTC day, `YYYY-MM-DD`, and the slots granted on it. */
   day: string;

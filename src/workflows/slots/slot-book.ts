@@ -5,6 +5,7 @@
 import { MAX_SLOT_LIMIT, SLOT_COOL_DOWN } from '../../shared/defaults';
 import { durationToMs, isDuration } from '../../shared/duration';
 import type { SpeedMode } from '../../mj/types';
+import { batchSlotLimit } from '../../shared/slot-priority';
 import type { SlotLimits } from '../../shared/types';
 import type { RejectionDetails } from '../../shared/rejection';
 import { DAY_MS, nextUtcDayStart, utcDay } from '../../shared/utc-calendar';
@@ -32,7 +33,7 @@ function problem(field: string, rule: string, message: string): SlotLimitsProble
 /** Why limits are unusable, or null. */
 export function slotLimitsProblem(limits: SlotLimits | undefined): SlotLimitsProblem | null {
   if (!limits || typeof limits !== 'object') return problem('limits', 'required', 'slot limits are missing');
-  const { limit, dailyCap, minSpacing } = limits;
+  const { limit, dailyCap, minSpacing, reservedForInteractive } = limits;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SLOT_LIMIT) {
     return problem(
       'limit',
@@ -53,6 +54,16 @@ export function slotLimitsProblem(limits: SlotLimits | undefined): SlotLimitsPro
       `minSpacing must be a duration of at most 1d such as "20s" (got ${String(minSpacing)})`
     );
   }
+  if (
+    reservedForInteractive !== undefined &&
+    (!Number.isInteger(reservedForInteractive) || reservedForInteractive < 0 || reservedForInteractive >= limit)
+  ) {
+    return problem(
+      'reservedForInteractive',
+      'range',
+      `reservedForInteractive must be an integer from 0 to limit - 1 = ${limit - 1} (got ${String(reservedForInteractive)})`
+    );
+  }
   return null;
 }
 
@@ -62,11 +73,17 @@ function normalLimits(l: SlotLimits): SlotLimits {
     limit: l.limit,
     ...(l.dailyCap !== undefined ? { dailyCap: l.dailyCap } : {}),
     ...(l.minSpacing !== undefined ? { minSpacing: l.minSpacing } : {}),
+    ...(l.reservedForInteractive !== undefined ? { reservedForInteractive: l.reservedForInteractive } : {}),
   };
 }
 
 function sameLimits(a: SlotLimits, b: SlotLimits): boolean {
-  return a.limit === b.limit && a.dailyCap === b.dailyCap && a.minSpacing === b.minSpacing;
+  return (
+    a.limit === b.limit &&
+    a.dailyCap === b.dailyCap &&
+    a.minSpacing === b.minSpacing &&
+    a.reservedForInteractive === b.reservedForInteractive
+  );
 }
 
 function keyOf(r: { workflowId: string; requestId: string }): string {
@@ -81,8 +98,21 @@ export function applyConfigChange(current: SlotLimits, change: SlotConfigChange)
   else if (change.dailyCap !== undefined) next.dailyCap = change.dailyCap;
   if (change.minSpacing === null) delete next.minSpacing;
   else if (change.minSpacing !== undefined) next.minSpacing = change.minSpacing;
+  if (change.reservedForInteractive === null) delete next.reservedForInteractive;
+  else if (change.reservedForInteractive !== undefined) next.reservedForInteractive = change.reservedForInteractive;
   return normalLimits(next);
 }
+
+/** How the book orders its queue. */
+export interface SlotBookOptions {
+  /**
+   * Interactive requests go ahead of waiting batch ones, and batch work holds at most `batchSlotLimit(limits)`
+   * slots. Off: one first-come queue, as managers recorded before the rule ran. @default false
+   */
+  prioritised?: boolean;
+}
+
+const isBatch = (r: { priority?: string }): boolean => r.priority === 'batch';
 
 /**
  * The manager's state and rules, with no Temporal calls, so unit tests cover the arithmetic. Every method takes the
@@ -101,8 +131,10 @@ export class SlotBook {
   private nextLease: number;
   readonly totals: SlotTotals;
   readonly generation: number;
+  private readonly prioritised: boolean;
 
-  constructor(limits: SlotLimits, carry?: SlotManagerCarry) {
+  constructor(limits: SlotLimits, carry?: SlotManagerCarry, opts: SlotBookOptions = {}) {
+    this.prioritised = opts.prioritised ?? false;
     this.limits = normalLimits(carry?.limits ?? limits);
     this.pinned = carry?.pinned ?? false;
     for (const h of carry?.holders ?? []) this.holders.set(keyOf(h), h);
@@ -140,6 +172,7 @@ export class SlotBook {
       requestId: req.requestId,
       firstRunId: req.firstRunId,
       requestedAt: now,
+      ...(isBatch(req) ? { priority: 'batch' as const } : {}),
     });
   }
 
@@ -190,6 +223,7 @@ export class SlotBook {
   blocked(now: number): { by: SlotBlock; until?: number } | undefined {
     if (this.waiting.length === 0) return undefined;
     if (this.holders.size >= this.limits.limit) return { by: 'limit' };
+    if (this.nextIndex() < 0) return { by: 'interactive-share' };
     const gates: { by: SlotBlock; until: number }[] = [];
     if (this.limits.dailyCap !== undefined && this.grantedTodayAt(now) >= this.limits.dailyCap) {
       gates.push({ by: 'daily-cap', until: nextUtcDayStart(now) });
@@ -211,7 +245,7 @@ export class SlotBook {
   takeGrants(now: number): SlotHolder[] {
     this.rollDay(now);
     while (this.waiting.length > 0 && !this.blocked(now)) {
-      const w = this.waiting.shift() as SlotWaiter;
+      const [w] = this.waiting.splice(this.nextIndex(), 1) as [SlotWaiter];
       const key = keyOf(w);
       this.holders.set(key, this.holderOf(w, now));
       this.resend.add(key);
@@ -221,6 +255,18 @@ export class SlotBook {
     const out = [...this.resend].map((k) => this.holders.get(k)).filter((h): h is SlotHolder => h !== undefined);
     this.resend.clear();
     return out;
+  }
+
+  /**
+   * Which waiter goes next: the first one; prioritised, the first interactive one, else the first batch one while
+   * batch work holds fewer than its share. -1: only batch requests wait and batch work holds its share.
+   */
+  private nextIndex(): number {
+    if (!this.prioritised) return 0;
+    const interactive = this.waiting.findIndex((w) => !isBatch(w));
+    if (interactive >= 0) return interactive;
+    const batchHeld = [...this.holders.values()].filter(isBatch).length;
+    return batchHeld < batchSlotLimit(this.limits) ? 0 : -1;
   }
 
   get hasGrantsToSend(): boolean {
@@ -266,7 +312,7 @@ export class SlotBook {
     };
   }
 
-  private holderOf(r: { workflowId: string; requestId: string; firstRunId: string }, now: number): SlotHolder {
+  private holderOf(r: Omit<SlotWaiter, 'requestedAt'>, now: number): SlotHolder {
     this.totals.granted++;
     return {
       workflowId: r.workflowId,
@@ -274,6 +320,7 @@ export class SlotBook {
       firstRunId: r.firstRunId,
       lease: this.nextLease++,
       grantedAt: now,
+      ...(isBatch(r) ? { priority: 'batch' as const } : {}),
     };
   }
 

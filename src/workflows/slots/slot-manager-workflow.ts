@@ -10,6 +10,9 @@
  * - Holders release with `releaseSlotSignal` when done, failed or cancelled. A holder that closes without releasing
  *   (terminated, timed out, worker bug) is found by a periodic describe (every `reclaimInterval`, jittered) and its
  *   slot reclaimed; a grant that cannot be delivered (holder gone) frees the slot at once.
+ * - Interactive requests (a person's or an agent's job) are granted ahead of waiting batch ones, and batch work never
+ *   holds more than `limit - reservedForInteractive` slots (see `src/shared/slot-priority.ts`). Managers recorded
+ *   before this rule keep one first-come queue until they continue as new (patch {@link SLOT_PATCH}).
  * - Limits come from the first request and follow later requests until an operator sets them with
  *   `configureSlotsUpdate` (pinned). The manager continues as new with its queue and holders when history grows.
  *
@@ -23,6 +26,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -46,6 +50,12 @@ import {
 import { SlotBook, slotLimitsProblem, type SlotLimitsProblem } from './slot-book';
 import { rejection } from '../../shared/rejection';
 
+/** `patched()` ids of the slot manager, one list so an id is never reused for another change. */
+export const SLOT_PATCH = {
+  /** Interactive requests first, and a share of the slots kept from batch work. */
+  interactiveFirst: 'slots-interactive-first',
+} as const;
+
 // Describe calls are cheap reads; a failed check is simply tried again at the next interval.
 const { describeSlotHolders } = proxyActivities<SlotActivities>({
   startToCloseTimeout: '30s',
@@ -60,7 +70,8 @@ export async function slotManagerWorkflow(input: SlotManagerInput): Promise<void
   const problem = slotLimitsProblem(input.carry?.limits ?? input.limits);
   if (problem) throw invalidLimits(problem);
   const { account, mode } = input;
-  const book = new SlotBook(input.limits, input.carry);
+  // Asked once per run: a run recorded before the rule keeps its first-come queue until it continues as new.
+  const book = new SlotBook(input.limits, input.carry, { prioritised: patched(SLOT_PATCH.interactiveFirst) });
   const reclaimMs = durationToMs(input.reclaimInterval ?? SLOT_RECLAIM_INTERVAL);
   const now = (): number => Date.now();
   let dirty = false;

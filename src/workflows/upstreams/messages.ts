@@ -150,6 +150,11 @@ export const POOL_PATCH = {
    * seconds (`probeUpstream` activity) and ends the cooldown once it answers. Pools recorded before it never probe.
    */
   probeDown: 'pool-probes-down-upstreams',
+  /**
+   * Batch work (`ReserveRequest.jobPriority` 'batch') stays out of each mode's `reservedForInteractive` places. Asked
+   * once per run: a pool recorded before it routes every request alike until it continues as new.
+   */
+  interactiveShare: 'pool-interactive-share',
 } as const;
 
 export interface UpstreamPoolInput {

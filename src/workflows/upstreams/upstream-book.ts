@@ -57,7 +57,15 @@ export class UpstreamBook {
   private readonly totals: UpstreamPoolTotals;
   readonly generation: number;
 
-  constructor(config: UpstreamPoolConfig, carry?: UpstreamPoolCarry) {
+  /**
+   * @param opts.prioritised batch work stays out of each mode's `reservedForInteractive` places; off for pools
+   *   recorded before the rule (their reservations were routed without it). @default false
+   */
+  constructor(
+    config: UpstreamPoolConfig,
+    carry?: UpstreamPoolCarry,
+    private readonly opts: { prioritised?: boolean } = {}
+  ) {
     this.config = carry?.config ?? config;
     for (const [id, s] of Object.entries(carry?.states ?? {})) this.states.set(id, s);
     for (const r of carry?.reservations ?? []) this.reservations.set(r.requestId, r);
@@ -83,7 +91,8 @@ export class UpstreamBook {
   reserve(req: ReserveRequest, now: number): RouteDecision {
     const known = this.reservations.get(req.requestId);
     if (known) return this.decisionOf(known);
-    const decision = route(this.config.views, this.routeHealth(now), req, this.config.routing, now, this.cursor);
+    const request = this.opts.prioritised ? req : { ...req, jobPriority: undefined };
+    const decision = route(this.config.views, this.routeHealth(now), request, this.config.routing, now, this.cursor);
     this.waiters.delete(req.workflowId);
     if (decision.kind === 'wait') {
       this.waiters.set(req.workflowId, req.pin ?? ANY_UPSTREAM);

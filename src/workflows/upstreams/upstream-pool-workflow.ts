@@ -123,7 +123,7 @@ function installHandlers(book: UpstreamBook): void {
 }
 
 export async function upstreamPoolWorkflow(input: UpstreamPoolInput): Promise<void> {
-  const book = new UpstreamBook(input.config, input.carry);
+  const book = new UpstreamBook(input.config, input.carry, { prioritised: patched(POOL_PATCH.interactiveShare) });
   const reclaimMs = durationToMs(input.reclaimInterval ?? UPSTREAM_RECLAIM_INTERVAL);
   installHandlers(book);
 

@@ -97,4 +97,12 @@ describe('parseBatchSpec', () => {
   it('checks options', () => {
     expect(issuesOf('cat', { concurrency: 0 })).toEqual([expect.objectContaining({ path: 'options.concurrency' })]);
   });
+
+  it('takes account slots for every item, checked by the slot manager’s rule naming the bad field', () => {
+    const slots = { limit: 4, reservedForInteractive: 1 };
+    expect(parseBatchSpec({ prompts: ['a cat'], slots }).slots).toEqual(slots);
+    const issues = issuesOf({ prompts: ['a cat'], slots: { limit: 2, reservedForInteractive: 2 } });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.path).toBe('slots.reservedForInteractive');
+  });
 });

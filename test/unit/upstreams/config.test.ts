@@ -136,6 +136,10 @@ describe('upstreams config', () => {
       { features: ['teleport'] },
       expect.stringMatching(/^MJ_UPSTREAMS\.upstreams\[0\]\.features\[0\]: must be one of vary-region/),
     ],
+    [
+      { modes: { FAST: { concurrency: 2, reservedForInteractive: 2 } } },
+      'MJ_UPSTREAMS.upstreams[0].modes.FAST.reservedForInteractive: must be below concurrency',
+    ],
     [{ weight: 0 }, 'MJ_UPSTREAMS.upstreams[0].weight: must be a number > 0'],
     [{ workHours: { from: '8:00', to: '22:00' } }, 'MJ_UPSTREAMS.upstreams[0].workHours.from: must be "HH:MM"'],
     [{ apiKeyEnv: 'MJ_KEY_B' }, 'MJ_UPSTREAMS.upstreams[0].apiKeyEnv: set either apiKey or apiKeyEnv, not both'],

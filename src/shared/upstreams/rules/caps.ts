@@ -1,8 +1,10 @@
 /**
  * Caps rule: a healthy upstream takes a task of a mode only while its in-flight count is below the mode's
- * concurrency and today's accepted count (UTC day) below the mode's daily cap. Workflow-safe.
+ * concurrency (batch work: below the concurrency less the places kept for interactive work) and today's accepted
+ * count (UTC day) below the mode's daily cap. Workflow-safe.
  */
 import type { SpeedMode } from '../../../mj/types';
+import { keptForInteractive } from '../../slot-priority';
 import { nextUtcDayStart, utcDay } from '../clock';
 import type { ModeLimits, UpstreamView } from '../types';
 import type { RouteBlock, RouteHealth } from './candidate';
@@ -23,17 +25,20 @@ export function modeLoad(health: RouteHealth, mode: SpeedMode, nowMs: number): M
   };
 }
 
-/** Why the mode's limits refuse one more task now, or undefined when there is room. */
+/** Why the mode's limits refuse one more task now (of batch work when `batch`), or undefined when there is room. */
 export function capsBlock(
   view: UpstreamView,
   limits: ModeLimits,
   load: ModeLoad,
-  nowMs: number
+  nowMs: number,
+  batch = false
 ): RouteBlock | undefined {
   if (limits.dailyCap !== undefined && load.acceptedToday >= limits.dailyCap) {
     return { upstreamId: view.id, reason: 'daily-cap', freeAt: nextUtcDayStart(nowMs) };
   }
-  if (load.inFlight >= limits.concurrency)
-    return { upstreamId: view.id, reason: 'busy', freeAt: nowMs + BUSY_RECHECK_MS };
+  const room = batch
+    ? limits.concurrency - keptForInteractive(limits.concurrency, limits.reservedForInteractive)
+    : limits.concurrency;
+  if (load.inFlight >= room) return { upstreamId: view.id, reason: 'busy', freeAt: nowMs + BUSY_RECHECK_MS };
   return undefined;
 }
