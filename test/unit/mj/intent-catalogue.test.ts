@@ -108,16 +108,19 @@ describe('the catalogue round-trips its own forms', () => {
 describe('the simulator prints the catalogue forms', () => {
   const stages: ResultKind[] = ['grid', 'upscale', 'upscale-hd', 'describe', 'shorten', 'video', 'video-upscale'];
 
-  it.each(['5.2', '6.1', '7'])('every button of version %s reads back as an intent offered on its stage', (v) => {
-    const version = parseVersion(v);
-    for (const stage of stages) {
-      for (const b of buttonsFor(stage, version, HASH)) {
-        const spec = classifyButton(b);
-        expect(spec.kind).not.toBe('unknown');
-        expect(INTENTS[spec.kind].appearsOn).toContain(stage);
+  it.each(['5.2', '6.1', '7', '8', '8.1'])(
+    'every button of version %s reads back as an intent offered on its stage',
+    (v) => {
+      const version = parseVersion(v);
+      for (const stage of stages) {
+        for (const b of buttonsFor(stage, version, HASH)) {
+          const spec = classifyButton(b);
+          expect(spec.kind).not.toBe('unknown');
+          expect(INTENTS[spec.kind].appearsOn).toContain(stage);
+        }
       }
     }
-  });
+  );
 
   it('prints the customIds real proxies report (§7)', () => {
     const ids = buttonsFor('upscale', parseVersion('6.1'), HASH).map((b) => b.customId);
@@ -269,7 +272,8 @@ describe('derived tables equal the hand-written ones they replaced', () => {
 
   it('MODAL rule: the same always-modal kinds and needs', () => {
     for (const spec of ALL) {
-      const always = OLD.alwaysModal.includes(spec.kind) || (ADDED.alwaysModal as readonly string[]).includes(spec.kind);
+      const always =
+        OLD.alwaysModal.includes(spec.kind) || (ADDED.alwaysModal as readonly string[]).includes(spec.kind);
       expect(isAlwaysModal(spec)).toBe(always);
       // Pan with a prompt prints the plain pan button, which parks in MODAL only under Remix.
       expect(classifyButton(customIdOf(spec, { hash: HASH })).alwaysModal).toBe(always && spec.kind !== 'pan-prompt');
@@ -318,7 +322,9 @@ describe('derived tables equal the hand-written ones they replaced', () => {
       expect(intentDisplayName(spec)).toBe(ADDED.label(spec) ?? OLD.label(spec));
       const customId = customIdOf(spec, { hash: HASH });
       const shown = classifyButton(customId);
-      expect(buttonText({ customId, label: '', emoji: '' } as never).label).toBe(ADDED.label(shown) ?? OLD.label(shown));
+      expect(buttonText({ customId, label: '', emoji: '' } as never).label).toBe(
+        ADDED.label(shown) ?? OLD.label(shown)
+      );
     }
   });
 
@@ -337,7 +343,9 @@ describe('derived tables equal the hand-written ones they replaced', () => {
       }) as never;
     for (const kind of INTENT_KINDS) {
       const single =
-        OLD.singleImage.includes(kind) || (ADDED.singleImage as readonly string[]).includes(kind) || kind === 'bookmark';
+        OLD.singleImage.includes(kind) ||
+        (ADDED.singleImage as readonly string[]).includes(kind) ||
+        kind === 'bookmark';
       const grid = kind === 'upscale' || kind === 'variation' || !single;
       expect([kind, isGridTask(snapshot([kind]))]).toEqual([kind, grid]);
     }
