@@ -104,7 +104,6 @@ const solo = (hash: string): string => `1::${hash}::SOLO`;
 /** MidJourney's word for a motion in labels: 'High', 'Low'. */
 const capital = (motion: Motion): string => `${motion[0]!.toUpperCase()}${motion.slice(1)}`;
 
-const animateId = (motion: Motion, hash: string): string => `MJ::JOB::animate_${motion}::${solo(hash)}`;
 const panId = (direction: PanDirection, hash: string): string => `MJ::JOB::pan_${direction}::${solo(hash)}`;
 
 /**
@@ -331,7 +330,7 @@ export const INTENTS: IntentCatalogue = {
       const motion = m ? (m[1]!.toLowerCase() as Motion) : videoButtonMotion(id, 'auto');
       return motion ? { kind: 'animate', motion } : null;
     },
-    customId: (s, at) => animateId(s.motion, at.hash),
+    customId: (s, at) => `MJ::JOB::animate_${s.motion}::${solo(at.hash)}`,
     remixOf: null,
     forms: 'animate high|low',
     parse: (t) => {
