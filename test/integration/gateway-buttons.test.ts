@@ -95,4 +95,8 @@ test('Pan with a prompt: the pan button under Remix asks first and pans with the
   // Without Remix the pan button goes straight through, as before.
   const plain = await call(stack, 'POST', '/mj/submit/action', { key, body: { taskId: upscaled.id, customId: pan } });
   expect(plain.json).toMatchObject({ code: 1 });
+  expect(await waitForStatus(stack, key, plain.json.result, ['SUCCESS', 'FAILURE'])).toMatchObject({
+    status: 'SUCCESS',
+    action: 'PAN',
+  });
 });
