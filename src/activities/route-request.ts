@@ -29,9 +29,9 @@ export function featuresOf(request: JobRequest): UpstreamFeature[] {
   const byKind = FEATURE_OF_KIND[request.kind];
   if (byKind) out.add(byKind);
   if (request.kind === 'action') {
-    const byIntent = INTENTS[request.intent.kind].feature;
-    if (byIntent) out.add(byIntent);
-    if (request.enableRemix) out.add('remix');
+    const def = INTENTS[request.intent.kind];
+    if (def.feature) out.add(def.feature);
+    if (request.enableRemix || def.remixOf) out.add('remix');
   }
   if ('botType' in request && request.botType === 'NIJI_JOURNEY') out.add('niji');
   return [...out];

@@ -4,7 +4,7 @@
  */
 import type { AssetStore } from '../assets/asset-store';
 import {
-  findButton,
+  findPress,
   formatIntent,
   MjParentUnavailableError,
   MjUnsupportedError,
@@ -60,8 +60,10 @@ async function submitAction(
       `${formatIntent(req.intent)} needs /submit/action, which the ${mj.flavour} flavour lacks (only U, V and reroll work there)`
     );
   }
-  const button = findButton(parent, req.intent);
-  return mj.submitAction({ ...base, taskId: parent.id, customId: button.customId, enableRemix: req.enableRemix }, o);
+  // Animate and Pan with a prompt press the plain button under Remix where the parent has no button of their own.
+  const { button, remix } = findPress(parent, req.intent);
+  const enableRemix = remix ? true : req.enableRemix;
+  return mj.submitAction({ ...base, taskId: parent.id, customId: button.customId, enableRemix }, o);
 }
 
 async function send(deps: SubmitDeps, request: JobRequest, base: Hooked, o: MjRequestOptions): Promise<SubmitSuccess> {

@@ -10,6 +10,7 @@ import {
   intentAlwaysModal as alwaysModal,
   intentOfCustomId,
   intentOfText,
+  intentPress,
   intentText,
   stageNameOf,
 } from './intents';
@@ -81,10 +82,24 @@ function describeStage(buttons: readonly MjButton[], task?: MjTask): string {
  * Throws {@link MjInputError} when `intent` is a string that does not parse.
  */
 export function findButton(taskOrButtons: MjTask | readonly MjButton[], intent: IntentSpec | string): MjButton {
+  return findPress(taskOrButtons, intent).button;
+}
+
+/**
+ * {@link findButton}, and whether the button must be pressed under Remix (`enableRemix: true`): a Remix variant
+ * (Animate or Pan with a prompt) presses its own button where the task has one, else the plain button under Remix.
+ */
+export function findPress(
+  taskOrButtons: MjTask | readonly MjButton[],
+  intent: IntentSpec | string
+): { button: MjButton; remix: boolean } {
   const spec = typeof intent === 'string' ? parseIntent(intent) : intent;
   const task = Array.isArray(taskOrButtons) ? undefined : (taskOrButtons as MjTask);
   const buttons: readonly MjButton[] = task ? task.buttons : (taskOrButtons as readonly MjButton[]);
-  const found = buttons.find((b) => intentEquals(classifyButton(b), spec));
-  if (found) return found;
+  const own = buttons.find((b) => intentEquals(classifyButton(b), spec));
+  if (own) return { button: own, remix: false };
+  const press = intentPress(spec);
+  const pressed = press.remix ? buttons.find((b) => intentEquals(classifyButton(b), press.spec)) : undefined;
+  if (pressed) return { button: pressed, remix: true };
   throw new MjButtonNotFoundError(formatIntent(spec), availableIntents(buttons), describeStage(buttons, task));
 }

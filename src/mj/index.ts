@@ -130,6 +130,7 @@ export {
   availableIntents,
   classifyButton,
   findButton,
+  findPress,
   formatIntent,
   INTENT_FORMS,
   intentAlwaysModal,

@@ -18,7 +18,7 @@ export const SIM_FAIL_KINDS: readonly SimFailKind[] = [
 /** A MidJourney version and the button features it has. */
 export interface MjVersion {
   family: 'mj' | 'niji';
-  /** '5.2', '6', '6.1', '7', '8', … */
+  /** '5.2', '6', '6.1', '7', '8', '8.1', … */
   number: string;
   /** As T reports it: "v 7", "niji 6". */
   label: string;
@@ -50,7 +50,7 @@ export interface ParsedPrompt {
   echo: string;
 }
 
-const MJ_VERSIONS = new Set(['5', '5.1', '5.2', '6', '6.1', '7', '8']);
+const MJ_VERSIONS = new Set(['5', '5.1', '5.2', '6', '6.1', '7', '8', '8.1']);
 const NIJI_VERSIONS = new Set(['5', '6', '7']);
 
 function featuresOf(n: string): Pick<MjVersion, 'hdStem' | 'hdStyle' | 'zoomPan' | 'animate'> {
@@ -58,7 +58,7 @@ function featuresOf(n: string): Pick<MjVersion, 'hdStem' | 'hdStyle' | 'zoomPan'
   if (n === '6') return { hdStem: 'upsample_v6', hdStyle: 'subtle-creative', zoomPan: true, animate: true };
   if (n === '6.1') return { hdStem: 'upsample_v6r1', hdStyle: 'subtle-creative', zoomPan: true, animate: true };
   if (n === '7') return { hdStem: 'upsample_v7', hdStyle: 'subtle-creative', zoomPan: true, animate: true };
-  // v8 dropped HD upscale, zoom and pan (T CreateUpscaleButtons / CreateZoomButtons comments).
+  // v8 and v8.1 dropped HD upscale, zoom and pan (T CreateUpscaleButtons / CreateZoomButtons comments).
   return { hdStem: null, hdStyle: null, zoomPan: false, animate: true };
 }
 

@@ -2,8 +2,8 @@
  * Follow-ups: `action` (a real button of the parent, by customId), `change`/`simple-change` (U/V/reroll by index),
  * and `modal` (the input a MODAL task waits for). Parents and modal tasks are OUR ids; an unknown one, or another
  * tenant's, is code 4 "task not found" and nothing starts. A click maps to the parent job and an intent;
- * intents that always need input (Vary Region, Custom Zoom) answer code 21 and the task waits, held by us, until
- * `/submit/modal` arrives with the same task id.
+ * intents that always need input (Vary Region, Custom Zoom, Animate or Pan with `enableRemix`) answer code 21 and the
+ * task waits, held by us, until `/submit/modal` arrives with the same task id.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -14,6 +14,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { AssetNotFoundError, readImageHeader } from '../../assets';
 import { classifyButton, formatIntent, intentAlwaysModal } from '../../mj/buttons';
+import { intentRemixVariant } from '../../mj/intents';
 import type { IntentSpec } from '../../mj/types';
 import { followUpRequest, memoOwner } from '../../job-start/follow-up';
 import type { ModalInput } from '../../shared/types';
@@ -99,8 +100,10 @@ export async function action(app: GatewayApp, ctx: RequestCtx): Promise<Answer> 
   // novicezk reports no buttons at all; anywhere else a click must be one of the parent's own buttons.
   if (buttons.length > 0 && !buttons.some((b) => b.customId === customId))
     throw badInput('customId', "must be the customId of one of the task's buttons");
-  const { alwaysModal: _m, ...intent } = classifyButton(customId);
-  return startAction(app, ctx, parent, intent as IntentSpec, 'action', enableRemix);
+  const { alwaysModal: _m, ...clicked } = classifyButton(customId);
+  // Under Remix, Animate and Pan take a new prompt: their Remix variant asks for it first and answers 21, as T does.
+  const intent = (enableRemix ? intentRemixVariant(clicked as IntentSpec) : null) ?? (clicked as IntentSpec);
+  return startAction(app, ctx, parent, intent, 'action', enableRemix);
 }
 
 function changeIntent(action: string, index: unknown, field: string): IntentSpec {

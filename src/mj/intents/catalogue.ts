@@ -9,6 +9,7 @@ import type {
   ChangeAction,
   Index4,
   IntentKind,
+  KindWithParamsOf,
   ModalNeed,
   Motion,
   OutputStage,
@@ -39,6 +40,11 @@ export interface IntentDef<K extends IntentKind> {
   match: (customId: string) => SpecOf<K> | null;
   /** The customId upstreams print for it (the simulator's buttons); services copy customIds, never build them. */
   customId: (spec: SpecOf<K>, at: CustomIdContext) => string;
+  /**
+   * The kind whose button this intent presses under Remix (`enableRemix: true`) so that its MODAL takes a new prompt
+   * (Animate or Pan with a prompt); the pressed spec has the same parameters. Null when the intent is its own button.
+   */
+  remixOf: KindWithParamsOf<K> | null;
   /** The human forms {@link IntentDef.parse} accepts, for messages ('U1–U4'); null when it has no text form. */
   forms: string | null;
   /** Reads a normalised human form ('U2', 'zoom out 2x', 'vary region'); null when the text names another intent. */
@@ -95,6 +101,23 @@ function idIs<K extends IntentKind>(kind: K, re: RegExp): (customId: string) => 
 /** The `::1::<hash>::SOLO` tail of the buttons of an upscaled image. */
 const solo = (hash: string): string => `1::${hash}::SOLO`;
 
+/** MidJourney's word for a motion in labels: 'High', 'Low'. */
+const capital = (motion: Motion): string => `${motion[0]!.toUpperCase()}${motion.slice(1)}`;
+
+const panId = (direction: PanDirection, hash: string): string => `MJ::JOB::pan_${direction}::${solo(hash)}`;
+
+/**
+ * The motion of trueai's synthetic video buttons, `MJ::JOB::video::<motion>::<hash>::<videoType>::<auto|manual>`
+ * ("Auto Low Motion", "Manual High Motion"; docs/mj-contract.md §7), when `id` is one of `mode`.
+ */
+function videoButtonMotion(id: string, mode: 'auto' | 'manual'): Motion | null {
+  const m = /^MJ::JOB::video::(high|low)::[^:]+::[^:]*::(auto|manual)$/i.exec(id);
+  return m && m[2]!.toLowerCase() === mode ? (m[1]!.toLowerCase() as Motion) : null;
+}
+
+/** The MODAL of an intent that presses another's button under Remix: the new prompt, always asked first. */
+const REMIX_PROMPT = { alwaysModal: true, modalNeeds: ['prompt'], promptNeedsZoom: false } as const;
+
 const NO_MODAL = { alwaysModal: false, modalNeeds: ['prompt'], promptNeedsZoom: false } as const;
 const NOT_ROUTED = { feature: null, change: null } as const;
 const UPSCALED_IMAGE: readonly OutputStage[] = ['upscale', 'upscale-hd'];
@@ -106,6 +129,7 @@ export const INTENTS: IntentCatalogue = {
       return index ? { kind: 'upscale', index } : null;
     },
     customId: (s, at) => `MJ::JOB::upsample::${s.index}::${at.hash}`,
+    remixOf: null,
     forms: 'U1–U4',
     parse: (t) => {
       const m = rx(`(?:u|upscale|upsample)${SEP}([1-4])`).exec(t);
@@ -127,6 +151,7 @@ export const INTENTS: IntentCatalogue = {
       return index ? { kind: 'variation', index } : null;
     },
     customId: (s, at) => `MJ::JOB::variation::${s.index}::${at.hash}`,
+    remixOf: null,
     forms: 'V1–V4',
     parse: (t) => {
       const m = rx(`(?:v|variation|vary)${SEP}([1-4])`).exec(t);
@@ -145,6 +170,7 @@ export const INTENTS: IntentCatalogue = {
   reroll: {
     match: idIs('reroll', /^MJ::JOB::reroll::/i),
     customId: (_s, at) => `MJ::JOB::reroll::0::${at.hash}::SOLO`,
+    remixOf: null,
     forms: 'reroll',
     parse: plain('reroll', 'r|reroll|re-roll|🔄'),
     text: () => 'reroll',
@@ -170,6 +196,7 @@ export const INTENTS: IntentCatalogue = {
       const tail = s.variant === 'subtle' || s.variant === 'creative' ? `2x_${s.variant}` : s.variant;
       return `MJ::JOB::${stem}_${tail}::${solo(at.hash)}`;
     },
+    remixOf: null,
     forms: 'upscale-hd subtle|creative|2x|4x',
     parse: (t) => {
       const m = rx(`upscale${SEP}(?:hd${SEP})?\\(?(subtle|creative|2x|4x)\\)?`).exec(t);
@@ -187,6 +214,7 @@ export const INTENTS: IntentCatalogue = {
   'vary-subtle': {
     match: idIs('vary-subtle', /^MJ::JOB::low_variation::/i),
     customId: (_s, at) => `MJ::JOB::low_variation::${solo(at.hash)}`,
+    remixOf: null,
     forms: 'vary-subtle',
     parse: plain('vary-subtle', `vary${SEP}\\(?subtle\\)?`),
     text: () => 'vary-subtle',
@@ -201,6 +229,7 @@ export const INTENTS: IntentCatalogue = {
   'vary-strong': {
     match: idIs('vary-strong', /^MJ::JOB::high_variation::/i),
     customId: (_s, at) => `MJ::JOB::high_variation::${solo(at.hash)}`,
+    remixOf: null,
     forms: 'vary-strong',
     parse: plain('vary-strong', `vary${SEP}\\(?strong\\)?`),
     text: () => 'vary-strong',
@@ -215,6 +244,7 @@ export const INTENTS: IntentCatalogue = {
   'vary-region': {
     match: idIs('vary-region', /^MJ::Inpaint::/i),
     customId: (_s, at) => `MJ::Inpaint::${solo(at.hash)}`,
+    remixOf: null,
     forms: 'vary-region',
     parse: plain('vary-region', `vary${SEP}\\(?region\\)?|inpaint`),
     text: () => 'vary-region',
@@ -236,6 +266,7 @@ export const INTENTS: IntentCatalogue = {
       return share === '50' || share === '75' ? { kind: 'zoom-out', factor: share === '50' ? 2 : 1.5 } : null;
     },
     customId: (s, at) => `MJ::Outpaint::${s.factor === 2 ? 50 : 75}::${solo(at.hash)}`,
+    remixOf: null,
     forms: 'zoom-out 2|1.5',
     parse: (t) => {
       const m = rx(`zoom${SEP}out${SEP}(2|1\\.5)${SEP}x?`).exec(t);
@@ -254,6 +285,7 @@ export const INTENTS: IntentCatalogue = {
   'custom-zoom': {
     match: idIs('custom-zoom', /^MJ::CustomZoom::/i),
     customId: (_s, at) => `MJ::CustomZoom::${at.hash}`,
+    remixOf: null,
     forms: 'custom-zoom',
     parse: plain('custom-zoom', `custom${SEP}zoom`),
     text: () => 'custom-zoom',
@@ -273,7 +305,8 @@ export const INTENTS: IntentCatalogue = {
       const m = /^MJ::JOB::pan_(left|right|up|down)::/i.exec(id);
       return m ? { kind: 'pan', direction: m[1]!.toLowerCase() as PanDirection } : null;
     },
-    customId: (s, at) => `MJ::JOB::pan_${s.direction}::${solo(at.hash)}`,
+    customId: (s, at) => panId(s.direction, at.hash),
+    remixOf: null,
     forms: 'pan left|right|up|down',
     parse: (t) => {
       const m = rx(`pan${SEP}(left|right|up|down)`).exec(t);
@@ -291,11 +324,14 @@ export const INTENTS: IntentCatalogue = {
     change: null,
   },
   animate: {
+    // Also trueai's synthetic "Auto High/Low Motion" button (videoButtonMotion).
     match: (id) => {
       const m = /^MJ::JOB::animate_(high|low)::/i.exec(id);
-      return m ? { kind: 'animate', motion: m[1]!.toLowerCase() as Motion } : null;
+      const motion = m ? (m[1]!.toLowerCase() as Motion) : videoButtonMotion(id, 'auto');
+      return motion ? { kind: 'animate', motion } : null;
     },
     customId: (s, at) => `MJ::JOB::animate_${s.motion}::${solo(at.hash)}`,
+    remixOf: null,
     forms: 'animate high|low',
     parse: (t) => {
       const m = rx(`animate${SEP}\\(?(high|low)(?:${SEP}motion)?\\)?`).exec(t);
@@ -311,12 +347,60 @@ export const INTENTS: IntentCatalogue = {
     feature: 'video',
     change: null,
   },
+  'animate-prompt': {
+    // "Animate with a prompt": the Animate button pressed under Remix parks in MODAL for the motion prompt (§8);
+    // trueai also printed it as its own "Manual High/Low Motion" button for a while (videoButtonMotion).
+    match: (id) => {
+      const motion = videoButtonMotion(id, 'manual');
+      return motion ? { kind: 'animate-prompt', motion } : null;
+    },
+    customId: (s, at) => `MJ::JOB::video::${s.motion}::${at.hash}::vid_1.1_i2v_480::manual`,
+    remixOf: 'animate',
+    forms: 'animate-prompt high|low',
+    parse: (t) => {
+      const how = `(?:prompt|manual|with${SEP}(?:a${SEP})?prompt)`;
+      const m = rx(`(?:animate${SEP}${how}|manual)${SEP}\\(?(high|low)(?:${SEP}motion)?\\)?`).exec(t);
+      return m ? { kind: 'animate-prompt', motion: m[1]!.toLowerCase() as Motion } : null;
+    },
+    text: (s) => `animate-prompt ${s.motion}`,
+    label: (s) => `Manual ${capital(s.motion)} Motion`,
+    appearsOn: UPSCALED_IMAGE,
+    yields: 'video',
+    ...REMIX_PROMPT,
+    proxyAction: 'VIDEO',
+    pricedAction: 'VIDEO',
+    feature: 'video',
+    change: null,
+  },
+  'pan-prompt': {
+    // "Pan with a prompt": no button of its own; the pan button pressed under Remix parks in MODAL (§8).
+    match: () => null,
+    customId: (s, at) => panId(s.direction, at.hash),
+    remixOf: 'pan',
+    forms: 'pan-prompt left|right|up|down',
+    parse: (t) => {
+      const m =
+        rx(`pan${SEP}(?:prompt|with${SEP}(?:a${SEP})?prompt)${SEP}(left|right|up|down)`).exec(t) ??
+        rx(`pan${SEP}(left|right|up|down)${SEP}with${SEP}(?:a${SEP})?prompt`).exec(t);
+      return m ? { kind: 'pan-prompt', direction: m[1]!.toLowerCase() as PanDirection } : null;
+    },
+    text: (s) => `pan-prompt ${s.direction}`,
+    label: (s) => `Pan ${s.direction} with a prompt`,
+    appearsOn: ['upscale'],
+    yields: 'grid',
+    ...REMIX_PROMPT,
+    proxyAction: 'PAN',
+    pricedAction: 'PAN',
+    feature: 'pan',
+    change: null,
+  },
   'video-upscale': {
     match: (id) => {
       const index = index4(/^MJ::JOB::video_virtual_upscale::(\d+)(?:::|$)/i.exec(id)?.[1]);
       return index ? { kind: 'video-upscale', index } : null;
     },
     customId: (s, at) => `MJ::JOB::video_virtual_upscale::${s.index}::${at.hash}`,
+    remixOf: null,
     forms: 'video-upscale 1–4',
     parse: (t) => {
       const m = rx(`video${SEP}upscale${SEP}([1-4])`).exec(t);
@@ -338,6 +422,7 @@ export const INTENTS: IntentCatalogue = {
       return m ? { kind: 'video-extend', motion: m[1]!.toLowerCase() as Motion } : null;
     },
     customId: (s, at) => `MJ::JOB::animate_${s.motion}_extend::${at.clip ?? 1}::${at.hash}`,
+    remixOf: null,
     forms: 'video-extend high|low',
     parse: (t) => {
       const m = rx(`video${SEP}extend${SEP}\\(?(high|low)(?:${SEP}motion)?\\)?`).exec(t);
@@ -359,6 +444,7 @@ export const INTENTS: IntentCatalogue = {
       return index ? { kind: 'describe-pick', index } : null;
     },
     customId: (s) => `MJ::Job::PicReader::${s.index}`,
+    remixOf: null,
     forms: 'describe-pick 1–4',
     parse: (t) => {
       const m = rx(`describe${SEP}pick${SEP}([1-4])`).exec(t);
@@ -379,6 +465,7 @@ export const INTENTS: IntentCatalogue = {
   'describe-retry': {
     match: idIs('describe-retry', /^MJ::Picread::Retry/i),
     customId: () => 'MJ::Picread::Retry',
+    remixOf: null,
     forms: 'describe-retry',
     parse: plain('describe-retry', `describe${SEP}retry`),
     text: () => 'describe-retry',
@@ -393,6 +480,7 @@ export const INTENTS: IntentCatalogue = {
   'describe-imagine-all': {
     match: idIs('describe-imagine-all', /^MJ::Job::PicReader::all$/i),
     customId: () => 'MJ::Job::PicReader::all',
+    remixOf: null,
     forms: 'describe-imagine-all',
     parse: plain('describe-imagine-all', `describe${SEP}imagine${SEP}all`),
     text: () => 'describe-imagine-all',
@@ -412,6 +500,7 @@ export const INTENTS: IntentCatalogue = {
       return Number.isInteger(index) && index >= 1 ? { kind: 'shorten-pick', index } : null;
     },
     customId: (s) => `MJ::Job::PromptAnalyzer::${s.index}`,
+    remixOf: null,
     forms: 'shorten-pick 1–5',
     parse: (t) => {
       const m = rx(`shorten${SEP}pick${SEP}([1-5])`).exec(t);
@@ -430,6 +519,7 @@ export const INTENTS: IntentCatalogue = {
     // The exact customId is unconfirmed (§15); clients only test for "BOOKMARK".
     match: idIs('bookmark', /BOOKMARK/i),
     customId: (_s, at) => `MJ::BOOKMARK::${at.hash}`,
+    remixOf: null,
     forms: 'bookmark',
     parse: plain('bookmark', 'bookmark|❤️|❤'),
     text: () => 'bookmark',
@@ -445,6 +535,7 @@ export const INTENTS: IntentCatalogue = {
     // Whatever no entry above reads; `classifyButton` keeps the raw id.
     match: () => null,
     customId: (s) => s.customId,
+    remixOf: null,
     forms: null,
     parse: () => null,
     text: (s) => `unknown(${s.customId})`,

@@ -63,6 +63,22 @@ export function customIdOf(spec: IntentSpec, at: CustomIdContext): string {
   return functionsOf(spec).customId(spec, at);
 }
 
+/**
+ * The button an intent presses: its own, or for a Remix variant (Animate or Pan with a prompt) the button of its
+ * `remixOf` kind with the same parameters, pressed with `enableRemix: true`.
+ */
+export function intentPress(spec: IntentSpec): { spec: IntentSpec; remix: boolean } {
+  const other = INTENTS[spec.kind].remixOf;
+  // Sound: `remixOf` names a kind whose parameters are exactly those of spec.kind (KindWithParamsOf).
+  return other ? { spec: { ...spec, kind: other } as IntentSpec, remix: true } : { spec, remix: false };
+}
+
+/** The Remix variant of an intent (pan → pan-prompt, animate → animate-prompt), or null when it has none. */
+export function intentRemixVariant(spec: IntentSpec): IntentSpec | null {
+  const kind = INTENT_KINDS.find((k) => INTENTS[k].remixOf === spec.kind);
+  return kind ? ({ ...spec, kind } as IntentSpec) : null;
+}
+
 /** Kinds whose task always parks in MODAL (Vary Region, Custom Zoom, describe pick). */
 export const ALWAYS_MODAL_KINDS: readonly IntentKind[] = INTENT_KINDS.filter((k) => INTENTS[k].alwaysModal);
 

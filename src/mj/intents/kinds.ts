@@ -21,6 +21,8 @@ export const INTENT_KINDS = [
   'custom-zoom',
   'pan',
   'animate',
+  'animate-prompt',
+  'pan-prompt',
   'video-upscale',
   'video-extend',
   'describe-pick',
@@ -45,6 +47,8 @@ interface IntentParams {
   'custom-zoom': object;
   pan: { direction: PanDirection };
   animate: { motion: Motion };
+  'animate-prompt': { motion: Motion };
+  'pan-prompt': { direction: PanDirection };
   'video-upscale': { index: Index4 };
   'video-extend': { motion: Motion };
   'describe-pick': { index: Index4 };
@@ -56,6 +60,17 @@ interface IntentParams {
 }
 
 type Flat<T> = { [P in keyof T]: T[P] };
+
+/** The other kinds whose parameters are exactly those of `K`: a Remix variant presses such a kind's button. */
+export type KindWithParamsOf<K extends IntentKind> = {
+  [J in IntentKind]: J extends K
+    ? never
+    : [IntentParams[J]] extends [IntentParams[K]]
+      ? [IntentParams[K]] extends [IntentParams[J]]
+        ? J
+        : never
+      : never;
+}[IntentKind];
 
 /** One intent of kind `K`: `{ kind: 'pan', direction: 'left' }`. */
 export type SpecOf<K extends IntentKind> = Flat<{ kind: K } & IntentParams[K]>;

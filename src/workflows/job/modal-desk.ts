@@ -7,7 +7,7 @@ import { MAX_UPSTREAM_AUTH_RETRIES } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
 import { JOB_FAILURE, MODAL_INPUT_REJECTION } from '../../shared/failure-types';
 import { checkModalInput, isAlwaysModal, modalNeeds } from '../../shared/modal-input-rule';
-import { intentText } from '../../shared/intent-text';
+import { buttonTextsOf, intentText } from '../../shared/intent-text';
 import { rejection } from '../../shared/rejection';
 import { MJ_STATUS, MJ_TASK_ID } from '../../shared/search-attributes';
 import type { ModalAck, ModalInput, TaskSnapshot } from '../../shared/types';
@@ -125,7 +125,7 @@ export class ModalDesk {
     if (parent.status !== 'SUCCESS') return;
     const wanted = intentText(intent);
     const offered = parent.buttons.map((b) => intentText(b.intent));
-    if (offered.includes(wanted)) return;
+    if (buttonTextsOf(intent).some((t) => offered.includes(t))) return;
     throw jobFailure(
       JOB_FAILURE.buttonNotFound,
       `task ${parentTaskId} has no ${wanted} button; available: ${offered.join(', ') || 'none'}`,

@@ -165,6 +165,33 @@ describe('submitTask', () => {
     });
   });
 
+  it('presses Animate and Pan with a prompt as the plain button with enableRemix, unasked', async () => {
+    const upscaled = gridTask('900', {
+      action: 'UPSCALE',
+      buttons: [button('MJ::JOB::pan_left::1::h::SOLO'), button('MJ::JOB::animate_low::1::h::SOLO')],
+    });
+    const modalAnswer = { code: 21, description: 'Waiting for window confirm', result: '903', properties: {} };
+    for (const intent of [
+      { kind: 'animate-prompt', motion: 'low' },
+      { kind: 'pan-prompt', direction: 'left' },
+    ] as const) {
+      mock('GET', '/mj-fast/mj/task/900/fetch', 200, upscaled);
+      mock('POST', '/mj-fast/mj/submit/action', 200, modalAnswer);
+      const result = await submit(activities(), {
+        request: { kind: 'action', parentTaskId: '900', intent },
+        mode: 'FAST',
+        stateKey: STATE,
+      });
+      expect(result).toEqual({ kind: 'modal', taskId: '903' });
+    }
+    // The mock's body matcher may see a body more than once: one entry per customId pressed.
+    const pressed = new Map((bodies as { customId: string; enableRemix?: boolean }[]).map((b) => [b.customId, b]));
+    expect([...pressed.values()].map((b) => [b.customId, b.enableRemix])).toEqual([
+      ['MJ::JOB::animate_low::1::h::SOLO', true],
+      ['MJ::JOB::pan_left::1::h::SOLO', true],
+    ]);
+  });
+
   it('uses /submit/change on novicezk, without a mode prefix novicezk does not route', async () => {
     mock('GET', '/mj/task/900/fetch', 200, gridTask('900', { buttons: undefined }));
     mock('POST', '/mj/submit/change', 200, { code: 1, description: 'ok', result: '902' });

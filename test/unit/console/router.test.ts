@@ -8,6 +8,8 @@ import type { ConsoleBackend, ConsoleJob, TenantId } from '../../../src/console/
 import { AnswerTimeoutError, withinDeadline } from '../../../src/console/deadline';
 import { createConsoleHandler, type ConsoleOptions } from '../../../src/console/router';
 import { StaticTenantKeys } from '../../../src/console/tenancy';
+import { parseIntent } from '../../../src/mj';
+import { intentNeeds } from '../../../src/pipeline/intents';
 import { eventually } from '../../helpers/eventually';
 
 const KEY = 'acme-key-0123456789abcdef';
@@ -348,4 +350,27 @@ describe('sessions', () => {
       await live.close();
     }
   });
+});
+
+test('Animate with a prompt waits on an answer page that asks for the prompt only', async () => {
+  const waiting: ConsoleJob = {
+    ...job('mj-job-anim', 'a quiet harbour --v 7'),
+    state: 'waiting',
+    intent: 'animate-prompt high',
+    // What the job reports while it waits: the catalogue's needs for the intent.
+    waitingFor: { needs: intentNeeds(parseIntent('animate-prompt high')), intent: 'animate-prompt high', since: 2 },
+  };
+  backend.jobs.acme!.push(waiting);
+  try {
+    const { cookie } = await signIn(KEY);
+    const res = await fetch(`${base}/answer?target=mj-job-anim`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain('animate-prompt high');
+    expect(body).toMatch(/<textarea name="prompt"[^>]*>a quiet harbour --v 7<\/textarea>/);
+    expect(body).not.toContain('maskFile');
+    expect(body).not.toContain('data-needs-mask');
+  } finally {
+    backend.jobs.acme = backend.jobs.acme!.filter((j) => j.id !== 'mj-job-anim');
+  }
 });

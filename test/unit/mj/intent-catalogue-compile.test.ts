@@ -54,11 +54,12 @@ function addKind(name: string, text: string): string {
     .replace('  bookmark: object;\n', "  bookmark: object;\n  'zoom-in': object;\n");
 }
 
-/** A catalogue entry for `zoom-in` with the given properties left out. */
-function entry(without: readonly string[]): string {
+/** A catalogue entry for `zoom-in` with the given properties left out, or given other values. */
+function entry(without: readonly string[], values: Record<string, string> = {}): string {
   const props: Record<string, string> = {
     match: "(id) => (id === 'MJ::ZoomIn' ? { kind: 'zoom-in' } : null)",
     customId: "() => 'MJ::ZoomIn'",
+    remixOf: 'null',
     forms: "'zoom-in'",
     parse: "(t) => (t === 'zoom-in' ? { kind: 'zoom-in' } : null)",
     text: "() => 'zoom-in'",
@@ -72,6 +73,7 @@ function entry(without: readonly string[]): string {
     pricedAction: "'ZOOM'",
     feature: 'null',
     change: 'null',
+    ...values,
   };
   const body = Object.entries(props)
     .filter(([k]) => !without.includes(k))
@@ -80,12 +82,15 @@ function entry(without: readonly string[]): string {
   return `  'zoom-in': {\n${body}\n  },\n`;
 }
 
-function addEntry(without: readonly string[]): (name: string, text: string) => string {
+function addEntry(
+  without: readonly string[],
+  values: Record<string, string> = {}
+): (name: string, text: string) => string {
   return (name, text) => {
     const withKind = addKind(name, text);
     if (name !== 'catalogue.ts') return withKind;
     const at = withKind.indexOf('  unknown: {');
-    return withKind.slice(0, at) + entry(without) + withKind.slice(at);
+    return withKind.slice(0, at) + entry(without, values) + withKind.slice(at);
   };
 }
 
@@ -115,5 +120,11 @@ describe('the intent catalogue as a compile-time guard', () => {
       )
     ).join('\n');
     expect(errors).toMatch(/'"ZOOM_IN"' is not assignable to type '.*ZOOM/);
+  });
+
+  it('lets a Remix variant press only a kind with the same parameters', () => {
+    // zoom-in has no parameters, like vary-subtle; pan has a direction.
+    expect(check(addEntry([], { remixOf: "'vary-subtle'" }))).toEqual([]);
+    expect(check(addEntry([], { remixOf: "'pan'" })).join('\n')).toMatch(/'"pan"' is not assignable to type/);
   });
 });

@@ -51,6 +51,8 @@ const SAMPLES: Record<IntentKind, IntentSpec[]> = {
   'custom-zoom': [{ kind: 'custom-zoom' }],
   pan: (['left', 'right', 'up', 'down'] as const).map((direction) => ({ kind: 'pan', direction })),
   animate: (['high', 'low'] as const).map((motion) => ({ kind: 'animate', motion })),
+  'animate-prompt': (['high', 'low'] as const).map((motion) => ({ kind: 'animate-prompt', motion })),
+  'pan-prompt': (['left', 'right', 'up', 'down'] as const).map((direction) => ({ kind: 'pan-prompt', direction })),
   'video-upscale': ([1, 2, 3, 4] as const).map((index) => ({ kind: 'video-upscale', index })),
   'video-extend': (['high', 'low'] as const).map((motion) => ({ kind: 'video-extend', motion })),
   'describe-pick': ([1, 2, 3, 4] as const).map((index) => ({ kind: 'describe-pick', index })),
@@ -65,8 +67,10 @@ const action = (intent: IntentSpec): JobRequest => ({ kind: 'action', parentTask
 
 describe('the catalogue round-trips its own forms', () => {
   it.each(ALL.map((s) => [formatIntent(s), s] as const))('%s: customId → intent', (_t, spec) => {
+    // Pan with a prompt has no button of its own: it prints the pan button it presses under Remix.
+    const expected = spec.kind === 'pan-prompt' ? { ...spec, kind: 'pan' } : spec;
     for (const hdStem of ['upsample_v5', 'upsample_v6r1', 'upsample_v7']) {
-      expect(intentOfCustomId(customIdOf(spec, { hash: HASH, hdStem }))).toEqual(spec);
+      expect(intentOfCustomId(customIdOf(spec, { hash: HASH, hdStem }))).toEqual(expected);
     }
   });
 
@@ -88,6 +92,8 @@ describe('the catalogue round-trips its own forms', () => {
       'custom-zoom',
       'pan left|right|up|down',
       'animate high|low',
+      'animate-prompt high|low',
+      'pan-prompt left|right|up|down',
       'video-upscale 1–4',
       'video-extend high|low',
       'describe-pick 1–4',
@@ -102,16 +108,19 @@ describe('the catalogue round-trips its own forms', () => {
 describe('the simulator prints the catalogue forms', () => {
   const stages: ResultKind[] = ['grid', 'upscale', 'upscale-hd', 'describe', 'shorten', 'video', 'video-upscale'];
 
-  it.each(['5.2', '6.1', '7'])('every button of version %s reads back as an intent offered on its stage', (v) => {
-    const version = parseVersion(v);
-    for (const stage of stages) {
-      for (const b of buttonsFor(stage, version, HASH)) {
-        const spec = classifyButton(b);
-        expect(spec.kind).not.toBe('unknown');
-        expect(INTENTS[spec.kind].appearsOn).toContain(stage);
+  it.each(['5.2', '6.1', '7', '8', '8.1'])(
+    'every button of version %s reads back as an intent offered on its stage',
+    (v) => {
+      const version = parseVersion(v);
+      for (const stage of stages) {
+        for (const b of buttonsFor(stage, version, HASH)) {
+          const spec = classifyButton(b);
+          expect(spec.kind).not.toBe('unknown');
+          expect(INTENTS[spec.kind].appearsOn).toContain(stage);
+        }
       }
     }
-  });
+  );
 
   it('prints the customIds real proxies report (§7)', () => {
     const ids = buttonsFor('upscale', parseVersion('6.1'), HASH).map((b) => b.customId);
@@ -228,22 +237,46 @@ const OLD = {
   },
 };
 
+/** What the catalogue says of the kinds added since the hand-written tables (Animate and Pan with a prompt). */
+const ADDED = {
+  proxyAction: { 'animate-prompt': 'VIDEO', 'pan-prompt': 'PAN' },
+  pricedAction: { 'animate-prompt': 'VIDEO', 'pan-prompt': 'PAN' },
+  // Both press another button under Remix, so routing also needs an upstream that offers Remix.
+  features: { 'animate-prompt': ['video', 'remix'], 'pan-prompt': ['pan', 'remix'] },
+  alwaysModal: ['animate-prompt', 'pan-prompt'],
+  stageAfter: { 'animate-prompt': 'video' },
+  singleImage: ['animate-prompt', 'pan-prompt'],
+  label: (spec: IntentSpec): string | undefined =>
+    spec.kind === 'animate-prompt'
+      ? `Manual ${spec.motion === 'high' ? 'High' : 'Low'} Motion`
+      : spec.kind === 'pan-prompt'
+        ? `Pan ${spec.direction} with a prompt`
+        : undefined,
+} as const;
+const addedOr = <T>(table: Partial<Record<string, T>>, kind: IntentKind, old: T): T => table[kind] ?? old;
+
 describe('derived tables equal the hand-written ones they replaced', () => {
   it('proxy action: the same, except zoom-out, which plus and trueai report as ZOOM', () => {
-    expect(ACTION_BY_INTENT).toEqual({ ...OLD.proxyAction, 'zoom-out': 'ZOOM' });
+    expect(ACTION_BY_INTENT).toEqual({ ...OLD.proxyAction, ...ADDED.proxyAction, 'zoom-out': 'ZOOM' });
   });
 
   it('priced action and upstream feature: the same (unlisted buttons a generic ACTION, no feature)', () => {
     for (const spec of ALL) {
-      expect(pricedActionOf(action(spec))).toBe(OLD.pricedAction[spec.kind] ?? 'ACTION');
-      expect(featuresOf(action(spec))).toEqual(OLD.feature[spec.kind] ? [OLD.feature[spec.kind]] : []);
+      expect(pricedActionOf(action(spec))).toBe(
+        addedOr<string>(ADDED.pricedAction, spec.kind, OLD.pricedAction[spec.kind] ?? 'ACTION')
+      );
+      const oldFeature = OLD.feature[spec.kind] ? [OLD.feature[spec.kind]!] : [];
+      expect(featuresOf(action(spec))).toEqual(addedOr<readonly string[]>(ADDED.features, spec.kind, oldFeature));
     }
   });
 
   it('MODAL rule: the same always-modal kinds and needs', () => {
     for (const spec of ALL) {
-      expect(isAlwaysModal(spec)).toBe(OLD.alwaysModal.includes(spec.kind));
-      expect(classifyButton(customIdOf(spec, { hash: HASH })).alwaysModal).toBe(OLD.alwaysModal.includes(spec.kind));
+      const always =
+        OLD.alwaysModal.includes(spec.kind) || (ADDED.alwaysModal as readonly string[]).includes(spec.kind);
+      expect(isAlwaysModal(spec)).toBe(always);
+      // Pan with a prompt prints the plain pan button, which parks in MODAL only under Remix.
+      expect(classifyButton(customIdOf(spec, { hash: HASH })).alwaysModal).toBe(always && spec.kind !== 'pan-prompt');
       expect(modalNeeds(spec)).toEqual(spec.kind === 'vary-region' ? ['prompt', 'mask'] : ['prompt']);
     }
     expect(modalNeeds(undefined)).toEqual(['prompt']);
@@ -251,13 +284,15 @@ describe('derived tables equal the hand-written ones they replaced', () => {
 
   it('pipeline needs: the same, except describe-pick, whose MODAL takes the chosen prompt', () => {
     for (const spec of ALL) {
-      const expected = spec.kind === 'describe-pick' ? ['prompt'] : OLD.pipelineNeeds(spec);
+      const added = (ADDED.alwaysModal as readonly string[]).includes(spec.kind);
+      const expected = spec.kind === 'describe-pick' || added ? ['prompt'] : OLD.pipelineNeeds(spec);
       expect(intentNeeds(spec)).toEqual(expected);
     }
   });
 
   it('pipeline stages: the same stage after each intent, and the same refusals', () => {
-    for (const spec of ALL) expect(stageAfter(spec)).toBe(OLD.stageAfter[spec.kind] ?? 'grid');
+    const after = { ...OLD.stageAfter, ...ADDED.stageAfter };
+    for (const spec of ALL) expect(stageAfter(spec)).toBe(after[spec.kind] ?? 'grid');
     const refused = INTENT_KINDS.filter((k) => {
       const parsed = toPipelineIntent(k === 'unknown' ? 'MJ::x' : formatIntent(SAMPLES[k][0]!));
       return !parsed.ok && parsed.rule === 'intent-not-supported';
@@ -266,10 +301,10 @@ describe('derived tables equal the hand-written ones they replaced', () => {
   });
 
   it('pipeline offers: the same kinds per stage as the old table', () => {
-    const edits = ['vary-subtle', 'vary-strong', 'vary-region', 'zoom-out', 'custom-zoom', 'animate'];
+    const edits = ['vary-subtle', 'vary-strong', 'vary-region', 'zoom-out', 'custom-zoom', 'animate', 'animate-prompt'];
     const old: Record<OutputStage, string[]> = {
       grid: ['upscale', 'variation', 'reroll'],
-      upscale: ['upscale-hd', ...edits, 'pan', 'reroll', 'bookmark'],
+      upscale: ['upscale-hd', ...edits, 'pan', 'pan-prompt', 'reroll', 'bookmark'],
       'upscale-hd': [...edits, 'reroll', 'bookmark'],
       describe: ['describe-pick', 'describe-retry', 'describe-imagine-all'],
       shorten: ['shorten-pick'],
@@ -284,9 +319,12 @@ describe('derived tables equal the hand-written ones they replaced', () => {
 
   it('console label: the same readable names', () => {
     for (const spec of ALL) {
-      expect(intentDisplayName(spec)).toBe(OLD.label(spec));
+      expect(intentDisplayName(spec)).toBe(ADDED.label(spec) ?? OLD.label(spec));
       const customId = customIdOf(spec, { hash: HASH });
-      expect(buttonText({ customId, label: '', emoji: '' } as never).label).toBe(OLD.label(classifyButton(customId)));
+      const shown = classifyButton(customId);
+      expect(buttonText({ customId, label: '', emoji: '' } as never).label).toBe(
+        ADDED.label(shown) ?? OLD.label(shown)
+      );
     }
   });
 
@@ -304,7 +342,10 @@ describe('derived tables equal the hand-written ones they replaced', () => {
         buttons: kinds.map((k) => ({ intent: SAMPLES[k][0]! })),
       }) as never;
     for (const kind of INTENT_KINDS) {
-      const single = OLD.singleImage.includes(kind) || kind === 'bookmark';
+      const single =
+        OLD.singleImage.includes(kind) ||
+        (ADDED.singleImage as readonly string[]).includes(kind) ||
+        kind === 'bookmark';
       const grid = kind === 'upscale' || kind === 'variation' || !single;
       expect([kind, isGridTask(snapshot([kind]))]).toEqual([kind, grid]);
     }

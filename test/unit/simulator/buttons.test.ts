@@ -1,5 +1,5 @@
 import { buttonsFor, gatewayAcceptsCustomId, gridButtons, planCustomId } from '../../../src/simulator/buttons';
-import { makeVersion } from '../../../src/simulator/prompt';
+import { makeVersion, parsePrompt } from '../../../src/simulator/prompt';
 
 const HASH = '3dbbd469-36af-4a0f-8f02-df6c579e7011';
 const ids = (kind: Parameters<typeof buttonsFor>[0], v: string, family: 'mj' | 'niji' = 'mj') =>
@@ -65,6 +65,58 @@ describe('button sets', () => {
     expect(buttonsFor('video-upscale', makeVersion('mj', '7', '7'), HASH, { index: 3 })[0].customId).toBe(
       `MJ::JOB::animate_high_extend::3::${HASH}`
     );
+  });
+});
+
+describe("each version's button set, read from the prompt as the simulator reads it", () => {
+  const ofPrompt = (stage: Parameters<typeof buttonsFor>[0], prompt: string) =>
+    buttonsFor(stage, parsePrompt(prompt, '7').version, HASH).map((b) => b.customId);
+  const hd = (stem: string) => [
+    `MJ::JOB::${stem}_2x_subtle::1::${HASH}::SOLO`,
+    `MJ::JOB::${stem}_2x_creative::1::${HASH}::SOLO`,
+  ];
+  const vary = [
+    `MJ::JOB::low_variation::1::${HASH}::SOLO`,
+    `MJ::JOB::high_variation::1::${HASH}::SOLO`,
+    `MJ::Inpaint::1::${HASH}::SOLO`,
+  ];
+  const zoom = [`MJ::Outpaint::50::1::${HASH}::SOLO`, `MJ::Outpaint::75::1::${HASH}::SOLO`, `MJ::CustomZoom::${HASH}`];
+  const pans = ['left', 'right', 'up', 'down'].map((d) => `MJ::JOB::pan_${d}::1::${HASH}::SOLO`);
+  const animate = [`MJ::JOB::animate_high::1::${HASH}::SOLO`, `MJ::JOB::animate_low::1::${HASH}::SOLO`];
+  const tail = [`MJ::BOOKMARK::${HASH}`, `MJ::JOB::reroll::0::${HASH}::SOLO`];
+
+  it.each([
+    ['a cat --v 6.1', '6.1', [...hd('upsample_v6r1'), ...vary, ...zoom, ...pans, ...animate, ...tail]],
+    ['a cat --v 7', '7', [...hd('upsample_v7'), ...vary, ...zoom, ...pans, ...animate, ...tail]],
+    // Draft mode: no proxy prints a draft-only button; a draft's buttons are its version's.
+    ['a cat --v 7 --draft', '7', [...hd('upsample_v7'), ...vary, ...zoom, ...pans, ...animate, ...tail]],
+    ['a cat --v 8', '8', [...vary, ...animate, ...tail]],
+    ['a cat --v 8.1', '8.1', [...vary, ...animate, ...tail]],
+    ['a cat --niji 6', '6', [...hd('upsample_v6'), ...vary, ...zoom, ...pans, ...animate, ...tail]],
+    ['a cat --niji 7', '7', [...hd('upsample_v7'), ...vary, ...zoom, ...pans, ...animate, ...tail]],
+  ])('%s: version %s, its upscaled image and the same without pans after an HD upscale', (prompt, n, upscaled) => {
+    expect(parsePrompt(prompt, '7').version.number).toBe(n);
+    expect(ofPrompt('upscale', prompt)).toEqual(upscaled);
+    const afterHd = upscaled.filter((id) => !/::JOB::(upsample_|pan_)/.test(id));
+    expect(ofPrompt('upscale-hd', prompt)).toEqual(afterHd);
+    expect(ofPrompt('grid', prompt)).toEqual(gridButtons(HASH).map((b) => b.customId));
+  });
+
+  it.each(['a cat --v 6.1', 'a cat --v 7', 'a cat --v 8', 'a cat --niji 7'])('%s: the video stages', (prompt) => {
+    expect(ofPrompt('video', prompt)).toEqual([1, 2, 3, 4].map((i) => `MJ::JOB::video_virtual_upscale::${i}::${HASH}`));
+    expect(ofPrompt('video-upscale', prompt)).toEqual([
+      `MJ::JOB::animate_high_extend::1::${HASH}`,
+      `MJ::JOB::animate_low_extend::1::${HASH}`,
+    ]);
+  });
+
+  it("labels its buttons as trueai's sets do", () => {
+    const labels = buttonsFor('upscale', parsePrompt('a cat --v 7', '7').version, HASH).map((b) => b.label);
+    expect(labels).toEqual(
+      expect.arrayContaining(['Upscale (Subtle)', 'Vary (Region)', 'Custom Zoom', 'Animate (High motion)'])
+    );
+    const extend = buttonsFor('video-upscale', parsePrompt('a cat --v 7', '7').version, HASH).map((b) => b.label);
+    expect(extend).toEqual(['Extend (High motion)', 'Extend (Low motion)']);
   });
 });
 
