@@ -2,6 +2,7 @@
  * Shared steps of every submit: speed mode, idempotency, notifyHook guard, banned words, admission, budget, the
  * metered write of the request's images (storage-quota.ts), start, answer.
  */
+import type { ParamWarning } from '../../mj/params';
 import type { SpeedMode } from '../../mj/types';
 import type { ImageRef, JobRequest, ModalInput } from '../../shared/types';
 import { admitSubmit, type Answer, type GatewayApp, type RequestCtx } from '../app';
@@ -41,6 +42,24 @@ export function submitAnswer(taskId: string, modal?: { finalPrompt: string }): A
         },
       }
     : { body: { code: 1, description: 'Submit success', result: taskId, properties: {} } };
+}
+
+/** The response header that carries a prompt's parameter warnings (docs/prompt-parameters.md). */
+export const PROMPT_WARNINGS_HEADER = 'x-mj-prompt-warnings';
+
+/**
+ * The answer with the prompt's parameter warnings in {@link PROMPT_WARNINGS_HEADER} (`; `-separated, printable ASCII,
+ * at most 1000 characters) and logged; the answer itself is unchanged, a warning never refuses.
+ */
+export function withPromptWarnings(app: GatewayApp, answer: Answer, warnings: readonly ParamWarning[]): Answer {
+  if (warnings.length === 0) return answer;
+  const text = warnings
+    .map((w) => w.message)
+    .join('; ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 1000);
+  app.log.info({ warnings: warnings.map((w) => w.param) }, 'prompt parameter warnings');
+  return { ...answer, headers: { ...answer.headers, [PROMPT_WARNINGS_HEADER]: text } };
 }
 
 export interface SubmitPlan {

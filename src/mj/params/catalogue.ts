@@ -58,6 +58,7 @@ export const PARAM_SPECS = {
   end: { names: ['end'], kind: 'refs', doc: 'video' },
   bs: { names: ['bs'], kind: 'number', doc: 'video', values: [1, 2, 4] },
   hd: { names: ['hd'], kind: 'flag', doc: 'video' },
+  zoom: { names: ['zoom'], kind: 'number', doc: 'zoomOut', min: 1, max: 2 },
 } as const satisfies Record<string, ParamSpecBase>;
 
 export type ParamName = keyof typeof PARAM_SPECS;

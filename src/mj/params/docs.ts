@@ -27,6 +27,7 @@ export const MJ_DOCS = {
   moodboards: `${HC}39193335040013-Moodboards`,
   draft: `${HC}35577175650957-Draft-Conversational-Modes`,
   video: `${HC}37460773864589-Video`,
+  zoomOut: `${HC}32595476770957-Zoom-Out`,
   gpuSpeed: `${HC}32016412137741-GPU-Speed-Fast-Relax-Turbo`,
 } as const;
 

@@ -91,6 +91,11 @@ function tokens(value: string): string[] {
   return value.split(/\s+/).filter((t) => t !== '');
 }
 
+/** A word in lower case; a number as JavaScript writes it (`7.0` → `7`), so versions compare as numbers. */
+function word(w: string): string {
+  return NUMBER_RE.test(w) ? String(Number(w)) : w.toLowerCase();
+}
+
 /** The value of `raw` as `name`'s kind, or the reason it does not read. */
 function readValue(name: ParamName, raw: string): { value: ParamValue } | { reason: string } {
   const spec = paramSpec(name);
@@ -103,9 +108,11 @@ function readValue(name: ParamName, raw: string): { value: ParamValue } | { reas
     case 'ratio':
       return RATIO_RE.test(raw) ? { value: raw } : { reason: 'must be a ratio W:H' };
     case 'word':
-      return words.length === 1 ? { value: words[0]!.toLowerCase() } : { reason: 'must be one word' };
+      return words.length === 1 ? { value: word(words[0]!) } : { reason: 'must be one word' };
     case 'opt-word':
-      return words.length <= 1 ? { value: words[0]?.toLowerCase() ?? true } : { reason: 'takes at most one word' };
+      return words.length <= 1
+        ? { value: words[0] === undefined ? true : word(words[0]) }
+        : { reason: 'takes at most one word' };
     case 'list': {
       const items = raw
         .split(',')

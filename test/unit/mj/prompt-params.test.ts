@@ -149,6 +149,6 @@ describe('assertPromptParams', () => {
   });
 
   it('returns the warnings of a prompt it lets through', () => {
-    expect(assertPromptParams('a fox --zoom 2').map((w) => w.param)).toEqual(['--zoom']);
+    expect(assertPromptParams('a fox --vibe 2').map((w) => w.param)).toEqual(['--vibe']);
   });
 });
