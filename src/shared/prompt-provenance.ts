@@ -4,6 +4,7 @@
  */
 import { modelName, modelOf, parsePrompt, type ParsedPrompt } from '../mj/params';
 import type { JobProvenance, ProvenanceReference, ProvenanceValue } from './job-read-model';
+import type { JobRequest } from './types';
 
 const REFERENCE_PARAMS = ['sref', 'oref', 'cref'] as const;
 
@@ -30,4 +31,14 @@ export function promptProvenance(prompt: string | undefined): JobProvenance | un
     ...(Object.keys(params).length ? { params } : {}),
     ...(refs.length ? { references: refs } : {}),
   };
+}
+
+/**
+ * The provenance of the prompt a job sends (a modal's once given, else its request's): images come from what it asks
+ * for. Shorten's prompt is text to shorten, not a prompt that runs, so it has none.
+ */
+export function jobProvenance(request: JobRequest, modalPrompt?: string): JobProvenance | undefined {
+  if (request.kind === 'shorten') return undefined;
+  const own = 'prompt' in request && typeof request.prompt === 'string' ? request.prompt : undefined;
+  return promptProvenance(modalPrompt ?? own);
 }

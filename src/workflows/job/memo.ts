@@ -4,8 +4,8 @@
  */
 import { intentText } from '../../shared/intent-text';
 import { JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
-import type { JobProvenance, JobReported } from '../../shared/job-read-model';
-import { promptProvenance } from '../../shared/prompt-provenance';
+import type { JobReported } from '../../shared/job-read-model';
+import { jobProvenance } from '../../shared/prompt-provenance';
 import type { JobInput, JobPhase, JobTimings, JobWaitingFor, TaskButton } from '../../shared/types';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
 import type { TaskOwner } from '../../shared/upstreams/types';
@@ -49,17 +49,6 @@ function memoWaitingFor(w: JobWaitingFor | undefined): JobMemo['waitingFor'] {
 
 function promptOf(request: JobInput['request']): string | undefined {
   return 'prompt' in request && typeof request.prompt === 'string' ? request.prompt : undefined;
-}
-
-/**
- * The provenance of the prompt the job sends (a modal's once given, else its request's): images come from what it
- * asks for. Shorten's prompt is text to shorten, not a prompt that runs, so it has none.
- */
-export function jobProvenance(
-  request: JobInput['request'],
-  modalPrompt: string | undefined
-): JobProvenance | undefined {
-  return request.kind === 'shorten' ? undefined : promptProvenance(modalPrompt ?? promptOf(request));
 }
 
 /** The memo for this state; keys without a value are left out, so equal states give equal JSON. */

@@ -7,7 +7,8 @@ import type { JobProvenance } from '../../shared/job-read-model';
 import type { JobProgress } from '../../shared/types';
 import type { JobHost, KeywordKey } from './host';
 import type { JobStateView } from './job-state';
-import { buildJobMemo, jobDetailsMarkdown, jobProvenance } from './memo';
+import { jobProvenance } from '../../shared/prompt-provenance';
+import { buildJobMemo, jobDetailsMarkdown } from './memo';
 
 export class ReadModel {
   private lastMemoJson: string | undefined;
