@@ -8,7 +8,8 @@ import type { ImageRef, JobRequest, ModalInput } from '../../shared/types';
 import { admitSubmit, type Answer, type GatewayApp, type RequestCtx } from '../app';
 import { badInput, GatewayError } from '../errors';
 import { notifyHook, state as stateField, type Body } from './fields';
-import { SPEED_MODE_LIST, speedModeOf } from '../../mj/terms/speed-modes';
+import { parsePrompt } from '../../mj/params';
+import { SPEED_MODE_LIST, SPEED_MODES, speedModeOf } from '../../mj/terms/speed-modes';
 import { checkHook } from '../guards/hook-guard';
 import type { Prepared } from './image-inputs';
 import { findIdempotent, requestFingerprint, startGatewayJob } from './job-starter';
@@ -27,8 +28,8 @@ export function resolveMode(ctx: RequestCtx, fallback: SpeedMode, prompt = ''): 
       if (modes.length > 0) return speedModeOf(String(modes[0]))!;
     }
   }
-  const flag = /(?:^|\s)--(fast|relax|turbo)(?:\s|$)/i.exec(prompt);
-  return flag ? (speedModeOf(flag[1]) ?? fallback) : fallback;
+  const { params } = parsePrompt(prompt);
+  return SPEED_MODES.find((m) => params[m.toLowerCase() as Lowercase<SpeedMode>] !== undefined) ?? fallback;
 }
 
 export function submitAnswer(taskId: string, modal?: { finalPrompt: string }): Answer {
