@@ -51,6 +51,18 @@ describe('other doors of the gateway', () => {
     expect(refused.json).toMatchObject({ code: 4, properties: { field: 'prompt', rule: 'cref-version' } });
   });
 
+  it('a speed flag in the prompt, read by the parser, sets the mode', async () => {
+    for (const [prompt, mode] of [
+      ['a fox --relax --v 7', 'RELAX'],
+      ['a fox \u2014turbo', 'TURBO'],
+      ['a fox', 'FAST'],
+    ] as const) {
+      const submitted = await call(stack, 'POST', '/mj/submit/imagine', { key, body: { prompt } });
+      const task = await call(stack, 'GET', `/mj/task/${submitted.json.result}/fetch`, { key });
+      expect([prompt, task.json.mode]).toEqual([prompt, mode]);
+    }
+  });
+
   it('the task JSON shows the provenance of the prompt', async () => {
     const prompt = 'https://example.com/a.png a fox --ar 3:2 --sref 77 --v 6.1 --vibe 1';
     const submitted = await call(stack, 'POST', '/mj/submit/imagine', { key, body: { prompt } });
