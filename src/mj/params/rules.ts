@@ -106,27 +106,31 @@ function describeOn(on: On): string {
     .join(' or ');
 }
 
-/** The checks every version shares: values that did not read, the catalogue's bounds, whole-number ratios. */
+/** What the catalogue says of one read value: its value set, whole numbers, bounds; a ratio of whole numbers. */
+function valueProblem(name: ParamName, value: unknown): ParamProblem | undefined {
+  const spec = paramSpec(name);
+  const bad = (rule: string, says: string) => problem(name, rule, `${says} (got ${String(value)})`, spec.doc);
+  if (spec.values && (typeof value === 'number' || typeof value === 'string') && !spec.values.includes(value))
+    return bad(`${name}-value`, `must be one of ${spec.values.join(', ')}`);
+  if (typeof value === 'number' && spec.integer && !Number.isInteger(value))
+    return bad(`${name}-range`, 'must be a whole number');
+  if (typeof value === 'number' && ((spec.min ?? value) > value || (spec.max ?? value) < value))
+    return bad(`${name}-range`, `must be ${spec.min}–${spec.max}`);
+  if (spec.kind === 'ratio' && !/^[1-9]\d*:[1-9]\d*$/.test(String(value)))
+    return bad('aspect-whole', 'must be two whole numbers above 0, W:H');
+  return undefined;
+}
+
+/** The checks every version shares: values that did not read, the catalogue's bounds, combinations, model names. */
 export function sharedProblems(p: ParsedPrompt, video = false): ParamProblem[] {
-  const out = p.unreadable.map((u) =>
+  const unreadable = p.unreadable.map((u) =>
     problem(u.param, `${u.param}-value`, `${u.reason} (got "${u.value}")`, PARAM_SPECS[u.param].doc)
   );
-  for (const [name, value] of Object.entries(p.params) as [ParamName, unknown][]) {
-    const spec = paramSpec(name);
-    const doc = spec.doc;
-    if (typeof value === 'number') {
-      if (spec.values && !spec.values.includes(value))
-        out.push(problem(name, `${name}-value`, `must be one of ${spec.values.join(', ')} (got ${value})`, doc));
-      else if (spec.integer && !Number.isInteger(value))
-        out.push(problem(name, `${name}-range`, `must be a whole number (got ${value})`, doc));
-      else if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max))
-        out.push(problem(name, `${name}-range`, `must be ${spec.min}–${spec.max} (got ${value})`, doc));
-    } else if (typeof value === 'string' && spec.values && !spec.values.includes(value))
-      out.push(problem(name, `${name}-value`, `must be one of ${spec.values.join(', ')} (got ${value})`, doc));
-    else if (name === 'aspect' && !/^[1-9]\d*:[1-9]\d*$/.test(String(value)))
-      out.push(problem(name, 'aspect-whole', `must be two whole numbers above 0, W:H (got ${String(value)})`, doc));
-  }
-  return [...out, ...combinationProblems(p, video), ...modelProblems(p)];
+  const values = (Object.entries(p.params) as [ParamName, unknown][]).flatMap(([name, value]) => {
+    const found = valueProblem(name, value);
+    return found ? [found] : [];
+  });
+  return [...unreadable, ...values, ...combinationProblems(p, video), ...modelProblems(p)];
 }
 
 /** `needs` and `excludes`: refused on every version alike. */
