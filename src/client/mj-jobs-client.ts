@@ -283,7 +283,7 @@ export class MjJobsClient {
   ): Promise<unknown> {
     checkId(jobId);
     if (typeof input !== 'object' || input === null) throw new MjInputError('input', 'must be an object');
-    if (input.prompt !== undefined) checkPrompt(input.prompt, 'prompt');
+    if (input.prompt !== undefined) checkGenerationPrompt(input.prompt);
     if (opts.step === undefined && input.prompt === undefined && input.mask === undefined) {
       throw new MjInputError('input', 'must carry a prompt, a mask or both');
     }

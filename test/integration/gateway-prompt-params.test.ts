@@ -51,6 +51,14 @@ describe('other doors of the gateway', () => {
     expect(refused.json).toMatchObject({ code: 4, properties: { field: 'prompt', rule: 'cref-version' } });
   });
 
+  it("a modal's prompt meets the rules before the task is looked up", async () => {
+    const r = await call(stack, 'POST', '/mj/submit/modal', {
+      key,
+      body: { taskId: '1796465118917768', prompt: 'a fox --oref https://example.com/o.png --v 6.1' },
+    });
+    expect(r.json).toMatchObject({ code: 4, properties: { field: 'prompt', rule: 'oref-version', param: '--oref' } });
+  });
+
   it('a speed flag in the prompt, read by the parser, sets the mode', async () => {
     for (const [prompt, mode] of [
       ['a fox --relax --v 7', 'RELAX'],
