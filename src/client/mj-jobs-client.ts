@@ -143,7 +143,7 @@ export class MjJobsClient {
    * @example const job = await mj.imagine('a cat in a hat --v 7', { jobId: 'order-1' }); await job.result();
    */
   async imagine(prompt: string, opts: ImagineOptions = {}): Promise<JobHandle> {
-    const p = checkGenerationPrompt(prompt);
+    const p = checkGenerationPrompt(prompt, { line: opts.botType === 'NIJI_JOURNEY' ? 'niji' : undefined });
     checkStartOptions(opts);
     const refs = opts.images ? await this.inputs.images(opts.images, 'images') : undefined;
     return this.startJob({ kind: 'imagine', prompt: p, referenceImages: refs, botType: opts.botType }, opts);

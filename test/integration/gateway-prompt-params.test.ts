@@ -51,6 +51,12 @@ describe('other doors of the gateway', () => {
     expect(refused.json).toMatchObject({ code: 4, properties: { field: 'prompt', rule: 'cref-version' } });
   });
 
+  it('an imagine on the niji bot is checked against the niji versions', async () => {
+    const body = { prompt: 'a fox --oref https://example.com/o.png', botType: 'NIJI_JOURNEY' };
+    const r = await call(stack, 'POST', '/mj/submit/imagine', { key, body });
+    expect(r.json).toMatchObject({ code: 4, properties: { field: 'prompt', rule: 'oref-version' } });
+  });
+
   it("a modal's prompt meets the rules before the task is looked up", async () => {
     const r = await call(stack, 'POST', '/mj/submit/modal', {
       key,

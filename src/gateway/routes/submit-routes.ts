@@ -39,9 +39,9 @@ function imageList(body: Body, max: number): { value: string; field: string }[] 
 }
 
 export async function imagine(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
-  const { prompt: p, warnings } = generationPrompt(ctx.body);
-  checkBanned(app, p);
   const bt = botType(ctx.body);
+  const { prompt: p, warnings } = generationPrompt(ctx.body, { line: bt === 'NIJI_JOURNEY' ? 'niji' : undefined });
+  checkBanned(app, p);
   const answer = await submit(app, ctx, {
     endpoint: 'imagine',
     images: prepareImages(imageList(ctx.body, 5)),

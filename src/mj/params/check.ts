@@ -1,15 +1,18 @@
 /**
  * A prompt's parameters checked against the rules of the model it asks for, before anything is submitted. A prompt
  * that names no model (`--v`, `--niji`) is left to the account's default: it passes when one current version accepts
- * it, and is otherwise refused with the problems of the version that comes closest. Workflow-safe.
+ * it (one of the niji line when the job runs on the niji bot), and is otherwise refused with the problems of the
+ * version that comes closest. Workflow-safe.
  */
 import { parsePrompt, type ParamWarning, type ParsedPrompt } from './grammar';
 import { sharedProblems, versionProblems, type ParamProblem } from './rules';
-import { CURRENT_MODELS, isMjVersion, isNijiVersion, NEWEST_NIJI, type ModelVersion } from './versions';
+import { CURRENT_MODELS, isMjVersion, isNijiVersion, NEWEST_NIJI, type ModelLine, type ModelVersion } from './versions';
 
 export interface CheckParamsOptions {
   /** The prompt makes a video (the video endpoint): `--motion`, `--loop`, `--end`, `--bs` need no `--video`. */
   video?: boolean;
+  /** The bot the job runs on (`botType` NIJI_JOURNEY: `niji`), when the prompt names no model itself. */
+  line?: ModelLine;
 }
 
 export interface PromptParamsCheck {
@@ -44,7 +47,8 @@ export function checkPromptParams(prompt: string, opts: CheckParamsOptions = {})
   const out = { parsed, ...(model ? { model } : {}), warnings: parsed.warnings };
   if (model) return { ...out, problems: [...shared, ...versionProblems(parsed, model, video)] };
   if (namesAModel(parsed)) return { ...out, problems: shared };
-  const perModel = CURRENT_MODELS.map((m) => versionProblems(parsed, m, video));
+  const candidates = CURRENT_MODELS.filter((m) => opts.line === undefined || m.line === opts.line);
+  const perModel = candidates.map((m) => versionProblems(parsed, m, video));
   if (perModel.some((ps) => ps.length === 0)) return { ...out, problems: shared };
   const closest = perModel.reduce((a, b) => (b.length < a.length ? b : a));
   const unversioned = closest.map((pr) => ({

@@ -122,6 +122,15 @@ describe('the rules table', () => {
     for (const url of Object.values(MJ_DOCS)) expect(doc).toContain(url);
   });
 
+  it('checks a prompt without a version against the niji line when the job runs on the niji bot', () => {
+    const prompt = 'a fox --oref https://example.com/o.png';
+    expect(checkPromptParams(prompt).problems).toEqual([]);
+    expect(checkPromptParams(prompt, { line: 'niji' }).problems[0]).toMatchObject({
+      rule: 'oref-version',
+      message: expect.stringContaining('(not niji 7)') as string,
+    });
+  });
+
   it('checks a video prompt without --video', () => {
     expect(checkPromptParams('waves --motion low --bs 4', { video: true }).problems).toEqual([]);
     expect(checkPromptParams('waves --motion low').problems[0]?.rule).toBe('motion-video');
