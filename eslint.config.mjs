@@ -45,7 +45,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'src/mj/intents/**/*.ts', 'src/mj/terms/**/*.ts'],
+    files: [
+      'src/workflows/**/*.ts',
+      'src/shared/**/*.ts',
+      'src/mj/intents/**/*.ts',
+      'src/mj/terms/**/*.ts',
+      'src/mj/params/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -58,9 +64,10 @@ export default tseslint.config(
               allowTypeImports: true,
             },
             {
-              // src/mj except its workflow-safe parts: src/mj/intents (the intent catalogue) and src/mj/terms (flavours,
-              // speed modes, limits), pure data and functions for workflows too.
-              regex: '(^|/)mj(/(?!(intents|terms)(/|$)).*)?$',
+              // src/mj except its workflow-safe parts: src/mj/intents (the intent catalogue), src/mj/terms (flavours,
+              // speed modes, limits) and src/mj/params (the prompt parameter grammar and rules), pure data and
+              // functions for workflows too.
+              regex: '(^|/)mj(/(?!(intents|terms|params)(/|$)).*)?$',
               message: 'Workflow code must stay deterministic.',
               allowTypeImports: true,
             },

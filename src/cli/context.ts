@@ -73,6 +73,11 @@ export class CliContext {
     else this.io.stdout.write(`${human()}\n`);
   }
 
+  /** A warning (stderr), also with `--json`: stdout stays one JSON document. */
+  warn(text: string): void {
+    this.io.stderr.write(`warning: ${text}\n`);
+  }
+
   /** A note for a person (stderr), silent with `--json`. */
   info(text: string): void {
     if (!this.json) this.io.stderr.write(`${text}\n`);

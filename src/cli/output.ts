@@ -4,6 +4,7 @@
  * was stored, labelled, as it expires.
  */
 import type { AssetStore } from '../assets';
+import type { JobProvenance } from '../shared/job-read-model';
 import type { JobHandle, JobStatus, MjJobsClient } from '../client';
 import { jobImageRefs } from '../client/download';
 import { describeImageLinks, imageLink } from '../client/image-links';
@@ -49,6 +50,19 @@ export function describeResult(jobId: string, r: JobResult, locate: Locate): str
   return lines.join('\n');
 }
 
+/** What the job's prompt asked for (docs/prompt-parameters.md): `model: 7`, the parameters, the references. */
+function provenanceLines(p: JobProvenance | undefined): string[] {
+  if (!p) return [];
+  const params = Object.entries(p.params ?? {})
+    .filter(([name]) => name !== 'version' && name !== 'niji')
+    .map(([name, v]) => `${name}=${v === true ? 'on' : Array.isArray(v) ? v.join(',') : String(v)}`);
+  return [
+    `  model: ${p.version ?? "the account's default"}`,
+    ...(params.length ? [`  params: ${params.join(' ')}`] : []),
+    ...(p.references ?? []).map((r) => `  ${r.role}: ${r.value}`),
+  ];
+}
+
 export function describeStatus(s: JobStatus): string {
   const rows = rowsFor(s);
   const head = `${s.jobId} (${s.kind}) ${s.executionStatus}`;
@@ -62,6 +76,7 @@ export function describeStatus(s: JobStatus): string {
     const text = resultText(s.progress.action, s.progress.reported);
     if (text) body.push(`  text: ${text}`);
   }
+  if (s.kind === 'job') body.push(...provenanceLines(s.progress.provenance));
   if (s.kind === 'job' && s.progress.failure) body.push(`  failure: ${s.progress.failure.message}`);
   if (s.kind === 'pipeline' && s.progress.waiting.length > 0) {
     body.push(

@@ -9,7 +9,7 @@ import { MjInputError } from '../mj/errors';
 import { MAX_IMAGE_BYTES } from '../shared/defaults';
 import type { AssetRef, ImageRef, ModalInput } from '../shared/types';
 import type { ImageInput, ModalInputArg } from './options';
-import { checkPrompt } from './validation';
+import { checkGenerationPrompt } from './validation';
 
 type Prepared = { ref: ImageRef } | { bytes: Uint8Array; type: string };
 
@@ -37,7 +37,7 @@ export class ImageInputs {
   /** The modal input as the workflow takes it: the prompt checked, the mask (PNG only) stored. */
   async modalInput(input: ModalInputArg): Promise<ModalInput> {
     const out: ModalInput = {};
-    if (input.prompt !== undefined) out.prompt = checkPrompt(input.prompt, 'prompt');
+    if (input.prompt !== undefined) out.prompt = checkGenerationPrompt(input.prompt);
     if (input.mask !== undefined) out.mask = await this.storeMask(input.mask);
     return out;
   }

@@ -42,7 +42,8 @@ export {
 } from './errors';
 export { DownloadFailedError } from './download';
 export { describeImageLinks, imageLink, UPSTREAM_URL_LABEL, type ImageLink } from './image-links';
-export { MjInputError } from '../mj/errors';
+export { MjInputError, MjPromptParamError } from '../mj/errors';
+export { checkPromptParams, parsePrompt, printPrompt, type PromptParams } from '../mj/params';
 export { SPEED_MODES } from '../mj/terms/speed-modes';
 export { InputRejectedError } from './rejections';
 export { assetStoreConfig, createTemporalClient, payloadCodecsFor } from '../config/process-wiring';

@@ -52,7 +52,7 @@ export function jobMemoOf(memo: Record<string, unknown> | undefined): JobMemo | 
 const CLOSED_PHASE: Record<string, JobPhase> = { COMPLETED: 'succeeded', CANCELLED: 'cancelled' };
 
 /** The progress of a closed job from what the server keeps: its result or failure, and its memo. */
-async function closedJobProgress(
+export async function closedJobProgress(
   handle: WorkflowHandle,
   info: { status: { name: string }; startTime: Date; closeTime?: Date; memo?: Record<string, unknown> }
 ): Promise<JobProgress> {
@@ -88,5 +88,6 @@ async function closedJobProgress(
     fetches: result?.fetches ?? 0,
     wakeups: 0,
     ...(reported ? { reported } : {}),
+    ...(memo?.provenance ? { provenance: memo.provenance } : {}),
   };
 }

@@ -54,7 +54,7 @@ import { MjDeliveriesClient } from './deliveries';
 import { MjKeysClient } from './keys';
 import { MjCostClient } from './cost';
 import { MjUpstreamsClient } from './upstreams';
-import { checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
+import { checkGenerationPrompt, checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
 import { followUpRequest } from '../job-start/follow-up';
 import { startJobWorkflow, startOnce } from '../job-start/start-job-workflow';
 import type { Workflow } from '@temporalio/common';
@@ -144,7 +144,7 @@ export class MjJobsClient {
    * @example const job = await mj.imagine('a cat in a hat --v 7', { jobId: 'order-1' }); await job.result();
    */
   async imagine(prompt: string, opts: ImagineOptions = {}): Promise<JobHandle> {
-    const p = checkPrompt(prompt);
+    const p = checkGenerationPrompt(prompt, { line: opts.botType === 'NIJI_JOURNEY' ? 'niji' : undefined });
     checkStartOptions(opts);
     const refs = opts.images ? await this.inputs.images(opts.images, 'images') : undefined;
     return this.startJob({ kind: 'imagine', prompt: p, referenceImages: refs, botType: opts.botType }, opts);
@@ -219,7 +219,7 @@ export class MjJobsClient {
    * @example await mj.edits('make the sky purple', './photo.png');
    */
   async edits(prompt: string, image: ImageInput, opts: StartOptions = {}): Promise<JobHandle> {
-    const p = checkPrompt(prompt);
+    const p = checkGenerationPrompt(prompt);
     checkStartOptions(opts);
     const ref = await this.inputs.image(image, 'image');
     return this.startJob({ kind: 'edits', prompt: p, image: ref }, opts);
@@ -230,7 +230,7 @@ export class MjJobsClient {
    * @example await mj.video('waves at dusk', { image: 'https://example.com/frame.png', motion: 'low' });
    */
   async video(prompt: string, opts: VideoOptions = {}): Promise<JobHandle> {
-    const p = checkPrompt(prompt);
+    const p = checkGenerationPrompt(prompt, { video: true });
     checkStartOptions(opts);
     if (opts.motion !== undefined && opts.motion !== 'low' && opts.motion !== 'high') {
       throw new MjInputError('motion', 'must be low or high');
@@ -284,7 +284,7 @@ export class MjJobsClient {
   ): Promise<unknown> {
     checkId(jobId);
     if (typeof input !== 'object' || input === null) throw new MjInputError('input', 'must be an object');
-    if (input.prompt !== undefined) checkPrompt(input.prompt, 'prompt');
+    if (input.prompt !== undefined) checkGenerationPrompt(input.prompt);
     if (opts.step === undefined && input.prompt === undefined && input.mask === undefined) {
       throw new MjInputError('input', 'must carry a prompt, a mask or both');
     }

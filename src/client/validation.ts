@@ -4,7 +4,8 @@
  */
 import { isTenantName, TENANT_NAME_RULE } from '../shared/tenant-name';
 import { MjInputError } from '../mj/errors';
-import { checkPromptText } from '../mj/prompt-rule';
+import type { CheckParamsOptions } from '../mj/params';
+import { assertPromptParams, checkPromptText } from '../mj/prompt-rule';
 import type { SpeedMode } from '../mj/types';
 import { isSpeedMode, SPEED_MODES } from '../mj/terms/speed-modes';
 import type { StartOptions } from './options';
@@ -17,6 +18,17 @@ export function checkPrompt(prompt: unknown, field = 'prompt'): string {
   const c = checkPromptText(prompt);
   if (!c.ok) throw new MjInputError(field, c.rule);
   return c.prompt;
+}
+
+/**
+ * The prompt of a job that makes images or a video (imagine, edits, video): {@link checkPrompt}, then the parameter
+ * rules (src/mj/params), throwing `MjPromptParamError` for a parameter MidJourney would refuse. Warnings (unknown
+ * parameters) do not refuse; `checkPromptParams` reports them to a caller that wants them.
+ */
+export function checkGenerationPrompt(prompt: unknown, opts: CheckParamsOptions = {}): string {
+  const p = checkPrompt(prompt);
+  assertPromptParams(p, 'prompt', opts);
+  return p;
 }
 
 export function checkId(id: unknown, field = 'jobId'): string {

@@ -6,6 +6,7 @@
  * Every method takes the tenant first and answers another tenant's id exactly like an id that never existed (`null`
  * or `JobNotFoundError`), so a page can never tell the two apart. Bad input throws `MjInputError` naming the field.
  */
+import type { JobProvenance } from '../shared/job-read-model';
 import type { SpeedMode } from '../mj/types';
 import type { BudgetStatus, SpendTotals } from '../workflows/ledger/messages';
 
@@ -61,6 +62,8 @@ export interface ConsoleJob {
   waitingFor?: { needs: InputNeed[]; intent?: string; since?: number };
   /** Spend for this job, when the service knows it (the cost ledger): what was charged, where, and any refund. */
   cost?: { amount: number; currency: string; upstreamId?: string; mode?: string; refunded?: number };
+  /** What the job's prompt asked for: model version, parameters and references (docs/prompt-parameters.md). */
+  provenance?: JobProvenance;
 }
 
 /** A tenant's spend (the cost ledger): all time and today (UTC), per currency, and the budgets that count it. */

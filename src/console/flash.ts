@@ -4,6 +4,8 @@
  */
 export const FLASH_MESSAGES = {
   'answer-sent': 'Answer sent; the job goes on.',
+  'prompt-warnings':
+    'The prompt has parameters this service does not know (or gives one twice); they were sent as written.',
 } as const;
 
 export type FlashId = keyof typeof FLASH_MESSAGES;

@@ -124,6 +124,7 @@ export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
     waitingFor: memo.waitingFor
       ? { needs: memo.waitingFor.needs, intent: memo.waitingFor.intent, since: memo.waitingFor.since }
       : undefined,
+    provenance: memo.provenance,
   };
 }
 
@@ -142,6 +143,7 @@ export function jobFromProgress(f: ExecutionFacts, p: JobProgress): ConsoleJob {
     resultText: resultText(p.action, p.reported),
     startTime: p.timings.firstProgressAt ?? p.timings.submittedAt,
     failure: p.failure?.message ?? p.reported?.failReason,
+    provenance: p.provenance,
     waitingFor: p.waitingFor
       ? {
           needs: p.waitingFor.needs,
@@ -201,6 +203,7 @@ export function jobFromResult(f: ExecutionFacts, r: JobResult, memo?: JobMemo): 
     finishTime: r.timings.finishedAt ?? f.closeTime ?? t.finishTime ?? undefined,
     images: r.images.map((i) => i.index).sort((a, b) => a - b),
     buttons: t.buttons.map(consoleButton),
+    provenance: memo?.provenance,
   };
 }
 
@@ -210,5 +213,6 @@ export function jobFromFailure(f: ExecutionFacts, message: string | undefined, m
   const prompt = memo?.prompt ?? memo?.reported?.prompt;
   const title = prompt ?? memo?.intent ?? job.title;
   const failure = message ?? memo?.failReason ?? memo?.reported?.failReason;
-  return { ...job, title, prompt, intent: memo?.intent, resultText: resultText(memo?.action, memo?.reported), failure };
+  const resultTxt = resultText(memo?.action, memo?.reported);
+  return { ...job, title, prompt, intent: memo?.intent, resultText: resultTxt, failure, provenance: memo?.provenance };
 }

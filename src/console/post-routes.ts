@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parsePrompt } from '../mj/params';
+import { assertPromptParams } from '../mj/prompt-rule';
 import { isSpeedMode, type SpeedMode } from '../mj/terms/speed-modes';
 import type { ModalAnswer } from './backend';
 import type { SignedIn } from './context';
@@ -95,12 +97,13 @@ async function postAnswer(c: SignedIn, form: Form): Promise<void> {
   }
 }
 
+/** The prompt with the form's version and aspect added, unless the prompt gives its own (src/mj/params reads it). */
 function imaginePrompt(v: StartValues): string {
   let prompt = (v.prompt ?? '').trim();
-  if (v.version && VERSION_FLAGS.includes(v.version as never) && !/--(v|version|niji)\b/.test(prompt)) {
-    prompt += ` ${v.version}`;
-  }
-  if (v.aspect && ASPECTS.includes(v.aspect as never) && !/--(ar|aspect)\b/.test(prompt)) prompt += ` ${v.aspect}`;
+  const { params } = parsePrompt(prompt);
+  const ownModel = params.version !== undefined || params.niji !== undefined;
+  if (v.version && VERSION_FLAGS.includes(v.version as never) && !ownModel) prompt += ` ${v.version}`;
+  if (v.aspect && ASPECTS.includes(v.aspect as never) && params.aspect === undefined) prompt += ` ${v.aspect}`;
   return prompt;
 }
 
@@ -131,12 +134,15 @@ async function postStart(c: SignedIn, kind: string, form: Form): Promise<void> {
   };
   try {
     if (kind === 'imagine') {
+      const prompt = imaginePrompt(values);
+      // The parameter rules (src/mj/params) refuse before the backend is asked; warnings ride on the redirect.
+      const warnings = assertPromptParams(prompt);
       const id = await backend.imagine(tenant, {
-        prompt: imaginePrompt(values),
+        prompt,
         mode: modeOf(values.mode),
         images: await form.files('images'),
       });
-      return redirect(c.res, jobPath(c, id));
+      return redirect(c.res, warnings.length ? `${jobPath(c, id)}?${flashQuery('prompt-warnings')}` : jobPath(c, id));
     }
     if (kind === 'pipeline') {
       const id = await backend.pipeline(tenant, await pipelineSpec(c, form));

@@ -14,7 +14,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InFlight } from '../in-flight';
-import { MjInputError } from '../mj/errors';
+import { MjInputError, MjPromptParamError } from '../mj/errors';
+import { PROMPT_WARNINGS_HEADER } from './routes/submit-common';
 import type { SpeedMode } from '../mj/types';
 import { admitRead, type GatewayApp, type RequestCtx } from './app';
 import { keyCandidates } from './guards/auth';
@@ -44,7 +45,7 @@ const PREFIX_RE = /^\/mj-(fast|relax|turbo)(?=\/mj(\/|$))/;
 function corsHeaders(app: GatewayApp): Record<string, string> {
   return {
     'access-control-allow-origin': app.options.corsOrigin,
-    'access-control-expose-headers': 'retry-after',
+    'access-control-expose-headers': `retry-after, ${PROMPT_WARNINGS_HEADER}`,
     vary: 'origin',
   };
 }
@@ -72,7 +73,13 @@ function toAnswer(
   if (err instanceof MjInputError)
     return {
       status: route?.kind === 'submit' ? 200 : 400,
-      body: errorBody(4, err.message, { field: err.field }),
+      body: errorBody(
+        4,
+        err.message,
+        err instanceof MjPromptParamError
+          ? { field: err.field, rule: err.paramRule, properties: { param: err.param, source: err.source } }
+          : { field: err.field }
+      ),
       headers: {},
     };
   if (!(err instanceof GatewayError)) throw err;

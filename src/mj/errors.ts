@@ -169,6 +169,23 @@ export class MjInputError extends MjError {
 }
 
 /**
+ * A prompt whose parameters MidJourney refuses (src/mj/params): `param` as written (`--oref`), `paramRule` the
+ * rule's stable id (`oref-version`, `chaos-range`, …) and `source` the documentation page it comes from. The field is
+ * the prompt's; `code` stays `MJ_INVALID_INPUT`, so every door that answers bad input answers this one too.
+ */
+export class MjPromptParamError extends MjInputError {
+  constructor(
+    field: string,
+    readonly param: string,
+    readonly paramRule: string,
+    says: string,
+    readonly source: string
+  ) {
+    super(field, `parameter ${says} [${paramRule}; ${source}]`);
+  }
+}
+
+/**
  * Thrown when the proxy refuses our credentials (HTTP 401/403). `refusal` says whether the key is wrong or the account
  * behind it is banned or suspended (see {@link classifyAuthRefusal}).
  */

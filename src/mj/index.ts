@@ -73,6 +73,7 @@ export {
   type MjErrorDetails,
   MjGatewayError,
   MjInputError,
+  MjPromptParamError,
   MjNoInstanceError,
   MjParentUnavailableError,
   MjQueueFullError,

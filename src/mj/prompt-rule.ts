@@ -3,6 +3,8 @@
  * `MjJobsClient`'s prompt arguments (src/client/validation.ts) both apply it. A prompt is a string, not blank once
  * invisible characters are removed, and at most {@link MAX_PROMPT_LENGTH} characters; it is kept trimmed.
  */
+import { MjPromptParamError } from './errors';
+import { checkPromptParams, type CheckParamsOptions, type ParamWarning } from './params';
 import { MAX_PROMPT_LENGTH } from './terms/limits';
 
 /**
@@ -28,4 +30,16 @@ export function checkPromptText(value: unknown): PromptCheck {
     };
   if (value.length > MAX_PROMPT_LENGTH) return { ok: false, rule: `must be at most ${MAX_PROMPT_LENGTH} characters` };
   return { ok: true, prompt: value.trim() };
+}
+
+/**
+ * The parameter rules of src/mj/params for a prompt that makes images or a video (imagine, edits, video): throws
+ * {@link MjPromptParamError} for the first refusal, naming `field`, the parameter and the rule; returns the warnings
+ * (unknown or repeated parameters), which do not refuse.
+ */
+export function assertPromptParams(prompt: string, field = 'prompt', opts: CheckParamsOptions = {}): ParamWarning[] {
+  const c = checkPromptParams(prompt, opts);
+  const first = c.problems[0];
+  if (first) throw new MjPromptParamError(field, first.param, first.rule, first.message, first.source);
+  return c.warnings;
 }

@@ -16,7 +16,7 @@ import {
   issuesFromZod,
   jobRequestSchema,
   pollPolicySchema,
-  promptSchema,
+  imaginePromptSchema,
   speedModeSchema,
 } from './schemas';
 
@@ -30,7 +30,7 @@ export interface BatchSpecOptions {
 
 const itemSchema = z.strictObject({
   id: idSchema.optional(),
-  prompt: promptSchema.optional(),
+  prompt: imaginePromptSchema.optional(),
   request: jobRequestSchema.optional(),
   mode: speedModeSchema.optional(),
   account: accountSchema.optional(),
@@ -76,7 +76,7 @@ function promptFileItems(text: string, issues: SpecIssue[], pathOf: (line: numbe
     const line = i + 1;
     const trimmed = raw.trim();
     if (!trimmed || trimmed.startsWith('#')) return;
-    const r = promptSchema.safeParse(trimmed);
+    const r = imaginePromptSchema.safeParse(trimmed);
     if (!r.success) {
       issues.push(...issuesFromZod(r.error, pathOf(line)));
       return;
@@ -88,7 +88,7 @@ function promptFileItems(text: string, issues: SpecIssue[], pathOf: (line: numbe
 
 function entryItem(raw: unknown, path: string, issues: SpecIssue[]): BatchItem | undefined {
   if (typeof raw === 'string') {
-    const r = promptSchema.safeParse(raw);
+    const r = imaginePromptSchema.safeParse(raw);
     if (!r.success) issues.push(...issuesFromZod(r.error, path));
     return r.success ? { id: '', request: { kind: 'imagine', prompt: r.data } } : undefined;
   }

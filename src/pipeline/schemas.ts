@@ -6,6 +6,7 @@
 import { SPEED_MODES } from '../mj/terms/speed-modes';
 import { z } from 'zod';
 import type { SpeedMode } from '../mj/types';
+import { checkPromptParams, type CheckParamsOptions } from '../mj/params';
 import { isBlankText } from '../mj/prompt-rule';
 import { MAX_IMAGE_BYTES, MAX_PROMPT_LENGTH } from '../shared/defaults';
 import { isDuration, type Duration } from '../shared/duration';
@@ -119,6 +120,22 @@ export const maskSchema = z
   );
 
 /** Modal input given in a file: `{ prompt?, mask? }`. */
+/**
+ * The prompt of a step that makes images or a video: {@link promptSchema}, then the parameter rules of src/mj/params
+ * (rule `prompt-param`; the message names the parameter, the rule's id and its documentation page).
+ */
+function generationPromptSchema(opts: CheckParamsOptions = {}) {
+  return promptSchema.superRefine((p, ctx) => {
+    const first = checkPromptParams(p, opts).problems[0];
+    if (first) ruleIssue(ctx, 'prompt-param', `${first.message} [${first.rule}; ${first.source}]`);
+  });
+}
+
+/** An imagine's or an edit's prompt. */
+export const imaginePromptSchema = generationPromptSchema();
+/** A video's prompt (`--motion`, `--loop`, … need no `--video`). */
+export const videoPromptSchema = generationPromptSchema({ video: true });
+
 export const modalInputSchema = z.strictObject({ prompt: promptSchema.optional(), mask: maskSchema.optional() });
 
 export const pollPolicySchema = z.strictObject({
@@ -141,7 +158,7 @@ const blendImagesSchema = z.array(imageRefSchema).superRefine((images, ctx) => {
 
 // Entry requests. `kind` comes from the key in a pipeline file (`"blend": {…}`) or from `kind` in a batch item.
 export const imagineBodySchema = z.strictObject({
-  prompt: promptSchema,
+  prompt: imaginePromptSchema,
   referenceImages: z.array(imageRefSchema).max(5).optional(),
   botType: botTypeSchema.optional(),
 });
@@ -152,9 +169,9 @@ export const blendBodySchema = z.strictObject({
 });
 export const describeBodySchema = z.strictObject({ image: imageRefSchema, botType: botTypeSchema.optional() });
 export const shortenBodySchema = z.strictObject({ prompt: promptSchema, botType: botTypeSchema.optional() });
-export const editsBodySchema = z.strictObject({ prompt: promptSchema, image: imageRefSchema });
+export const editsBodySchema = z.strictObject({ prompt: imaginePromptSchema, image: imageRefSchema });
 export const videoBodySchema = z.strictObject({
-  prompt: promptSchema,
+  prompt: videoPromptSchema,
   image: imageRefSchema.optional(),
   endImage: imageRefSchema.optional(),
   motion: z.enum(['low', 'high']).optional(),

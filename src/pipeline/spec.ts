@@ -40,7 +40,7 @@ import {
   issuesFromZod,
   modalInputSchema,
   pollPolicySchema,
-  promptSchema,
+  imaginePromptSchema,
   ruleIssue,
   shortenBodySchema,
   speedModeSchema,
@@ -84,7 +84,7 @@ export const pipelineStepSchema = z.strictObject({
   imagine: z
     .strictObject({
       /** Optional with `promptFrom`: then it is appended to the picked prompt. */
-      prompt: promptSchema.optional(),
+      prompt: imaginePromptSchema.optional(),
       referenceImages: z.array(imageRefSchema).max(5).optional(),
       botType: botTypeSchema.optional(),
     })

@@ -290,6 +290,7 @@ export type SpecRule =
   | 'schema'
   | 'prompt-empty'
   | 'prompt-too-long'
+  | 'prompt-param'
   | 'unknown-intent'
   | 'intent-not-supported'
   | 'intent-not-offered'

@@ -286,7 +286,14 @@ describe.each(FLAVOURS)('%s', (flavour) => {
       const expected = expectedFromUpstream(upstream!);
       for (const field of Object.keys(expected) as (keyof ProxyTask)[]) {
         if (field in PROXY_TASK_OWN_FIELDS) continue;
-        expect({ field, value: ours[field] }).toEqual({ field, value: expected[field] });
+        // Sub-fields of `properties` the gateway answers on its own are named `properties.<key>` in the table.
+        const value =
+          field === 'properties'
+            ? Object.fromEntries(
+                Object.entries(ours.properties).filter(([k]) => !(`properties.${k}` in PROXY_TASK_OWN_FIELDS))
+              )
+            : ours[field];
+        expect({ field, value }).toEqual({ field, value: expected[field] });
       }
       // description: the upstream's, naming our ids where it names upstream task ids.
       const parent = op.after ? await ctx.done.get(op.after)! : undefined;

@@ -93,6 +93,17 @@ const cliCases: BadInputCase[] = [
   },
   {
     entry: 'CLI',
+    input: 'imagine "a fox --oref <url> --v 6.1"',
+    run: () => cli(['imagine', 'a fox --oref https://example.com/o.png --v 6.1']),
+    want: {
+      type: 'exit 2',
+      code: 'MJ_INVALID_INPUT',
+      field: 'prompt',
+      rule: /--oref works only with V7.*oref-version/,
+    },
+  },
+  {
+    entry: 'CLI',
     input: 'blend <1 image>',
     run: () => cli(['blend', url(1)]),
     want: { type: 'exit 2', code: 'MJ_INVALID_INPUT', field: 'images', rule: /must hold 2 to 5 images/ },
@@ -223,6 +234,17 @@ const fileCases: BadInputCase[] = [
       code: 'PIPELINE_INVALID',
       field: 'steps[0].imagine.prompt',
       rule: /prompt-empty/,
+    },
+  },
+  {
+    entry: 'pipeline file',
+    input: 'imagine prompt "a cat --chaos 200"',
+    run: spec([{ id: 'grid', imagine: { prompt: 'a cat --chaos 200' } }]),
+    want: {
+      type: 'PipelineSpecError',
+      code: 'PIPELINE_INVALID',
+      field: 'steps[0].imagine.prompt',
+      rule: /prompt-param/,
     },
   },
   {

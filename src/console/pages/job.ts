@@ -6,6 +6,7 @@ import type { ConsoleButton, ConsoleJob } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
 import { buttonText, duration, imageUrl, isTerminal, progressBar, stateBadge, time } from './format';
 import { csrfField, layout, notice, type PageContext } from './layout';
+import { provenanceBlock } from './provenance';
 
 function buttonForm(ctx: PageContext, job: ConsoleJob, b: ConsoleButton): SafeHtml {
   const t = buttonText(b);
@@ -110,7 +111,7 @@ export function jobLive(ctx: PageContext, job: ConsoleJob, uiUrl: string | undef
               </section>`
             : ''
         }
-        ${details(job, uiUrl)}
+        ${details(job, uiUrl)} ${provenanceBlock(job.provenance)}
       </div>
     </div>
   </div>`;

@@ -15,6 +15,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { AssetNotFoundError, readImageHeader } from '../../assets';
 import { classifyButton, formatIntent, intentAlwaysModal } from '../../mj/buttons';
 import { intentRemixVariant } from '../../mj/intents';
+import { parsePrompt } from '../../mj/params';
+import { assertPromptParams } from '../../mj/prompt-rule';
 import type { IntentSpec } from '../../mj/types';
 import { followUpRequest, memoOwner } from '../../job-start/follow-up';
 import type { ModalInput } from '../../shared/types';
@@ -30,7 +32,7 @@ import { storeMeteredMask } from '../guards/storage-quota';
 import { readTask } from '../tasks/read-path';
 import { normaliseTaskId, jobWorkflowId } from '../../tenancy/task-id';
 import { viewStatus, viewTexts } from '../tasks/task-view';
-import { submit, submitAnswer } from './submit-common';
+import { submit, submitAnswer, withPromptWarnings } from './submit-common';
 
 function taskIdField(v: unknown, field = 'taskId'): string {
   if (v === undefined || v === null || v === '') throw badInput(field, 'is required (a 16-digit task id)');
@@ -174,6 +176,8 @@ async function maskedImageSize(
 export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   const taskId = taskIdField(ctx.body.taskId);
   const promptIn = optPrompt(ctx.body);
+  // A caller's modal prompt runs like an imagine's (src/mj/params); the task's own prompt it falls back to already ran.
+  const warnings = promptIn === undefined ? [] : assertPromptParams(promptIn);
   const maskIn = optString(ctx.body, 'maskBase64', 50_000_000);
   const view = await readTask(app.client, ctx.tenant, taskId);
   if (!view) throw taskNotFound();
@@ -187,7 +191,8 @@ export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   if (needs.includes('mask') && !maskIn) throw badInput('maskBase64', 'is required for Vary (Region) (a PNG data URL)');
   let fallback = viewTexts(view).prompt;
   // Discord prefills Custom Zoom's form with the prompt and `--zoom 2`; a bare `{taskId}` gets the same.
-  if (view.gateway.action === 'CUSTOM_ZOOM' && !/--zoom\s/.test(fallback)) fallback = `${fallback} --zoom 2`;
+  if (view.gateway.action === 'CUSTOM_ZOOM' && parsePrompt(fallback).params.zoom === undefined)
+    fallback = `${fallback} --zoom 2`;
   const input: ModalInput = { prompt: (promptIn ?? fallback).trim() };
   if (!input.prompt) throw badInput('prompt', 'is required (the task has no prompt to fall back to)');
   if (maskIn) {
@@ -197,7 +202,7 @@ export async function modal(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   }
   await provideModal(app, jobWorkflowId(ctx.tenant, taskId), input);
   app.views?.invalidate(jobWorkflowId(ctx.tenant, taskId));
-  return submitAnswer(taskId);
+  return withPromptWarnings(app, submitAnswer(taskId), warnings);
 }
 
 function rejectionOf(err: unknown): { field: string; rule: string; message: string } | undefined {

@@ -2,7 +2,8 @@
  * Reading request bodies the way loose clients send them (docs/mj-clients.md §4.15): unknown fields ignored,
  * `""` for `notifyHook`/`state` meaning absent, and every refusal a {@link badInput} naming the field.
  */
-import { checkPromptText } from '../../mj/prompt-rule';
+import type { CheckParamsOptions, ParamWarning } from '../../mj/params';
+import { assertPromptParams, checkPromptText } from '../../mj/prompt-rule';
 import { badInput } from '../errors';
 
 export type Body = Record<string, unknown>;
@@ -26,6 +27,19 @@ export function prompt(body: Body, field = 'prompt'): string {
   const c = checkPromptText(body[field]);
   if (!c.ok) throw badInput(field, c.rule);
   return c.prompt;
+}
+
+/**
+ * The prompt of a submit that makes images or a video (imagine, edits, video): the prompt rule, then the parameter
+ * rules of src/mj/params (a refusal throws `MjPromptParamError`, answered with code 4 naming the rule). Returns the
+ * warnings (unknown or repeated parameters) with it.
+ */
+export function generationPrompt(
+  body: Body,
+  opts: CheckParamsOptions = {}
+): { prompt: string; warnings: ParamWarning[] } {
+  const p = prompt(body);
+  return { prompt: p, warnings: assertPromptParams(p, 'prompt', opts) };
 }
 
 /** An optional prompt (absent, null or `""` = none); one given follows the same rule as {@link prompt}. */

@@ -18,6 +18,7 @@ import { formatIntent } from '../../mj/buttons';
 import { intentModalNeeds } from '../../mj/intents';
 import type { SpeedMode } from '../../mj/types';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
+import { jobProvenance } from '../../shared/prompt-provenance';
 import { MJ_TENANT } from '../../shared/search-attributes';
 import type { JobInput, JobRequest, ModalInput } from '../../shared/types';
 import type { CostTags } from '../../shared/upstreams/types';
@@ -98,6 +99,12 @@ function proxyAction(request: JobRequest): string {
   return request.kind === 'action' ? ACTION_BY_INTENT[request.intent.kind] : ACTION_OF_KIND[request.kind];
 }
 
+/** The job memo's provenance from the start, as the job workflow's first memo will have it. */
+function provenanceOf(r: JobRequest): Pick<JobMemo, 'provenance'> {
+  const provenance = jobProvenance(r);
+  return provenance ? { provenance } : {};
+}
+
 export function initialMemos(spec: StartSpec, taskId: string, now: number): { gateway: GatewayMemo; job: JobMemo } {
   const r = spec.request;
   const gateway: GatewayMemo = {
@@ -123,6 +130,7 @@ export function initialMemos(spec: StartSpec, taskId: string, now: number): { ga
     submitTime: now,
     progress: '0%',
     ...(spec.prompt ? { prompt: spec.prompt } : {}),
+    ...provenanceOf(r),
     ...(r.kind === 'action' ? { intent: formatIntent(r.intent), parentTaskId: r.parentTaskId } : {}),
     ...(spec.waitsForInput && r.kind === 'action'
       ? {

@@ -2,12 +2,14 @@
  * Shared steps of every submit: speed mode, idempotency, notifyHook guard, banned words, admission, budget, the
  * metered write of the request's images (storage-quota.ts), start, answer.
  */
+import type { ParamWarning } from '../../mj/params';
 import type { SpeedMode } from '../../mj/types';
 import type { ImageRef, JobRequest, ModalInput } from '../../shared/types';
 import { admitSubmit, type Answer, type GatewayApp, type RequestCtx } from '../app';
 import { badInput, GatewayError } from '../errors';
 import { notifyHook, state as stateField, type Body } from './fields';
-import { SPEED_MODE_LIST, speedModeOf } from '../../mj/terms/speed-modes';
+import { parsePrompt } from '../../mj/params';
+import { SPEED_MODE_LIST, SPEED_MODES, speedModeOf } from '../../mj/terms/speed-modes';
 import { checkHook } from '../guards/hook-guard';
 import type { Prepared } from './image-inputs';
 import { findIdempotent, requestFingerprint, startGatewayJob } from './job-starter';
@@ -26,8 +28,8 @@ export function resolveMode(ctx: RequestCtx, fallback: SpeedMode, prompt = ''): 
       if (modes.length > 0) return speedModeOf(String(modes[0]))!;
     }
   }
-  const flag = /(?:^|\s)--(fast|relax|turbo)(?:\s|$)/i.exec(prompt);
-  return flag ? (speedModeOf(flag[1]) ?? fallback) : fallback;
+  const { params } = parsePrompt(prompt);
+  return SPEED_MODES.find((m) => params[m.toLowerCase() as Lowercase<SpeedMode>] !== undefined) ?? fallback;
 }
 
 export function submitAnswer(taskId: string, modal?: { finalPrompt: string }): Answer {
@@ -41,6 +43,24 @@ export function submitAnswer(taskId: string, modal?: { finalPrompt: string }): A
         },
       }
     : { body: { code: 1, description: 'Submit success', result: taskId, properties: {} } };
+}
+
+/** The response header that carries a prompt's parameter warnings (docs/prompt-parameters.md). */
+export const PROMPT_WARNINGS_HEADER = 'x-mj-prompt-warnings';
+
+/**
+ * The answer with the prompt's parameter warnings in {@link PROMPT_WARNINGS_HEADER} (`; `-separated, printable ASCII,
+ * at most 1000 characters) and logged; the answer itself is unchanged, a warning never refuses.
+ */
+export function withPromptWarnings(app: GatewayApp, answer: Answer, warnings: readonly ParamWarning[]): Answer {
+  if (warnings.length === 0) return answer;
+  const text = warnings
+    .map((w) => w.message)
+    .join('; ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 1000);
+  app.log.info({ warnings: warnings.map((w) => w.param) }, 'prompt parameter warnings');
+  return { ...answer, headers: { ...answer.headers, [PROMPT_WARNINGS_HEADER]: text } };
 }
 
 export interface SubmitPlan {

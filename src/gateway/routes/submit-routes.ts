@@ -6,10 +6,18 @@
 import type { BotType, BlendDimensions } from '../../shared/types';
 import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from '../app';
 import { badInput, GatewayError } from '../errors';
-import { optBool, optEnum, optString, optStringArray, prompt as promptField, type Body } from './fields';
+import {
+  generationPrompt,
+  optBool,
+  optEnum,
+  optString,
+  optStringArray,
+  prompt as promptField,
+  type Body,
+} from './fields';
 import { prepareImages } from './image-inputs';
 import { storeMetered } from '../guards/storage-quota';
-import { checkBanned, resolveMode, submit } from './submit-common';
+import { checkBanned, resolveMode, submit, withPromptWarnings } from './submit-common';
 
 function botType(body: Body): BotType | undefined {
   const v = optString(body, 'botType', 40);
@@ -31,10 +39,10 @@ function imageList(body: Body, max: number): { value: string; field: string }[] 
 }
 
 export async function imagine(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
-  const p = promptField(ctx.body);
-  checkBanned(app, p);
   const bt = botType(ctx.body);
-  return submit(app, ctx, {
+  const { prompt: p, warnings } = generationPrompt(ctx.body, { line: bt === 'NIJI_JOURNEY' ? 'niji' : undefined });
+  checkBanned(app, p);
+  const answer = await submit(app, ctx, {
     endpoint: 'imagine',
     images: prepareImages(imageList(ctx.body, 5)),
     request: (refs) => ({
@@ -46,6 +54,7 @@ export async function imagine(app: GatewayApp, ctx: RequestCtx): Promise<Answer>
     mode: resolveMode(ctx, app.options.defaultMode, p),
     prompt: p,
   });
+  return withPromptWarnings(app, answer, warnings);
 }
 
 export async function blend(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
@@ -95,23 +104,24 @@ export async function shorten(app: GatewayApp, ctx: RequestCtx): Promise<Answer>
 }
 
 export async function edits(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
-  const p = promptField(ctx.body);
+  const { prompt: p, warnings } = generationPrompt(ctx.body);
   checkBanned(app, p);
   const img = optString(ctx.body, 'image', 50_000_000);
   if (!img) throw badInput('image', 'is required (an http(s) URL or base64 image)');
-  return submit(app, ctx, {
+  const answer = await submit(app, ctx, {
     endpoint: 'edits',
     images: prepareImages([{ value: img, field: 'image' }], { bareBase64: true }),
     request: ([image]) => ({ kind: 'edits', prompt: p, image: image! }),
     mode: resolveMode(ctx, app.options.defaultMode, p),
     prompt: p,
   });
+  return withPromptWarnings(app, answer, warnings);
 }
 
 export async function video(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   if (optString(ctx.body, 'action', 40) !== undefined)
     throw badInput('action', 'is not supported here (extend a video with /mj/submit/action and its button)');
-  const p = promptField(ctx.body);
+  const { prompt: p, warnings } = generationPrompt(ctx.body, { video: true });
   checkBanned(app, p);
   const motion = optEnum(ctx.body, 'motion', ['low', 'high'] as const);
   const loop = optBool(ctx.body, 'loop');
@@ -123,7 +133,7 @@ export async function video(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   const end = optString(ctx.body, 'endImage', 50_000_000);
   if (first) imgs.push({ value: first, field: ctx.body.image ? 'image' : 'base64' });
   if (end) imgs.push({ value: end, field: 'endImage' });
-  return submit(app, ctx, {
+  const answer = await submit(app, ctx, {
     endpoint: 'video',
     images: prepareImages(imgs, { bareBase64: true }),
     request: (refs) => ({
@@ -138,6 +148,7 @@ export async function video(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
     mode: resolveMode(ctx, app.options.defaultMode, p),
     prompt: p,
   });
+  return withPromptWarnings(app, answer, warnings);
 }
 
 /**

@@ -5,6 +5,7 @@
  * `properties.finalPrompt`/`finalZhPrompt` strings and media lists as `[{url}]`. Pure: no I/O.
  */
 import type { MjMediaUrl } from '../../mj/types';
+import type { JobProvenance } from '../../shared/job-read-model';
 import { isTerminalPhase } from '../../shared/job-phases';
 import { progressText } from '../../mj/terms/progress';
 import { STATUS_BY_EXECUTION, statusRow } from './status-map';
@@ -41,8 +42,12 @@ export interface ProxyTask {
   parentId: string | null;
   mode: string;
   buttons: ProxyButton[];
-  /** `cost`: a routed task's upstream, mode, price and refunds; absent for a job with one upstream. */
-  properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost };
+  /**
+   * `cost`: a routed task's upstream, mode, price and refunds; absent for a job with one upstream. `provenance`: what
+   * the job's prompt asked for (version, parameters, references; docs/prompt-parameters.md); absent when it says
+   * nothing.
+   */
+  properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost; provenance?: JobProvenance };
 }
 
 /**
@@ -64,7 +69,8 @@ export const PROXY_TASK_OWN_FIELDS = {
   imageUrl: 'our stored copy (`/mj/image/<id>`), once captured; before that the upstream URL',
   imageUrls: "our stored grid quadrants (`/mj/image/<id>/1..4`), once captured; else the upstream's list",
   mode: 'the mode the job runs in (FAST, RELAX, TURBO), also where the upstream reports none',
-} as const satisfies Partial<Record<keyof ProxyTask, string>>;
+  'properties.provenance': "the version, parameters and references of the job's prompt, as our parser reads them",
+} as const satisfies Partial<Record<keyof ProxyTask | `properties.${keyof ProxyTask['properties']}`, string>>;
 
 /** How image URLs are made: our stored copy (absolute, signed) or the upstream's. */
 export interface ImageUrls {
@@ -162,6 +168,7 @@ export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): 
       finalPrompt,
       finalZhPrompt: up.finalZhPrompt ?? '',
       ...(cost ? { cost } : {}),
+      ...(job?.provenance ? { provenance: job.provenance } : {}),
     },
   };
 }

@@ -5,6 +5,7 @@
 import { intentText } from '../../shared/intent-text';
 import { JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
 import type { JobReported } from '../../shared/job-read-model';
+import { jobProvenance } from '../../shared/prompt-provenance';
 import type { JobInput, JobPhase, JobTimings, JobWaitingFor, TaskButton } from '../../shared/types';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
 import type { TaskOwner } from '../../shared/upstreams/types';
@@ -79,6 +80,7 @@ export function buildJobMemo(request: JobInput['request'], v: JobReadState): Job
     waitingFor: memoWaitingFor(v.waitingFor),
     owner: v.owner,
     reported: v.reported,
+    provenance: jobProvenance(request, v.modalPrompt),
   };
   return JSON.parse(JSON.stringify(memo)) as JobMemo;
 }

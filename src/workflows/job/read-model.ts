@@ -3,9 +3,11 @@
  * attributes. It reads the job's state and writes only the memo sequence and the held-back keywords.
  */
 import { type JobMemo } from '../../shared/job-memo';
+import type { JobProvenance } from '../../shared/job-read-model';
 import type { JobProgress } from '../../shared/types';
 import type { JobHost, KeywordKey } from './host';
 import type { JobStateView } from './job-state';
+import { jobProvenance } from '../../shared/prompt-provenance';
 import { buildJobMemo, jobDetailsMarkdown } from './memo';
 
 export class ReadModel {
@@ -37,7 +39,15 @@ export class ReadModel {
       wakeups: c.wakeups,
       upstreamCancel: s.upstreamCancel,
       ...(s.reported ? { reported: s.reported } : {}),
+      ...this.provenance(),
     };
+  }
+
+  /** The query's provenance: the memo's, from the prompt the job sends (src/shared/prompt-provenance.ts). */
+  private provenance(): { provenance?: JobProvenance } {
+    const c = this.s.carry;
+    const p = jobProvenance(this.s.request, c.modalSubmittedFor !== undefined ? c.modalInput?.prompt : undefined);
+    return p ? { provenance: p } : {};
   }
 
   memo(): JobMemo {

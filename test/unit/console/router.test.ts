@@ -173,6 +173,26 @@ test('a post needs the session’s CSRF token', async () => {
   expect(backend.started).toEqual(['acme:a fox']);
 });
 
+test('the start form shows a parameter refusal on the form and flags a prompt with warnings', async () => {
+  const { cookie, csrf } = await signIn(KEY);
+  const post = (prompt: string) =>
+    fetch(`${base}/start/imagine`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf, prompt }),
+    });
+  const refused = await post('a refused fox --oref https://example.com/o.png --v 6.1');
+  expect(refused.status).toBe(400);
+  const page = await refused.text();
+  expect(page).toContain('--oref works only with V7 (not V6.1)');
+  expect(page).toContain('oref-version');
+  expect(backend.started).not.toContain('acme:a refused fox --oref https://example.com/o.png --v 6.1');
+  const warned = await post('a vibing fox --vibe 2');
+  expect(warned.status).toBe(303);
+  expect(warned.headers.get('location')).toBe('/console/jobs/mj-job-new?flash=prompt-warnings');
+});
+
 test('another tenant’s job reads exactly like one that does not exist', async () => {
   const { cookie } = await signIn(OTHER);
   const theirs = await fetch(`${base}/jobs/mj-job-a1`, { headers: { cookie } });
