@@ -6,7 +6,7 @@ import { flashText } from './flash';
 import { enc } from './html';
 import { redirect, sendBytes, sendFragment, sendHtml } from './http';
 import { streamEvents } from './live';
-import { imageUrl, inputNeedsZoom, maskIntentName } from './pages/format';
+import { imageUrl, inputNeedsZoom, intentLabel, maskIntentName, shortPrompt } from './pages/format';
 import { batchLive, batchPage, pipelineLive, pipelinePage } from './pages/group';
 import { inboxPage } from './pages/inbox';
 import { inputPage, type InputFormSpec } from './pages/input';
@@ -91,7 +91,13 @@ export function actionInputSpec(
   const zoom = inputNeedsZoom(button.intent);
   const prefill = promptValue ?? (zoom && prompt && !/--zoom\b/.test(prompt) ? `${prompt} --zoom 1.5` : prompt);
   return {
-    title: `${maskIntentName(button.intent) ?? (button.label || button.intent || 'Input')} on ${jobId}`,
+    // Named by the intent and the prompt of the image it works on, never by a workflow id.
+    title: [
+      maskIntentName(button.intent) ?? intentLabel(button.intent) ?? (button.label || 'Input'),
+      prompt && shortPrompt(prompt),
+    ]
+      .filter(Boolean)
+      .join(' · '),
     action: `${base}/jobs/${enc(jobId)}/input`,
     hidden: { customId: button.customId },
     needs: button.needs,

@@ -24,13 +24,14 @@ import {
   resultText,
 } from '../shared/job-memo';
 import type {
+  BatchInput,
   BatchProgress,
   BatchReport,
   PipelineInput,
   PipelineProgress,
   PipelineResult,
 } from '../shared/pipeline-types';
-import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
+import { MJ_ACTION, MJ_BATCH, MJ_MODE, MJ_PARENT_JOB, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
 import type { CapturedImage, JobInput, JobProgress, JobRequest, JobResult, PollPolicy } from '../shared/types';
 import { getBatchProgressQuery, getPipelineProgressQuery, getProgressQuery } from '../workflows';
 import type {
@@ -40,6 +41,7 @@ import type {
   ImagineRequest,
   InboxItem,
   JobFilter,
+  JobLink,
   ModalAnswer,
   PipelineView,
   TenantId,
@@ -53,9 +55,12 @@ import {
   jobFromMemo,
   jobFromProgress,
   jobFromResult,
+  batchTitle,
+  jobLabel,
   type ExecutionFacts,
 } from './job-view';
 import { withJobCost, tenantSpend } from './cost-view';
+import { jobLink, lineageOf, withFamily } from './family';
 import { withinDeadline } from './deadline';
 import { batchViewOfProgress, batchViewOfReport } from './batch-view';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
@@ -99,6 +104,8 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   private readonly mj: MjJobsClient;
   private readonly tenantClients = new Map<TenantId, MjJobsClient>();
   private readonly closed = new Map<string, unknown>();
+  /** Finished parents by tenant and id (what a child's card borrows: prompt, image). */
+  private readonly parents = new Map<string, ConsoleJob>();
   private readonly queryTimeoutMs: number;
   private readonly answerTimeoutMs: number;
 
@@ -133,7 +140,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       infos.push(wf);
       if (infos.length >= window) break;
     }
-    const jobs = await Promise.all(infos.map((wf) => this.view(wf)));
+    const jobs = await withFamily(await Promise.all(infos.map((wf) => this.view(wf))), (j) => this.parentOf(tenant, j));
     const text = filter.text?.trim().toLowerCase();
     return jobs
       .filter((j) => !filter.state || j.state === filter.state)
@@ -146,11 +153,13 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     if (!info) return null;
     let job = await this.view(info);
     if (job.kind !== 'job') return job;
-    if (!(job.intent && job.prompt && job.parentTaskId)) {
+    if (!(job.intent && job.prompt && job.parentTaskId && job.lineage)) {
       // What no memo told: the request itself, from the job's first history event (one read, cached).
       const input = await this.startInput<JobInput>(info.workflowId);
       if (input) job = withRequest(job, input.request);
+      if (input?.lineage && !job.lineage?.parentJobId) job = { ...job, lineage: { ...input.lineage, ...job.lineage } };
     }
+    job = { ...job, lineage: lineageOf(job) };
     // A finished action (an upscale) has no prompt of the caller's; its upstream task has the prompt it was made
     // from, which the Vary (Region), Custom Zoom and Remix forms (and a pipeline step asked about this image)
     // prefill. The memo's `reported` carries it; a memo written before `reported` existed has none, so the result
@@ -162,7 +171,56 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       const prompt = texts.prompt || texts.finalPrompt || undefined;
       if (prompt) job = { ...job, prompt, resultText: job.resultText ?? resultText(t.action, reported) };
     }
+    if (!job.startTime && info.status.name === 'COMPLETED') {
+      // A job that went from queued to done between two polls has no first progress; its result's timings say when
+      // the upstream took it.
+      const r = await this.closedResult<JobResult>(info).catch(() => undefined);
+      const startTime = r && (r.timings.firstProgressAt ?? r.timings.submittedAt ?? r.task.startTime ?? undefined);
+      if (startTime) job = { ...job, startTime };
+    }
+    const [family] = await withFamily([job], (j) => this.parentOf(tenant, j), { linkParents: true });
+    job = { ...family!, children: await this.childrenOf(tenant, job.id) };
     return withJobCost(this.mj, info, job);
+  }
+
+  /**
+   * The parent job of `job`, as the tenant's: by its lineage, else (jobs started before lineage was kept, or through
+   * a door that keeps none) by the parent's upstream task id (`MjTaskId`). Its own parent is resolved too (its root's
+   * prompt and image), at most a few levels up.
+   */
+  private async parentOf(tenant: TenantId, job: ConsoleJob, depth = 0): Promise<ConsoleJob | null> {
+    if (depth > 4 || job.kind !== 'job') return null;
+    const id = job.lineage?.parentJobId ?? (job.parentTaskId ? await this.jobOfTask(tenant, job.parentTaskId) : null);
+    if (!id || id === job.id) return null;
+    const key = `parent:${tenant}:${id}`;
+    const known = this.parents.get(key);
+    if (known) return known;
+    const info = await this.owned(tenant, id);
+    if (!info) return null;
+    let parent = await this.view(info);
+    if (!parent.prompt || !parent.images.includes(0)) {
+      const [up] = await withFamily([parent], (j) => this.parentOf(tenant, j, depth + 1));
+      parent = up!;
+    }
+    // Only a finished parent is kept: its prompt and image never change.
+    if (parent.state === 'succeeded') this.parents.set(key, parent);
+    if (this.parents.size > CACHE_LIMIT) this.parents.delete(this.parents.keys().next().value!);
+    return parent;
+  }
+
+  /** The tenant's jobs started from the buttons of `id`, oldest first (by the `MjParentJob` search attribute). */
+  private async childrenOf(tenant: TenantId, id: string): Promise<JobLink[]> {
+    const query = [
+      `${MJ_TENANT.name} = ${quoteQueryValue(tenant)}`,
+      `${MJ_PARENT_JOB.name} = ${quoteQueryValue(id)}`,
+    ].join(' AND ');
+    const infos: WorkflowExecutionInfo[] = [];
+    for await (const wf of this.mj.client.workflow.list({ query, pageSize: 50 })) {
+      infos.push(wf);
+      if (infos.length >= 50) break;
+    }
+    const views = await Promise.all(infos.map((wf) => this.view(wf)));
+    return views.sort((a, b) => a.submitTime - b.submitTime).map(jobLink);
   }
 
   spend(tenant: TenantId): Promise<TenantSpend> {
@@ -215,14 +273,14 @@ export class TemporalConsoleBackend implements ConsoleBackend {
           if (job.state !== 'waiting' || !waitingFor) return;
           const input = job.parentTaskId ? undefined : await this.startInput<JobInput>(wf.workflowId);
           if (input) job = withRequest(job, input.request);
-          const parent = job.parentTaskId ? await this.jobOfTask(tenant, job.parentTaskId) : null;
+          [job] = (await withFamily([job], (j) => this.parentOf(tenant, j))) as [ConsoleJob];
           items.push({
             targetId: job.id,
             kind: 'modal',
             needs: waitingFor.needs,
             intent: waitingFor.intent ?? job.intent,
             since: waitingFor.since ?? job.submitTime,
-            imageJobId: parent ?? undefined,
+            imageJobId: job.thumbJobId,
             prompt: job.prompt,
             title: job.title,
           });
@@ -388,9 +446,16 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       const p = await this.pipelineProgress(info);
       const name = p?.name ?? (await this.pipelineInput(f.id))?.name;
       const waiting = f.executionStatus === 'RUNNING' && (p?.waiting.length ?? 0) > 0;
-      return { ...job, title: name ? `pipeline ${name}` : f.id, state: waiting ? 'waiting' : job.state };
+      return {
+        ...job,
+        label: 'Pipeline',
+        title: name ? `Pipeline ${name}` : 'Pipeline',
+        state: waiting ? 'waiting' : job.state,
+      };
     }
-    return { ...job, title: `batch ${f.id}` };
+    const input = await this.startInput<BatchInput>(f.id);
+    const count = input?.items.length;
+    return { ...job, label: 'Batch', title: batchTitle(input?.name, count) };
   }
 
   private async pipelineProgress(info: Described): Promise<PipelineProgress | undefined> {
@@ -483,10 +548,11 @@ export class TemporalConsoleBackend implements ConsoleBackend {
 function withRequest(job: ConsoleJob, r: JobRequest): ConsoleJob {
   const prompt = job.prompt ?? ('prompt' in r ? r.prompt : undefined);
   const intent = job.intent ?? (r.kind === 'action' ? formatIntent(r.intent) : undefined);
-  const titled = job.title === job.id ? (prompt ?? intent ?? r.kind) : job.title;
+  const label = jobLabel(r.kind, job.action, intent);
   return {
     ...job,
-    title: titled,
+    title: prompt ?? label,
+    label,
     prompt,
     intent,
     parentTaskId: job.parentTaskId ?? (r.kind === 'action' ? r.parentTaskId : undefined),
@@ -509,6 +575,8 @@ function facts(info: Described): ExecutionFacts {
     status: sa.get(MJ_STATUS),
     action: sa.get(MJ_ACTION),
     taskId: sa.get(MJ_TASK_ID),
+    parentJobId: sa.get(MJ_PARENT_JOB),
+    batchId: sa.get(MJ_BATCH),
   };
 }
 
