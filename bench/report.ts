@@ -7,6 +7,7 @@ import path from 'node:path';
 import { costTargets } from './cost-targets';
 import type { Distribution } from './lib/util';
 import type { GatewayVariant } from './phases/gateway';
+import { consoleSection, consoleTargets } from './phases/console';
 import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
 import type { VariantName } from './phases/mix';
 import { upstreamsSection, upstreamsTargets } from './phases/upstreams-report';
@@ -116,6 +117,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
   }
   out.push(...costTargets(r));
   out.push(...gatewayReadTargets(r.phases.gatewayRead));
+  out.push(...consoleTargets(r.phases.console));
   out.push(...upstreamsTargets(r.phases.upstreams));
   return out;
 }
@@ -240,6 +242,7 @@ export function renderMarkdown(r: BenchReport): string {
     for (const note of gw.notes) L.push(`- ${note}`);
   }
   L.push(...gatewayReadSection(r.phases.gatewayRead));
+  L.push(...consoleSection(r.phases.console));
 
   const h = r.phases.history;
   if (h) {

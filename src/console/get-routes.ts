@@ -23,14 +23,20 @@ export function notFound(c: SignedIn): void {
   sendHtml(c.res, 404, errorPage(c.page, 404, 'Not found', 'There is no such job among yours.'));
 }
 
+/** Most cards one gallery page shows (`?limit=`). */
+export const GALLERY_MAX_LIMIT = 200;
+
 function filterOf(url: URL): JobFilter {
   const state = url.searchParams.get('state') ?? '';
   const mode = url.searchParams.get('mode') ?? '';
   const text = url.searchParams.get('q')?.trim() ?? '';
+  const limit = Number(url.searchParams.get('limit') ?? '');
   return {
     state: (CONSOLE_STATES as readonly string[]).includes(state) ? (state as ConsoleState) : undefined,
     mode: isSpeedMode(mode) ? mode : undefined,
     text: text ? text.slice(0, 200) : undefined,
+    // How many cards, up to GALLERY_MAX_LIMIT (the default is the backend's).
+    ...(Number.isInteger(limit) && limit >= 1 ? { limit: Math.min(limit, GALLERY_MAX_LIMIT) } : {}),
   };
 }
 

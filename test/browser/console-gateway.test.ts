@@ -40,7 +40,10 @@ test('a job submitted through the API shows in the console; U1 from the console;
   await expect(card.count()).resolves.toBe(1);
   await Promise.all([page.waitForURL(/\/console\/jobs\/mj-gw-acme-/), card.locator('h3 a').click()]);
   await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 30_000 });
-  await Promise.all([page.waitForURL((u) => !u.pathname.includes(taskId)), page.click('button.mj:has-text("U1")')]);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.includes(taskId)),
+    page.click('button.mj:has-text("Upscale 1")'),
+  ]);
   await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
 
   await stack.gateway.tenants.revokeKey(keyId);
