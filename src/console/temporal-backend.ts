@@ -41,7 +41,6 @@ import type {
   ImagineRequest,
   InboxItem,
   JobFilter,
-  JobLink,
   ModalAnswer,
   PipelineView,
   TenantId,
@@ -60,7 +59,8 @@ import {
   type ExecutionFacts,
 } from './job-view';
 import { withJobCost, tenantSpend } from './cost-view';
-import { jobLink, lineageOf, withFamily } from './family';
+import { lineageOf, withFamily } from './family';
+import { FamilyReader } from './family-reader';
 import { withinDeadline } from './deadline';
 import { batchViewOfProgress, batchViewOfReport } from './batch-view';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
@@ -104,8 +104,8 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   private readonly mj: MjJobsClient;
   private readonly tenantClients = new Map<TenantId, MjJobsClient>();
   private readonly closed = new Map<string, unknown>();
-  /** Finished parents by tenant and id (what a child's card borrows: prompt, image). */
-  private readonly parents = new Map<string, ConsoleJob>();
+  /** Parents and children of jobs (lineage, and the parent's task id for older jobs). */
+  private readonly family: FamilyReader;
   private readonly queryTimeoutMs: number;
   private readonly answerTimeoutMs: number;
 
@@ -113,6 +113,10 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     this.mj = opts.mj;
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 3000;
     this.answerTimeoutMs = opts.answerTimeoutMs ?? 20_000;
+    this.family = new FamilyReader(this.mj.client, {
+      owned: (tenant, id) => this.owned(tenant, id),
+      view: (info) => this.view(info),
+    });
   }
 
   authenticate(apiKey: string): Promise<TenantId | null> {
@@ -140,7 +144,9 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       infos.push(wf);
       if (infos.length >= window) break;
     }
-    const jobs = await withFamily(await Promise.all(infos.map((wf) => this.view(wf))), (j) => this.parentOf(tenant, j));
+    const jobs = await withFamily(await Promise.all(infos.map((wf) => this.view(wf))), (j) =>
+      this.family.parentOf(tenant, j)
+    );
     const text = filter.text?.trim().toLowerCase();
     return jobs
       .filter((j) => !filter.state || j.state === filter.state)
@@ -172,55 +178,11 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       if (prompt) job = { ...job, prompt, resultText: job.resultText ?? resultText(t.action, reported) };
     }
     if (!job.startTime && info.status.name === 'COMPLETED') {
-      // A job that went from queued to done between two polls has no first progress; its result's timings say when
-      // the upstream took it.
-      const r = await this.closedResult<JobResult>(info).catch(() => undefined);
-      const startTime = r && (r.timings.firstProgressAt ?? r.timings.submittedAt ?? r.task.startTime ?? undefined);
-      if (startTime) job = { ...job, startTime };
+      job = withStartTime(job, await this.closedResult<JobResult>(info).catch(() => undefined));
     }
-    const [family] = await withFamily([job], (j) => this.parentOf(tenant, j), { linkParents: true });
-    job = { ...family!, children: await this.childrenOf(tenant, job.id) };
+    const [family] = await withFamily([job], (j) => this.family.parentOf(tenant, j), { linkParents: true });
+    job = { ...family!, children: await this.family.childrenOf(tenant, job.id) };
     return withJobCost(this.mj, info, job);
-  }
-
-  /**
-   * The parent job of `job`, as the tenant's: by its lineage, else (jobs started before lineage was kept, or through
-   * a door that keeps none) by the parent's upstream task id (`MjTaskId`). Its own parent is resolved too (its root's
-   * prompt and image), at most a few levels up.
-   */
-  private async parentOf(tenant: TenantId, job: ConsoleJob, depth = 0): Promise<ConsoleJob | null> {
-    if (depth > 4 || job.kind !== 'job') return null;
-    const id = job.lineage?.parentJobId ?? (job.parentTaskId ? await this.jobOfTask(tenant, job.parentTaskId) : null);
-    if (!id || id === job.id) return null;
-    const key = `parent:${tenant}:${id}`;
-    const known = this.parents.get(key);
-    if (known) return known;
-    const info = await this.owned(tenant, id);
-    if (!info) return null;
-    let parent = await this.view(info);
-    if (!parent.prompt || !parent.images.includes(0)) {
-      const [up] = await withFamily([parent], (j) => this.parentOf(tenant, j, depth + 1));
-      parent = up!;
-    }
-    // Only a finished parent is kept: its prompt and image never change.
-    if (parent.state === 'succeeded') this.parents.set(key, parent);
-    if (this.parents.size > CACHE_LIMIT) this.parents.delete(this.parents.keys().next().value!);
-    return parent;
-  }
-
-  /** The tenant's jobs started from the buttons of `id`, oldest first (by the `MjParentJob` search attribute). */
-  private async childrenOf(tenant: TenantId, id: string): Promise<JobLink[]> {
-    const query = [
-      `${MJ_TENANT.name} = ${quoteQueryValue(tenant)}`,
-      `${MJ_PARENT_JOB.name} = ${quoteQueryValue(id)}`,
-    ].join(' AND ');
-    const infos: WorkflowExecutionInfo[] = [];
-    for await (const wf of this.mj.client.workflow.list({ query, pageSize: 50 })) {
-      infos.push(wf);
-      if (infos.length >= 50) break;
-    }
-    const views = await Promise.all(infos.map((wf) => this.view(wf)));
-    return views.sort((a, b) => a.submitTime - b.submitTime).map(jobLink);
   }
 
   spend(tenant: TenantId): Promise<TenantSpend> {
@@ -273,7 +235,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
           if (job.state !== 'waiting' || !waitingFor) return;
           const input = job.parentTaskId ? undefined : await this.startInput<JobInput>(wf.workflowId);
           if (input) job = withRequest(job, input.request);
-          [job] = (await withFamily([job], (j) => this.parentOf(tenant, j))) as [ConsoleJob];
+          [job] = (await withFamily([job], (j) => this.family.parentOf(tenant, j))) as [ConsoleJob];
           items.push({
             targetId: job.id,
             kind: 'modal',
@@ -292,14 +254,8 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     return items.sort((a, b) => a.since - b.since || a.targetId.localeCompare(b.targetId));
   }
 
-  async jobOfTask(tenant: TenantId, taskId: string): Promise<string | null> {
-    const query = [
-      `${MJ_TENANT.name} = ${quoteQueryValue(tenant)}`,
-      `WorkflowType = "mjJobWorkflow"`,
-      `${MJ_TASK_ID.name} = ${quoteQueryValue(taskId)}`,
-    ].join(' AND ');
-    for await (const wf of this.mj.client.workflow.list({ query, pageSize: 1 })) return wf.workflowId;
-    return null;
+  jobOfTask(tenant: TenantId, taskId: string): Promise<string | null> {
+    return this.family.jobOfTask(tenant, taskId);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -446,16 +402,11 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       const p = await this.pipelineProgress(info);
       const name = p?.name ?? (await this.pipelineInput(f.id))?.name;
       const waiting = f.executionStatus === 'RUNNING' && (p?.waiting.length ?? 0) > 0;
-      return {
-        ...job,
-        label: 'Pipeline',
-        title: name ? `Pipeline ${name}` : 'Pipeline',
-        state: waiting ? 'waiting' : job.state,
-      };
+      const title = name ? `Pipeline ${name}` : 'Pipeline';
+      return { ...job, label: 'Pipeline', title, state: waiting ? 'waiting' : job.state };
     }
     const input = await this.startInput<BatchInput>(f.id);
-    const count = input?.items.length;
-    return { ...job, label: 'Batch', title: batchTitle(input?.name, count) };
+    return { ...job, label: 'Batch', title: batchTitle(input?.name, input?.items.length) };
   }
 
   private async pipelineProgress(info: Described): Promise<PipelineProgress | undefined> {
@@ -557,6 +508,15 @@ function withRequest(job: ConsoleJob, r: JobRequest): ConsoleJob {
     intent,
     parentTaskId: job.parentTaskId ?? (r.kind === 'action' ? r.parentTaskId : undefined),
   };
+}
+
+/**
+ * A finished job without a start time (it went from queued to done between two polls, so no first progress): when
+ * its result's timings say the upstream took it.
+ */
+function withStartTime(job: ConsoleJob, r: JobResult | undefined): ConsoleJob {
+  const startTime = r && (r.timings.firstProgressAt ?? r.timings.submittedAt ?? r.task.startTime ?? undefined);
+  return startTime ? { ...job, startTime } : job;
 }
 
 function typeClause(): string {
