@@ -32,7 +32,7 @@ export function jobLink(job: ConsoleJob): JobLink {
     label: job.label,
     state: job.state,
     ...(job.prompt ? { prompt: job.prompt } : {}),
-    ...(job.thumbJobId ? { thumbJobId: job.thumbJobId } : {}),
+    ...(job.thumbJobId || job.images.includes(0) ? { thumbJobId: job.thumbJobId ?? job.id } : {}),
   };
 }
 

@@ -61,10 +61,15 @@ export function jobLabel(requestKind: string | undefined, action: string | undef
   return name ? capitalised(name) : 'Job';
 }
 
+/** '1 prompt', '3 prompts': what a batch without a name is called by. */
+export function promptCount(count: number): string {
+  return `${count} prompt${count === 1 ? '' : 's'}`;
+}
+
 /** A batch's title without its workflow id: its name, else how many prompts it runs. */
 export function batchTitle(name: string | undefined, count: number | undefined): string {
   if (name) return `Batch ${name}`;
-  return count === undefined ? 'Batch' : `Batch of ${count} prompt${count === 1 ? '' : 's'}`;
+  return count === undefined ? 'Batch' : `Batch of ${promptCount(count)}`;
 }
 
 /** The lineage the search attributes tell (jobs whose memo carries none). */

@@ -54,8 +54,8 @@ import {
   jobFromMemo,
   jobFromProgress,
   jobFromResult,
-  batchTitle,
   jobLabel,
+  promptCount,
   type ExecutionFacts,
 } from './job-view';
 import { withJobCost, tenantSpend } from './cost-view';
@@ -402,11 +402,10 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       const p = await this.pipelineProgress(info);
       const name = p?.name ?? (await this.pipelineInput(f.id))?.name;
       const waiting = f.executionStatus === 'RUNNING' && (p?.waiting.length ?? 0) > 0;
-      const title = name ? `Pipeline ${name}` : 'Pipeline';
-      return { ...job, label: 'Pipeline', title, state: waiting ? 'waiting' : job.state };
+      return { ...job, label: 'Pipeline', title: name ?? 'Pipeline', state: waiting ? 'waiting' : job.state };
     }
     const input = await this.startInput<BatchInput>(f.id);
-    return { ...job, label: 'Batch', title: batchTitle(input?.name, input?.items.length) };
+    return { ...job, label: 'Batch', title: input?.name ?? (input ? promptCount(input.items.length) : 'Batch') };
   }
 
   private async pipelineProgress(info: Described): Promise<PipelineProgress | undefined> {
