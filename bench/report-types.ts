@@ -1,5 +1,6 @@
 /** The shape of a benchmark report and of one target's verdict, read by the report writer and the target checks. */
 import type { BenchFlags } from './lib/context';
+import type { ConsolePhaseResult } from './phases/console';
 import type { GatewayPhaseResult } from './phases/gateway';
 import type { GatewayReadPhaseResult } from './phases/gateway-read';
 import type { HistoryPhaseResult } from './phases/history';
@@ -20,6 +21,7 @@ export interface BenchReport {
     gateway?: GatewayPhaseResult;
     gatewayRead?: GatewayReadPhaseResult;
     mcp?: McpPhaseResult;
+    console?: ConsolePhaseResult;
     history?: HistoryPhaseResult;
     upstreams?: UpstreamsPhaseResult;
     inflight?: InflightPhaseResult;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { costTargets } from './cost-targets';
 import type { Distribution } from './lib/util';
 import type { GatewayVariant } from './phases/gateway';
+import { consoleSection, consoleTargets } from './phases/console';
 import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
 import { mcpSection } from './phases/mcp-report';
 import type { VariantName } from './phases/mix';
@@ -117,6 +118,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
   }
   out.push(...costTargets(r));
   out.push(...gatewayReadTargets(r.phases.gatewayRead));
+  out.push(...consoleTargets(r.phases.console));
   out.push(...upstreamsTargets(r.phases.upstreams));
   return out;
 }
@@ -242,6 +244,7 @@ export function renderMarkdown(r: BenchReport): string {
   }
   L.push(...gatewayReadSection(r.phases.gatewayRead));
   L.push(...mcpSection(r.phases.mcp));
+  L.push(...consoleSection(r.phases.console));
 
   const h = r.phases.history;
   if (h) {

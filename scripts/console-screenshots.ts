@@ -22,12 +22,14 @@ async function shot(p: Page, name: string): Promise<void> {
   process.stdout.write(`  ${path.relative(process.cwd(), file)}\n`);
 }
 
-/** A mouse drag over the painter's canvas, in image pixels. */
+/** A mouse drag over the painter's canvas, in image pixels (the painter is shown at any zoom). */
 async function drag(p: Page, x0: number, y0: number, x1: number, y1: number): Promise<void> {
-  const box = (await p.locator('[data-painter-canvas]').boundingBox())!;
-  await p.mouse.move(box.x + x0, box.y + y0);
+  const canvas = p.locator('[data-painter-canvas]');
+  const box = (await canvas.boundingBox())!;
+  const scale = box.width / (await canvas.evaluate((c) => (c as unknown as { width: number }).width));
+  await p.mouse.move(box.x + x0 * scale, box.y + y0 * scale);
   await p.mouse.down();
-  await p.mouse.move(box.x + x1, box.y + y1, { steps: 6 });
+  await p.mouse.move(box.x + x1 * scale, box.y + y1 * scale, { steps: 6 });
   await p.mouse.up();
 }
 
@@ -56,7 +58,7 @@ async function story(browser: Browser, url: string, apiKey: string): Promise<voi
   await shot(page, 'job-grid');
 
   const gridPath = new URL(page.url()).pathname;
-  await Promise.all([page.waitForURL((u) => u.pathname !== gridPath), page.click('button.mj:has-text("U1")')]);
+  await Promise.all([page.waitForURL((u) => u.pathname !== gridPath), page.click('button.mj:has-text("Upscale 1")')]);
   await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 90_000 });
   await shot(page, 'job-buttons');
 

@@ -4,6 +4,7 @@ export type PhaseName =
   | 'gateway'
   | 'gateway-read'
   | 'mcp'
+  | 'console'
   | 'history'
   | 'upstreams'
   | 'inflight'
@@ -14,6 +15,7 @@ export const ALL_PHASES: readonly PhaseName[] = [
   'gateway',
   'gateway-read',
   'mcp',
+  'console',
   'history',
   'upstreams',
   'throughput',

@@ -17,6 +17,7 @@ import { DEFAULT_MODE } from '../shared/defaults';
 import { checkModalInput } from '../shared/modal-input-rule';
 import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
 import type { JobInput, JobProgress, JobRequest, JobResult, ModalInput } from '../shared/types';
+import type { JobLineage } from '../shared/job-read-model';
 // Workflows are started by type name (typed by `import type`): the client loads message definitions, never workflow code.
 import type { batchWorkflow } from '../workflows/batch/batch-workflow';
 import { getProgressQuery, provideModalInputUpdate } from '../workflows/job/messages';
@@ -174,7 +175,8 @@ export class MjJobsClient {
         ...(origin === 'external' ? { parentOrigin: 'external' as const } : {}),
       }),
       { ...opts, mode: opts.mode ?? parent.mode },
-      modal
+      modal,
+      parent.lineage
     );
   }
 
@@ -394,7 +396,12 @@ export class MjJobsClient {
   // -------------------------------------------------------------------------------------------------------------
   // Internals
 
-  private async startJob(request: JobRequest, opts: StartOptions, modal?: ModalInput): Promise<JobHandle> {
+  private async startJob(
+    request: JobRequest,
+    opts: StartOptions,
+    modal?: ModalInput,
+    lineage?: JobLineage
+  ): Promise<JobHandle> {
     // Neither `mode` nor `modes`: no mode in the input, so with several upstreams the pool's preference applies.
     const mode = opts.mode ?? (opts.modes ? undefined : this.defaultMode);
     const input: JobInput = {
@@ -407,6 +414,7 @@ export class MjJobsClient {
       modal,
       ...(opts.modes ? { modes: opts.modes } : {}),
       ...(opts.costTags ? { costTags: opts.costTags } : {}),
+      ...(lineage ? { lineage } : {}),
     };
     const workflowId = newWorkflowId('job', opts.jobId);
     const { alreadyStarted } = await startJobWorkflow({

@@ -9,6 +9,8 @@ import { formatIntent, intentEquals } from '../mj/buttons';
 import { MjInputError } from '../mj/errors';
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import { parentOwner } from '../job-start/follow-up';
+import type { JobLineage } from '../shared/job-read-model';
+import { JOB_MEMO_KEY, type JobMemo } from '../shared/job-memo';
 import type { JobResult } from '../shared/types';
 import { getProgressQuery } from '../workflows/job/messages';
 import { jobError } from './errors';
@@ -20,6 +22,14 @@ export interface ParentTask {
   mode?: SpeedMode;
   /** Several upstreams: the parent's owner, where the action must go. */
   upstreamId?: string;
+  /** The parent job's place, for the new job's `lineage` (absent for an external task). */
+  lineage?: JobLineage;
+}
+
+/** The lineage of a job pressed on the job `workflowId`: that job as parent, and the root of its chain. */
+function childLineage(workflowId: string, memo: Record<string, unknown> | undefined): JobLineage {
+  const parent = (memo?.[JOB_MEMO_KEY] as JobMemo | undefined)?.lineage;
+  return { parentJobId: workflowId, rootJobId: parent?.rootJobId ?? workflowId };
 }
 
 /** The upstream task of the job `id` names, checked to offer `intent`; throws `JobNotFoundError` for no job. */
@@ -35,7 +45,12 @@ export async function resolveParentJob(client: Client, id: string, intent: Inten
       .catch((err: unknown) => Promise.reject(jobError(workflowId, err)))) as JobResult;
     checkOffered(result, intent);
     const upstreamId = parentOwner(result.owner, info.memo);
-    return { taskId: result.taskId, mode: result.task.mode ?? undefined, ...(upstreamId ? { upstreamId } : {}) };
+    return {
+      taskId: result.taskId,
+      mode: result.task.mode ?? undefined,
+      ...(upstreamId ? { upstreamId } : {}),
+      lineage: childLineage(workflowId, info.memo),
+    };
   }
   if (info.status.name !== 'RUNNING') {
     throw new MjInputError('jobId', `must name a job that succeeded (it is ${info.status.name})`);
@@ -43,7 +58,12 @@ export async function resolveParentJob(client: Client, id: string, intent: Inten
   const progress = await handle.query(getProgressQuery);
   if (progress.phase === 'succeeded' && progress.taskId) {
     const upstreamId = parentOwner(progress.owner, info.memo);
-    return { taskId: progress.taskId, mode: progress.mode, ...(upstreamId ? { upstreamId } : {}) };
+    return {
+      taskId: progress.taskId,
+      mode: progress.mode,
+      ...(upstreamId ? { upstreamId } : {}),
+      lineage: childLineage(workflowId, info.memo),
+    };
   }
   throw new MjInputError('jobId', `must name a job that succeeded (it is ${progress.phase})`);
 }

@@ -5,6 +5,7 @@
 import type { InboxItem } from './backend';
 import type { SignedIn } from './context';
 import { enc, html, type SafeHtml } from './html';
+import { intentLabel } from './job-view';
 import { imageUrl, maskIntentName } from './pages/format';
 import { answerFields } from './pages/inbox';
 import { choiceForm, inputPage, promptPickForm } from './pages/input';
@@ -28,14 +29,14 @@ export async function findWaiting(c: SignedIn, t: AnswerTarget): Promise<InboxIt
   }
   const job = await backend.getJob(tenant, t.targetId);
   if (!job || job.kind !== 'job' || job.state !== 'waiting' || !job.waitingFor) return null;
-  const parent = job.parentTaskId ? await backend.jobOfTask(tenant, job.parentTaskId) : null;
+  const parent = job.parent?.id ?? (job.parentTaskId ? await backend.jobOfTask(tenant, job.parentTaskId) : null);
   return {
     targetId: job.id,
     kind: 'modal',
     needs: job.waitingFor.needs,
     intent: job.waitingFor.intent ?? job.intent,
     since: job.waitingFor.since ?? job.submitTime,
-    imageJobId: parent ?? undefined,
+    imageJobId: job.parent?.thumbJobId ?? parent ?? undefined,
     prompt: job.prompt,
     title: job.title,
   };
@@ -73,7 +74,7 @@ export async function answerPageSpec(
     ? ((await c.settings.backend.getJob(c.session.tenant, item.imageJobId))?.images.includes(0) ?? false)
     : false;
   return inputPage(c.page, {
-    title: `${maskIntentName(item.intent) ?? item.intent ?? 'Answer'} · ${item.title}`,
+    title: `${maskIntentName(item.intent) ?? intentLabel(item.intent) ?? 'Answer'} · ${item.title}`,
     action,
     hidden: answerFields(item),
     needs: item.needs.length ? item.needs : ['prompt'],

@@ -8,6 +8,7 @@
  */
 import type { JobProvenance } from '../shared/job-read-model';
 import type { SpeedMode } from '../mj/types';
+import type { JobLineage } from '../shared/job-read-model';
 import type { BudgetStatus, SpendTotals } from '../workflows/ledger/messages';
 
 export type TenantId = string;
@@ -36,9 +37,11 @@ export interface ConsoleJob {
   id: string;
   kind: ConsoleJobKind;
   state: ConsoleState;
-  /** Prompt, pipeline or batch name: what the card shows as its title. */
+  /** The prompt, else the pipeline's or batch's name, else {@link ConsoleJob.label}: what the card shows as its title. */
   title: string;
-  /** The caller's prompt, else the upstream's (an action's is its parent's). */
+  /** What kind of job it is, in the intent catalogue's words ('Imagine', 'Upscale 1', 'Vary (Region)'). */
+  label: string;
+  /** The caller's prompt, else the upstream's (an action's is its parent's), else its root job's. */
   prompt?: string;
   /** A describe's or shorten's result text (its numbered prompts), as the upstream reported it. */
   resultText?: string;
@@ -64,6 +67,25 @@ export interface ConsoleJob {
   cost?: { amount: number; currency: string; upstreamId?: string; mode?: string; refunded?: number };
   /** What the job's prompt asked for: model version, parameters and references (docs/prompt-parameters.md). */
   provenance?: JobProvenance;
+  /** Why the cost is not known or is zero (no ledger for unrouted jobs, no price configured), when it is not known. */
+  costNote?: string;
+  /** Its parent job, pipeline and batch (`memo.lineage`, else the search attributes and the start input). */
+  lineage?: JobLineage;
+  /** The job whose whole image stands for this one: its own, else its nearest ancestor's with one. */
+  thumbJobId?: string;
+  /** The job page only: its parent job, found by lineage or (older jobs) by the parent's upstream task id. */
+  parent?: JobLink;
+  /** The job page only: the jobs started from its buttons (by the `MjParentJob` search attribute). */
+  children?: JobLink[];
+}
+
+/** Another job as a link shows it. */
+export interface JobLink {
+  id: string;
+  label: string;
+  state: ConsoleState;
+  prompt?: string;
+  thumbJobId?: string;
 }
 
 /** A tenant's spend (the cost ledger): all time and today (UTC), per currency, and the budgets that count it. */

@@ -6,7 +6,7 @@ import { flashText } from './flash';
 import { enc } from './html';
 import { redirect, sendBytes, sendFragment, sendHtml } from './http';
 import { streamEvents } from './live';
-import { imageUrl, inputNeedsZoom, maskIntentName } from './pages/format';
+import { imageUrl, inputNeedsZoom, intentLabel, maskIntentName, shortPrompt } from './pages/format';
 import { batchLive, batchPage, pipelineLive, pipelinePage } from './pages/group';
 import { inboxPage } from './pages/inbox';
 import { inputPage, type InputFormSpec } from './pages/input';
@@ -23,14 +23,20 @@ export function notFound(c: SignedIn): void {
   sendHtml(c.res, 404, errorPage(c.page, 404, 'Not found', 'There is no such job among yours.'));
 }
 
+/** Most cards one gallery page shows (`?limit=`). */
+export const GALLERY_MAX_LIMIT = 200;
+
 function filterOf(url: URL): JobFilter {
   const state = url.searchParams.get('state') ?? '';
   const mode = url.searchParams.get('mode') ?? '';
   const text = url.searchParams.get('q')?.trim() ?? '';
+  const limit = Number(url.searchParams.get('limit') ?? '');
   return {
     state: (CONSOLE_STATES as readonly string[]).includes(state) ? (state as ConsoleState) : undefined,
     mode: isSpeedMode(mode) ? mode : undefined,
     text: text ? text.slice(0, 200) : undefined,
+    // How many cards, up to GALLERY_MAX_LIMIT (the default is the backend's).
+    ...(Number.isInteger(limit) && limit >= 1 ? { limit: Math.min(limit, GALLERY_MAX_LIMIT) } : {}),
   };
 }
 
@@ -91,7 +97,13 @@ export function actionInputSpec(
   const zoom = inputNeedsZoom(button.intent);
   const prefill = promptValue ?? (zoom && prompt && !/--zoom\b/.test(prompt) ? `${prompt} --zoom 1.5` : prompt);
   return {
-    title: `${maskIntentName(button.intent) ?? (button.label || button.intent || 'Input')} on ${jobId}`,
+    // Named by the intent and the prompt of the image it works on, never by a workflow id.
+    title: [
+      maskIntentName(button.intent) ?? intentLabel(button.intent) ?? (button.label || 'Input'),
+      prompt && shortPrompt(prompt),
+    ]
+      .filter(Boolean)
+      .join(' · '),
     action: `${base}/jobs/${enc(jobId)}/input`,
     hidden: { customId: button.customId },
     needs: button.needs,

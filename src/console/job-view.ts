@@ -6,7 +6,10 @@
  * model's `reported` (`src/shared/job-read-model.ts`), whichever of the three carries it.
  */
 import { classifyButton, formatIntent } from '../mj/buttons';
+import { intentDisplayName, intentOfStoredText } from '../mj/intents';
 import type { MjButton } from '../mj/types';
+import { ACTION_OF_KIND } from '../shared/action-names';
+import type { JobLineage } from '../shared/job-read-model';
 import { intentNeeds } from '../pipeline';
 import { type JobMemo, reportedTask, resultText } from '../shared/job-memo';
 import { parseProgress } from '../mj/terms/progress';
@@ -25,6 +28,54 @@ export interface ExecutionFacts {
   status?: string;
   action?: string;
   taskId?: string;
+  /** The `MjParentJob` and `MjBatch` search attributes, set at start from the job's lineage. */
+  parentJobId?: string;
+  batchId?: string;
+}
+
+/** The intent catalogue's label of an intent given as its stored short text ('U1' → 'Upscale 1'), else the text. */
+export function intentLabel(text: string | null | undefined): string | undefined {
+  if (!text) return undefined;
+  const spec = intentOfStoredText(text);
+  return spec ? intentDisplayName(spec) : text;
+}
+
+/** 'IMAGINE' → 'Imagine'. */
+function capitalised(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1).toLowerCase();
+}
+
+/**
+ * What kind of job it is, in one vocabulary: an action's intent by the intent catalogue's label ('Upscale 1',
+ * 'Vary (Region)'), any other job by its kind's upstream action ('Imagine', 'Describe'), from the request kind, else
+ * the upstream action a task reported.
+ */
+export function jobLabel(requestKind: string | undefined, action: string | undefined, intent?: string): string {
+  const byIntent = intentLabel(intent);
+  if (byIntent) return byIntent;
+  const kindAction =
+    requestKind && requestKind !== 'action' && requestKind in ACTION_OF_KIND
+      ? ACTION_OF_KIND[requestKind as keyof typeof ACTION_OF_KIND]
+      : undefined;
+  const name = kindAction ?? action;
+  return name ? capitalised(name) : 'Job';
+}
+
+/** '1 prompt', '3 prompts': what a batch without a name is called by. */
+export function promptCount(count: number): string {
+  return `${count} prompt${count === 1 ? '' : 's'}`;
+}
+
+/** A batch's title without its workflow id: its name, else how many prompts it runs. */
+export function batchTitle(name: string | undefined, count: number | undefined): string {
+  if (name) return `Batch ${name}`;
+  return count === undefined ? 'Batch' : `Batch of ${promptCount(count)}`;
+}
+
+/** The lineage the search attributes tell (jobs whose memo carries none). */
+function factsLineage(f: ExecutionFacts): JobLineage | undefined {
+  if (!f.parentJobId && !f.batchId) return undefined;
+  return { ...(f.parentJobId ? { parentJobId: f.parentJobId } : {}), ...(f.batchId ? { batchId: f.batchId } : {}) };
 }
 
 const PHASE_STATE: Record<JobPhase, ConsoleState> = {
@@ -80,11 +131,14 @@ export function consoleButton(b: Pick<MjButton, 'customId' | 'emoji' | 'label'>)
 }
 
 function base(f: ExecutionFacts): ConsoleJob {
+  const label = jobLabel(undefined, f.action);
   return {
     id: f.id,
     kind: kindOf(f.type),
     state: executionState(f.executionStatus),
-    title: f.id,
+    title: label,
+    label,
+    lineage: factsLineage(f),
     mode: f.mode,
     action: f.action,
     status: f.status,
@@ -102,10 +156,13 @@ export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
   const job = base(f);
   const closed = f.executionStatus !== 'RUNNING';
   const prompt = memo.prompt ?? memo.reported?.prompt;
+  const label = jobLabel(memo.kind, memo.action, memo.intent);
   return {
     ...job,
     state: closed ? executionState(f.executionStatus) : phaseState(memo.phase),
-    title: prompt ?? memo.intent ?? memo.kind,
+    title: prompt ?? label,
+    label,
+    lineage: memo.lineage ?? job.lineage,
     prompt,
     resultText: resultText(memo.action, memo.reported),
     mode: memo.mode,
@@ -185,10 +242,13 @@ export function jobFromResult(f: ExecutionFacts, r: JobResult, memo?: JobMemo): 
   const t = r.task;
   const reported = memo?.reported ?? reportedTask(t);
   const prompt = memo?.prompt ?? reported?.prompt;
+  const label = jobLabel(memo?.kind, t.action, memo?.intent);
   return {
     ...job,
     state: 'succeeded',
-    title: prompt ?? t.action,
+    title: prompt ?? label,
+    label,
+    lineage: memo?.lineage ?? job.lineage,
     prompt,
     resultText: resultText(t.action, reported),
     intent: memo?.intent,
@@ -211,8 +271,18 @@ export function jobFromResult(f: ExecutionFacts, r: JobResult, memo?: JobMemo): 
 export function jobFromFailure(f: ExecutionFacts, message: string | undefined, memo?: JobMemo): ConsoleJob {
   const job = base(f);
   const prompt = memo?.prompt ?? memo?.reported?.prompt;
-  const title = prompt ?? memo?.intent ?? job.title;
+  const label = memo ? jobLabel(memo.kind, memo.action, memo.intent) : job.label;
+  const title = prompt ?? label;
   const failure = message ?? memo?.failReason ?? memo?.reported?.failReason;
-  const resultTxt = resultText(memo?.action, memo?.reported);
-  return { ...job, title, prompt, intent: memo?.intent, resultText: resultTxt, failure, provenance: memo?.provenance };
+  return {
+    ...job,
+    title,
+    label,
+    lineage: memo?.lineage ?? job.lineage,
+    prompt,
+    intent: memo?.intent,
+    resultText: resultText(memo?.action, memo?.reported),
+    failure,
+    provenance: memo?.provenance,
+  };
 }

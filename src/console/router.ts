@@ -100,6 +100,24 @@ export function fromOwnOrigin(req: IncomingMessage): boolean {
   return URL.canParse(origin) && new URL(origin).host === req.headers.host;
 }
 
+/**
+ * Where sign-in may send a person afterwards: a path of this console (under `base`, not the sign-in page itself), as
+ * path and query only. Anything else (another origin, `//host`, a backslash, a scheme, a control character) is
+ * undefined, so a link cannot turn sign-in into an open redirect.
+ */
+export function safeNext(base: string, next: string | null | undefined): string | undefined {
+  if (!next || next.length > 2000 || !next.startsWith(`${base}/`) || /[\\\s]/.test(next)) return undefined;
+  if ([...next].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return undefined;
+  if (next.startsWith('//')) return undefined;
+  const origin = 'http://console.local';
+  if (!URL.canParse(next, origin)) return undefined;
+  const url = new URL(next, origin);
+  if (url.origin !== origin || !url.pathname.startsWith(`${base}/`) || url.pathname === `${base}/sign-in`) {
+    return undefined;
+  }
+  return url.pathname + url.search;
+}
+
 export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   const s = addDefaults(opts);
   const sealer = new SessionSealer(opts.sessionSecret);
@@ -129,11 +147,12 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   async function signIn(c: RequestContext): Promise<void> {
     const preCookie = parseCookies(c.req.headers.cookie)[names.pre];
     if (c.req.method !== 'POST') {
+      const next = safeNext(s.base, c.url.searchParams.get('next'));
       // A second sign-in tab keeps the first one's form valid: a live form cookie is reused.
       const live = sealer.signInToken(preCookie);
-      if (live) return sendHtml(c.res, 200, signInPage(c.page, live));
+      if (live) return sendHtml(c.res, 200, signInPage(c.page, live, undefined, next));
       const pre = sealer.createSignIn(Date.now() + 3600_000);
-      sendHtml(c.res, 200, signInPage(c.page, pre.token), {
+      sendHtml(c.res, 200, signInPage(c.page, pre.token, undefined, next), {
         'set-cookie': cookie(names.pre, pre.value, cookieOpts(3600)),
       });
       return;
@@ -142,13 +161,14 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     const expected = sealer.signInToken(preCookie);
     if (!tokensEqual(form.get('_csrf'), expected)) return refuseCsrf(c);
     const apiKey = form.get('apiKey')?.trim() ?? '';
+    const next = safeNext(s.base, form.get('next'));
     const tenant = apiKey ? await s.backend.authenticate(apiKey) : null;
     if (!tenant) {
-      sendHtml(c.res, 401, signInPage(c.page, expected!, 'That API key is not valid.'));
+      sendHtml(c.res, 401, signInPage(c.page, expected!, 'That API key is not valid.', next));
       return;
     }
     const { value } = sealer.create(tenant, apiKey, Date.now() + s.sessionTtlMs);
-    redirect(c.res, `${s.base}/jobs`, [
+    redirect(c.res, next ?? `${s.base}/jobs`, [
       cookie(names.session, value, cookieOpts(Math.floor(s.sessionTtlMs / 1000))),
       cookie(names.pre, '', cookieOpts(0)),
     ]);
@@ -193,7 +213,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     const session = await sessionOf(c.req);
     if (!session) {
       if (c.req.method === 'GET' && first !== 'events') {
-        redirect(c.res, `${s.base}/sign-in?next=${enc(c.url.pathname)}`);
+        redirect(c.res, `${s.base}/sign-in?next=${enc(c.url.pathname + c.url.search)}`);
       } else sendHtml(c.res, first === 'events' ? 401 : 403, errorPage(c.page, 403, 'Signed out', 'Sign in again.'));
       return true;
     }

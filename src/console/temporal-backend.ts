@@ -24,13 +24,14 @@ import {
   resultText,
 } from '../shared/job-memo';
 import type {
+  BatchInput,
   BatchProgress,
   BatchReport,
   PipelineInput,
   PipelineProgress,
   PipelineResult,
 } from '../shared/pipeline-types';
-import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
+import { MJ_ACTION, MJ_BATCH, MJ_MODE, MJ_PARENT_JOB, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
 import type { CapturedImage, JobInput, JobProgress, JobRequest, JobResult, PollPolicy } from '../shared/types';
 import { getBatchProgressQuery, getPipelineProgressQuery, getProgressQuery } from '../workflows';
 import type {
@@ -53,9 +54,13 @@ import {
   jobFromMemo,
   jobFromProgress,
   jobFromResult,
+  jobLabel,
+  promptCount,
   type ExecutionFacts,
 } from './job-view';
 import { withJobCost, tenantSpend } from './cost-view';
+import { lineageOf, withFamily } from './family';
+import { FamilyReader } from './family-reader';
 import { withinDeadline } from './deadline';
 import { batchViewOfProgress, batchViewOfReport } from './batch-view';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
@@ -108,6 +113,8 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   private readonly mj: MjJobsClient;
   private readonly tenantClients = new Map<TenantId, MjJobsClient>();
   private readonly closed = new Map<string, unknown>();
+  /** Parents and children of jobs (lineage, and the parent's task id for older jobs). */
+  private readonly family: FamilyReader;
   private readonly queryTimeoutMs: number;
   private readonly answerTimeoutMs: number;
 
@@ -115,6 +122,10 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     this.mj = opts.mj;
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 3000;
     this.answerTimeoutMs = opts.answerTimeoutMs ?? 20_000;
+    this.family = new FamilyReader(this.mj.client, {
+      owned: (tenant, id) => this.owned(tenant, id),
+      view: (info) => this.view(info),
+    });
   }
 
   authenticate(apiKey: string): Promise<TenantId | null> {
@@ -142,7 +153,9 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       infos.push(wf);
       if (infos.length >= window) break;
     }
-    const jobs = await Promise.all(infos.map((wf) => this.view(wf)));
+    const jobs = await withFamily(await Promise.all(infos.map((wf) => this.view(wf))), (j) =>
+      this.family.parentOf(tenant, j)
+    );
     const text = filter.text?.trim().toLowerCase();
     return jobs
       .filter((j) => !filter.state || j.state === filter.state)
@@ -155,11 +168,13 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     if (!info) return null;
     let job = await this.view(info);
     if (job.kind !== 'job') return job;
-    if (!(job.intent && job.prompt && job.parentTaskId)) {
+    if (!(job.intent && job.prompt && job.parentTaskId && job.lineage)) {
       // What no memo told: the request itself, from the job's first history event (one read, cached).
       const input = await this.startInput<JobInput>(info.workflowId);
       if (input) job = withRequest(job, input.request);
+      if (input?.lineage && !job.lineage?.parentJobId) job = { ...job, lineage: { ...input.lineage, ...job.lineage } };
     }
+    job = { ...job, lineage: lineageOf(job) };
     // A finished action (an upscale) has no prompt of the caller's; its upstream task has the prompt it was made
     // from, which the Vary (Region), Custom Zoom and Remix forms (and a pipeline step asked about this image)
     // prefill. The memo's `reported` carries it; a memo written before `reported` existed has none, so the result
@@ -171,6 +186,11 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       const prompt = texts.prompt || texts.finalPrompt || undefined;
       if (prompt) job = { ...job, prompt, resultText: job.resultText ?? resultText(t.action, reported) };
     }
+    if (!job.startTime && info.status.name === 'COMPLETED') {
+      job = withStartTime(job, await this.closedResult<JobResult>(info).catch(() => undefined));
+    }
+    const [family] = await withFamily([job], (j) => this.family.parentOf(tenant, j), { linkParents: true });
+    job = { ...family!, children: await this.family.childrenOf(tenant, job.id) };
     return withJobCost(this.mj, info, job);
   }
 
@@ -227,14 +247,14 @@ export class TemporalConsoleBackend implements ConsoleBackend {
           if (job.state !== 'waiting' || !waitingFor) return;
           const input = job.parentTaskId ? undefined : await this.startInput<JobInput>(wf.workflowId);
           if (input) job = withRequest(job, input.request);
-          const parent = job.parentTaskId ? await this.jobOfTask(tenant, job.parentTaskId) : null;
+          [job] = (await withFamily([job], (j) => this.family.parentOf(tenant, j))) as [ConsoleJob];
           items.push({
             targetId: job.id,
             kind: 'modal',
             needs: waitingFor.needs,
             intent: waitingFor.intent ?? job.intent,
             since: waitingFor.since ?? job.submitTime,
-            imageJobId: parent ?? undefined,
+            imageJobId: job.thumbJobId,
             prompt: job.prompt,
             title: job.title,
           });
@@ -246,14 +266,8 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     return items.sort((a, b) => a.since - b.since || a.targetId.localeCompare(b.targetId));
   }
 
-  async jobOfTask(tenant: TenantId, taskId: string): Promise<string | null> {
-    const query = [
-      `${MJ_TENANT.name} = ${quoteQueryValue(tenant)}`,
-      `WorkflowType = "mjJobWorkflow"`,
-      `${MJ_TASK_ID.name} = ${quoteQueryValue(taskId)}`,
-    ].join(' AND ');
-    for await (const wf of this.mj.client.workflow.list({ query, pageSize: 1 })) return wf.workflowId;
-    return null;
+  jobOfTask(tenant: TenantId, taskId: string): Promise<string | null> {
+    return this.family.jobOfTask(tenant, taskId);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -414,9 +428,10 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       const p = await this.pipelineProgress(info);
       const name = p?.name ?? (await this.pipelineInput(f.id))?.name;
       const waiting = f.executionStatus === 'RUNNING' && (p?.waiting.length ?? 0) > 0;
-      return { ...job, title: name ? `pipeline ${name}` : f.id, state: waiting ? 'waiting' : job.state };
+      return { ...job, label: 'Pipeline', title: name ?? 'Pipeline', state: waiting ? 'waiting' : job.state };
     }
-    return { ...job, title: `batch ${f.id}` };
+    const input = await this.startInput<BatchInput>(f.id);
+    return { ...job, label: 'Batch', title: input?.name ?? (input ? promptCount(input.items.length) : 'Batch') };
   }
 
   private async pipelineProgress(info: Described): Promise<PipelineProgress | undefined> {
@@ -509,14 +524,24 @@ export class TemporalConsoleBackend implements ConsoleBackend {
 function withRequest(job: ConsoleJob, r: JobRequest): ConsoleJob {
   const prompt = job.prompt ?? ('prompt' in r ? r.prompt : undefined);
   const intent = job.intent ?? (r.kind === 'action' ? formatIntent(r.intent) : undefined);
-  const titled = job.title === job.id ? (prompt ?? intent ?? r.kind) : job.title;
+  const label = jobLabel(r.kind, job.action, intent);
   return {
     ...job,
-    title: titled,
+    title: prompt ?? label,
+    label,
     prompt,
     intent,
     parentTaskId: job.parentTaskId ?? (r.kind === 'action' ? r.parentTaskId : undefined),
   };
+}
+
+/**
+ * A finished job without a start time (it went from queued to done between two polls, so no first progress): when
+ * its result's timings say the upstream took it.
+ */
+function withStartTime(job: ConsoleJob, r: JobResult | undefined): ConsoleJob {
+  const startTime = r && (r.timings.firstProgressAt ?? r.timings.submittedAt ?? r.task.startTime ?? undefined);
+  return startTime ? { ...job, startTime } : job;
 }
 
 function typeClause(): string {
@@ -535,6 +560,8 @@ function facts(info: Described): ExecutionFacts {
     status: sa.get(MJ_STATUS),
     action: sa.get(MJ_ACTION),
     taskId: sa.get(MJ_TASK_ID),
+    parentJobId: sa.get(MJ_PARENT_JOB),
+    batchId: sa.get(MJ_BATCH),
   };
 }
 

@@ -29,13 +29,22 @@ function jobIdOf(p: Page): string {
   return decodeURIComponent(new URL(p.url()).pathname.split('/').pop()!);
 }
 
+/** Where image pixel (x, y) of the painter's canvas is on the screen (its centre), at whatever zoom it is shown. */
+async function screenOf(p: Page, x: number, y: number): Promise<{ x: number; y: number }> {
+  const canvas = p.locator('[data-painter-canvas]');
+  const box = (await canvas.boundingBox())!;
+  const scale = box.width / (await canvas.evaluate((c) => (c as unknown as { width: number }).width));
+  return { x: box.x + (x + 0.5) * scale, y: box.y + (y + 0.5) * scale };
+}
+
 /** Paints with the mouse: a drag from (x0, y0) to (x1, y1) in image pixels of the painter's canvas. */
 async function drag(p: Page, x0: number, y0: number, x1: number, y1: number): Promise<void> {
-  const box = (await p.locator('[data-painter-canvas]').boundingBox())!;
-  await p.mouse.move(box.x + x0 + 0.5, box.y + y0 + 0.5);
+  const a = await screenOf(p, x0, y0);
+  const b = await screenOf(p, x1, y1);
+  await p.mouse.move(a.x, a.y);
   await p.mouse.down();
-  await p.mouse.move(box.x + (x0 + x1) / 2 + 0.5, box.y + (y0 + y1) / 2 + 0.5, { steps: 4 });
-  await p.mouse.move(box.x + x1 + 0.5, box.y + y1 + 0.5, { steps: 4 });
+  await p.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 4 });
+  await p.mouse.move(b.x, b.y, { steps: 4 });
   await p.mouse.up();
 }
 
@@ -142,7 +151,9 @@ test('start an imagine and watch it finish live, without reloading', async () =>
   const size = await page.locator('#job-image').evaluate(naturalSize);
   expect(size).toEqual([512, 512]);
   await expect(page.locator('.quads.large img').count()).resolves.toBe(4);
-  await expect(page.locator('h2.prompt').textContent()).resolves.toContain('a lighthouse at dusk, oil painting --v 7');
+  await expect(page.locator('h1.title [data-field=prompt]').textContent()).resolves.toContain(
+    'a lighthouse at dusk, oil painting --v 7'
+  );
   const ui = await page.locator('a', { hasText: 'Temporal Web UI' }).getAttribute('href');
   expect(ui).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(jobs.grid)}`);
   await page.goto(`${t.url}/console/jobs`);
@@ -153,7 +164,7 @@ test('click U1: one click starts the follow-up job', async () => {
   await page.goto(`${t.url}/console/jobs/${encodeURIComponent(jobs.grid!)}`);
   await Promise.all([
     page.waitForURL((u) => !u.pathname.endsWith(encodeURIComponent(jobs.grid!))),
-    page.click('button.mj:has-text("U1")'),
+    page.click('button.mj:has-text("Upscale 1")'),
   ]);
   jobs.upscale = jobIdOf(page);
   expect(jobs.upscale).not.toBe(jobs.grid);
@@ -167,8 +178,7 @@ test('Vary (Region): drags paint a binary mask at the native size; white exactly
   await page.goto(`${t.url}/console/jobs/${encodeURIComponent(jobs.upscale!)}`);
   await Promise.all([page.waitForURL(/\/input\?customId=/), page.click('a.button.mj:has-text("Vary (Region)")')]);
   await page.locator('[data-painter][data-ready=true]').waitFor();
-  const box = (await page.locator('[data-painter-canvas]').boundingBox())!;
-  expect([Math.round(box.width), Math.round(box.height)]).toEqual([256, 256]);
+  await expect(page.locator('[data-painter]').getAttribute('data-width')).resolves.toBe('256');
   await drag(page, 40, 50, 120, 110); // rectangle tool is the default
   await drag(page, 200, 10, 150, 60); // dragged right to left, bottom to top
   await drag(page, 10, 200, 60, 250); // a third one, undone below
@@ -215,15 +225,17 @@ test('painter tools: lasso, brush, eraser, clear, undo of a clear, keyboard shor
   await page.click('button[data-tool=brush]');
   await drag(page, 150, 200, 240, 200); // a horizontal brush stroke
   await page.click('button[data-tool=lasso]');
-  const box = (await page.locator('[data-painter-canvas]').boundingBox())!;
-  await page.mouse.move(box.x + 150, box.y + 20);
+  const start = await screenOf(page, 150, 20);
+  await page.mouse.move(start.x, start.y);
   await page.mouse.down();
   for (const [x, y] of [
     [240, 20],
     [240, 110],
     [150, 110],
-  ])
-    await page.mouse.move(box.x + x, box.y + y, { steps: 5 });
+  ] as const) {
+    const at = await screenOf(page, x, y);
+    await page.mouse.move(at.x, at.y, { steps: 5 });
+  }
   await page.mouse.up(); // a closed lasso: the box 150..240 × 20..110
   await page.fill('textarea[name=prompt]', 'tools');
   const png = await postedMask(page);
@@ -364,7 +376,7 @@ test('a job parked for its input (started elsewhere) is in the inbox and answere
   let found = false;
   for (let i = 0; i < 60 && !found; i++) {
     await page.goto(`${t.url}/console/inbox`);
-    found = (await page.locator('.inbox-item', { hasText: 'vary-region' }).count()) > 0;
+    found = (await page.locator('.inbox-item', { hasText: 'Vary (Region)' }).count()) > 0;
     if (!found) await new Promise((r) => setTimeout(r, 500));
   }
   expect(found).toBe(true);

@@ -21,6 +21,7 @@ function job(over: Partial<ConsoleJob> = {}): ConsoleJob {
     kind: 'job',
     state: 'succeeded',
     title: 'a fox',
+    label: 'Imagine',
     prompt: 'a fox',
     progressPct: 100,
     submitTime: Date.UTC(2026, 0, 1),

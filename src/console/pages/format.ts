@@ -1,10 +1,12 @@
 /** Small renderers shared by the pages: state badges, times, button labels, image links. */
 import { classifyButton } from '../../mj/buttons';
 import { intentDisplayName, intentModalNeeds, intentOfStoredText, intentPromptNeedsZoom } from '../../mj/intents';
-import type { ConsoleButton, ConsoleJob, ConsoleState } from '../backend';
+import type { ConsoleButton, ConsoleJob, ConsoleState, JobLink } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
+import { intentLabel } from '../job-view';
 
-const STATE_LABEL: Record<ConsoleState, string> = {
+/** How a page names each state. */
+export const STATE_WORD: Record<ConsoleState, string> = {
   queued: 'queued',
   running: 'running',
   waiting: 'waiting for you',
@@ -14,7 +16,7 @@ const STATE_LABEL: Record<ConsoleState, string> = {
 };
 
 export function stateBadge(state: ConsoleState): SafeHtml {
-  return html`<span class="badge state-${state}" data-field="state">${STATE_LABEL[state]}</span>`;
+  return html`<span class="badge state-${state}" data-field="state">${STATE_WORD[state]}</span>`;
 }
 
 export function isTerminal(state: ConsoleState): boolean {
@@ -35,14 +37,45 @@ export function duration(fromMs: number | undefined, toMs: number | undefined): 
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-/** The upstream's own emoji and label, with a readable name when the label says too little. */
+/**
+ * A button's face: the intent catalogue's label (the one vocabulary every page uses: 'Upscale 1', 'Vary (Region)'),
+ * the upstream's own label for a button the catalogue does not know, and the upstream's emoji.
+ */
 export function buttonText(b: ConsoleButton): { emoji: string; label: string; title: string } {
-  // The catalogue's readable name, for buttons whose upstream label is empty or an emoji only.
-  const readable = intentDisplayName(classifyButton(b.customId));
-  const label = b.label.trim() || readable;
+  const spec = classifyButton(b.customId);
+  const upstream = b.label.trim();
+  const label = spec.kind === 'unknown' ? upstream || intentDisplayName(spec) : intentDisplayName(spec);
   // Discord custom emoji come as names (`upscale_1`); only a real emoji character is worth showing.
   const emoji = /^[\w:.-]*$/.test(b.emoji) ? '' : b.emoji;
-  return { emoji, label, title: label === readable ? label : `${label} — ${readable}` };
+  return { emoji, label, title: upstream && upstream !== label ? `${label} (${upstream} on the upstream)` : label };
+}
+
+/** The catalogue's label of an intent stored as its short text ('vary-region' → 'Vary (Region)'). */
+export { intentLabel };
+
+/** What a heading calls a job: its kind and its prompt ('Upscale 1 · a red fox'), never its workflow id. */
+export function jobHeading(job: Pick<ConsoleJob, 'label' | 'prompt' | 'title'>): string {
+  const what = job.prompt ?? (job.title !== job.label ? job.title : undefined);
+  return what ? `${job.label} · ${what}` : job.label;
+}
+
+/** A prompt shortened for a title or a link (whole words, an ellipsis). */
+export function shortPrompt(text: string, max = 60): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 12)).trimEnd()}…`;
+}
+
+/** The thumbnail of a job or a link: its own image or its parent's; a placeholder naming its state otherwise. */
+export function thumb(
+  base: string,
+  j: Pick<JobLink, 'thumbJobId' | 'state'>,
+  alt: string,
+  placeholder: string
+): SafeHtml {
+  return j.thumbJobId
+    ? html`<img src="${imageUrl(base, j.thumbJobId, 0)}" alt="${alt}" loading="lazy" />`
+    : html`<span class="placeholder">${placeholder}</span>`;
 }
 
 /**

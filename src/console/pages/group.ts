@@ -1,7 +1,8 @@
 /** Pipeline and batch pages: each step and branch (or item) with its state and image. */
 import type { BatchView, PipelineView } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
-import { imageUrl, isTerminal, stateBadge } from './format';
+import { imageUrl, intentLabel, isTerminal, stateBadge } from './format';
+import { batchTitle } from '../job-view';
 import { answerHref } from './inbox';
 import { layout, type PageContext } from './layout';
 
@@ -34,7 +35,7 @@ export function pipelineLive(ctx: PageContext, p: PipelineView): SafeHtml {
                   }
                   <h3>
                     <a href="${ctx.base}/jobs/${enc(b.jobId)}">${b.branch}</a>
-                    ${b.intent ? html`<span class="pill">${b.intent}</span>` : ''}
+                    ${b.intent ? html`<span class="pill">${intentLabel(b.intent)}</span>` : ''}
                   </h3>
                   <p>${branchStatus(b.status)}</p>
                   ${b.failure ? html`<p class="notice error">${b.failure}</p>` : ''}
@@ -51,7 +52,7 @@ export function pipelinePage(ctx: PageContext, p: PipelineView): SafeHtml {
   return layout(
     ctx,
     `Pipeline ${p.name}`,
-    html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${ctx.base}/jobs">Jobs</a> › <span>${p.id}</span></nav>
+    html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${ctx.base}/jobs">Jobs</a> › <span>Pipeline</span></nav>
       <h1>Pipeline ${p.name}</h1>
       ${pipelineLive(ctx, p)}`,
     { active: 'jobs' }
@@ -99,11 +100,13 @@ export function batchLive(ctx: PageContext, b: BatchView): SafeHtml {
 }
 
 export function batchPage(ctx: PageContext, b: BatchView): SafeHtml {
+  // A batch without a name is called by its size, not by its workflow id.
+  const title = batchTitle(b.name === b.id ? undefined : b.name, b.counts.total || undefined);
   return layout(
     ctx,
-    `Batch ${b.name}`,
-    html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${ctx.base}/jobs">Jobs</a> › <span>${b.id}</span></nav>
-      <h1>Batch ${b.name}</h1>
+    title,
+    html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${ctx.base}/jobs">Jobs</a> › <span>Batch</span></nav>
+      <h1>${title}</h1>
       ${batchLive(ctx, b)}`,
     { active: 'jobs' }
   );

@@ -1,7 +1,7 @@
 /** The inbox: every job and pipeline step of the tenant that waits for a person, oldest first, answerable here. */
 import type { InboxItem } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
-import { imageUrl, time } from './format';
+import { imageUrl, intentLabel, time } from './format';
 import { choiceForm, promptPickForm } from './input';
 import { layout, type PageContext } from './layout';
 
@@ -23,7 +23,7 @@ function needsText(item: InboxItem): string {
   if (item.kind === 'choice') return `a choice: ${(item.choices ?? []).join(', ')}`;
   if (item.kind === 'prompt-pick') return 'a prompt picked from the describe result';
   const what = item.needs.length ? item.needs.join(' and ') : 'a prompt';
-  return item.intent ? `${what} for ${item.intent}` : what;
+  return item.intent ? `${what} for ${intentLabel(item.intent)}` : what;
 }
 
 function entry(ctx: PageContext, item: InboxItem): SafeHtml {
@@ -35,7 +35,7 @@ function entry(ctx: PageContext, item: InboxItem): SafeHtml {
         : html`<span class="mini placeholder">?</span>`
     }
     <div>
-      <h3>${item.title}</h3>
+      <h3>${item.intent && !item.step ? `${intentLabel(item.intent)} · ` : ''}${item.title}</h3>
       <p>Needs ${needsText(item)} · waiting since ${time(item.since)}</p>
       ${
         item.kind === 'choice'

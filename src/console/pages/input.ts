@@ -1,5 +1,6 @@
 /**
- * Forms that give a job its input: the Vary (Region) mask painter over the image at its native size, the prompt form
+ * Forms that give a job its input: the Vary (Region) mask painter (fit to the screen or zoomed, the mask made at the
+ * image's native size), the prompt form
  * of Custom Zoom and Remix (prefilled with the task's prompt), and the choice forms of pipeline pick steps.
  */
 import type { InputNeed } from '../backend';
@@ -28,32 +29,74 @@ function hiddenFields(fields: Record<string, string | undefined>): SafeHtml {
     .map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}`;
 }
 
+/** The painter's keyboard shortcuts, as the toolbar's buttons announce them and the help line lists them. */
+const PAINTER_KEYS = {
+  rect: 'r',
+  lasso: 'l',
+  brush: 'b',
+  erase: 'e',
+  undo: 'Control+Z',
+  redo: 'Control+Shift+Z',
+  smaller: '[',
+  larger: ']',
+  zoomOut: '-',
+  zoomIn: '+',
+  fit: '0',
+  actual: '1',
+} as const;
+
 function painter(imageSrc: string): SafeHtml {
-  const tool = (id: string, label: string, key: string, pressed = false): SafeHtml =>
+  const k = PAINTER_KEYS;
+  const tool = (id: keyof typeof k, label: string, pressed = false): SafeHtml =>
     html`<button
       type="button"
       data-tool="${id}"
       aria-pressed="${pressed ? 'true' : 'false'}"
-      aria-keyshortcuts="${key}"
+      aria-keyshortcuts="${k[id]}"
+      title="${label} (${k[id].toUpperCase()})"
     >
       ${label}
     </button>`;
+  const cmd = (id: string, label: string, key: string, title = label): SafeHtml =>
+    html`<button type="button" data-cmd="${id}" aria-keyshortcuts="${key}" title="${title} (${key})">${label}</button>`;
   return html`<div class="painter" data-painter>
     <div class="toolbar" role="toolbar" aria-label="mask tools">
-      ${tool('rect', 'Rectangle', 'r', true)} ${tool('lasso', 'Lasso', 'l')} ${tool('brush', 'Brush', 'b')}
-      ${tool('erase', 'Eraser', 'e')}
-      <label class="size">Size <input type="range" min="4" max="160" value="32" data-brush-size /></label>
+      ${tool('rect', 'Rectangle', true)} ${tool('lasso', 'Lasso')} ${tool('brush', 'Brush')} ${tool('erase', 'Eraser')}
+      <label class="size"
+        >Brush size
+        <input
+          type="range"
+          min="4"
+          max="160"
+          value="32"
+          data-brush-size
+          aria-keyshortcuts="${k.smaller} ${k.larger}"
+          aria-describedby="brush-size-value"
+        />
+        <output id="brush-size-value" data-brush-value>32 px</output></label
+      >
       <span class="sep"></span>
-      <button type="button" data-cmd="undo" aria-keyshortcuts="Control+Z">Undo</button>
-      <button type="button" data-cmd="redo" aria-keyshortcuts="Control+Shift+Z">Redo</button>
+      ${cmd('undo', 'Undo', k.undo)} ${cmd('redo', 'Redo', k.redo)}
       <button type="button" data-cmd="clear">Clear</button>
+      <span class="sep"></span>
+      ${cmd('zoom-out', '−', k.zoomOut, 'Zoom out')} ${cmd('fit', 'Fit', k.fit, 'Fit to the screen')}
+      ${cmd('actual', '1:1', k.actual, 'Actual pixels')} ${cmd('zoom-in', '+', k.zoomIn, 'Zoom in')}
+      <output data-zoom-value aria-live="polite" aria-label="zoom">100%</output>
     </div>
-    <div class="stage">
-      <img src="${imageSrc}" alt="the image to repaint" data-painter-image />
-      <canvas data-painter-canvas aria-label="mask: drag over the image to mark the region to repaint"></canvas>
+    <div class="viewport" data-painter-viewport>
+      <div class="stage" data-painter-stage>
+        <img src="${imageSrc}" alt="the image to repaint" data-painter-image />
+        <canvas data-painter-canvas aria-label="mask: drag over the image to mark the region to repaint"></canvas>
+      </div>
     </div>
     <p class="muted" data-painter-status aria-live="polite">
-      Drag over the image to mark what to repaint (white). Everything else is kept.
+      Drag over the image to mark what to repaint (white). Everything else is kept. The mask is made at the image’s own
+      size, whatever the zoom.
+    </p>
+    <p class="muted keys">
+      Keys: <kbd>R</kbd> rectangle, <kbd>L</kbd> lasso, <kbd>B</kbd> brush, <kbd>E</kbd> eraser, <kbd>[</kbd>
+      <kbd>]</kbd> brush size, <kbd>+</kbd> <kbd>−</kbd> zoom, <kbd>0</kbd> fit, <kbd>1</kbd> actual pixels,
+      <kbd>Ctrl+Z</kbd> undo, <kbd>Ctrl+Shift+Z</kbd> redo.
     </p>
     <input type="hidden" name="mask" data-painter-output />
     <noscript>

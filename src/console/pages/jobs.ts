@@ -1,7 +1,7 @@
 /** The Jobs gallery: the tenant's jobs newest first, filters, live cards with grid previews and the four splits. */
 import { CONSOLE_STATES, type ConsoleJob, type JobFilter } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
-import { imageUrl, isTerminal, jobUrl, progressBar, stateBadge, time } from './format';
+import { imageUrl, isTerminal, jobUrl, progressBar, STATE_WORD, stateBadge, thumb, time } from './format';
 import { layout, type PageContext } from './layout';
 import { SPEED_MODES } from '../../mj/terms/speed-modes';
 
@@ -9,22 +9,19 @@ export function jobCard(ctx: PageContext, job: ConsoleJob): SafeHtml {
   const href = jobUrl(ctx.base, job);
   const live = !isTerminal(job.state);
   const quads = [1, 2, 3, 4].filter((i) => job.images.includes(i));
+  const borrowed = job.thumbJobId !== undefined && job.thumbJobId !== job.id;
   return html`<article
     class="card"
     data-job-id="${job.id}"
     data-state="${job.state}"
     ${live ? html`data-live-id="${job.id}" data-live-src="${ctx.base}/jobs/${enc(job.id)}/card"` : ''}
   >
-    <a class="thumb" href="${href}" tabindex="-1" aria-hidden="true">
-      ${
-        job.images.includes(0)
-          ? html`<img src="${imageUrl(ctx.base, job.id, 0)}" alt="" loading="lazy" />`
-          : html`<span class="placeholder">${job.kind === 'job' ? (job.status ?? job.state) : job.kind}</span>`
-      }
+    <a class="thumb${borrowed ? ' borrowed' : ''}" href="${href}" tabindex="-1" aria-hidden="true">
+      ${thumb(ctx.base, job, '', job.kind === 'job' ? STATE_WORD[job.state] : job.label)}
     </a>
     ${
       quads.length === 4
-        ? html`<div class="quads" aria-label="the four images of the grid">
+        ? html`<div class="quads" role="group" aria-label="the four images of the grid">
             ${quads.map(
               (i) =>
                 html`<a href="${imageUrl(ctx.base, job.id, i)}" aria-label="image ${i}"
@@ -34,12 +31,13 @@ export function jobCard(ctx: PageContext, job: ConsoleJob): SafeHtml {
           </div>`
         : ''
     }
-    <h3><a href="${href}">${job.title}</a></h3>
-    <p class="meta">
-      ${stateBadge(job.state)} <span data-field="status">${job.status ?? ''}</span>
-      ${job.intent ? html`<span class="pill">${job.intent}</span>` : ''}
-      ${job.mode ? html`<span class="pill">${job.mode}</span>` : ''}
-    </p>
+    <h3>
+      <a href="${href}"
+        ><span class="kind" data-field="label">${job.label}</span>
+        <span class="prompt" data-field="prompt">${job.title === job.label ? '' : job.title}</span></a
+      >
+    </h3>
+    <p class="meta">${stateBadge(job.state)} ${job.mode ? html`<span class="pill">${job.mode}</span>` : ''}</p>
     ${progressBar(job)}
     <p class="meta muted">${time(job.submitTime)}</p>
   </article>`;

@@ -23,18 +23,20 @@ export function layout(
   const nav = (href: string, label: string, key: string): SafeHtml =>
     html`<a href="${ctx.base}${href}" ${opts.active === key ? html`aria-current="page"` : ''}>${label}</a>`;
   const scripts = ['console.js', ...(opts.scripts ?? [])];
+  // The brand leads where "Jobs" does, so it takes no tab stop of its own (a pointer still follows it).
   return html`<html lang="en">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>${title} · mj-temporal console</title>
+      <link rel="icon" href="${ctx.base}/static/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href="${ctx.base}/static/console.css" />
       ${scripts.map((s) => html`<script type="module" src="${ctx.base}/static/${s}"></script>`)}
     </head>
     <body data-base="${ctx.base}">
       <a class="skip" href="#main">Skip to content</a>
       <header class="top">
-        <a class="brand" href="${ctx.base}/jobs">mj-temporal</a>
+        <a class="brand" href="${ctx.base}/jobs" tabindex="-1">mj-temporal</a>
         ${
           ctx.tenant
             ? html`<nav aria-label="Main">

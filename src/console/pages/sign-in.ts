@@ -2,7 +2,8 @@
 import { html, type SafeHtml } from '../html';
 import { layout, notice, type PageContext } from './layout';
 
-export function signInPage(ctx: PageContext, preToken: string, error?: string): SafeHtml {
+/** `next`: where to go once signed in (already checked to be a path of this console). */
+export function signInPage(ctx: PageContext, preToken: string, error?: string, next?: string): SafeHtml {
   return layout(
     ctx,
     'Sign in',
@@ -12,6 +13,7 @@ export function signInPage(ctx: PageContext, preToken: string, error?: string): 
       ${notice('error', error)}
       <form method="post" action="${ctx.base}/sign-in">
         <input type="hidden" name="_csrf" value="${preToken}" />
+        ${next ? html`<input type="hidden" name="next" value="${next}" />` : ''}
         <label class="block"
           >API key <input type="password" name="apiKey" autocomplete="current-password" required autofocus
         /></label>

@@ -1,5 +1,6 @@
 /** The tenant's spend (cost ledger): all time and today (UTC) per currency, and the budgets that count it. */
 import type { TenantSpend } from '../backend';
+import { PRICES_WHERE } from '../cost-view';
 import { html, type SafeHtml } from '../html';
 import { layout, type PageContext } from './layout';
 
@@ -36,6 +37,14 @@ export function spendPage(ctx: PageContext, spend: TenantSpend | undefined | nul
             <td>${amounts(spend.total, 'spend-total')}</td>
           </tr>
         </table>
+        ${
+          Object.keys(spend.total).length === 0
+            ? html`<p class="muted" data-field="spend-why">
+                Nothing is charged yet. The cost ledger charges jobs routed over configured upstreams, at the prices set
+                in ${PRICES_WHERE}; an upstream without prices charges 0.
+              </p>`
+            : ''
+        }
         <h2>Budgets</h2>
         ${
           spend.budgets.length === 0

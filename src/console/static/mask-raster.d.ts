@@ -28,3 +28,6 @@ export class OpHistory {
   readonly canUndo: boolean;
   readonly canRedo: boolean;
 }
+export const ZOOM_STEPS: number[];
+export function fitZoom(width: number, height: number, availWidth: number, availHeight: number): number;
+export function stepZoom(zoom: number, dir: 1 | -1): number;

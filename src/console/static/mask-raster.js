@@ -91,3 +91,18 @@ export class OpHistory {
     return this.undone.length > 0;
   }
 }
+
+/** Zoom steps of the painter (display pixels per image pixel), smallest to largest. */
+export const ZOOM_STEPS = [0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.25, 1.5, 2, 3, 4, 6, 8];
+
+/** The zoom at which an image of `width`×`height` fills `availWidth`×`availHeight` without overflowing either. */
+export function fitZoom(width, height, availWidth, availHeight) {
+  if (!(width > 0 && height > 0 && availWidth > 0 && availHeight > 0)) return 1;
+  return Math.min(availWidth / width, availHeight / height);
+}
+
+/** The next zoom step up (`dir` 1) or down (-1) from `zoom`, within the steps. */
+export function stepZoom(zoom, dir) {
+  if (dir > 0) return ZOOM_STEPS.find((z) => z > zoom + 1e-9) ?? ZOOM_STEPS[ZOOM_STEPS.length - 1];
+  return [...ZOOM_STEPS].reverse().find((z) => z < zoom - 1e-9) ?? ZOOM_STEPS[0];
+}

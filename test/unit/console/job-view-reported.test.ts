@@ -32,7 +32,7 @@ const memo = (extra: Partial<JobMemo>): JobMemo => ({
 describe('console job views read reported', () => {
   test("a describe's memo shows its result text; an action's shows the upstream's prompt", () => {
     const describe = jobFromMemo(facts('COMPLETED'), memo({ action: 'DESCRIBE', reported: { finalPrompt: PROMPTS } }));
-    expect(describe).toMatchObject({ resultText: PROMPTS, title: 'describe' });
+    expect(describe).toMatchObject({ resultText: PROMPTS, title: 'Describe' });
     expect(describe.prompt).toBeUndefined();
     const upscale = jobFromMemo(
       facts('COMPLETED'),
@@ -80,6 +80,6 @@ describe('console job views read reported', () => {
       submits: 1,
       fetches: 1,
     } satisfies JobResult;
-    expect(jobFromResult(facts('COMPLETED'), r, memo({}))).toMatchObject({ resultText: PROMPTS, title: 'DESCRIBE' });
+    expect(jobFromResult(facts('COMPLETED'), r, memo({}))).toMatchObject({ resultText: PROMPTS, title: 'Describe' });
   });
 });

@@ -22,6 +22,7 @@ function job(id: string, prompt: string): ConsoleJob {
     kind: 'job',
     state: 'succeeded',
     title: prompt,
+    label: 'Imagine',
     prompt,
     progressPct: 100,
     submitTime: 1,

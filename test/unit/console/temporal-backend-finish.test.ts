@@ -61,7 +61,8 @@ function backend(describes: ReturnType<typeof description>[], queried: JobProgre
     client: {
       options: { namespace: 'default' },
       withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
-      workflow: { getHandle: () => handle },
+      // Visibility lists nothing (no children of the job).
+      workflow: { getHandle: () => handle, async *list() {} },
     },
   } as unknown as MjJobsClient;
   return { console: new TemporalConsoleBackend({ mj, authenticate: async () => 'acme' }), describes: () => n };
