@@ -9,6 +9,7 @@ import { AnswerTimeoutError, withinDeadline } from '../../../src/console/deadlin
 import { createConsoleHandler, type ConsoleOptions } from '../../../src/console/router';
 import { StaticTenantKeys } from '../../../src/console/tenancy';
 import { parseIntent } from '../../../src/mj';
+import { intentDisplayName } from '../../../src/mj/intents';
 import { intentNeeds } from '../../../src/pipeline/intents';
 import { eventually } from '../../helpers/eventually';
 
@@ -387,7 +388,7 @@ test('Animate with a prompt waits on an answer page that asks for the prompt onl
     const res = await fetch(`${base}/answer?target=mj-job-anim`, { headers: { cookie } });
     expect(res.status).toBe(200);
     const body = await res.text();
-    expect(body).toContain('animate-prompt high');
+    expect(body).toContain(intentDisplayName(parseIntent('animate-prompt high')));
     expect(body).toMatch(/<textarea name="prompt"[^>]*>a quiet harbour --v 7<\/textarea>/);
     expect(body).not.toContain('maskFile');
     expect(body).not.toContain('data-needs-mask');
