@@ -76,7 +76,7 @@ export class JobHistoryFeed {
 
   private async currentRun(jobId: string, signal: AbortSignal): Promise<string> {
     try {
-      const d = await this.client.withAbortSignal(signal, () => this.client.workflow.getHandle(jobId).describe());
+      const d = await this.abortable(signal, () => this.client.workflow.getHandle(jobId).describe());
       return d.runId;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new JobNotFoundError(jobId);
@@ -149,7 +149,7 @@ export class JobHistoryFeed {
     waitNewEvent: boolean,
     maximumPageSize = 0
   ) {
-    return this.client.withAbortSignal(signal, () =>
+    return this.abortable(signal, () =>
       this.client.workflowService.getWorkflowExecutionHistory({
         namespace: this.client.options.namespace,
         execution: { workflowId, runId },
@@ -166,6 +166,22 @@ export class JobHistoryFeed {
     const decoded = await decodeMapFromPayloads(this.conv, { [JOB_MEMO_KEY]: raw as Payload });
     const memo = decoded?.[JOB_MEMO_KEY] as JobMemo | undefined;
     return memo?.v === JOB_MEMO_VERSION ? memo : undefined;
+  }
+
+  /**
+   * Runs one call under its own abort signal tied to `signal`: the gRPC layer leaves a listener on the signal it gets,
+   * and a feed's signal lives as long as the job, so each call gets one that is dropped with it.
+   */
+  private async abortable<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    const call = new AbortController();
+    const abort = () => call.abort();
+    if (signal.aborted) call.abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    try {
+      return await this.client.withAbortSignal(call.signal, fn);
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
   }
 
   private get conv() {
