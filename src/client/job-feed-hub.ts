@@ -21,7 +21,14 @@ export interface JobEventsOptions {
   signal?: AbortSignal;
 }
 
+/** Where a feed's memo events come from: {@link JobHistoryFeed} (the default), or a stand-in in tests. */
+export interface JobEventSource {
+  events(jobId: string, after: number, signal: AbortSignal): AsyncIterable<JobEvent>;
+}
+
 export interface JobFeedHubOptions {
+  /** @default the client's workflow histories */
+  source?: JobEventSource;
   /** Webhook progress kept beside the workflows; without it, events carry only what the jobs published. */
   progressStore?: ProgressStore;
   /** How long a job's feed stays open after its last reader left (a reconnect finds it warm). @default 10000 @unit ms */
@@ -77,7 +84,7 @@ class JobTail {
     this.notify();
   }
 
-  async run(history: JobHistoryFeed, retryMs: number): Promise<void> {
+  async run(history: JobEventSource, retryMs: number): Promise<void> {
     const signal = this.stop.signal;
     while (!this.done && !signal.aborted) {
       try {
@@ -105,14 +112,14 @@ class JobTail {
 /** The process's feeds, by job id. */
 export class JobFeedHub {
   private readonly tails = new Map<string, JobTail>();
-  private readonly history: JobHistoryFeed;
+  private readonly history: JobEventSource;
   private unwatch: (() => void) | undefined;
 
   constructor(
     client: Client,
     private readonly opts: JobFeedHubOptions = {}
   ) {
-    this.history = new JobHistoryFeed(client);
+    this.history = opts.source ?? new JobHistoryFeed(client);
   }
 
   /** Jobs with a feed open in this process (readers, or lingering). */
