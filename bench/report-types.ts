@@ -3,6 +3,7 @@ import type { BenchFlags } from './lib/context';
 import type { GatewayPhaseResult } from './phases/gateway';
 import type { GatewayReadPhaseResult } from './phases/gateway-read';
 import type { HistoryPhaseResult } from './phases/history';
+import type { StreamsPhaseResult } from './phases/streams';
 import type { InflightPhaseResult } from './phases/inflight';
 import type { MixPhaseResult } from './phases/mix';
 import type { ThroughputPhaseResult } from './phases/throughput';
@@ -18,6 +19,7 @@ export interface BenchReport {
     mix?: MixPhaseResult;
     gateway?: GatewayPhaseResult;
     gatewayRead?: GatewayReadPhaseResult;
+    streams?: StreamsPhaseResult;
     history?: HistoryPhaseResult;
     upstreams?: UpstreamsPhaseResult;
     inflight?: InflightPhaseResult;

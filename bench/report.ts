@@ -8,6 +8,7 @@ import { costTargets } from './cost-targets';
 import type { Distribution } from './lib/util';
 import type { GatewayVariant } from './phases/gateway';
 import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
+import { streamsSection, streamsTargets } from './phases/streams-report';
 import type { VariantName } from './phases/mix';
 import { upstreamsSection, upstreamsTargets } from './phases/upstreams-report';
 
@@ -116,6 +117,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
   }
   out.push(...costTargets(r));
   out.push(...gatewayReadTargets(r.phases.gatewayRead));
+  out.push(...streamsTargets(r.phases.streams));
   out.push(...upstreamsTargets(r.phases.upstreams));
   return out;
 }
@@ -240,6 +242,7 @@ export function renderMarkdown(r: BenchReport): string {
     for (const note of gw.notes) L.push(`- ${note}`);
   }
   L.push(...gatewayReadSection(r.phases.gatewayRead));
+  L.push(...streamsSection(r.phases.streams));
 
   const h = r.phases.history;
   if (h) {

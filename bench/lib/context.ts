@@ -1,10 +1,19 @@
 /** What every phase receives from bench/run.ts. */
-export type PhaseName = 'mix' | 'gateway' | 'gateway-read' | 'history' | 'upstreams' | 'inflight' | 'throughput';
+export type PhaseName =
+  | 'mix'
+  | 'gateway'
+  | 'gateway-read'
+  | 'streams'
+  | 'history'
+  | 'upstreams'
+  | 'inflight'
+  | 'throughput';
 /** In run order: the capacity phase last, so its optional top level uses whatever time is left. */
 export const ALL_PHASES: readonly PhaseName[] = [
   'mix',
   'gateway',
   'gateway-read',
+  'streams',
   'history',
   'upstreams',
   'throughput',
