@@ -116,6 +116,7 @@ export function tenantEvents(
       for (const id of ids) {
         if (following.has(id) || c.jobs.get(id)?.finalAt !== undefined) continue;
         following.add(id);
+        // A job followed to its end stays in `following`; a failed read is tried again at the next look.
         void follow(id).catch(() => following.delete(id));
       }
       await abortableDelay(pollMs, signal);
