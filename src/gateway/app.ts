@@ -20,6 +20,7 @@ import type { ViewCache } from './tasks/view-cache';
 import type { BudgetGuard } from './guards/budget-guard';
 import type http from 'node:http';
 import type { StreamSlots } from './tasks/event-streams';
+import type { TenantJobWatch } from './tasks/tenant-feed';
 
 export interface GatewayApp {
   mj: MjJobsClient;
@@ -39,6 +40,8 @@ export interface GatewayApp {
   budgets?: BudgetGuard;
   /** Open event streams of this process, capped per tenant and in all. */
   streams: StreamSlots;
+  /** The tenants' jobs for `/mj/events`: one visibility look per tenant and process. */
+  tenantJobs: TenantJobWatch;
 }
 
 /** One authenticated request as a handler sees it. */

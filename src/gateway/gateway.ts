@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../logger';
 import { MjClient } from '../mj';
 import type { GatewayApp } from './app';
 import { StreamSlots } from './tasks/event-streams';
+import { TenantJobWatch } from './tasks/tenant-feed';
 import { BudgetGuard } from './guards/budget-guard';
 import { UrlSigner } from './tasks/image-urls';
 import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
@@ -77,6 +78,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     log,
     upstream,
     streams: new StreamSlots(options.maxStreamsPerTenant, options.maxStreams),
+    tenantJobs: new TenantJobWatch(mj.client, options.tenantStreamPollMs),
   };
   // The server first: a taken port fails before anything else runs.
   const server = await startGatewayServer(app, o.handlers).catch(async (err: unknown) => {

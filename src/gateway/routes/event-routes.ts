@@ -59,7 +59,5 @@ export async function allEvents(app: GatewayApp, ctx: RequestCtx): Promise<Answe
   const from = resumeFrom(ctx);
   if (from && from.text.length > 16_384) throw badInput(from.field, 'must be at most 16384 characters');
   const cursor = from ? parseTenantCursor(from.text.trim(), from.field) : undefined;
-  return streamAnswer(app, ctx, (signal) =>
-    tenantEvents(app.client, app.mj.feed, ctx.tenant, cursor, app.options.tenantStreamPollMs, signal)
-  );
+  return streamAnswer(app, ctx, (signal) => tenantEvents(app.mj.feed, app.tenantJobs, ctx.tenant, cursor, signal));
 }

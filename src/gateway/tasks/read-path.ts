@@ -102,19 +102,25 @@ export async function recentTasks(
 
 /** Jobs of the tenant still open (the concurrency cap counts these across every gateway process). */
 /**
- * The task ids of `tenant`'s jobs that run, or closed at or after `since` (epoch ms), from visibility (eventually
- * consistent: a job is found a moment after it starts).
+ * The task ids of `tenant`'s jobs that run, or closed at or after `since` (epoch ms), with their close time, from
+ * visibility (eventually consistent: a job is found a moment after it starts).
  */
-export async function tenantTaskIdsSince(client: Client, tenant: string, since: number): Promise<string[]> {
+export async function tenantTaskIdsSince(
+  client: Client,
+  tenant: string,
+  since: number
+): Promise<{ taskId: string; closedAt?: number }[]> {
   const query =
     `${MJ_TENANT.name} = ${q(tenant)} AND WorkflowType = "mjJobWorkflow" AND ` +
     `(ExecutionStatus = "Running" OR CloseTime >= ${q(new Date(since).toISOString())})`;
-  const ids = new Set<string>();
+  const jobs = new Map<string, { taskId: string; closedAt?: number }>();
   for await (const wf of client.workflow.list({ query, pageSize: 1000 })) {
     const parsed = parseJobWorkflowId(wf.workflowId);
-    if (parsed?.tenant === tenant) ids.add(parsed.taskId);
+    // A continued-as-new job has one row per run; the newest (first) is current.
+    if (parsed?.tenant !== tenant || jobs.has(parsed.taskId)) continue;
+    jobs.set(parsed.taskId, { taskId: parsed.taskId, ...(wf.closeTime ? { closedAt: wf.closeTime.getTime() } : {}) });
   }
-  return [...ids];
+  return [...jobs.values()];
 }
 
 export async function countOpenJobs(client: Client, tenant: string): Promise<number> {

@@ -10,7 +10,6 @@
  */
 import type { Client } from '@temporalio/client';
 import type { JobFeedHub } from '../../client/job-feed-hub';
-import { abortableDelay } from '../../client/job-history-feed';
 import { JobNotFoundError } from '../../client/errors';
 import { isFinalEvent } from '../../client/job-event-builder';
 import type { JobEvent } from '../../shared/job-events';
@@ -82,13 +81,55 @@ class Merge {
   }
 }
 
+type JobsListener = { since: () => number; found: (taskIds: string[]) => void };
+
+/**
+ * The tenants' jobs as visibility lists them, one look per tenant every `pollMs` however many of its streams are
+ * open; each stream hears of the jobs running, or closed at or after its own cursor's time.
+ */
+export class TenantJobWatch {
+  private readonly tenants = new Map<string, Set<JobsListener>>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly pollMs: number
+  ) {}
+
+  /** Starts telling `listener` of `tenant`'s jobs; the result stops it. */
+  subscribe(tenant: string, listener: JobsListener): () => void {
+    let listeners = this.tenants.get(tenant);
+    if (!listeners) {
+      listeners = new Set();
+      this.tenants.set(tenant, listeners);
+      void this.run(tenant, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.tenants.get(tenant) === listeners) this.tenants.delete(tenant);
+    };
+  }
+
+  private async run(tenant: string, listeners: Set<JobsListener>): Promise<void> {
+    while (this.tenants.get(tenant) === listeners) {
+      const since = Math.min(...[...listeners].map((l) => l.since()));
+      // Visibility unreachable: the streams go on with the jobs they follow and look again later.
+      const jobs = Number.isFinite(since) ? await tenantTaskIdsSince(this.client, tenant, since).catch(() => []) : [];
+      for (const l of listeners) {
+        const own = l.since();
+        l.found(jobs.filter((j) => j.closedAt === undefined || j.closedAt >= own).map((j) => j.taskId));
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.pollMs).unref());
+    }
+  }
+}
+
 /** The tenant's events after `cursor` (a fresh one when absent), until `signal` aborts. */
 export function tenantEvents(
-  client: Client,
   hub: JobFeedHub,
+  jobs: TenantJobWatch,
   tenant: string,
   cursor: TenantCursor | undefined,
-  pollMs: number,
   signal: AbortSignal
 ): AsyncIterable<SseMessage> {
   const c: TenantCursor = cursor ?? { since: Date.now(), jobs: new Map() };
@@ -110,19 +151,18 @@ export function tenantEvents(
     }
   };
 
-  const discover = async () => {
-    while (!signal.aborted) {
-      const ids = await tenantTaskIdsSince(client, tenant, c.since).catch(() => [] as string[]);
+  const stop = jobs.subscribe(tenant, {
+    since: () => c.since,
+    found: (ids) => {
       for (const id of ids) {
-        if (following.has(id) || c.jobs.get(id)?.finalAt !== undefined) continue;
+        if (signal.aborted || following.has(id) || c.jobs.get(id)?.finalAt !== undefined) continue;
         following.add(id);
         // A job followed to its end stays in `following`; a failed read is tried again at the next look.
         void follow(id).catch(() => following.delete(id));
       }
-      await abortableDelay(pollMs, signal);
-    }
-  };
-  void discover();
+    },
+  });
+  signal.addEventListener('abort', stop, { once: true });
   return merge.drain(signal);
 }
 
