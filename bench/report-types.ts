@@ -4,6 +4,7 @@ import type { ConsolePhaseResult } from './phases/console';
 import type { GatewayPhaseResult } from './phases/gateway';
 import type { GatewayReadPhaseResult } from './phases/gateway-read';
 import type { HistoryPhaseResult } from './phases/history';
+import type { StreamsPhaseResult } from './phases/streams';
 import type { InflightPhaseResult } from './phases/inflight';
 import type { McpPhaseResult } from './phases/mcp';
 import type { MixPhaseResult } from './phases/mix';
@@ -22,6 +23,7 @@ export interface BenchReport {
     gatewayRead?: GatewayReadPhaseResult;
     mcp?: McpPhaseResult;
     console?: ConsolePhaseResult;
+    streams?: StreamsPhaseResult;
     history?: HistoryPhaseResult;
     upstreams?: UpstreamsPhaseResult;
     inflight?: InflightPhaseResult;

@@ -10,6 +10,7 @@ import type { GatewayVariant } from './phases/gateway';
 import { consoleSection, consoleTargets } from './phases/console';
 import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
 import { mcpSection } from './phases/mcp-report';
+import { streamsSection, streamsTargets } from './phases/streams-report';
 import type { VariantName } from './phases/mix';
 import { upstreamsSection, upstreamsTargets } from './phases/upstreams-report';
 
@@ -119,6 +120,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
   out.push(...costTargets(r));
   out.push(...gatewayReadTargets(r.phases.gatewayRead));
   out.push(...consoleTargets(r.phases.console));
+  out.push(...streamsTargets(r.phases.streams));
   out.push(...upstreamsTargets(r.phases.upstreams));
   return out;
 }
@@ -245,6 +247,7 @@ export function renderMarkdown(r: BenchReport): string {
   L.push(...gatewayReadSection(r.phases.gatewayRead));
   L.push(...mcpSection(r.phases.mcp));
   L.push(...consoleSection(r.phases.console));
+  L.push(...streamsSection(r.phases.streams));
 
   const h = r.phases.history;
   if (h) {

@@ -5,6 +5,7 @@ export type PhaseName =
   | 'gateway-read'
   | 'mcp'
   | 'console'
+  | 'streams'
   | 'history'
   | 'upstreams'
   | 'inflight'
@@ -16,6 +17,7 @@ export const ALL_PHASES: readonly PhaseName[] = [
   'gateway-read',
   'mcp',
   'console',
+  'streams',
   'history',
   'upstreams',
   'throughput',

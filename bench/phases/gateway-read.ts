@@ -12,11 +12,9 @@
  * each by `clients` pollers on a timer (fetch every `fetchEveryMs`, list every `listEveryMs`), every answer checked.
  * Plus what the read path adds to each job's history (memo upserts), counted from the histories.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { Agent, request } from 'undici';
 import { jobWorkflowId } from '../../src/tenancy/task-id';
@@ -25,11 +23,11 @@ import { MJ_TENANT } from '../../src/shared/search-attributes';
 import type { BenchContext } from '../lib/context';
 import { startDevServer } from '../lib/dev-server';
 import { startBenchSimulator } from '../lib/sim';
-import { freePort, mapLimit, round, sleep, waitUntil } from '../lib/util';
+import { spawnGateway, type GatewayProcess } from '../lib/gateway-process';
+import { freePort, mapLimit, round, waitUntil } from '../lib/util';
 import { spawnWorker } from '../lib/workers';
 import { runLoad, type LoadResult } from './gateway-read-load';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const TENANT = 'bench';
 const LIST_IDS = 100;
 
@@ -57,44 +55,6 @@ export interface GatewayReadPhaseResult {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
 type Answer = { status: number; body: any };
-
-interface GatewayProcess {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** `src/gateway/main.ts` as its own process; resolves once it prints its URL. */
-async function spawnGateway(env: NodeJS.ProcessEnv, logFile: string): Promise<GatewayProcess> {
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child: ChildProcess = fork(path.join(ROOT, 'src', 'gateway', 'main.ts'), [], {
-    execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  child.stderr?.pipe(log);
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-  let url: string | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    log.write(chunk);
-    url ??= /gateway listening on (\S+)/.exec(chunk.toString())?.[1];
-  });
-  const ok = await waitUntil(() => url !== undefined || exited, 120_000, 100);
-  if (!ok || !url) {
-    child.kill('SIGKILL');
-    throw new Error(`gateway process did not start (see ${logFile})`);
-  }
-  return {
-    url,
-    stop: async () => {
-      if (exited) return;
-      child.kill('SIGTERM');
-      await Promise.race([exitedPromise, sleep(15_000)]);
-      if (!exited) child.kill('SIGKILL');
-      log.end();
-    },
-  };
-}
 
 async function json(agent: Agent, url: string, key: string, body?: unknown): Promise<Answer> {
   const res = await request(url, {

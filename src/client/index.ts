@@ -48,3 +48,6 @@ export { SPEED_MODES } from '../mj/terms/speed-modes';
 export { InputRejectedError } from './rejections';
 export { assetStoreConfig, createTemporalClient, payloadCodecsFor } from '../config/process-wiring';
 export type * from './options';
+export { MjGatewayClient, GatewayStreamError, type MjGatewayClientOptions } from './gateway-events';
+export { JobFeedHub, type JobEventsOptions, type JobFeedHubOptions } from './job-feed-hub';
+export { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from '../shared/job-events';

@@ -61,6 +61,9 @@ import { startJobWorkflow, startOnce } from '../job-start/start-job-workflow';
 import type { Workflow } from '@temporalio/common';
 import { withStoredProgress } from '../webhook/progress-overlay';
 import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
+import type { JobEvent } from '../shared/job-events';
+import { jobEvents } from './job-events';
+import { JobFeedHub, type JobEventsOptions } from './job-feed-hub';
 
 const BLEND_DIMENSIONS = ['PORTRAIT', 'SQUARE', 'LANDSCAPE'] as const;
 
@@ -81,6 +84,8 @@ export class MjJobsClient {
   readonly keys: MjKeysClient;
   /** The callback delivery log of gateway tasks, and replays. */
   readonly deliveries: MjDeliveriesClient;
+  /** The jobs' event feeds read in this process (one history long poll per job, shared by every reader). */
+  readonly feed: JobFeedHub;
   /** Undefined: a job that names no mode leaves it to the worker (FAST, or the upstream pool's preference). */
   private readonly defaultMode: SpeedMode | undefined;
   private readonly inputs: ImageInputs;
@@ -106,6 +111,7 @@ export class MjJobsClient {
       opts.client,
       new TenantDirectory(opts.client, { taskQueue: gatewayTaskQueue, cacheMs: 0 })
     );
+    this.feed = new JobFeedHub(opts.client, { progressStore: opts.progressStore });
     this.ownedConnection = ownedConnection;
   }
 
@@ -134,6 +140,7 @@ export class MjJobsClient {
 
   /** Closes the connection if {@link connect} opened it. @example await mj.close(); */
   async close(): Promise<void> {
+    this.feed.close();
     await this.ownedConnection?.close();
   }
 
@@ -339,6 +346,14 @@ export class MjJobsClient {
       .query(getProgressQuery)
       .catch((err: unknown) => Promise.reject(jobError(id, err)));
     return withStoredProgress(p, this.progressStore);
+  }
+
+  /**
+   * The job's events after `after`, each once and in order, until its final event (docs/client.md, events).
+   * @example for await (const e of mj.events(job.jobId)) console.log(e.seq, e.types, e.memo.phase);
+   */
+  events(jobId: string, opts: JobEventsOptions = {}): AsyncIterable<JobEvent> {
+    return jobEvents(this, jobId, opts);
   }
 
   /**

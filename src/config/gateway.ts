@@ -51,6 +51,14 @@ export interface GatewayOptions {
   readsPerSecond?: number;
   /** @default 100 */
   maxOpenJobs?: number;
+  /** Event streams (`/mj/task/{id}/events`, `/mj/events`) a tenant may hold open on one process. `MJ_GATEWAY_MAX_STREAMS_PER_TENANT`. @default 1000 */
+  maxStreamsPerTenant?: number;
+  /** Event streams one process holds open, all tenants together. `MJ_GATEWAY_MAX_STREAMS`. @default 10000 */
+  maxStreams?: number;
+  /** A comment line on every idle event stream this often, so proxies and clients see it alive. `MJ_GATEWAY_STREAM_HEARTBEAT_MS`. @default 15000 @unit ms */
+  streamHeartbeatMs?: number;
+  /** How often `/mj/events` looks for the tenant's new jobs (visibility). `MJ_GATEWAY_TENANT_STREAM_POLL_MS`. @default 1000 @unit ms */
+  tenantStreamPollMs?: number;
   /**
    * Per-tenant storage quota: bytes of images (uploads, masks, base64 inputs) a tenant may store per day, counted
    * before anything is written (a token bucket per process, like the rate limits; 0 = no image writes).
@@ -115,6 +123,10 @@ export function addDefaults(o: GatewayOptions): GatewayOptionsWithDefaults {
     submitsPerMinute: 60,
     readsPerSecond: 100,
     maxOpenJobs: 100,
+    maxStreamsPerTenant: 1_000,
+    maxStreams: 10_000,
+    streamHeartbeatMs: 15_000,
+    tenantStreamPollMs: 1_000,
     storageBytesPerDay: 1024 * 1024 * 1024,
     trustProxy: false,
     tenantCacheMs: 5_000,
@@ -171,6 +183,10 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, secret = env.MJ_GA
     submitsPerMinute: intEnv(env, 'MJ_GATEWAY_SUBMITS_PER_MINUTE'),
     readsPerSecond: intEnv(env, 'MJ_GATEWAY_READS_PER_SECOND'),
     maxOpenJobs: intEnv(env, 'MJ_GATEWAY_MAX_OPEN_JOBS'),
+    maxStreamsPerTenant: intEnv(env, 'MJ_GATEWAY_MAX_STREAMS_PER_TENANT'),
+    maxStreams: intEnv(env, 'MJ_GATEWAY_MAX_STREAMS'),
+    streamHeartbeatMs: intEnv(env, 'MJ_GATEWAY_STREAM_HEARTBEAT_MS'),
+    tenantStreamPollMs: intEnv(env, 'MJ_GATEWAY_TENANT_STREAM_POLL_MS'),
     storageBytesPerDay: intEnv(env, 'MJ_GATEWAY_STORAGE_BYTES_PER_DAY'),
     readCacheOpenMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_MS'),
     readCacheClosedMs: intEnv(env, 'MJ_GATEWAY_READ_CACHE_CLOSED_MS'),

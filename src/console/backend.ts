@@ -179,6 +179,11 @@ export interface ConsoleBackend {
   authenticate(apiKey: string): Promise<TenantId | null>;
   listJobs(tenant: TenantId, filter: JobFilter): Promise<ConsoleJob[]>;
   getJob(tenant: TenantId, id: string): Promise<ConsoleJob | null>;
+  /**
+   * The job's event feed (`MjJobsClient.events`): yields each time the job changes, ends at its final event. Absent,
+   * or for a pipeline or batch, live pages poll {@link getJob} instead.
+   */
+  jobEvents?(tenant: TenantId, id: string, signal: AbortSignal): AsyncIterable<unknown>;
   getPipeline(tenant: TenantId, id: string): Promise<PipelineView | null>;
   getBatch(tenant: TenantId, id: string): Promise<BatchView | null>;
   /** A captured image of the job (index as in {@link ConsoleJob.images}). */

@@ -194,6 +194,11 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     return withJobCost(this.mj, info, job);
   }
 
+  async *jobEvents(tenant: TenantId, id: string, signal: AbortSignal): AsyncIterable<unknown> {
+    const info = await this.owned(tenant, id);
+    if (info?.type === 'mjJobWorkflow') yield* this.mj.feed.events(info.workflowId, { signal });
+  }
+
   spend(tenant: TenantId): Promise<TenantSpend> {
     return tenantSpend(this.mj, tenant);
   }

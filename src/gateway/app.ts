@@ -18,6 +18,9 @@ import { countOpenJobs } from './tasks/read-path';
 import type { TenantDirectory } from '../tenancy/tenant-directory';
 import type { ViewCache } from './tasks/view-cache';
 import type { BudgetGuard } from './guards/budget-guard';
+import type http from 'node:http';
+import type { StreamSlots } from './tasks/event-streams';
+import type { TenantJobWatch } from './tasks/tenant-feed';
 
 export interface GatewayApp {
   mj: MjJobsClient;
@@ -35,6 +38,10 @@ export interface GatewayApp {
   views?: ViewCache;
   /** Refuses a submit whose tenant's refusing budget is used up (cost ledger). @default no pre-check */
   budgets?: BudgetGuard;
+  /** Open event streams of this process, capped per tenant and in all. */
+  streams: StreamSlots;
+  /** The tenants' jobs for `/mj/events`: one visibility look per tenant and process. */
+  tenantJobs: TenantJobWatch;
 }
 
 /** One authenticated request as a handler sees it. */
@@ -48,12 +55,18 @@ export interface RequestCtx {
   /** Base of absolute URLs we answer with. */
   baseUrl: string;
   idempotencyKey?: string;
+  /** The `Last-Event-ID` header of an event stream's reconnect. */
+  lastEventId?: string;
+  /** The `after` query parameter (an event stream's resume point, for clients that cannot set headers). */
+  after?: string;
 }
 
 export interface Answer {
   status?: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** An event stream: the server hands it the response (with the CORS headers) instead of sending `body`. */
+  stream?: (req: http.IncomingMessage, res: http.ServerResponse, headers: Record<string, string>) => Promise<void>;
 }
 
 export async function admitRead(app: GatewayApp, tenant: string): Promise<void> {

@@ -10,6 +10,8 @@ import type { Config } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { MjClient } from '../mj';
 import type { GatewayApp } from './app';
+import { StreamSlots } from './tasks/event-streams';
+import { TenantJobWatch } from './tasks/tenant-feed';
 import { BudgetGuard } from './guards/budget-guard';
 import { UrlSigner } from './tasks/image-urls';
 import { createGatewayWorker, type GatewayWorker } from './gateway-worker';
@@ -75,6 +77,8 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     budgets: new BudgetGuard(mj.cost, { onError: (err) => log.warn({ err: String(err) }, 'budget pre-check skipped') }),
     log,
     upstream,
+    streams: new StreamSlots(options.maxStreamsPerTenant, options.maxStreams),
+    tenantJobs: new TenantJobWatch(mj.client, options.tenantStreamPollMs),
   };
   // The server first: a taken port fails before anything else runs.
   const server = await startGatewayServer(app, o.handlers).catch(async (err: unknown) => {

@@ -39,7 +39,8 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
-const ALLOW_HEADERS = 'mj-api-secret, authorization, content-type, x-ptoken, idempotency-key, mj-version';
+const ALLOW_HEADERS =
+  'mj-api-secret, authorization, content-type, x-ptoken, idempotency-key, mj-version, last-event-id';
 const PREFIX_RE = /^\/mj-(fast|relax|turbo)(?=\/mj(\/|$))/;
 
 function corsHeaders(app: GatewayApp): Record<string, string> {
@@ -64,6 +65,11 @@ function idempotencyKey(req: http.IncomingMessage): string | undefined {
   if (!v) return undefined;
   if (v.length > 255) throw badInput('Idempotency-Key', 'must be at most 255 characters');
   return v;
+}
+
+function headerText(req: http.IncomingMessage, name: string): string | undefined {
+  const raw = req.headers[name];
+  return Array.isArray(raw) ? raw[0] : raw;
 }
 
 function toAnswer(
@@ -148,8 +154,11 @@ async function handleApi(
       modeFromPath: mode,
       baseUrl: requestBaseUrl(app.options, listen, req),
       idempotencyKey: idempotencyKey(req),
+      lastEventId: headerText(req, 'last-event-id'),
+      after: url.searchParams.get('after') ?? undefined,
     };
     const answer = await route.handler(app, ctx);
+    if (answer.stream) return await answer.stream(req, res, cors);
     sendJson(res, answer.status ?? 200, answer.body, { ...cors, ...answer.headers });
   } catch (err) {
     let a;

@@ -26,7 +26,11 @@ export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 export interface JobEvent {
   /** The job's workflow id. */
   jobId: string;
-  /** 1, 2, 3 … per job, across continue-as-new; never reused, so a reader resumes after the last seq it saw. */
+  /**
+   * Grows per job, across continue-as-new; never reused, so a reader resumes after the last seq it saw. The n-th memo
+   * the job published is n (1, 2, 3 …, the `JobChanged.seq` observers get); a progress step kept beside the workflow
+   * between memo n and n + 1 is n plus a fraction that grows with the progress.
+   */
   seq: number;
   /** Epoch ms the change was published. */
   at: number;

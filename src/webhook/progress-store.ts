@@ -8,6 +8,7 @@
  * shows an older percentage until the next fetch. Keyed by upstream task id, so the receiver stores a delivery
  * without a Temporal call and readers find it from the task id they already hold.
  */
+import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProgress } from '../mj/terms/progress';
@@ -29,6 +30,33 @@ export interface ProgressStore {
   /** Keeps `entry` unless the stored one is further along (deliveries may be reordered); true when none was stored. */
   put(entry: ProgressEntry): Promise<{ first: boolean }>;
   get(taskId: string): Promise<ProgressEntry | undefined>;
+  /**
+   * Calls `listener` with a task id each time an entry may have been written for it (readers then `get` it); returns
+   * the unsubscribe. Absent: readers poll. A hint only: a call may be spurious, and readers still `get` the entry.
+   */
+  watch?(listener: (taskId: string) => void): () => void;
+}
+
+/** The listeners of a store's {@link ProgressStore.watch}; `onFirst` starts watching, its result stops it. */
+class Listeners {
+  private readonly set = new Set<(taskId: string) => void>();
+  private stop: (() => void) | undefined;
+
+  constructor(private readonly onFirst: () => (() => void) | undefined) {}
+
+  add(listener: (taskId: string) => void): () => void {
+    this.set.add(listener);
+    if (this.set.size === 1) this.stop = this.onFirst();
+    return () => {
+      if (!this.set.delete(listener) || this.set.size > 0) return;
+      this.stop?.();
+      this.stop = undefined;
+    };
+  }
+
+  emit(taskId: string): void {
+    for (const l of this.set) l(taskId);
+  }
 }
 
 function rankOf(e: { status?: string; progress?: string }): number {
@@ -62,8 +90,13 @@ export function newerProgress(
 /** One process, bounded, forgotten on restart: tests, and a receiver that serves readers in its own process. */
 export class MemoryProgressStore implements ProgressStore {
   private readonly entries = new Map<string, ProgressEntry>();
+  private readonly listeners = new Listeners(() => undefined);
 
   constructor(private readonly maxEntries = 10_000) {}
+
+  watch(listener: (taskId: string) => void): () => void {
+    return this.listeners.add(listener);
+  }
 
   async put(entry: ProgressEntry): Promise<{ first: boolean }> {
     const old = this.entries.get(entry.taskId);
@@ -72,6 +105,7 @@ export class MemoryProgressStore implements ProgressStore {
     this.entries.set(entry.taskId, entry);
     // Map iteration is insertion order, so the first key is the least recently written.
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.listeners.emit(entry.taskId);
     return { first: old === undefined };
   }
 
@@ -105,8 +139,37 @@ const STALE_TMP_MS = 3_600_000;
  */
 export class DirProgressStore implements ProgressStore {
   private ready: Promise<unknown> | undefined;
+  /** One directory watch (inotify on Linux) for every listener of this process; writers elsewhere are seen too. */
+  private readonly listeners = new Listeners(() => this.watchDir());
 
   constructor(readonly dir: string) {}
+
+  watch(listener: (taskId: string) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  private watchDir(): () => void {
+    let watcher: FSWatcher | undefined;
+    let stopped = false;
+    this.ready ??= mkdir(this.dir, { recursive: true });
+    void this.ready.then(() => {
+      if (stopped) return;
+      try {
+        watcher = watch(this.dir, (_event, name) => {
+          const file = typeof name === 'string' ? name : undefined;
+          if (file?.endsWith('.json')) this.listeners.emit(file.slice(0, -'.json'.length));
+        });
+        // A watch that fails later (the directory removed) leaves readers with what they read last.
+        watcher.on('error', () => watcher?.close());
+      } catch {
+        // No watch here (a file system without one): readers see entries when they next read.
+      }
+    });
+    return () => {
+      stopped = true;
+      watcher?.close();
+    };
+  }
 
   /**
    * Removes entries last written more than `retentionMs` before `now` (by file time: the rename that wrote them) and

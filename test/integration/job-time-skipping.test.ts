@@ -35,6 +35,8 @@ import {
   type Scenario,
 } from '../helpers/job-env';
 import { JOB_PATHS_VERSION } from '../../src/workflows/job/patches';
+import { JobFeedHub } from '../../src/client/job-feed-hub';
+import type { JobEvent } from '../../src/shared/job-events';
 
 jest.setTimeout(60_000);
 
@@ -441,6 +443,22 @@ describe('continue-as-new', () => {
     expect(result.fetches).toBe(log.fetchTimes.length);
     expect(result.submits).toBe(1);
     expect(log.submits).toBe(1);
+
+    // The job's event feed, read from the histories of every run: each memo the job published is one event, seqs
+    // 1..n across the runs; a reader resuming in a later run gets exactly the rest.
+    const upserts = runs.flat().filter((e) => e.workflowPropertiesModifiedEventAttributes?.upsertedMemo).length;
+    const hub = new JobFeedHub(env.client);
+    const feed: JobEvent[] = [];
+    for await (const e of hub.events(workflowId)) feed.push(e);
+    expect(feed.map((e) => e.seq)).toEqual(Array.from({ length: upserts }, (_, i) => i + 1));
+    expect(feed[feed.length - 1]!.memo.phase).toBe('succeeded');
+    const lastRunBase =
+      upserts - runs[runs.length - 1]!.filter((e) => e.workflowPropertiesModifiedEventAttributes?.upsertedMemo).length;
+    const after = lastRunBase - 1;
+    const rest: JobEvent[] = [];
+    for await (const e of hub.events(workflowId, { after })) rest.push(e);
+    expect(rest).toEqual(feed.slice(after));
+    hub.close();
   });
 
   it('measures a one-hour relax job under the default RELAX policy', async () => {

@@ -2,6 +2,7 @@
 import type { Answer, GatewayApp, RequestCtx } from '../app';
 import { action, changeRoute, modal, simpleChange } from './action-routes';
 import { blend, describe, edits, imagine, shorten, unsupported, uploadImages, video } from './submit-routes';
+import { allEvents, taskEvents } from './event-routes';
 import { cancel, fetchTask, imageSeed, listByCondition, listTasks, queue } from './task-routes';
 
 export interface Route {
@@ -38,6 +39,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: /^\/task\/list-by-(?:condition|ids)$/, kind: 'read', handler: listByCondition },
   { method: 'GET', pattern: new RegExp(`^/task/${ID}/fetch$`), kind: 'read', handler: fetchTask },
   { method: 'GET', pattern: /^\/task\/list$/, kind: 'read', handler: listTasks },
+  { method: 'GET', pattern: new RegExp(`^/task/${ID}/events$`), kind: 'read', handler: taskEvents },
+  { method: 'GET', pattern: /^\/events$/, kind: 'read', handler: allEvents },
   { method: 'GET', pattern: /^\/task\/queue$/, kind: 'read', handler: queue },
   { method: 'GET', pattern: new RegExp(`^/task/${ID}/image-seed$`), kind: 'read', handler: imageSeed },
   { method: 'POST', pattern: new RegExp(`^/task/${ID}/cancel$`), kind: 'submit', handler: cancel },

@@ -10,7 +10,7 @@ import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-m
 import { MJ_TENANT } from '../../shared/search-attributes';
 import { GATEWAY_MEMO_KEY, type GatewayMemo, type JobView } from './gateway-memo';
 import { fillLaggingMemo, memoLags } from './fallback-memo';
-import { jobWorkflowId } from '../../tenancy/task-id';
+import { jobWorkflowId, parseJobWorkflowId } from '../../tenancy/task-id';
 import type { ViewCache } from './view-cache';
 
 function viewOf(memo: Record<string, unknown> | undefined, execution: string, tenant: string): JobView | undefined {
@@ -101,6 +101,28 @@ export async function recentTasks(
 }
 
 /** Jobs of the tenant still open (the concurrency cap counts these across every gateway process). */
+/**
+ * The task ids of `tenant`'s jobs that run, or closed at or after `since` (epoch ms), with their close time, from
+ * visibility (eventually consistent: a job is found a moment after it starts).
+ */
+export async function tenantTaskIdsSince(
+  client: Client,
+  tenant: string,
+  since: number
+): Promise<{ taskId: string; closedAt?: number }[]> {
+  const query =
+    `${MJ_TENANT.name} = ${q(tenant)} AND WorkflowType = "mjJobWorkflow" AND ` +
+    `(ExecutionStatus = "Running" OR CloseTime >= ${q(new Date(since).toISOString())})`;
+  const jobs = new Map<string, { taskId: string; closedAt?: number }>();
+  for await (const wf of client.workflow.list({ query, pageSize: 1000 })) {
+    const parsed = parseJobWorkflowId(wf.workflowId);
+    // A continued-as-new job has one row per run; the newest (first) is current.
+    if (parsed?.tenant !== tenant || jobs.has(parsed.taskId)) continue;
+    jobs.set(parsed.taskId, { taskId: parsed.taskId, ...(wf.closeTime ? { closedAt: wf.closeTime.getTime() } : {}) });
+  }
+  return [...jobs.values()];
+}
+
 export async function countOpenJobs(client: Client, tenant: string): Promise<number> {
   const r = await client.workflow.count(
     `${MJ_TENANT.name} = ${q(tenant)} AND WorkflowType = "mjJobWorkflow" AND ExecutionStatus = "Running"`

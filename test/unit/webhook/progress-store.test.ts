@@ -84,3 +84,37 @@ describe('reader overlay', () => {
     expect(await memoWithStoredProgress(m, store)).toMatchObject({ progress: '55%', status: 'IN_PROGRESS' });
   });
 });
+
+describe('watch: readers hear of writes without polling', () => {
+  test('a memory store calls its listeners with the task id; an unsubscribed one is not called', async () => {
+    const store = new MemoryProgressStore();
+    const heard: string[] = [];
+    const stop = store.watch((id) => heard.push(id));
+    await store.put(progressEntry({ id: 'T1', status: 'IN_PROGRESS', progress: '10%' }, 1));
+    stop();
+    await store.put(progressEntry({ id: 'T2', status: 'IN_PROGRESS', progress: '10%' }, 2));
+    expect(heard).toEqual(['T1']);
+  });
+
+  test("a directory store hears another instance's write to the same directory", async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'mj-progress-')), 'p');
+    const reader = new DirProgressStore(dir);
+    const writer = new DirProgressStore(dir);
+    let stop = () => undefined as void;
+    const heard = new Promise<string>((resolve) => {
+      stop = reader.watch((id) => resolve(id));
+    });
+    // The watch starts once the directory exists; writes until it is heard (each one is a new rename event).
+    let n = 0;
+    const write = setInterval(
+      () => void writer.put(progressEntry({ id: 'T7', status: 'IN_PROGRESS', progress: `${++n}%` }, n)),
+      50
+    );
+    try {
+      expect(await heard).toBe('T7');
+    } finally {
+      clearInterval(write);
+      stop();
+    }
+  });
+});
