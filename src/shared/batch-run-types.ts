@@ -78,6 +78,8 @@ export interface PagedBatchInput {
   total: number;
   /** @default DEFAULT_BATCH_CHUNK_SIZE */
   chunkSize?: number;
+  /** Continue as new between chunks once the history passed this. @default CONTINUE_AS_NEW_EVENTS */
+  continueAsNewAfterEvents?: number;
   /** 1 for the first run, n+1 for the n-th retry of failed items. */
   attempt?: number;
   /** The batch whose failed items this one retries. */
@@ -186,6 +188,9 @@ export interface BatchLiveProgress {
   /** Runs of the batch workflow so far (continue-as-new) and the largest run's history. */
   runs: number;
   maxRunEvents: number;
+  /** The stored input and the settings (what retry-failed starts the next attempt from). */
+  inputKey: string;
+  settings: BatchSettings;
 }
 
 /** The status of one manifest line. */

@@ -187,6 +187,8 @@ export class PagedBatchRun {
       pages: [...this.carry.pages],
       runs: this.carry.runs,
       maxRunEvents: Math.max(this.carry.maxRunEvents, historyLength),
+      inputKey: this.input.inputKey,
+      settings: s,
     };
   }
 }

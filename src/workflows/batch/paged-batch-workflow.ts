@@ -92,7 +92,7 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
   try {
     while (run.hasNextChunk()) {
       await condition(() => !run.paused);
-      if (historyIsLong(CONTINUE_AS_NEW_EVENTS)) {
+      if (historyIsLong(input.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_EVENTS)) {
         await condition(allHandlersFinished);
         await continueAsNew<typeof pagedBatchWorkflow>(run.continueInput(workflowInfo().historyLength));
       }
