@@ -26,6 +26,7 @@ import {
 import { ConfigError } from '../config';
 import { MjInputError } from '../mj/errors';
 import { BatchSpecError, PipelineSpecError } from '../pipeline/errors';
+import { BatchNothingToRetryError, BatchOverBudgetError, BatchStillRunningError } from '../client/batch-errors';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, notFound: 3, unreachable: 4, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -73,6 +74,9 @@ export function exitCodeFor(err: unknown): ExitCode {
     err instanceof MjInputError ||
     err instanceof PipelineSpecError ||
     err instanceof BatchSpecError ||
+    err instanceof BatchOverBudgetError ||
+    err instanceof BatchStillRunningError ||
+    err instanceof BatchNothingToRetryError ||
     err instanceof ConfigError ||
     err instanceof CliInputError
   ) {
