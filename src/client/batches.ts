@@ -4,7 +4,7 @@
  * pause, resume, cancel, retry of the failed items, and the manifest. The item list is stored once in the asset
  * store; only its key enters the workflow.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { AssetStore } from '../assets/asset-store';
 import { MjInputError } from '../mj/errors';
 import type { SpeedMode } from '../mj/types';
@@ -250,8 +250,8 @@ export class MjBatchesClient {
         waiting: p.total - done - c.running,
       };
     } catch (err) {
-      // The chunk ended between the two reads: the batch's own figures are the news.
-      if (err instanceof WorkflowNotFoundError) return p;
+      // The chunk ended between the two reads, or has not run its first task yet: the batch's figures stand.
+      if (err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError) return p;
       throw err;
     }
   }

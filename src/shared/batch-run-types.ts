@@ -128,7 +128,7 @@ export interface BatchChunkResult {
   chunk: number;
   counts: BatchCounts;
   spent: number;
-  /** Manifest pages written after the last progress signal. */
+  /** Manifest pages the chunk wrote (each also signalled to the batch as it was written). */
   pages: string[];
   budgetStopped: boolean;
   /** The chunk's history length when it ended. */

@@ -26,7 +26,7 @@ import { PIPELINE_FAILURE } from '../../shared/failure-types';
 import type { FailureInfo, PipelineInput, PipelineResult } from '../../shared/pipeline-types';
 import { runChildJob } from '../common/child-jobs';
 import type { BatchActivities } from './batch-activities';
-import { ChunkRun, type ChunkItem } from './chunk-run';
+import { ChunkRun, emptyCounts, type ChunkItem } from './chunk-run';
 import { chunkProgressSignal, getChunkProgressQuery, setBatchPausedSignal } from './messages';
 import { quietUntil } from './quiet-hours';
 
@@ -79,24 +79,42 @@ function start(run: ChunkRun, s: ChunkItem): void {
 
 /** Runs one chunk; see the module comment. */
 export async function batchChunkWorkflow(input: BatchChunkInput): Promise<BatchChunkResult> {
-  const items = await acts.readBatchItems({ inputKey: input.inputKey, offset: input.offset, count: input.count });
-  const run = new ChunkRun(input, items);
-  const parent = getExternalWorkflowHandle(input.batchId);
-  const pages: string[] = [];
-  setHandler(setBatchPausedSignal, (paused) => {
-    run.paused = paused;
-    run.dirty = true;
+  // Handlers first: a query or a pause may come before the items are read.
+  const early: { paused: boolean; run?: ChunkRun } = { paused: input.paused };
+  setHandler(setBatchPausedSignal, (p) => {
+    early.paused = p;
+    if (early.run) {
+      early.run.paused = p;
+      early.run.dirty = true;
+    }
   });
   setHandler(getChunkProgressQuery, () => {
-    const running = run.running();
-    const waiting = run.items.filter((i) => i.status === 'pending').length;
-    return { chunk: input.chunk, running, waiting, unwritten: run.pendingCounts() };
+    const r = early.run;
+    if (!r) return { chunk: input.chunk, running: 0, waiting: input.count, unwritten: emptyCounts() };
+    const waiting = r.items.filter((i) => i.status === 'pending').length;
+    return { chunk: input.chunk, running: r.running(), waiting, unwritten: r.pendingCounts() };
   });
+  const items = await acts.readBatchItems({ inputKey: input.inputKey, offset: input.offset, count: input.count });
+  const run = (early.run = new ChunkRun({ ...input, paused: early.paused }, items));
+  await runChunk(input, run);
+  return {
+    chunk: input.chunk,
+    counts: run.counts,
+    spent: run.spent,
+    pages: run.pages,
+    budgetStopped: run.budgetStopped,
+    historyLength: workflowInfo().historyLength,
+  };
+}
+
+/** Starts items while allowed, writes pages as they fill, and ends when every item has an outcome. */
+async function runChunk(input: BatchChunkInput, run: ChunkRun): Promise<void> {
+  const parent = getExternalWorkflowHandle(input.batchId);
   const flush = async (final: boolean) => {
     while (run.pageDue(final)) {
       const { lines, counts } = run.takePage();
       const page = await acts.writeManifestPage({ batchId: input.batchId, lines });
-      pages.push(page);
+      run.pages.push(page);
       await parent.signal(chunkProgressSignal, { chunk: input.chunk, page, counts, spent: run.spent });
     }
   };
@@ -122,12 +140,4 @@ export async function batchChunkWorkflow(input: BatchChunkInput): Promise<BatchC
     });
     throw err;
   }
-  return {
-    chunk: input.chunk,
-    counts: run.counts,
-    spent: run.spent,
-    pages,
-    budgetStopped: run.budgetStopped,
-    historyLength: workflowInfo().historyLength,
-  };
 }

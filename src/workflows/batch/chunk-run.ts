@@ -66,6 +66,8 @@ export class ChunkRun {
   spent = 0;
   budgetStopped = false;
   readonly counts = emptyCounts();
+  /** Manifest pages written, in order. */
+  readonly pages: string[] = [];
   /** Lines of finished items not yet written, and how many items they cover. */
   private buffer: ManifestLine[] = [];
   private buffered = 0;
