@@ -128,7 +128,7 @@ export class MjBatchesClient {
     private readonly taskQueue: string,
     private readonly cost: Pick<MjCostClient, 'budgets'>,
     /** The configured upstreams' price tables (empty: nothing is priced). */
-    private readonly prices: readonly PriceTable[]
+    readonly prices: readonly PriceTable[]
   ) {}
 
   /** Parses and prices the items; starts nothing. */

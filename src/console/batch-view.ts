@@ -2,6 +2,7 @@
  * The console's view of a batch: from its report once it completed, else from its progress query. Pure functions,
  * beside `pipeline-view.ts`.
  */
+import type { BatchLiveProgress } from '../shared/batch-run-types';
 import type { BatchProgress, BatchReport } from '../shared/pipeline-types';
 import type { BatchView, ConsoleState } from './backend';
 
@@ -37,5 +38,24 @@ export function batchViewOfProgress(id: string, state: ConsoleState, p: BatchPro
         }
       : NO_COUNTS,
     items: (p?.items ?? []).map((i) => ({ ...i, failure: i.failure?.message })),
+  };
+}
+
+/** A batch of the paged engine: counts from its live summary; its items are in the manifest. */
+export function pagedBatchView(id: string, state: ConsoleState, p: BatchLiveProgress): BatchView {
+  return {
+    id,
+    name: p.name ?? id,
+    state,
+    counts: {
+      total: p.total,
+      pending: p.waiting,
+      running: p.running,
+      succeeded: p.succeeded,
+      failed: p.failed,
+      cancelled: p.cancelled + p.notStarted,
+    },
+    items: [],
+    paged: p,
   };
 }

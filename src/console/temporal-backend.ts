@@ -34,6 +34,7 @@ import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attr
 import type { CapturedImage, JobInput, JobProgress, JobRequest, JobResult, PollPolicy } from '../shared/types';
 import { getBatchProgressQuery, getPipelineProgressQuery, getProgressQuery } from '../workflows';
 import type {
+  BatchControl,
   BatchView,
   ConsoleBackend,
   ConsoleJob,
@@ -57,7 +58,9 @@ import {
 } from './job-view';
 import { withJobCost, tenantSpend } from './cost-view';
 import { withinDeadline } from './deadline';
-import { batchViewOfProgress, batchViewOfReport } from './batch-view';
+import { batchViewOfProgress, batchViewOfReport, pagedBatchView } from './batch-view';
+import { PAGED_BATCH_WORKFLOW_TYPE } from '../workflows/batch/messages';
+import { manifestText } from '../workflows/batch/manifest-lines';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
 import { MJ_TENANT } from '../shared/search-attributes';
 import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
@@ -179,6 +182,9 @@ export class TemporalConsoleBackend implements ConsoleBackend {
 
   async getBatch(tenant: TenantId, id: string): Promise<BatchView | null> {
     const info = await this.owned(tenant, id);
+    if (info?.type === PAGED_BATCH_WORKFLOW_TYPE) {
+      return pagedBatchView(id, executionState(facts(info).executionStatus), await this.mj.batches.progress(id));
+    }
     if (!info || info.type !== 'batchWorkflow') return null;
     const f = facts(info);
     if (f.executionStatus === 'COMPLETED') return batchViewOfReport(id, await this.closedResult<BatchReport>(info));
@@ -307,6 +313,21 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     return (await this.forTenant(tenant).batch(text, opts)).jobId;
   }
 
+  async batchControl(tenant: TenantId, id: string, what: BatchControl): Promise<string> {
+    const info = await this.owned(tenant, id);
+    if (info?.type !== PAGED_BATCH_WORKFLOW_TYPE) throw new WorkflowNotFoundError('no such batch', id, undefined);
+    const batches = this.forTenant(tenant).batches;
+    if (what === 'retry-failed') return (await batches.retryFailed(id)).batchId;
+    await batches[what](id);
+    return id;
+  }
+
+  async batchManifest(tenant: TenantId, id: string): Promise<string | null> {
+    const info = await this.owned(tenant, id);
+    if (info?.type !== PAGED_BATCH_WORKFLOW_TYPE) return null;
+    return manifestText(await this.mj.batches.manifest(id));
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Internals
 
@@ -327,6 +348,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
         taskQueue: this.mj.taskQueue,
         mode: this.opts.mode,
         progressStore: this.mj.progressStore,
+        prices: [...this.mj.batches.prices],
       });
       this.tenantClients.set(tenant, mj);
     }
