@@ -1,5 +1,6 @@
 /** The shape of a benchmark report and of one target's verdict, read by the report writer and the target checks. */
 import type { BenchFlags } from './lib/context';
+import type { BatchPhaseResult } from './phases/batch';
 import type { GatewayPhaseResult } from './phases/gateway';
 import type { GatewayReadPhaseResult } from './phases/gateway-read';
 import type { HistoryPhaseResult } from './phases/history';
@@ -20,6 +21,7 @@ export interface BenchReport {
     gatewayRead?: GatewayReadPhaseResult;
     history?: HistoryPhaseResult;
     upstreams?: UpstreamsPhaseResult;
+    batch?: BatchPhaseResult;
     inflight?: InflightPhaseResult;
     throughput?: ThroughputPhaseResult;
   };

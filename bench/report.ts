@@ -10,6 +10,7 @@ import type { GatewayVariant } from './phases/gateway';
 import { gatewayReadSection, gatewayReadTargets } from './phases/gateway-read-report';
 import type { VariantName } from './phases/mix';
 import { upstreamsSection, upstreamsTargets } from './phases/upstreams-report';
+import { batchSection, batchTargets } from './phases/batch-report';
 
 import type { BenchReport, TargetCheck } from './report-types';
 
@@ -117,6 +118,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
   out.push(...costTargets(r));
   out.push(...gatewayReadTargets(r.phases.gatewayRead));
   out.push(...upstreamsTargets(r.phases.upstreams));
+  out.push(...batchTargets(r.phases.batch));
   return out;
 }
 
@@ -258,6 +260,7 @@ export function renderMarkdown(r: BenchReport): string {
   }
 
   L.push(...upstreamsSection(r.phases.upstreams));
+  L.push(...batchSection(r.phases.batch));
 
   const inf = r.phases.inflight;
   if (inf) {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--jobs N] [--phases mix,gateway,gateway-read,history,upstreams,inflight,throughput] [--seed N] [--cache N]
+ * `npm run bench [-- --quick] [--jobs N] [--phases mix,gateway,gateway-read,history,upstreams,batch,inflight,throughput] [--seed N] [--cache N]
  * [--gateway-read (that phase alone)]
  * [--levels 100,1000,3000,5000] [--workers 1,2] [--budget MIN]`
  *
@@ -19,6 +19,7 @@ import { errorMessage, makeLogger } from './lib/util';
 import { buildWorkflowBundle } from './lib/workers';
 import { runGatewayPhase } from './phases/gateway';
 import { runGatewayReadPhase } from './phases/gateway-read';
+import { runBatchPhase } from './phases/batch';
 import { runHistoryPhase } from './phases/history';
 import { runInflightPhase } from './phases/inflight';
 import { runMixPhase } from './phases/mix';
@@ -72,7 +73,7 @@ export function parseFlags(argv: string[]): BenchFlags {
       flags.phases = names;
     } else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,gateway-read,history,upstreams,inflight,throughput] [--gateway-read] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2] [--budget MIN]'
+        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,gateway-read,history,upstreams,batch,inflight,throughput] [--gateway-read] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2] [--budget MIN]'
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
       if (phase === 'gateway-read') report.phases.gatewayRead = await runGatewayReadPhase(ctx);
       if (phase === 'history') report.phases.history = await runHistoryPhase(ctx);
       if (phase === 'upstreams') report.phases.upstreams = await runUpstreamsPhase(ctx);
+      if (phase === 'batch') report.phases.batch = await runBatchPhase(ctx);
       if (phase === 'inflight') report.phases.inflight = await runInflightPhase(ctx);
       if (phase === 'throughput') report.phases.throughput = await runThroughputPhase(ctx);
       log(`phase ${phase} done in ${Math.round((Date.now() - t) / 1000)} s`);

@@ -1,5 +1,6 @@
 /** What every phase receives from bench/run.ts. */
-export type PhaseName = 'mix' | 'gateway' | 'gateway-read' | 'history' | 'upstreams' | 'inflight' | 'throughput';
+export type PhaseName =
+  'mix' | 'gateway' | 'gateway-read' | 'history' | 'upstreams' | 'batch' | 'inflight' | 'throughput';
 /** In run order: the capacity phase last, so its optional top level uses whatever time is left. */
 export const ALL_PHASES: readonly PhaseName[] = [
   'mix',
@@ -7,6 +8,7 @@ export const ALL_PHASES: readonly PhaseName[] = [
   'gateway-read',
   'history',
   'upstreams',
+  'batch',
   'throughput',
   'inflight',
 ];
