@@ -35,3 +35,13 @@ export class BatchNothingToRetryError extends Error {
     super(`batch ${batchId} has no failed item to retry`);
   }
 }
+
+/** No paged batch has this id (nothing, or a workflow of another kind). */
+export class BatchNotFoundError extends Error {
+  override readonly name = 'BatchNotFoundError';
+  readonly code = 'BATCH_NOT_FOUND';
+  readonly field = 'batchId';
+  constructor(readonly batchId: string) {
+    super(`no paged batch ${batchId}`);
+  }
+}

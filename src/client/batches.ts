@@ -29,7 +29,12 @@ import {
 } from '../workflows/batch/messages';
 import type { pagedBatchWorkflow } from '../workflows/batch/paged-batch-workflow';
 import { startOnce } from '../job-start/start-job-workflow';
-import { BatchNothingToRetryError, BatchOverBudgetError, BatchStillRunningError } from './batch-errors';
+import {
+  BatchNothingToRetryError,
+  BatchNotFoundError,
+  BatchOverBudgetError,
+  BatchStillRunningError,
+} from './batch-errors';
 import { estimateBatch, type BatchEstimate } from './batch-estimate';
 import type { MjCostClient } from './cost';
 import { newWorkflowId } from './job-ids';
@@ -231,7 +236,10 @@ export class MjBatchesClient {
   /** The batch's live summary: counts, rate, ETA, deadline; the running chunk's items included. */
   async progress(batchId: string): Promise<BatchLiveProgress> {
     const handle = this.client.workflow.getHandle(batchId);
-    const desc = await handle.describe();
+    const desc = await handle.describe().catch((err: unknown) => {
+      throw err instanceof WorkflowNotFoundError ? new BatchNotFoundError(batchId) : err;
+    });
+    if (desc.type !== PAGED_BATCH_WORKFLOW_TYPE) throw new BatchNotFoundError(batchId);
     if (desc.status.name === 'COMPLETED') return (await handle.result()) as BatchLiveProgress;
     const p = await handle.query(getPagedBatchProgressQuery);
     if (!p.currentChunk || desc.status.name !== 'RUNNING') return p;
@@ -287,9 +295,8 @@ export class MjBatchesClient {
    * @throws BatchStillRunningError, BatchNothingToRetryError
    */
   async retryFailed(batchId: string, opts: Pick<PagedBatchOptions, 'onBudget' | 'budget'> = {}) {
-    const desc = await this.client.workflow.getHandle(batchId).describe();
-    if (desc.status.name === 'RUNNING') throw new BatchStillRunningError(batchId);
     const p = await this.progress(batchId);
+    if (p.state === 'running' || p.state === 'paused') throw new BatchStillRunningError(batchId);
     const failed = new Map<string, string>();
     for (const l of await this.manifest(batchId)) if (l.status === 'failed') failed.set(l.itemId, l.jobId ?? '');
     if (failed.size === 0) throw new BatchNothingToRetryError(batchId);

@@ -3,7 +3,12 @@
  * storage quota) its own status; the rest is 500/503.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { BatchNothingToRetryError, BatchOverBudgetError, BatchStillRunningError } from '../client/batch-errors';
+import {
+  BatchNothingToRetryError,
+  BatchNotFoundError,
+  BatchOverBudgetError,
+  BatchStillRunningError,
+} from '../client/batch-errors';
 import { JobNotFoundError } from '../client';
 import { GatewayError } from '../gateway/errors';
 import { MjInputError } from '../mj/errors';
@@ -22,7 +27,9 @@ export function describeError(err: unknown): PageError {
   if (err instanceof MjInputError) return { status: 400, message: `${err.field} ${err.rule}` };
   if (err instanceof PipelineSpecError || err instanceof BatchSpecError) return { status: 400, message: err.message };
   if (err instanceof JobNotFoundError) return { status: 404, message: 'No such job.' };
-  if (err instanceof WorkflowNotFoundError) return { status: 404, message: 'No such batch.' };
+  if (err instanceof WorkflowNotFoundError || err instanceof BatchNotFoundError) {
+    return { status: 404, message: 'No such batch.' };
+  }
   if (
     err instanceof BatchStillRunningError ||
     err instanceof BatchNothingToRetryError ||

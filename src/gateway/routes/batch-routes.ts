@@ -3,8 +3,7 @@
  * resume, cancel, retry of the failed items, and the manifest. A batch is the tenant's when it was started for it
  * (`--tenant`, `tenant` option: its cost tags name the tenant); any other id is answered as unknown.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { BatchNothingToRetryError, BatchStillRunningError } from '../../client/batch-errors';
+import { BatchNothingToRetryError, BatchNotFoundError, BatchStillRunningError } from '../../client/batch-errors';
 import type { BatchLiveProgress } from '../../shared/batch-run-types';
 import type { Answer, GatewayApp, RequestCtx } from '../app';
 import { GatewayError } from '../errors';
@@ -22,7 +21,7 @@ async function owned(app: GatewayApp, ctx: RequestCtx): Promise<BatchLiveProgres
   try {
     p = await app.mj.batches.progress(id);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw unknownBatch();
+    if (err instanceof BatchNotFoundError) throw unknownBatch();
     throw err;
   }
   if (p.settings.costTags?.tenant !== ctx.tenant) throw unknownBatch();

@@ -124,8 +124,9 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
     await CancellationScope.nonCancellable(async () => {
       // The cancelled chunk (child cancellation waits for it to end) listed its own items; the chunks never
       // started are listed here.
-      const from =
-        run.current !== undefined ? Math.min(input.total, (run.current + 1) * run.chunkSize) : run.nextOffset();
+      // A chunk that never started (cancelled while starting) listed nothing: its items are listed here too.
+      const started = chunk !== undefined && run.current !== undefined;
+      const from = started ? Math.min(input.total, (run.current! + 1) * run.chunkSize) : run.nextOffset();
       if (from < input.total) {
         const rest = await acts.listNotStarted({
           batchId,
