@@ -336,7 +336,8 @@ const BATCH_SCENARIOS: Scenario[] = [
     async run(r) {
       const q = r.queues.trueai;
       const batches = new MjBatchesClient(r.env.client, q.store, q.taskQueue, { budgets: async () => [] }, []);
-      const text = 'a red fox --v 7\na grey owl --sim-fail content-policy\na blue hare --v 7\n' +
+      const text =
+        'a red fox --v 7\na grey owl --sim-fail content-policy\na blue hare --v 7\n' +
         'a paper boat --v 7\na brass lamp --v 7\nan oak chair --v 7\n';
       const { batchId } = await batches.start(text, {
         concurrency: 2,

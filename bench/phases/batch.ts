@@ -168,7 +168,7 @@ export async function runBatchPhase(ctx: BenchContext): Promise<BatchPhaseResult
       },
     };
   } catch (err) {
-    throw new Error(`batch phase: ${errorMessage(err)}`);
+    throw new Error(`batch phase: ${errorMessage(err)}`, { cause: err });
   } finally {
     proc.stop();
     await worker.stop();

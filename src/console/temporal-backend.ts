@@ -61,6 +61,7 @@ import { withinDeadline } from './deadline';
 import { batchViewOfProgress, batchViewOfReport, pagedBatchView } from './batch-view';
 import { PAGED_BATCH_WORKFLOW_TYPE } from '../workflows/batch/messages';
 import { manifestText } from '../workflows/batch/manifest-lines';
+import { BatchNotFoundError } from '../client/batch-errors';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
 import { MJ_TENANT } from '../shared/search-attributes';
 import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
@@ -314,17 +315,13 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   }
 
   async batchControl(tenant: TenantId, id: string, what: BatchControl): Promise<string> {
-    const info = await this.owned(tenant, id);
-    if (info?.type !== PAGED_BATCH_WORKFLOW_TYPE) throw new WorkflowNotFoundError('no such batch', id, undefined);
+    if ((await this.owned(tenant, id))?.type !== PAGED_BATCH_WORKFLOW_TYPE) throw new BatchNotFoundError(id);
     const batches = this.forTenant(tenant).batches;
-    if (what === 'retry-failed') return (await batches.retryFailed(id)).batchId;
-    await batches[what](id);
-    return id;
+    return what === 'retry-failed' ? (await batches.retryFailed(id)).batchId : (await batches[what](id), id);
   }
 
   async batchManifest(tenant: TenantId, id: string): Promise<string | null> {
-    const info = await this.owned(tenant, id);
-    if (info?.type !== PAGED_BATCH_WORKFLOW_TYPE) return null;
+    if ((await this.owned(tenant, id))?.type !== PAGED_BATCH_WORKFLOW_TYPE) return null;
     return manifestText(await this.mj.batches.manifest(id));
   }
 

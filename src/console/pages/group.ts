@@ -73,15 +73,18 @@ function pagedPanel(ctx: PageContext, b: BatchView): SafeHtml {
       ${p.ratePerMinute.toFixed(1)} items/min${p.eta !== undefined ? html` · ETA ${at(p.eta)}` : ''}
       ${p.notStarted ? html` · ${p.notStarted} not started` : ''}${p.budgetStopped ? ' (budget reached)' : ''}
     </p>
-    ${dl
-      ? html`<p class="${dl.reachable === false ? 'notice error' : 'muted'}" data-deadline="${String(dl.reachable)}">
-          Deadline ${at(dl.at)}:
-          ${dl.reachable === 'unknown' ? 'not known yet' : dl.reachable ? 'reachable' : 'not reachable at this rate'}
-        </p>`
-      : ''}
+    ${
+      dl
+        ? html`<p class="${dl.reachable === false ? 'notice error' : 'muted'}" data-deadline="${String(dl.reachable)}">
+            Deadline ${at(dl.at)}:
+            ${dl.reachable === 'unknown' ? 'not known yet' : dl.reachable ? 'reachable' : 'not reachable at this rate'}
+          </p>`
+        : ''
+    }
     <p>
-      ${open && p.state !== 'paused' ? button('pause', 'Pause') : ''} ${p.state === 'paused' ? button('resume', 'Resume') : ''}
-      ${open ? button('cancel', 'Cancel') : ''} ${!open && p.failed > 0 ? button('retry-failed', 'Retry failed') : ''}
+      ${open && p.state !== 'paused' ? button('pause', 'Pause') : ''}
+      ${p.state === 'paused' ? button('resume', 'Resume') : ''} ${open ? button('cancel', 'Cancel') : ''}
+      ${!open && p.failed > 0 ? button('retry-failed', 'Retry failed') : ''}
       <a href="${ctx.base}/batches/${enc(b.id)}/manifest.jsonl" download>Manifest (JSON Lines)</a>
     </p>
   </section>`;
@@ -91,7 +94,10 @@ export function batchLive(ctx: PageContext, b: BatchView): SafeHtml {
   const live = !isTerminal(b.state);
   const c = b.counts;
   if (b.paged) {
-    return html`<div id="group-live" ${live ? html`data-refresh-src="${ctx.base}/batches/${enc(b.id)}?fragment=1"` : ''}>
+    return html`<div
+      id="group-live"
+      ${live ? html`data-refresh-src="${ctx.base}/batches/${enc(b.id)}?fragment=1"` : ''}
+    >
       <p>
         ${stateBadge(b.state)} ${c.succeeded} done · ${c.running} running · ${c.pending} waiting · ${c.failed} failed ·
         ${c.cancelled} cancelled or not started of ${c.total}
