@@ -353,7 +353,16 @@ const BATCH_SCENARIOS: Scenario[] = [
       const handle = r.env.client.workflow.getHandle(batchId);
       const end = await handle.result();
       if (end.total !== 6 || end.failed !== 1) throw new Error(`paged batch scenario: ${JSON.stringify(end)}`);
-      await r.save('pagedbatch-chunks-paused-resumed', handle);
+      // Keep the run that took the pause and the resume (walking back from the last run).
+      let runId: string | undefined;
+      for (let n = 0; n < 20; n++) {
+        const events = (await r.env.client.workflow.getHandle(batchId, runId).fetchHistory()).events ?? [];
+        const signals = events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName);
+        if (signals.includes('setBatchPaused')) break;
+        runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+        if (!runId) throw new Error('paged batch scenario: no run took the pause');
+      }
+      await r.save('pagedbatch-chunks-paused-resumed', handle, runId);
       await r.save('batchchunk-two-items-one-refused', r.env.client.workflow.getHandle(chunkWorkflowId(batchId, 0)));
     },
   },
