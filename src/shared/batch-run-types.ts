@@ -143,7 +143,7 @@ export interface ChunkProgressSignal {
   spent: number;
 }
 
-export const BATCH_RUN_STATES = ['running', 'paused', 'quiet', 'done', 'cancelled'] as const;
+export const BATCH_RUN_STATES = ['running', 'paused', 'done', 'cancelled'] as const;
 export type BatchRunState = (typeof BATCH_RUN_STATES)[number];
 
 /** Whether the deadline is reachable at the rate so far (`unknown` until an item finished). */
