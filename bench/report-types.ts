@@ -1,6 +1,7 @@
 /** The shape of a benchmark report and of one target's verdict, read by the report writer and the target checks. */
 import type { BenchFlags } from './lib/context';
 import type { ConsolePhaseResult } from './phases/console';
+import type { BatchPhaseResult } from './phases/batch';
 import type { GatewayPhaseResult } from './phases/gateway';
 import type { GatewayReadPhaseResult } from './phases/gateway-read';
 import type { HistoryPhaseResult } from './phases/history';
@@ -26,6 +27,7 @@ export interface BenchReport {
     streams?: StreamsPhaseResult;
     history?: HistoryPhaseResult;
     upstreams?: UpstreamsPhaseResult;
+    batch?: BatchPhaseResult;
     inflight?: InflightPhaseResult;
     throughput?: ThroughputPhaseResult;
   };

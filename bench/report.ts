@@ -13,6 +13,7 @@ import { mcpSection } from './phases/mcp-report';
 import { streamsSection, streamsTargets } from './phases/streams-report';
 import type { VariantName } from './phases/mix';
 import { upstreamsSection, upstreamsTargets } from './phases/upstreams-report';
+import { batchSection, batchTargets } from './phases/batch-report';
 
 import type { BenchReport, TargetCheck } from './report-types';
 
@@ -122,6 +123,7 @@ export function judgeTargets(r: BenchReport): TargetCheck[] {
   out.push(...consoleTargets(r.phases.console));
   out.push(...streamsTargets(r.phases.streams));
   out.push(...upstreamsTargets(r.phases.upstreams));
+  out.push(...batchTargets(r.phases.batch));
   return out;
 }
 
@@ -266,6 +268,7 @@ export function renderMarkdown(r: BenchReport): string {
   }
 
   L.push(...upstreamsSection(r.phases.upstreams));
+  L.push(...batchSection(r.phases.batch));
 
   const inf = r.phases.inflight;
   if (inf) {

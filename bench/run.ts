@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--jobs N] [--phases mix,gateway,gateway-read,mcp,console,streams,history,upstreams,inflight,throughput] [--seed N] [--cache N]
+ * `npm run bench [-- --quick] [--jobs N] [--phases mix,gateway,gateway-read,mcp,console,streams,history,upstreams,batch,inflight,throughput] [--seed N] [--cache N]
  * [--gateway-read (that phase alone)]
  * [--levels 100,1000,3000,5000] [--workers 1,2] [--budget MIN]`
  *
@@ -20,6 +20,7 @@ import { buildWorkflowBundle } from './lib/workers';
 import { runConsolePhase } from './phases/console';
 import { runGatewayPhase } from './phases/gateway';
 import { runGatewayReadPhase } from './phases/gateway-read';
+import { runBatchPhase } from './phases/batch';
 import { runHistoryPhase } from './phases/history';
 import { runStreamsPhase } from './phases/streams';
 import { runInflightPhase } from './phases/inflight';
@@ -75,7 +76,7 @@ export function parseFlags(argv: string[]): BenchFlags {
       flags.phases = names;
     } else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,gateway-read,mcp,console,streams,history,upstreams,inflight,throughput] [--gateway-read] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2] [--budget MIN]'
+        'usage: npm run bench -- [--quick] [--jobs N] [--phases mix,gateway,gateway-read,mcp,console,streams,history,upstreams,batch,inflight,throughput] [--gateway-read] [--seed N] [--cache N] [--levels 100,1000] [--workers 1,2] [--budget MIN]'
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
       if (phase === 'streams') report.phases.streams = await runStreamsPhase(ctx);
       if (phase === 'history') report.phases.history = await runHistoryPhase(ctx);
       if (phase === 'upstreams') report.phases.upstreams = await runUpstreamsPhase(ctx);
+      if (phase === 'batch') report.phases.batch = await runBatchPhase(ctx);
       if (phase === 'inflight') report.phases.inflight = await runInflightPhase(ctx);
       if (phase === 'throughput') report.phases.throughput = await runThroughputPhase(ctx);
       log(`phase ${phase} done in ${Math.round((Date.now() - t) / 1000)} s`);

@@ -2,7 +2,7 @@
  * Records workflow histories for the replay test (test/integration/workflow-replay.test.ts): a dev server, the
  * simulator over loopback HTTP and real activities run a few scenarios of each workflow type, and each history is
  * written to test/fixtures/histories/<type>-<scenario>.json (the CLI/UI JSON format), where <type> is `job`,
- * `pipeline`, `batch`, `slots`, `ledger`, `upstreams`, `tenants` or `callback`. The long-lived workflows are driven
+ * `pipeline`, `batch`, `pagedbatch`, `batchchunk`, `slots`, `ledger`, `upstreams`, `tenants` or `callback`. The long-lived workflows are driven
  * by the code that drives them in production: the worker's ledger recorder and pool router, the operators' pool
  * client, and a real gateway (its tenant directory, and a submit with a notifyHook whose job signals its changes).
  *
@@ -27,6 +27,8 @@ import { createActivities } from '../src/activities';
 import { createSlotActivities } from '../src/activities/slots';
 import { LocalAssetStore } from '../src/assets';
 import { MjUpstreamsClient } from '../src/client/upstreams';
+import { MjBatchesClient } from '../src/client/batches';
+import { chunkWorkflowId } from '../src/workflows/batch/paged-batch-run';
 import { loadConfig } from '../src/config';
 import { startGateway } from '../src/gateway/gateway';
 import { callbackWorkflowId } from '../src/tenancy/task-id';
@@ -325,6 +327,43 @@ const BATCH_SCENARIOS: Scenario[] = [
       const report = await handle.result();
       if (report.items.length !== 3) throw new Error(`batch scenario reported ${report.items.length} items`);
       await r.save('batch-prompts-one-refused', handle);
+    },
+  },
+  {
+    // A paged batch: six prompts in chunks of two, two at once, one refused, paused and resumed, continuing as new
+    // after short runs; the batch's last run and its first chunk are kept.
+    files: ['pagedbatch-chunks-paused-resumed', 'batchchunk-two-items-one-refused'],
+    async run(r) {
+      const q = r.queues.trueai;
+      const batches = new MjBatchesClient(r.env.client, q.store, q.taskQueue, { budgets: async () => [] }, []);
+      const text =
+        'a red fox --v 7\na grey owl --sim-fail content-policy\na blue hare --v 7\n' +
+        'a paper boat --v 7\na brass lamp --v 7\nan oak chair --v 7\n';
+      const { batchId } = await batches.start(text, {
+        concurrency: 2,
+        chunkSize: 2,
+        captureImages: false,
+        continueAsNewAfterEvents: 30,
+        policy: POLL,
+      });
+      await until('a first page', async () => (await batches.progress(batchId)).pages.length > 0);
+      await batches.pause(batchId);
+      await pause(500);
+      await batches.resume(batchId);
+      const handle = r.env.client.workflow.getHandle(batchId);
+      const end = await handle.result();
+      if (end.total !== 6 || end.failed !== 1) throw new Error(`paged batch scenario: ${JSON.stringify(end)}`);
+      // Keep the run that took the pause and the resume (walking back from the last run).
+      let runId: string | undefined;
+      for (let n = 0; n < 20; n++) {
+        const events = (await r.env.client.workflow.getHandle(batchId, runId).fetchHistory()).events ?? [];
+        const signals = events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName);
+        if (signals.includes('setBatchPaused')) break;
+        runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+        if (!runId) throw new Error('paged batch scenario: no run took the pause');
+      }
+      await r.save('pagedbatch-chunks-paused-resumed', handle, runId);
+      await r.save('batchchunk-two-items-one-refused', r.env.client.workflow.getHandle(chunkWorkflowId(batchId, 0)));
     },
   },
 ];

@@ -8,6 +8,7 @@ export type PhaseName =
   | 'streams'
   | 'history'
   | 'upstreams'
+  | 'batch'
   | 'inflight'
   | 'throughput';
 /** In run order: the capacity phase last, so its optional top level uses whatever time is left. */
@@ -20,6 +21,7 @@ export const ALL_PHASES: readonly PhaseName[] = [
   'streams',
   'history',
   'upstreams',
+  'batch',
   'throughput',
   'inflight',
 ];

@@ -14,6 +14,7 @@ import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSe
 import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
+import { createBatchActivities } from './batch-pages';
 import { findRoutedByState, type FoundTask, type RoutedLookupInput } from './routed-lookup';
 import { settleRouted, submitRouted, type SettleInput } from './routed-submit';
 import { fetchSnapshot, findByState } from './task-lookup';
@@ -24,6 +25,7 @@ import { probeUpstreamOf, type ProbeVerdict } from './probe-upstream';
 import type { CancelUpstreamResult, FetchTaskInput, OwnedTask, SubmitModalInput } from '../shared/job-activities';
 import type { JobActivities } from '../workflows/job/job-run';
 import type { ProbeActivities } from '../workflows/upstreams/messages';
+import type { BatchActivities } from '../workflows/batch/batch-activities';
 
 export type { CancelUpstreamResult, FetchTaskInput, OwnedTask, SubmitModalInput } from '../shared/job-activities';
 
@@ -193,6 +195,7 @@ export function createActivities(deps: ActivityDeps) {
       const { upstreamId, ...rest } = input;
       return withHeartbeat(() => captureFor(upstreamId).captureImages(rest));
     },
+    ...createBatchActivities(store),
   };
 
   /**
@@ -217,3 +220,6 @@ type ProvidesJobActivities<T extends JobActivities> = T;
 /** Likewise for the upstream pool's probe. */
 export type WorkerProbeActivities = ProvidesProbeActivities<ReturnType<typeof createActivities>>;
 type ProvidesProbeActivities<T extends ProbeActivities> = T;
+/** Likewise for the paged batch engine. */
+export type WorkerBatchActivities = ProvidesBatchActivities<ReturnType<typeof createActivities>>;
+type ProvidesBatchActivities<T extends BatchActivities> = T;

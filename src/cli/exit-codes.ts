@@ -26,6 +26,12 @@ import {
 import { ConfigError } from '../config';
 import { MjInputError } from '../mj/errors';
 import { BatchSpecError, PipelineSpecError } from '../pipeline/errors';
+import {
+  BatchNothingToRetryError,
+  BatchNotFoundError,
+  BatchOverBudgetError,
+  BatchStillRunningError,
+} from '../client/batch-errors';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, notFound: 3, unreachable: 4, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -69,10 +75,14 @@ export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof ScheduleNotFoundError || err instanceof TemporalScheduleNotFoundError) return EXIT.notFound;
   if (err instanceof CliNotFoundError || err instanceof UpstreamPoolNotRunningError) return EXIT.notFound;
   if (err instanceof ApiKeyNotFoundError || err instanceof GatewayTaskNotFoundError) return EXIT.notFound;
+  if (err instanceof BatchNotFoundError) return EXIT.notFound;
   if (
     err instanceof MjInputError ||
     err instanceof PipelineSpecError ||
     err instanceof BatchSpecError ||
+    err instanceof BatchOverBudgetError ||
+    err instanceof BatchStillRunningError ||
+    err instanceof BatchNothingToRetryError ||
     err instanceof ConfigError ||
     err instanceof CliInputError
   ) {

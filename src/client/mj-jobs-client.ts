@@ -51,6 +51,7 @@ import { resolveParentJob, type ParentTask } from './parent';
 import { assetStoreConfig, createTemporalClient } from '../config/process-wiring';
 import { updateRejection } from './rejections';
 import { MjSchedulesClient } from './schedules';
+import { MjBatchesClient } from './batches';
 import { MjDeliveriesClient } from './deliveries';
 import { MjKeysClient } from './keys';
 import { MjCostClient } from './cost';
@@ -76,6 +77,8 @@ export class MjJobsClient {
   readonly progressStore?: ProgressStore;
   /** Temporal Schedules that start batches. */
   readonly schedules: MjSchedulesClient;
+  /** Batches of up to 100,000 items: estimate, start, progress, pause, resume, cancel, retry-failed, manifest. */
+  readonly batches: MjBatchesClient;
   /** Spend, budgets and per-job charges from the cost ledger. */
   readonly cost: MjCostClient;
   /** Health of the routed upstreams, and taking one out or putting it back. */
@@ -105,6 +108,7 @@ export class MjJobsClient {
     this.schedules = new MjSchedulesClient(opts.client, this.taskQueue);
     this.cost = new MjCostClient(opts.client, this.taskQueue);
     this.upstreams = new MjUpstreamsClient(opts.client);
+    this.batches = new MjBatchesClient(opts.client, opts.store, this.taskQueue, this.cost, opts.prices ?? []);
     const gatewayTaskQueue = opts.gatewayTaskQueue ?? DEFAULT_GATEWAY_TASK_QUEUE;
     this.keys = new MjKeysClient(opts.client, gatewayTaskQueue);
     this.deliveries = new MjDeliveriesClient(
@@ -133,6 +137,7 @@ export class MjJobsClient {
         mode: config.mj.mode,
         gatewayTaskQueue: opts.gatewayTaskQueue,
         progressStore,
+        prices: config.upstreams?.upstreams.map((u) => u.prices) ?? [],
       },
       opts.connection ? undefined : connection
     );

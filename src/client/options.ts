@@ -1,6 +1,7 @@
 /**
  * The option and answer types of `MjJobsClient`. Types only; every default is documented where it applies.
  */
+import type { PriceTable } from '../shared/upstreams/types';
 import type { Client, Connection } from '@temporalio/client';
 import type { ProgressStore } from '../webhook/progress-store';
 import type { AssetStore } from '../assets';
@@ -163,6 +164,8 @@ export interface MjJobsClientOptions {
   gatewayTaskQueue?: string;
   /** Webhook progress kept beside running jobs (`progress`, `status` show it when newer). @default none */
   progressStore?: ProgressStore;
+  /** Price tables of the configured upstreams, for batch estimates. @default none (nothing is priced) */
+  prices?: PriceTable[];
 }
 
 export interface ConnectOptions {

@@ -7,6 +7,7 @@
  * or `JobNotFoundError`), so a page can never tell the two apart. Bad input throws `MjInputError` naming the field.
  */
 import type { JobProvenance } from '../shared/job-read-model';
+import type { BatchLiveProgress } from '../shared/batch-run-types';
 import type { SpeedMode } from '../mj/types';
 import type { JobLineage } from '../shared/job-read-model';
 import type { BudgetStatus, SpendTotals } from '../workflows/ledger/messages';
@@ -159,7 +160,13 @@ export interface BatchView {
     /** The upstream's result URL of an item whose images were not stored (it expires). */
     upstreamUrl?: string;
   }[];
+  /** A batch of the paged engine: its live summary (items are listed in its manifest, not on the page). */
+  paged?: BatchLiveProgress;
 }
+
+/** What the batch page's buttons do (`batchControl`). */
+export const BATCH_CONTROLS = ['pause', 'resume', 'cancel', 'retry-failed'] as const;
+export type BatchControl = (typeof BATCH_CONTROLS)[number];
 
 export interface ModalAnswer {
   prompt?: string;
@@ -202,6 +209,10 @@ export interface ConsoleBackend {
   pipeline(tenant: TenantId, spec: unknown): Promise<string>;
   /** Starts a batch from prompt-file text (one prompt a line). */
   batch(tenant: TenantId, text: string, opts: { mode?: SpeedMode; concurrency?: number }): Promise<string>;
+  /** Pauses, resumes, cancels a paged batch, or retries its failed items; resolves to the batch to show next. */
+  batchControl?(tenant: TenantId, id: string, what: BatchControl): Promise<string>;
+  /** A paged batch's manifest (JSON Lines), or null when the tenant has no such batch. */
+  batchManifest?(tenant: TenantId, id: string): Promise<string | null>;
   inbox(tenant: TenantId): Promise<InboxItem[]>;
   /** The tenant's job whose upstream task is `taskId` (the parent a waiting follow-up is about), or null. */
   jobOfTask(tenant: TenantId, taskId: string): Promise<string | null>;

@@ -4,6 +4,7 @@
  * to `now` or its end.
  */
 import { formatBatchLine, tallyOfProgress } from '../shared/batch-tally';
+import type { BatchLiveProgress } from '../shared/batch-run-types';
 import type { BatchProgress, BatchReport } from '../shared/pipeline-types';
 import type { BatchView, ConsoleState } from './backend';
 
@@ -59,5 +60,24 @@ export function batchViewOfProgress(
       : NO_COUNTS,
     ...(p ? { progressLine: formatBatchLine(tallyOfProgress(p, times.startedAt, times.endedAt), times.now) } : {}),
     items: (p?.items ?? []).map((i) => ({ ...i, failure: i.failure?.message })),
+  };
+}
+
+/** A batch of the paged engine: counts from its live summary; its items are in the manifest. */
+export function pagedBatchView(id: string, state: ConsoleState, p: BatchLiveProgress): BatchView {
+  return {
+    id,
+    name: p.name ?? id,
+    state,
+    counts: {
+      total: p.total,
+      pending: p.waiting,
+      running: p.running,
+      succeeded: p.succeeded,
+      failed: p.failed,
+      cancelled: p.cancelled + p.notStarted,
+    },
+    items: [],
+    paged: p,
   };
 }

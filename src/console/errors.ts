@@ -2,6 +2,13 @@
  * How a failure reads on a page: bad input names its field (400); a missing job is 404; a refused write (rate limit,
  * storage quota) its own status; the rest is 500/503.
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import {
+  BatchNothingToRetryError,
+  BatchNotFoundError,
+  BatchOverBudgetError,
+  BatchStillRunningError,
+} from '../client/batch-errors';
 import { JobNotFoundError } from '../client';
 import { GatewayError } from '../gateway/errors';
 import { MjInputError } from '../mj/errors';
@@ -20,6 +27,16 @@ export function describeError(err: unknown): PageError {
   if (err instanceof MjInputError) return { status: 400, message: `${err.field} ${err.rule}` };
   if (err instanceof PipelineSpecError || err instanceof BatchSpecError) return { status: 400, message: err.message };
   if (err instanceof JobNotFoundError) return { status: 404, message: 'No such job.' };
+  if (err instanceof WorkflowNotFoundError || err instanceof BatchNotFoundError) {
+    return { status: 404, message: 'No such batch.' };
+  }
+  if (
+    err instanceof BatchStillRunningError ||
+    err instanceof BatchNothingToRetryError ||
+    err instanceof BatchOverBudgetError
+  ) {
+    return { status: 409, message: err.message };
+  }
   if (err instanceof BodyTooLargeError) return { status: 413, message: `The upload is too large (${err.message}).` };
   if (err instanceof AnswerTimeoutError) {
     return {

@@ -133,6 +133,17 @@ async function groupRoutes(c: SignedIn, kind: string, id: string): Promise<boole
   return true;
 }
 
+/** A paged batch's manifest as a JSON Lines download. */
+async function batchManifest(c: SignedIn, id: string): Promise<boolean> {
+  const text = await c.settings.backend.batchManifest?.(c.session.tenant, id);
+  if (text === undefined || text === null) return (notFound(c), true);
+  sendBytes(c.res, Buffer.from(text, 'utf8'), 'application/x-ndjson; charset=utf-8', {
+    'content-disposition': `attachment; filename="${id.replace(/[^\w.-]/g, '_')}-manifest.jsonl"`,
+    'cache-control': 'no-store',
+  });
+  return true;
+}
+
 /** Dispatches a signed-in GET; false when no route matches. */
 export async function handleGet(c: SignedIn): Promise<boolean> {
   const [first, id, sub, arg] = c.segments;
@@ -175,6 +186,7 @@ export async function handleGet(c: SignedIn): Promise<boolean> {
       return true;
     case 'pipelines':
     case 'batches':
+      if (first === 'batches' && id !== undefined && sub === 'manifest.jsonl') return batchManifest(c, id);
       return id !== undefined && sub === undefined ? groupRoutes(c, first, id) : false;
     default:
       return false;

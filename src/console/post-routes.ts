@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parsePrompt } from '../mj/params';
 import { assertPromptParams } from '../mj/prompt-rule';
 import { isSpeedMode, type SpeedMode } from '../mj/terms/speed-modes';
-import type { ModalAnswer } from './backend';
+import { BATCH_CONTROLS, type BatchControl, type ModalAnswer } from './backend';
 import type { SignedIn } from './context';
 import { describeError } from './errors';
 import { flashQuery } from './flash';
@@ -176,5 +176,24 @@ export async function handlePost(c: SignedIn, form: Form): Promise<boolean> {
     await postStart(c, id, form);
     return true;
   }
+  const control = BATCH_CONTROLS.find((k) => k === sub);
+  if (first === 'batches' && id !== undefined && control && c.settings.backend.batchControl) {
+    await postBatchControl(c, id, control);
+    return true;
+  }
   return false;
+}
+
+/** A paged batch page's button: the batch (or, for retry-failed, its new attempt) is shown next. */
+async function postBatchControl(c: SignedIn, id: string, what: BatchControl): Promise<void> {
+  const { backend, base } = c.settings;
+  try {
+    const next = await backend.batchControl!(c.session.tenant, id, what);
+    redirect(c.res, `${base}/batches/${enc(next)}`);
+  } catch (err) {
+    const e = describeError(err);
+    if (e.status >= 500) throw err;
+    if (e.status === 404) return notFound(c);
+    sendHtml(c.res, e.status, errorPage(c.page, e.status, 'Not done', e.message));
+  }
 }

@@ -35,6 +35,7 @@ import { MJ_ACTION, MJ_BATCH, MJ_MODE, MJ_PARENT_JOB, MJ_STATUS, MJ_TASK_ID } fr
 import type { CapturedImage, JobInput, JobProgress, JobRequest, JobResult, PollPolicy } from '../shared/types';
 import { getBatchProgressQuery, getPipelineProgressQuery, getProgressQuery } from '../workflows';
 import type {
+  BatchControl,
   BatchView,
   ConsoleBackend,
   ConsoleJob,
@@ -62,7 +63,10 @@ import { withJobCost, tenantSpend } from './cost-view';
 import { lineageOf, withFamily } from './family';
 import { FamilyReader } from './family-reader';
 import { withinDeadline } from './deadline';
-import { batchViewOfProgress, batchViewOfReport } from './batch-view';
+import { batchViewOfProgress, batchViewOfReport, pagedBatchView } from './batch-view';
+import { PAGED_BATCH_WORKFLOW_TYPE } from '../workflows/batch/messages';
+import { manifestText } from '../workflows/batch/manifest-lines';
+import { BatchNotFoundError } from '../client/batch-errors';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
 import { MJ_TENANT } from '../shared/search-attributes';
 import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
@@ -213,6 +217,9 @@ export class TemporalConsoleBackend implements ConsoleBackend {
 
   async getBatch(tenant: TenantId, id: string): Promise<BatchView | null> {
     const info = await this.owned(tenant, id);
+    if (info?.type === PAGED_BATCH_WORKFLOW_TYPE) {
+      return pagedBatchView(id, executionState(facts(info).executionStatus), await this.mj.batches.progress(id));
+    }
     if (!info || info.type !== 'batchWorkflow') return null;
     const f = facts(info);
     const times = { startedAt: f.startTime, endedAt: f.closeTime, now: Date.now() };
@@ -352,6 +359,17 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     return (await this.forTenant(tenant).batch(text, opts)).jobId;
   }
 
+  async batchControl(tenant: TenantId, id: string, what: BatchControl): Promise<string> {
+    if ((await this.owned(tenant, id))?.type !== PAGED_BATCH_WORKFLOW_TYPE) throw new BatchNotFoundError(id);
+    const batches = this.forTenant(tenant).batches;
+    return what === 'retry-failed' ? (await batches.retryFailed(id)).batchId : (await batches[what](id), id);
+  }
+
+  async batchManifest(tenant: TenantId, id: string): Promise<string | null> {
+    if ((await this.owned(tenant, id))?.type !== PAGED_BATCH_WORKFLOW_TYPE) return null;
+    return manifestText(await this.mj.batches.manifest(id));
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Internals
 
@@ -372,6 +390,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
         taskQueue: this.mj.taskQueue,
         mode: this.opts.mode,
         progressStore: this.mj.progressStore,
+        prices: [...this.mj.batches.prices],
       });
       this.tenantClients.set(tenant, mj);
     }

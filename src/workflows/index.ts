@@ -16,3 +16,11 @@ export { costLedgerWorkflow } from './ledger/cost-ledger-workflow';
 export { tenantsWorkflow } from './tenants';
 export { upstreamPoolWorkflow } from './upstreams/upstream-pool-workflow';
 export { getUpstreamHealthQuery, setUpstreamEnabledUpdate } from './upstreams/messages';
+export { pagedBatchWorkflow } from './batch/paged-batch-workflow';
+export { batchChunkWorkflow } from './batch/batch-chunk-workflow';
+export {
+  chunkProgressSignal,
+  getChunkProgressQuery,
+  getPagedBatchProgressQuery,
+  setBatchPausedSignal,
+} from './batch/messages';

@@ -245,6 +245,37 @@ describe('mj CLI --json', () => {
     }
   });
 
+  it('paged batch from CSV: status, pause, resume, results with files under readable names', async () => {
+    const file = path.join(dir, 'catalogue.csv');
+    writeFileSync(file, 'id,prompt,params\nlamp,"a brass lamp, studio light",--ar 3:2\nchair,an oak chair,\n');
+    const started = await cli(['batch', file, '--id', `cat-${randomUUID().slice(0, 8)}`, '--concurrency', '1']);
+    expect(started.code).toBe(0);
+    expect(started.json).toMatchObject({ ok: true, engine: 'paged', estimate: { items: 2, priced: false } });
+    const id = started.json.batchId as string;
+    expect((await cli(['batch', 'pause', id])).json).toMatchObject({ ok: true, pause: true });
+    expect((await cli(['batch', 'resume', id])).json).toMatchObject({ ok: true, resume: true });
+    let status: CliRun;
+    const until = Date.now() + 120_000;
+    do {
+      status = await cli(['batch', 'status', id]);
+      expect(status.code).toBe(0);
+    } while ((status.json.progress as { state: string }).state !== 'done' && Date.now() < until);
+    expect(status.json.progress).toMatchObject({ state: 'done', total: 2, succeeded: 2 });
+
+    const out = path.join(dir, 'files');
+    const r = await cli(['batch', 'results', id, '--files', out]);
+    expect(r.code).toBe(0);
+    const lines = r.json.lines as { itemId: string; name?: string }[];
+    expect([...new Set(lines.map((l) => l.itemId))].sort()).toEqual(['chair', 'lamp']);
+    expect(r.json.files).toBeGreaterThanOrEqual(2);
+    for (const l of lines.filter((x) => x.name)) expect(existsSync(path.join(out, l.name!))).toBe(true);
+    expect(readdirSync(path.join(out, id)).sort()).toEqual(['chair', 'lamp']);
+
+    const retry = await cli(['batch', 'retry', id]);
+    expect(retry.code).toBe(2);
+    expect(retry.json).toMatchObject({ ok: false, error: { code: 'BATCH_NOTHING_TO_RETRY' } });
+  });
+
   it('config prints no secrets', async () => {
     const r = await cli(['config'], {
       MJ_API_KEY: 'super-secret-key-123',

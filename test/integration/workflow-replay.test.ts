@@ -20,6 +20,8 @@ const TYPES = {
   job: 'mjJobWorkflow',
   pipeline: 'pipelineWorkflow',
   batch: 'batchWorkflow',
+  pagedbatch: 'pagedBatchWorkflow',
+  batchchunk: 'batchChunkWorkflow',
   slots: 'slotManagerWorkflow',
   ledger: 'costLedgerWorkflow',
   upstreams: 'upstreamPoolWorkflow',
@@ -97,6 +99,8 @@ const BREAKS: Record<keyof typeof TYPES, (e: RawEvent) => boolean> = {
     return true;
   },
   batch: (e) => BREAKS.pipeline(e),
+  pagedbatch: (e) => BREAKS.pipeline(e),
+  batchchunk: (e) => BREAKS.job(e),
   slots: (e) => {
     // The code no longer knows the request signal: it grants nothing where the history shows a grant.
     const signal = e.workflowExecutionSignaledEventAttributes;

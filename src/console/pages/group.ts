@@ -1,10 +1,10 @@
 /** Pipeline and batch pages: each step and branch (or item) with its state and image. */
-import type { BatchView, PipelineView } from '../backend';
+import type { BatchControl, BatchView, PipelineView } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
 import { imageUrl, intentLabel, isTerminal, stateBadge } from './format';
 import { batchTitle } from '../job-view';
 import { answerHref } from './inbox';
-import { layout, type PageContext } from './layout';
+import { csrfField, layout, type PageContext } from './layout';
 
 function branchStatus(status: string): SafeHtml {
   return html`<span class="badge status-${status}">${status}</span>`;
@@ -59,9 +59,53 @@ export function pipelinePage(ctx: PageContext, p: PipelineView): SafeHtml {
   );
 }
 
+/** A paged batch: rate, ETA, deadline, its control buttons and the manifest link. */
+function pagedPanel(ctx: PageContext, b: BatchView): SafeHtml {
+  const p = b.paged!;
+  const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  const dl = p.deadline;
+  const button = (what: BatchControl, label: string) =>
+    html`<form method="post" action="${ctx.base}/batches/${enc(b.id)}/${what}" class="inline">
+      ${csrfField(ctx)}<button type="submit" data-batch-control="${what}">${label}</button>
+    </form>`;
+  const open = p.state === 'running' || p.state === 'paused';
+  return html`<section class="batch-paged" data-state="${p.state}">
+    <p>
+      ${p.ratePerMinute.toFixed(1)} items/min${p.eta !== undefined ? html` · ETA ${at(p.eta)}` : ''}
+      ${p.notStarted ? html` · ${p.notStarted} not started` : ''}${p.budgetStopped ? ' (budget reached)' : ''}
+    </p>
+    ${
+      dl
+        ? html`<p class="${dl.reachable === false ? 'notice error' : 'muted'}" data-deadline="${String(dl.reachable)}">
+            Deadline ${at(dl.at)}:
+            ${dl.reachable === 'unknown' ? 'not known yet' : dl.reachable ? 'reachable' : 'not reachable at this rate'}
+          </p>`
+        : ''
+    }
+    <p>
+      ${open && p.state !== 'paused' ? button('pause', 'Pause') : ''}
+      ${p.state === 'paused' ? button('resume', 'Resume') : ''} ${open ? button('cancel', 'Cancel') : ''}
+      ${!open && p.failed > 0 ? button('retry-failed', 'Retry failed') : ''}
+      <a href="${ctx.base}/batches/${enc(b.id)}/manifest.jsonl" download>Manifest (JSON Lines)</a>
+    </p>
+  </section>`;
+}
+
 export function batchLive(ctx: PageContext, b: BatchView): SafeHtml {
   const live = !isTerminal(b.state);
   const c = b.counts;
+  if (b.paged) {
+    return html`<div
+      id="group-live"
+      ${live ? html`data-refresh-src="${ctx.base}/batches/${enc(b.id)}?fragment=1"` : ''}
+    >
+      <p>
+        ${stateBadge(b.state)} ${c.succeeded} done · ${c.running} running · ${c.pending} waiting · ${c.failed} failed ·
+        ${c.cancelled} cancelled or not started of ${c.total}
+      </p>
+      ${pagedPanel(ctx, b)}
+    </div>`;
+  }
   return html`<div id="group-live" ${live ? html`data-refresh-src="${ctx.base}/batches/${enc(b.id)}?fragment=1"` : ''}>
     <p data-field="batch-progress">
       ${stateBadge(b.state)}

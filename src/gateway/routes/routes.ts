@@ -3,6 +3,7 @@ import type { Answer, GatewayApp, RequestCtx } from '../app';
 import { action, changeRoute, modal, simpleChange } from './action-routes';
 import { blend, describe, edits, imagine, shorten, unsupported, uploadImages, video } from './submit-routes';
 import { allEvents, taskEvents } from './event-routes';
+import { batchControl, batchProgress, batchResults } from './batch-routes';
 import { cancel, fetchTask, imageSeed, listByCondition, listTasks, queue } from './task-routes';
 
 export interface Route {
@@ -44,4 +45,12 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: /^\/task\/queue$/, kind: 'read', handler: queue },
   { method: 'GET', pattern: new RegExp(`^/task/${ID}/image-seed$`), kind: 'read', handler: imageSeed },
   { method: 'POST', pattern: new RegExp(`^/task/${ID}/cancel$`), kind: 'submit', handler: cancel },
+  { method: 'GET', pattern: new RegExp(`^/batch/${ID}$`), kind: 'read', handler: batchProgress },
+  { method: 'GET', pattern: new RegExp(`^/batch/${ID}/results$`), kind: 'read', handler: batchResults },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/batch/${ID}/(pause|resume|cancel|retry-failed)$`),
+    kind: 'submit',
+    handler: batchControl,
+  },
 ];
