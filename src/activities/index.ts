@@ -57,6 +57,11 @@ export interface ActivityDeps {
   router?: UpstreamRouter;
   /** The cost ledger (charges, refunds, budgets). @default undefined (nothing is recorded) */
   ledger?: LedgerRecorder;
+  /**
+   * Whether to ask an upstream (undefined: the single `mj`) for the seed of a successful task (`MJ_IMAGE_SEED`, an
+   * upstream's `imageSeed`); asked only where its flavour has `image-seed` too. @default every upstream
+   */
+  imageSeed?: (upstreamId: string | undefined) => boolean;
 }
 
 const TERMINAL = new Set(['SUCCESS', 'FAILURE', 'CANCEL']);
@@ -179,6 +184,22 @@ export function createActivities(deps: ActivityDeps) {
         log.info('upstream task cancelled', { taskId: input.taskId });
         return { cancelled: true };
       });
+    },
+
+    /**
+     * The seed of a successful task's image, asked once where the owner's flavour has `image-seed` and the
+     * configuration allows it; `{}` otherwise. It creates no upstream job (the proxy reads the seed MidJourney
+     * sends for the finished message), and it never fails the job: an upstream that cannot say answers `{}`.
+     */
+    async fetchImageSeed(input: OwnedTask): Promise<{ seed?: string }> {
+      const owner = clientFor(mj, upstreams, input.upstreamId);
+      if (!owner.supports('image-seed') || !(deps.imageSeed?.(input.upstreamId) ?? true)) return {};
+      try {
+        return { seed: await owner.getImageSeed(input.taskId, opts()) };
+      } catch (err) {
+        log.warn('image seed not read', { taskId: input.taskId, error: redact(String(err)) });
+        return {};
+      }
     },
 
     /** Does an upstream down for connection failures answer again? ('down' for one this worker does not know.) */

@@ -65,6 +65,12 @@ export interface IntentDef<K extends IntentKind> {
   feature: UpstreamFeature | null;
   /** The `/submit/change` action that expresses it where there is no `/submit/action` (novicezk). */
   change: ChangeAction | null;
+  /**
+   * Pressing it again on the same parent gives the same result (an upscale of one image): a second press returns the
+   * first job instead of paying again ("paid once", docs/paid-once.md), unless the caller asks for a new one. False
+   * for buttons that draw new images each time (variations, reroll, vary, zoom, pan, animate).
+   */
+  sameResultEachPress: boolean;
 }
 
 export type IntentCatalogue = { readonly [K in IntentKind]: IntentDef<K> };
@@ -120,6 +126,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'UPSCALE',
     feature: null,
     change: 'UPSCALE',
+    sameResultEachPress: true,
   },
   variation: {
     match: (id) => {
@@ -141,6 +148,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'VARIATION',
     feature: null,
     change: 'VARIATION',
+    sameResultEachPress: false,
   },
   reroll: {
     match: idIs('reroll', /^MJ::JOB::reroll::/i),
@@ -156,6 +164,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'REROLL',
     feature: null,
     change: 'REROLL',
+    sameResultEachPress: false,
   },
   'upscale-hd': {
     // v5 names the factor (upsample_v5_2x / _4x); v6, v6.1 (v6r1), v7 and niji name the style.
@@ -183,6 +192,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'UPSCALE',
     pricedAction: 'UPSCALE',
     ...NOT_ROUTED,
+    sameResultEachPress: true,
   },
   'vary-subtle': {
     match: idIs('vary-subtle', /^MJ::JOB::low_variation::/i),
@@ -197,6 +207,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'VARIATION',
     pricedAction: 'VARIATION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'vary-strong': {
     match: idIs('vary-strong', /^MJ::JOB::high_variation::/i),
@@ -211,6 +222,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'VARIATION',
     pricedAction: 'VARIATION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'vary-region': {
     match: idIs('vary-region', /^MJ::Inpaint::/i),
@@ -228,6 +240,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'INPAINT',
     feature: 'vary-region',
     change: null,
+    sameResultEachPress: false,
   },
   'zoom-out': {
     // The number is the share of the new canvas the old image keeps: 50 → 2x, 75 → 1.5x.
@@ -250,6 +263,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'ZOOM',
     pricedAction: 'ZOOM',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'custom-zoom': {
     match: idIs('custom-zoom', /^MJ::CustomZoom::/i),
@@ -267,6 +281,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'CUSTOM_ZOOM',
     feature: 'custom-zoom',
     change: null,
+    sameResultEachPress: false,
   },
   pan: {
     match: (id) => {
@@ -289,6 +304,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'PAN',
     feature: 'pan',
     change: null,
+    sameResultEachPress: false,
   },
   animate: {
     match: (id) => {
@@ -310,6 +326,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'VIDEO',
     feature: 'video',
     change: null,
+    sameResultEachPress: false,
   },
   'video-upscale': {
     match: (id) => {
@@ -331,6 +348,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'UPSCALE',
     feature: 'video',
     change: null,
+    sameResultEachPress: true,
   },
   'video-extend': {
     match: (id) => {
@@ -352,6 +370,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'VIDEO',
     feature: 'video',
     change: null,
+    sameResultEachPress: false,
   },
   'describe-pick': {
     match: (id) => {
@@ -375,6 +394,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'IMAGINE',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'describe-retry': {
     match: idIs('describe-retry', /^MJ::Picread::Retry/i),
@@ -389,6 +409,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'DESCRIBE',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'describe-imagine-all': {
     match: idIs('describe-imagine-all', /^MJ::Job::PicReader::all$/i),
@@ -403,6 +424,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'IMAGINE',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'shorten-pick': {
     // trueai splits on "::" and takes the last part (§7).
@@ -425,6 +447,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'IMAGINE',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   bookmark: {
     // The exact customId is unconfirmed (§15); clients only test for "BOOKMARK".
@@ -440,6 +463,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'ACTION',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   unknown: {
     // Whatever no entry above reads; `classifyButton` keeps the raw id.
@@ -455,5 +479,6 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'ACTION',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
 };

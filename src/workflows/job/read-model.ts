@@ -37,6 +37,8 @@ export class ReadModel {
       wakeups: c.wakeups,
       upstreamCancel: s.upstreamCancel,
       ...(s.reported ? { reported: s.reported } : {}),
+      ...(s.provenance ? { provenance: s.provenance } : {}),
+      ...(s.input.lineage ? { lineage: s.input.lineage } : {}),
     };
   }
 
@@ -62,6 +64,8 @@ export class ReadModel {
         : undefined,
       owner: c.owner,
       reported: s.reported,
+      provenance: s.provenance,
+      lineage: s.input.lineage,
     });
   }
 
