@@ -11,7 +11,7 @@ import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
 import type { SpeedMode } from '../mj/types';
 import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSet } from '../shared/upstreams/types';
-import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
+import { captureByOwner, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
 import { findRoutedByState, type FoundTask, type RoutedLookupInput } from './routed-lookup';
@@ -21,6 +21,7 @@ import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submi
 import type { FetchedTask } from './task-snapshot';
 import { clientFor, hookFor } from './upstream-client';
 import { probeUpstreamOf, type ProbeVerdict } from './probe-upstream';
+import { readImageSeed } from './image-seed';
 import type { CancelUpstreamResult, FetchTaskInput, OwnedTask, SubmitModalInput } from '../shared/job-activities';
 import type { JobActivities } from '../workflows/job/job-run';
 import type { ProbeActivities } from '../workflows/upstreams/messages';
@@ -70,18 +71,7 @@ export function createActivities(deps: ActivityDeps) {
   const { mj, store, notifyHookUrl, upstreams, router } = deps;
   const redact = makeRedactor([notifyHookUrl, ...(upstreams?.ids() ?? []).map((id) => upstreams?.notifyHookUrl(id))]);
   const log: ActivityLogger = deps.log ?? temporalLog;
-  const capture = createCaptureActivities({ ...deps.capture, store, mj });
-  const captures = new Map<string, ReturnType<typeof createCaptureActivities>>();
-  const captureFor = (upstreamId?: string) => {
-    if (upstreamId === undefined) return capture;
-    let c = captures.get(upstreamId);
-    if (!c)
-      captures.set(
-        upstreamId,
-        (c = createCaptureActivities({ ...deps.capture, store, mj: clientFor(mj, upstreams, upstreamId) }))
-      );
-    return c;
-  };
+  const captureFor = captureByOwner({ ...deps.capture, store, mj }, upstreams);
   const routed = upstreams && router ? { upstreams, router, ledger: deps.ledger, store, log, redact } : undefined;
   /** One reservation per scheduled activity of a run: idempotent if the pool sees the same call twice. */
   const requestIdOf = (stateKey: string): string => {
@@ -186,21 +176,9 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /**
-     * The seed of a successful task's image, asked once where the owner's flavour has `image-seed` and the
-     * configuration allows it; `{}` otherwise. It creates no upstream job (the proxy reads the seed MidJourney
-     * sends for the finished message), and it never fails the job: an upstream that cannot say answers `{}`.
-     */
-    async fetchImageSeed(input: OwnedTask): Promise<{ seed?: string }> {
-      const owner = clientFor(mj, upstreams, input.upstreamId);
-      if (!owner.supports('image-seed') || !(deps.imageSeed?.(input.upstreamId) ?? true)) return {};
-      try {
-        return { seed: await owner.getImageSeed(input.taskId, opts()) };
-      } catch (err) {
-        log.warn('image seed not read', { taskId: input.taskId, error: redact(String(err)) });
-        return {};
-      }
-    },
+    /** The seed of a successful task's image, read once (see `readImageSeed`); `{}` where there is none. */
+    fetchImageSeed: (input: OwnedTask): Promise<{ seed?: string }> =>
+      readImageSeed(clientFor(mj, upstreams, input.upstreamId), input, { wanted: deps.imageSeed, log, redact }, opts()),
 
     /** Does an upstream down for connection failures answer again? ('down' for one this worker does not know.) */
     probeUpstream: (input: { upstreamId: string }): Promise<ProbeVerdict> =>
