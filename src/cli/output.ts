@@ -1,5 +1,5 @@
 /** Human renderings of results and statuses, and the start/wait/watch flow every start command shares. */
-import type { JobHandle, JobStatus, MjJobsClient } from '../client';
+import type { JobChildRow, JobHandle, JobStatus, MjJobsClient } from '../client';
 import { formatIntent } from '../mj/buttons';
 import { reportedTask, resultText } from '../shared/job-memo';
 import type { BatchReport, PipelineResult } from '../shared/pipeline-types';
@@ -26,7 +26,7 @@ export function describeResult(jobId: string, r: JobResult): string {
   return lines.join('\n');
 }
 
-export function describeStatus(s: JobStatus): string {
+export function describeStatus(s: JobStatus, children?: readonly JobChildRow[]): string {
   const rows = rowsFor(s);
   const head = `${s.jobId} (${s.kind}) ${s.executionStatus}`;
   const body = rows.map((r) => `  ${r.label}: ${r.state}${r.pct === null ? '' : ` ${Math.round(r.pct)}%`}`);
@@ -40,12 +40,28 @@ export function describeStatus(s: JobStatus): string {
     if (text) body.push(`  text: ${text}`);
   }
   if (s.kind === 'job' && s.progress.failure) body.push(`  failure: ${s.progress.failure.message}`);
+  if (s.kind === 'job') body.push(...lineageLines(s.progress, children ?? []));
   if (s.kind === 'pipeline' && s.progress.waiting.length > 0) {
     body.push(
       `  waiting for input: ${s.progress.waiting.join(', ')} (npm run cli -- modal ${s.jobId} --step <step> --branch <branch> …)`
     );
   }
   return [head, ...body].join('\n');
+}
+
+/** Where a job sits and what produced it: parent, root, pipeline, batch, seed, then its children. */
+function lineageLines(p: JobProgress, children: readonly JobChildRow[]): string[] {
+  const l = p.lineage ?? {};
+  const lines = [
+    l.parentJobId && `  parent: ${l.parentJobId}`,
+    l.rootJobId && l.rootJobId !== l.parentJobId && `  root: ${l.rootJobId}`,
+    l.pipelineId && `  pipeline: ${l.pipelineId}`,
+    l.batchId && `  batch: ${l.batchId}${l.batchItemId ? ` (item ${l.batchItemId})` : ''}`,
+    p.provenance?.seed && `  seed: ${p.provenance.seed}`,
+  ].filter((x): x is string => typeof x === 'string');
+  if (children.length > 0) lines.push('  children:');
+  for (const c of children) lines.push(`    ${c.jobId}${c.intent ? ` (${c.intent})` : ''} ${c.executionStatus}`);
+  return lines;
 }
 
 export function describePipeline(r: PipelineResult): string {

@@ -81,5 +81,7 @@ async function closedJobProgress(
     fetches: result?.fetches ?? 0,
     wakeups: 0,
     ...(reported ? { reported } : {}),
+    ...(memo?.provenance ? { provenance: memo.provenance } : {}),
+    ...(memo?.lineage ? { lineage: memo.lineage } : {}),
   };
 }

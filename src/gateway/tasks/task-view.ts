@@ -40,6 +40,8 @@ export interface ProxyTask {
   failReason: string;
   parentId: string | null;
   mode: string;
+  /** The seed of the task's image (trueai's own field name), once the job read it; else null. */
+  seed: string | null;
   buttons: ProxyButton[];
   /** `cost`: a routed task's upstream, mode, price and refunds; absent for a job with one upstream. */
   properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost };
@@ -64,6 +66,7 @@ export const PROXY_TASK_OWN_FIELDS = {
   imageUrl: 'our stored copy (`/mj/image/<id>`), once captured; before that the upstream URL',
   imageUrls: "our stored grid quadrants (`/mj/image/<id>/1..4`), once captured; else the upstream's list",
   mode: 'the mode the job runs in (FAST, RELAX, TURBO), also where the upstream reports none',
+  seed: 'the seed the job read once after SUCCESS (`image-seed`, where the upstream has it), else null',
 } as const satisfies Partial<Record<keyof ProxyTask, string>>;
 
 /** How image URLs are made: our stored copy (absolute, signed) or the upstream's. */
@@ -151,6 +154,7 @@ export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): 
     failReason,
     parentId: gw.parentId ?? null,
     mode: job?.mode ?? 'FAST',
+    seed: job?.provenance?.seed ?? null,
     buttons: buttons.map((b) => ({
       customId: String(b.customId),
       emoji: String(b.emoji ?? ''),

@@ -108,6 +108,7 @@ export class BatchRun {
       ...(input.captureImages !== undefined ? { captureImages: input.captureImages } : {}),
       ...(input.submitPolicy ? { submitPolicy: input.submitPolicy } : {}),
       costTags: { ...input.costTags, batchId: this.batchId },
+      lineage: { batchId: this.batchId, batchItemId: s.item.id },
     };
   }
 

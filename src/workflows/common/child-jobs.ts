@@ -26,6 +26,7 @@ import { JOB_FAILURE, PIPELINE_FAILURE } from '../../shared/failure-types';
 import { jobStaticSummary } from '../job/memo';
 import { JOB_PATHS_VERSION } from '../job/patches';
 import { JOB_WORKFLOW_TYPE, type FailureInfo, type JobSummary } from '../../shared/pipeline-types';
+import { lineageSearchAttributes } from '../../shared/search-attributes';
 import type { JobInput, JobResult } from '../../shared/types';
 
 type JobWorkflow = (input: JobInput) => Promise<JobResult>;
@@ -62,6 +63,9 @@ async function startAndWait(jobId: string, input: JobInput, onStarted: (jobId: s
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: jobStaticSummary(input.request),
+      // `MjParentJob`/`MjBatch`, so a job's children and a batch's items are listed by search; replay compares the
+      // command's type and id, not its attributes.
+      typedSearchAttributes: lineageSearchAttributes(input.lineage),
     });
     onStarted(jobId);
     return { status: 'succeeded', result: await handle.result() };
