@@ -18,7 +18,7 @@ export async function listJobs(client: Client, filter: ListFilter): Promise<JobS
  * consistent: a child started a moment ago may be missing for a second.
  */
 export async function listChildren(client: Client, parentJobId: string, limit?: number): Promise<JobChildRow[]> {
-  const query = `WorkflowType = 'mjJobWorkflow' AND ${MJ_PARENT_JOB.name} = ${quote(parentJobId)}`;
+  const query = `WorkflowType = ${quote('mjJobWorkflow')} AND ${MJ_PARENT_JOB.name} = ${quote(parentJobId)}`;
   return listRows(client, query, limit, (wf) => {
     const intent = (wf.memo?.[JOB_MEMO_KEY] as JobMemo | undefined)?.intent;
     return { ...summaryRow(wf), ...(intent ? { intent } : {}) };

@@ -72,6 +72,7 @@ function entry(without: readonly string[]): string {
     pricedAction: "'ZOOM'",
     feature: 'null',
     change: 'null',
+    sameResultEachPress: 'false',
   };
   const body = Object.entries(props)
     .filter(([k]) => !without.includes(k))
