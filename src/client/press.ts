@@ -29,7 +29,7 @@ export function pressPlan(parent: ParentTask, intent: IntentSpec, opts: ActionOp
   if (opts.jobId !== undefined) {
     throw new MjInputError(
       'jobId',
-      'is not used by a press that is paid once (its id comes from the parent and the intent); pass payAgain: true to start a new job under your id'
+      'is not taken by a paid-once press (its id comes from parent and intent); add payAgain: true for a new job'
     );
   }
   const parentKey = parent.jobId ?? `${WORKFLOW_ID_PREFIX.job}-task-${parent.taskId}`;

@@ -24,7 +24,7 @@ import { MAX_WORKFLOW_ID_LENGTH } from '../workflows/common/child-ids';
 /** Most attempts of one press on one parent; each failed attempt keeps its id, so the next gets the next number. */
 export const MAX_PRESS_ATTEMPTS = 20;
 
-/** Whether a press of `intent` is deduplicated: the catalogue says it gives the same result, and no new one is asked. */
+/** Whether a press of `intent` is deduplicated: the catalogue says it gives the same result, and none new is asked. */
 export function isPaidOncePress(intent: IntentSpec, payAgain: boolean | undefined): boolean {
   return payAgain !== true && intentPaidOnce(intent);
 }

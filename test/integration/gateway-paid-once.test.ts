@@ -92,7 +92,7 @@ it('starts a new task for payAgain and for every V1', async () => {
   expect(upstreamTasks(parent, 'VARIATION')).toBe(2);
 });
 
-it("shows the seed the job read in the task JSON, the same the upstream answers for the task", async () => {
+it('shows the seed the job read in the task JSON, the same the upstream answers for the task', async () => {
   const g = await grid('a windmill in the rain');
   const upstream = (await get(stack.sim, `/mj/task/${await upstreamIdOf(g.id)}/image-seed`)).json.result as string;
   expect(upstream).toMatch(/^\d+$/);
