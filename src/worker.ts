@@ -182,6 +182,10 @@ export async function createWorker(config: Config, overrides: WorkerOverrides = 
     notifyHookUrl: hook,
     ...(upstreams && router ? { upstreams, router } : {}),
     ...(ledger ? { ledger } : {}),
+    imageSeed: (id) =>
+      id === undefined
+        ? config.mj.imageSeed
+        : (config.upstreams?.upstreams.find((u) => u.id === id)?.imageSeed ?? true),
   });
 
   let worker: Worker;

@@ -16,6 +16,8 @@ import { toApplicationFailure } from './failures';
 import type { MjClient, MjTask } from '../mj';
 import { onlyOnGrid, SINGLE_IMAGE_KINDS } from '../mj/intents';
 import type { CaptureImagesInput } from '../shared/job-activities';
+import type { UpstreamSet } from '../shared/upstreams/types';
+import { clientFor } from './upstream-client';
 
 export type { CaptureImagesInput } from '../shared/job-activities';
 
@@ -319,4 +321,26 @@ export function createCaptureActivities(deps: CaptureDeps) {
   }
 
   return { captureImages };
+}
+
+/**
+ * The capture activities of a task's owner: `deps.mj`'s for the single upstream (no owner), else one set per routed
+ * upstream, built on first use and kept.
+ */
+export function captureByOwner(
+  deps: CaptureDeps & { mj: MjClient },
+  upstreams: UpstreamSet | undefined
+): (upstreamId?: string) => ReturnType<typeof createCaptureActivities> {
+  const single = createCaptureActivities(deps);
+  const byUpstream = new Map<string, ReturnType<typeof createCaptureActivities>>();
+  return (upstreamId) => {
+    if (upstreamId === undefined) return single;
+    let c = byUpstream.get(upstreamId);
+    if (!c)
+      byUpstream.set(
+        upstreamId,
+        (c = createCaptureActivities({ ...deps, mj: clientFor(deps.mj, upstreams, upstreamId) }))
+      );
+    return c;
+  };
 }

@@ -11,7 +11,7 @@ import type { AssetStore } from '../assets/asset-store';
 import { MjTaskNotFoundError, type MjClient, type MjRequestOptions } from '../mj';
 import type { SpeedMode } from '../mj/types';
 import { anyAttemptOf, type LedgerRecorder, type UpstreamRouter, type UpstreamSet } from '../shared/upstreams/types';
-import { createCaptureActivities, type CaptureDeps, type CaptureImagesInput } from './capture-images';
+import { captureByOwner, type CaptureDeps, type CaptureImagesInput } from './capture-images';
 import { makeRedactor, runActivity, withHeartbeat, type ActivityLogger } from './failures';
 import { assetToDataUrl } from './image-refs';
 import { createBatchActivities } from './batch-pages';
@@ -22,6 +22,7 @@ import { submitOnce, type SubmitTaskInput, type SubmitTaskResult } from './submi
 import type { FetchedTask } from './task-snapshot';
 import { clientFor, hookFor } from './upstream-client';
 import { probeUpstreamOf, type ProbeVerdict } from './probe-upstream';
+import { readImageSeed } from './image-seed';
 import type { CancelUpstreamResult, FetchTaskInput, OwnedTask, SubmitModalInput } from '../shared/job-activities';
 import type { JobActivities } from '../workflows/job/job-run';
 import type { ProbeActivities } from '../workflows/upstreams/messages';
@@ -59,6 +60,11 @@ export interface ActivityDeps {
   router?: UpstreamRouter;
   /** The cost ledger (charges, refunds, budgets). @default undefined (nothing is recorded) */
   ledger?: LedgerRecorder;
+  /**
+   * Whether to ask an upstream (undefined: the single `mj`) for the seed of a successful task (`MJ_IMAGE_SEED`, an
+   * upstream's `imageSeed`); asked only where its flavour has `image-seed` too. @default every upstream
+   */
+  imageSeed?: (upstreamId: string | undefined) => boolean;
 }
 
 const TERMINAL = new Set(['SUCCESS', 'FAILURE', 'CANCEL']);
@@ -67,18 +73,7 @@ export function createActivities(deps: ActivityDeps) {
   const { mj, store, notifyHookUrl, upstreams, router } = deps;
   const redact = makeRedactor([notifyHookUrl, ...(upstreams?.ids() ?? []).map((id) => upstreams?.notifyHookUrl(id))]);
   const log: ActivityLogger = deps.log ?? temporalLog;
-  const capture = createCaptureActivities({ ...deps.capture, store, mj });
-  const captures = new Map<string, ReturnType<typeof createCaptureActivities>>();
-  const captureFor = (upstreamId?: string) => {
-    if (upstreamId === undefined) return capture;
-    let c = captures.get(upstreamId);
-    if (!c)
-      captures.set(
-        upstreamId,
-        (c = createCaptureActivities({ ...deps.capture, store, mj: clientFor(mj, upstreams, upstreamId) }))
-      );
-    return c;
-  };
+  const captureFor = captureByOwner({ ...deps.capture, store, mj }, upstreams);
   const routed = upstreams && router ? { upstreams, router, ledger: deps.ledger, store, log, redact } : undefined;
   /** One reservation per scheduled activity of a run: idempotent if the pool sees the same call twice. */
   const requestIdOf = (stateKey: string): string => {
@@ -182,6 +177,10 @@ export function createActivities(deps: ActivityDeps) {
         return { cancelled: true };
       });
     },
+
+    /** The seed of a successful task's image, read once (see `readImageSeed`); `{}` where there is none. */
+    fetchImageSeed: (input: OwnedTask): Promise<{ seed?: string }> =>
+      readImageSeed(clientFor(mj, upstreams, input.upstreamId), input, { wanted: deps.imageSeed, log, redact }, opts()),
 
     /** Does an upstream down for connection failures answer again? ('down' for one this worker does not know.) */
     probeUpstream: (input: { upstreamId: string }): Promise<ProbeVerdict> =>

@@ -5,7 +5,7 @@
  */
 import type { AssetStore } from '../assets';
 import type { JobProvenance } from '../shared/job-read-model';
-import type { JobHandle, JobStatus, MjJobsClient } from '../client';
+import type { JobChildRow, JobHandle, JobStatus, MjJobsClient } from '../client';
 import { jobImageRefs } from '../client/download';
 import { describeImageLinks, imageLink } from '../client/image-links';
 import { formatIntent } from '../mj/buttons';
@@ -63,7 +63,7 @@ function provenanceLines(p: JobProvenance | undefined): string[] {
   ];
 }
 
-export function describeStatus(s: JobStatus): string {
+export function describeStatus(s: JobStatus, children?: readonly JobChildRow[]): string {
   const rows = rowsFor(s);
   const head = `${s.jobId} (${s.kind}) ${s.executionStatus}`;
   const body = rows.map((r) => `  ${r.label}: ${r.state}${r.pct === null ? '' : ` ${Math.round(r.pct)}%`}`);
@@ -78,12 +78,28 @@ export function describeStatus(s: JobStatus): string {
   }
   if (s.kind === 'job') body.push(...provenanceLines(s.progress.provenance));
   if (s.kind === 'job' && s.progress.failure) body.push(`  failure: ${s.progress.failure.message}`);
+  if (s.kind === 'job') body.push(...lineageLines(s.progress, children ?? []));
   if (s.kind === 'pipeline' && s.progress.waiting.length > 0) {
     body.push(
       `  waiting for input: ${s.progress.waiting.join(', ')} (npm run cli -- modal ${s.jobId} --step <step> --branch <branch> …)`
     );
   }
   return [head, ...body].join('\n');
+}
+
+/** Where a job sits and what produced it: parent, root, pipeline, batch, seed, then its children. */
+function lineageLines(p: JobProgress, children: readonly JobChildRow[]): string[] {
+  const l = p.lineage ?? {};
+  const lines = [
+    l.parentJobId && `  parent: ${l.parentJobId}`,
+    l.rootJobId && l.rootJobId !== l.parentJobId && `  root: ${l.rootJobId}`,
+    l.pipelineId && `  pipeline: ${l.pipelineId}`,
+    l.batchId && `  batch: ${l.batchId}${l.batchItemId ? ` (item ${l.batchItemId})` : ''}`,
+    p.provenance?.seed && `  seed: ${p.provenance.seed}`,
+  ].filter((x): x is string => typeof x === 'string');
+  if (children.length > 0) lines.push('  children:');
+  for (const c of children) lines.push(`    ${c.jobId}${c.intent ? ` (${c.intent})` : ''} ${c.executionStatus}`);
+  return lines;
 }
 
 export function describePipeline(r: PipelineResult, locate: Locate): string {

@@ -89,5 +89,6 @@ export async function closedJobProgress(
     wakeups: 0,
     ...(reported ? { reported } : {}),
     ...(memo?.provenance ? { provenance: memo.provenance } : {}),
+    ...(memo?.lineage ? { lineage: memo.lineage } : {}),
   };
 }

@@ -1,21 +1,42 @@
 /** `list()`: jobs through visibility search attributes, newest first. */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { MjInputError } from '../mj/errors';
-import { MJ_ACTION, MJ_MODE, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
-import type { JobSummaryRow, ListFilter } from './options';
+import { JOB_MEMO_KEY, type JobMemo } from '../shared/job-memo';
+import { MJ_ACTION, MJ_MODE, MJ_PARENT_JOB, MJ_STATUS, MJ_TASK_ID } from '../shared/search-attributes';
+import type { JobChildRow, JobSummaryRow, ListFilter } from './options';
 import { checkMode } from './validation';
 
 const MAX_LIMIT = 1000;
 
 export async function listJobs(client: Client, filter: ListFilter): Promise<JobSummaryRow[]> {
-  const limit = filter.limit ?? 50;
+  checkMode(filter.mode);
+  return listRows(client, visibilityQuery(filter), filter.limit, summaryRow);
+}
+
+/**
+ * The jobs whose `MjParentJob` is `parentJobId` (the buttons pressed on it), newest first. Visibility is eventually
+ * consistent: a child started a moment ago may be missing for a second.
+ */
+export async function listChildren(client: Client, parentJobId: string, limit?: number): Promise<JobChildRow[]> {
+  const query = `WorkflowType = ${quote('mjJobWorkflow')} AND ${MJ_PARENT_JOB.name} = ${quote(parentJobId)}`;
+  return listRows(client, query, limit, (wf) => {
+    const intent = (wf.memo?.[JOB_MEMO_KEY] as JobMemo | undefined)?.intent;
+    return { ...summaryRow(wf), ...(intent ? { intent } : {}) };
+  });
+}
+
+async function listRows<R>(
+  client: Client,
+  query: string,
+  limit: number | undefined = 50,
+  row: (wf: WorkflowExecutionInfo) => R
+): Promise<R[]> {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     throw new MjInputError('limit', `must be an integer 1-${MAX_LIMIT}`);
   }
-  checkMode(filter.mode);
-  const rows: JobSummaryRow[] = [];
-  for await (const wf of client.workflow.list({ query: visibilityQuery(filter), pageSize: Math.min(limit, 100) })) {
-    rows.push(summaryRow(wf));
+  const rows: R[] = [];
+  for await (const wf of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    rows.push(row(wf));
     if (rows.length >= limit) break;
   }
   return rows;

@@ -17,7 +17,6 @@ import { DEFAULT_MODE } from '../shared/defaults';
 import { checkModalInput } from '../shared/modal-input-rule';
 import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
 import type { JobInput, JobProgress, JobRequest, JobResult, ModalInput } from '../shared/types';
-import type { JobLineage } from '../shared/job-read-model';
 // Workflows are started by type name (typed by `import type`): the client loads message definitions, never workflow code.
 import type { batchWorkflow } from '../workflows/batch/batch-workflow';
 import { getProgressQuery, provideModalInputUpdate } from '../workflows/job/messages';
@@ -29,7 +28,7 @@ import { jobError } from './errors';
 import { ImageInputs } from './image-input';
 import { newWorkflowId, resolveJob, resolveJobId } from './job-ids';
 import { readStatus } from './job-status';
-import { listJobs } from './list';
+import { listChildren, listJobs } from './list';
 import type {
   ActionOptions,
   BatchOptions,
@@ -38,6 +37,7 @@ import type {
   DescribeOptions,
   ImageInput,
   ImagineOptions,
+  JobChildRow,
   JobHandle,
   JobStatus,
   JobSummaryRow,
@@ -48,6 +48,7 @@ import type {
   VideoOptions,
 } from './options';
 import { resolveParentJob, type ParentTask } from './parent';
+import { pressPlan, type PressPlan } from './press';
 import { assetStoreConfig, createTemporalClient } from '../config/process-wiring';
 import { updateRejection } from './rejections';
 import { MjSchedulesClient } from './schedules';
@@ -58,6 +59,7 @@ import { MjCostClient } from './cost';
 import { MjUpstreamsClient } from './upstreams';
 import { checkGenerationPrompt, checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
 import { followUpRequest } from '../job-start/follow-up';
+import { pressOnce } from '../job-start/paid-once';
 import { startJobWorkflow, startOnce } from '../job-start/start-job-workflow';
 import type { Workflow } from '@temporalio/common';
 import { withStoredProgress } from '../webhook/progress-overlay';
@@ -181,6 +183,7 @@ export class MjJobsClient {
     checkStartOptions(opts);
     const modal = opts.modal ? await this.presuppliedModal(opts.modal, spec) : undefined;
     const parent: ParentTask = origin === 'job' ? await resolveParentJob(this.client, jobId, spec) : { taskId: jobId };
+    const press = pressPlan(parent, spec, opts);
     return this.startJob(
       followUpRequest(parent, spec, {
         enableRemix: opts.enableRemix,
@@ -188,7 +191,7 @@ export class MjJobsClient {
       }),
       { ...opts, mode: opts.mode ?? parent.mode },
       modal,
-      parent.lineage
+      press
     );
   }
 
@@ -413,6 +416,11 @@ export class MjJobsClient {
     return listJobs(this.client, filter);
   }
 
+  /** The jobs started by pressing a button of this job (`MjParentJob`), newest first. @example await mj.children(id) */
+  async children(jobId: string, opts: { limit?: number } = {}): Promise<JobChildRow[]> {
+    return listChildren(this.client, await resolveJobId(this.client, checkId(jobId)), opts.limit);
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // Internals
 
@@ -420,7 +428,7 @@ export class MjJobsClient {
     request: JobRequest,
     opts: StartOptions,
     modal?: ModalInput,
-    lineage?: JobLineage
+    press: PressPlan = {}
   ): Promise<JobHandle> {
     // Neither `mode` nor `modes`: no mode in the input, so with several upstreams the pool's preference applies.
     const mode = opts.mode ?? (opts.modes ? undefined : this.defaultMode);
@@ -434,16 +442,15 @@ export class MjJobsClient {
       modal,
       ...(opts.modes ? { modes: opts.modes } : {}),
       ...(opts.costTags ? { costTags: opts.costTags } : {}),
-      ...(lineage ? { lineage } : {}),
+      ...(press.lineage ? { lineage: press.lineage } : {}),
     };
-    const workflowId = newWorkflowId('job', opts.jobId);
-    const { alreadyStarted } = await startJobWorkflow({
-      client: this.client,
-      taskQueue: this.taskQueue,
-      workflowId,
-      input,
-      modeAttribute: this.modeAttribute(mode ?? opts.modes?.[0]),
-    });
+    const modeAttribute = this.modeAttribute(mode ?? opts.modes?.[0]);
+    const start = (workflowId: string) =>
+      startJobWorkflow({ client: this.client, taskQueue: this.taskQueue, workflowId, input, modeAttribute });
+    const id = newWorkflowId('job', opts.jobId);
+    const { workflowId, alreadyStarted } = press.idOf
+      ? await pressOnce(this.client, press.idOf, start)
+      : { workflowId: id, ...(await start(id)) };
     return { jobId: workflowId, alreadyStarted, result: () => this.awaitResult<JobResult>(workflowId) };
   }
 

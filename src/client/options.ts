@@ -56,6 +56,14 @@ export interface ActionOptions extends StartOptions {
    * @default 'job'
    */
   parentOrigin?: 'job' | 'external';
+  /**
+   * Start a new, paid job even when this button was already pressed on this parent. Without it, a button that gives
+   * the same result each press (U1–U4, the HD upscales, video upscale) pressed a second time returns the first job
+   * (`alreadyStarted: true`); a first press that failed does not count. Buttons that draw new images each time
+   * (variations, reroll, vary, zoom, pan) always start a new job. See docs/paid-once.md.
+   * @default false
+   */
+  payAgain?: boolean;
 }
 
 export interface BlendOptions extends StartOptions {
@@ -102,6 +110,12 @@ export interface ListFilter {
   type?: 'mjJobWorkflow' | 'pipelineWorkflow' | 'batchWorkflow';
   /** @default 50 */
   limit?: number;
+}
+
+/** A job started by pressing a button of another job (`children()`), newest first. */
+export interface JobChildRow extends JobSummaryRow {
+  /** The button pressed ('U1', 'zoom-out 2', …), from the child's memo. */
+  intent?: string;
 }
 
 export interface JobSummaryRow {

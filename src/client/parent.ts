@@ -9,8 +9,8 @@ import { formatIntent, intentEquals } from '../mj/buttons';
 import { MjInputError } from '../mj/errors';
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import { parentOwner } from '../job-start/follow-up';
-import type { JobLineage } from '../shared/job-read-model';
 import { JOB_MEMO_KEY, type JobMemo } from '../shared/job-memo';
+import type { JobLineage } from '../shared/job-read-model';
 import type { JobResult } from '../shared/types';
 import { getProgressQuery } from '../workflows/job/messages';
 import { jobError } from './errors';
@@ -18,18 +18,14 @@ import { resolveJob } from './job-ids';
 
 export interface ParentTask {
   taskId: string;
+  /** The parent job's workflow id; absent for a task created outside this service. */
+  jobId?: string;
+  /** The parent job's own lineage (from its memo), so a press knows the root of the chain. */
+  lineage?: JobLineage;
   /** The parent job's mode, the default of the new job. */
   mode?: SpeedMode;
   /** Several upstreams: the parent's owner, where the action must go. */
   upstreamId?: string;
-  /** The parent job's place, for the new job's `lineage` (absent for an external task). */
-  lineage?: JobLineage;
-}
-
-/** The lineage of a job pressed on the job `workflowId`: that job as parent, and the root of its chain. */
-function childLineage(workflowId: string, memo: Record<string, unknown> | undefined): JobLineage {
-  const parent = (memo?.[JOB_MEMO_KEY] as JobMemo | undefined)?.lineage;
-  return { parentJobId: workflowId, rootJobId: parent?.rootJobId ?? workflowId };
 }
 
 /** The upstream task of the job `id` names, checked to offer `intent`; throws `JobNotFoundError` for no job. */
@@ -39,6 +35,8 @@ export async function resolveParentJob(client: Client, id: string, intent: Inten
     throw new MjInputError('jobId', `must name a job, not a ${info.type} (use its child job ids)`);
   }
   const handle = client.workflow.getHandle(workflowId);
+  const lineage = (info.memo?.[JOB_MEMO_KEY] as JobMemo | undefined)?.lineage;
+  const job = { jobId: workflowId, ...(lineage ? { lineage } : {}) };
   if (info.status.name === 'COMPLETED') {
     const result = (await handle
       .result()
@@ -46,10 +44,10 @@ export async function resolveParentJob(client: Client, id: string, intent: Inten
     checkOffered(result, intent);
     const upstreamId = parentOwner(result.owner, info.memo);
     return {
+      ...job,
       taskId: result.taskId,
       mode: result.task.mode ?? undefined,
       ...(upstreamId ? { upstreamId } : {}),
-      lineage: childLineage(workflowId, info.memo),
     };
   }
   if (info.status.name !== 'RUNNING') {
@@ -58,12 +56,7 @@ export async function resolveParentJob(client: Client, id: string, intent: Inten
   const progress = await handle.query(getProgressQuery);
   if (progress.phase === 'succeeded' && progress.taskId) {
     const upstreamId = parentOwner(progress.owner, info.memo);
-    return {
-      taskId: progress.taskId,
-      mode: progress.mode,
-      ...(upstreamId ? { upstreamId } : {}),
-      lineage: childLineage(workflowId, info.memo),
-    };
+    return { ...job, taskId: progress.taskId, mode: progress.mode, ...(upstreamId ? { upstreamId } : {}) };
   }
   throw new MjInputError('jobId', `must name a job that succeeded (it is ${progress.phase})`);
 }

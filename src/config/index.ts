@@ -53,6 +53,11 @@ export interface Config {
      * @default the flavour's (15 s for `gateway`, 0 otherwise; see MjClient `refreshIntervalMs`)
      */
     refreshInterval: Duration | undefined;
+    /**
+     * `MJ_IMAGE_SEED`: ask the upstream for each successful image task's seed (`image-seed`, where the flavour has
+     * it; one free call per task, see docs/lineage-and-seed.md). `off` never asks. @default 'on'
+     */
+    imageSeed: boolean;
   };
   webhook: {
     /** `MJ_PUBLIC_BASE_URL`: where the proxy reaches our receiver. Unset: no notifyHook, jobs only poll. */
@@ -223,6 +228,7 @@ const envSchema = z.object({
   MJ_HTTP_TIMEOUT: duration.default(msToDuration(DEFAULT_HTTP_TIMEOUT_MS)),
   MJ_HTTP_CONNECT_TIMEOUT: duration.default('10s'),
   MJ_REFRESH_INTERVAL: duration.optional(),
+  MJ_IMAGE_SEED: oneOf(['on', 'off'] as const).default('on'),
   MJ_UPSTREAMS_FILE: z.string().min(1).optional(),
   MJ_UPSTREAMS: z.string().min(1).optional(),
   MJ_PUBLIC_BASE_URL: httpUrl.optional(),
@@ -381,6 +387,7 @@ export function loadConfig(env: Env = process.env): Config {
       httpTimeout: e.MJ_HTTP_TIMEOUT,
       connectTimeout: e.MJ_HTTP_CONNECT_TIMEOUT,
       refreshInterval: e.MJ_REFRESH_INTERVAL,
+      imageSeed: e.MJ_IMAGE_SEED === 'on',
     },
     webhook: {
       publicBaseUrl: e.MJ_PUBLIC_BASE_URL,

@@ -78,6 +78,7 @@ export const upstreamSchema = z.strictObject({
     .refine((n) => n > 0, { error: 'must be a number > 0' })
     .default(1),
   features: z.array(oneOf(UPSTREAM_FEATURES), { error: 'must be a list of features' }).default([]),
+  imageSeed: z.boolean({ error: 'must be true or false' }).default(true),
   modes,
   prices: prices.default({ currency: 'USD', default: {} }),
   workHours: workHours.optional(),

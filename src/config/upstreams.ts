@@ -27,6 +27,8 @@ export interface UpstreamConfig extends UpstreamView {
   authScheme: MjAuthScheme | undefined;
   /** @default the flavour's (see MjClient `refreshIntervalMs`) */
   refreshInterval: Duration | undefined;
+  /** Ask this upstream for each successful image task's seed (where its flavour has `image-seed`). @default true */
+  imageSeed: boolean;
 }
 
 export interface UpstreamsConfig {
@@ -100,6 +102,7 @@ function upstreamOf(u: UpstreamEntry, apiKey: Secret | undefined): UpstreamConfi
     apiKeyEnv: u.apiKeyEnv,
     authScheme: u.authScheme,
     refreshInterval: u.refreshInterval as Duration | undefined,
+    imageSeed: u.imageSeed,
   };
 }
 

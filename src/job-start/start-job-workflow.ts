@@ -1,8 +1,8 @@
 /**
  * The one way a job (`mjJobWorkflow`) is started from Node, used by every door: the typed client (and through it
  * the CLI, the console and schedules' callers) and the gateway. Each door decides the id, the input and the memo;
- * the common part lives here: the task queue, REJECT_DUPLICATE reuse, the search attributes (`MjMode`, `MjTenant` for
- * a tenant's job, `MjParentJob` and `MjBatch` from the input's `lineage`), today's `pathsVersion`, an eager start where the connection allows it, and "already
+ * the common part lives here: the task queue, REJECT_DUPLICATE reuse, the search attributes (`MjMode`, `MjTenant`
+ * for a tenant's job, `MjParentJob`/`MjBatch` from the input's lineage), today's `pathsVersion`, an eager start where the connection allows it, and "already
  * started" turned into an answer rather than an error.
  *
  * Imports neither `src/client/` nor `src/gateway/`, so both may import it without an import circle.
@@ -16,9 +16,8 @@ import {
 import { WorkflowIdReusePolicy, type SearchAttributePair, type Workflow } from '@temporalio/common';
 import type { SpeedMode } from '../mj/types';
 import { JOB_WORKFLOW_TYPE } from '../shared/pipeline-types';
-import { MJ_BATCH, MJ_MODE, MJ_PARENT_JOB, MJ_TENANT } from '../shared/search-attributes';
+import { lineageSearchAttributes, MJ_MODE, MJ_TENANT } from '../shared/search-attributes';
 import { jobSlotPriority } from '../shared/slot-priority';
-import type { JobLineage } from '../shared/job-read-model';
 import type { JobInput } from '../shared/types';
 // Started by type name (typed by `import type`): a door loads message definitions, never workflow code.
 import type { mjJobWorkflow } from '../workflows/job/job-workflow';
@@ -49,14 +48,10 @@ export interface JobStart {
 /** Starts the job; `alreadyStarted` when a job with this id exists (running or closed) and no new one started. */
 export async function startJobWorkflow(s: JobStart): Promise<{ alreadyStarted: boolean }> {
   const { input, ...rest } = s;
-  return startOnce<typeof mjJobWorkflow>(
-    JOB_WORKFLOW_TYPE,
-    [{ ...input, priority: jobSlotPriority(input), pathsVersion: JOB_PATHS_VERSION }],
-    {
-      ...rest,
-      lineage: input.lineage,
-    }
-  );
+  return startOnce<typeof mjJobWorkflow>(JOB_WORKFLOW_TYPE, [{ ...input, priority: jobSlotPriority(input), pathsVersion: JOB_PATHS_VERSION }], {
+    ...rest,
+    attributes: lineageSearchAttributes(input.lineage),
+  });
 }
 
 /**
@@ -66,13 +61,13 @@ export async function startJobWorkflow(s: JobStart): Promise<{ alreadyStarted: b
 export async function startOnce<W extends Workflow>(
   type: string,
   args: Parameters<W>,
-  s: Omit<JobStart, 'input'> & { lineage?: JobLineage }
+  s: Omit<JobStart, 'input'> & { attributes?: SearchAttributePair[] }
 ): Promise<{ alreadyStarted: boolean }> {
-  const typedSearchAttributes: SearchAttributePair[] = [{ key: MJ_MODE, value: s.modeAttribute }];
+  const typedSearchAttributes: SearchAttributePair[] = [
+    { key: MJ_MODE, value: s.modeAttribute },
+    ...(s.attributes ?? []),
+  ];
   if (s.tenant !== undefined) typedSearchAttributes.push({ key: MJ_TENANT, value: s.tenant });
-  // A job's place among other jobs, searchable: its children (`MjParentJob`) and a batch's jobs (`MjBatch`).
-  if (s.lineage?.parentJobId) typedSearchAttributes.push({ key: MJ_PARENT_JOB, value: s.lineage.parentJobId });
-  if (s.lineage?.batchId) typedSearchAttributes.push({ key: MJ_BATCH, value: s.lineage.batchId });
   try {
     // Typed by the caller's `W`; Temporal's own overload takes the type name with plain arguments.
     await s.client.workflow.start(type, {

@@ -169,7 +169,7 @@ const DEFAULT_AUTH: Record<MjFlavour, MjAuthScheme> = {
 // else; gateways forward most submits but have no list endpoint, and cancel is T-only.
 const FEATURES: Record<MjFlavour, ReadonlySet<MjFeature>> = {
   novicezk: new Set(['change', 'list']),
-  plus: new Set(['action', 'modal', 'change', 'list', 'shorten']),
+  plus: new Set(['action', 'modal', 'change', 'list', 'shorten', 'image-seed']),
   trueai: new Set([
     'action',
     'modal',
@@ -181,8 +181,9 @@ const FEATURES: Record<MjFlavour, ReadonlySet<MjFeature>> = {
     'upload',
     'retexture',
     'mode-prefix',
+    'image-seed',
   ]),
-  gateway: new Set(['action', 'modal', 'shorten', 'video', 'edits', 'upload', 'change', 'mode-prefix']),
+  gateway: new Set(['action', 'modal', 'shorten', 'video', 'edits', 'upload', 'change', 'mode-prefix', 'image-seed']),
 };
 
 /** Fills in every default of {@link MjClientOptions}; the only place defaults live. */

@@ -131,5 +131,7 @@ export type MjFeature =
   | 'shorten'
   | 'upload'
   | 'retexture'
+  /** `GET /task/{id}/image-seed`: the seed of a task's image (plus, trueai, and gateways that forward it). */
+  | 'image-seed'
   /** Speed mode chosen by the `/mj-fast`, `/mj-turbo`, `/mj-relax` path prefix (§1, §12). */
   | 'mode-prefix';

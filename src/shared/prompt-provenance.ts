@@ -42,3 +42,11 @@ export function jobProvenance(request: JobRequest, modalPrompt?: string): JobPro
   const own = 'prompt' in request && typeof request.prompt === 'string' ? request.prompt : undefined;
   return promptProvenance(modalPrompt ?? own);
 }
+
+/** A job's provenance: its prompt's ({@link jobProvenance}) and what the job learned since (the seed). */
+export function withObserved(
+  fromPrompt: JobProvenance | undefined,
+  observed: JobProvenance | undefined
+): JobProvenance | undefined {
+  return fromPrompt || observed ? { ...fromPrompt, ...observed } : undefined;
+}

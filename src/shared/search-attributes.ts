@@ -1,7 +1,8 @@
 /**
  * Typed search attribute keys. The webhook receiver finds a job by `MjTaskId` when the proxy does not echo `state`.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import type { JobLineage } from './job-read-model';
 
 export const MJ_TASK_ID = defineSearchAttributeKey('MjTaskId', SearchAttributeType.KEYWORD);
 export const MJ_STATUS = defineSearchAttributeKey('MjStatus', SearchAttributeType.KEYWORD);
@@ -16,3 +17,11 @@ export const MJ_BATCH = defineSearchAttributeKey('MjBatch', SearchAttributeType.
 
 /** Every key this service writes; the dev server and the tests register these. */
 export const SEARCH_ATTRIBUTE_KEYS = [MJ_TASK_ID, MJ_STATUS, MJ_ACTION, MJ_MODE, MJ_TENANT, MJ_PARENT_JOB, MJ_BATCH];
+
+/** The lineage keys a job is started with (`MjParentJob`, `MjBatch`), for every starter of a job. */
+export function lineageSearchAttributes(lineage: JobLineage | undefined): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [];
+  if (lineage?.parentJobId) pairs.push({ key: MJ_PARENT_JOB, value: lineage.parentJobId });
+  if (lineage?.batchId) pairs.push({ key: MJ_BATCH, value: lineage.batchId });
+  return pairs;
+}

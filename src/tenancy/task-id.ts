@@ -28,6 +28,19 @@ export function idempotentTaskId(tenant: string, key: string): string {
   return `5${n.toString().padStart(15, '0')}`;
 }
 
+/**
+ * The id of attempt `attempt` of pressing a button (`intent`, its canonical text) on the tenant's task
+ * `parentTaskId`, for a press that is paid once: '6' and 15 digits of a SHA-256 of the four. The leading 6 keeps it
+ * apart from time-based ids (1) and idempotency-key ids (5), and below 2^53.
+ */
+export function pressTaskId(tenant: string, parentTaskId: string, intent: string, attempt: number): string {
+  const digest = createHash('sha256')
+    .update(`${tenant}\npress\n${parentTaskId}\n${intent}\n${attempt}`, 'utf8')
+    .digest();
+  const n = digest.readBigUInt64BE(0) % 1_000_000_000_000_000n;
+  return `6${n.toString().padStart(15, '0')}`;
+}
+
 export function jobWorkflowId(tenant: string, taskId: string): string {
   return `${GATEWAY_JOB_PREFIX}-${tenant}-${taskId}`;
 }

@@ -69,6 +69,7 @@ export class FakeHost implements JobHost {
       settleRoutedSubmit: jest.fn(activities.settleRoutedSubmit ?? (() => Promise.resolve())),
       cancelUpstreamTask: jest.fn(activities.cancelUpstreamTask ?? (() => Promise.resolve({ cancelled: true }))),
       captureImages: jest.fn(activities.captureImages ?? (() => Promise.resolve([]))),
+      fetchImageSeed: jest.fn(activities.fetchImageSeed ?? (() => Promise.resolve({}))),
     } as jest.Mocked<JobActivities>;
     const submit = this.activities.submitTask.getMockImplementation()!;
     this.activities.submitTask.mockImplementation((input) => {

@@ -15,7 +15,8 @@ import type { BranchOutcome, PipelineInput, PipelineResult } from '../../src/sha
 import type { AssetRef, JobInput } from '../../src/shared/types';
 import type { pipelineWorkflow } from '../../src/workflows/pipeline/pipeline-workflow';
 import type { Duration } from '../../src/shared/duration';
-import { createDevServerEnv, createTimeSkippingEnv } from './temporal';
+import { createJobTimeSkippingEnv } from './job-env';
+import { createDevServerEnv } from './temporal';
 import type { FakeActivities, FakeBehaviour } from './pipeline-fake-workflows';
 
 export interface JobEvent {
@@ -97,7 +98,8 @@ export interface Harness {
  */
 export async function createHarness(server: 'time-skipping' | 'dev' = 'time-skipping'): Promise<Harness> {
   const [env, bundle] = await Promise.all([
-    server === 'dev' ? createDevServerEnv() : createTimeSkippingEnv(),
+    // Children are started with the lineage search attributes (`MjParentJob`, `MjBatch`): the server must know them.
+    server === 'dev' ? createDevServerEnv() : createJobTimeSkippingEnv(),
     bundleWorkflowCode({ workflowsPath: require.resolve('./pipeline-fake-workflows'), logger: quietLogger }),
   ]);
   return { env, bundle };

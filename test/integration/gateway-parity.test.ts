@@ -230,6 +230,8 @@ function expectedFromUpstream(t: Upstream): Omit<ProxyTask, 'properties'> & { pr
     failReason: t.failReason ?? '',
     parentId: t.parentId,
     mode: t.mode ?? '',
+    // Ours (PROXY_TASK_OWN_FIELDS): the seed the job read, which the upstream's task JSON does not carry.
+    seed: null,
     buttons: t.buttons,
     properties: { finalPrompt: text(t.rawProperties.finalPrompt), finalZhPrompt: text(t.rawProperties.finalZhPrompt) },
   };

@@ -9,6 +9,7 @@ interface ActionFlags extends StartFlags {
   prompt?: string;
   mask?: string;
   remix?: boolean;
+  payAgain?: boolean;
 }
 
 /**
@@ -27,6 +28,10 @@ export function registerActionCommand(program: Command, ctx: CliContext): void {
       .option('--prompt <prompt>', 'modal prompt known in advance (custom-zoom, vary-region, remix)')
       .option('--mask <file>', 'vary-region mask (PNG, white = repaint)')
       .option('--remix', 'enable remix')
+      .option(
+        '--pay-again',
+        'a new, paid job even if this button (U1–U4, upscale-hd, video-upscale) was pressed before'
+      )
   ).action(async (args: string[], f: ActionFlags) => {
     if (f.task === undefined && args.length === 0) throw new CliInputError('jobId', 'is required (or --task)');
     const [target, intent] = f.task !== undefined ? [f.task, args] : [args[0]!, args.slice(1)];
@@ -36,6 +41,7 @@ export function registerActionCommand(program: Command, ctx: CliContext): void {
     const h = await jobs.action(target, intent.join(' '), {
       ...startOptions(f),
       enableRemix: f.remix,
+      ...(f.payAgain ? { payAgain: true } : {}),
       modal,
       parentOrigin: f.task !== undefined ? 'external' : 'job',
     });

@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { describeStatus } from '../output';
 
-/** `status <jobId>`: state and progress; a closed job is read without a running worker. */
+/**
+ * `status <jobId>`: state and progress; a closed job is read without a running worker. A job also shows where it
+ * sits (parent job, root, pipeline, batch), its seed, and the jobs started by pressing its buttons.
+ */
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command('status')
@@ -11,6 +14,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .action(async (jobId: string) => {
       const jobs = await ctx.client();
       const s = await jobs.status(jobId);
-      ctx.print({ ...s }, () => describeStatus(s));
+      const children = s.kind === 'job' ? await jobs.children(s.jobId) : undefined;
+      ctx.print({ ...s, ...(children ? { children } : {}) }, () => describeStatus(s, children));
     });
 }

@@ -19,6 +19,7 @@ import { parsePrompt } from '../../mj/params';
 import { assertPromptParams } from '../../mj/prompt-rule';
 import type { IntentSpec } from '../../mj/types';
 import { followUpRequest, memoOwner } from '../../job-start/follow-up';
+import { isPaidOncePress, pressLineage } from '../../job-start/paid-once';
 import type { ModalInput } from '../../shared/types';
 import { provideModalInputUpdate } from '../../workflows';
 import { extractNumberedPrompts } from '../../mj/terms/numbered-prompts';
@@ -67,6 +68,12 @@ export function actionPrompt(parent: JobView, intent: IntentSpec): string {
   return viewTexts(parent).prompt;
 }
 
+/**
+ * `payAgain: true` in the body: a new, paid task even when this button was pressed on this parent before (a name no
+ * midjourney-proxy client sends; see docs/paid-once.md).
+ */
+export const PAY_AGAIN_FIELD = 'payAgain';
+
 async function startAction(
   app: GatewayApp,
   ctx: RequestCtx,
@@ -76,6 +83,8 @@ async function startAction(
   enableRemix?: boolean
 ): Promise<Answer> {
   const job = parent.job!;
+  const parentTaskId = parent.gateway.taskId;
+  const paidOnce = isPaidOncePress(intent, optBool(ctx.body, PAY_AGAIN_FIELD));
   const parentPrompt = actionPrompt(parent, intent);
   const holds = intentAlwaysModal(intent);
   // The parent is our own job's task, known to exist; with several upstreams only its owner has it.
@@ -88,8 +97,10 @@ async function startAction(
     request,
     mode: ctx.modeFromPath ?? job.mode,
     prompt: parentPrompt,
-    parentId: parent.gateway.taskId,
+    parentId: parentTaskId,
     ...(holds ? { needsModal: { finalPrompt: parentPrompt } } : {}),
+    lineage: pressLineage(jobWorkflowId(ctx.tenant, parentTaskId), job.lineage),
+    ...(paidOnce ? { press: { parentTaskId, intent: formatIntent(intent) } } : {}),
   });
 }
 

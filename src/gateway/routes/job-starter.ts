@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { pressOnce } from '../../job-start/paid-once';
 import { startJobWorkflow } from '../../job-start/start-job-workflow';
 import { formatIntent } from '../../mj/buttons';
 import { intentModalNeeds } from '../../mj/intents';
@@ -20,6 +21,7 @@ import type { SpeedMode } from '../../mj/types';
 import { JOB_MEMO_KEY, JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
 import { jobProvenance } from '../../shared/prompt-provenance';
 import { MJ_TENANT } from '../../shared/search-attributes';
+import type { JobLineage } from '../../shared/job-read-model';
 import type { JobInput, JobRequest, ModalInput } from '../../shared/types';
 import type { CostTags } from '../../shared/upstreams/types';
 import { callbackDeliveryWorkflow } from '../../workflows/callback/callback-workflow';
@@ -28,7 +30,14 @@ import { GatewayError } from '../errors';
 import { GATEWAY_MEMO_KEY, GATEWAY_MEMO_VERSION, type GatewayMemo } from '../tasks/gateway-memo';
 import { ACTION_OF_KIND } from '../../shared/action-names';
 import { ACTION_BY_INTENT } from './proxy-actions';
-import { callbackWorkflowId, idempotentTaskId, jobWorkflowId, newTaskId } from '../../tenancy/task-id';
+import {
+  callbackWorkflowId,
+  idempotentTaskId,
+  jobWorkflowId,
+  newTaskId,
+  parseJobWorkflowId,
+  pressTaskId,
+} from '../../tenancy/task-id';
 
 export interface StartSpec {
   tenant: string;
@@ -46,6 +55,26 @@ export interface StartSpec {
   baseUrl: string;
   /** The job waits for `/submit/modal` before pressing anything (Vary Region, Custom Zoom): the task is MODAL. */
   waitsForInput?: boolean;
+  /** A button press: the job's parent job and chain. */
+  lineage?: JobLineage;
+  /** A press that is paid once: its task id comes from the parent and the intent ({@link pressIds}), not a draw. */
+  press?: PressKey;
+}
+
+/** What names a paid-once press: our id of the parent task and the intent's canonical text ('U1'). */
+export interface PressKey {
+  parentTaskId: string;
+  intent: string;
+}
+
+/** The job workflow id of each attempt of a tenant's paid-once press (see `src/job-start/paid-once.ts`). */
+export function pressIds(tenant: string, key: PressKey): (attempt: number) => string {
+  return (attempt) => jobWorkflowId(tenant, pressTaskId(tenant, key.parentTaskId, key.intent, attempt));
+}
+
+/** The task id of one of our job workflow ids. */
+export function taskIdOf(workflowId: string): string {
+  return parseJobWorkflowId(workflowId)!.taskId;
 }
 
 export interface Idempotency {
@@ -132,6 +161,7 @@ export function initialMemos(spec: StartSpec, taskId: string, now: number): { ga
     ...(spec.prompt ? { prompt: spec.prompt } : {}),
     ...provenanceOf(r),
     ...(r.kind === 'action' ? { intent: formatIntent(r.intent), parentTaskId: r.parentTaskId } : {}),
+    ...(spec.lineage ? { lineage: spec.lineage } : {}),
     ...(spec.waitsForInput && r.kind === 'action'
       ? {
           waitingFor: {
@@ -176,11 +206,13 @@ export async function findIdempotent(
 
 /** Starts the task's callback workflow; false when a random id collided with another task's. */
 async function startCallback(deps: StartDeps, spec: StartSpec, taskId: string): Promise<boolean> {
+  // A keyed submit or a paid-once press may meet its own twin's observer: that one serves both.
+  const shared = spec.idempotency !== undefined || spec.press !== undefined;
   try {
     await deps.client.workflow.start(callbackDeliveryWorkflow, {
       workflowId: callbackWorkflowId(spec.tenant, taskId),
       taskQueue: deps.gatewayTaskQueue,
-      workflowIdConflictPolicy: spec.idempotency ? 'USE_EXISTING' : 'FAIL',
+      workflowIdConflictPolicy: shared ? 'USE_EXISTING' : 'FAIL',
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       args: [
         {
@@ -195,40 +227,25 @@ async function startCallback(deps: StartDeps, spec: StartSpec, taskId: string): 
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return spec.idempotency !== undefined;
+    return shared;
   }
   return true;
 }
 
-/** Starts the job; answers our task id (the first one again for a repeated idempotent submit). */
+/**
+ * Starts the job; answers our task id (the first one again for a repeated idempotent submit, and the first press's
+ * for a paid-once press that was pressed before: Temporal's id reuse policy decides, see `pressOnce`).
+ */
 export async function startGatewayJob(deps: StartDeps, spec: StartSpec): Promise<{ taskId: string }> {
   const now = (deps.now ?? Date.now)();
+  if (spec.press) {
+    const ids = pressIds(spec.tenant, spec.press);
+    const { workflowId } = await pressOnce(deps.client, ids, (id) => startOne(deps, spec, taskIdOf(id), now));
+    return { taskId: taskIdOf(workflowId) };
+  }
   for (let attempt = 0; attempt < 5; attempt++) {
     const taskId = spec.idempotency ? idempotentTaskId(spec.tenant, spec.idempotency.key) : newTaskId(now + attempt);
-    const workflowId = jobWorkflowId(spec.tenant, taskId);
-    // The observer exists before the job, so no change of the job is signalled into the void.
-    if (spec.notifyHook && !(await startCallback(deps, spec, taskId))) continue;
-    const notify = spec.notifyHook ? { workflowId: callbackWorkflowId(spec.tenant, taskId) } : undefined;
-    const memos = initialMemos(spec, taskId, now);
-    const input: GatewayJobInput = {
-      request: spec.request,
-      mode: spec.mode,
-      captureImages: true,
-      costTags: { tenant: spec.tenant },
-      ...(spec.modal ? { modal: spec.modal } : {}),
-      ...(notify ? { notify } : {}),
-    };
-    const { alreadyStarted } = await startJobWorkflow({
-      client: deps.client,
-      taskQueue: deps.jobTaskQueue,
-      workflowId,
-      input,
-      modeAttribute: spec.mode,
-      tenant: spec.tenant,
-      memo: { [GATEWAY_MEMO_KEY]: memos.gateway, [JOB_MEMO_KEY]: memos.job },
-      // A running job with this id is the answer (idempotent retry); a closed one too (already started).
-      conflict: spec.idempotency ? 'USE_EXISTING' : 'FAIL',
-    });
+    const { alreadyStarted } = await startOne(deps, spec, taskId, now);
     if (spec.idempotency) {
       // Two requests with one key may both have found nothing: the one whose start met the other's job is refused
       // unless it is the same request.
@@ -239,4 +256,38 @@ export async function startGatewayJob(deps: StartDeps, spec: StartSpec): Promise
     // Two random ids met in the same millisecond (1 in 1000): draw again.
   }
   throw new Error('could not draw a free task id');
+}
+
+/** Starts the task's observer (with a hook) and its job under `taskId`; `alreadyStarted` when the id was taken. */
+async function startOne(
+  deps: StartDeps,
+  spec: StartSpec,
+  taskId: string,
+  now: number
+): Promise<{ alreadyStarted: boolean }> {
+  const workflowId = jobWorkflowId(spec.tenant, taskId);
+  // The observer exists before the job, so no change of the job is signalled into the void.
+  if (spec.notifyHook && !(await startCallback(deps, spec, taskId))) return { alreadyStarted: true };
+  const notify = spec.notifyHook ? { workflowId: callbackWorkflowId(spec.tenant, taskId) } : undefined;
+  const memos = initialMemos(spec, taskId, now);
+  const input: GatewayJobInput = {
+    request: spec.request,
+    mode: spec.mode,
+    captureImages: true,
+    costTags: { tenant: spec.tenant },
+    ...(spec.modal ? { modal: spec.modal } : {}),
+    ...(notify ? { notify } : {}),
+    ...(spec.lineage ? { lineage: spec.lineage } : {}),
+  };
+  return startJobWorkflow({
+    client: deps.client,
+    taskQueue: deps.jobTaskQueue,
+    workflowId,
+    input,
+    modeAttribute: spec.mode,
+    tenant: spec.tenant,
+    memo: { [GATEWAY_MEMO_KEY]: memos.gateway, [JOB_MEMO_KEY]: memos.job },
+    // A keyed retry's running job is the answer; a paid-once press must know whether it started (conflict FAIL).
+    conflict: spec.idempotency && !spec.press ? 'USE_EXISTING' : 'FAIL',
+  });
 }

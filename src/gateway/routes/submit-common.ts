@@ -4,6 +4,8 @@
  */
 import type { ParamWarning } from '../../mj/params';
 import type { SpeedMode } from '../../mj/types';
+import { currentPress } from '../../job-start/paid-once';
+import type { JobLineage } from '../../shared/job-read-model';
 import type { ImageRef, JobRequest, ModalInput } from '../../shared/types';
 import { admitSubmit, type Answer, type GatewayApp, type RequestCtx } from '../app';
 import { badInput, GatewayError } from '../errors';
@@ -12,7 +14,7 @@ import { parsePrompt } from '../../mj/params';
 import { SPEED_MODE_LIST, SPEED_MODES, speedModeOf } from '../../mj/terms/speed-modes';
 import { checkHook } from '../guards/hook-guard';
 import type { Prepared } from './image-inputs';
-import { findIdempotent, requestFingerprint, startGatewayJob } from './job-starter';
+import { findIdempotent, pressIds, requestFingerprint, startGatewayJob, taskIdOf, type PressKey } from './job-starter';
 import { storeMetered } from '../guards/storage-quota';
 
 /** Path prefix, else `accountFilter.modes[0]`, else a `--fast/--relax/--turbo` flag in the prompt, else default. */
@@ -75,6 +77,10 @@ export interface SubmitPlan {
   parentId?: string;
   /** Answer code 21 (the task waits for /submit/modal). */
   needsModal?: { finalPrompt: string };
+  /** A button press: its parent job and chain. */
+  lineage?: JobLineage;
+  /** A press that is paid once (see `src/job-start/paid-once.ts`). */
+  press?: PressKey;
 }
 
 /** Banned words of the deployment (`MJ_GATEWAY_BANNED_WORDS`), answered with code 24 before anything starts. */
@@ -98,6 +104,9 @@ export async function submit(app: GatewayApp, ctx: RequestCtx, plan: SubmitPlan)
     : undefined;
   const existing = await findIdempotent(app.client, ctx.tenant, idempotency);
   if (existing) return submitAnswer(existing, plan.needsModal);
+  // A paid-once press pressed before (running or succeeded) is answered before limits are counted, as a repeat is.
+  const pressed = plan.press && (await currentPress(app.client, pressIds(ctx.tenant, plan.press)));
+  if (pressed && pressed.live) return submitAnswer(taskIdOf(pressed.workflowId), plan.needsModal);
   if (hook) {
     const bad = await checkHook(hook, {
       allowPrivate: app.options.allowPrivateHooks,
@@ -131,6 +140,8 @@ export async function submit(app: GatewayApp, ctx: RequestCtx, plan: SubmitPlan)
       idempotency,
       baseUrl: ctx.baseUrl,
       waitsForInput: plan.needsModal !== undefined,
+      ...(plan.lineage ? { lineage: plan.lineage } : {}),
+      ...(plan.press ? { press: plan.press } : {}),
     }
   );
   return submitAnswer(taskId, plan.needsModal);

@@ -41,6 +41,8 @@ export interface ProxyTask {
   failReason: string;
   parentId: string | null;
   mode: string;
+  /** The seed of the task's image (trueai's own field name), once the job read it; else null. */
+  seed: string | null;
   buttons: ProxyButton[];
   /**
    * `cost`: a routed task's upstream, mode, price and refunds; absent for a job with one upstream. `provenance`: what
@@ -70,6 +72,7 @@ export const PROXY_TASK_OWN_FIELDS = {
   imageUrls: "our stored grid quadrants (`/mj/image/<id>/1..4`), once captured; else the upstream's list",
   mode: 'the mode the job runs in (FAST, RELAX, TURBO), also where the upstream reports none',
   'properties.provenance': "the version, parameters and references of the job's prompt, as our parser reads them",
+  seed: 'the seed the job read once after SUCCESS (`image-seed`, where the upstream has it), else null',
 } as const satisfies Partial<Record<keyof ProxyTask | `properties.${keyof ProxyTask['properties']}`, string>>;
 
 /** How image URLs are made: our stored copy (absolute, signed) or the upstream's. */
@@ -157,6 +160,7 @@ export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): 
     failReason,
     parentId: gw.parentId ?? null,
     mode: job?.mode ?? 'FAST',
+    seed: job?.provenance?.seed ?? null,
     buttons: buttons.map((b) => ({
       customId: String(b.customId),
       emoji: String(b.emoji ?? ''),

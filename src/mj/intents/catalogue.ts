@@ -71,6 +71,12 @@ export interface IntentDef<K extends IntentKind> {
   feature: UpstreamFeature | null;
   /** The `/submit/change` action that expresses it where there is no `/submit/action` (novicezk). */
   change: ChangeAction | null;
+  /**
+   * Pressing it again on the same parent gives the same result (an upscale of one image): a second press returns the
+   * first job instead of paying again ("paid once", docs/paid-once.md), unless the caller asks for a new one. False
+   * for buttons that draw new images each time (variations, reroll, vary, zoom, pan, animate).
+   */
+  sameResultEachPress: boolean;
 }
 
 export type IntentCatalogue = { readonly [K in IntentKind]: IntentDef<K> };
@@ -144,6 +150,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'UPSCALE',
     feature: null,
     change: 'UPSCALE',
+    sameResultEachPress: true,
   },
   variation: {
     match: (id) => {
@@ -166,6 +173,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'VARIATION',
     feature: null,
     change: 'VARIATION',
+    sameResultEachPress: false,
   },
   reroll: {
     match: idIs('reroll', /^MJ::JOB::reroll::/i),
@@ -182,6 +190,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'REROLL',
     feature: null,
     change: 'REROLL',
+    sameResultEachPress: false,
   },
   'upscale-hd': {
     // v5 names the factor (upsample_v5_2x / _4x); v6, v6.1 (v6r1), v7 and niji name the style.
@@ -210,6 +219,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'UPSCALE',
     pricedAction: 'UPSCALE',
     ...NOT_ROUTED,
+    sameResultEachPress: true,
   },
   'vary-subtle': {
     match: idIs('vary-subtle', /^MJ::JOB::low_variation::/i),
@@ -225,6 +235,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'VARIATION',
     pricedAction: 'VARIATION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'vary-strong': {
     match: idIs('vary-strong', /^MJ::JOB::high_variation::/i),
@@ -240,6 +251,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'VARIATION',
     pricedAction: 'VARIATION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'vary-region': {
     match: idIs('vary-region', /^MJ::Inpaint::/i),
@@ -258,6 +270,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'INPAINT',
     feature: 'vary-region',
     change: null,
+    sameResultEachPress: false,
   },
   'zoom-out': {
     // The number is the share of the new canvas the old image keeps: 50 → 2x, 75 → 1.5x.
@@ -281,6 +294,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'ZOOM',
     pricedAction: 'ZOOM',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'custom-zoom': {
     match: idIs('custom-zoom', /^MJ::CustomZoom::/i),
@@ -299,6 +313,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'CUSTOM_ZOOM',
     feature: 'custom-zoom',
     change: null,
+    sameResultEachPress: false,
   },
   pan: {
     match: (id) => {
@@ -322,6 +337,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'PAN',
     feature: 'pan',
     change: null,
+    sameResultEachPress: false,
   },
   animate: {
     // Also trueai's synthetic "Auto High/Low Motion" button (videoButtonMotion).
@@ -346,8 +362,10 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'VIDEO',
     feature: 'video',
     change: null,
+    sameResultEachPress: false,
   },
   'animate-prompt': {
+    sameResultEachPress: false,
     // "Animate with a prompt": the Animate button pressed under Remix parks in MODAL for the motion prompt (§8);
     // trueai also printed it as its own "Manual High/Low Motion" button for a while (videoButtonMotion).
     match: (id) => {
@@ -373,6 +391,7 @@ export const INTENTS: IntentCatalogue = {
     change: null,
   },
   'pan-prompt': {
+    sameResultEachPress: false,
     // "Pan with a prompt": no button of its own; the pan button pressed under Remix parks in MODAL (§8).
     match: () => null,
     customId: (s, at) => panId(s.direction, at.hash),
@@ -415,6 +434,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'UPSCALE',
     feature: 'video',
     change: null,
+    sameResultEachPress: true,
   },
   'video-extend': {
     match: (id) => {
@@ -437,6 +457,7 @@ export const INTENTS: IntentCatalogue = {
     pricedAction: 'VIDEO',
     feature: 'video',
     change: null,
+    sameResultEachPress: false,
   },
   'describe-pick': {
     match: (id) => {
@@ -461,6 +482,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'IMAGINE',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'describe-retry': {
     match: idIs('describe-retry', /^MJ::Picread::Retry/i),
@@ -476,6 +498,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'DESCRIBE',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'describe-imagine-all': {
     match: idIs('describe-imagine-all', /^MJ::Job::PicReader::all$/i),
@@ -491,6 +514,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'IMAGINE',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   'shorten-pick': {
     // trueai splits on "::" and takes the last part (§7).
@@ -514,6 +538,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'IMAGINE',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   bookmark: {
     // The exact customId is unconfirmed (§15); clients only test for "BOOKMARK".
@@ -530,6 +555,7 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'ACTION',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
   unknown: {
     // Whatever no entry above reads; `classifyButton` keeps the raw id.
@@ -546,5 +572,6 @@ export const INTENTS: IntentCatalogue = {
     proxyAction: 'ACTION',
     pricedAction: 'ACTION',
     ...NOT_ROUTED,
+    sameResultEachPress: false,
   },
 };

@@ -87,6 +87,11 @@ export function intentAlwaysModal(spec: Pick<IntentSpec, 'kind'>): boolean {
   return INTENTS[spec.kind].alwaysModal;
 }
 
+/** A second press of it on the same parent returns the first job ("paid once"; see `IntentDef.sameResultEachPress`). */
+export function intentPaidOnce(spec: Pick<IntentSpec, 'kind'>): boolean {
+  return INTENTS[spec.kind].sameResultEachPress;
+}
+
 /** What a MODAL of this intent takes; a prompt when the intent is not known. */
 export function intentModalNeeds(spec: Pick<IntentSpec, 'kind'> | undefined): ModalNeed[] {
   return spec ? [...INTENTS[spec.kind].modalNeeds] : ['prompt'];

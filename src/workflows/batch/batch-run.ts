@@ -109,6 +109,7 @@ export class BatchRun {
       ...(input.submitPolicy ? { submitPolicy: input.submitPolicy } : {}),
       ...(input.slots ? { slots: input.slots, priority: 'batch' as const } : {}),
       costTags: { ...input.costTags, batchId: this.batchId },
+      lineage: { batchId: this.batchId, batchItemId: s.item.id },
     };
   }
 

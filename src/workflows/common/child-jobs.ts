@@ -27,6 +27,7 @@ import { jobStaticSummary } from '../job/memo';
 import { JOB_PATHS_VERSION } from '../job/patches';
 import { JOB_WORKFLOW_TYPE, type FailureInfo, type JobSummary } from '../../shared/pipeline-types';
 import { jobSlotPriority } from '../../shared/slot-priority';
+import { lineageSearchAttributes } from '../../shared/search-attributes';
 import type { JobInput, JobResult } from '../../shared/types';
 
 type JobWorkflow = (input: JobInput) => Promise<JobResult>;
@@ -64,6 +65,9 @@ async function startAndWait(jobId: string, input: JobInput, onStarted: (jobId: s
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: jobStaticSummary(input.request),
+      // `MjParentJob`/`MjBatch`, so a job's children and a batch's items are listed by search; replay compares the
+      // command's type and id, not its attributes.
+      typedSearchAttributes: lineageSearchAttributes(input.lineage),
     });
     onStarted(jobId);
     return { status: 'succeeded', result: await handle.result() };

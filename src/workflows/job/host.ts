@@ -29,6 +29,7 @@ export interface JobActivities {
   settleRoutedSubmit(input: SettleRoutedInput): Promise<void>;
   cancelUpstreamTask(input: OwnedTask): Promise<CancelUpstreamResult>;
   captureImages(input: CaptureImagesInput & { upstreamId?: string }): Promise<CapturedImage[]>;
+  fetchImageSeed(input: OwnedTask): Promise<{ seed?: string }>;
 }
 
 export type KeywordKey = typeof MJ_TASK_ID;

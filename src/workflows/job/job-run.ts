@@ -12,6 +12,7 @@
  * Phases: waiting-input → submitting → queued ⇄ running (⇄ waiting-modal) → succeeded | failed | cancelled.
  */
 import { isCancellation, type ApplicationFailure } from '@temporalio/workflow';
+import { intentYields } from '../../mj/intents';
 import type { SpeedMode } from '../../mj/types';
 import { ACTION_OF_KIND } from '../../shared/action-names';
 import { JOB_FAILURE } from '../../shared/failure-types';
@@ -174,6 +175,7 @@ export class JobRun {
       return this.poller.pollUntilDone();
     });
     if (s.input.captureImages !== false) await this.capture(task);
+    if (madeImages(s.request) && this.host.patched(JOB_PATCH.imageSeed)) await this.recordSeed(task);
     this.enter('succeeded');
     c.timings.finishedAt = this.host.now();
     await this.read.publish();
@@ -229,6 +231,17 @@ export class JobRun {
     this.s.carry.phase = phase;
   }
 
+  /** The seed of the task's image, kept in the provenance when the upstream gives it (never fails the job). */
+  private async recordSeed(task: TaskSnapshot): Promise<void> {
+    const s = this.s;
+    try {
+      const { seed } = await this.host.activities.fetchImageSeed({ taskId: task.id, ...ownerRef(s) });
+      if (seed !== undefined) s.provenance = { ...s.provenance, seed };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+    }
+  }
+
   private async capture(task: TaskSnapshot): Promise<void> {
     const s = this.s;
     try {
@@ -238,4 +251,13 @@ export class JobRun {
       throw captureFailure(task.id, err);
     }
   }
+}
+
+/** Image stages a task's seed means something for: a grid or an upscaled image (not prompts, videos or edits). */
+const SEEDED_STAGES: readonly unknown[] = ['grid', 'upscale', 'upscale-hd'];
+
+/** Whether the job's task makes images that have a seed (imagine, blend, and buttons that yield an image). */
+export function madeImages(request: JobState['request']): boolean {
+  if (request.kind === 'imagine' || request.kind === 'blend') return true;
+  return request.kind === 'action' && SEEDED_STAGES.includes(intentYields(request.intent));
 }

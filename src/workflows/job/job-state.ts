@@ -8,7 +8,7 @@ import type { IntentSpec, SpeedMode } from '../../mj/types';
 import type { FetchTaskInput } from '../../shared/job-activities';
 import { DEFAULT_MODE, DEFAULT_SUBMIT_BACKOFF } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
-import type { JobReported } from '../../shared/job-read-model';
+import type { JobProvenance, JobReported } from '../../shared/job-read-model';
 import { makeStateKey } from '../../shared/state-key';
 import type {
   CapturedImage,
@@ -48,6 +48,8 @@ export interface JobState {
   previewUrl: string | null;
   /** What the latest confirmed snapshot reported for readers (result texts, media URLs). */
   reported: JobReported | undefined;
+  /** What produced the images, as far as known (the seed once the task succeeded and the upstream gave it). */
+  provenance: JobProvenance | undefined;
   action: string | undefined;
   buttons: TaskButton[];
   failReason: string | undefined;
@@ -124,6 +126,7 @@ export function newJobState(input: JobInput, host: JobHost): JobState {
     progressPct: null,
     previewUrl: null,
     reported: undefined,
+    provenance: undefined,
     action: undefined,
     buttons: [],
     failReason: undefined,

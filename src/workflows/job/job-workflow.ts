@@ -101,6 +101,12 @@ const { captureImages } = proxyActivities<Activities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8 },
 });
 
+// One free read after SUCCESS (see the activity); a second attempt only when a worker died during the first.
+const { fetchImageSeed } = proxyActivities<Activities>({
+  startToCloseTimeout: '45s',
+  retry: { maximumAttempts: 2 },
+});
+
 const activities: JobActivities = {
   submitTask,
   submitModal,
@@ -109,6 +115,7 @@ const activities: JobActivities = {
   settleRoutedSubmit,
   cancelUpstreamTask,
   captureImages,
+  fetchImageSeed,
 };
 
 function upsertKeywords(pairs: [KeywordKey, string | undefined][]): void {

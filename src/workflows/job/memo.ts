@@ -4,8 +4,8 @@
  */
 import { intentText } from '../../shared/intent-text';
 import { JOB_MEMO_VERSION, type JobMemo } from '../../shared/job-memo';
-import type { JobReported } from '../../shared/job-read-model';
-import { jobProvenance } from '../../shared/prompt-provenance';
+import type { JobLineage, JobProvenance, JobReported } from '../../shared/job-read-model';
+import { jobProvenance, withObserved } from '../../shared/prompt-provenance';
 import type { JobInput, JobPhase, JobTimings, JobWaitingFor, TaskButton } from '../../shared/types';
 import type { SpeedMode, TaskStatus } from '../../mj/types';
 import type { TaskOwner } from '../../shared/upstreams/types';
@@ -31,6 +31,9 @@ export interface JobReadState {
   assets?: JobMemo['assets'];
   owner?: TaskOwner;
   reported?: JobReported;
+  provenance?: JobProvenance;
+  /** The job's parent job, pipeline and batch, as its input gave them (constant for the job's life). */
+  lineage?: JobLineage;
 }
 
 function memoWaitingFor(w: JobWaitingFor | undefined): JobMemo['waitingFor'] {
@@ -80,7 +83,8 @@ export function buildJobMemo(request: JobInput['request'], v: JobReadState): Job
     waitingFor: memoWaitingFor(v.waitingFor),
     owner: v.owner,
     reported: v.reported,
-    provenance: jobProvenance(request, v.modalPrompt),
+    provenance: withObserved(jobProvenance(request, v.modalPrompt), v.provenance),
+    lineage: v.lineage,
   };
   return JSON.parse(JSON.stringify(memo)) as JobMemo;
 }

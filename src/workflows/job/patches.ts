@@ -35,6 +35,11 @@ export const JOB_PATCH = {
    * paths version 1: every run asks it.
    */
   wakeOnUpstream: 'wake-on-upstream-available',
+  /**
+   * After SUCCESS of a job that made images, one `fetchImageSeed` activity records the seed in the read model's
+   * provenance. Not in paths version 1: every such run asks it.
+   */
+  imageSeed: 'image-seed-after-success',
 } as const;
 
 export type JobPatchId = (typeof JOB_PATCH)[keyof typeof JOB_PATCH];

@@ -7,7 +7,7 @@ import type { JobProvenance } from '../../shared/job-read-model';
 import type { JobProgress } from '../../shared/types';
 import type { JobHost, KeywordKey } from './host';
 import type { JobStateView } from './job-state';
-import { jobProvenance } from '../../shared/prompt-provenance';
+import { jobProvenance, withObserved } from '../../shared/prompt-provenance';
 import { buildJobMemo, jobDetailsMarkdown } from './memo';
 
 export class ReadModel {
@@ -40,13 +40,15 @@ export class ReadModel {
       upstreamCancel: s.upstreamCancel,
       ...(s.reported ? { reported: s.reported } : {}),
       ...this.provenance(),
+      ...(s.input.lineage ? { lineage: s.input.lineage } : {}),
     };
   }
 
-  /** The query's provenance: the memo's, from the prompt the job sends (src/shared/prompt-provenance.ts). */
+  /** The query's provenance: the memo's, from the prompt the job sends and the seed it read (src/shared/prompt-provenance.ts). */
   private provenance(): { provenance?: JobProvenance } {
     const c = this.s.carry;
-    const p = jobProvenance(this.s.request, c.modalSubmittedFor !== undefined ? c.modalInput?.prompt : undefined);
+    const fromPrompt = jobProvenance(this.s.request, c.modalSubmittedFor !== undefined ? c.modalInput?.prompt : undefined);
+    const p = withObserved(fromPrompt, this.s.provenance);
     return p ? { provenance: p } : {};
   }
 
@@ -72,6 +74,8 @@ export class ReadModel {
         : undefined,
       owner: c.owner,
       reported: s.reported,
+      provenance: s.provenance,
+      lineage: s.input.lineage,
     });
   }
 

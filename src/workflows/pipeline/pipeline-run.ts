@@ -26,17 +26,20 @@ import type {
   TerminalBranchStatus,
   WaitingFor,
 } from '../../shared/pipeline-types';
-import type { JobInput, JobRequest, ModalInput } from '../../shared/types';
+import type { JobInput, ModalInput } from '../../shared/types';
 import { summariseJob, type ChildOutcome } from '../common/child-jobs';
 import { childWorkflowId } from '../common/child-ids';
 import { extractNumberedPrompts } from '../../mj/terms/numbered-prompts';
+import { branchLineage, branchRequest, PIPELINE_PAID_ONCE_PATCH, pressTwin } from './branch-links';
 import { canonicalLabel, type PlanBranch } from './plan';
 import { checkModal, checkPromptNumber, reject } from './step-input-checks';
 
 /** What the workflow gives a pipeline run: Temporal's timers, child workflows and logger. */
 export interface PipelineHost {
-  /** Temporal's `condition` with a timeout: true once `fn` holds, false when `timeoutMs` passed first. */
-  condition(fn: () => boolean, timeoutMs: number): Promise<boolean>;
+  /** Temporal's `condition`: true once `fn` holds, false when `timeoutMs` (none: forever) passed first. */
+  condition(fn: () => boolean, timeoutMs?: number): Promise<boolean>;
+  /** Temporal's `patched(id)`: false while replaying a history recorded before the change. */
+  patched(id: string): boolean;
   /**
    * Starts the child job (its start command is emitted in this call, so in the run's order) and waits for it.
    * Never throws: every end becomes an outcome (see `runChildJob`). `onStarted` runs once the server accepted it.
@@ -219,23 +222,7 @@ export class PipelineRun {
   }
 
   private jobInput(b: Branch): JobInput {
-    const step = b.step;
-    let request: JobRequest;
-    if (step.kind === 'entry') {
-      request = step.request;
-      if (request.kind === 'imagine' && step.promptFrom) {
-        request = { ...request, prompt: [b.prompt!, request.prompt].filter((p) => p.trim()).join(' ') };
-      }
-    } else {
-      const parent = this.branches.get(b.parentKey!)!;
-      request = {
-        kind: 'action',
-        parentTaskId: parent.taskId!,
-        intent: b.intent!.intent,
-        ...(parent.upstreamId ? { upstreamId: parent.upstreamId } : {}),
-        ...(step.enableRemix !== undefined ? { enableRemix: step.enableRemix } : {}),
-      };
-    }
+    const request = branchRequest(this.branches, b);
     const i = this.input;
     return {
       request,
@@ -246,12 +233,15 @@ export class PipelineRun {
       ...(i.captureImages !== undefined ? { captureImages: i.captureImages } : {}),
       ...(i.submitPolicy ? { submitPolicy: i.submitPolicy } : {}),
       costTags: { ...i.costTags, pipelineId: this.pipelineId },
+      lineage: branchLineage(this.branches, b, this.pipelineId),
     };
   }
 
   private start(b: Branch): void {
+    const twin = pressTwin(this.branches, b);
     b.status = 'running';
     this.running++;
+    if (twin && this.host.patched(PIPELINE_PAID_ONCE_PATCH)) return void this.follow(b, twin);
     void this.host
       .runChildJob(b.jobId, this.jobInput(b), (jobId) => {
         b.jobId = jobId;
@@ -271,6 +261,17 @@ export class PipelineRun {
         }
         this.host.log('pipeline branch finished', { branch: b.key, status: b.status, failure: b.failure?.type });
       });
+  }
+
+  /** A paid-once press an earlier branch already made (see `pressTwin`): that branch's job and outcome are `b`'s. */
+  private async follow(b: Branch, twin: Branch): Promise<void> {
+    b.jobId = twin.jobId;
+    await this.host.condition(() => TERMINAL.has(twin.status));
+    this.running--;
+    this.dirty = true;
+    const { status, taskId, upstreamId, result, failure } = twin;
+    Object.assign(b, { status, taskId, upstreamId, result, failure });
+    this.host.log('pipeline branch reused a paid-once press', { branch: b.key, of: twin.key, status });
   }
 
   /** After a cancel request: nothing new starts; everything not running ends as cancelled. */

@@ -36,7 +36,8 @@ import { PipelineRun, type PipelineHost } from './pipeline-run';
 import { nodesFromSteps, planPipeline } from './plan';
 
 const host: PipelineHost = {
-  condition: (fn, timeoutMs) => condition(fn, timeoutMs),
+  condition: (fn, timeoutMs) => (timeoutMs === undefined ? condition(fn).then(() => true) : condition(fn, timeoutMs)),
+  patched,
   runChildJob,
   log: (message, attrs) => log.info(message, attrs),
 };

@@ -74,6 +74,7 @@ function entry(without: readonly string[], values: Record<string, string> = {}):
     feature: 'null',
     change: 'null',
     ...values,
+    sameResultEachPress: 'false',
   };
   const body = Object.entries(props)
     .filter(([k]) => !without.includes(k))

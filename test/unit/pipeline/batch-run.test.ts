@@ -114,6 +114,7 @@ describe('BatchRun job input and ids', () => {
       captureImages: false,
       submitPolicy: 'at-least-once',
       costTags: { tenant: 'acme', batchId: BATCH },
+      lineage: { batchId: BATCH, batchItemId: 'p' },
     });
     expect(run.jobInput(q!)).toMatchObject({ mode: 'TURBO', account: 'other' });
   });
@@ -126,6 +127,7 @@ describe('BatchRun job input and ids', () => {
       mode: 'FAST',
       account: 'default',
       costTags: { batchId: BATCH },
+      lineage: { batchId: BATCH, batchItemId: 'p' },
     });
   });
 

@@ -36,8 +36,15 @@ class FakeHost implements PipelineHost {
     });
   }
 
-  condition(_fn: () => boolean, ms: number): Promise<boolean> {
+  condition(fn: () => boolean, ms?: number): Promise<boolean> {
+    // Without a timeout (a branch following a twin's press): holds once `fn` does, as the run's outcomes arrive.
+    if (ms === undefined) return (async () => (await until(fn), true))();
     return new Promise((resolve) => this.timers.push({ ms, expire: () => (resolve(false), flush()) }));
+  }
+
+  /** Every change is today's code (no history recorded before it). */
+  patched(): boolean {
+    return true;
   }
 
   log(): void {}
@@ -52,6 +59,11 @@ class FakeHost implements PipelineHost {
 
 /** Lets the run's `.then` callbacks on child outcomes and timers run. */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Resolves once `fn` holds (checked after each turn of the event loop). */
+async function until(fn: () => boolean): Promise<void> {
+  while (!fn()) await flush();
+}
 
 function runOf(spec: Record<string, unknown>, host = new FakeHost()): { run: PipelineRun; host: FakeHost } {
   const input: PipelineInput = parsePipelineSpec(spec);
@@ -108,6 +120,38 @@ describe('PipelineRun scheduling', () => {
     run.advance();
     // U3 takes the freed slot before zoom/U1: branches start in plan order.
     expect(host.started.slice(3).map((s) => s.jobId)).toEqual([`${ID}/ups/U3`]);
+  });
+
+  it('presses a paid-once button once: a second step pressing U1 on the same parent reuses the first job', async () => {
+    const twice = (action: string) => ({
+      name: 'twice',
+      steps: [
+        { id: 'grid', imagine: { prompt: 'a cat' } },
+        { id: 'a', from: 'grid', action },
+        { id: 'b', from: 'grid', action },
+      ],
+    });
+    const { run, host } = runOf(twice('U1'));
+    run.advance();
+    await host.job('grid/main').end(succeeded(result('t-grid')));
+    run.advance();
+    // One child for both steps; b waits for a's job and takes its outcome.
+    expect(host.started.map((s) => s.jobId)).toEqual([`${ID}/grid/main`, `${ID}/a/U1`]);
+    expect(host.job('a/U1').input.lineage).toEqual({
+      pipelineId: ID,
+      parentJobId: `${ID}/grid/main`,
+      rootJobId: `${ID}/grid/main`,
+    });
+    await host.job('a/U1').end(succeeded(result('t-u1')));
+    await until(() => status(run, 'b/U1') !== 'running');
+    expect(run.branches.get('b/U1')).toMatchObject({ status: 'succeeded', jobId: `${ID}/a/U1`, taskId: 't-u1' });
+
+    // V1 draws new images each press: two steps, two jobs.
+    const v = runOf(twice('V1'));
+    v.run.advance();
+    await v.host.job('grid/main').end(succeeded(result('t-grid')));
+    v.run.advance();
+    expect(v.host.started.map((s) => s.jobId)).toEqual([`${ID}/grid/main`, `${ID}/a/V1`, `${ID}/b/V1`]);
   });
 
   it('skips the descendants of a failed branch and lets its siblings go on', async () => {

@@ -21,7 +21,7 @@ describe('startedWithPath', () => {
 
   it('asks for every patch added after version 1, even on a run of version 1', () => {
     const later = Object.values(JOB_PATCH).filter((id) => !VERSION_1.includes(id));
-    expect(later).toEqual([JOB_PATCH.wakeOnUpstream]);
+    expect(later).toEqual([JOB_PATCH.wakeOnUpstream, JOB_PATCH.imageSeed]);
     for (const id of later) expect(startedWithPath({ pathsVersion: 1 }, id)).toBe(false);
   });
 

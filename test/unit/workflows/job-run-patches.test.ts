@@ -35,7 +35,8 @@ describe('JobRun patches: one marker for a run on the current paths', () => {
   it('a new run asks only the current-paths marker, even through a stub and a deadline', async () => {
     const host = new FakeHost('mj-patch-current', stubThenSuccess('T1'));
     await runWith(host);
-    expect([...host.patchesAsked]).toEqual([JOB_PATCH.currentPaths]);
+    // The seed read after SUCCESS came later than the current paths: every run that made images asks it.
+    expect([...host.patchesAsked]).toEqual([JOB_PATCH.currentPaths, JOB_PATCH.imageSeed]);
   });
 
   it('a run recorded before it (marker absent) asks the patches one by one, as it did', async () => {
