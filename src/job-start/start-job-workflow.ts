@@ -48,10 +48,14 @@ export interface JobStart {
 /** Starts the job; `alreadyStarted` when a job with this id exists (running or closed) and no new one started. */
 export async function startJobWorkflow(s: JobStart): Promise<{ alreadyStarted: boolean }> {
   const { input, ...rest } = s;
-  return startOnce<typeof mjJobWorkflow>(JOB_WORKFLOW_TYPE, [{ ...input, priority: jobSlotPriority(input), pathsVersion: JOB_PATHS_VERSION }], {
-    ...rest,
-    attributes: lineageSearchAttributes(input.lineage),
-  });
+  return startOnce<typeof mjJobWorkflow>(
+    JOB_WORKFLOW_TYPE,
+    [{ ...input, priority: jobSlotPriority(input), pathsVersion: JOB_PATHS_VERSION }],
+    {
+      ...rest,
+      attributes: lineageSearchAttributes(input.lineage),
+    }
+  );
 }
 
 /**

@@ -47,7 +47,10 @@ export class ReadModel {
   /** The query's provenance: the memo's, from the prompt the job sends and the seed it read (src/shared/prompt-provenance.ts). */
   private provenance(): { provenance?: JobProvenance } {
     const c = this.s.carry;
-    const fromPrompt = jobProvenance(this.s.request, c.modalSubmittedFor !== undefined ? c.modalInput?.prompt : undefined);
+    const fromPrompt = jobProvenance(
+      this.s.request,
+      c.modalSubmittedFor !== undefined ? c.modalInput?.prompt : undefined
+    );
     const p = withObserved(fromPrompt, this.s.provenance);
     return p ? { provenance: p } : {};
   }
