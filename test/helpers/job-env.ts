@@ -300,7 +300,9 @@ export class FakeUpstream {
           sourceUrl: task.imageUrl ?? '',
         },
       ],
-    };
+      // The scripted upstream has no image-seed endpoint: the job learns no seed and carries on.
+      fetchImageSeed: async (): Promise<{ seed?: string }> => ({}),
+    } satisfies Partial<Activities>;
     return fake as unknown as Activities;
   }
 }
