@@ -306,6 +306,33 @@ const PIPELINE_SCENARIOS: Scenario[] = [
       await r.save('pipeline-pick-and-region-answered', handle);
     },
   },
+  {
+    // shorten → imagine its first prompt: the shortened text keeps a `—niji 6` the step's own `--v 7` cannot stand
+    // with, so the picked prompt is refused at run time (patch `pipeline-picked-prompt-params`) and starts no job.
+    files: ['pipeline-picked-prompt-refused'],
+    async run(r) {
+      const q = r.queues.trueai;
+      const input = parsePipelineSpec({
+        name: 'replay',
+        mode: 'FAST',
+        policy: POLL,
+        steps: [
+          { id: 'short', shorten: { prompt: 'a red fox in snow \u2014niji 6' } },
+          { id: 'grid', promptFrom: { step: 'short', pick: 1 }, imagine: { prompt: '--v 7' } },
+        ],
+      });
+      const handle = await r.env.client.workflow.start(pipelineWorkflow, {
+        taskQueue: q.taskQueue,
+        workflowId: uniqueId('mj-pipeline-replay'),
+        args: [input],
+      });
+      const result = await handle.result();
+      const grid = result.outcomes.find((o) => o.step === 'grid');
+      if (result.summary.succeeded !== 1 || grid?.failure?.type !== 'PromptParamRefused')
+        throw new Error(`pipeline scenario did not refuse the picked prompt: ${JSON.stringify(result.outcomes)}`);
+      await r.save('pipeline-picked-prompt-refused', handle);
+    },
+  },
 ];
 
 const BATCH_SCENARIOS: Scenario[] = [

@@ -6,6 +6,7 @@ import { type Client, type Connection } from '@temporalio/client';
 import { createAssetStore, type AssetStore } from '../assets';
 import { loadConfig } from '../config';
 import { parseIntent } from '../mj/buttons';
+import { botLine } from '../mj/params';
 import { MjInputError } from '../mj/errors';
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import { parseBatchSpec } from '../pipeline/batch';
@@ -159,7 +160,7 @@ export class MjJobsClient {
    * @example const job = await mj.imagine('a cat in a hat --v 7', { jobId: 'order-1' }); await job.result();
    */
   async imagine(prompt: string, opts: ImagineOptions = {}): Promise<JobHandle> {
-    const p = checkGenerationPrompt(prompt, { line: opts.botType === 'NIJI_JOURNEY' ? 'niji' : undefined });
+    const p = checkGenerationPrompt(prompt, { line: botLine(opts.botType) });
     checkStartOptions(opts);
     const refs = opts.images ? await this.inputs.images(opts.images, 'images') : undefined;
     return this.startJob({ kind: 'imagine', prompt: p, referenceImages: refs, botType: opts.botType }, opts);

@@ -102,7 +102,7 @@ function imaginePrompt(v: StartValues): string {
   let prompt = (v.prompt ?? '').trim();
   const { params } = parsePrompt(prompt);
   const ownModel = params.version !== undefined || params.niji !== undefined;
-  if (v.version && VERSION_FLAGS.includes(v.version as never) && !ownModel) prompt += ` ${v.version}`;
+  if (v.version && VERSION_FLAGS.includes(v.version) && !ownModel) prompt += ` ${v.version}`;
   if (v.aspect && ASPECTS.includes(v.aspect as never) && params.aspect === undefined) prompt += ` ${v.aspect}`;
   return prompt;
 }

@@ -6,7 +6,7 @@
 import { SPEED_MODES } from '../mj/terms/speed-modes';
 import { z } from 'zod';
 import type { SpeedMode } from '../mj/types';
-import { checkPromptParams, type CheckParamsOptions } from '../mj/params';
+import { botLine, checkPromptParams, type CheckParamsOptions, type ParamProblem } from '../mj/params';
 import { isBlankText } from '../mj/prompt-rule';
 import { MAX_IMAGE_BYTES, MAX_PROMPT_LENGTH } from '../shared/defaults';
 import { isDuration, type Duration } from '../shared/duration';
@@ -127,8 +127,24 @@ export const maskSchema = z
 function generationPromptSchema(opts: CheckParamsOptions = {}) {
   return promptSchema.superRefine((p, ctx) => {
     const first = checkPromptParams(p, opts).problems[0];
-    if (first) ruleIssue(ctx, 'prompt-param', `${first.message} [${first.rule}; ${first.source}]`);
+    if (first) ruleIssue(ctx, 'prompt-param', promptParamMessage(first));
   });
+}
+
+/** A refusal of src/mj/params as an issue message: what it says, the rule's id and its page. */
+export function promptParamMessage(p: ParamProblem): string {
+  return `${p.message} [${p.rule}; ${p.source}]`;
+}
+
+/**
+ * An imagine on the niji bot (`botType: NIJI_JOURNEY`) whose prompt names no model runs niji: its prompt, which
+ * passed for some current version, must pass for a niji one too (rule `prompt-param` on `prompt`).
+ */
+export function checkImagineOnItsBot(body: { prompt?: string; botType?: string }, ctx: Ctx): void {
+  const line = botLine(body.botType);
+  if (line === undefined || body.prompt === undefined) return;
+  const first = checkPromptParams(body.prompt, { line }).problems[0];
+  if (first) ruleIssue(ctx, 'prompt-param', promptParamMessage(first), ['prompt']);
 }
 
 /** An imagine's or an edit's prompt. */
@@ -157,11 +173,13 @@ const blendImagesSchema = z.array(imageRefSchema).superRefine((images, ctx) => {
 });
 
 // Entry requests. `kind` comes from the key in a pipeline file (`"blend": {…}`) or from `kind` in a batch item.
-export const imagineBodySchema = z.strictObject({
-  prompt: imaginePromptSchema,
-  referenceImages: z.array(imageRefSchema).max(5).optional(),
-  botType: botTypeSchema.optional(),
-});
+export const imagineBodySchema = z
+  .strictObject({
+    prompt: imaginePromptSchema,
+    referenceImages: z.array(imageRefSchema).max(5).optional(),
+    botType: botTypeSchema.optional(),
+  })
+  .superRefine(checkImagineOnItsBot);
 export const blendBodySchema = z.strictObject({
   images: blendImagesSchema,
   dimensions: z.enum(['PORTRAIT', 'SQUARE', 'LANDSCAPE']).optional(),

@@ -32,6 +32,7 @@ import {
   accountSchema,
   blendBodySchema,
   botTypeSchema,
+  checkImagineOnItsBot,
   describeBodySchema,
   durationSchema,
   editsBodySchema,
@@ -88,6 +89,7 @@ export const pipelineStepSchema = z.strictObject({
       referenceImages: z.array(imageRefSchema).max(5).optional(),
       botType: botTypeSchema.optional(),
     })
+    .superRefine(checkImagineOnItsBot)
     .optional(),
   blend: blendBodySchema.optional(),
   describe: describeBodySchema.optional(),

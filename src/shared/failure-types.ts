@@ -80,6 +80,8 @@ export const PIPELINE_FAILURE = {
   inputExpired: 'StepInputExpired',
   /** The describe/shorten result has no numbered prompt with the requested number. */
   promptNotFound: 'PromptNotFound',
+  /** The prompt a `promptFrom` branch picked breaks a parameter rule of src/mj/params (the message names it). */
+  promptParamRefused: 'PromptParamRefused',
   /** A child job with this id already exists (a restart must not pay twice). */
   duplicateJob: 'DuplicateJob',
   /** The child job was terminated or timed out, or failed without an application failure type. */

@@ -14,6 +14,8 @@ export interface RejectionDetails {
   phase?: string;
   /** The upstream task concerned, when there is one. */
   taskId?: string;
+  /** A prompt parameter a rule of src/mj/params refuses, as the grammar prints it (`--oref`). */
+  param?: string;
 }
 
 /** A non-retryable failure of `type` carrying `details` as its first detail. */

@@ -2,6 +2,7 @@
  * What the simulator reads out of a prompt: the MidJourney version (it decides the button set), a speed flag, the
  * `--sim-*` markers that script an outcome, and banned words.
  */
+import { isMjVersion, isNijiVersion, modelOf, parsePrompt as parseParams } from '../mj/params';
 import type { SpeedMode } from '../mj/types';
 import type { SimDefaultVersion } from './options';
 
@@ -50,26 +51,27 @@ export interface ParsedPrompt {
   echo: string;
 }
 
-const MJ_VERSIONS = new Set(['5', '5.1', '5.2', '6', '6.1', '7', '8', '8.1']);
-const NIJI_VERSIONS = new Set(['5', '6', '7']);
+/** The simulator models V5 and later, niji 5 and later (src/mj/params declares the versions); older ones fall back. */
+const OLDEST_SIMULATED = 5;
+/** The niji version of the niji bot and of a bare `--niji` or an unknown one in the simulator. */
+const SIM_NIJI_DEFAULT = '6';
+
+function simulated(family: 'mj' | 'niji', n: string): boolean {
+  return (family === 'mj' ? isMjVersion(n) : isNijiVersion(n)) && Number(n) >= OLDEST_SIMULATED;
+}
 
 function featuresOf(n: string): Pick<MjVersion, 'hdStem' | 'hdStyle' | 'zoomPan' | 'animate'> {
   if (n.startsWith('5')) return { hdStem: 'upsample_v5', hdStyle: 'scale', zoomPan: true, animate: false };
   if (n === '6') return { hdStem: 'upsample_v6', hdStyle: 'subtle-creative', zoomPan: true, animate: true };
   if (n === '6.1') return { hdStem: 'upsample_v6r1', hdStyle: 'subtle-creative', zoomPan: true, animate: true };
   if (n === '7') return { hdStem: 'upsample_v7', hdStyle: 'subtle-creative', zoomPan: true, animate: true };
-  // v8 and v8.1 dropped HD upscale, zoom and pan (T CreateUpscaleButtons / CreateZoomButtons comments).
+  // v8 and later dropped HD upscale, zoom and pan (T CreateUpscaleButtons / CreateZoomButtons comments).
   return { hdStem: null, hdStyle: null, zoomPan: false, animate: true };
 }
 
 /** Builds a version; unknown numbers fall back to the default so a typo never breaks a dry run. */
 export function makeVersion(family: 'mj' | 'niji', raw: string | undefined, fallback: SimDefaultVersion): MjVersion {
-  let n = (raw ?? '').replace(/\.0$/, '');
-  if (family === 'niji') {
-    if (!NIJI_VERSIONS.has(n)) n = '6';
-  } else if (!MJ_VERSIONS.has(n)) {
-    n = fallback;
-  }
+  const n = raw !== undefined && simulated(family, raw) ? raw : family === 'niji' ? SIM_NIJI_DEFAULT : fallback;
   return { family, number: n, label: `${family === 'mj' ? 'v' : 'niji'} ${n}`, ...featuresOf(n) };
 }
 
@@ -96,16 +98,23 @@ export function parsePrompt(prompt: string, fallback: SimDefaultVersion, niji = 
   }
   const echo = prompt.replace(MARKER_RE, ' ').replace(/\s+/g, ' ').trim();
 
-  let version: MjVersion;
-  const nijiMatch = /--niji(?:\s+(\d+(?:\.\d+)?))?(?=\s|$)/i.exec(echo);
-  const vMatch = /--(?:v|version)\s+(\d+(?:\.\d+)?)/i.exec(echo);
-  if (nijiMatch) version = makeVersion('niji', nijiMatch[1], fallback);
-  else if (vMatch) version = makeVersion('mj', vMatch[1], fallback);
-  else version = niji ? makeVersion('niji', undefined, fallback) : makeVersion('mj', fallback, fallback);
-
+  const version = versionOf(echo, fallback, niji);
   let speedFlag: SpeedMode | undefined;
   for (const m of echo.matchAll(/--(fast|relax|turbo)(?=\s|$)/gi)) speedFlag = m[1].toUpperCase() as SpeedMode;
   return { version, speedFlag, markers, echo };
+}
+
+/**
+ * The version the prompt names, read by the grammar of src/mj/params (`--v`/`--version`, `--niji`); a bare `--niji`
+ * or an unknown number takes the simulator's default of its line, a prompt naming none the bot's.
+ */
+function versionOf(prompt: string, fallback: SimDefaultVersion, niji: boolean): MjVersion {
+  const parsed = parseParams(prompt);
+  const { version, niji: nijiParam } = parsed.params;
+  const named = nijiParam === true && version === undefined ? undefined : modelOf(parsed);
+  if (named) return makeVersion(named.line, named.version, fallback);
+  const line = version !== undefined ? 'mj' : nijiParam !== undefined || niji ? 'niji' : 'mj';
+  return makeVersion(line, undefined, fallback);
 }
 
 /** T strips speed flags from the parent's prompt before an action (contract §12). */

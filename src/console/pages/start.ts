@@ -2,8 +2,16 @@
 import { html, type SafeHtml } from '../html';
 import { csrfField, layout, notice, type PageContext } from './layout';
 import { SPEED_MODES } from '../../mj/terms/speed-modes';
+import { CURRENT_MODELS, printParam } from '../../mj/params';
 
-export const VERSION_FLAGS = ['', '--v 7', '--v 6.1', '--niji 6'] as const;
+/**
+ * The version choices: `''` (as in the prompt), then the current versions of src/mj/params (newest first, the niji
+ * line last), each written by the grammar's printer (`--v 8.2`, `--niji 7`).
+ */
+export const VERSION_FLAGS: readonly string[] = [
+  '',
+  ...CURRENT_MODELS.map((m) => (m.line === 'niji' ? printParam('niji', m.version) : printParam('version', m.version))),
+];
 export const ASPECTS = ['', '--ar 1:1', '--ar 3:2', '--ar 2:3', '--ar 16:9'] as const;
 
 export interface StartValues {

@@ -3,6 +3,7 @@
  * service does not run (`insight-face/swap`, `retexture`: code 4). Each reads its body leniently (fields.ts) and
  * checks its images, and starts a job through {@link submit}, which stores them only once the submit is admitted.
  */
+import { botLine } from '../../mj/params';
 import type { BotType, BlendDimensions } from '../../shared/types';
 import { admitWrite, type Answer, type GatewayApp, type RequestCtx } from '../app';
 import { badInput, GatewayError } from '../errors';
@@ -40,7 +41,7 @@ function imageList(body: Body, max: number): { value: string; field: string }[] 
 
 export async function imagine(app: GatewayApp, ctx: RequestCtx): Promise<Answer> {
   const bt = botType(ctx.body);
-  const { prompt: p, warnings } = generationPrompt(ctx.body, { line: bt === 'NIJI_JOURNEY' ? 'niji' : undefined });
+  const { prompt: p, warnings } = generationPrompt(ctx.body, { line: botLine(bt) });
   checkBanned(app, p);
   const answer = await submit(app, ctx, {
     endpoint: 'imagine',

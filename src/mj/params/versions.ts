@@ -32,6 +32,14 @@ export const CURRENT_MODELS: readonly ModelVersion[] = [
   { line: 'niji', version: '6' },
 ];
 
+/**
+ * The line a prompt that names no model runs on, from the job's `botType`: the niji bot (`NIJI_JOURNEY`) runs niji,
+ * any other leaves it to the account's default (undefined).
+ */
+export function botLine(botType: string | undefined): ModelLine | undefined {
+  return botType === 'NIJI_JOURNEY' ? 'niji' : undefined;
+}
+
 /** `--niji` without a value. */
 export const NEWEST_NIJI: NijiVersion = '7';
 

@@ -3,6 +3,8 @@
  * opens a modal, waiting for a person, and answering a MODAL child (on a fresh child when the old one aged or failed).
  */
 import { isCancellation, type ApplicationFailure } from '@temporalio/workflow';
+import { intentYields } from '../../mj/intents';
+import { checkPromptParams } from '../../mj/params';
 import { MAX_UPSTREAM_AUTH_RETRIES } from '../../shared/defaults';
 import { durationToMs } from '../../shared/duration';
 import { JOB_FAILURE, MODAL_INPUT_REJECTION } from '../../shared/failure-types';
@@ -57,6 +59,33 @@ export class ModalDesk {
         ...(c.taskId ? { taskId: c.taskId } : {}),
       });
     }
+    this.checkModalPromptParams(modal);
+  }
+
+  /**
+   * A person's modal prompt passes the parameter rules of src/mj/params as an imagine's does (a video's for a button
+   * that makes a video), so a prompt MidJourney would refuse is rejected before the update is accepted. Validator
+   * only: handlers and pre-supplied input keep their paths, so no history changes.
+   */
+  private checkModalPromptParams(modal: ModalInput): void {
+    const intent = this.s.intent;
+    if (modal.prompt === undefined) return;
+    const stage = intent ? intentYields(intent) : undefined;
+    const video = stage === 'video' || stage === 'video-upscale';
+    const first = checkPromptParams(modal.prompt, { video }).problems[0];
+    if (!first) return;
+    const c = this.s.carry;
+    throw rejection(
+      MODAL_INPUT_REJECTION.invalid,
+      `prompt parameter ${first.message} [${first.rule}; ${first.source}]`,
+      {
+        field: 'prompt',
+        rule: first.rule,
+        param: first.param,
+        phase: c.phase,
+        ...(c.taskId ? { taskId: c.taskId } : {}),
+      }
+    );
   }
 
   /**

@@ -31,6 +31,7 @@ import { summariseJob, type ChildOutcome } from '../common/child-jobs';
 import { childWorkflowId } from '../common/child-ids';
 import { extractNumberedPrompts } from '../../mj/terms/numbered-prompts';
 import { branchLineage, branchRequest, PIPELINE_PAID_ONCE_PATCH, pressTwin } from './branch-links';
+import { PIPELINE_PICKED_PROMPT_PATCH, pickedPromptRefusal } from './picked-prompt';
 import { canonicalLabel, type PlanBranch } from './plan';
 import { checkModal, checkPromptNumber, reject } from './step-input-checks';
 
@@ -167,8 +168,7 @@ export class PipelineRun {
         };
         return;
       }
-      b.prompt = chosen;
-      return this.ready(b);
+      return this.takePrompt(b, chosen, `#${pick}`);
     }
     if (step.kind === 'action') {
       const intent = step.intents[b.intentIndex!]!;
@@ -192,6 +192,17 @@ export class PipelineRun {
       return c.alwaysModal && c.needs.some((n) => given[n] === undefined);
     }
     return c.alwaysModal;
+  }
+
+  /** promptFrom: the picked prompt becomes the branch's; one the rules refuse fails it (see picked-prompt.ts). */
+  private takePrompt(b: Branch, prompt: string, which: string): void {
+    b.prompt = prompt;
+    const refusal = pickedPromptRefusal(branchRequest(this.branches, b), `${b.key} (prompt ${which})`);
+    if (!refusal || !this.host.patched(PIPELINE_PICKED_PROMPT_PATCH)) return this.ready(b);
+    b.status = 'failed';
+    b.waitingFor = undefined;
+    b.failure = refusal;
+    this.host.log('pipeline branch refused its picked prompt', { branch: b.key, failure: refusal.type });
   }
 
   private ready(b: Branch): void {
@@ -367,8 +378,8 @@ export class PipelineRun {
     const b = r.branch;
     if (r.intent) b.intent = r.intent;
     if (r.modal) b.modal = r.modal;
-    if (r.prompt !== undefined) b.prompt = r.prompt;
-    this.ready(b);
+    if (r.prompt !== undefined) this.takePrompt(b, r.prompt, `#${r.choice}`);
+    else this.ready(b);
     this.dirty = true;
     this.host.log('pipeline step input accepted', { branch: b.key });
     return {

@@ -195,6 +195,35 @@ test('the start form shows a parameter refusal on the form and flags a prompt wi
   expect(warned.headers.get('location')).toBe('/console/jobs/mj-job-new?flash=prompt-warnings');
 });
 
+test('the start form offers the current versions of src/mj/params and keeps a model the prompt names', async () => {
+  const { cookie, csrf } = await signIn(KEY);
+  const page = await (await fetch(`${base}/start`, { headers: { cookie } })).text();
+  const select = /<select name="version">([\s\S]*?)<\/select>/.exec(page)![1]!;
+  const offered = [...select.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]);
+  expect(offered).toEqual(['', '--v 8.2', '--v 8.1', '--v 8', '--v 7', '--v 6.1', '--niji 7', '--niji 6']);
+  const post = (prompt: string, version: string) =>
+    fetch(`${base}/start/imagine`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf, prompt, version }),
+    });
+  expect((await post('a versioned fox', '--v 8.1')).status).toBe(303);
+  expect((await post('a niji fox', '--niji 7')).status).toBe(303);
+  expect((await post('a fox of its own --niji 6', '--v 8.1')).status).toBe(303);
+  expect((await post('a fox of its own version --version 6.1', '--niji 7')).status).toBe(303);
+  expect((await post('a forged fox', '--v 99')).status).toBe(303);
+  expect(backend.started).toEqual(
+    expect.arrayContaining([
+      'acme:a versioned fox --v 8.1',
+      'acme:a niji fox --niji 7',
+      'acme:a fox of its own --niji 6',
+      'acme:a fox of its own version --version 6.1',
+      'acme:a forged fox',
+    ])
+  );
+});
+
 test('another tenant’s job reads exactly like one that does not exist', async () => {
   const { cookie } = await signIn(OTHER);
   const theirs = await fetch(`${base}/jobs/mj-job-a1`, { headers: { cookie } });

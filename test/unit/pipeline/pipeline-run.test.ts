@@ -295,6 +295,63 @@ describe('PipelineRun step input', () => {
   });
 });
 
+describe('a picked prompt the parameter rules refuse', () => {
+  // `--cref` works with V6/V6.1 and niji 6 only: the step's own `--v 7` passes alone, not with the picked prompt.
+  const describe = '1️⃣ a red fox --cref https://example.com/c.png\n\n2️⃣ a blue owl --ar 3:2';
+  const spec = (pick: number | 'ask') => ({
+    name: 'describe',
+    steps: [
+      { id: 'desc', describe: { image: { url: 'https://example.com/reference.png' } } },
+      { id: 'grid', promptFrom: { step: 'desc', pick }, imagine: { prompt: '--v 7' } },
+    ],
+  });
+
+  it('fails a numbered pick with PromptParamRefused naming the parameter, and starts no job', async () => {
+    const { run, host } = runOf(spec(1));
+    run.advance();
+    await host.job('desc/main').end(succeeded(result('t-d', { finalPrompt: describe })));
+    run.advance();
+    expect(status(run, 'grid/main')).toBe('failed');
+    const failure = run.branches.get('grid/main')!.failure!;
+    expect(failure.type).toBe(PIPELINE_FAILURE.promptParamRefused);
+    expect(failure.message).toContain('--cref');
+    expect(failure.message).toContain('cref-version');
+    expect(host.started.map((s) => s.jobId)).toEqual([`${ID}/desc/main`]);
+  });
+
+  it('fails a person’s pick the same way, and starts a pick that passes', async () => {
+    const { run, host } = runOf(spec('ask'));
+    run.advance();
+    await host.job('desc/main').end(succeeded(result('t-d', { finalPrompt: describe })));
+    run.advance();
+    expect(run.apply({ step: 'grid', choice: '1' })).toMatchObject({ choice: '1' });
+    run.advance();
+    expect(run.branches.get('grid/main')!.failure).toMatchObject({ type: PIPELINE_FAILURE.promptParamRefused });
+    expect(run.progress().waiting).toEqual([]);
+    expect(run.branches.get('grid/main')).toMatchObject({ status: 'failed', waitingFor: undefined });
+    expect(host.started).toHaveLength(1);
+
+    const ok = runOf(spec(2));
+    ok.run.advance();
+    await ok.host.job('desc/main').end(succeeded(result('t-d', { finalPrompt: describe })));
+    ok.run.advance();
+    expect(ok.host.job('grid/main').input.request).toMatchObject({ prompt: 'a blue owl --ar 3:2 --v 7' });
+  });
+
+  it('a pipeline recorded before the check (patched() false) starts the job as it did', async () => {
+    class OldHost extends FakeHost {
+      override patched(): boolean {
+        return false;
+      }
+    }
+    const { run, host } = runOf(spec(1), new OldHost());
+    run.advance();
+    await host.job('desc/main').end(succeeded(result('t-d', { finalPrompt: describe })));
+    run.advance();
+    expect(host.job('grid/main').input.request).toMatchObject({ prompt: expect.stringContaining('--cref') });
+  });
+});
+
 describe('checkPromptNumber', () => {
   it('takes 1..count as a digit or keycap, and nothing else', () => {
     expect(checkPromptNumber(' 3 ', undefined, 4, 'grid/main')).toBe(3);

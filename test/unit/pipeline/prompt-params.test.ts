@@ -46,6 +46,34 @@ describe('pipeline files', () => {
   });
 });
 
+describe('the niji bot', () => {
+  // `--draft` is a V7 mode: a prompt naming no model passes on the MidJourney bot, but the niji bot runs niji only.
+  const steps = (botType?: 'MID_JOURNEY' | 'NIJI_JOURNEY') => [
+    { id: 'grid', imagine: { prompt: 'a cat --draft', ...(botType ? { botType } : {}) } },
+  ];
+
+  it('checks an imagine step on the niji bot against the niji versions', () => {
+    const issues = issuesOf(() => parsePipelineSpec({ name: 't', steps: steps('NIJI_JOURNEY') }));
+    expect(issues.map((i) => [i.path, i.rule])).toEqual([['steps[0].imagine.prompt', 'prompt-param']]);
+    expect(issues[0]!.message).toContain('--draft');
+    expect(issues[0]!.message).toContain('draft-version');
+  });
+
+  it('leaves a prompt that names its model, and the MidJourney bot, as they were', () => {
+    expect(issuesOf(() => parsePipelineSpec({ name: 't', steps: steps('MID_JOURNEY') }))).toEqual([]);
+    expect(issuesOf(() => parsePipelineSpec({ name: 't', steps: steps() }))).toEqual([]);
+    const named = [{ id: 'grid', imagine: { prompt: 'a cat --draft --v 7', botType: 'NIJI_JOURNEY' } }];
+    expect(issuesOf(() => parsePipelineSpec({ name: 't', steps: named }))).toEqual([]);
+  });
+
+  it('checks a batch item on the niji bot too', () => {
+    const items = [{ request: { kind: 'imagine', prompt: 'a cat --draft', botType: 'NIJI_JOURNEY' } }];
+    const issues = issuesOf(() => parseBatchSpec({ name: 'b', items }));
+    expect(issues.map((i) => i.rule)).toEqual(['prompt-param']);
+    expect(issues[0]!.path).toBe('items[0].request.prompt');
+  });
+});
+
 describe('batch files', () => {
   it('refuses a prompt line that breaks a rule, naming the line', () => {
     const issues = issuesOf(() => parseBatchSpec('a cat --v 7\na cat --chaos 200\n'));

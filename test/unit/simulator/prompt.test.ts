@@ -10,6 +10,15 @@ describe('parsePrompt', () => {
     ['a cat --niji 7', 'niji 7', 'upsample_v7', true],
     ['a cat', 'v 7', 'upsample_v7', true],
     ['a cat --v 99', 'v 7', 'upsample_v7', true],
+    // The grammar of src/mj/params reads the version: every version it declares from V5 on, its spellings and dashes.
+    ['a cat --v 8.2', 'v 8.2', null, false],
+    ['a cat --V 8.1', 'v 8.1', null, false],
+    ['a cat \u2014v 6.1', 'v 6.1', 'upsample_v6r1', true],
+    ['a cat --version 6.1 --ar 3:2', 'v 6.1', 'upsample_v6r1', true],
+    ['a cat --niji 7.0 --s 100', 'niji 7', 'upsample_v7', true],
+    // Versions the simulator does not model fall back to the default of their line.
+    ['a cat --v 4', 'v 7', 'upsample_v7', true],
+    ['a cat --niji 4', 'niji 6', 'upsample_v6', true],
   ])('%s → %s', (prompt, label, stem, zoomPan) => {
     const { version } = parsePrompt(prompt, '7');
     expect(version.label).toBe(label);

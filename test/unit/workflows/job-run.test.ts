@@ -126,6 +126,23 @@ describe('JobRun: intents that always need input', () => {
     const bad = catchSync(() => run.validateModalInput({ prompt: 'x' }));
     expect(bad.type).toBe(MODAL_INPUT_REJECTION.invalid);
     expect(readRejection(bad)).toEqual({ field: 'mask', rule: 'required', phase: 'waiting-input' });
+    // The parameter rules of src/mj/params run on a person's prompt: `--cref` does not work with V7.
+    const calls = [...host.calls];
+    const refused = catchSync(() =>
+      run.validateModalInput({ prompt: 'x --cref https://example.com/c.png --v 7', mask: MASK })
+    );
+    expect(refused.type).toBe(MODAL_INPUT_REJECTION.invalid);
+    expect(refused.message).toContain('--cref');
+    expect(readRejection(refused)).toEqual({
+      field: 'prompt',
+      rule: 'cref-version',
+      param: '--cref',
+      phase: 'waiting-input',
+    });
+    expect(host.calls).toEqual(calls);
+    expect(() =>
+      run.validateModalInput({ prompt: 'x --oref https://example.com/o.png --v 7', mask: MASK })
+    ).not.toThrow();
     await run.provideModalInput({ prompt: 'x', mask: MASK });
     await done;
   });
