@@ -43,10 +43,7 @@ test('a job submitted through the API shows in the console; U1 from the console;
   await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 30_000 });
   // The press opens the new job's page (its id may contain the grid's: a paid-once press is `<grid>.press.U1`).
   const gridPath = new URL(page.url()).pathname;
-  await Promise.all([
-    page.waitForURL((u) => u.pathname !== gridPath),
-    page.click('button.mj:has-text("Upscale 1")'),
-  ]);
+  await Promise.all([page.waitForURL((u) => u.pathname !== gridPath), page.click('button.mj:has-text("Upscale 1")')]);
   await page.locator('#job-live[data-state=succeeded]').waitFor({ timeout: 60_000 });
 
   // Through the proxy API: U1 on the grid, then Vary (Region) on that upscale; it parks in MODAL, waiting for a person.
