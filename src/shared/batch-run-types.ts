@@ -37,8 +37,11 @@ export interface StoredBatchItem {
   retryOf?: string;
 }
 
-/** A per-item pipeline: the pipeline input without its name; `{prompt}` in entry prompts is the item's prompt. */
-export type BatchTemplate = Omit<PipelineInput, 'name'>;
+/**
+ * A per-item pipeline: the pipeline input without its name and lineage (the chunk names it and gives it the batch
+ * item's); `{prompt}` in entry prompts is the item's prompt.
+ */
+export type BatchTemplate = Omit<PipelineInput, 'name' | 'lineage'>;
 
 /** Windows (UTC `HH:MM`) in which a batch starts no new item; `to` before `from` crosses midnight. */
 export interface QuietWindow {

@@ -6,6 +6,7 @@
  */
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import type { Duration } from './duration';
+import type { JobLineage } from './job-read-model';
 import type { CapturedImage, ImageRef, JobRequest, ModalInput, PollPolicy, SlotLimits } from './types';
 
 /** Workflow type name of the one-task job workflow the pipeline and batch start as children. */
@@ -98,6 +99,8 @@ export interface PipelineInput {
   submitPolicy?: 'at-most-once' | 'at-least-once';
   /** Cost attribution of every child; the pipeline adds its own id as `pipelineId`. */
   costTags?: CostTags;
+  /** The batch item this pipeline runs (a batch template): every job of it carries it in its lineage and `MjBatch`. */
+  lineage?: Pick<JobLineage, 'batchId' | 'batchItemId'>;
 }
 
 export type BranchStatus =
@@ -120,6 +123,8 @@ export interface JobSummary {
   imageUrls: string[];
   videoUrl: string | null;
   images: CapturedImage[];
+  /** The seed of the task's image, when the job read one (`JobResult.provenance.seed`). */
+  seed?: string;
 }
 
 /** One step × branch of a finished pipeline. */

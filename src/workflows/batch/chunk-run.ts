@@ -53,6 +53,7 @@ export function templatedInput(input: BatchChunkInput, item: StoredBatchItem): P
     account: item.account ?? s.account ?? s.template!.account ?? DEFAULT_ACCOUNT,
     costTags: { ...s.costTags, batchId: input.batchId },
     ...(s.captureImages !== undefined ? { captureImages: s.captureImages } : {}),
+    lineage: { batchId: input.batchId, batchItemId: item.id },
   };
 }
 

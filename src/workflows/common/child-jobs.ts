@@ -122,5 +122,6 @@ export function summariseJob(r: JobResult): JobSummary {
     imageUrls: (t.imageUrls ?? []).map((u) => u.url),
     videoUrl: t.videoUrl,
     images: r.images ?? [],
+    ...(r.provenance?.seed !== undefined ? { seed: r.provenance.seed } : {}),
   };
 }

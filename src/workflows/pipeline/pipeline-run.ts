@@ -233,7 +233,7 @@ export class PipelineRun {
       ...(i.captureImages !== undefined ? { captureImages: i.captureImages } : {}),
       ...(i.submitPolicy ? { submitPolicy: i.submitPolicy } : {}),
       costTags: { ...i.costTags, pipelineId: this.pipelineId },
-      lineage: branchLineage(this.branches, b, this.pipelineId),
+      lineage: branchLineage(this.branches, b, this.pipelineId, i.lineage),
     };
   }
 
