@@ -28,7 +28,7 @@ import { runChildJob } from '../common/child-jobs';
 import type { BatchActivities } from './batch-activities';
 import { ChunkRun, emptyCounts, type ChunkItem } from './chunk-run';
 import { chunkProgressSignal, getChunkProgressQuery, setBatchPausedSignal } from './messages';
-import { quietUntil } from './quiet-hours';
+import { quietUntil } from '../../shared/quiet-hours';
 
 const acts = proxyActivities<BatchActivities>({
   startToCloseTimeout: '2m',

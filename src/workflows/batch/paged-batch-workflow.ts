@@ -30,6 +30,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { BatchLiveProgress, PagedBatchInput } from '../../shared/batch-run-types';
+import { formatBatchLine } from '../../shared/batch-tally';
 import { PIPELINE_FAILURE } from '../../shared/failure-types';
 import { CONTINUE_AS_NEW_EVENTS } from '../../shared/defaults';
 import { historyIsLong } from '../common/history';
@@ -58,12 +59,9 @@ function checkInput(input: PagedBatchInput): void {
   if (!Number.isInteger(input.total) || input.total < 1) invalid('paged batch input needs a positive total');
 }
 
-function details(p: BatchLiveProgress): string {
-  const dl = p.deadline ? `; deadline ${new Date(p.deadline.at).toISOString()} reachable: ${p.deadline.reachable}` : '';
-  return (
-    `**Batch** — ${p.state}\n\n${p.succeeded} succeeded, ${p.failed} failed, ${p.cancelled} cancelled, ` +
-    `${p.notStarted} not started of ${p.total}${dl}`
-  );
+/** The Web UI's current details: the batch's one progress line (`formatBatchLine`), as the CLI and console print it. */
+function details(p: BatchLiveProgress, now: number): string {
+  return `**Batch** — ${p.state}\n\n${formatBatchLine(p, now, p.settings)}`;
 }
 
 /** Runs the batch; see the module comment. The state lives in {@link PagedBatchRun}. */
@@ -81,11 +79,11 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
   });
   setHandler(chunkProgressSignal, (p) => {
     run.onPage(p);
-    const dl = run.deadline(Date.now());
+    const dl = run.pace(Date.now()).deadline;
     if (dl && dl.reachable === false && !deadlineWarned) {
       deadlineWarned = true;
       log.warn('batch deadline not reachable at the current rate', { batchId, deadline: dl.at, eta: dl.eta });
-      setCurrentDetails(details(progress()));
+      setCurrentDetails(details(progress(), Date.now()));
     }
   });
 
@@ -107,7 +105,7 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
       if (run.paused !== next.paused) await chunk.signal(setBatchPausedSignal, run.paused);
       run.onChunkDone(await chunk.result());
       chunk = undefined;
-      setCurrentDetails(details(progress()));
+      setCurrentDetails(details(progress(), Date.now()));
     }
     if (run.carry.budgetStopped && run.nextOffset() < input.total) {
       const rest = await acts.listNotStarted({
@@ -137,14 +135,14 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
         });
         run.onNotStarted(rest.pages, rest.items);
       }
-      run.state = 'cancelled';
+      run.end('cancelled', Date.now());
     });
     log.info('batch cancelled', { batchId, failure: PIPELINE_FAILURE.cancelled });
     throw err;
   }
-  run.state = 'done';
+  run.end('done', Date.now());
   const result = progress();
-  setCurrentDetails(details(result));
+  setCurrentDetails(details(result, Date.now()));
   await condition(allHandlersFinished);
   log.info('batch finished', { batchId, succeeded: result.succeeded, failed: result.failed });
   return result;
