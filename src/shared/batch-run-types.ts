@@ -6,10 +6,9 @@
  */
 import type { SpeedMode } from '../mj/types';
 import type { BatchTally, DeadlineView } from './batch-tally';
-import type { FailureInfo, PipelineInput } from './pipeline-types';
+import type { ChildJobSettings, FailureInfo, PipelineInput } from './pipeline-types';
 import type { QuietWindow } from './quiet-hours';
-import type { JobRequest, PollPolicy } from './types';
-import type { CostTags } from './upstreams/types';
+import type { JobRequest } from './types';
 
 /** Most items of one paged batch. */
 export const MAX_PAGED_BATCH_ITEMS = 100_000;
@@ -46,18 +45,10 @@ export interface StoredBatchItem {
 export type BatchTemplate = Omit<PipelineInput, 'name' | 'lineage'>;
 
 /** Settings every chunk of a batch shares. Small: the items themselves stay in the store. */
-export interface BatchSettings {
+export interface BatchSettings extends ChildJobSettings {
   name?: string;
-  /** @default 'FAST' */
-  mode?: SpeedMode;
-  /** @default 'default' */
-  account?: string;
   /** Most items running at once in the whole batch. @default DEFAULT_BATCH_CONCURRENCY */
   concurrency?: number;
-  policy?: Partial<PollPolicy>;
-  captureImages?: boolean;
-  submitPolicy?: 'at-most-once' | 'at-least-once';
-  costTags?: CostTags;
   template?: BatchTemplate;
   /** Estimated price of one job of each template step (manifest `cost` of that step's lines). */
   stepPrices?: Record<string, number>;

@@ -16,7 +16,7 @@ import { DEFAULT_ACCOUNT, DEFAULT_BATCH_CONCURRENCY, DEFAULT_MODE } from '../../
 import { ACTIVITY_FAILURE, PIPELINE_FAILURE } from '../../shared/failure-types';
 import type { EntryRequest, FailureInfo, PipelineInput, PipelineResult } from '../../shared/pipeline-types';
 import type { JobInput } from '../../shared/types';
-import { summariseJob, type ChildOutcome } from '../common/child-jobs';
+import { childJobOptions, summariseJob, type ChildOutcome } from '../common/child-jobs';
 import { childWorkflowId } from '../common/child-ids';
 import { endedLine, pipelineLines, succeededJobLines, type LineContext } from './manifest-lines';
 
@@ -141,9 +141,7 @@ export class ChunkRun {
       request,
       mode,
       account: s.item.account ?? st.account ?? DEFAULT_ACCOUNT,
-      ...(st.policy ? { policy: st.policy } : {}),
-      ...(st.captureImages !== undefined ? { captureImages: st.captureImages } : {}),
-      ...(st.submitPolicy ? { submitPolicy: st.submitPolicy } : {}),
+      ...childJobOptions(st),
       costTags: { ...st.costTags, batchId: this.input.batchId },
       lineage: { batchId: this.input.batchId, batchItemId: s.item.id },
     };

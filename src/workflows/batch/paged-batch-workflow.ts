@@ -20,21 +20,20 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   startChild,
   workflowInfo,
-  WorkflowIdReusePolicy,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { BatchLiveProgress, PagedBatchInput } from '../../shared/batch-run-types';
 import { formatBatchLine } from '../../shared/batch-tally';
 import { PIPELINE_FAILURE } from '../../shared/failure-types';
 import { CONTINUE_AS_NEW_EVENTS } from '../../shared/defaults';
+import { childStartOptions } from '../common/child-jobs';
 import { historyIsLong } from '../common/history';
-import type { BatchActivities } from './batch-activities';
+import { BATCH_ACTIVITY_RETRY, type BatchActivities } from './batch-activities';
 import type { batchChunkWorkflow } from './batch-chunk-workflow';
 import {
   BATCH_CHUNK_WORKFLOW_TYPE,
@@ -44,10 +43,8 @@ import {
 } from './messages';
 import { chunkWorkflowId, PagedBatchRun } from './paged-batch-run';
 
-const acts = proxyActivities<BatchActivities>({
-  startToCloseTimeout: '5m',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
+// Longer than a chunk's: listing the items never started reads the rest of the input.
+const acts = proxyActivities<BatchActivities>({ startToCloseTimeout: '5m', retry: BATCH_ACTIVITY_RETRY });
 
 function invalid(message: string): never {
   throw ApplicationFailure.create({ type: PIPELINE_FAILURE.batchInvalid, message, nonRetryable: true });
@@ -96,10 +93,8 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
       }
       const next = run.nextChunk();
       chunk = await startChild<typeof batchChunkWorkflow>(BATCH_CHUNK_WORKFLOW_TYPE, {
-        workflowId: chunkWorkflowId(batchId, next.chunk),
+        ...childStartOptions(chunkWorkflowId(batchId, next.chunk)),
         args: [next],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
       // A pause that came while the chunk was starting: the chunk began with the old value.
       if (run.paused !== next.paused) await chunk.signal(setBatchPausedSignal, run.paused);
