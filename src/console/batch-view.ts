@@ -64,7 +64,7 @@ export function batchViewOfProgress(
 }
 
 /** A batch of the paged engine: counts and the progress line from its live summary; its items are in the manifest. */
-export function pagedBatchView(id: string, state: ConsoleState, p: BatchLiveProgress, now: number): BatchView {
+export function pagedBatchView(id: string, state: ConsoleState, p: BatchLiveProgress, now = Date.now()): BatchView {
   return {
     id,
     name: p.name ?? id,

@@ -218,8 +218,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   async getBatch(tenant: TenantId, id: string): Promise<BatchView | null> {
     const info = await this.owned(tenant, id);
     if (info?.type === PAGED_BATCH_WORKFLOW_TYPE) {
-      const p = await this.mj.batches.progress(id);
-      return pagedBatchView(id, executionState(facts(info).executionStatus), p, Date.now());
+      return pagedBatchView(id, executionState(facts(info).executionStatus), await this.mj.batches.progress(id));
     }
     if (!info || info.type !== 'batchWorkflow') return null;
     const f = facts(info);
