@@ -7,27 +7,18 @@ import path from 'node:path';
 import type { AssetStore } from '../assets/asset-store';
 import type { BatchEstimate } from '../client/batch-estimate';
 import type { BatchLiveProgress, ManifestLine } from '../shared/batch-run-types';
+import { formatBatchLine } from '../shared/batch-tally';
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** `mj-batch-x: running 120/10000 (110 ok, 10 failed, 4 running, 9876 waiting), 35.2/min, ETA …`. */
-export function describeLiveBatch(p: BatchLiveProgress): string {
-  const parts = [
-    `${p.batchId}: ${p.state} ${p.done}/${p.total}`,
-    `(${p.succeeded} ok, ${p.failed} failed, ${p.cancelled} cancelled, ${p.notStarted} not started, ` +
-      `${p.running} running, ${p.waiting} waiting)`,
-    `${p.ratePerMinute.toFixed(1)}/min`,
-  ];
-  if (p.eta !== undefined) parts.push(`ETA ${iso(p.eta)}`);
-  if (p.deadline) {
-    const r = p.deadline.reachable;
-    parts.push(
-      `deadline ${iso(p.deadline.at)} ${r === 'unknown' ? '(not known yet)' : r ? 'reachable' : 'NOT reachable'}`
-    );
-  }
+/**
+ * `mj-batch-x: running · 110/10000 done · 10 failed · 4 running · 9876 waiting · 35/min · ETA 4h 40m · deadline
+ * 2026-12-06 07:00 UTC: reachable · spent 120 of 500 USD`: the one progress line (`formatBatchLine`) at `now`, with
+ * the state and the budget.
+ */
+export function describeLiveBatch(p: BatchLiveProgress, now = Date.now()): string {
+  const parts = [`${p.batchId}: ${p.state}`, formatBatchLine(p, now, p.settings)];
   if (p.budget !== undefined) parts.push(`spent ${p.spent} of ${p.budget} ${p.currency ?? ''}`.trim());
   if (p.budgetStopped) parts.push('stopped at the budget');
-  return parts.join(', ');
+  return parts.join(' · ');
 }
 
 export function describeEstimate(e: BatchEstimate): string {

@@ -15,9 +15,10 @@ import type {
   BatchSettings,
   ManifestLine,
   PagedBatchInput,
-  QuietWindow,
   StoredBatchItem,
 } from '../shared/batch-run-types';
+import { paceFields } from '../shared/batch-tally';
+import type { QuietWindow } from '../shared/quiet-hours';
 import { DEFAULT_MODE, MAX_CONCURRENCY } from '../shared/defaults';
 import type { PriceTable } from '../shared/upstreams/types';
 import type { BudgetStatus } from '../workflows/ledger/messages';
@@ -233,21 +234,33 @@ export class MjBatchesClient {
     return ref.key;
   }
 
-  /** The batch's live summary: counts, rate, ETA, deadline; the running chunk's items included. */
+  /**
+   * The batch's live summary: counts, rate, ETA, deadline; the running chunk's items included (their counts, and the
+   * pace measured again over them with `paceFields`, the workflow's own computation).
+   */
   async progress(batchId: string): Promise<BatchLiveProgress> {
     const handle = this.client.workflow.getHandle(batchId);
     const desc = await handle.describe().catch((err: unknown) => {
       throw err instanceof WorkflowNotFoundError ? new BatchNotFoundError(batchId) : err;
     });
     if (desc.type !== PAGED_BATCH_WORKFLOW_TYPE) throw new BatchNotFoundError(batchId);
-    if (desc.status.name === 'COMPLETED') return (await handle.result()) as BatchLiveProgress;
+    if (desc.status.name === 'COMPLETED') {
+      const r = (await handle.result()) as BatchLiveProgress;
+      // A result recorded before summaries carried their clock: the workflow's own times stand in.
+      const endedAt = r.endedAt ?? desc.closeTime?.getTime();
+      return {
+        ...r,
+        startedAt: r.startedAt ?? desc.startTime.getTime(),
+        ...(endedAt !== undefined ? { endedAt } : {}),
+      };
+    }
     const p = await handle.query(getPagedBatchProgressQuery);
     if (!p.currentChunk || desc.status.name !== 'RUNNING') return p;
     try {
       const c = await this.client.workflow.getHandle(p.currentChunk).query(getChunkProgressQuery);
       const u = c.unwritten;
       const done = p.done + u.succeeded + u.failed + u.cancelled + u.notStarted;
-      return {
+      const merged = {
         ...p,
         done,
         succeeded: p.succeeded + u.succeeded,
@@ -257,6 +270,8 @@ export class MjBatchesClient {
         running: c.running,
         waiting: p.total - done - c.running,
       };
+      const { ratePerMinute: _r, eta: _e, deadline: _d, ...rest } = merged;
+      return { ...rest, ...paceFields(merged, Date.now(), p.settings) };
     } catch (err) {
       // The chunk ended between the two reads, or has not run its first task yet: the batch's figures stand.
       if (err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError) return p;

@@ -1,7 +1,7 @@
 /**
- * The console's view of a batch: from its report once it completed, else from its progress query. Pure functions,
- * beside `pipeline-view.ts`. Both carry the CLI's progress line (`formatBatchLine`), measured from the batch's start
- * to `now` or its end.
+ * The console's view of a batch: from its report once it completed, else from its progress query; a paged batch from
+ * its live summary. Pure functions, beside `pipeline-view.ts`. Each carries the CLI's progress line
+ * (`formatBatchLine`), measured from the batch's start to `now` or its end.
  */
 import { formatBatchLine, tallyOfProgress } from '../shared/batch-tally';
 import type { BatchLiveProgress } from '../shared/batch-run-types';
@@ -32,8 +32,8 @@ export function batchViewOfReport(id: string, report: BatchReport, times: BatchT
       ...(first && 'url' in first && /^https?:\/\//i.test(first.url) ? { upstreamUrl: first.url } : {}),
     };
   });
-  const tally = { done: counts.succeeded, failed: counts.failed, cancelled: counts.cancelled, running: 0, waiting: 0 };
-  const progressLine = formatBatchLine({ ...tally, startedAt: times.startedAt, endedAt: times.endedAt }, times.now);
+  const tally = { ...report.summary, running: 0, waiting: 0, startedAt: times.startedAt, endedAt: times.endedAt };
+  const progressLine = formatBatchLine(tally, times.now);
   return { id, name: report.name ?? id, state: 'succeeded', counts, progressLine, items };
 }
 
@@ -63,8 +63,8 @@ export function batchViewOfProgress(
   };
 }
 
-/** A batch of the paged engine: counts from its live summary; its items are in the manifest. */
-export function pagedBatchView(id: string, state: ConsoleState, p: BatchLiveProgress): BatchView {
+/** A batch of the paged engine: counts and the progress line from its live summary; its items are in the manifest. */
+export function pagedBatchView(id: string, state: ConsoleState, p: BatchLiveProgress, now = Date.now()): BatchView {
   return {
     id,
     name: p.name ?? id,
@@ -77,6 +77,8 @@ export function pagedBatchView(id: string, state: ConsoleState, p: BatchLiveProg
       failed: p.failed,
       cancelled: p.cancelled + p.notStarted,
     },
+    // Without the deadline: the page shows it on a line of its own.
+    progressLine: formatBatchLine(p, now, { quietHours: p.settings.quietHours }),
     items: [],
     paged: p,
   };

@@ -5,9 +5,10 @@
  * docs/pipelines-and-batches.md.
  */
 import type { SpeedMode } from '../mj/types';
-import type { FailureInfo, PipelineInput } from './pipeline-types';
-import type { JobRequest, PollPolicy } from './types';
-import type { CostTags } from './upstreams/types';
+import type { BatchTally, DeadlineView } from './batch-tally';
+import type { ChildJobSettings, FailureInfo, PipelineInput } from './pipeline-types';
+import type { QuietWindow } from './quiet-hours';
+import type { JobRequest } from './types';
 
 /** Most items of one paged batch. */
 export const MAX_PAGED_BATCH_ITEMS = 100_000;
@@ -37,28 +38,17 @@ export interface StoredBatchItem {
   retryOf?: string;
 }
 
-/** A per-item pipeline: the pipeline input without its name; `{prompt}` in entry prompts is the item's prompt. */
-export type BatchTemplate = Omit<PipelineInput, 'name'>;
-
-/** Windows (UTC `HH:MM`) in which a batch starts no new item; `to` before `from` crosses midnight. */
-export interface QuietWindow {
-  from: string;
-  to: string;
-}
+/**
+ * A per-item pipeline: the pipeline input without its name and lineage (the chunk names it and gives it the batch
+ * item's); `{prompt}` in entry prompts is the item's prompt.
+ */
+export type BatchTemplate = Omit<PipelineInput, 'name' | 'lineage'>;
 
 /** Settings every chunk of a batch shares. Small: the items themselves stay in the store. */
-export interface BatchSettings {
+export interface BatchSettings extends ChildJobSettings {
   name?: string;
-  /** @default 'FAST' */
-  mode?: SpeedMode;
-  /** @default 'default' */
-  account?: string;
   /** Most items running at once in the whole batch. @default DEFAULT_BATCH_CONCURRENCY */
   concurrency?: number;
-  policy?: Partial<PollPolicy>;
-  captureImages?: boolean;
-  submitPolicy?: 'at-most-once' | 'at-least-once';
-  costTags?: CostTags;
   template?: BatchTemplate;
   /** Estimated price of one job of each template step (manifest `cost` of that step's lines). */
   stepPrices?: Record<string, number>;
@@ -146,35 +136,23 @@ export interface ChunkProgressSignal {
 export const BATCH_RUN_STATES = ['running', 'paused', 'done', 'cancelled'] as const;
 export type BatchRunState = (typeof BATCH_RUN_STATES)[number];
 
-/** Whether the deadline is reachable at the rate so far (`unknown` until an item finished). */
-export interface DeadlineView {
-  at: number;
-  reachable: boolean | 'unknown';
-  /** Epoch ms the batch ends at the current rate. */
-  eta?: number;
-}
-
 /**
  * The live summary of one batch (the `getPagedBatchProgress` query, merged by the client with its running chunk):
- * the counts a one-line progress display needs, the rate and the ETA.
+ * a {@link BatchTally} (counts and clock), and its pace at the moment it was read (`batchPace`: rate, ETA, deadline).
  */
-export interface BatchLiveProgress {
+export interface BatchLiveProgress extends BatchTally {
   batchId: string;
   name?: string;
   state: BatchRunState;
   attempt: number;
   retryOf?: string;
   total: number;
+  /** Items with an outcome: succeeded, failed, cancelled or not started. */
   done: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
   notStarted: number;
-  running: number;
-  waiting: number;
-  /** Items finished per minute of running time (pauses and quiet hours left out); 0 before the first. */
+  /** Items finished per minute of running time (pauses left out); 0 before the first (`BatchPace.perMinute`). */
   ratePerMinute: number;
-  /** Epoch ms the batch ends at that rate; absent before the first item finished. */
+  /** Epoch ms the batch ends at that rate, quiet hours skipped; absent before the first item finished and once ended. */
   eta?: number;
   deadline?: DeadlineView;
   spent: number;

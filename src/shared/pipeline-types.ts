@@ -6,6 +6,7 @@
  */
 import type { IntentSpec, SpeedMode } from '../mj/types';
 import type { Duration } from './duration';
+import type { JobLineage } from './job-read-model';
 import type { CapturedImage, ImageRef, JobRequest, ModalInput, PollPolicy, SlotLimits } from './types';
 
 /** Workflow type name of the one-task job workflow the pipeline and batch start as children. */
@@ -80,24 +81,33 @@ export interface PickStep {
 
 export type PipelineStep = EntryStep | ActionStep | PickStep;
 
-/** What the pipeline workflow receives: validated, normalised, plain data. */
-export interface PipelineInput {
-  name: string;
-  /** Steps in file order; the workflow runs them as a DAG. */
-  steps: PipelineStep[];
+/**
+ * What a pipeline or a batch (either engine) gives every child job it starts; a batch item may set its own mode and
+ * account. Declared once: `PipelineInput`, `BatchInput` and the paged engine's `BatchSettings` extend it.
+ */
+export interface ChildJobSettings {
   /** @default 'FAST' */
   mode?: SpeedMode;
   /** @default 'default' */
   account?: string;
+  policy?: Partial<PollPolicy>;
+  captureImages?: boolean;
+  submitPolicy?: 'at-most-once' | 'at-least-once';
+  /** Cost attribution of every child job; the pipeline or batch adds its own id (`pipelineId`, `batchId`). */
+  costTags?: CostTags;
+}
+
+/** What the pipeline workflow receives: validated, normalised, plain data. */
+export interface PipelineInput extends ChildJobSettings {
+  name: string;
+  /** Steps in file order; the workflow runs them as a DAG. */
+  steps: PipelineStep[];
   /** Most child jobs running at once. @default DEFAULT_PIPELINE_CONCURRENCY */
   concurrency?: number;
   /** How long a branch waits for a person before it fails with `StepInputExpired`. @default forever */
   inputTimeout?: Duration;
-  policy?: Partial<PollPolicy>;
-  captureImages?: boolean;
-  submitPolicy?: 'at-most-once' | 'at-least-once';
-  /** Cost attribution of every child; the pipeline adds its own id as `pipelineId`. */
-  costTags?: CostTags;
+  /** The batch item this pipeline runs (a batch template): every job of it carries it in its lineage and `MjBatch`. */
+  lineage?: Pick<JobLineage, 'batchId' | 'batchItemId'>;
 }
 
 export type BranchStatus =
@@ -120,6 +130,8 @@ export interface JobSummary {
   imageUrls: string[];
   videoUrl: string | null;
   images: CapturedImage[];
+  /** The seed of the task's image, when the job read one (`JobResult.provenance.seed`). */
+  seed?: string;
 }
 
 /** One step × branch of a finished pipeline. */
@@ -227,22 +239,13 @@ export interface BatchItem {
   line?: number;
 }
 
-export interface BatchInput {
+export interface BatchInput extends ChildJobSettings {
   name?: string;
   items: BatchItem[];
-  /** @default 'FAST' */
-  mode?: SpeedMode;
-  /** @default 'default' */
-  account?: string;
   /** Most jobs running at once per account × mode. @default DEFAULT_BATCH_CONCURRENCY */
   concurrency?: number;
-  policy?: Partial<PollPolicy>;
-  captureImages?: boolean;
-  submitPolicy?: 'at-most-once' | 'at-least-once';
   /** Account slots every item's job holds, as batch work (`JobInput.slots`, `SlotPriority`). @default none */
   slots?: SlotLimits;
-  /** Cost attribution of every item's job; the batch adds its own id as `batchId`. */
-  costTags?: CostTags;
 }
 
 export type BatchItemStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -5,7 +5,7 @@
 import type { ButtonIntent, FailReasonKind, IntentSpec, MjButton, MjTask, SpeedMode, TaskStatus } from '../mj/types';
 import type { Duration } from './duration';
 import type { JobPhase } from './job-phases';
-import type { JobLineage, JobReadFields } from './job-read-model';
+import type { JobLineage, JobProvenance, JobReadFields } from './job-read-model';
 import type { SlotPriority } from './priority-classes';
 import type { CostTags, PricedAction, TaskOwner } from './upstreams/types';
 
@@ -289,6 +289,8 @@ export interface JobResult {
   owner?: TaskOwner;
   /** Submits refused by an upstream (proven not accepted) and sent elsewhere. */
   failovers?: number;
+  /** The read model's provenance at the end (`JobReadFields.provenance`): the prompt's, and the seed it read. */
+  provenance?: JobProvenance;
 }
 
 /** What a job waits for: a person ({@link ModalWaitingFor}), its upstream, or a budget. */

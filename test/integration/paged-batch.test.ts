@@ -8,6 +8,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { MjBatchesClient } from '../../src/client/batches';
 import { BatchOverBudgetError, BatchStillRunningError } from '../../src/client/batch-errors';
 import type { BatchLiveProgress, ManifestLine } from '../../src/shared/batch-run-types';
+import { JOB_MEMO_KEY, type JobMemo } from '../../src/shared/job-memo';
+import { MJ_BATCH } from '../../src/shared/search-attributes';
 import { parseStateKey } from '../../src/shared/state-key';
 import { chunkHistoryBound } from '../../src/workflows/batch/batch-chunk-workflow';
 import { chunkWorkflowId } from '../../src/workflows/batch/paged-batch-run';
@@ -123,6 +125,8 @@ describe('paged batches on the dev server with the simulator', () => {
         expect(l).toMatchObject({ status: 'succeeded', step: 'imagine', branch: 'main', jobId: `${id}/${itemId}` });
         expect(l.name).toBe(`${id}/${itemId}/imagine-main-${l.n}.png`);
         expect(l.taskId).toEqual(expect.any(String));
+        // The simulator's trueai serves image-seed: the job's read model has the seed, and so has its line.
+        expect(l.seed).toMatch(/^\d+$/);
       }
       // One price per task, on its first line.
       expect(ls.reduce((s, l) => s + l.cost, 0)).toBe(1);
@@ -240,7 +244,19 @@ describe('paged batches on the dev server with the simulator', () => {
         expect(l.name).toBe(`${s.batchId}/${item}/ups-${l.branch}-${l.n}.png`);
         expect(l.jobId).toBe(`${s.batchId}/${item}/ups/${l.branch}`);
       }
+      for (const l of mine) expect(l.seed).toMatch(/^\d+$/);
     }
     await checkManifestFiles(lane.store, lines);
+
+    // A template item's jobs carry the batch's lineage, and the batch's search attribute.
+    const job = await lane.env.client.workflow.getHandle(`${s.batchId}/item-2/ups/U3`).describe();
+    expect((job.memo?.[JOB_MEMO_KEY] as JobMemo | undefined)?.lineage).toEqual({
+      batchId: s.batchId,
+      batchItemId: 'item-2',
+      pipelineId: `${s.batchId}/item-2`,
+      parentJobId: `${s.batchId}/item-2/grid/main`,
+      rootJobId: `${s.batchId}/item-2/grid/main`,
+    });
+    expect(job.typedSearchAttributes.get(MJ_BATCH)).toBe(s.batchId);
   });
 });

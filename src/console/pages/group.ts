@@ -1,4 +1,5 @@
 /** Pipeline and batch pages: each step and branch (or item) with its state and image. */
+import { formatDeadline } from '../../shared/batch-tally';
 import type { BatchControl, BatchView, PipelineView } from '../backend';
 import { enc, html, type SafeHtml } from '../html';
 import { imageUrl, intentLabel, isTerminal, stateBadge } from './format';
@@ -59,10 +60,9 @@ export function pipelinePage(ctx: PageContext, p: PipelineView): SafeHtml {
   );
 }
 
-/** A paged batch: rate, ETA, deadline, its control buttons and the manifest link. */
+/** A paged batch: what did not start, the deadline, its control buttons and the manifest link. */
 function pagedPanel(ctx: PageContext, b: BatchView): SafeHtml {
   const p = b.paged!;
-  const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   const dl = p.deadline;
   const button = (what: BatchControl, label: string) =>
     html`<form method="post" action="${ctx.base}/batches/${enc(b.id)}/${what}" class="inline">
@@ -70,15 +70,11 @@ function pagedPanel(ctx: PageContext, b: BatchView): SafeHtml {
     </form>`;
   const open = p.state === 'running' || p.state === 'paused';
   return html`<section class="batch-paged" data-state="${p.state}">
-    <p>
-      ${p.ratePerMinute.toFixed(1)} items/min${p.eta !== undefined ? html` · ETA ${at(p.eta)}` : ''}
-      ${p.notStarted ? html` · ${p.notStarted} not started` : ''}${p.budgetStopped ? ' (budget reached)' : ''}
-    </p>
+    ${p.budgetStopped ? html`<p class="muted">Stopped at the budget: the rest is listed as not started.</p>` : ''}
     ${
       dl
         ? html`<p class="${dl.reachable === false ? 'notice error' : 'muted'}" data-deadline="${String(dl.reachable)}">
-            Deadline ${at(dl.at)}:
-            ${dl.reachable === 'unknown' ? 'not known yet' : dl.reachable ? 'reachable' : 'not reachable at this rate'}
+            Deadline ${formatDeadline(dl)}
           </p>`
         : ''
     }
@@ -99,10 +95,7 @@ export function batchLive(ctx: PageContext, b: BatchView): SafeHtml {
       id="group-live"
       ${live ? html`data-refresh-src="${ctx.base}/batches/${enc(b.id)}?fragment=1"` : ''}
     >
-      <p>
-        ${stateBadge(b.state)} ${c.succeeded} done · ${c.running} running · ${c.pending} waiting · ${c.failed} failed ·
-        ${c.cancelled} cancelled or not started of ${c.total}
-      </p>
+      <p data-field="batch-progress">${stateBadge(b.state)} ${b.progressLine}</p>
       ${pagedPanel(ctx, b)}
     </div>`;
   }

@@ -5,6 +5,9 @@
  */
 import type { ManifestLine, StoredBatchItem } from '../../shared/batch-run-types';
 
+/** How the batch workflows retry these activities (each picks its own timeout). */
+export const BATCH_ACTIVITY_RETRY = { initialInterval: '1s', maximumInterval: '30s' } as const;
+
 export interface ReadBatchItemsInput {
   inputKey: string;
   offset: number;

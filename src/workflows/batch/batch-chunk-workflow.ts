@@ -13,27 +13,20 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
-  ParentClosePolicy,
   proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
-  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchChunkInput, BatchChunkResult } from '../../shared/batch-run-types';
-import { PIPELINE_FAILURE } from '../../shared/failure-types';
-import type { FailureInfo, PipelineInput, PipelineResult } from '../../shared/pipeline-types';
-import { runChildJob } from '../common/child-jobs';
-import type { BatchActivities } from './batch-activities';
+import type { PipelineInput, PipelineResult } from '../../shared/pipeline-types';
+import { childStartOptions, failedOutcome, runChildJob } from '../common/child-jobs';
+import { BATCH_ACTIVITY_RETRY, type BatchActivities } from './batch-activities';
 import { ChunkRun, emptyCounts, type ChunkItem } from './chunk-run';
 import { chunkProgressSignal, getChunkProgressQuery, setBatchPausedSignal } from './messages';
-import { quietUntil } from './quiet-hours';
+import { quietUntil } from '../../shared/quiet-hours';
 
-const acts = proxyActivities<BatchActivities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
+const acts = proxyActivities<BatchActivities>({ startToCloseTimeout: '2m', retry: BATCH_ACTIVITY_RETRY });
 
 /** Events one chunk of `size` items records at most; see the module comment and docs/pipelines-and-batches.md. */
 export function chunkHistoryBound(size: number, pageItems: number): number {
@@ -41,19 +34,6 @@ export function chunkHistoryBound(size: number, pageItems: number): number {
   // the same again for a gateway-timeout resubmit. Per page: an activity (3), a signal (2) and two tasks (6).
   const pages = Math.ceil(size / pageItems) + 1;
   return 10 + size * 18 + pages * 11;
-}
-
-function pipelineFailure(err: unknown, jobId: string): { status: 'failed' | 'cancelled'; failure: FailureInfo } {
-  if (isCancellation(err)) {
-    return { status: 'cancelled', failure: { type: PIPELINE_FAILURE.cancelled, message: `${jobId} was cancelled` } };
-  }
-  if (err instanceof WorkflowExecutionAlreadyStartedError) {
-    return {
-      status: 'failed',
-      failure: { type: PIPELINE_FAILURE.duplicateJob, message: `${jobId} already exists; it is not started twice` },
-    };
-  }
-  return { status: 'failed', failure: { type: PIPELINE_FAILURE.jobFailed, message: String((err as Error)?.message) } };
 }
 
 function start(run: ChunkRun, s: ChunkItem): void {
@@ -64,14 +44,12 @@ function start(run: ChunkRun, s: ChunkItem): void {
   void (async () => {
     try {
       const handle = await startChild<(i: PipelineInput) => Promise<PipelineResult>>('pipelineWorkflow', {
-        workflowId: s.jobId,
+        ...childStartOptions(s.jobId),
         args: [run.pipelineInput(s)],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
       run.recordPipeline(s, await handle.result());
     } catch (err) {
-      const f = pipelineFailure(err, s.jobId);
+      const f = failedOutcome(err, s.jobId, 'pipeline');
       run.recordPipelineFailure(s, f.status, f.failure);
     }
   })();

@@ -18,7 +18,7 @@ import type {
   JobSummary,
 } from '../../shared/pipeline-types';
 import type { ImageRef, JobInput } from '../../shared/types';
-import { summariseJob, type ChildOutcome } from '../common/child-jobs';
+import { childJobOptions, summariseJob, type ChildOutcome } from '../common/child-jobs';
 import { childWorkflowId } from '../common/child-ids';
 
 /** One item of the batch as the run tracks it. Changed only through {@link BatchRun}'s methods. */
@@ -104,9 +104,7 @@ export class BatchRun {
       request: s.item.request,
       mode: this.modeOf(s.item),
       account: this.accountOf(s.item),
-      ...(input.policy ? { policy: input.policy } : {}),
-      ...(input.captureImages !== undefined ? { captureImages: input.captureImages } : {}),
-      ...(input.submitPolicy ? { submitPolicy: input.submitPolicy } : {}),
+      ...childJobOptions(input),
       ...(input.slots ? { slots: input.slots, priority: 'batch' as const } : {}),
       costTags: { ...input.costTags, batchId: this.batchId },
       lineage: { batchId: this.batchId, batchItemId: s.item.id },

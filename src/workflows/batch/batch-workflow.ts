@@ -46,12 +46,15 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
   const boundIds = input.items.some((it) => childIdTooLong(batchId, it.id)) && patched('bounded-child-ids');
   const run = new BatchRun(input, batchId, boundIds);
   setHandler(getBatchProgressQuery, () => run.progress());
+  // The Web UI's details carry the batch's one progress line; setting them writes no history event.
+  const startedAt = workflowInfo().startTime.getTime();
+  const details = () => setCurrentDetails(batchDetails(run.progress(), startedAt, Date.now()));
 
   try {
     for (;;) {
       run.dirty = false;
       for (const s of run.takeStartable()) start(run, s);
-      setCurrentDetails(batchDetails(run.progress()));
+      details();
       if (run.isFinished()) break;
       await condition(() => run.dirty);
     }
@@ -65,7 +68,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchReport> {
     throw err;
   }
   run.markDone();
-  setCurrentDetails(batchDetails(run.progress()));
+  details();
   const report = run.report();
   log.info('batch finished', report.summary);
   return report;

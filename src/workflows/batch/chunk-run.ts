@@ -16,7 +16,7 @@ import { DEFAULT_ACCOUNT, DEFAULT_BATCH_CONCURRENCY, DEFAULT_MODE } from '../../
 import { ACTIVITY_FAILURE, PIPELINE_FAILURE } from '../../shared/failure-types';
 import type { EntryRequest, FailureInfo, PipelineInput, PipelineResult } from '../../shared/pipeline-types';
 import type { JobInput } from '../../shared/types';
-import { summariseJob, type ChildOutcome } from '../common/child-jobs';
+import { childJobOptions, summariseJob, type ChildOutcome } from '../common/child-jobs';
 import { childWorkflowId } from '../common/child-ids';
 import { endedLine, pipelineLines, succeededJobLines, type LineContext } from './manifest-lines';
 
@@ -53,6 +53,7 @@ export function templatedInput(input: BatchChunkInput, item: StoredBatchItem): P
     account: item.account ?? s.account ?? s.template!.account ?? DEFAULT_ACCOUNT,
     costTags: { ...s.costTags, batchId: input.batchId },
     ...(s.captureImages !== undefined ? { captureImages: s.captureImages } : {}),
+    lineage: { batchId: input.batchId, batchItemId: item.id },
   };
 }
 
@@ -140,9 +141,7 @@ export class ChunkRun {
       request,
       mode,
       account: s.item.account ?? st.account ?? DEFAULT_ACCOUNT,
-      ...(st.policy ? { policy: st.policy } : {}),
-      ...(st.captureImages !== undefined ? { captureImages: st.captureImages } : {}),
-      ...(st.submitPolicy ? { submitPolicy: st.submitPolicy } : {}),
+      ...childJobOptions(st),
       costTags: { ...st.costTags, batchId: this.input.batchId },
       lineage: { batchId: this.input.batchId, batchItemId: s.item.id },
     };

@@ -38,7 +38,12 @@ function jobLines(
   result: JobSummary
 ): ManifestLine[] {
   const head = { ...base(ctx, item), step: where.step, branch: where.branch, jobId: where.jobId };
-  const common = { status: 'succeeded' as const, taskId: result.taskId, cost: where.cost };
+  const common = {
+    status: 'succeeded' as const,
+    taskId: result.taskId,
+    ...(result.seed !== undefined ? { seed: result.seed } : {}),
+    cost: where.cost,
+  };
   if (result.images.length > 0) {
     return result.images.map((img, i) => ({
       ...head,

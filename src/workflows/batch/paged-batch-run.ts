@@ -7,16 +7,16 @@ import {
   DEFAULT_BATCH_CHUNK_SIZE,
   type BatchChunkInput,
   type BatchChunkResult,
+  type BatchCounts,
   type BatchLiveProgress,
   type BatchRunState,
   type ChunkProgressSignal,
-  type DeadlineView,
   type PagedBatchCarry,
   type PagedBatchInput,
 } from '../../shared/batch-run-types';
+import { batchPace, paceFields, type BatchPace, type BatchTally } from '../../shared/batch-tally';
 import { childWorkflowId } from '../common/child-ids';
 import { emptyCounts } from './chunk-run';
-import { finishTime } from './quiet-hours';
 
 /** The workflow id of chunk `n` of a batch (`~` keeps it apart from item ids, which never contain one). */
 export const chunkWorkflowId = (batchId: string, n: number): string => childWorkflowId(batchId, `~chunk-${n}`);
@@ -30,6 +30,7 @@ export class PagedBatchRun {
   /** Set while a chunk runs. */
   current?: number;
   private pausedSince?: number;
+  private endedAt?: number;
   state: BatchRunState = 'running';
 
   constructor(
@@ -135,36 +136,34 @@ export class PagedBatchRun {
     return c.succeeded + c.failed + c.cancelled + c.notStarted;
   }
 
-  /** Items finished per minute of running time (pause time left out). */
-  ratePerMinute(now: number): number {
-    const c = this.carry.counts;
-    const finished = c.succeeded + c.failed + c.cancelled;
-    const idle = this.carry.idleMs + (this.pausedSince !== undefined ? now - this.pausedSince : 0);
-    const active = now - this.carry.startedAt - idle;
-    return finished > 0 && active > 0 ? (finished * 60_000) / active : 0;
+  /** The batch has ended (`done` or `cancelled`) at `now`: its rate is measured to here from now on. */
+  end(state: 'done' | 'cancelled', now: number): void {
+    this.state = state;
+    this.endedAt = now;
   }
 
-  /** When the batch ends at the current rate (quiet hours skipped), undefined before the first item finished. */
-  eta(now: number): number | undefined {
-    const rate = this.ratePerMinute(now);
-    if (rate <= 0) return undefined;
-    const left = this.input.total - this.done();
-    return finishTime(now, (left / rate) * 60_000, this.input.settings.quietHours ?? []);
+  /** The counts and the clock (pause time left out of the rate); the running chunk's items are in `waiting`. */
+  tally(): BatchTally & BatchCounts {
+    const waiting = this.input.total - this.done();
+    return {
+      ...this.carry.counts,
+      running: 0,
+      waiting,
+      startedAt: this.carry.startedAt,
+      ...(this.endedAt !== undefined ? { endedAt: this.endedAt } : {}),
+      idleMs: this.carry.idleMs,
+      ...(this.pausedSince !== undefined ? { pausedSince: this.pausedSince } : {}),
+    };
   }
 
-  deadline(now: number): DeadlineView | undefined {
-    const at = this.input.settings.deadline;
-    if (at === undefined) return undefined;
-    const eta = this.state === 'done' ? now : this.eta(now);
-    return eta === undefined ? { at, reachable: 'unknown' } : { at, reachable: eta <= at, eta };
+  /** Rate, ETA (quiet hours skipped) and the deadline's reachability at `now`. */
+  pace(now: number): BatchPace {
+    return batchPace(this.tally(), now, this.input.settings);
   }
 
   progress(now: number, historyLength: number): BatchLiveProgress {
-    const c = this.carry.counts;
     const s = this.input.settings;
-    const eta = this.state === 'running' || this.state === 'paused' ? this.eta(now) : undefined;
-    const deadline = this.deadline(now);
-    const done = this.done();
+    const tally = this.tally();
     return {
       batchId: this.batchId,
       ...(s.name ? { name: s.name } : {}),
@@ -172,13 +171,9 @@ export class PagedBatchRun {
       attempt: this.attempt,
       ...(this.input.retryOf ? { retryOf: this.input.retryOf } : {}),
       total: this.input.total,
-      done,
-      ...c,
-      running: 0,
-      waiting: this.input.total - done,
-      ratePerMinute: this.ratePerMinute(now),
-      ...(eta !== undefined ? { eta } : {}),
-      ...(deadline ? { deadline } : {}),
+      done: this.done(),
+      ...tally,
+      ...paceFields(tally, now, s),
       spent: this.carry.spent + this.chunkSpent,
       ...(s.budget !== undefined ? { budget: s.budget } : {}),
       budgetStopped: this.carry.budgetStopped,

@@ -20,20 +20,20 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   startChild,
   workflowInfo,
-  WorkflowIdReusePolicy,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { BatchLiveProgress, PagedBatchInput } from '../../shared/batch-run-types';
+import { formatBatchLine } from '../../shared/batch-tally';
 import { PIPELINE_FAILURE } from '../../shared/failure-types';
 import { CONTINUE_AS_NEW_EVENTS } from '../../shared/defaults';
+import { childStartOptions } from '../common/child-jobs';
 import { historyIsLong } from '../common/history';
-import type { BatchActivities } from './batch-activities';
+import { BATCH_ACTIVITY_RETRY, type BatchActivities } from './batch-activities';
 import type { batchChunkWorkflow } from './batch-chunk-workflow';
 import {
   BATCH_CHUNK_WORKFLOW_TYPE,
@@ -43,10 +43,8 @@ import {
 } from './messages';
 import { chunkWorkflowId, PagedBatchRun } from './paged-batch-run';
 
-const acts = proxyActivities<BatchActivities>({
-  startToCloseTimeout: '5m',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
+// Longer than a chunk's: listing the items never started reads the rest of the input.
+const acts = proxyActivities<BatchActivities>({ startToCloseTimeout: '5m', retry: BATCH_ACTIVITY_RETRY });
 
 function invalid(message: string): never {
   throw ApplicationFailure.create({ type: PIPELINE_FAILURE.batchInvalid, message, nonRetryable: true });
@@ -58,12 +56,9 @@ function checkInput(input: PagedBatchInput): void {
   if (!Number.isInteger(input.total) || input.total < 1) invalid('paged batch input needs a positive total');
 }
 
-function details(p: BatchLiveProgress): string {
-  const dl = p.deadline ? `; deadline ${new Date(p.deadline.at).toISOString()} reachable: ${p.deadline.reachable}` : '';
-  return (
-    `**Batch** — ${p.state}\n\n${p.succeeded} succeeded, ${p.failed} failed, ${p.cancelled} cancelled, ` +
-    `${p.notStarted} not started of ${p.total}${dl}`
-  );
+/** The Web UI's current details: the batch's one progress line (`formatBatchLine`), as the CLI and console print it. */
+function details(p: BatchLiveProgress, now: number): string {
+  return `**Batch** — ${p.state}\n\n${formatBatchLine(p, now, p.settings)}`;
 }
 
 /** Runs the batch; see the module comment. The state lives in {@link PagedBatchRun}. */
@@ -81,11 +76,11 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
   });
   setHandler(chunkProgressSignal, (p) => {
     run.onPage(p);
-    const dl = run.deadline(Date.now());
+    const dl = run.pace(Date.now()).deadline;
     if (dl && dl.reachable === false && !deadlineWarned) {
       deadlineWarned = true;
       log.warn('batch deadline not reachable at the current rate', { batchId, deadline: dl.at, eta: dl.eta });
-      setCurrentDetails(details(progress()));
+      setCurrentDetails(details(progress(), Date.now()));
     }
   });
 
@@ -98,16 +93,14 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
       }
       const next = run.nextChunk();
       chunk = await startChild<typeof batchChunkWorkflow>(BATCH_CHUNK_WORKFLOW_TYPE, {
-        workflowId: chunkWorkflowId(batchId, next.chunk),
+        ...childStartOptions(chunkWorkflowId(batchId, next.chunk)),
         args: [next],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
       // A pause that came while the chunk was starting: the chunk began with the old value.
       if (run.paused !== next.paused) await chunk.signal(setBatchPausedSignal, run.paused);
       run.onChunkDone(await chunk.result());
       chunk = undefined;
-      setCurrentDetails(details(progress()));
+      setCurrentDetails(details(progress(), Date.now()));
     }
     if (run.carry.budgetStopped && run.nextOffset() < input.total) {
       const rest = await acts.listNotStarted({
@@ -137,14 +130,14 @@ export async function pagedBatchWorkflow(input: PagedBatchInput): Promise<BatchL
         });
         run.onNotStarted(rest.pages, rest.items);
       }
-      run.state = 'cancelled';
+      run.end('cancelled', Date.now());
     });
     log.info('batch cancelled', { batchId, failure: PIPELINE_FAILURE.cancelled });
     throw err;
   }
-  run.state = 'done';
+  run.end('done', Date.now());
   const result = progress();
-  setCurrentDetails(details(result));
+  setCurrentDetails(details(result, Date.now()));
   await condition(allHandlersFinished);
   log.info('batch finished', { batchId, succeeded: result.succeeded, failed: result.failed });
   return result;

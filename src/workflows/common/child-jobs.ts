@@ -25,12 +25,38 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { JOB_FAILURE, PIPELINE_FAILURE } from '../../shared/failure-types';
 import { jobStaticSummary } from '../job/memo';
 import { JOB_PATHS_VERSION } from '../job/patches';
-import { JOB_WORKFLOW_TYPE, type FailureInfo, type JobSummary } from '../../shared/pipeline-types';
+import {
+  JOB_WORKFLOW_TYPE,
+  type ChildJobSettings,
+  type FailureInfo,
+  type JobSummary,
+} from '../../shared/pipeline-types';
 import { jobSlotPriority } from '../../shared/slot-priority';
 import { lineageSearchAttributes } from '../../shared/search-attributes';
 import type { JobInput, JobResult } from '../../shared/types';
 
 type JobWorkflow = (input: JobInput) => Promise<JobResult>;
+
+/**
+ * How every child of ours starts (jobs, a batch's pipelines and chunks): under its deterministic id, never reused,
+ * and asked to cancel when its parent closes (see the module comment).
+ */
+export function childStartOptions(workflowId: string) {
+  return {
+    workflowId,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+  } as const;
+}
+
+/** What a pipeline or batch passes on to each child job from its settings (the rest is per child). */
+export function childJobOptions(s: ChildJobSettings): Pick<JobInput, 'policy' | 'captureImages' | 'submitPolicy'> {
+  return {
+    ...(s.policy ? { policy: s.policy } : {}),
+    ...(s.captureImages !== undefined ? { captureImages: s.captureImages } : {}),
+    ...(s.submitPolicy ? { submitPolicy: s.submitPolicy } : {}),
+  };
+}
 
 export type ChildOutcome =
   { status: 'succeeded'; result: JobResult } | { status: 'failed' | 'cancelled'; failure: FailureInfo };
@@ -58,12 +84,10 @@ export async function runChildJob(
 async function startAndWait(jobId: string, input: JobInput, onStarted: (jobId: string) => void): Promise<ChildOutcome> {
   try {
     const handle = await startChild<JobWorkflow>(JOB_WORKFLOW_TYPE, {
-      workflowId: jobId,
+      ...childStartOptions(jobId),
       // Children start on today's paths (no patch markers); only the input changes, which replay does not compare.
       // Written into the input, so the child's start event says which slot queue it takes.
       args: [{ ...input, priority: jobSlotPriority(input), pathsVersion: JOB_PATHS_VERSION }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: jobStaticSummary(input.request),
       // `MjParentJob`/`MjBatch`, so a job's children and a batch's items are listed by search; replay compares the
       // command's type and id, not its attributes.
@@ -76,11 +100,16 @@ async function startAndWait(jobId: string, input: JobInput, onStarted: (jobId: s
   }
 }
 
-function failedOutcome(err: unknown, jobId: string): ChildOutcome {
+/** How a child (a job, or a batch item's pipeline) that did not succeed ended: cancelled, refused, or failed. */
+export function failedOutcome(
+  err: unknown,
+  jobId: string,
+  what: 'job' | 'pipeline' = 'job'
+): Exclude<ChildOutcome, { status: 'succeeded' }> {
   if (isCancellation(err)) {
     return {
       status: 'cancelled',
-      failure: { type: PIPELINE_FAILURE.cancelled, message: `job ${jobId} was cancelled` },
+      failure: { type: PIPELINE_FAILURE.cancelled, message: `${what} ${jobId} was cancelled` },
     };
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -88,7 +117,7 @@ function failedOutcome(err: unknown, jobId: string): ChildOutcome {
       status: 'failed',
       failure: {
         type: PIPELINE_FAILURE.duplicateJob,
-        message: `job ${jobId} already exists; it is not started twice (read its result by workflow id)`,
+        message: `${what} ${jobId} already exists; it is not started twice (read its result by workflow id)`,
       },
     };
   }
@@ -99,11 +128,11 @@ function failedOutcome(err: unknown, jobId: string): ChildOutcome {
   if (cause instanceof TerminatedFailure) {
     return {
       status: 'failed',
-      failure: { type: PIPELINE_FAILURE.jobTerminated, message: `job ${jobId} was terminated` },
+      failure: { type: PIPELINE_FAILURE.jobTerminated, message: `${what} ${jobId} was terminated` },
     };
   }
   if (cause instanceof TimeoutFailure) {
-    return { status: 'failed', failure: { type: PIPELINE_FAILURE.jobTimedOut, message: `job ${jobId} timed out` } };
+    return { status: 'failed', failure: { type: PIPELINE_FAILURE.jobTimedOut, message: `${what} ${jobId} timed out` } };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { status: 'failed', failure: { type: PIPELINE_FAILURE.jobFailed, message } };
@@ -122,5 +151,6 @@ export function summariseJob(r: JobResult): JobSummary {
     imageUrls: (t.imageUrls ?? []).map((u) => u.url),
     videoUrl: t.videoUrl,
     images: r.images ?? [],
+    ...(r.provenance?.seed !== undefined ? { seed: r.provenance.seed } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * waits for a person and what failed, so an operator sees the state without running a query. Details are kept by
  * the SDK and served to the UI's metadata query; setting them writes no history event. Workflow-safe.
  */
+import { formatBatchLine, tallyOfProgress } from '../../shared/batch-tally';
 import type { BatchProgress, PipelineProgress } from '../../shared/pipeline-types';
 
 /** At most this many rows per list, so a 250-item batch does not make a page of details. */
@@ -42,13 +43,10 @@ function waitingText(w: NonNullable<PipelineProgress['steps'][number]['branches'
   return `a pick of ${w.prompts.length} prompts`;
 }
 
-export function batchDetails(b: BatchProgress): string {
-  const lines = [
-    `**Batch** — ${b.done ? 'done' : 'running'}`,
-    '',
-    `${b.succeeded} succeeded, ${b.failed} failed, ${b.cancelled} cancelled of ${b.total}; ` +
-      `${b.running} running, ${b.pending} pending`,
-  ];
+/** An inline batch: its one progress line (`formatBatchLine`, measured from `startedAt` to `now`), then what failed. */
+export function batchDetails(b: BatchProgress, startedAt: number, now: number): string {
+  const tally = tallyOfProgress(b, startedAt, b.done ? now : undefined);
+  const lines = [`**Batch** — ${b.done ? 'done' : 'running'}`, '', formatBatchLine(tally, now)];
   const failed = b.items.filter((i) => i.status === 'failed');
   if (failed.length > 0) {
     lines.push('', '**Failed**');

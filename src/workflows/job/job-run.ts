@@ -188,6 +188,8 @@ export class JobRun {
       fetches: c.fetches,
       ...(c.owner ? { owner: c.owner } : {}),
       ...(s.failovers > 0 ? { failovers: s.failovers } : {}),
+      // What a pipeline or batch keeps of it (the seed in a manifest line) without asking the upstream again.
+      ...this.read.provenance(),
     };
   }
 

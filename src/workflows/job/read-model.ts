@@ -44,8 +44,11 @@ export class ReadModel {
     };
   }
 
-  /** The query's provenance: the memo's, from the prompt the job sends and the seed it read (src/shared/prompt-provenance.ts). */
-  private provenance(): { provenance?: JobProvenance } {
+  /**
+   * The query's provenance (and the result's): the memo's, from the prompt the job sends and the seed it read
+   * (src/shared/prompt-provenance.ts).
+   */
+  provenance(): { provenance?: JobProvenance } {
     const c = this.s.carry;
     const fromPrompt = jobProvenance(
       this.s.request,

@@ -6,7 +6,7 @@
 import { intentPaidOnce, intentText } from '../../mj/intents';
 import type { IntentSpec } from '../../mj/types';
 import type { JobLineage } from '../../shared/job-read-model';
-import type { PipelineStep } from '../../shared/pipeline-types';
+import type { PipelineInput, PipelineStep } from '../../shared/pipeline-types';
 import type { JobRequest } from '../../shared/types';
 
 /** The `patched()` id of reusing a twin branch's press (pipelines recorded before it started both). */
@@ -43,17 +43,21 @@ export function branchRequest(branches: ReadonlyMap<string, BranchLink>, b: Bran
   };
 }
 
-/** The branch's job's place: the pipeline, and for a button press the parent branch's job and the chain's root. */
+/**
+ * The branch's job's place: the pipeline (and the batch item it runs, `outer`), and for a button press the parent
+ * branch's job and the chain's root.
+ */
 export function branchLineage(
   branches: ReadonlyMap<string, BranchLink>,
   b: BranchLink,
-  pipelineId: string
+  pipelineId: string,
+  outer: PipelineInput['lineage'] = {}
 ): JobLineage {
-  if (b.parentKey === undefined) return { pipelineId };
+  if (b.parentKey === undefined) return { ...outer, pipelineId };
   const parent = branches.get(b.parentKey)!;
   let root = parent;
   while (root.parentKey !== undefined) root = branches.get(root.parentKey)!;
-  return { pipelineId, parentJobId: parent.jobId, rootJobId: root.jobId };
+  return { ...outer, pipelineId, parentJobId: parent.jobId, rootJobId: root.jobId };
 }
 
 /**

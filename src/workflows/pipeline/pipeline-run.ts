@@ -27,7 +27,7 @@ import type {
   WaitingFor,
 } from '../../shared/pipeline-types';
 import type { JobInput, ModalInput } from '../../shared/types';
-import { summariseJob, type ChildOutcome } from '../common/child-jobs';
+import { childJobOptions, summariseJob, type ChildOutcome } from '../common/child-jobs';
 import { childWorkflowId } from '../common/child-ids';
 import { extractNumberedPrompts } from '../../mj/terms/numbered-prompts';
 import { branchLineage, branchRequest, PIPELINE_PAID_ONCE_PATCH, pressTwin } from './branch-links';
@@ -239,12 +239,10 @@ export class PipelineRun {
       request,
       mode: i.mode ?? DEFAULT_MODE,
       account: i.account ?? DEFAULT_ACCOUNT,
-      ...(i.policy ? { policy: i.policy } : {}),
+      ...childJobOptions(i),
       ...(b.modal && (b.modal.prompt !== undefined || b.modal.mask !== undefined) ? { modal: b.modal } : {}),
-      ...(i.captureImages !== undefined ? { captureImages: i.captureImages } : {}),
-      ...(i.submitPolicy ? { submitPolicy: i.submitPolicy } : {}),
       costTags: { ...i.costTags, pipelineId: this.pipelineId },
-      lineage: branchLineage(this.branches, b, this.pipelineId),
+      lineage: branchLineage(this.branches, b, this.pipelineId, i.lineage),
     };
   }
 

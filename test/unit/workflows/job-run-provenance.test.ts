@@ -62,6 +62,23 @@ describe('provenance of a job', () => {
     expect(plain.host.published.at(-1)!.memo.provenance).toBeUndefined();
   });
 
+  it('ends in the result too, with the seed the job read, so a batch keeps it without asking again', async () => {
+    let fetches = 0;
+    const host = new FakeHost('mj-job-seed', {
+      submitTask: async () => ({ kind: 'accepted', taskId: 'T1' }),
+      fetchTask: async () => snapshot('T1', ++fetches < 2 ? 'IN_PROGRESS' : 'SUCCESS', { action: 'IMAGINE' }),
+      fetchImageSeed: async () => ({ seed: '987' }),
+    });
+    const input: JobInput = {
+      request: { kind: 'imagine', prompt: 'a fox --v 7' },
+      policy: { initialInterval: '1s', maxInterval: '2s' },
+      captureImages: false,
+    };
+    const r = await new JobRun(input, host).run();
+    expect(r.provenance).toEqual({ version: '7', params: { version: '7' }, seed: '987' });
+    expect(host.activities.fetchImageSeed).toHaveBeenCalledTimes(1);
+  });
+
   it('names niji models and leaves the version out when the prompt names none', () => {
     expect(promptProvenance('a fox --niji')).toMatchObject({ version: 'niji 7', params: { niji: true } });
     expect(promptProvenance('a fox --s 50')).toEqual({ params: { stylize: 50 } });

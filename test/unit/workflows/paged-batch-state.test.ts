@@ -12,7 +12,8 @@ import { CONTINUE_AS_NEW_EVENTS } from '../../../src/shared/defaults';
 import { chunkHistoryBound } from '../../../src/workflows/batch/batch-chunk-workflow';
 import { ChunkRun } from '../../../src/workflows/batch/chunk-run';
 import { PagedBatchRun } from '../../../src/workflows/batch/paged-batch-run';
-import { finishTime, quietUntil } from '../../../src/workflows/batch/quiet-hours';
+import { branchLineage } from '../../../src/workflows/pipeline/branch-links';
+import { finishTime, quietUntil } from '../../../src/shared/quiet-hours';
 import { result } from '../pipeline/job-results';
 
 const H = 3_600_000;
@@ -119,12 +120,37 @@ describe('ChunkRun', () => {
       contentType: 'image/png',
     });
     const images = [0, 1].map((index) => ({ asset: asset(index), index, sourceUrl: 'https://cdn/x.png' }));
-    run.recordJob(s!, { status: 'succeeded', result: result('t9', { images }) });
+    // The job's read model had the seed (its result carries the provenance): each of its lines has it.
+    const seeded = { ...result('t9', { images }), provenance: { version: '7', seed: '4242' } };
+    run.recordJob(s!, { status: 'succeeded', result: seeded });
     const { lines } = run.takePage();
-    expect(lines.map((l) => [l.name, l.asset, l.cost, l.taskId])).toEqual([
-      ['mj-batch-b/i1/imagine-main-0.png', asset(0).key, 0.04, 't9'],
-      ['mj-batch-b/i1/imagine-main-1.png', asset(1).key, 0, 't9'],
+    expect(lines.map((l) => [l.name, l.asset, l.cost, l.taskId, l.seed])).toEqual([
+      ['mj-batch-b/i1/imagine-main-0.png', asset(0).key, 0.04, 't9', '4242'],
+      ['mj-batch-b/i1/imagine-main-1.png', asset(1).key, 0, 't9', '4242'],
     ]);
+  });
+
+  it("gives a template item's pipeline the item's lineage, and its jobs carry it", () => {
+    const template = {
+      steps: [{ id: 'grid', kind: 'entry' as const, request: { kind: 'imagine' as const, prompt: '{prompt} --v 7' } }],
+    };
+    const run = new ChunkRun(chunk({ settings: { template } }), items(1));
+    const [s] = run.takeStartable();
+    const input = run.pipelineInput(s!);
+    expect(input).toMatchObject({ name: 'i1', lineage: { batchId: 'mj-batch-b', batchItemId: 'i1' } });
+    const grid = { step: input.steps[0]!, jobId: 'mj-batch-b/i1/grid/main', status: 'ready' };
+    const up = { ...grid, parentKey: 'grid/main', jobId: 'mj-batch-b/i1/ups/U1' };
+    const branches = new Map([['grid/main', grid]]);
+    expect(branchLineage(branches, grid, 'mj-batch-b/i1', input.lineage)).toEqual({
+      batchId: 'mj-batch-b',
+      batchItemId: 'i1',
+      pipelineId: 'mj-batch-b/i1',
+    });
+    expect(branchLineage(branches, up, 'mj-batch-b/i1', input.lineage)).toMatchObject({
+      batchId: 'mj-batch-b',
+      batchItemId: 'i1',
+      parentJobId: 'mj-batch-b/i1/grid/main',
+    });
   });
 });
 
@@ -156,14 +182,27 @@ describe('PagedBatchRun', () => {
 
   it('leaves pause time out of the rate and says whether the deadline is reachable', () => {
     const run = new PagedBatchRun(input, 'mj-batch-b', 0);
-    expect(run.deadline(0)).toEqual({ at: 10 * 60_000, reachable: 'unknown' });
+    expect(run.pace(0).deadline).toEqual({ at: 10 * 60_000, reachable: 'unknown' });
     run.nextChunk();
     run.setPaused(true, 60_000);
     run.setPaused(false, 2 * 60_000);
     run.onPage({ chunk: 0, page: 'p', counts: { succeeded: 50, failed: 0, cancelled: 0, notStarted: 0 }, spent: 0 });
     // 50 items in 2 running minutes: 25 per minute; 200 left take 8 more minutes, at 11 > 10.
-    expect(run.ratePerMinute(3 * 60_000)).toBe(25);
-    expect(run.deadline(3 * 60_000)).toEqual({ at: 10 * 60_000, reachable: false, eta: 11 * 60_000 });
+    expect(run.pace(3 * 60_000).perMinute).toBe(25);
+    expect(run.pace(3 * 60_000).deadline).toEqual({ at: 10 * 60_000, reachable: false, eta: 11 * 60_000 });
+    // The live summary carries the same pace, and its clock, so any reader measures it again the same way.
+    expect(run.progress(3 * 60_000, 1)).toMatchObject({
+      ratePerMinute: 25,
+      eta: 11 * 60_000,
+      startedAt: 0,
+      idleMs: 60_000,
+      deadline: { reachable: false },
+    });
+    // Paused again: the pause so far is left out too.
+    run.setPaused(true, 3 * 60_000);
+    expect(run.pace(5 * 60_000).perMinute).toBe(25);
+    run.end('done', 6 * 60_000);
+    expect(run.progress(9 * 60_000, 1)).not.toHaveProperty('eta');
   });
 
   it('stops giving out chunks once a chunk stopped for the budget', () => {

@@ -53,8 +53,9 @@ describe('Web UI details of pipelines and batches', () => {
       groups: [],
       items,
     };
-    const md = batchDetails(b);
+    const md = batchDetails(b, 0, 120_000);
     expect(md).toContain('**Batch** — done');
+    expect(md).toContain('0/12 done · 12 failed · 0 running · 0 waiting · 6.0/min · took 2m 00s');
     expect(md).toContain('- `item-10`: UpstreamFailure');
     expect(md).not.toContain('item-11');
     expect(md).toContain('… and 2 more');

@@ -3,8 +3,13 @@
  * is the upstream work-hours rule (`workHoursState`, src/shared/upstreams/clock.ts): a quiet window is a work-hours
  * window read the other way round. Pure; workflow-safe.
  */
-import type { QuietWindow } from '../../shared/batch-run-types';
-import { workHoursState } from '../../shared/upstreams/clock';
+import { workHoursState } from './upstreams/clock';
+
+/** Windows (UTC `HH:MM`) in which a batch starts no new item; `to` before `from` crosses midnight. */
+export interface QuietWindow {
+  from: string;
+  to: string;
+}
 
 /** When the quiet window holding `now` ends, or undefined when `now` is in none. */
 export function quietUntil(windows: readonly QuietWindow[], now: number): number | undefined {
@@ -30,7 +35,7 @@ function nextQuietStart(windows: readonly QuietWindow[], now: number): number | 
   return next;
 }
 
-/** The time `activeMs` of work started at `start` ends, skipping quiet windows (for the deadline's ETA). */
+/** The time `activeMs` of work started at `start` ends, skipping quiet windows (a batch's ETA, `batchPace`). */
 export function finishTime(start: number, activeMs: number, windows: readonly QuietWindow[]): number {
   let t = start;
   let left = Math.max(0, activeMs);
