@@ -66,6 +66,7 @@ import { MJ_TENANT } from '../shared/search-attributes';
 import { quoteQueryValue, rootWorkflowId } from './tenancy';
 import { TenantClients } from './tenant-clients';
 import { withStoredProgress } from '../webhook/progress-overlay';
+import type { JobEvent } from '../shared/job-events';
 import { type Described, WorkflowReader } from './workflow-reader';
 
 export interface TemporalConsoleBackendOptions {
@@ -193,7 +194,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     return withJobCost(this.mj, info, job);
   }
 
-  async *jobEvents(tenant: TenantId, id: string, signal: AbortSignal): AsyncIterable<unknown> {
+  async *jobEvents(tenant: TenantId, id: string, signal: AbortSignal): AsyncIterable<JobEvent> {
     const info = await this.owned(tenant, id);
     if (info?.type === 'mjJobWorkflow') yield* this.mj.feed.events(info.workflowId, { signal });
   }
