@@ -1,23 +1,21 @@
 /**
- * `MjJobsClient`: the typed facade over the job, pipeline and batch workflows, made of small parts (ids, parent
- * resolution, image inputs, status, rejections, schedules, downloads), each in its own module of `src/client/`.
+ * `MjJobsClient`: the typed facade over the job, pipeline and batch workflows, made of small parts (ids, starts,
+ * presses, parent resolution, image inputs, status, rejections, schedules, downloads), each in its own module of
+ * `src/client/`.
  */
 import { type Client, type Connection } from '@temporalio/client';
 import { createAssetStore, type AssetStore } from '../assets';
 import { loadConfig } from '../config';
-import { parseIntent } from '../mj/buttons';
-import { botLine } from '../mj/params';
 import { MjInputError } from '../mj/errors';
-import type { IntentSpec, SpeedMode } from '../mj/types';
+import { botLine } from '../mj/params';
+import type { IntentSpec } from '../mj/types';
 import { parseBatchSpec } from '../pipeline/batch';
 import { parsePipelineSpec } from '../pipeline/spec';
 import { DEFAULT_GATEWAY_TASK_QUEUE } from '../config/gateway';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { TASK_QUEUE } from '../shared/constants';
-import { DEFAULT_MODE } from '../shared/defaults';
-import { checkModalInput } from '../shared/modal-input-rule';
 import type { BatchReport, PipelineResult, StepInputAck } from '../shared/pipeline-types';
-import type { JobInput, JobProgress, JobRequest, JobResult, ModalInput } from '../shared/types';
+import type { JobProgress, JobResult, ModalInput } from '../shared/types';
 // Workflows are started by type name (typed by `import type`): the client loads message definitions, never workflow code.
 import type { batchWorkflow } from '../workflows/batch/batch-workflow';
 import { getProgressQuery, provideModalInputUpdate } from '../workflows/job/messages';
@@ -27,9 +25,9 @@ import { downloadImages, imagesOf } from './download';
 import { imageLink, type ImageLink } from './image-links';
 import { jobError } from './errors';
 import { ImageInputs } from './image-input';
-import { newWorkflowId, resolveJob, resolveJobId } from './job-ids';
+import { resolveJob, resolveJobId } from './job-ids';
 import { readStatus } from './job-status';
-import { listChildren, listJobs } from './list';
+import { listJobs } from './list';
 import type {
   ActionOptions,
   BatchOptions,
@@ -48,8 +46,6 @@ import type {
   StartOptions,
   VideoOptions,
 } from './options';
-import { resolveParentJob, type ParentTask } from './parent';
-import { pressPlan, type PressPlan } from './press';
 import { assetStoreConfig, createTemporalClient } from '../config/process-wiring';
 import { updateRejection } from './rejections';
 import { MjSchedulesClient } from './schedules';
@@ -58,16 +54,14 @@ import { MjDeliveriesClient } from './deliveries';
 import { MjKeysClient } from './keys';
 import { MjCostClient } from './cost';
 import { MjUpstreamsClient } from './upstreams';
-import { checkGenerationPrompt, checkId, checkMode, checkPrompt, checkStartOptions } from './validation';
-import { followUpRequest } from '../job-start/follow-up';
-import { pressOnce } from '../job-start/paid-once';
-import { startJobWorkflow, startOnce } from '../job-start/start-job-workflow';
-import type { Workflow } from '@temporalio/common';
+import { checkGenerationPrompt, checkId, checkPrompt, checkStartOptions } from './validation';
 import { withStoredProgress } from '../webhook/progress-overlay';
 import { DirProgressStore, type ProgressStore } from '../webhook/progress-store';
 import type { JobEvent } from '../shared/job-events';
 import { jobEvents } from './job-events';
 import { JobFeedHub, type JobEventsOptions } from './job-feed-hub';
+import { JobPresses } from './job-presses';
+import { JobStarter } from './job-starter';
 
 const BLEND_DIMENSIONS = ['PORTRAIT', 'SQUARE', 'LANDSCAPE'] as const;
 
@@ -92,9 +86,9 @@ export class MjJobsClient {
   readonly deliveries: MjDeliveriesClient;
   /** The jobs' event feeds read in this process (one history long poll per job, shared by every reader). */
   readonly feed: JobFeedHub;
-  /** Undefined: a job that names no mode leaves it to the worker (FAST, or the upstream pool's preference). */
-  private readonly defaultMode: SpeedMode | undefined;
   private readonly inputs: ImageInputs;
+  private readonly starts: JobStarter;
+  private readonly presses: JobPresses;
   private readonly ownedConnection?: Connection;
 
   /**
@@ -106,8 +100,9 @@ export class MjJobsClient {
     this.store = opts.store;
     this.progressStore = opts.progressStore;
     this.taskQueue = opts.taskQueue ?? TASK_QUEUE;
-    this.defaultMode = opts.mode;
     this.inputs = new ImageInputs(opts.store);
+    this.starts = new JobStarter(opts.client, this.taskQueue, opts.mode);
+    this.presses = new JobPresses(opts.client, this.inputs, this.starts);
     this.schedules = new MjSchedulesClient(opts.client, this.taskQueue);
     this.cost = new MjCostClient(opts.client, this.taskQueue);
     this.upstreams = new MjUpstreamsClient(opts.client);
@@ -163,7 +158,7 @@ export class MjJobsClient {
     const p = checkGenerationPrompt(prompt, { line: botLine(opts.botType) });
     checkStartOptions(opts);
     const refs = opts.images ? await this.inputs.images(opts.images, 'images') : undefined;
-    return this.startJob({ kind: 'imagine', prompt: p, referenceImages: refs, botType: opts.botType }, opts);
+    return this.starts.job({ kind: 'imagine', prompt: p, referenceImages: refs, botType: opts.botType }, opts);
   }
 
   /**
@@ -173,27 +168,8 @@ export class MjJobsClient {
    * @example const up = await mj.action(job.jobId, 'U2'); const { images } = await up.result();
    * @example await mj.action('1712345678901234', 'U1', { parentOrigin: 'external' });
    */
-  async action(jobId: string, intent: string | IntentSpec, opts: ActionOptions = {}): Promise<JobHandle> {
-    const origin = opts.parentOrigin ?? 'job';
-    if (origin !== 'job' && origin !== 'external') throw new MjInputError('parentOrigin', 'must be job or external');
-    checkId(jobId, origin === 'job' ? 'jobId' : 'taskId');
-    const spec = typeof intent === 'string' ? parseIntent(intent) : intent;
-    if (typeof spec !== 'object' || spec === null || typeof spec.kind !== 'string') {
-      throw new MjInputError('intent', 'must be an intent string (e.g. "U2") or an IntentSpec');
-    }
-    checkStartOptions(opts);
-    const modal = opts.modal ? await this.presuppliedModal(opts.modal, spec) : undefined;
-    const parent: ParentTask = origin === 'job' ? await resolveParentJob(this.client, jobId, spec) : { taskId: jobId };
-    const press = pressPlan(parent, spec, opts);
-    return this.startJob(
-      followUpRequest(parent, spec, {
-        enableRemix: opts.enableRemix,
-        ...(origin === 'external' ? { parentOrigin: 'external' as const } : {}),
-      }),
-      { ...opts, mode: opts.mode ?? parent.mode },
-      modal,
-      press
-    );
+  action(jobId: string, intent: string | IntentSpec, opts: ActionOptions = {}): Promise<JobHandle> {
+    return this.presses.press(jobId, intent, opts);
   }
 
   /**
@@ -209,7 +185,7 @@ export class MjJobsClient {
     }
     checkStartOptions(opts);
     const refs = await this.inputs.images(images, 'images');
-    return this.startJob({ kind: 'blend', images: refs, dimensions: opts.dimensions, botType: opts.botType }, opts);
+    return this.starts.job({ kind: 'blend', images: refs, dimensions: opts.dimensions, botType: opts.botType }, opts);
   }
 
   /**
@@ -219,7 +195,7 @@ export class MjJobsClient {
   async describe(image: ImageInput, opts: DescribeOptions = {}): Promise<JobHandle> {
     checkStartOptions(opts);
     const ref = await this.inputs.image(image, 'image');
-    return this.startJob({ kind: 'describe', image: ref, botType: opts.botType }, opts);
+    return this.starts.job({ kind: 'describe', image: ref, botType: opts.botType }, opts);
   }
 
   /**
@@ -229,7 +205,7 @@ export class MjJobsClient {
   async shorten(prompt: string, opts: DescribeOptions = {}): Promise<JobHandle> {
     const p = checkPrompt(prompt);
     checkStartOptions(opts);
-    return this.startJob({ kind: 'shorten', prompt: p, botType: opts.botType }, opts);
+    return this.starts.job({ kind: 'shorten', prompt: p, botType: opts.botType }, opts);
   }
 
   /**
@@ -240,7 +216,7 @@ export class MjJobsClient {
     const p = checkGenerationPrompt(prompt);
     checkStartOptions(opts);
     const ref = await this.inputs.image(image, 'image');
-    return this.startJob({ kind: 'edits', prompt: p, image: ref }, opts);
+    return this.starts.job({ kind: 'edits', prompt: p, image: ref }, opts);
   }
 
   /**
@@ -258,7 +234,7 @@ export class MjJobsClient {
     }
     const image = opts.image === undefined ? undefined : await this.inputs.image(opts.image, 'image');
     const endImage = opts.endImage === undefined ? undefined : await this.inputs.image(opts.endImage, 'endImage');
-    return this.startJob(
+    return this.starts.job(
       { kind: 'video', prompt: p, image, endImage, motion: opts.motion, loop: opts.loop, batchSize: opts.batchSize },
       opts
     );
@@ -271,7 +247,7 @@ export class MjJobsClient {
   async pipeline(spec: unknown, opts: { jobId?: string } = {}): Promise<JobHandle<PipelineResult>> {
     const input = parsePipelineSpec(spec);
     if (opts.jobId !== undefined) checkId(opts.jobId);
-    return this.startKeyed<typeof pipelineWorkflow>('pipeline', opts.jobId, input.mode, [input]);
+    return this.starts.keyed<typeof pipelineWorkflow>('pipeline', opts.jobId, input.mode, [input]);
   }
 
   /**
@@ -283,7 +259,7 @@ export class MjJobsClient {
     const { jobId, ...specOptions } = opts;
     const input = parseBatchSpec(spec, specOptions);
     if (jobId !== undefined) checkId(jobId);
-    return this.startKeyed<typeof batchWorkflow>('batch', jobId, input.mode, [input]);
+    return this.starts.keyed<typeof batchWorkflow>('batch', jobId, input.mode, [input]);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -371,7 +347,7 @@ export class MjJobsClient {
    */
   async result<R = JobResult>(jobId: string): Promise<R> {
     checkId(jobId);
-    return this.awaitResult<R>(await resolveJobId(this.client, jobId));
+    return this.starts.result<R>(await resolveJobId(this.client, jobId));
   }
 
   /**
@@ -396,7 +372,7 @@ export class MjJobsClient {
     if (typeof dir !== 'string' || dir.length === 0) throw new MjInputError('dir', 'must be a directory path');
     const { workflowId, info } = await resolveJob(this.client, jobId);
     if (info.status.name === 'RUNNING') throw new MjInputError('jobId', 'must name a finished job (it is running)');
-    const result = await this.awaitResult<unknown>(workflowId);
+    const result = await this.starts.result<unknown>(workflowId);
     return downloadImages(this.store, workflowId, result, dir);
   }
 
@@ -418,83 +394,8 @@ export class MjJobsClient {
   }
 
   /** The jobs started by pressing a button of this job (`MjParentJob`), newest first. @example await mj.children(id) */
-  async children(jobId: string, opts: { limit?: number } = {}): Promise<JobChildRow[]> {
-    return listChildren(this.client, await resolveJobId(this.client, checkId(jobId)), opts.limit);
-  }
-
-  // -------------------------------------------------------------------------------------------------------------
-  // Internals
-
-  private async startJob(
-    request: JobRequest,
-    opts: StartOptions,
-    modal?: ModalInput,
-    press: PressPlan = {}
-  ): Promise<JobHandle> {
-    // Neither `mode` nor `modes`: no mode in the input, so with several upstreams the pool's preference applies.
-    const mode = opts.mode ?? (opts.modes ? undefined : this.defaultMode);
-    const input: JobInput = {
-      request,
-      ...(mode ? { mode } : {}),
-      account: opts.account,
-      policy: opts.policy,
-      captureImages: opts.captureImages,
-      submitPolicy: opts.submitPolicy,
-      modal,
-      ...(opts.modes ? { modes: opts.modes } : {}),
-      ...(opts.costTags ? { costTags: opts.costTags } : {}),
-      ...(press.lineage ? { lineage: press.lineage } : {}),
-    };
-    const modeAttribute = this.modeAttribute(mode ?? opts.modes?.[0]);
-    const start = (workflowId: string) =>
-      startJobWorkflow({ client: this.client, taskQueue: this.taskQueue, workflowId, input, modeAttribute });
-    const id = newWorkflowId('job', opts.jobId);
-    const { workflowId, alreadyStarted } = press.idOf
-      ? await pressOnce(this.client, press.idOf, start)
-      : { workflowId: id, ...(await start(id)) };
-    return { jobId: workflowId, alreadyStarted, result: () => this.awaitResult<JobResult>(workflowId) };
-  }
-
-  /** The `MjMode` a start shows: the job's mode, else the client's default, else the service's. */
-  private modeAttribute(mode: SpeedMode | undefined): SpeedMode {
-    return checkMode(mode) ?? this.defaultMode ?? DEFAULT_MODE;
-  }
-
-  /** Starts a pipeline or batch under the caller's key; an id already taken is answered `alreadyStarted: true`. */
-  private async startKeyed<W extends Workflow>(
-    kind: 'pipeline' | 'batch',
-    key: string | undefined,
-    mode: SpeedMode | undefined,
-    args: Parameters<W>
-  ): Promise<JobHandle<Awaited<ReturnType<W>>>> {
-    const workflowId = newWorkflowId(kind, key);
-    const type = kind === 'pipeline' ? 'pipelineWorkflow' : 'batchWorkflow';
-    const { alreadyStarted } = await startOnce<W>(type, args, {
-      client: this.client,
-      taskQueue: this.taskQueue,
-      workflowId,
-      modeAttribute: this.modeAttribute(mode),
-    });
-    return { jobId: workflowId, alreadyStarted, result: () => this.awaitResult(workflowId) };
-  }
-
-  /** Modal input given with the action, checked by the same rule the job applies, so a bad one starts nothing. */
-  private async presuppliedModal(arg: ModalInputArg, intent: IntentSpec): Promise<ModalInput> {
-    const modal = await this.inputs.modalInput(arg);
-    const problem = checkModalInput(modal, intent);
-    if (problem) {
-      const field = problem.field === 'modal' ? 'modal' : `modal.${problem.field}`;
-      throw new MjInputError(field, `is refused (${problem.rule}): ${problem.message}`);
-    }
-    return modal;
-  }
-
-  private async awaitResult<R>(workflowId: string): Promise<R> {
-    try {
-      return (await this.client.workflow.getHandle(workflowId).result()) as R;
-    } catch (err) {
-      throw jobError(workflowId, err);
-    }
+  children(jobId: string, opts: { limit?: number } = {}): Promise<JobChildRow[]> {
+    return this.presses.children(jobId, opts.limit);
   }
 }
 

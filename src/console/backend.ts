@@ -9,6 +9,7 @@
 import type { JobProvenance } from '../shared/job-read-model';
 import type { BatchLiveProgress } from '../shared/batch-run-types';
 import type { SpeedMode } from '../mj/types';
+import type { JobEvent } from '../shared/job-events';
 import type { JobLineage } from '../shared/job-read-model';
 import type { BudgetStatus, SpendTotals } from '../workflows/ledger/messages';
 
@@ -190,7 +191,7 @@ export interface ConsoleBackend {
    * The job's event feed (`MjJobsClient.events`): yields each time the job changes, ends at its final event. Absent,
    * or for a pipeline or batch, live pages poll {@link getJob} instead.
    */
-  jobEvents?(tenant: TenantId, id: string, signal: AbortSignal): AsyncIterable<unknown>;
+  jobEvents?(tenant: TenantId, id: string, signal: AbortSignal): AsyncIterable<JobEvent>;
   getPipeline(tenant: TenantId, id: string): Promise<PipelineView | null>;
   getBatch(tenant: TenantId, id: string): Promise<BatchView | null>;
   /** A captured image of the job (index as in {@link ConsoleJob.images}). */

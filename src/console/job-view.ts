@@ -151,6 +151,11 @@ function base(f: ExecutionFacts): ConsoleJob {
   };
 }
 
+/** The percentage a memo shows: 100 once the job succeeded, else the upstream's progress text read as a number. */
+export function memoProgressPct(memo: JobMemo): number | null {
+  return memo.phase === 'succeeded' ? 100 : parseProgress(memo.progress);
+}
+
 /** A job from its memo: everything a page shows, without a worker. */
 export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
   const job = base(f);
@@ -169,7 +174,7 @@ export function jobFromMemo(f: ExecutionFacts, memo: JobMemo): ConsoleJob {
     action: memo.action,
     intent: memo.intent,
     status: memo.status,
-    progressPct: memo.phase === 'succeeded' ? 100 : parseProgress(memo.progress),
+    progressPct: memoProgressPct(memo),
     taskId: memo.taskId,
     parentTaskId: memo.parentTaskId,
     submitTime: memo.submitTime,

@@ -4,14 +4,8 @@
  * job shows without a worker. Jobs without a memo fall back to the progress query (running) or the result
  * (finished, read from history); closed results are cached, since they never change.
  */
-import {
-  Client,
-  WorkflowNotFoundError,
-  type WorkflowExecutionDescription,
-  type WorkflowExecutionInfo,
-} from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { MjJobsClient } from '../client';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { MjJobsClient } from '../client';
 import { classifyButton, formatIntent } from '../mj/buttons';
 import { MjInputError } from '../mj/errors';
 import type { SpeedMode } from '../mj/types';
@@ -69,8 +63,11 @@ import { manifestText } from '../workflows/batch/manifest-lines';
 import { BatchNotFoundError } from '../client/batch-errors';
 import { pipelineInboxItems, pipelineView } from './pipeline-view';
 import { MJ_TENANT } from '../shared/search-attributes';
-import { quoteQueryValue, rootWorkflowId, tenantStartInterceptor } from './tenancy';
+import { quoteQueryValue, rootWorkflowId } from './tenancy';
+import { TenantClients } from './tenant-clients';
 import { withStoredProgress } from '../webhook/progress-overlay';
+import type { JobEvent } from '../shared/job-events';
+import { type Described, WorkflowReader } from './workflow-reader';
 
 export interface TemporalConsoleBackendOptions {
   /** The service's client: its connection, namespace, codec, asset store and task queue are reused. */
@@ -98,8 +95,6 @@ export interface TemporalConsoleBackendOptions {
   beforeWrite?: (tenant: TenantId, bytes: number) => Promise<void>;
 }
 
-type Described = WorkflowExecutionDescription | WorkflowExecutionInfo;
-
 /** What a start stores (bytes are metered; URLs store nothing). */
 type StartInput = Uint8Array | string | undefined;
 
@@ -111,20 +106,21 @@ export type TenantStart = (
 
 const ID_RE = /^[\w.:/-]{1,200}$/;
 const TYPES = ['mjJobWorkflow', 'pipelineWorkflow', 'batchWorkflow'];
-const CACHE_LIMIT = 500;
 
 export class TemporalConsoleBackend implements ConsoleBackend {
   private readonly mj: MjJobsClient;
-  private readonly tenantClients = new Map<TenantId, MjJobsClient>();
-  private readonly closed = new Map<string, unknown>();
+  /** The tenants' clients: every start through one is the tenant's. */
+  private readonly tenants: TenantClients;
   /** Parents and children of jobs (lineage, and the parent's task id for older jobs). */
   private readonly family: FamilyReader;
-  private readonly queryTimeoutMs: number;
+  /** Descriptions, queries, and the results and inputs of closed runs (cached). */
+  private readonly reads: WorkflowReader;
   private readonly answerTimeoutMs: number;
 
   constructor(private readonly opts: TemporalConsoleBackendOptions) {
     this.mj = opts.mj;
-    this.queryTimeoutMs = opts.queryTimeoutMs ?? 3000;
+    this.tenants = new TenantClients(this.mj, opts.mode);
+    this.reads = new WorkflowReader(this.mj.client, opts.queryTimeoutMs ?? 3000);
     this.answerTimeoutMs = opts.answerTimeoutMs ?? 20_000;
     this.family = new FamilyReader(this.mj.client, {
       owned: (tenant, id) => this.owned(tenant, id),
@@ -174,7 +170,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     if (job.kind !== 'job') return job;
     if (!(job.intent && job.prompt && job.parentTaskId && job.lineage)) {
       // What no memo told: the request itself, from the job's first history event (one read, cached).
-      const input = await this.startInput<JobInput>(info.workflowId);
+      const input = await this.reads.startInput<JobInput>(info.workflowId);
       if (input) job = withRequest(job, input.request);
       if (input?.lineage && !job.lineage?.parentJobId) job = { ...job, lineage: { ...input.lineage, ...job.lineage } };
     }
@@ -184,21 +180,21 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     // prefill. The memo's `reported` carries it; a memo written before `reported` existed has none, so the result
     // is read. Without it the required prompt field stayed empty and the form never posted.
     if (!job.prompt && info.status.name === 'COMPLETED') {
-      const t = (await this.closedResult<JobResult>(info)).task;
+      const t = (await this.reads.closedResult<JobResult>(info)).task;
       const reported = reportedTask(t);
       const texts = reportedTexts(reported, '');
       const prompt = texts.prompt || texts.finalPrompt || undefined;
       if (prompt) job = { ...job, prompt, resultText: job.resultText ?? resultText(t.action, reported) };
     }
     if (!job.startTime && info.status.name === 'COMPLETED') {
-      job = withStartTime(job, await this.closedResult<JobResult>(info).catch(() => undefined));
+      job = withStartTime(job, await this.reads.closedResult<JobResult>(info).catch(() => undefined));
     }
     const [family] = await withFamily([job], (j) => this.family.parentOf(tenant, j), { linkParents: true });
     job = { ...family!, children: await this.family.childrenOf(tenant, job.id) };
     return withJobCost(this.mj, info, job);
   }
 
-  async *jobEvents(tenant: TenantId, id: string, signal: AbortSignal): AsyncIterable<unknown> {
+  async *jobEvents(tenant: TenantId, id: string, signal: AbortSignal): AsyncIterable<JobEvent> {
     const info = await this.owned(tenant, id);
     if (info?.type === 'mjJobWorkflow') yield* this.mj.feed.events(info.workflowId, { signal });
   }
@@ -211,7 +207,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     const info = await this.owned(tenant, id);
     if (!info || info.type !== 'pipelineWorkflow') return null;
     const progress = await this.pipelineProgress(info);
-    const input = await this.pipelineInput(id);
+    const input = await this.reads.startInput<PipelineInput>(id);
     return pipelineView(facts(info), progress, input);
   }
 
@@ -224,9 +220,9 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     const f = facts(info);
     const times = { startedAt: f.startTime, endedAt: f.closeTime, now: Date.now() };
     if (f.executionStatus === 'COMPLETED') {
-      return batchViewOfReport(id, await this.closedResult<BatchReport>(info), times);
+      return batchViewOfReport(id, await this.reads.closedResult<BatchReport>(info), times);
     }
-    const p = await this.query<BatchProgress>(info, getBatchProgressQuery.name);
+    const p = await this.reads.query<BatchProgress>(info, getBatchProgressQuery.name);
     return batchViewOfProgress(id, executionState(f.executionStatus), p, times);
   }
 
@@ -249,7 +245,9 @@ export class TemporalConsoleBackend implements ConsoleBackend {
           if (wf.type === 'pipelineWorkflow') {
             const progress = await this.pipelineProgress(wf);
             if (progress && progress.waiting.length > 0) {
-              items.push(...pipelineInboxItems(facts(wf), progress, await this.pipelineInput(wf.workflowId)));
+              items.push(
+                ...pipelineInboxItems(facts(wf), progress, await this.reads.startInput<PipelineInput>(wf.workflowId))
+              );
             }
             return;
           }
@@ -257,7 +255,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
           let job = await this.view(wf);
           const waitingFor = job.waitingFor;
           if (job.state !== 'waiting' || !waitingFor) return;
-          const input = job.parentTaskId ? undefined : await this.startInput<JobInput>(wf.workflowId);
+          const input = job.parentTaskId ? undefined : await this.reads.startInput<JobInput>(wf.workflowId);
           if (input) job = withRequest(job, input.request);
           [job] = (await withFamily([job], (j) => this.family.parentOf(tenant, j))) as [ConsoleJob];
           items.push({
@@ -293,7 +291,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
 
   async imagine(tenant: TenantId, request: ImagineRequest): Promise<string> {
     await this.metered(tenant, request.images ?? []);
-    const handle = await this.forTenant(tenant).imagine(request.prompt, {
+    const handle = await this.tenants.of(tenant).imagine(request.prompt, {
       ...this.opts.jobDefaults,
       mode: request.mode,
       images: request.images?.length ? request.images : undefined,
@@ -307,7 +305,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     const button = job.buttons.find((b) => b.customId === customId);
     if (!button) throw new MjInputError('customId', 'must be one of the task’s buttons');
     await this.metered(tenant, [input?.mask]);
-    const handle = await this.forTenant(tenant).action(jobId, classifyButton(customId), {
+    const handle = await this.tenants.of(tenant).action(jobId, classifyButton(customId), {
       ...this.opts.jobDefaults,
       modal: input && (input.prompt !== undefined || input.mask !== undefined) ? input : undefined,
     });
@@ -340,7 +338,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   /** Starts any kind of job as the tenant, metering `inputs` first. @example startAs(t, [p], (mj) => mj.describe(p)) */
   async startAs(tenant: TenantId, inputs: readonly StartInput[], start: TenantStart): Promise<string> {
     await this.metered(tenant, inputs);
-    return (await start(this.forTenant(tenant), this.opts.jobDefaults)).jobId;
+    return (await start(this.tenants.of(tenant), this.opts.jobDefaults)).jobId;
   }
 
   /** Cancels the tenant's job; false when the tenant has no job of that id. */
@@ -352,16 +350,16 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   }
 
   async pipeline(tenant: TenantId, spec: unknown): Promise<string> {
-    return (await this.forTenant(tenant).pipeline(spec)).jobId;
+    return (await this.tenants.of(tenant).pipeline(spec)).jobId;
   }
 
   async batch(tenant: TenantId, text: string, opts: { mode?: SpeedMode; concurrency?: number }): Promise<string> {
-    return (await this.forTenant(tenant).batch(text, opts)).jobId;
+    return (await this.tenants.of(tenant).batch(text, opts)).jobId;
   }
 
   async batchControl(tenant: TenantId, id: string, what: BatchControl): Promise<string> {
     if ((await this.owned(tenant, id))?.type !== PAGED_BATCH_WORKFLOW_TYPE) throw new BatchNotFoundError(id);
-    const batches = this.forTenant(tenant).batches;
+    const batches = this.tenants.of(tenant).batches;
     return what === 'retry-failed' ? (await batches.retryFailed(id)).batchId : (await batches[what](id), id);
   }
 
@@ -373,48 +371,15 @@ export class TemporalConsoleBackend implements ConsoleBackend {
   // ---------------------------------------------------------------------------------------------------------------
   // Internals
 
-  /** A client whose every start tags the workflow with the tenant (the base client knows nothing of tenants). */
-  private forTenant(tenant: TenantId): MjJobsClient {
-    let mj = this.tenantClients.get(tenant);
-    if (!mj) {
-      const base = this.mj.client;
-      const client = new Client({
-        connection: base.connection,
-        namespace: base.options.namespace,
-        dataConverter: base.options.dataConverter,
-        interceptors: { workflow: [tenantStartInterceptor(tenant)] },
-      });
-      mj = new MjJobsClient({
-        client,
-        store: this.mj.store,
-        taskQueue: this.mj.taskQueue,
-        mode: this.opts.mode,
-        progressStore: this.mj.progressStore,
-        prices: [...this.mj.batches.prices],
-      });
-      this.tenantClients.set(tenant, mj);
-    }
-    return mj;
-  }
-
   /** The execution, if the tenant owns it (directly, or through the pipeline or batch at its root); else null. */
   private async owned(tenant: TenantId, id: string): Promise<Described | null> {
     if (!ID_RE.test(id)) return null;
     const root = rootWorkflowId(id);
-    const rootInfo = await this.describe(root);
+    const rootInfo = await this.reads.describe(root);
     if (!rootInfo || rootInfo.typedSearchAttributes.get(MJ_TENANT) !== tenant) return null;
     if (root === id) return rootInfo;
     if (rootInfo.type !== 'pipelineWorkflow' && rootInfo.type !== 'batchWorkflow') return null;
-    return this.describe(id);
-  }
-
-  private async describe(id: string): Promise<WorkflowExecutionDescription | null> {
-    try {
-      return await this.mj.client.workflow.getHandle(id).describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw err;
-    }
+    return this.reads.describe(id);
   }
 
   /**
@@ -428,13 +393,13 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     const raw = info.memo?.[JOB_MEMO_KEY] as JobMemo | undefined;
     const memo = raw?.v === JOB_MEMO_VERSION ? raw : undefined;
     if (f.executionStatus === 'RUNNING') {
-      const queried = await this.query<JobProgress>(info, getProgressQuery.name);
+      const queried = await this.reads.query<JobProgress>(info, getProgressQuery.name);
       const p = queried && (await withStoredProgress(queried, this.mj.progressStore));
       if (p && isTerminalPhase(p.phase) && !(memo && isTerminalPhase(memo.phase))) {
         // The job finished between the describe (or a list row, older still) and the query: that memo is from before
         // its last task, without images or buttons, and a page shown "succeeded" from it would stay so. Read the
         // closed job again; should that still show it open, show what the memo says (the page stays live).
-        const fresh = reread ? null : await this.describe(f.id);
+        const fresh = reread ? null : await this.reads.describe(f.id);
         if (fresh) return this.view(fresh, true);
         if (memo) return jobFromMemo(f, memo);
       }
@@ -442,25 +407,26 @@ export class TemporalConsoleBackend implements ConsoleBackend {
       return memo ? jobFromMemo(f, memo) : jobFromFailure(f, undefined);
     }
     if (memo && isTerminalPhase(memo.phase)) return jobFromMemo(f, memo);
-    if (f.executionStatus === 'COMPLETED') return jobFromResult(f, await this.closedResult<JobResult>(info), memo);
-    return jobFromFailure(f, await this.failureMessage(info), memo);
+    if (f.executionStatus === 'COMPLETED')
+      return jobFromResult(f, await this.reads.closedResult<JobResult>(info), memo);
+    return jobFromFailure(f, await this.reads.failureMessage(info), memo);
   }
 
   private async groupView(info: Described, f: ExecutionFacts): Promise<ConsoleJob> {
     const job = jobFromFailure(f, undefined);
     if (info.type === 'pipelineWorkflow') {
       const p = await this.pipelineProgress(info);
-      const name = p?.name ?? (await this.pipelineInput(f.id))?.name;
+      const name = p?.name ?? (await this.reads.startInput<PipelineInput>(f.id))?.name;
       const waiting = f.executionStatus === 'RUNNING' && (p?.waiting.length ?? 0) > 0;
       return { ...job, label: 'Pipeline', title: name ?? 'Pipeline', state: waiting ? 'waiting' : job.state };
     }
-    const input = await this.startInput<BatchInput>(f.id);
+    const input = await this.reads.startInput<BatchInput>(f.id);
     return { ...job, label: 'Batch', title: input?.name ?? (input ? promptCount(input.items.length) : 'Batch') };
   }
 
   private async pipelineProgress(info: Described): Promise<PipelineProgress | undefined> {
     if (info.status.name === 'COMPLETED') {
-      const r = await this.closedResult<PipelineResult>(info);
+      const r = await this.reads.closedResult<PipelineResult>(info);
       return {
         name: r.name,
         pipelineId: r.pipelineId,
@@ -471,61 +437,7 @@ export class TemporalConsoleBackend implements ConsoleBackend {
         summary: r.summary,
       };
     }
-    return this.query<PipelineProgress>(info, getPipelineProgressQuery.name);
-  }
-
-  /** A pipeline's normalised input, read once from its first history event (it never changes). */
-  private pipelineInput(id: string): Promise<PipelineInput | undefined> {
-    return this.startInput<PipelineInput>(id);
-  }
-
-  /** The first argument a workflow was started with (of its current run), read once from history. */
-  private async startInput<T>(id: string): Promise<T | undefined> {
-    const key = `input:${id}`;
-    if (this.closed.has(key)) return this.closed.get(key) as T;
-    const history = await this.mj.client.workflow
-      .getHandle(id)
-      .fetchHistory()
-      .catch(() => undefined);
-    const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-    if (!payloads) return undefined;
-    const input = await decodeFromPayloadsAtIndex<T>(this.mj.client.options.loadedDataConverter, 0, payloads);
-    this.remember(key, input);
-    return input;
-  }
-
-  private async query<T>(info: Described, name: string): Promise<T | undefined> {
-    try {
-      return await this.mj.client.withDeadline(Date.now() + this.queryTimeoutMs, () =>
-        this.mj.client.workflow.getHandle(info.workflowId, info.runId).query<T>(name)
-      );
-    } catch {
-      // No worker (or a worker too busy to answer in time): the page shows what visibility knows.
-      return undefined;
-    }
-  }
-
-  private async closedResult<T>(info: Described): Promise<T> {
-    const key = `result:${info.workflowId}:${info.runId}`;
-    if (!this.closed.has(key)) {
-      this.remember(key, await this.mj.client.workflow.getHandle(info.workflowId, info.runId).result());
-    }
-    return this.closed.get(key) as T;
-  }
-
-  private async failureMessage(info: Described): Promise<string | undefined> {
-    const key = `failure:${info.workflowId}:${info.runId}`;
-    if (!this.closed.has(key)) {
-      const message = await this.mj.client.workflow
-        .getHandle(info.workflowId, info.runId)
-        .result()
-        .then(
-          () => undefined,
-          (err: Error) => (err.cause as Error | undefined)?.message ?? err.message
-        );
-      this.remember(key, message);
-    }
-    return this.closed.get(key) as string | undefined;
+    return this.reads.query<PipelineProgress>(info, getPipelineProgressQuery.name);
   }
 
   private async asset(info: Described, index: number): Promise<{ key: string; contentType?: string } | undefined> {
@@ -533,14 +445,9 @@ export class TemporalConsoleBackend implements ConsoleBackend {
     const fromMemo = memo?.v === JOB_MEMO_VERSION ? memo.assets?.find((a) => a.index === index) : undefined;
     if (fromMemo) return fromMemo;
     if (info.status.name !== 'COMPLETED') return undefined;
-    const result = await this.closedResult<JobResult>(info);
+    const result = await this.reads.closedResult<JobResult>(info);
     const img: CapturedImage | undefined = result.images.find((i) => i.index === index);
     return img ? { key: img.asset.key, contentType: img.asset.contentType } : undefined;
-  }
-
-  private remember(key: string, value: unknown): void {
-    if (this.closed.size >= CACHE_LIMIT) this.closed.delete(this.closed.keys().next().value!);
-    this.closed.set(key, value);
   }
 }
 

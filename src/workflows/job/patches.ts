@@ -31,13 +31,13 @@ export const JOB_PATCH = {
   waitOutsideSlot: 'wait-for-input-outside-slot',
   /**
    * A wait for an upstream (a pinned follow-up whose owner is down or disabled) ends early when the pool signals
-   * that an upstream came back (`upstreamAvailableSignal`): the timer is cancelled and the job asks again. Not in
-   * paths version 1: every run asks it.
+   * that an upstream came back (`upstreamAvailableSignal`): the timer is cancelled and the job asks again. In paths
+   * version 2; a version-1 run asks it.
    */
   wakeOnUpstream: 'wake-on-upstream-available',
   /**
    * After SUCCESS of a job that made images, one `fetchImageSeed` activity records the seed in the read model's
-   * provenance. Not in paths version 1: every such run asks it.
+   * provenance. In paths version 2; a version-1 run asks it.
    */
   imageSeed: 'image-seed-after-success',
 } as const;
@@ -52,18 +52,25 @@ export type JobPatchId = (typeof JOB_PATCH)[keyof typeof JOB_PATCH];
  * before. A later change adds its own `patched()` id, which every run still asks (a run of version 1 recorded before
  * that change must replay false); once it is the path of every new run it may join a version 2.
  */
-export const JOB_PATHS_VERSION = 1;
+export const JOB_PATHS_VERSION = 2;
 
-/** The patch ids each paths version takes without asking (version 1: every id above up to `waitOutsideSlot`). */
+const PATHS_V1 = [
+  JOB_PATCH.stubNotYetKnown,
+  JOB_PATCH.deadlineFromProgress,
+  JOB_PATCH.upstreamAuthBounded,
+  JOB_PATCH.jobCost,
+  JOB_PATCH.currentPaths,
+  JOB_PATCH.waitOutsideSlot,
+] as const;
+
+/**
+ * The patch ids each paths version takes without asking (version 1: every id above up to `waitOutsideSlot`; version 2
+ * adds the wake on an upstream's return and the seed read after SUCCESS). A version only ever grows by new ids, and a
+ * run replays with the version its input recorded.
+ */
 const PATHS_OF_VERSION: Record<number, readonly JobPatchId[]> = {
-  1: [
-    JOB_PATCH.stubNotYetKnown,
-    JOB_PATCH.deadlineFromProgress,
-    JOB_PATCH.upstreamAuthBounded,
-    JOB_PATCH.jobCost,
-    JOB_PATCH.currentPaths,
-    JOB_PATCH.waitOutsideSlot,
-  ],
+  1: PATHS_V1,
+  2: [...PATHS_V1, JOB_PATCH.wakeOnUpstream, JOB_PATCH.imageSeed],
 };
 
 /** True when the run's starter asked for a paths version that includes `id` (see {@link JOB_PATHS_VERSION}). */

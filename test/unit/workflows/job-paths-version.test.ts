@@ -15,8 +15,18 @@ describe('startedWithPath', () => {
     JOB_PATCH.waitOutsideSlot,
   ];
 
-  it('takes every patch of version 1 without asking', () => {
-    for (const id of VERSION_1) expect(startedWithPath({ pathsVersion: JOB_PATHS_VERSION }, id)).toBe(true);
+  /** Version 2: version 1 and the two patches added after it (a run of today's starters asks none). */
+  const VERSION_2: JobPatchId[] = [...VERSION_1, JOB_PATCH.wakeOnUpstream, JOB_PATCH.imageSeed];
+
+  it('takes every patch of version 1 without asking, on versions 1 and 2', () => {
+    for (const id of VERSION_1) expect(startedWithPath({ pathsVersion: 1 }, id)).toBe(true);
+    for (const id of VERSION_1) expect(startedWithPath({ pathsVersion: 2 }, id)).toBe(true);
+  });
+
+  it("today's starters take every patch without asking", () => {
+    expect(JOB_PATHS_VERSION).toBe(2);
+    expect(Object.values(JOB_PATCH).filter((id) => !VERSION_2.includes(id))).toEqual([]);
+    for (const id of VERSION_2) expect(startedWithPath({ pathsVersion: JOB_PATHS_VERSION }, id)).toBe(true);
   });
 
   it('asks for every patch added after version 1, even on a run of version 1', () => {
@@ -34,7 +44,7 @@ describe('startedWithPath', () => {
   });
 
   it('asks for a version it does not know (a newer starter than this worker)', () => {
-    expect(startedWithPath({ pathsVersion: 2 }, JOB_PATCH.currentPaths)).toBe(false);
+    expect(startedWithPath({ pathsVersion: 3 }, JOB_PATCH.currentPaths)).toBe(false);
     expect(startedWithPath({ pathsVersion: 0 }, JOB_PATCH.currentPaths)).toBe(false);
   });
 });
