@@ -49,7 +49,7 @@ export interface ProxyTask {
    * the job's prompt asked for (version, parameters, references; docs/prompt-parameters.md); absent when it says
    * nothing.
    */
-  properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost; provenance?: JobProvenance };
+  properties: { finalPrompt: string; finalZhPrompt: string; cost?: TaskCost; provenance?: Omit<JobProvenance, 'seed'> };
 }
 
 /**
@@ -172,7 +172,14 @@ export function toProxyTask(view: JobView, images: ImageUrls, cost?: TaskCost): 
       finalPrompt,
       finalZhPrompt: up.finalZhPrompt ?? '',
       ...(cost ? { cost } : {}),
-      ...(job?.provenance ? { provenance: job.provenance } : {}),
+      ...promptProvenance(job?.provenance),
     },
   };
+}
+
+/** `properties.provenance`: what the prompt asked for; the seed is the task's own `seed` field, not repeated here. */
+function promptProvenance(p: JobProvenance | undefined): { provenance?: Omit<JobProvenance, 'seed'> } {
+  if (!p) return {};
+  const { seed: _seed, ...asked } = p;
+  return Object.keys(asked).length > 0 ? { provenance: asked } : {};
 }
