@@ -8,6 +8,7 @@
  * it reports a write (or, for a store that cannot, when a memo arrives), never by waking the workflow.
  */
 import type { Client } from '@temporalio/client';
+import { InFlight } from '../in-flight';
 import type { JobEvent } from '../shared/job-events';
 import type { ProgressStore } from '../webhook/progress-store';
 import { JobNotFoundError } from './errors';
@@ -114,6 +115,8 @@ export class JobFeedHub {
   private readonly tails = new Map<string, JobTail>();
   private readonly history: JobEventSource;
   private unwatch: (() => void) | undefined;
+  /** The feeds' history reads still under way ({@link close} waits for them). */
+  private readonly reading = new InFlight();
 
   constructor(
     client: Client,
@@ -156,8 +159,11 @@ export class JobFeedHub {
     }
   }
 
-  /** Stops every feed (their readers end). */
-  close(): void {
+  /**
+   * Stops every feed (their readers end) and resolves once their history reads have ended, so the connection can close
+   * after it: a Temporal call still being retried when its connection closes throws from a timer.
+   */
+  async close(): Promise<void> {
     for (const t of this.tails.values()) {
       clearTimeout(t.lingering);
       t.end();
@@ -165,6 +171,7 @@ export class JobFeedHub {
     this.tails.clear();
     this.unwatch?.();
     this.unwatch = undefined;
+    await this.reading.settled();
   }
 
   /** Reads the store's progress of the tail's current task and adds a step when it is further along. */
@@ -186,7 +193,7 @@ export class JobFeedHub {
     const tail = new JobTail(jobId, this);
     this.tails.set(jobId, tail);
     this.watchProgress();
-    void tail.run(this.history, this.opts.retryMs ?? 1_000);
+    this.reading.track(tail.run(this.history, this.opts.retryMs ?? 1_000));
     return tail;
   }
 

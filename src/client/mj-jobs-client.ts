@@ -143,7 +143,7 @@ export class MjJobsClient {
 
   /** Closes the connection if {@link connect} opened it. @example await mj.close(); */
   async close(): Promise<void> {
-    this.feed.close();
+    await this.feed.close();
     await this.ownedConnection?.close();
   }
 

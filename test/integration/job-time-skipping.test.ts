@@ -458,7 +458,7 @@ describe('continue-as-new', () => {
     const rest: JobEvent[] = [];
     for await (const e of hub.events(workflowId, { after })) rest.push(e);
     expect(rest).toEqual(feed.slice(after));
-    hub.close();
+    await hub.close();
   });
 
   it('measures a one-hour relax job under the default RELAX policy', async () => {

@@ -87,6 +87,8 @@ export async function startConsoleEnv(file: string): Promise<ConsoleEnv> {
         server.closeAllConnections();
       });
       await inFlight.settled();
+      // The client's event feeds (live pages) end their history reads before the connection closes.
+      await mj.close();
       worker.shutdown();
       await running.catch(() => undefined);
       await proxy.close();

@@ -84,5 +84,5 @@ test('the feed lays webhook progress between the memos: each step once, the same
   const again: JobEvent[] = [];
   for await (const e of hub.events('j', { after: p15.seq })) again.push(e);
   expect(again.map((e) => e.seq)).toEqual([p45.seq, 2]);
-  hub.close();
+  await hub.close();
 });
