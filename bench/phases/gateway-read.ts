@@ -23,8 +23,8 @@ import { MJ_TENANT } from '../../src/shared/search-attributes';
 import type { BenchContext } from '../lib/context';
 import { startDevServer } from '../lib/dev-server';
 import { startBenchSimulator } from '../lib/sim';
-import { spawnGateway, type GatewayProcess } from '../lib/gateway-process';
-import { freePort, mapLimit, round, waitUntil } from '../lib/util';
+import { benchGatewayEnv, spawnGateway, type GatewayProcess } from '../lib/gateway-process';
+import { mapLimit, round, waitUntil } from '../lib/util';
 import { spawnWorker } from '../lib/workers';
 import { runLoad, type LoadResult } from './gateway-read-load';
 
@@ -236,18 +236,13 @@ export async function runGatewayReadPhase(ctx: BenchContext): Promise<GatewayRea
     });
     gateway = await spawnGateway(
       {
-        TEMPORAL_ADDRESS: server.address,
-        MJ_BASE_URL: sim.url,
-        MJ_TASK_QUEUE: jobQueue,
-        MJ_ASSET_DIR: assetDir,
-        MJ_LOG_LEVEL: 'warn',
-        MJ_GATEWAY_SECRET: randomBytes(32).toString('hex'),
-        MJ_GATEWAY_PORT: String(await freePort()),
-        MJ_GATEWAY_TASK_QUEUE: gwQueue,
-        // The limits protect a shared service; here one tenant is every client, and reads are what is measured.
-        MJ_GATEWAY_READS_PER_SECOND: '1000000',
-        MJ_GATEWAY_SUBMITS_PER_MINUTE: '1000000',
-        MJ_GATEWAY_MAX_OPEN_JOBS: '1000000',
+        ...(await benchGatewayEnv({
+          temporalAddress: server.address,
+          simUrl: sim.url,
+          jobQueue,
+          gatewayQueue: gwQueue,
+          assetDir,
+        })),
         // BENCH_GW_READ_CACHE=off measures the read path without its view cache (every poll describes).
         ...(cacheOff ? { MJ_GATEWAY_READ_CACHE_MS: '0', MJ_GATEWAY_READ_CACHE_CLOSED_MS: '0' } : {}),
       },

@@ -23,10 +23,10 @@ import type { JobEvent } from '../../src/shared/job-events';
 import { isTerminalPhase } from '../../src/shared/job-phases';
 import type { BenchContext } from '../lib/context';
 import { startDevServer } from '../lib/dev-server';
-import { spawnGateway, type GatewayProcess } from '../lib/gateway-process';
+import { benchGatewayEnv, spawnGateway, type GatewayProcess } from '../lib/gateway-process';
 import { MiB, watchProc } from '../lib/proc';
 import { startBenchSimulator } from '../lib/sim';
-import { distribution, freePort, mapLimit, round, waitUntil, type Distribution } from '../lib/util';
+import { distribution, mapLimit, round, waitUntil, type Distribution } from '../lib/util';
 import { spawnWorker } from '../lib/workers';
 
 const TENANT = 'bench';
@@ -170,18 +170,14 @@ export async function runStreamsPhase(ctx: BenchContext): Promise<StreamsPhaseRe
     });
     gateway = await spawnGateway(
       {
-        TEMPORAL_ADDRESS: server.address,
-        MJ_BASE_URL: sim.url,
-        MJ_TASK_QUEUE: jobQueue,
-        MJ_ASSET_DIR: assetDir,
+        ...(await benchGatewayEnv({
+          temporalAddress: server.address,
+          simUrl: sim.url,
+          jobQueue,
+          gatewayQueue: gwQueue,
+          assetDir,
+        })),
         MJ_PROGRESS_DIR: progressDir,
-        MJ_LOG_LEVEL: 'warn',
-        MJ_GATEWAY_SECRET: randomBytes(32).toString('hex'),
-        MJ_GATEWAY_PORT: String(await freePort()),
-        MJ_GATEWAY_TASK_QUEUE: gwQueue,
-        MJ_GATEWAY_READS_PER_SECOND: '1000000',
-        MJ_GATEWAY_SUBMITS_PER_MINUTE: '1000000',
-        MJ_GATEWAY_MAX_OPEN_JOBS: '1000000',
         MJ_GATEWAY_MAX_STREAMS_PER_TENANT: String(streams + 100),
         MJ_GATEWAY_MAX_STREAMS: String(streams + 100),
       },
